@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+/**
+ * h2race's command line. Each subcommand lives in its own file and is registered here.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+
+const cli = yargs(hideBin(process.argv))
+  .scriptName('h2race')
+  .strict()
+  .demandCommand(1, 'name a command: h2race <command> --help')
+  .recommendCommands()
+  .help()
+  .wrap(Math.min(110, process.stdout.columns ?? 110));
+
+// Subcommands (one import and one line each):
+
+await cli.parseAsync();

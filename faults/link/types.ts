@@ -1,0 +1,60 @@
+/**
+ * The contract of a link: one direction of one connection, shaped by a chain of toxics.
+ *
+ *   producer ──enqueue(chunk)──▶ [toxic 1] ─▶ [toxic 2] ─▶ … ─▶ sink(data, cb) ──▶ socket
+ *
+ * A chunk is handed to the sink at its departure time, in enqueue order (a link is a
+ * byte stream, like TCP: nothing inside one link is reordered). `chunk.done` fires exactly once:
+ * after the sink's write callback, or when the link is destroyed with the chunk still queued.
+ * Until `done` fires the link holds `chunk.data`, so its owner must not reuse that memory —
+ * unless the owner is a deliberately unsafe buffer pool, which is the point of h2race.
+ */
+import type { EventEmitter } from 'node:events';
+
+export type Direction = 'upstream' | 'downstream';
+
+export interface LinkChunk {
+  data: Buffer;
+  /** Fires once: written (err undefined) or dropped (err set). */
+  done?: (err?: Error) => void;
+}
+
+/** Writes bytes to the real transport; calls back when the write completed. */
+export type LinkSink = (data: Buffer, cb: (err?: Error | null) => void) => void;
+
+/** What a toxic may do to the connection as a whole (Toxiproxy's timeout, reset_peer, ...). */
+export interface LinkControl {
+  /** Close the connection cleanly (FIN) once queued data is out. */
+  end(): void;
+  /** Abort the connection with a TCP RST (SO_LINGER 0). */
+  reset(): void;
+}
+
+/** Toxiproxy's toxic as the API and config describe it; see faults/toxics/registry.ts. */
+export interface ToxicSpec {
+  name: string;
+  type: string;
+  stream: Direction;
+  toxicity: number;
+  attributes: Record<string, unknown>;
+}
+
+export interface LinkEvents {
+  /** Queued bytes fell below the link's low-water mark. */
+  drain: [];
+  /** A toxic ended or reset the connection. */
+  close: [reason: 'end' | 'reset' | 'timeout'];
+}
+
+export interface Link extends EventEmitter<LinkEvents> {
+  enqueue(chunk: LinkChunk): void;
+  /** Bytes handed to the link whose `done` has not fired yet. */
+  readonly queuedBytes: number;
+  readonly queuedChunks: number;
+  /** Replace the toxic chain; applies to chunks enqueued from now on and to live connections. */
+  setToxics(toxics: readonly ToxicSpec[]): void;
+  /** Producer finished: toxics such as slow_close may hold the end. */
+  end(): void;
+  /** Drop everything queued (each chunk's done gets the error) and stop. */
+  destroy(err?: Error): void;
+}

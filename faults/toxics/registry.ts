@@ -1,0 +1,84 @@
+/**
+ * Every fault h2race knows, by type name, as Toxiproxy keeps its toxics: the CLI flags, the
+ * config file, profiles and the Toxiproxy API all find a fault here and nowhere else.
+ *
+ * A toxic module (one file per toxic in this folder) declares its attributes with a zod schema
+ * and registers itself. `kind` says where it acts:
+ *   - 'link'  : on bytes of one direction of a connection (faults/link runs it);
+ *   - 'frame' : on HTTP/2 frames in the frame path (faults/frames runs it).
+ */
+import type { z } from 'zod';
+import type { Direction, ToxicSpec } from '../link/types.js';
+
+export interface ToxicType<Attrs = Record<string, unknown>, Impl = unknown> {
+  readonly type: string;
+  readonly kind: 'link' | 'frame';
+  /** One line for `h2race toxic types` and the README. */
+  readonly summary: string;
+  /** Attributes with their defaults; unknown keys are dropped (Toxiproxy ignores them). */
+  readonly schema: z.ZodType<Attrs>;
+  /** What runs it; the link or the frame path knows the concrete shape. */
+  readonly impl: Impl;
+}
+
+/** A toxic request the registry refused; `field` names the attribute or key at fault. */
+export class ToxicSpecError extends Error {
+  constructor(message: string, readonly field?: string) {
+    super(message);
+    this.name = 'ToxicSpecError';
+  }
+}
+
+const types = new Map<string, ToxicType<any, any>>();
+
+export function registerToxic<A, I>(def: ToxicType<A, I>): ToxicType<A, I> {
+  if (types.has(def.type)) throw new Error(`toxic type registered twice: ${def.type}`);
+  types.set(def.type, def);
+  return def;
+}
+
+export function findToxicType(type: string): ToxicType | undefined {
+  return types.get(type);
+}
+
+export function listToxicTypes(): ToxicType[] {
+  return [...types.values()];
+}
+
+/**
+ * Normalise a toxic as the API or a config file gives it: defaults filled in (name
+ * `<type>_<stream>`, stream `downstream`, toxicity 1), attributes parsed by the type's schema.
+ * Throws ToxicSpecError naming the field.
+ */
+export function normalizeToxic(input: {
+  type?: unknown;
+  name?: unknown;
+  stream?: unknown;
+  toxicity?: unknown;
+  attributes?: unknown;
+}): ToxicSpec {
+  const def = typeof input.type === 'string' ? types.get(input.type) : undefined;
+  if (!def) throw new ToxicSpecError('invalid toxic type', 'type');
+  const stream = input.stream ?? 'downstream';
+  if (stream !== 'upstream' && stream !== 'downstream') {
+    throw new ToxicSpecError('stream was invalid, can be either upstream or downstream', 'stream');
+  }
+  const toxicity = input.toxicity ?? 1;
+  if (typeof toxicity !== 'number' || !Number.isFinite(toxicity)) {
+    throw new ToxicSpecError('toxicity must be a number', 'toxicity');
+  }
+  const parsed = def.schema.safeParse(input.attributes ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = ['attributes', ...(issue?.path ?? []).map(String)].join('.');
+    throw new ToxicSpecError(`${field}: ${issue?.message ?? 'invalid'}`, field);
+  }
+  const name = typeof input.name === 'string' && input.name !== '' ? input.name : `${def.type}_${stream}`;
+  return {
+    name,
+    type: def.type,
+    stream: stream as Direction,
+    toxicity,
+    attributes: parsed.data as Record<string, unknown>,
+  };
+}
