@@ -21,9 +21,12 @@ export interface ToxicType<Attrs = Record<string, unknown>, Impl = unknown> {
   readonly impl: Impl;
 }
 
-/** A toxic request the registry refused; `field` names the attribute or key at fault. */
+/**
+ * A toxic request the registry or a ToxicSet refused; `field` names the attribute or key at fault
+ * and `status` is the HTTP status Toxiproxy answers with (400 invalid, 404 not found, 409 exists).
+ */
 export class ToxicSpecError extends Error {
-  constructor(message: string, readonly field?: string) {
+  constructor(message: string, readonly field?: string, readonly status: 400 | 404 | 409 = 400) {
     super(message);
     this.name = 'ToxicSpecError';
   }

@@ -1,0 +1,245 @@
+/**
+ * createLink: one direction of one connection, running the link-kind toxics of that direction.
+ *
+ *   enqueue(chunk) ─▶ stage 1 ─▶ stage 2 ─▶ … ─▶ sink(data, cb)         (empty chain: straight
+ *        │ ChunkTracker: done fires once, after the sink's callback       to the sink, no timers)
+ *        └ or on drop / destroy
+ *
+ * The link owns every ChunkTracker it creates (see piece.ts) and ends in one place: `finish`
+ * (end marker reached the sink, or destroy) stops all stages and fails what they still hold.
+ */
+import { EventEmitter } from 'node:events';
+import type { SeededRandom } from '../random.js';
+import { findToxicType } from '../toxics/registry.js';
+import { ChunkTracker, type EndReason, type Piece } from './piece.js';
+import { passThrough, type FaultDecision, type LinkStage, type LinkToxicImpl, type StageContext } from './stage.js';
+import { linkToxicsOf, type ToxicSet } from './toxic-set.js';
+import type { Direction, Link, LinkChunk, LinkControl, LinkEvents, LinkSink, ToxicSpec } from './types.js';
+
+export interface CreateLinkOptions {
+  direction: Direction;
+  sink: LinkSink;
+  /** Called with end() when the end of stream (the producer's, or a toxic's) reaches the sink. */
+  control: LinkControl;
+  /** This connection's stream (e.g. proxyRandom.fork(`conn-${id}`)); forked per toxic. */
+  random: SeededRandom;
+  /** A live set (the link follows its changes until it ends) or a fixed list. */
+  toxics?: ToxicSet | readonly ToxicSpec[];
+  /** 'drain' fires when queued bytes fall below this after reaching it. Default 64 KiB. */
+  highWaterMark?: number;
+  /** Every fault decision (toxicity rolls, delays, losses, ...), for replay tests and logs. */
+  onDecision?: (decision: FaultDecision) => void;
+}
+
+interface ChainNode {
+  spec: ToxicSpec;
+  key: string;
+  stage: LinkStage;
+  next: ChainNode | null;
+  live: boolean;
+}
+
+export function createLink(options: CreateLinkOptions): Link {
+  return new ChainLink(options);
+}
+
+class ChainLink extends EventEmitter<LinkEvents> implements Link {
+  private chain: ChainNode[] = [];
+  private readonly trackers = new Set<ChunkTracker>();
+  private bytes = 0;
+  private state: 'open' | 'ending' | 'closing' | 'finished' = 'open';
+  private needDrain = false;
+  private readonly starts = new Map<string, number>();
+  private readonly highWaterMark: number;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly options: CreateLinkOptions) {
+    super();
+    this.highWaterMark = options.highWaterMark ?? 64 * 1024;
+    const source = options.toxics ?? [];
+    if (Array.isArray(source)) {
+      this.unsubscribe = () => {};
+      this.setToxics(source);
+    } else {
+      const set = source as ToxicSet;
+      const onChange = (toxics: readonly ToxicSpec[]): void => this.setToxics(toxics);
+      set.on('change', onChange);
+      this.unsubscribe = () => set.off('change', onChange);
+      this.setToxics(set.list());
+    }
+  }
+
+  get queuedBytes(): number {
+    return this.bytes;
+  }
+
+  get queuedChunks(): number {
+    return this.trackers.size;
+  }
+
+  enqueue(chunk: LinkChunk): void {
+    if (this.state !== 'open') {
+      chunk.done?.(new Error(`link ${this.options.direction} is ${this.state}: write dropped`));
+      return;
+    }
+    const tracker = new ChunkTracker(chunk, this.settle);
+    this.trackers.add(tracker);
+    this.bytes += chunk.data.length;
+    if (this.bytes >= this.highWaterMark) this.needDrain = true;
+    const piece: Piece = { data: chunk.data, at: performance.now(), tracker };
+    this.deliver(piece, this.chain[0] ?? null);
+  }
+
+  setToxics(toxics: readonly ToxicSpec[]): void {
+    if (this.state === 'finished') return;
+    const specs = linkToxicsOf(toxics, this.options.direction);
+    const old = this.chain;
+    // Keep a stage whose toxic did not change (its state and toxicity roll survive), as long as
+    // the kept stages stay in their order; every other stage (re)starts.
+    const kept = new Set<ChainNode>();
+    let cursor = 0;
+    const next: ChainNode[] = specs.map((spec) => {
+      const key = JSON.stringify(spec);
+      for (let i = cursor; i < old.length; i++) {
+        if (old[i]!.key === key) {
+          cursor = i + 1;
+          kept.add(old[i]!);
+          return old[i]!;
+        }
+      }
+      return this.startStage(spec, key);
+    });
+    next.forEach((node, i) => (node.next = next[i + 1] ?? null));
+    this.chain = next;
+    // A leaving stage's held pieces go to the stage now following its nearest kept predecessor;
+    // walking backwards feeds the older pieces (held further down the chain) first.
+    const leaving: Array<{ node: ChainNode; target: ChainNode | null }> = [];
+    let predecessor: ChainNode | null = null;
+    for (const node of old) {
+      if (kept.has(node)) {
+        predecessor = node;
+        continue;
+      }
+      leaving.push({ node, target: predecessor ? predecessor.next : (next[0] ?? null) });
+    }
+    for (const { node, target } of leaving) node.next = target;
+    for (let i = leaving.length - 1; i >= 0; i--) {
+      const { node, target } = leaving[i]!;
+      if (!specs.some((s) => s.name === node.spec.name)) node.stage.removed?.();
+      const held = node.stage.drain();
+      node.live = false;
+      for (const piece of held) this.deliver(piece, target);
+    }
+  }
+
+  end(): void {
+    if (this.state !== 'open') return;
+    this.state = 'ending';
+    this.deliver({ data: Buffer.alloc(0), at: performance.now(), end: 'producer' }, this.chain[0] ?? null);
+  }
+
+  destroy(err?: Error): void {
+    this.finish(err ?? new Error(`link ${this.options.direction} destroyed`), true);
+  }
+
+  private startStage(spec: ToxicSpec, key: string): ChainNode {
+    const start = (this.starts.get(spec.name) ?? 0) + 1;
+    this.starts.set(spec.name, start);
+    const random = this.options.random.fork(`${spec.name}#${start}`);
+    const node: ChainNode = { spec, key, stage: undefined as unknown as LinkStage, next: null, live: true };
+    const ctx = this.contextFor(node, random.fork('effect'));
+    // Toxiproxy rolls toxicity per connection and direction each time the toxic's stage starts.
+    const active = spec.toxicity >= 1 || (spec.toxicity > 0 && random.next() < spec.toxicity);
+    if (spec.toxicity < 1) ctx.record('toxicity', active);
+    const impl = findToxicType(spec.type)!.impl as LinkToxicImpl<unknown>;
+    node.stage = active ? impl.stage(ctx) : passThrough(ctx);
+    return node;
+  }
+
+  private contextFor(node: ChainNode, random: SeededRandom): StageContext<unknown> {
+    const { direction, onDecision } = this.options;
+    const { spec } = node;
+    return {
+      spec,
+      attributes: spec.attributes,
+      direction,
+      random,
+      now: () => performance.now(),
+      emit: (piece) => {
+        if (node.live) this.deliver(piece, node.next);
+        else this.drop(piece, `${spec.type} stage already left the chain`);
+      },
+      drop: (piece, reason) => this.drop(piece, `${spec.name}: ${reason}`),
+      close: (reason) => {
+        if (!node.live || this.state === 'finished') return;
+        if (reason === 'reset') {
+          this.emit('close', 'reset');
+          this.finish(new Error(`connection reset by ${spec.name}`), false);
+          this.options.control.reset();
+          return;
+        }
+        if (this.state === 'closing') return;
+        this.state = 'closing';
+        this.deliver({ data: Buffer.alloc(0), at: performance.now(), end: reason }, node.next);
+      },
+      record: onDecision
+        ? (kind, value) => onDecision({ toxic: spec.name, type: spec.type, direction, kind, value })
+        : () => {},
+    };
+  }
+
+  private deliver(piece: Piece, target: ChainNode | null): void {
+    if (this.state === 'finished') this.drop(piece, 'link finished');
+    else if (target) target.stage.push(piece);
+    else this.toSink(piece);
+  }
+
+  private toSink(piece: Piece): void {
+    if (piece.end) {
+      this.atEnd(piece.end);
+      return;
+    }
+    const tracker = piece.tracker!;
+    this.options.sink(piece.data, (err) => (err ? tracker.fail(err) : tracker.pieceWritten()));
+  }
+
+  private atEnd(reason: EndReason): void {
+    this.finish(new Error(`link ${this.options.direction} closed (${reason}) before this write`), false);
+    if (reason !== 'producer') this.emit('close', reason);
+    this.options.control.end();
+  }
+
+  /** The one place a link ends. Pieces already at the sink complete by its callback, unless
+   * `failInFlight` (destroy): then every chunk not yet done fails now. */
+  private finish(err: Error, failInFlight: boolean): void {
+    if (this.state === 'finished') {
+      if (failInFlight) for (const tracker of [...this.trackers]) tracker.fail(err);
+      return;
+    }
+    this.state = 'finished';
+    this.unsubscribe();
+    const chain = this.chain;
+    this.chain = [];
+    const held: Piece[] = [];
+    for (const node of chain) {
+      node.live = false;
+      held.push(...node.stage.drain());
+    }
+    for (const piece of held) piece.tracker?.fail(err);
+    if (failInFlight) for (const tracker of [...this.trackers]) tracker.fail(err);
+  }
+
+  private drop(piece: Piece, reason: string): void {
+    piece.tracker?.fail(new Error(`write dropped by ${reason}`));
+  }
+
+  private readonly settle = (tracker: ChunkTracker, err?: Error): void => {
+    this.trackers.delete(tracker);
+    this.bytes -= tracker.chunk.data.length;
+    tracker.chunk.done?.(err);
+    if (this.needDrain && this.bytes < this.highWaterMark) {
+      this.needDrain = false;
+      this.emit('drain');
+    }
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * LinkedSocket: a Duplex over a net.Socket whose writes go through a Link (one direction's
+ * toxics) and whose reads pass straight through. Used for upstream connections and for the
+ * Toxiproxy TCP proxies (one LinkedSocket per side, each shaping what it writes).
+ *
+ *   write() ─▶ Link (toxics) ─▶ socket.write        socket 'data' ─▶ push() ─▶ read()
+ *
+ * Lifecycle: the LinkedSocket owns its socket and its link; `_destroy` is the one place both end.
+ * A toxic that ends the connection (limit_data, timeout) ends the socket after the data before
+ * it went out and then destroys this stream; reset_peer resets the socket (RST).
+ */
+import { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { SeededRandom } from '../random.js';
+import { createLink } from './link.js';
+import type { FaultDecision } from './stage.js';
+import type { ToxicSet } from './toxic-set.js';
+import type { Direction, Link, ToxicSpec } from './types.js';
+
+export interface LinkedSocketOptions {
+  socket: Socket;
+  /** The direction of what this side writes: 'upstream' toward the origin, 'downstream' toward the client. */
+  direction: Direction;
+  random: SeededRandom;
+  toxics?: ToxicSet | readonly ToxicSpec[];
+  /** Bytes the link may hold before write() reports backpressure. Default 64 KiB. */
+  highWaterMark?: number;
+  /** End the readable side when the peer sends FIN but keep writing (net's allowHalfOpen). */
+  allowHalfOpen?: boolean;
+  onDecision?: (decision: FaultDecision) => void;
+}
+
+export class LinkedSocket extends Duplex {
+  readonly socket: Socket;
+  readonly link: Link;
+  private pendingWrite: (() => void) | undefined;
+  private pendingFinal: ((err?: Error | null) => void) | undefined;
+  private closedByToxic = false;
+  private readonly linkHighWaterMark: number;
+
+  constructor(options: LinkedSocketOptions) {
+    super({ allowHalfOpen: options.allowHalfOpen ?? false });
+    const socket = options.socket;
+    this.socket = socket;
+    this.linkHighWaterMark = options.highWaterMark ?? 64 * 1024;
+    // The peer's FIN must not end our writable side behind the link's back.
+    socket.allowHalfOpen = true;
+    this.link = createLink({
+      direction: options.direction,
+      random: options.random,
+      toxics: options.toxics,
+      highWaterMark: this.linkHighWaterMark,
+      onDecision: options.onDecision,
+      sink: (data, cb) => {
+        if (socket.destroyed || socket.writableEnded) cb(new Error('socket closed'));
+        else socket.write(data, cb);
+      },
+      control: {
+        end: () => this.endSocket(),
+        reset: () => {
+          if (!socket.destroyed) socket.resetAndDestroy();
+          this.destroy();
+        },
+      },
+    });
+    this.link.on('drain', () => {
+      const cb = this.pendingWrite;
+      this.pendingWrite = undefined;
+      cb?.();
+    });
+    this.link.on('close', (reason) => {
+      if (reason !== 'reset') this.closedByToxic = true;
+    });
+    socket.on('data', (data: Buffer) => {
+      if (!this.push(data)) socket.pause();
+    });
+    socket.on('end', () => this.push(null));
+    socket.on('error', (err) => this.destroy(err));
+    socket.on('close', () => {
+      if (!this.destroyed) this.destroy();
+    });
+  }
+
+  override _read(): void {
+    this.socket.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.link.enqueue({ data: chunk });
+    if (this.link.queuedBytes < this.linkHighWaterMark) cb();
+    else this.pendingWrite = cb;
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.pendingFinal = cb;
+    this.link.end();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.link.destroy(err ?? undefined);
+    this.socket.destroy();
+    const final = this.pendingFinal;
+    this.pendingFinal = undefined;
+    final?.(err);
+    cb(err);
+  }
+
+  private endSocket(): void {
+    if (this.socket.destroyed) return;
+    this.socket.end(() => {
+      const final = this.pendingFinal;
+      this.pendingFinal = undefined;
+      final?.();
+      if (this.closedByToxic) this.destroy();
+    });
+  }
+}

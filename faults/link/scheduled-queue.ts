@@ -1,0 +1,67 @@
+/**
+ * A FIFO of pieces, each with a release time fixed when it is scheduled (nondecreasing), and one
+ * timer for the head. Most link toxics are this queue plus a rule for the release time: latency
+ * (arrival + delay), bandwidth (serialisation on a virtual clock), loss (RTO stalls), slicer.
+ * Release times are absolute, so a late timer never accumulates into drift.
+ */
+import type { Piece } from './piece.js';
+
+/** A timer may fire this early against performance.now() (libuv's clock is coarser). */
+const EARLY_MS = 0.5;
+
+export class ScheduledQueue {
+  private pieces: Piece[] = [];
+  private releases: number[] = [];
+  private head = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** Release time of the last piece ever scheduled; the queue's virtual clock. */
+  lastRelease = -Infinity;
+
+  constructor(private readonly emit: (piece: Piece) => void) {}
+
+  get length(): number {
+    return this.pieces.length - this.head;
+  }
+
+  schedule(piece: Piece, release: number): void {
+    const at = Math.max(release, this.lastRelease);
+    this.lastRelease = at;
+    this.pieces.push(piece);
+    this.releases.push(at);
+    if (this.timer === undefined) this.pump();
+  }
+
+  drain(): Piece[] {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const held = this.pieces.slice(this.head);
+    this.pieces = [];
+    this.releases = [];
+    this.head = 0;
+    return held;
+  }
+
+  private readonly pump = (): void => {
+    this.timer = undefined;
+    const now = performance.now();
+    while (this.head < this.pieces.length && this.releases[this.head]! <= now + EARLY_MS) {
+      const piece = this.pieces[this.head]!;
+      piece.at = this.releases[this.head]!;
+      this.head++;
+      // emit may end the link, which drains this queue: the loop condition sees it.
+      this.emit(piece);
+    }
+    if (this.head >= this.pieces.length) {
+      this.pieces = [];
+      this.releases = [];
+      this.head = 0;
+      return;
+    }
+    if (this.head > 1024 && this.head * 2 > this.pieces.length) {
+      this.pieces = this.pieces.slice(this.head);
+      this.releases = this.releases.slice(this.head);
+      this.head = 0;
+    }
+    this.timer = setTimeout(this.pump, Math.max(1, Math.ceil(this.releases[this.head]! - now)));
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * What a link toxic implements. A link is a chain of stages, one per toxic of its direction, in
+ * the toxic list's order (Toxiproxy's stubs):
+ *
+ *   enqueue ─▶ [stage: latency] ─emit▶ [stage: bandwidth] ─emit▶ … ─▶ sink ─▶ socket
+ *                   ▲ ctx (attributes, seeded random, now, emit, drop, close, record)
+ *
+ * A toxic's attributes are shared config; a stage is the per-connection, per-direction state
+ * created from them (Toxiproxy: settings vs stub). A stage passes pieces on in the order it got
+ * them and sets `piece.at` to the time it let them go, so a later stage counts its delay from
+ * there and chained delays do not drift.
+ */
+import type { SeededRandom } from '../random.js';
+import type { EndReason, Piece } from './piece.js';
+import type { Direction, ToxicSpec } from './types.js';
+
+/** One fault decision, for replay checks and logs: same seed, same list. */
+export interface FaultDecision {
+  toxic: string;
+  type: string;
+  direction: Direction;
+  kind: string;
+  value: number | string | boolean;
+}
+
+export interface StageContext<A> {
+  readonly spec: ToxicSpec;
+  readonly attributes: A;
+  readonly direction: Direction;
+  /** This stage's own stream of random numbers. */
+  readonly random: SeededRandom;
+  now(): number;
+  /** Hand a piece to the next stage (or the sink). */
+  emit(piece: Piece): void;
+  /** Discard a piece: its chunk's done gets an error. */
+  drop(piece: Piece, reason: string): void;
+  /**
+   * Close the connection: 'reset' aborts it now (RST); 'end' and 'timeout' send an end marker
+   * down the chain, so data already past this stage still goes out before the FIN.
+   */
+  close(reason: Exclude<EndReason, 'producer'> | 'reset'): void;
+  record(kind: string, value: number | string | boolean): void;
+}
+
+export interface LinkStage {
+  push(piece: Piece): void;
+  /** The stage leaves the chain (replaced, removed, link destroyed): stop timers and give back
+   * the pieces still held, in byte order, with the `at` they arrived with. */
+  drain(): Piece[];
+  /** The toxic was removed while the connection is open (Toxiproxy's Cleanup). */
+  removed?(): void;
+}
+
+export interface LinkToxicImpl<A> {
+  stage(ctx: StageContext<A>): LinkStage;
+}
+
+/** A stage that lets everything through: noop, and any toxic whose toxicity roll failed. */
+export function passThrough(ctx: StageContext<unknown>): LinkStage {
+  return { push: (piece) => ctx.emit(piece), drain: () => [] };
+}

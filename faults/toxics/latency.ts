@@ -1,0 +1,36 @@
+/**
+ * latency: each piece waits `latency` ± jitter ms counted from when it reached this stage;
+ * first in, first out (a late piece holds back the ones behind it, as in TCP).
+ * h2race extras: netem's jitter distributions and correlation.
+ */
+import { z } from 'zod';
+import { ScheduledQueue } from '../link/scheduled-queue.js';
+import { JITTER_DISTRIBUTIONS, JitterSource } from './jitter.js';
+import { intAttribute, registerLinkToxic } from './link-toxic.js';
+
+export const latencyToxic = registerLinkToxic({
+  type: 'latency',
+  summary: 'delay every chunk by latency ± jitter ms (distribution uniform|normal|pareto|paretonormal, correlation %)',
+  schema: z.object({
+    latency: intAttribute(),
+    jitter: intAttribute(),
+    distribution: z.enum(JITTER_DISTRIBUTIONS).default('uniform'),
+    correlation: z.number().min(0).max(100).default(0),
+  }),
+  stage(ctx) {
+    const { latency, jitter, distribution, correlation } = ctx.attributes;
+    const queue = new ScheduledQueue(ctx.emit);
+    const source = new JitterSource(distribution, correlation, ctx.random);
+    return {
+      push(piece) {
+        let delay = latency;
+        if (jitter > 0) {
+          delay = Math.max(0, latency + jitter * source.next());
+          ctx.record('delay', delay);
+        }
+        queue.schedule(piece, piece.at + delay);
+      },
+      drain: () => queue.drain(),
+    };
+  },
+});

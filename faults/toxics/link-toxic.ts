@@ -1,0 +1,27 @@
+/**
+ * The shape of a link-kind toxic module: a zod schema for its attributes and a stage factory,
+ * registered under its Toxiproxy type name.
+ */
+import { z } from 'zod';
+import type { LinkStage, LinkToxicImpl, StageContext } from '../link/stage.js';
+import { registerToxic, type ToxicType } from './registry.js';
+
+export function registerLinkToxic<S extends z.ZodType<Record<string, unknown>>>(def: {
+  type: string;
+  summary: string;
+  schema: S;
+  stage: (ctx: StageContext<z.output<S>>) => LinkStage;
+}): ToxicType<z.output<S>, LinkToxicImpl<z.output<S>>> {
+  return registerToxic({
+    type: def.type,
+    kind: 'link',
+    summary: def.summary,
+    schema: def.schema as unknown as z.ZodType<z.output<S>>,
+    impl: { stage: def.stage },
+  });
+}
+
+/** A Toxiproxy attribute: a non-negative integer, 0 when missing. */
+export function intAttribute(): z.ZodDefault<z.ZodNumber> {
+  return z.number().int().min(0).default(0);
+}
