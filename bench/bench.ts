@@ -1,0 +1,194 @@
+/**
+ * One bench run: start every configuration, measure every workload against each back to back
+ * (rounds interleaved, order alternating), stop everything, and return the report.
+ * Every process it starts belongs to `children`; the caller decides how to end on signals.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSelfSigned } from '../origin/cert.js';
+import { isAlive, type ChildProcesses } from './children.js';
+import { COST_STEPS, NONE_SUBJECT, SUBJECT, configSpecs, type StartContext } from './configs.js';
+import { runH2load } from './h2load.js';
+import { measureCell, type CellResult } from './measure.js';
+import { startNodeChild } from './node-target.js';
+import {
+  costSplit,
+  evaluateTargets,
+  poolFigures,
+  workloadTables,
+  type CostSplitRow,
+  type PoolFigures,
+  type TargetResult,
+  type WorkloadTable,
+} from './summary.js';
+import type { Target } from './target.js';
+import { detectTools, missingToolMessage } from './tools.js';
+import { workloads, type Scale, type Workload, type WorkloadName } from './workloads.js';
+
+export interface BenchOptions {
+  scale: Scale;
+  children: ChildProcesses;
+  /** Progress lines (the terminal); the report itself is returned. */
+  log: (line: string) => void;
+  /** Extra rows from the link engineer's fidelity bench, run after the proxy rows. */
+  linkFidelity?: (quick: boolean) => Promise<unknown>;
+}
+
+export interface BenchReport {
+  version: 1;
+  command: string;
+  scale: Scale;
+  startedAt: string;
+  finishedAt: string;
+  machine: { cpus: number; cpuModel: string; node: string; platform: string; h2load: string | null };
+  skipped: string[];
+  configs: Array<{ name: string; kind: string; pid: number }>;
+  workloads: Array<Omit<Workload, 'timeoutMs'>>;
+  tables: Partial<Record<WorkloadName, WorkloadTable>>;
+  pools: PoolFigures[];
+  costSplit: CostSplitRow[];
+  targets: TargetResult[];
+  subject: string;
+  failures: Array<{ config: string; workload: string; round: number; error: string }>;
+  cells: CellResult[];
+  linkFidelity?: unknown;
+  /** Every process the bench started, and whether any was still alive after the end. */
+  processes: { started: Array<{ name: string; pid: number }>; leftRunning: number[] };
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const startedAt = new Date().toISOString();
+  const { children, log } = options;
+  const tools = detectTools();
+  const skipped: string[] = [];
+  const report = (partial: Partial<BenchReport>): BenchReport => ({
+    version: 1,
+    command: `npm run bench${options.scale === 'full' ? '' : ` -- --${options.scale}`}`,
+    scale: options.scale,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      h2load: tools.h2load.path ? versionOf(tools.h2load.path) : null,
+    },
+    skipped,
+    configs: [],
+    workloads: workloads(options.scale).map(({ timeoutMs: _t, ...w }) => w),
+    tables: {},
+    pools: [],
+    costSplit: [],
+    targets: [],
+    subject: SUBJECT,
+    failures: [],
+    cells: [],
+    processes: { started: [...children.started], leftRunning: [] },
+    ...partial,
+  });
+  if (!tools.h2load.path) {
+    skipped.push(missingToolMessage(tools.h2load));
+    log(`${skipped[0]}: nothing to measure`);
+    return report({});
+  }
+  const h2load = tools.h2load.path;
+  const dir = await mkdtemp(join(tmpdir(), 'h2race-bench-'));
+  const targets: Array<Target & { kind: string }> = [];
+  const cells: CellResult[] = [];
+  const failures: BenchReport['failures'] = [];
+  let linkFidelity: unknown;
+  try {
+    const pair = await generateSelfSigned('h2race bench');
+    const certFile = join(dir, 'cert.pem');
+    const keyFile = join(dir, 'key.pem');
+    await writeFile(certFile, pair.cert);
+    await writeFile(keyFile, pair.key, { mode: 0o600 });
+    log('starting the demo origin');
+    const origin = await startNodeChild(children, 'origin', 'serve-origin.js', { cert: pair.cert, key: pair.key });
+    const ctx: StartContext = { children, tools, dir, cert: { cert: pair.cert, key: pair.key, certFile, keyFile }, origin };
+    for (const spec of configSpecs(tools)) {
+      if (spec.unavailable) {
+        skipped.push(`${spec.name}: ${spec.unavailable}`);
+        log(`skip ${spec.name}: ${spec.unavailable}`);
+        continue;
+      }
+      try {
+        targets.push({ ...(await spec.start(ctx)), kind: spec.kind });
+        log(`started ${spec.name}`);
+      } catch (error) {
+        skipped.push(`${spec.name}: failed to start: ${(error as Error).message}`);
+        log(`skip ${spec.name}: ${(error as Error).message}`);
+      }
+    }
+    // Warm up every configuration (JIT, TLS session setup paths) before anything is recorded.
+    for (const target of targets) {
+      await runH2load(h2load, children, {
+        url: `${target.url}/small?size=1024`,
+        requests: 200,
+        clients: 2,
+        streams: 10,
+        timeoutMs: 30_000,
+      }).catch((error: Error) => log(`warm-up of ${target.name} failed: ${error.message}`));
+    }
+    for (const workload of workloads(options.scale)) {
+      for (let round = 0; round < workload.rounds; round++) {
+        const order = round % 2 === 0 ? targets : [...targets].reverse();
+        for (const target of order) {
+          try {
+            const cell = await measureCell(h2load, children, target, workload, round);
+            cells.push(cell);
+            log(describeCell(cell));
+          } catch (error) {
+            failures.push({ config: target.name, workload: workload.name, round, error: (error as Error).message });
+            log(`${workload.name} ${target.name}: FAILED ${(error as Error).message}`);
+          }
+        }
+      }
+    }
+    if (options.linkFidelity) {
+      log('link fidelity');
+      linkFidelity = await options.linkFidelity(options.scale !== 'full').catch((error: Error) => ({ error: error.message }));
+    }
+  } finally {
+    await children.stopAll();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const tables = workloadTables(cells);
+  const pools = poolFigures(cells);
+  return report({
+    configs: targets.map((t) => ({ name: t.name, kind: t.kind, pid: t.child.pid })),
+    tables,
+    pools,
+    costSplit: costSplit(tables, COST_STEPS),
+    targets: evaluateTargets(tables, pools, SUBJECT, NONE_SUBJECT),
+    failures,
+    cells,
+    linkFidelity,
+    processes: {
+      started: [...children.started],
+      leftRunning: children.started.map((c) => c.pid).filter(isAlive),
+    },
+  });
+}
+
+function describeCell(cell: CellResult): string {
+  const h = cell.h2load;
+  const errors = h.requests.total - h.requests.succeeded;
+  return (
+    `${cell.workload.padEnd(11)} r${cell.round} ${cell.config.padEnd(22)} ` +
+    `${h.reqPerSec.toFixed(0).padStart(7)} req/s ${h.dataMBps.toFixed(1).padStart(7)} MB/s ` +
+    `p50 ${h.latency.p50Ms.toFixed(2)} ms p99 ${h.latency.p99Ms.toFixed(2)} ms` +
+    (errors > 0 ? ` ${errors} errors` : '')
+  );
+}
+
+function versionOf(binary: string): string | null {
+  try {
+    return execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim().split('\n')[0] ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The configurations the bench puts under load, each started as its own process:
+ *
+ *   h2load ──TLS h2──▶ direct (the origin's TLS listener)
+ *   h2load ──TLS h2──▶ plain node:http2 forward ──h2c──▶ origin
+ *   h2load ──TLS h2──▶ h2race (per pool mode, faults off) ──h2c──▶ origin
+ *   h2load ──TLS h2──▶ nghttpx / HAProxy ──h2c──▶ origin
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ChildProcesses } from './children.js';
+import { startNodeChild, type NodeChild } from './node-target.js';
+import { startHaproxy } from './peers/haproxy.js';
+import { startNghttpx } from './peers/nghttpx.js';
+import type { Target } from './target.js';
+import type { Tool } from './tools.js';
+
+export interface StartContext {
+  children: ChildProcesses;
+  tools: Record<Tool['name'], Tool>;
+  dir: string;
+  cert: { cert: string; key: string; certFile: string; keyFile: string };
+  origin: NodeChild;
+}
+
+/** Pool modes in the order the report lists them; `none` and `retain` carry the targets. */
+export const POOL_MODES = ['none', 'release-on-reset', 'discard-on-reset', 'retain'] as const;
+export type PoolMode = (typeof POOL_MODES)[number];
+
+/** The configuration whose figures are held against the targets. */
+export const SUBJECT = 'h2race retain';
+export const NONE_SUBJECT = 'h2race none';
+
+export interface ConfigSpec {
+  name: string;
+  kind: 'direct' | 'plain' | 'h2race' | 'peer';
+  /** Why the configuration cannot run here, or undefined when it can. */
+  unavailable?: string;
+  start(ctx: StartContext): Promise<Target>;
+}
+
+export interface H2raceChildConfig {
+  cert: string;
+  key: string;
+  upstreamPort: number;
+  pool: PoolMode;
+  /** false: h2race's forwarding core without the frame path (when h2race can run that way). */
+  framePath: boolean;
+}
+
+const H2RACE_ENTRY = 'serve-h2race.js';
+
+function nodeTarget(name: string, child: NodeChild): Target {
+  return {
+    name,
+    url: `https://127.0.0.1:${child.ports.https}`,
+    child: child.child,
+    beginWindow: child.beginWindow,
+    endWindow: child.endWindow,
+  };
+}
+
+export function configSpecs(tools: Record<Tool['name'], Tool>): ConfigSpec[] {
+  const h2raceBuilt = existsSync(fileURLToPath(new URL(`./${H2RACE_ENTRY}`, import.meta.url)));
+  const h2race = (name: string, pool: PoolMode, framePath: boolean): ConfigSpec => ({
+    name,
+    kind: 'h2race',
+    unavailable: h2raceBuilt ? undefined : `${H2RACE_ENTRY} not built (h2race not available yet)`,
+    start: async (ctx) =>
+      nodeTarget(
+        name,
+        await startNodeChild(ctx.children, name, H2RACE_ENTRY, {
+          cert: ctx.cert.cert,
+          key: ctx.cert.key,
+          upstreamPort: ctx.origin.ports.h2c!,
+          pool,
+          framePath,
+        } satisfies H2raceChildConfig),
+      ),
+  });
+  const peerOptions = (ctx: StartContext, binary: string) => ({
+    binary,
+    children: ctx.children,
+    dir: ctx.dir,
+    certFile: ctx.cert.certFile,
+    keyFile: ctx.cert.keyFile,
+    upstreamPort: ctx.origin.ports.h2c!,
+  });
+  return [
+    {
+      name: 'direct',
+      kind: 'direct',
+      start: async (ctx) => ({ ...nodeTarget('direct', ctx.origin), url: `https://127.0.0.1:${ctx.origin.ports.tls}` }),
+    },
+    {
+      name: 'node:http2 forward',
+      kind: 'plain',
+      start: async (ctx) =>
+        nodeTarget(
+          'node:http2 forward',
+          await startNodeChild(ctx.children, 'node:http2 forward', 'plain-forward.js', {
+            cert: ctx.cert.cert,
+            key: ctx.cert.key,
+            upstreamPort: ctx.origin.ports.h2c!,
+          }),
+        ),
+    },
+    h2race('h2race no frame path', 'retain', false),
+    ...POOL_MODES.map((mode) => h2race(`h2race ${mode}`, mode, true)),
+    {
+      name: 'nghttpx',
+      kind: 'peer',
+      unavailable: tools.nghttpx.path ? undefined : `nghttpx not found (Debian package ${tools.nghttpx.debianPackage})`,
+      start: (ctx) => startNghttpx(peerOptions(ctx, ctx.tools.nghttpx.path!)),
+    },
+    {
+      name: 'haproxy',
+      kind: 'peer',
+      unavailable: tools.haproxy.path ? undefined : `haproxy not found (Debian package ${tools.haproxy.debianPackage})`,
+      start: (ctx) => startHaproxy(peerOptions(ctx, ctx.tools.haproxy.path!)),
+    },
+  ];
+}
+
+/** From direct to full h2race, one step at a time: where a regression starts is the step that grew. */
+export const COST_STEPS: Array<[string, string, string]> = [
+  ['node:http2 proxying (TLS front + h2c upstream)', 'direct', 'node:http2 forward'],
+  ["h2race's forwarding core", 'node:http2 forward', 'h2race no frame path'],
+  ['frame path + pool (retain)', 'h2race no frame path', 'h2race retain'],
+  ['frame path + pool (none)', 'h2race no frame path', 'h2race none'],
+];

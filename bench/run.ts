@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench [-- --quick]`: measures h2race beside a direct connection, a plain node:http2
+ * forward, nghttpx and HAProxy, prints the tables, saves bench/results/latest*.json and the chart.
+ * Every process it starts is stopped at the end, also on Ctrl-C, SIGTERM or a crash.
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runBench } from './bench.js';
+import { ChildProcesses } from './children.js';
+import { formatReport } from './report-table.js';
+import { saveReport } from './results.js';
+import type { Scale } from './workloads.js';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    // Smallest counts, for the bench's own test: same code, seconds instead of minutes.
+    tiny: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (values.help) {
+  process.stdout.write('usage: npm run bench [-- --quick] [-- --out DIR]\n');
+  process.exit(0);
+}
+
+const scale: Scale = values.tiny ? 'tiny' : values.quick ? 'quick' : 'full';
+// dist/bench/run.js → <project>/bench/results
+const outDir = values.out ?? fileURLToPath(new URL('../../bench/results/', import.meta.url));
+const children = new ChildProcesses();
+const removeHooks = children.installExitHooks((signal) => {
+  process.stderr.write(`bench stopped by ${signal}; every process it started is stopped\n`);
+  process.exit(130);
+});
+
+const report = await runBench({
+  scale,
+  children,
+  log: (line) => process.stderr.write(`${line}\n`),
+  linkFidelity: await loadLinkFidelity(),
+});
+removeHooks();
+process.stdout.write(`${formatReport(report)}\n`);
+const files = await saveReport(report, outDir);
+process.stdout.write(`\nsaved ${files.join(', ')}\n`);
+if (report.processes.leftRunning.length > 0) {
+  process.stderr.write(`processes still running after the bench: ${report.processes.leftRunning.join(', ')}\n`);
+  process.exitCode = 1;
+}
+
+/** The link engineer's fidelity rows (bench/link-fidelity.ts), when that module exists. */
+async function loadLinkFidelity(): Promise<((quick: boolean) => Promise<unknown>) | undefined> {
+  const specifier = './link-fidelity.js';
+  try {
+    const module = (await import(specifier)) as { runLinkFidelity?: (o: { quick: boolean }) => Promise<unknown> };
+    const run = module.runLinkFidelity;
+    return run ? (quick) => run({ quick }) : undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The four workloads and their sizes. `full`, `quick` and `tiny` run the same code; only the counts
+ * differ (quick stays under a minute for CI-like checks, tiny is what the bench's own test uses).
+ */
+export type Scale = 'full' | 'quick' | 'tiny';
+
+export type WorkloadName = 'small' | 'large' | 'rate' | 'connections';
+
+export interface Workload {
+  name: WorkloadName;
+  title: string;
+  path: string;
+  headers?: Record<string, string>;
+  requests: number;
+  clients: number;
+  streams: number;
+  rpsPerClient?: number;
+  /** Rounds interleaved across configurations; the report keeps each metric's median. */
+  rounds: number;
+  timeoutMs: number;
+}
+
+const SMALL_PATH = '/small?size=1024';
+const VIDEO_BYTES = 64 * 1024 * 1024;
+
+interface Counts {
+  smallRequests: number;
+  downloads: number;
+  downloadBytes: number;
+  ratePerClient: number;
+  rateRequests: number;
+  connectionRequests: number;
+  rounds: number;
+}
+
+const COUNTS: Record<Scale, Counts> = {
+  full: {
+    smallRequests: 20_000,
+    downloads: 8,
+    downloadBytes: VIDEO_BYTES,
+    ratePerClient: 40,
+    rateRequests: 2_000,
+    connectionRequests: 20_000,
+    rounds: 3,
+  },
+  quick: {
+    smallRequests: 2_000,
+    downloads: 2,
+    downloadBytes: VIDEO_BYTES,
+    ratePerClient: 40,
+    rateRequests: 400,
+    connectionRequests: 3_000,
+    rounds: 1,
+  },
+  tiny: {
+    smallRequests: 200,
+    downloads: 1,
+    downloadBytes: 4 * 1024 * 1024,
+    ratePerClient: 40,
+    rateRequests: 80,
+    connectionRequests: 1_000,
+    rounds: 1,
+  },
+};
+
+export function workloads(scale: Scale): Workload[] {
+  const c = COUNTS[scale];
+  return [
+    {
+      name: 'small',
+      title: '1 KiB responses, 4 connections × 32 streams',
+      path: SMALL_PATH,
+      requests: c.smallRequests,
+      clients: 4,
+      streams: 32,
+      rounds: c.rounds,
+      timeoutMs: 120_000,
+    },
+    {
+      name: 'large',
+      title: `${c.downloadBytes / 1024 / 1024} MiB ranged downloads of /video, 1 connection × 2 streams`,
+      path: '/video',
+      headers: { range: `bytes=0-${c.downloadBytes - 1}` },
+      requests: c.downloads,
+      clients: 1,
+      streams: 2,
+      rounds: c.rounds,
+      timeoutMs: 180_000,
+    },
+    {
+      name: 'rate',
+      title: `fixed rate ${c.ratePerClient * 10} req/s (10 connections × ${c.ratePerClient} req/s), 1 KiB`,
+      path: SMALL_PATH,
+      requests: c.rateRequests,
+      clients: 10,
+      streams: 1,
+      rpsPerClient: c.ratePerClient,
+      rounds: c.rounds,
+      timeoutMs: 120_000,
+    },
+    {
+      name: 'connections',
+      title: '1000 concurrent streams over 100 connections, 1 KiB',
+      path: SMALL_PATH,
+      requests: c.connectionRequests,
+      clients: 100,
+      streams: 10,
+      rounds: c.rounds,
+      timeoutMs: 180_000,
+    },
+  ];
+}
