@@ -1,0 +1,159 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLink, type CreateLinkOptions } from '../../faults/link/link.js';
+import type { FaultDecision } from '../../faults/link/stage.js';
+import { ToxicSet } from '../../faults/link/toxic-set.js';
+import type { Link } from '../../faults/link/types.js';
+import { SeededRandom } from '../../faults/random.js';
+import { ToxicSpecError } from '../../faults/toxics/registry.js';
+import { loopbackPair, receiveBytes, type LoopbackPair } from './loopback.js';
+
+let pair: LoopbackPair | undefined;
+const links: Link[] = [];
+afterEach(async () => {
+  for (const link of links.splice(0)) link.destroy();
+  await pair?.close();
+  pair = undefined;
+});
+
+function memoryLink(options: Partial<CreateLinkOptions>): { link: Link; written: Buffer[]; ends: number } {
+  const out = { written: [] as Buffer[], ends: 0 };
+  const link = createLink({
+    direction: 'downstream',
+    random: new SeededRandom(7),
+    sink: (data, cb) => {
+      out.written.push(data);
+      setImmediate(cb);
+    },
+    control: { end: () => out.ends++, reset: () => {} },
+    ...options,
+  });
+  links.push(link);
+  return Object.assign(out, { link });
+}
+
+describe('link bookkeeping', () => {
+  it('destroy fires every queued chunk’s done exactly once, with an error', () => {
+    const { link } = memoryLink({
+      toxics: [{ name: 'slow', type: 'bandwidth', stream: 'downstream', toxicity: 1, attributes: { rate: 1, bits: 0 } }],
+    });
+    const calls = new Map<number, Array<Error | undefined>>();
+    for (let i = 0; i < 20; i++) {
+      calls.set(i, []);
+      link.enqueue({ data: Buffer.alloc(3000), done: (err) => calls.get(i)!.push(err) });
+    }
+    expect(link.queuedChunks).toBe(20);
+    expect(link.queuedBytes).toBe(60_000);
+    link.destroy(new Error('gone'));
+    link.destroy();
+    for (const [, got] of calls) {
+      expect(got).toHaveLength(1);
+      expect(got[0]?.message).toBe('gone');
+    }
+    expect(link.queuedBytes).toBe(0);
+    const late: Array<Error | undefined> = [];
+    link.enqueue({ data: Buffer.alloc(1), done: (err) => late.push(err) });
+    expect(late).toHaveLength(1);
+    expect(late[0]).toBeInstanceOf(Error);
+  });
+
+  it('done fires once per chunk after the sink wrote every slice of it', async () => {
+    const { link, written } = memoryLink({
+      toxics: [{ name: 's', type: 'slicer', stream: 'downstream', toxicity: 1, attributes: { average_size: 100, size_variation: 30, delay: 0 } }],
+    });
+    const dones: Array<Error | undefined> = [];
+    await new Promise<void>((resolve) => {
+      link.enqueue({ data: Buffer.alloc(1000), done: (err) => dones.push(err) });
+      link.enqueue({ data: Buffer.alloc(500), done: (err) => (dones.push(err), resolve()) });
+    });
+    expect(dones).toEqual([undefined, undefined]);
+    expect(written.length).toBeGreaterThan(8);
+    expect(written.reduce((n, b) => n + b.length, 0)).toBe(1500);
+    expect(link.queuedChunks).toBe(0);
+  });
+
+  it('the same seed gives the same fault decisions; another seed does not', async () => {
+    const run = async (seed: number): Promise<FaultDecision[]> => {
+      const decisions: FaultDecision[] = [];
+      const toxics = [
+        { name: 'l', type: 'loss', stream: 'downstream' as const, toxicity: 1, attributes: { percent: 5, rto: 1 } },
+        { name: 't', type: 'slicer', stream: 'downstream' as const, toxicity: 0.5, attributes: { average_size: 500, size_variation: 200, delay: 0 } },
+        { name: 'j', type: 'latency', stream: 'downstream' as const, toxicity: 1, attributes: { latency: 2, jitter: 2, distribution: 'normal', correlation: 25 } },
+      ];
+      const { link } = memoryLink({ random: new SeededRandom(seed, 'conn-1'), toxics, onDecision: (d) => decisions.push(d) });
+      await new Promise<void>((resolve) => {
+        for (let i = 0; i < 100; i++) link.enqueue({ data: Buffer.alloc(3000), done: i === 99 ? () => resolve() : undefined });
+      });
+      return decisions;
+    };
+    const a = await run(42);
+    expect(a.filter((d) => d.kind === 'loss').length).toBeGreaterThan(5);
+    expect(a.filter((d) => d.kind === 'toxicity')).toHaveLength(1);
+    expect(a.filter((d) => d.kind === 'delay').length).toBeGreaterThanOrEqual(100);
+    expect(await run(42)).toEqual(a);
+    expect(await run(43)).not.toEqual(a);
+  });
+
+  it('toxicity is rolled per connection: about half the links of a 0.5 toxic fire', () => {
+    let fired = 0;
+    for (let conn = 0; conn < 200; conn++) {
+      memoryLink({
+        random: new SeededRandom(9, `conn-${conn}`),
+        toxics: [{ name: 'half', type: 'latency', stream: 'downstream', toxicity: 0.5, attributes: { latency: 1 } }],
+        onDecision: (d) => (fired += d.value === true ? 1 : 0),
+      }).link.destroy();
+    }
+    expect(fired).toBeGreaterThan(70);
+    expect(fired).toBeLessThan(130);
+  });
+
+  it('a changed toxic reaches a live connection and its held bytes keep their order', async () => {
+    const toxics = new ToxicSet([{ type: 'bandwidth', name: 'bw', stream: 'upstream', attributes: { bits: 80_000 } }]);
+    pair = await loopbackPair({ toxics });
+    const payload = Buffer.from(Array.from({ length: 40_000 }, (_, i) => i % 251));
+    const got = receiveBytes(pair.peer, payload.length);
+    const t0 = performance.now();
+    pair.linked.write(payload);
+    await new Promise((r) => setTimeout(r, 200));
+    // At 10 kB/s, 40 kB need 4 s; the new rate (10 MB/s) must finish it at once.
+    expect(pair.linked.link.queuedBytes).toBeGreaterThan(30_000);
+    toxics.update('bw', { attributes: { rate: 10_000, bits: 0 } });
+    const { at, data } = await got;
+    expect(at - t0).toBeLessThan(1500);
+    expect(data.equals(payload)).toBe(true);
+  });
+
+  it('removing a stage hands its held bytes on without loss or reordering', async () => {
+    const toxics = new ToxicSet([
+      { type: 'latency', name: 'first', stream: 'upstream', attributes: { latency: 300 } },
+      { type: 'latency', name: 'second', stream: 'upstream', attributes: { latency: 100 } },
+    ]);
+    pair = await loopbackPair({ toxics });
+    const got = receiveBytes(pair.peer, 30);
+    for (let i = 0; i < 10; i++) pair.linked.write(`${String(i).padStart(2, '0')};`);
+    setTimeout(() => toxics.remove('first'), 50);
+    const { data } = await got;
+    expect(data.toString()).toBe('00;01;02;03;04;05;06;07;08;09;');
+  });
+});
+
+describe('ToxicSet', () => {
+  it('keeps names unique across directions and answers Toxiproxy’s errors', () => {
+    const set = new ToxicSet();
+    const changes: number[] = [];
+    set.on('change', (list) => changes.push(list.length));
+    set.add({ type: 'latency', name: 'x', stream: 'upstream', attributes: { latency: 5 } });
+    expect(() => set.add({ type: 'bandwidth', name: 'x', stream: 'downstream' })).toThrow(
+      expect.objectContaining({ message: 'toxic already exists', status: 409 }),
+    );
+    expect(() => set.update('nope', {})).toThrow(expect.objectContaining({ status: 404 }));
+    expect(() => set.add({ type: 'warp' })).toThrow(ToxicSpecError);
+    expect(() => set.add({ type: 'latency', attributes: { latency: 1.5 } })).toThrow(/attributes\.latency/);
+    const updated = set.update('x', { attributes: { jitter: 3 } });
+    expect(updated.attributes).toMatchObject({ latency: 5, jitter: 3 });
+    expect(updated.toxicity).toBe(1);
+    expect(set.update('x', { toxicity: 0.25 }).attributes).toMatchObject({ latency: 5, jitter: 3 });
+    expect(set.list('downstream')).toEqual([]);
+    set.remove('x');
+    expect(changes).toEqual([1, 1, 1, 0]);
+  });
+});
