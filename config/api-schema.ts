@@ -1,0 +1,103 @@
+/**
+ * The Toxiproxy-compatible API's settings: its listen address, and the proxies (with toxics)
+ * it manages. ONE schema serves both the API bodies (POST /proxies, /populate, PATCH) and the
+ * config file's `proxies:` list, so what one accepts the other accepts.
+ *
+ * Keys match case-insensitively and unknown keys are dropped, as Toxiproxy's Go decoder does.
+ */
+import { z } from 'zod';
+import { foldKeys } from '../faults/toxiproxy/go-json.js';
+import { normalizeToxic, ToxicSpecError } from '../faults/toxics/registry.js';
+import type { ToxicSpec } from '../faults/link/types.js';
+
+/** A z.object whose input keys are folded onto its fields case-insensitively. */
+function foldedObject<S extends z.ZodRawShape>(shape: S) {
+  const fields = Object.keys(shape);
+  return z.preprocess(
+    (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? foldKeys(v as Record<string, unknown>, fields) : v),
+    z.object(shape),
+  );
+}
+
+export const DEFAULT_LISTEN = '127.0.0.1:0';
+
+/** Fields a proxy has in the API (Toxiproxy's four plus h2race's own). */
+export const proxyFields = {
+  name: z.string().min(1, 'required'),
+  // Toxiproxy listens on every interface when `listen` is empty; h2race stays on loopback.
+  listen: z.string().default(DEFAULT_LISTEN),
+  upstream: z.string().min(1, 'required'),
+  enabled: z.boolean().default(true),
+  /** 'tcp' is what Toxiproxy is; 'h2race' is the TLS HTTP/2 proxy with pool mode and profile. */
+  kind: z.enum(['tcp', 'h2race']).default('tcp'),
+  /** h2race kind only: the buffer pool mode of the proxy. */
+  pool: z.string().min(1).optional(),
+  /** h2race kind only: a network profile name. */
+  profile: z.string().min(1).optional(),
+} satisfies z.ZodRawShape;
+
+/** Body of POST /proxies and one element of POST /populate. */
+export const proxyBodySchema = foldedObject(proxyFields);
+export type ProxyBody = z.infer<typeof proxyBodySchema>;
+
+/** Body of PATCH /proxies/{name}: every field optional, absent ones keep the proxy's value. */
+export const proxyUpdateSchema = foldedObject({
+  listen: z.string().optional(),
+  upstream: z.string().min(1, 'required').optional(),
+  enabled: z.boolean().optional(),
+  pool: proxyFields.pool,
+  profile: proxyFields.profile,
+});
+export type ProxyUpdate = z.infer<typeof proxyUpdateSchema>;
+
+const toxicFields = {
+  name: z.string().optional(),
+  type: z.string(),
+  stream: z.string().optional(),
+  toxicity: z.number().optional(),
+  attributes: z.record(z.string(), z.unknown()).optional(),
+} satisfies z.ZodRawShape;
+
+/** A toxic as the API and the config file give it, checked and filled in by the toxic registry. */
+export const toxicEntrySchema = foldedObject(toxicFields).transform((input, ctx): ToxicSpec => {
+  try {
+    return normalizeToxic(input);
+  } catch (err) {
+    if (!(err instanceof ToxicSpecError)) throw err;
+    const path = (err.field ?? 'type').split('.');
+    // The registry's message already starts with the attribute path; keep just the cause.
+    const message = err.message.replace(/^attributes\.[^:]*: /, '');
+    ctx.addIssue({ code: 'custom', message, path });
+    return z.NEVER;
+  }
+});
+
+/** A proxy in the config file: the API's fields plus its toxics in chain order. */
+export const configProxySchema = foldedObject({
+  ...proxyFields,
+  toxics: z.array(toxicEntrySchema).default([]),
+});
+export type ConfigProxy = z.infer<typeof configProxySchema>;
+
+/** The admin API's own listen address (`h2race server --host --port`). */
+export const apiListenSchema = foldedObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8474),
+});
+
+/** The config file's part that belongs to the API: `api:` and `proxies:`. */
+export const apiConfigSchema = z.object({
+  api: apiListenSchema.optional(),
+  proxies: z.array(configProxySchema).default([]),
+});
+export type ApiConfig = z.infer<typeof apiConfigSchema>;
+
+/** One line naming the field at fault: `proxies[1].toxics[0].attributes.latency: expected number`. */
+export function formatSchemaError(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid config';
+  const where = issue.path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+    .join('');
+  return where ? `${where}: ${issue.message}` : issue.message;
+}

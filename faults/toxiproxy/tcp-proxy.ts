@@ -1,0 +1,181 @@
+/**
+ * A plain TCP proxy with toxics: what Toxiproxy is (proxy.go).
+ *
+ *   client ──▶ [upstream link: toxics with stream=upstream] ──▶ upstream server
+ *   client ◀── [downstream link: toxics with stream=downstream] ◀── upstream server
+ *
+ * Per accepted connection it dials the upstream and relays both ways through links fed by the
+ * proxy's ToxicSet, so a toxic added, changed or removed reaches open connections.
+ *
+ * Lifecycle: the TcpProxy owns its listener and every relay it starts; stop() closes the listener
+ * and destroys every relay (that is where a connection ends when the proxy is disabled, moved or
+ * deleted). A relay also ends by itself when both sides are done.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { ProxyBody, ProxyUpdate } from '../../config/api-schema.js';
+import { ToxicSet } from '../link/toxic-set.js';
+import type { SeededRandom } from '../random.js';
+import { listenOn, parseHostPort, resolveListen } from './listen-address.js';
+import { toxicsForApi, type ManagedProxy, type ProxyJson } from './managed-proxy.js';
+import type { TcpProxySample } from './metrics.js';
+import { Relay } from './tcp-relay.js';
+
+export interface TcpProxyOptions {
+  logger: Logger;
+  /** The proxy's random stream; each connection forks its own. */
+  random: SeededRandom;
+}
+
+export class TcpProxy implements ManagedProxy {
+  readonly name: string;
+  readonly toxics = new ToxicSet();
+  private listenAddr: string;
+  private upstream: string;
+  private server: Server | undefined;
+  private readonly relays = new Set<Relay>();
+  private connectionCount = 0;
+  /** Byte counters of relays that have ended, so /metrics counters never go back. */
+  private readonly closedBytes = new Map<string, BytesRow>();
+  private readonly logger: Logger;
+
+  constructor(body: ProxyBody, private readonly options: TcpProxyOptions) {
+    this.name = body.name;
+    this.listenAddr = body.listen;
+    this.upstream = body.upstream;
+    this.logger = options.logger.child({ proxy: body.name });
+  }
+
+  get enabled(): boolean {
+    return this.server !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    const server = createServer((client) => this.accept(client));
+    this.listenAddr = await listenOn(server, this.listenAddr);
+    this.server = server;
+    this.logger.info({ listen: this.listenAddr, upstream: this.upstream }, 'Started proxy');
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const relay of this.relays) relay.destroy();
+    await closed;
+    this.logger.info('Terminated proxy');
+  }
+
+  async update(change: ProxyUpdate): Promise<void> {
+    const next = { listen: change.listen ?? this.listenAddr, upstream: change.upstream ?? this.upstream };
+    if (this.differsFrom(next)) {
+      const wasEnabled = this.enabled;
+      await this.stop();
+      this.listenAddr = next.listen;
+      this.upstream = next.upstream;
+      if (change.enabled ?? wasEnabled) await this.start();
+      return;
+    }
+    if (change.enabled === true) await this.start();
+    if (change.enabled === false) await this.stop();
+  }
+
+  differs(body: ProxyBody): boolean {
+    return this.differsFrom(body);
+  }
+
+  private differsFrom(other: { listen: string; upstream: string }): boolean {
+    return resolveListen(other.listen) !== this.listenAddr || other.upstream !== this.upstream;
+  }
+
+  toJSON(): ProxyJson {
+    return {
+      name: this.name,
+      listen: this.listenAddr,
+      upstream: this.upstream,
+      enabled: this.enabled,
+      toxics: toxicsForApi(this.toxics),
+    };
+  }
+
+  /** Bytes the proxy's links hold now, per direction (for /metrics). */
+  queuedBytes(): { upstream: number; downstream: number } {
+    const total = { upstream: 0, downstream: 0 };
+    for (const relay of this.relays) {
+      total.upstream += relay.queuedBytes('upstream');
+      total.downstream += relay.queuedBytes('downstream');
+    }
+    return total;
+  }
+
+  /** Counters since the proxy was created, for /metrics (Toxiproxy labels bytes by listener and upstream). */
+  sample(): TcpProxySample {
+    const bytes = new Map(this.closedBytes);
+    for (const relay of this.relays) addBytes(bytes, relay);
+    return {
+      proxy: this.name,
+      connectionsTotal: this.connectionCount,
+      connectionsOpen: this.relays.size,
+      bytes: [...bytes.values()],
+    };
+  }
+
+  private accept(client: Socket): void {
+    const id = ++this.connectionCount;
+    const { logger } = this;
+    const labels = { listener: this.listenAddr, upstream: this.upstream };
+    let target;
+    try {
+      target = parseHostPort(this.upstream);
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'Unable to open connection to upstream');
+      client.destroy();
+      return;
+    }
+    // Until the relay owns them, the two sockets are this function's to clean up.
+    const upstream = connect({ host: target.host || '127.0.0.1', port: target.port });
+    const onEarlyError = (err: Error) => {
+      logger.warn({ err: err.message, client: client.remoteAddress }, 'Unable to open connection to upstream');
+      upstream.destroy();
+      client.destroy();
+    };
+    upstream.once('error', onEarlyError);
+    client.once('error', onEarlyError);
+    upstream.once('connect', () => {
+      upstream.off('error', onEarlyError);
+      client.off('error', onEarlyError);
+      if (!this.server || client.destroyed) {
+        upstream.destroy();
+        client.destroy();
+        return;
+      }
+      const relay = new Relay({
+        client,
+        upstream,
+        labels,
+        toxics: this.toxics,
+        random: this.options.random.fork(`conn-${id}`),
+        logger,
+      });
+      this.relays.add(relay);
+      relay.once('close', () => {
+        this.relays.delete(relay);
+        addBytes(this.closedBytes, relay);
+      });
+    });
+  }
+}
+
+type BytesRow = TcpProxySample['bytes'][number];
+
+/** Add a relay's byte counts into `into`, keyed by the labels Toxiproxy puts on them. */
+function addBytes(into: Map<string, BytesRow>, relay: Relay): void {
+  for (const direction of ['upstream', 'downstream'] as const) {
+    const { received, sent } = relay.bytes(direction);
+    const key = JSON.stringify([relay.labels.listener, relay.labels.upstream, direction]);
+    const row = into.get(key) ?? { ...relay.labels, direction, received: 0, sent: 0 };
+    into.set(key, { ...row, received: row.received + received, sent: row.sent + sent });
+  }
+}
