@@ -5,14 +5,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSelfSigned } from '../origin/cert.js';
-import { isAlive, type ChildProcesses } from './children.js';
+import type { ChildProcesses } from './children.js';
 import { COST_STEPS, NONE_SUBJECT, SUBJECT, configSpecs, type StartContext } from './configs.js';
 import { runH2load } from './h2load.js';
 import { measureCell, type CellResult } from './measure.js';
 import { startNodeChild } from './node-target.js';
+import { runningInGroup } from './proc-stats.js';
 import {
   costSplit,
   evaluateTargets,
@@ -42,7 +43,15 @@ export interface BenchReport {
   scale: Scale;
   startedAt: string;
   finishedAt: string;
-  machine: { cpus: number; cpuModel: string; node: string; platform: string; h2load: string | null };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    node: string;
+    platform: string;
+    h2load: string | null;
+    /** 1-minute load average at the start and the end: other work on the machine skews figures. */
+    loadAverage: { start: number; end: number };
+  };
   skipped: string[];
   configs: Array<{ name: string; kind: string; pid: number }>;
   workloads: Array<Omit<Workload, 'timeoutMs'>>;
@@ -60,6 +69,7 @@ export interface BenchReport {
 
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg()[0]!;
   const { children, log } = options;
   const tools = detectTools();
   const skipped: string[] = [];
@@ -75,6 +85,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
       h2load: tools.h2load.path ? versionOf(tools.h2load.path) : null,
+      loadAverage: { start: loadAtStart, end: loadavg()[0]! },
     },
     skipped,
     configs: [],
@@ -108,6 +119,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     await writeFile(keyFile, pair.key, { mode: 0o600 });
     log('starting the demo origin');
     const origin = await startNodeChild(children, 'origin', 'serve-origin.js', { cert: pair.cert, key: pair.key });
+    log(`started origin (pid ${origin.child.pid})`);
     const ctx: StartContext = { children, tools, dir, cert: { cert: pair.cert, key: pair.key, certFile, keyFile }, origin };
     for (const spec of configSpecs(tools)) {
       if (spec.unavailable) {
@@ -117,7 +129,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       }
       try {
         targets.push({ ...(await spec.start(ctx)), kind: spec.kind });
-        log(`started ${spec.name}`);
+        log(`started ${spec.name} (pid ${targets.at(-1)!.child.pid})`);
       } catch (error) {
         skipped.push(`${spec.name}: failed to start: ${(error as Error).message}`);
         log(`skip ${spec.name}: ${(error as Error).message}`);
@@ -169,7 +181,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     linkFidelity,
     processes: {
       started: [...children.started],
-      leftRunning: children.started.map((c) => c.pid).filter(isAlive),
+      leftRunning: children.started.flatMap((c) => runningInGroup(c.pid)),
     },
   });
 }

@@ -8,6 +8,8 @@
  * to the bench closes, which covers a bench killed with SIGKILL.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runningInGroup } from './proc-stats.js';
 
 export interface StartedChild {
   name: string;
@@ -65,8 +67,10 @@ export class ChildProcesses {
     const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), graceMs);
     await child.exited;
     clearTimeout(timer);
-    // The leader is gone; make sure no worker of its group outlives it.
+    // The leader is gone; make sure no worker of its group outlives it, and wait until the kernel
+    // has removed them (a check right after the bench must find nothing).
     killGroup(child.pid, 'SIGKILL');
+    for (let i = 0; i < 100 && runningInGroup(child.pid).length > 0; i++) await sleep(10);
   }
 
   async stopAll(graceMs = 2_000): Promise<void> {
@@ -114,15 +118,5 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
     process.kill(-pid, signal);
   } catch {
     // ESRCH: the group is already gone.
-  }
-}
-
-/** True while a process with this pid exists (used to check that nothing outlived the bench). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

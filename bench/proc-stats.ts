@@ -59,6 +59,20 @@ export function sampleGroup(pgid: number): GroupSample {
   return sample;
 }
 
+/**
+ * Pids of the group's processes that still run. Zombies are left out: a killed worker whose master
+ * died first is reparented to init and stays a zombie until init reaps it, holding nothing.
+ */
+export function runningInGroup(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const fields = statFields(pid);
+    if (fields !== undefined && Number(fields[2]) === pgid && fields[0] !== 'Z') pids.push(Number(pid));
+  }
+  return pids;
+}
+
 /** Samples a group every `intervalMs` until stopped; reports the peak RSS and the CPU used. */
 export class GroupSampler {
   private readonly first: GroupSample;

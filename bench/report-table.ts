@@ -50,7 +50,8 @@ function num(value: number | null | undefined, digits: number): string {
 export function formatReport(report: BenchReport): string {
   const out: string[] = [];
   out.push(`h2race bench (${report.scale}) — ${report.machine.cpus} × ${report.machine.cpuModel}, node ${report.machine.node}`);
-  out.push(`command: ${report.command}`);
+  const load = report.machine.loadAverage;
+  out.push(`command: ${report.command}   load average ${load.start.toFixed(2)} → ${load.end.toFixed(2)}`);
   for (const workload of report.workloads) {
     const rows = report.tables[workload.name];
     if (rows === undefined) continue;
