@@ -9,3 +9,6 @@ import './limit-data.js';
 import './noop.js';
 import './loss.js';
 import './trace.js';
+import './reorder.js';
+import './rst-delay.js';
+import './rst-inject.js';

@@ -1,0 +1,22 @@
+/** The buffer pool and frame path settings (`--pool`, config file `pool:`). */
+import { z } from 'zod';
+import { POOL_MODES } from '../faults/pool/types.js';
+import { DEFAULT_MAX_FREE_PER_CLASS, DEFAULT_SIZE_CLASSES } from '../faults/pool/slab-pool.js';
+
+/** Bytes queued on a connection's link below which the session's writes are acknowledged at once. */
+export const DEFAULT_BACKPRESSURE_BYTES = 2 * 1024 * 1024;
+
+export const poolSchema = z
+  .object({
+    mode: z.enum(POOL_MODES).default('retain'),
+    sizeClasses: z
+      .array(z.number().int().min(64).max(16_777_215 + 9))
+      .min(1)
+      .refine((a) => a.every((v, i) => i === 0 || v > a[i - 1]!), 'must be ascending')
+      .default([...DEFAULT_SIZE_CLASSES]),
+    maxFreePerClass: z.number().int().min(0).max(1_000_000).default(DEFAULT_MAX_FREE_PER_CLASS),
+    backpressureBytes: z.number().int().min(0).max(1 << 30).default(DEFAULT_BACKPRESSURE_BYTES),
+  })
+  .strict();
+
+export type PoolConfig = z.infer<typeof poolSchema>;

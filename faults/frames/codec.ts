@@ -1,0 +1,155 @@
+/**
+ * Parsing and validation of HTTP/2 frames (RFC 9113 §4.1, §6). Pure functions over buffers: the
+ * frame path decides what a violation does to the connection.
+ */
+import {
+  ErrorCode,
+  FRAME_HEADER_LENGTH,
+  FrameFlag,
+  FrameType,
+  MAX_ALLOWED_FRAME_SIZE,
+  MAX_WINDOW_SIZE,
+  SettingId,
+  frameTypeName,
+} from './constants.js';
+
+export interface FrameHeader {
+  /** Payload length (the 24-bit field), not counting the 9 header bytes. */
+  length: number;
+  type: number;
+  flags: number;
+  /** The 31-bit stream identifier; the reserved bit is ignored as §4.1 requires. */
+  streamId: number;
+}
+
+/** A violation that fails the connection, with the GOAWAY code it calls for. */
+export class FrameError extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+    this.name = 'FrameError';
+  }
+}
+
+export function readFrameHeader(buf: Buffer, offset = 0): FrameHeader {
+  return {
+    length: buf.readUIntBE(offset, 3),
+    type: buf[offset + 3]!,
+    flags: buf[offset + 4]!,
+    streamId: buf.readUInt32BE(offset + 5) & 0x7fffffff,
+  };
+}
+
+export function writeFrameHeader(buf: Buffer, h: FrameHeader, offset = 0): void {
+  buf.writeUIntBE(h.length, offset, 3);
+  buf[offset + 3] = h.type;
+  buf[offset + 4] = h.flags;
+  buf.writeUInt32BE(h.streamId & 0x7fffffff, offset + 5);
+}
+
+export function describeFrame(h: FrameHeader): string {
+  return `${frameTypeName(h.type)} stream=${h.streamId} length=${h.length} flags=0x${h.flags.toString(16)}`;
+}
+
+/** Frames that belong to the connection, never to a stream. */
+const CONNECTION_ONLY: ReadonlySet<number> = new Set([FrameType.SETTINGS, FrameType.PING, FrameType.GOAWAY]);
+/** Frames that always belong to a stream. */
+const STREAM_ONLY: ReadonlySet<number> = new Set([
+  FrameType.DATA,
+  FrameType.HEADERS,
+  FrameType.PRIORITY,
+  FrameType.RST_STREAM,
+  FrameType.PUSH_PROMISE,
+  FrameType.CONTINUATION,
+]);
+/** Exact payload lengths §6 fixes. */
+const FIXED_LENGTH = new Map<number, number>([
+  [FrameType.PRIORITY, 5],
+  [FrameType.RST_STREAM, 4],
+  [FrameType.PING, 8],
+  [FrameType.WINDOW_UPDATE, 4],
+]);
+
+/**
+ * Checks a frame header against §4.2 and §6; throws FrameError. `maxFrameSize` is the receiver's
+ * SETTINGS_MAX_FRAME_SIZE. Violations that §6 would allow as stream errors are treated as
+ * connection errors: the frame path has no per-stream error channel, and failing hard is safe.
+ */
+export function validateFrameHeader(h: FrameHeader, maxFrameSize: number): void {
+  const what = describeFrame(h);
+  if (h.length > maxFrameSize) {
+    throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, `${what}: exceeds SETTINGS_MAX_FRAME_SIZE ${maxFrameSize}`);
+  }
+  if (h.streamId === 0 && STREAM_ONLY.has(h.type)) {
+    throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${what}: must be on a stream, not stream 0`);
+  }
+  if (h.streamId !== 0 && CONNECTION_ONLY.has(h.type)) {
+    throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${what}: must be on stream 0`);
+  }
+  const fixed = FIXED_LENGTH.get(h.type);
+  if (fixed !== undefined && h.length !== fixed) {
+    throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, `${what}: payload must be ${fixed} bytes`);
+  }
+  if (h.type === FrameType.SETTINGS) {
+    if (h.flags & FrameFlag.ACK && h.length !== 0) {
+      throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, `${what}: SETTINGS ACK must be empty`);
+    }
+    if (h.length % 6 !== 0) {
+      throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, `${what}: SETTINGS payload must be a multiple of 6`);
+    }
+  }
+  if (h.type === FrameType.GOAWAY && h.length < 8) {
+    throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, `${what}: GOAWAY payload must be at least 8 bytes`);
+  }
+}
+
+/** Checks a whole frame's payload where §6 has rules the header cannot show. */
+export function validateFramePayload(h: FrameHeader, payload: Buffer): void {
+  if ((h.type === FrameType.DATA || h.type === FrameType.HEADERS) && h.flags & FrameFlag.PADDED) {
+    const minimum = 1 + (h.type === FrameType.HEADERS && h.flags & FrameFlag.PRIORITY ? 5 : 0);
+    if (h.length < minimum || payload[0]! > h.length - minimum) {
+      throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${describeFrame(h)}: padding longer than the payload`);
+    }
+  }
+  if (h.type === FrameType.SETTINGS) parseSettings(payload);
+}
+
+export function parseRstStream(payload: Buffer): { errorCode: number } {
+  return { errorCode: payload.readUInt32BE(0) };
+}
+
+export function parseGoaway(payload: Buffer): { lastStreamId: number; errorCode: number; debug: Buffer } {
+  return {
+    lastStreamId: payload.readUInt32BE(0) & 0x7fffffff,
+    errorCode: payload.readUInt32BE(4),
+    debug: payload.subarray(8),
+  };
+}
+
+export type Settings = Map<number, number>;
+
+/** Parses and range-checks a SETTINGS payload (§6.5.2); unknown identifiers are kept, as allowed. */
+export function parseSettings(payload: Buffer): Settings {
+  const settings: Settings = new Map();
+  for (let at = 0; at + 6 <= payload.length; at += 6) {
+    const id = payload.readUInt16BE(at);
+    const value = payload.readUInt32BE(at + 2);
+    if (id === SettingId.ENABLE_PUSH && value > 1) {
+      throw new FrameError(ErrorCode.PROTOCOL_ERROR, `SETTINGS_ENABLE_PUSH must be 0 or 1, got ${value}`);
+    }
+    if (id === SettingId.INITIAL_WINDOW_SIZE && value > MAX_WINDOW_SIZE) {
+      throw new FrameError(ErrorCode.FLOW_CONTROL_ERROR, `SETTINGS_INITIAL_WINDOW_SIZE ${value} above 2^31-1`);
+    }
+    if (id === SettingId.MAX_FRAME_SIZE && (value < 16_384 || value > MAX_ALLOWED_FRAME_SIZE)) {
+      throw new FrameError(ErrorCode.PROTOCOL_ERROR, `SETTINGS_MAX_FRAME_SIZE ${value} outside 16384..16777215`);
+    }
+    settings.set(id, value);
+  }
+  return settings;
+}
+
+export function encodeRstStream(streamId: number, errorCode: number): Buffer {
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + 4);
+  writeFrameHeader(frame, { length: 4, type: FrameType.RST_STREAM, flags: 0, streamId });
+  frame.writeUInt32BE(errorCode, FRAME_HEADER_LENGTH);
+  return frame;
+}

@@ -1,0 +1,413 @@
+/**
+ * The frame path: a Duplex between one client connection's real socket and its node:http2 server
+ * session, so that h2race sees and shapes every frame.
+ *
+ *   real socket ──data──▶ InboundParser ──(validate, see RST/GOAWAY/SETTINGS, rst_delay)──▶ push ──▶ session
+ *   session ──_writev──▶ OutboundFramer ──(1 copy into a pool lease)──▶ frame toxics ──▶ Link ──▶ real socket
+ *
+ * Lifecycle: a FramePath is created per accepted socket and lives as long as it. It ends in ONE
+ * place, `_destroy`: the socket closing or failing, the session destroying its socket, or a
+ * malformed frame (through the session, which sends GOAWAY first) all end up there. `_destroy`
+ * drops what is queued (every lease gets its `writeDone`), clears every timer, destroys the socket.
+ */
+import { Duplex } from 'node:stream';
+import { EventEmitter } from 'node:events';
+import type * as net from 'node:net';
+import type * as http2 from 'node:http2';
+import type { Logger } from 'pino';
+import { ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType, SettingId } from './constants.js';
+import { FrameError, encodeRstStream, parseGoaway, parseRstStream, parseSettings, type FrameHeader, type Settings } from './codec.js';
+import { InboundParser, type InboundFrame } from './inbound-parser.js';
+import { OutboundFramer, type OutboundFrame } from './outbound-framer.js';
+import type { EmitFrame, FrameToxicImpl, FrameToxicInstance } from './frame-toxic.js';
+import type { BufferPool, Lease } from '../pool/types.js';
+import type { Link, ToxicSpec } from '../link/types.js';
+import { createLink } from '../link/link.js';
+import type { ToxicSet } from '../link/toxic-set.js';
+import { findToxicType } from '../toxics/registry.js';
+import type { SeededRandom } from '../random.js';
+
+export interface FramePathEvents {
+  /** A client RST_STREAM (or an injected one) as the session is about to see it. */
+  reset: [{ streamId: number; errorCode: number; injected: boolean }];
+  goaway: [{ lastStreamId: number; errorCode: number }];
+  settings: [{ settings: Settings; peerMaxFrameSize: number }];
+  /** A malformed inbound frame failed the connection. */
+  'frame-error': [FrameError];
+  close: [];
+}
+
+export interface FramePathOptions {
+  /** The connection's id, for logs and pool evidence. */
+  id: number;
+  pool: BufferPool;
+  /** Queued bytes under which a session write is acknowledged at once (the notes' middle policy). */
+  backpressureBytes: number;
+  logger: Logger;
+  /** This connection's random stream; each toxic forks its own from it. */
+  rng: SeededRandom;
+  /** The proxy's toxics, followed live (a set) or fixed (a list): link-kind ones shape the
+   * downstream link, frame-kind ones run here. */
+  toxics?: ToxicSet | readonly ToxicSpec[];
+}
+
+interface ActiveToxic {
+  /** The spec as JSON: an unchanged toxic is kept across list changes. */
+  key: string;
+  instance: FrameToxicInstance;
+  timers: Set<NodeJS.Timeout>;
+}
+
+export class FramePath extends Duplex {
+  readonly events = new EventEmitter<FramePathEvents>();
+  /** The client's SETTINGS_MAX_FRAME_SIZE. */
+  peerMaxFrameSize = 16_384;
+  private readonly link: Link;
+  private readonly parser = new InboundParser();
+  private readonly framer: OutboundFramer;
+  private readonly log: Logger;
+  /** Leases not yet written, per stream: what a reset of that stream affects. */
+  private readonly pendingByStream = new Map<number, Set<Lease>>();
+  private queuedBytes = 0;
+  private heldWriteCallback: (() => void) | undefined;
+  private finalCallback: (() => void) | undefined;
+  private session: http2.ServerHttp2Session | undefined;
+  private toxics: ActiveToxic[] = [];
+  private outboundEntry: EmitFrame;
+  private readonly resetTimers = new Set<NodeJS.Timeout>();
+  private readonly pushQueue: Buffer[] = [];
+  private failed = false;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly socket: net.Socket, private readonly opts: FramePathOptions) {
+    super();
+    this.log = opts.logger.child({ conn: opts.id });
+    // The session's setNoDelay() reaches this Duplex, not the socket (frame-path notes, pitfall 1).
+    socket.setNoDelay(true);
+    this.link = createLink({
+      direction: 'downstream',
+      sink: (data, cb) => socket.write(data, cb),
+      control: { end: () => socket.end(), reset: () => socket.resetAndDestroy() },
+      random: opts.rng.fork('link'),
+      toxics: opts.toxics,
+    });
+    this.framer = new OutboundFramer(
+      (header) => this.acquire(header),
+      (frame) => this.onOutboundFrame(frame),
+    );
+    this.outboundEntry = (frame) => this.enqueue(frame);
+    const source = opts.toxics ?? [];
+    if (Array.isArray(source)) {
+      this.unsubscribe = () => {};
+      this.setToxics(source);
+    } else {
+      const set = source as ToxicSet;
+      const onChange = (toxics: readonly ToxicSpec[]): void => this.setToxics(toxics);
+      set.on('change', onChange);
+      this.unsubscribe = () => set.off('change', onChange);
+      this.setToxics(set.list());
+    }
+    socket.on('data', (chunk: Buffer) => this.onInbound(chunk));
+    socket.on('end', () => this.destroy());
+    socket.on('error', (err) => this.destroy(err));
+    socket.on('close', () => this.destroy());
+    socket.on('finish', () => this.finalCallback?.());
+  }
+
+  get id(): number {
+    return this.opts.id;
+  }
+
+  /** Bytes of frames taken from the session and not yet written to the socket. */
+  get pendingBytes(): number {
+    return this.queuedBytes;
+  }
+
+  /** Maps the session to this connection; the session's 'stream' events feed rst_inject. */
+  attachSession(session: http2.ServerHttp2Session): void {
+    this.session = session;
+    session.on('stream', (stream, headers) => {
+      const path = String(headers[':path'] ?? '');
+      const id = stream.id;
+      if (id === undefined) return;
+      for (const t of this.toxics) t.instance.streamOpened?.({ id, path }, () => this.cancelStream(stream, id));
+    });
+  }
+
+  /**
+   * Follows a change of the toxic list on the live connection: a frame toxic whose spec did not
+   * change keeps its state; frames held by a leaving one go on through the new chain.
+   */
+  setToxics(specs: readonly ToxicSpec[]): void {
+    const old = new Map(this.toxics.map((t) => [t.key, t]));
+    this.toxics = specs
+      .filter((spec) => findToxicType(spec.type)?.kind === 'frame')
+      .map((spec) => {
+        const key = JSON.stringify(spec);
+        const kept = old.get(key);
+        old.delete(key);
+        return kept ?? this.openToxic(spec, key);
+      });
+    this.outboundEntry = this.chainFrom(0);
+    for (const leaving of old.values()) {
+      this.clearTimers(leaving.timers);
+      leaving.instance.flush?.(this.outboundEntry);
+    }
+  }
+
+  private openToxic(spec: ToxicSpec, key: string): ActiveToxic {
+    const rng = this.opts.rng.fork(`frame/${spec.name}`);
+    const timers = new Set<NodeJS.Timeout>();
+    // Toxiproxy rolls toxicity once per connection; an inactive toxic keeps its place, doing nothing.
+    if (spec.toxicity < 1 && rng.fork('toxicity').next() >= spec.toxicity) return { key, instance: {}, timers };
+    const impl = findToxicType(spec.type)!.impl as FrameToxicImpl<unknown>;
+    const instance = impl.open(spec.attributes, {
+      rng,
+      log: this.log.child({ toxic: spec.name }),
+      setTimer: (ms, fn) => this.addTimer(timers, ms, fn),
+    });
+    return { key, instance, timers };
+  }
+
+  // ── outbound ──────────────────────────────────────────────────────────────────────────────
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.framer.feed(chunk);
+    this.afterBatch(cb);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
+    for (const { chunk } of chunks) this.framer.feed(chunk);
+    this.afterBatch(cb);
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.flushToxics();
+    // Done once the link has written everything and ended the socket (its 'finish').
+    this.finalCallback = () => {
+      this.finalCallback = undefined;
+      cb();
+    };
+    this.link.end();
+  }
+
+  private afterBatch(cb: () => void): void {
+    this.flushToxics();
+    if (this.queuedBytes <= this.opts.backpressureBytes) cb();
+    else this.heldWriteCallback = cb;
+  }
+
+  private acquire(header: FrameHeader): Lease {
+    const lease = this.opts.pool.acquire(FRAME_HEADER_LENGTH + header.length, {
+      connection: this.opts.id,
+      streamId: header.streamId,
+      frameType: header.type,
+    });
+    let pending = this.pendingByStream.get(header.streamId);
+    if (!pending) this.pendingByStream.set(header.streamId, (pending = new Set()));
+    pending.add(lease);
+    this.queuedBytes += lease.length;
+    return lease;
+  }
+
+  private onOutboundFrame(frame: OutboundFrame): void {
+    const { header, lease } = frame;
+    if (header.type === FrameType.SETTINGS && !(header.flags & FrameFlag.ACK)) {
+      // The session's own SETTINGS: what frame size the client may send us.
+      const settings = parseSettings(lease.buffer.subarray(FRAME_HEADER_LENGTH, lease.length));
+      const max = settings.get(SettingId.MAX_FRAME_SIZE);
+      if (max !== undefined && max > this.parser.maxFrameSize) this.parser.maxFrameSize = max;
+    }
+    this.outboundEntry(frame);
+  }
+
+  private flushToxics(): void {
+    // Each stage's held frames go through the stages after it.
+    this.toxics.forEach((t, i) => t.instance.flush?.(this.chainFrom(i + 1)));
+  }
+
+  /** The outbound path from toxic `index` on to the link. */
+  private chainFrom(index: number): EmitFrame {
+    let next: EmitFrame = (frame) => this.enqueue(frame);
+    for (let i = this.toxics.length - 1; i >= index; i--) {
+      const { instance } = this.toxics[i]!;
+      const after = next;
+      if (instance.outbound) next = (frame) => instance.outbound!(frame, after);
+    }
+    return next;
+  }
+
+  private enqueue(frame: OutboundFrame): void {
+    if (this.destroyed) {
+      this.frameWritten(frame);
+      return;
+    }
+    const { lease } = frame;
+    this.link.enqueue({ data: lease.buffer.subarray(0, lease.length), done: () => this.frameWritten(frame) });
+  }
+
+  /** The one place a lease leaves the frame path: written, or dropped. */
+  private frameWritten({ header, lease }: OutboundFrame): void {
+    const pending = this.pendingByStream.get(header.streamId);
+    if (pending?.delete(lease) && pending.size === 0) this.pendingByStream.delete(header.streamId);
+    this.opts.pool.writeDone(lease);
+    this.queuedBytes -= lease.length;
+    if (this.heldWriteCallback && this.queuedBytes <= this.opts.backpressureBytes) {
+      const cb = this.heldWriteCallback;
+      this.heldWriteCallback = undefined;
+      cb();
+    }
+  }
+
+  /** Sends a frame of h2race's own (an injected RST_STREAM) through the pool like any other. */
+  private sendOwnFrame(bytes: Buffer): void {
+    const header = { length: bytes.length - FRAME_HEADER_LENGTH, type: bytes[3]!, flags: bytes[4]!, streamId: bytes.readUInt32BE(5) };
+    const lease = this.acquire(header);
+    bytes.copy(lease.buffer);
+    this.outboundEntry({ header, lease });
+    this.flushToxics();
+  }
+
+  // ── inbound ───────────────────────────────────────────────────────────────────────────────
+
+  override _read(): void {
+    if (this.socket.isPaused()) this.socket.resume();
+  }
+
+  private onInbound(chunk: Buffer): void {
+    if (this.failed || this.destroyed) return;
+    try {
+      this.parser.feed(
+        chunk,
+        (preface) => this.pushQueue.push(preface),
+        (frame) => this.onInboundFrame(frame),
+      );
+    } catch (err) {
+      this.pushQueued();
+      if (err instanceof FrameError) this.fail(err);
+      else this.destroy(err as Error);
+      return;
+    }
+    this.pushQueued();
+  }
+
+  private onInboundFrame(frame: InboundFrame): void {
+    const { header, bytes } = frame;
+    const payload = bytes.subarray(FRAME_HEADER_LENGTH);
+    switch (header.type) {
+      case FrameType.RST_STREAM: {
+        const delay = Math.max(0, ...this.toxics.map((t) => t.instance.inboundResetDelay?.(header.streamId) ?? 0));
+        if (delay > 0) {
+          const held = Buffer.from(bytes);
+          this.addTimer(this.resetTimers, delay, () => this.deliverReset(held, false));
+          return;
+        }
+        this.seeReset(header.streamId, parseRstStream(payload).errorCode, false);
+        break;
+      }
+      case FrameType.GOAWAY:
+        this.events.emit('goaway', parseGoaway(payload));
+        break;
+      case FrameType.SETTINGS:
+        if (!(header.flags & FrameFlag.ACK)) {
+          const settings = parseSettings(payload);
+          this.peerMaxFrameSize = settings.get(SettingId.MAX_FRAME_SIZE) ?? this.peerMaxFrameSize;
+          this.events.emit('settings', { settings, peerMaxFrameSize: this.peerMaxFrameSize });
+        }
+        break;
+    }
+    this.pushQueue.push(bytes);
+  }
+
+  /** Hands a RST_STREAM frame to the session outside the normal flow (held or injected). */
+  private deliverReset(frame: Buffer, injected: boolean): void {
+    if (this.failed || this.destroyed) return;
+    this.seeReset(frame.readUInt32BE(5) & 0x7fffffff, frame.readUInt32BE(FRAME_HEADER_LENGTH), injected);
+    this.pushQueue.push(frame);
+    this.pushQueued();
+  }
+
+  /** The session is about to see a reset: the pool strategy decides what happens to the stream's queued buffers. */
+  private seeReset(streamId: number, errorCode: number, injected: boolean): void {
+    this.events.emit('reset', { streamId, errorCode, injected });
+    const pending = this.pendingByStream.get(streamId);
+    if (!pending) return;
+    // Each lease is reset at most once: later frames of this stream start a new set.
+    this.pendingByStream.delete(streamId);
+    for (const lease of pending) this.opts.pool.streamReset(lease);
+  }
+
+  /** rst_inject: the session sees RST_STREAM(CANCEL) from the client, the client one from the server. */
+  private cancelStream(stream: http2.ServerHttp2Stream, id: number): void {
+    if (this.failed || this.destroyed || stream.closed || stream.destroyed) return;
+    // The client's RST goes out once the session has closed the stream, so it follows every
+    // frame the session wrote for it.
+    stream.once('close', () => {
+      if (!this.destroyed && !this.writableEnded) this.sendOwnFrame(encodeRstStream(id, ErrorCode.CANCEL));
+    });
+    this.deliverReset(encodeRstStream(id, ErrorCode.CANCEL), true);
+  }
+
+  private pushQueued(): void {
+    const queue = this.pushQueue;
+    if (queue.length === 0) return;
+    let run = queue[0]!;
+    let more = true;
+    for (let i = 1; i < queue.length; i++) {
+      const next = queue[i]!;
+      if (next.buffer === run.buffer && run.byteOffset + run.length === next.byteOffset) {
+        run = Buffer.from(run.buffer, run.byteOffset, run.length + next.length);
+      } else {
+        more = this.push(run) && more;
+        run = next;
+      }
+    }
+    more = this.push(run) && more;
+    queue.length = 0;
+    if (!more) this.socket.pause();
+  }
+
+  // ── ending ────────────────────────────────────────────────────────────────────────────────
+
+  /** A malformed frame: GOAWAY with its code through the session, then the connection closes. */
+  private fail(err: FrameError): void {
+    this.failed = true;
+    this.log.warn({ code: err.code, err: err.message }, 'malformed frame from client; failing the connection');
+    this.events.emit('frame-error', err);
+    if (this.session && !this.session.destroyed) this.session.destroy(err, err.code);
+    else this.destroy(err);
+  }
+
+  private addTimer(set: Set<NodeJS.Timeout>, ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      set.delete(timer);
+      fn();
+    }, ms);
+    set.add(timer);
+  }
+
+  private clearTimers(set: Set<NodeJS.Timeout>): void {
+    for (const timer of set) clearTimeout(timer);
+    set.clear();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.unsubscribe();
+    this.clearTimers(this.resetTimers);
+    for (const t of this.toxics) {
+      this.clearTimers(t.timers);
+      t.instance.flush?.((frame) => this.frameWritten(frame));
+    }
+    const partial = this.framer.abandon();
+    if (partial) this.frameWritten(partial);
+    this.link.destroy(err ?? new Error('connection closed'));
+    this.socket.destroy();
+    const held = this.heldWriteCallback;
+    this.heldWriteCallback = undefined;
+    held?.();
+    this.finalCallback?.();
+    this.events.emit('close');
+    cb(err);
+  }
+}
+

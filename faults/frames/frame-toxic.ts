@@ -1,0 +1,55 @@
+/**
+ * What a frame-kind toxic (faults/toxics/{reorder,rst-delay,rst-inject}.ts) implements: one
+ * instance per connection, opened by the frame path, with hooks at the three places where frame
+ * faults act:
+ *
+ *   session ──frames──▶ outbound() ─▶ … ─▶ link ─▶ client        (reorder)
+ *   session ◀─RST_STREAM── inboundResetDelay() ◀── client         (rst_delay)
+ *   session 'stream' ──▶ streamOpened(): cancel() both ways         (rst_inject)
+ */
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { registerToxic, type ToxicType } from '../toxics/registry.js';
+import type { SeededRandom } from '../random.js';
+import type { OutboundFrame } from './outbound-framer.js';
+
+export interface FrameToxicContext {
+  /** This connection's and this toxic's own random stream. */
+  readonly rng: SeededRandom;
+  readonly log: Logger;
+  /** A timer the frame path clears when the connection ends or the toxic is replaced. */
+  setTimer(ms: number, fn: () => void): void;
+}
+
+export type EmitFrame = (frame: OutboundFrame) => void;
+
+export interface FrameToxicInstance {
+  /** Each outbound frame in session order; emit every frame exactly once, now or later. */
+  outbound?(frame: OutboundFrame, emit: EmitFrame): void;
+  /** The session's write batch ended: emit everything held (nothing may wait for more output). */
+  flush?(emit: EmitFrame): void;
+  /** Milliseconds to hold this client RST_STREAM before the session sees it; 0 passes it on. */
+  inboundResetDelay?(streamId: number): number;
+  /** A stream opened on the session; `cancel` resets it on both sides, as a browser seek would. */
+  streamOpened?(stream: { id: number; path: string }, cancel: () => void): void;
+}
+
+export interface FrameToxicImpl<Attrs> {
+  open(attrs: Attrs, ctx: FrameToxicContext): FrameToxicInstance;
+}
+
+/** Registers a frame-kind toxic: its attribute schema and its per-connection factory. */
+export function registerFrameToxic<S extends z.ZodType<Record<string, unknown>>>(def: {
+  type: string;
+  summary: string;
+  schema: S;
+  open: (attrs: z.output<S>, ctx: FrameToxicContext) => FrameToxicInstance;
+}): ToxicType<z.output<S>, FrameToxicImpl<z.output<S>>> {
+  return registerToxic({
+    type: def.type,
+    kind: 'frame',
+    summary: def.summary,
+    schema: def.schema as unknown as z.ZodType<z.output<S>>,
+    impl: { open: def.open },
+  });
+}

@@ -1,0 +1,48 @@
+/**
+ * Plugs the frame path into the proxy (proxy/connection-wrapper.ts): every downstream HTTP/2
+ * connection runs over a FramePath sharing the proxy's pool and toxics.
+ */
+import type * as http2 from 'node:http2';
+import type * as net from 'node:net';
+import type * as stream from 'node:stream';
+import type { Logger } from 'pino';
+import type { ConnectionInfo, DownstreamWrapper } from '../../proxy/connection-wrapper.js';
+import type { ToxicSpec } from '../link/types.js';
+import type { ToxicSet } from '../link/toxic-set.js';
+import type { BufferPool } from '../pool/types.js';
+import { SeededRandom } from '../random.js';
+import { FramePath } from './frame-path.js';
+
+export interface FramePathWrapperOptions {
+  /** Shared by all of the proxy's connections, as Jetty's connector shares its pool. */
+  pool: BufferPool;
+  toxics: ToxicSet | readonly ToxicSpec[];
+  seed: number;
+  logger: Logger;
+  /** See FramePathOptions.backpressureBytes. */
+  backpressureBytes: number;
+  /** Sees each FramePath as it is created (events, pending bytes); for reports and tests. */
+  onConnection?: (path: FramePath, info: ConnectionInfo) => void;
+}
+
+export function createFramePathWrapper(opts: FramePathWrapperOptions): DownstreamWrapper {
+  const random = new SeededRandom(opts.seed, 'frame-path');
+  return {
+    wrap(socket: net.Socket, info: ConnectionInfo): stream.Duplex {
+      const path = new FramePath(socket, {
+        id: info.id,
+        pool: opts.pool,
+        toxics: opts.toxics,
+        backpressureBytes: opts.backpressureBytes,
+        logger: opts.logger,
+        // Forked per connection id: a connection's decisions do not depend on other connections.
+        rng: random.fork(`conn-${info.id}`),
+      });
+      opts.onConnection?.(path, info);
+      return path;
+    },
+    sessionCreated(duplex: stream.Duplex, session: http2.ServerHttp2Session): void {
+      if (duplex instanceof FramePath) duplex.attachSession(session);
+    },
+  };
+}

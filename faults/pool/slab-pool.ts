@@ -1,0 +1,127 @@
+/**
+ * What every pooling strategy shares: size-classed bounded free lists, the lease bookkeeping and
+ * the counters. A strategy only decides what a reset and a write completion do to a lease.
+ */
+import type { BufferPool, Lease, LeaseOwner, PoolMode, PoolOptions, PoolStats, RaceRecord } from './types.js';
+
+export const DEFAULT_SIZE_CLASSES: readonly number[] = [1024, 16_384 + 9];
+export const DEFAULT_MAX_FREE_PER_CLASS = 256;
+const MAX_RACE_RECORDS = 32;
+
+/** Memory that leases share; `pending` are the leases whose write still reads it. */
+interface Slab {
+  readonly buf: Buffer;
+  /** Index into the size classes; -1 for a one-off buffer that is never pooled. */
+  readonly sizeClass: number;
+  readonly pending: Set<PooledLease>;
+}
+
+export class PooledLease implements Lease {
+  ended = false;
+  /** Holders left (used by reference counting strategies). */
+  refs = 0;
+  constructor(readonly slab: Slab, readonly length: number, readonly owner: LeaseOwner) {}
+  get buffer(): Buffer {
+    return this.slab.buf;
+  }
+}
+
+export abstract class SlabPool implements BufferPool {
+  abstract readonly mode: PoolMode;
+  /** False for NON_POOLING: released buffers are left to the GC. */
+  protected readonly pooling: boolean = true;
+  private readonly sizeClasses: readonly number[];
+  private readonly maxFree: number;
+  private readonly free: Slab[][];
+  private readonly counters = {
+    acquired: 0,
+    reused: 0,
+    allocated: 0,
+    released: 0,
+    discarded: 0,
+    overflow: 0,
+    inUse: 0,
+    highWaterInUse: 0,
+    racesReusedWhilePending: 0,
+  };
+  readonly races: RaceRecord[] = [];
+
+  constructor(opts: PoolOptions = {}) {
+    this.sizeClasses = opts.sizeClasses ?? DEFAULT_SIZE_CLASSES;
+    this.maxFree = opts.maxFreePerClass ?? DEFAULT_MAX_FREE_PER_CLASS;
+    this.free = this.sizeClasses.map(() => []);
+  }
+
+  acquire(length: number, owner: LeaseOwner): Lease {
+    const c = this.counters;
+    c.acquired++;
+    const slab = this.takeSlab(length);
+    const lease = new PooledLease(slab, length, owner);
+    for (const holder of slab.pending) this.recordRace(holder, lease);
+    slab.pending.add(lease);
+    c.inUse++;
+    if (c.inUse > c.highWaterInUse) c.highWaterInUse = c.inUse;
+    this.onAcquire(lease);
+    return lease;
+  }
+
+  writeDone(lease: Lease): void {
+    const l = lease as PooledLease;
+    if (!l.slab.pending.delete(l)) throw new Error('writeDone called twice for one lease');
+    this.onWriteDone(l);
+  }
+
+  streamReset(lease: Lease): void {
+    this.onReset(lease as PooledLease);
+  }
+
+  stats(): PoolStats {
+    return { mode: this.mode, ...this.counters, free: this.free.reduce((n, list) => n + list.length, 0) };
+  }
+
+  protected onAcquire(_lease: PooledLease): void {}
+  protected abstract onWriteDone(lease: PooledLease): void;
+  protected abstract onReset(lease: PooledLease): void;
+
+  /** Ends the lease by giving its buffer back; a no-op on an ended lease. */
+  protected release(lease: PooledLease): void {
+    if (lease.ended) return;
+    lease.ended = true;
+    this.counters.inUse--;
+    this.counters.released++;
+    const { slab } = lease;
+    if (!this.pooling) return;
+    const list = this.free[slab.sizeClass];
+    if (list && list.length < this.maxFree) list.push(slab);
+    else this.counters.overflow++;
+  }
+
+  /** Ends the lease by forgetting its buffer: whoever still reads it keeps it alive, nobody reuses it. */
+  protected discard(lease: PooledLease): void {
+    if (lease.ended) return;
+    lease.ended = true;
+    this.counters.inUse--;
+    this.counters.discarded++;
+  }
+
+  private takeSlab(length: number): Slab {
+    const sizeClass = this.sizeClasses.findIndex((size) => size >= length);
+    const reusable = this.pooling && sizeClass >= 0 ? this.free[sizeClass]!.pop() : undefined;
+    if (reusable) {
+      this.counters.reused++;
+      return reusable;
+    }
+    this.counters.allocated++;
+    const capacity = sizeClass >= 0 ? this.sizeClasses[sizeClass]! : length;
+    return { buf: Buffer.allocUnsafe(capacity), sizeClass, pending: new Set() };
+  }
+
+  private recordRace(holder: PooledLease, taker: PooledLease): void {
+    this.counters.racesReusedWhilePending++;
+    if (this.races.length === MAX_RACE_RECORDS) this.races.shift();
+    this.races.push({
+      pending: { ...holder.owner, length: holder.length },
+      reusedFor: { ...taker.owner, length: taker.length },
+    });
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * rst_delay: the session sees a client's RST_STREAM `delay` ms late (other frames pass it), so the
+ * server keeps producing for a stream the client has already given up — as on a long RTT.
+ */
+import { z } from 'zod';
+import { registerFrameToxic } from '../frames/frame-toxic.js';
+
+export const rstDelayToxic = registerFrameToxic({
+  type: 'rst_delay',
+  summary: 'hold each client RST_STREAM for delay ms before the server session sees it',
+  schema: z.object({ delay: z.number().int().min(0).max(600_000).default(100) }),
+  open({ delay }) {
+    return { inboundResetDelay: () => delay };
+  },
+});

@@ -1,0 +1,118 @@
+/**
+ * A real node:http2 server whose connections run over the frame path (h2c over TCP, or TLS with
+ * ALPN h2), fed through `emit('connection')` exactly as the proxy does; plus client helpers.
+ */
+import * as http2 from 'node:http2';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { pino } from 'pino';
+import { generateSelfSigned, type CertPair } from '../../origin/cert.js';
+import { createFramePathWrapper } from '../../faults/frames/wrapper.js';
+import type { FramePath } from '../../faults/frames/frame-path.js';
+import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
+import type { BufferPool } from '../../faults/pool/types.js';
+
+export interface FrameServer {
+  url: string;
+  tls: boolean;
+  pool: BufferPool;
+  toxics: ToxicSet;
+  paths: FramePath[];
+  close(): Promise<void>;
+}
+
+export interface FrameServerOptions {
+  tls: boolean;
+  pool: BufferPool;
+  toxics?: readonly ToxicInput[];
+  seed?: number;
+  backpressureBytes?: number;
+  handler: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
+}
+
+let certPromise: Promise<CertPair> | undefined;
+const silent = pino({ level: 'silent' });
+
+export async function startFrameServer(opts: FrameServerOptions): Promise<FrameServer> {
+  const toxics = new ToxicSet(opts.toxics ?? []);
+  const paths: FramePath[] = [];
+  const wrapper = createFramePathWrapper({
+    pool: opts.pool,
+    toxics,
+    seed: opts.seed ?? 1,
+    logger: silent,
+    backpressureBytes: opts.backpressureBytes ?? 2 * 1024 * 1024,
+    onConnection: (path) => paths.push(path),
+  });
+  const h2 = http2.createServer({ maxSessionMemory: 64 });
+  h2.on('stream', opts.handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  let nextId = 1;
+  const accept = (socket: net.Socket): void => {
+    const info = { id: nextId++, alpn: (socket as tls.TLSSocket).alpnProtocol ?? false, tls: opts.tls };
+    const duplex = wrapper.wrap(socket, info);
+    const onSession = (session: http2.ServerHttp2Session): void => {
+      sessions.add(session);
+      session.once('close', () => sessions.delete(session));
+      wrapper.sessionCreated?.(duplex, session, info);
+    };
+    h2.once('session', onSession);
+    h2.emit('connection', duplex);
+    h2.off('session', onSession);
+  };
+  let listener: net.Server;
+  if (opts.tls) {
+    const cert = await (certPromise ??= generateSelfSigned('h2race frame path test'));
+    listener = tls.createServer({ cert: cert.cert, key: cert.key, ALPNProtocols: ['h2'] }, accept);
+  } else {
+    listener = net.createServer(accept);
+  }
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const { port } = listener.address() as net.AddressInfo;
+  return {
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    tls: opts.tls,
+    pool: opts.pool,
+    toxics,
+    paths,
+    async close() {
+      for (const session of sessions) session.destroy();
+      for (const path of paths) path.destroy();
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    },
+  };
+}
+
+export function connect(server: FrameServer, settings?: http2.Settings): http2.ClientHttp2Session {
+  const client = http2.connect(server.url, { rejectUnauthorized: false, settings });
+  client.on('error', () => {});
+  return client;
+}
+
+export interface Response {
+  status: number;
+  body: Buffer;
+}
+
+export function get(client: http2.ClientHttp2Session, path: string): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = client.request({ ':path': path });
+    const chunks: Buffer[] = [];
+    let status = 0;
+    req.on('response', (h) => (status = Number(h[':status'])));
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve({ status, body: Buffer.concat(chunks) }));
+    req.on('error', reject);
+  });
+}
+
+export function closeClient(client: http2.ClientHttp2Session): Promise<void> {
+  if (client.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    client.close(() => resolve());
+    setTimeout(() => {
+      client.destroy();
+      resolve();
+    }, 2000).unref();
+  });
+}
