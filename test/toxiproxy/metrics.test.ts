@@ -1,0 +1,111 @@
+/**
+ * GET /metrics parses as Prometheus text and its counters match the traffic sent.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProxyEvents, type StreamEndRecord } from '../../proxy/events.js';
+import { exchange, portOf, raw, Servers, startTestApi, type TestApi } from './harness.js';
+import { parsePrometheusText, sumOf, type Exposition } from './prometheus-text.js';
+
+let t: TestApi;
+const servers = new Servers();
+
+beforeAll(async () => {
+  t = await startTestApi();
+});
+afterAll(async () => {
+  await t.close();
+  await servers.closeAll();
+});
+
+async function scrape(): Promise<Exposition> {
+  const res = await raw(t.url, 'GET', '/metrics');
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  return parsePrometheusText(res.text);
+}
+
+/** Scrape until `ok` holds (connections close asynchronously); bounded. */
+async function scrapeUntil(ok: (e: Exposition) => boolean): Promise<Exposition> {
+  for (let i = 0; i < 40; i++) {
+    const e = await scrape();
+    if (ok(e)) return e;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return scrape();
+}
+
+describe('GET /metrics', () => {
+  it('counts a TCP proxy’s connections and bytes per direction', async () => {
+    const upstream = `127.0.0.1:${await servers.echo()}`;
+    const proxy = await t.client.createProxy({ name: 'm', listen: '127.0.0.1:0', upstream });
+    const sizes = [1000, 2500, 4096];
+    for (const size of sizes) {
+      const r = await exchange(portOf(proxy.listen), Buffer.alloc(size, 'm'), { until: size });
+      expect(r.data.length).toBe(size);
+    }
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const e = await scrapeUntil((x) => sumOf(x, 'h2race_tcp_connections_open', { proxy: 'm' }) === 0 && sumOf(x, 'toxiproxy_proxy_sent_bytes_total', { proxy: 'm', direction: 'downstream' }) === total);
+    expect(e.types.get('toxiproxy_proxy_received_bytes_total')).toBe('counter');
+    expect(sumOf(e, 'h2race_tcp_connections_total', { proxy: 'm' })).toBe(3);
+    expect(sumOf(e, 'h2race_tcp_connections_open', { proxy: 'm' })).toBe(0);
+    const labels = { proxy: 'm', listener: proxy.listen, upstream };
+    for (const direction of ['upstream', 'downstream']) {
+      expect(sumOf(e, 'toxiproxy_proxy_received_bytes_total', { ...labels, direction }), direction).toBe(total);
+      expect(sumOf(e, 'toxiproxy_proxy_sent_bytes_total', { ...labels, direction }), direction).toBe(total);
+    }
+    expect(sumOf(e, 'h2race_link_queued_bytes', { proxy: 'm' })).toBe(0);
+    await proxy.remove();
+  });
+
+  it('shows bytes a toxic holds as link queue depth', async () => {
+    const proxy = await t.client.createProxy({ name: 'q', listen: '127.0.0.1:0', upstream: `127.0.0.1:${await servers.echo()}` });
+    await proxy.addToxic({ name: 'hold', type: 'latency', stream: 'upstream', toxicity: 1, attributes: { latency: 3000, jitter: 0 } });
+    const pending = exchange(portOf(proxy.listen), Buffer.alloc(3000, 'q'), { deadlineMs: 2000 });
+    // For 3 s the latency toxic holds everything the client sent.
+    const e = await scrapeUntil((x) => sumOf(x, 'h2race_link_queued_bytes', { proxy: 'q', direction: 'upstream' }) === 3000);
+    expect(sumOf(e, 'h2race_link_queued_bytes', { proxy: 'q', direction: 'upstream' })).toBe(3000);
+    expect(sumOf(e, 'h2race_link_queued_bytes', { proxy: 'q', direction: 'downstream' })).toBe(0);
+    await proxy.remove();
+    expect((await pending).data.length).toBe(0);
+  });
+
+  it('counts HTTP/2 stream outcomes, cancels, collateral failures, GOAWAYs, sessions and pool counters', async () => {
+    const events = createProxyEvents();
+    const detachProxy = t.api.metrics.observeProxy(events, { proxy: 'h2' });
+    let races = 2;
+    const detachPool = t.api.metrics.observePool(() => ({ acquired: 10, released: 9, races }), 'unsafe', { proxy: 'h2' });
+    const base = { connectionId: 1, protocol: 'h2' as const, method: 'GET', path: '/v', status: 200, bytesIn: 0, bytesOut: 1000, durationMs: 5, attempts: 1 };
+    const end = (streamId: number, outcome: StreamEndRecord['outcome'], extra: Partial<StreamEndRecord> = {}) =>
+      events.emit('stream-end', { ...base, streamId, outcome, ...extra });
+    end(1, 'completed');
+    end(3, 'completed');
+    end(5, 'cancelled-by-client', { rstCode: 8, bytesOut: 10 });
+    end(7, 'reset', { rstCode: 2, bytesOut: 0 });
+    end(9, 'upstream-error', { bytesOut: 0, bytesIn: 50 });
+    events.emit('goaway', { side: 'downstream', id: 1, code: 1, lastStreamId: 9, received: true });
+    events.emit('upstream-session-open', { id: 1, origin: 'https://o', protocol: 'h2' });
+    events.emit('upstream-session-open', { id: 2, origin: 'https://o', protocol: 'h2' });
+    events.emit('upstream-session-close', { id: 1, origin: 'https://o', protocol: 'h2' });
+
+    let e = await scrape();
+    expect(sumOf(e, 'h2race_streams_total', { proxy: 'h2', outcome: 'completed' })).toBe(2);
+    expect(sumOf(e, 'h2race_streams_total', { proxy: 'h2' })).toBe(5);
+    expect(sumOf(e, 'h2race_stream_cancels_total', { proxy: 'h2', by: 'client' })).toBe(1);
+    expect(sumOf(e, 'h2race_collateral_failures_total', { proxy: 'h2' })).toBe(2);
+    expect(sumOf(e, 'h2race_goaways_total', { proxy: 'h2', code: 'PROTOCOL_ERROR', side: 'downstream', sender: 'peer' })).toBe(1);
+    expect(sumOf(e, 'h2race_upstream_sessions_open', { proxy: 'h2' })).toBe(1);
+    expect(sumOf(e, 'h2race_stream_bytes_total', { proxy: 'h2', direction: 'downstream' })).toBe(2010);
+    expect(sumOf(e, 'h2race_stream_bytes_total', { proxy: 'h2', direction: 'upstream' })).toBe(50);
+    expect(sumOf(e, 'h2race_pool_events_total', { mode: 'unsafe', counter: 'races' })).toBe(2);
+
+    races = 3;
+    detachPool();
+    detachProxy();
+    end(11, 'completed');
+    e = await scrape();
+    // A detached pool keeps its last counts; a detached proxy is no longer counted.
+    expect(sumOf(e, 'h2race_pool_events_total', { mode: 'unsafe', counter: 'races' })).toBe(3);
+    expect(sumOf(e, 'h2race_streams_total', { proxy: 'h2', outcome: 'completed' })).toBe(2);
+    expect(sumOf(e, 'h2race_upstream_sessions_open', { proxy: 'h2' })).toBe(0);
+  });
+});
