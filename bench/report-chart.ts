@@ -9,16 +9,16 @@ import type { WorkloadName } from './workloads.js';
 
 interface Panel {
   workload: WorkloadName;
-  title: string;
+  metric: string;
   value: (f: Figures) => number | undefined;
   unit: string;
 }
 
 const PANELS: Panel[] = [
-  { workload: 'small', title: '1 KiB responses — req/s (higher is better)', value: (f) => f.reqPerSec, unit: 'req/s' },
-  { workload: 'large', title: '64 MiB ranged downloads — MB/s (higher is better)', value: (f) => f.dataMBps, unit: 'MB/s' },
-  { workload: 'rate', title: 'fixed rate — p99 latency, ms (lower is better)', value: (f) => f.p99Ms, unit: 'ms' },
-  { workload: 'connections', title: '1000 streams / 100 connections — peak RSS, MB (lower is better)', value: (f) => f.peakRssMB, unit: 'MB' },
+  { workload: 'small', metric: 'req/s (higher is better)', value: (f) => f.reqPerSec, unit: 'req/s' },
+  { workload: 'large', metric: 'MB/s (higher is better)', value: (f) => f.dataMBps, unit: 'MB/s' },
+  { workload: 'rate', metric: 'p99 latency, ms (lower is better)', value: (f) => f.p99Ms, unit: 'ms' },
+  { workload: 'connections', metric: 'peak RSS of the process, MB (lower is better)', value: (f) => f.peakRssMB, unit: 'MB' },
 ];
 
 const WIDTH = 760;
@@ -47,7 +47,8 @@ export function renderChart(report: BenchReport): string {
       .map(([config, f]) => [config, panel.value(f)] as const)
       .filter((r): r is readonly [string, number] => r[1] !== undefined && Number.isFinite(r[1]));
     const max = Math.max(...rows.map((r) => r[1]), 1e-9);
-    parts.push(`<text x="10" y="${y}" font-weight="bold">${escape(panel.title)}</text>`);
+    const title = report.workloads.find((w) => w.name === panel.workload)?.title ?? panel.workload;
+    parts.push(`<text x="10" y="${y}" font-weight="bold">${escape(`${title} — ${panel.metric}`)}</text>`);
     y += 10;
     for (const [config, value] of rows) {
       const w = Math.max(1, ((WIDTH - LABEL - 90) * value) / max);
@@ -60,7 +61,11 @@ export function renderChart(report: BenchReport): string {
     }
     y += 24;
   }
-  const met = report.targets.map((t) => `${t.target}: ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}`);
+  const met = report.targets.map(
+    (t) =>
+      `${t.target}: ${t.figure === null ? '–' : t.figure.toFixed(3)} (${t.limit}) ` +
+      (t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'),
+  );
   for (const line of met) {
     parts.push(`<text x="10" y="${y}">${escape(line)}</text>`);
     y += 16;

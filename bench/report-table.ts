@@ -17,7 +17,7 @@ const COLUMNS: Record<WorkloadName, Column[]> = {
   large: [
     ['MB/s', (f) => f.dataMBps, 1],
     ['× direct', (f) => f.vsDirect, 2],
-    ['CPU µs/req', (f) => f.cpuUsPerRequest, 0],
+    ['CPU ms/GiB', (f) => f.cpuMsPerGiB, 0],
     ['errors', (f) => f.errors, 0],
   ],
   rate: [
@@ -111,7 +111,25 @@ export function formatReport(report: BenchReport): string {
       ),
     );
   }
+  const fidelity = fidelityRows(report.linkFidelity);
+  if (fidelity.length > 0) {
+    const headers = [...new Set(fidelity.flatMap((row) => Object.keys(row)))];
+    out.push('', 'link fidelity (configured vs measured)');
+    out.push(table(headers, fidelity.map((row) => headers.map((h) => cell(row[h])))));
+  }
   for (const failure of report.failures) out.push(`FAILED ${failure.workload} ${failure.config} r${failure.round}: ${failure.error}`);
   for (const line of report.skipped) out.push(`skipped: ${line}`);
   return out.join('\n');
+}
+
+/** The link engineer's rows, whatever their columns: an array, or an object holding `rows`. */
+function fidelityRows(value: unknown): Array<Record<string, unknown>> {
+  const rows = Array.isArray(value) ? value : (value as { rows?: unknown } | undefined)?.rows;
+  return Array.isArray(rows) ? rows.filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null) : [];
+}
+
+function cell(value: unknown): string {
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(3);
+  if (value === undefined || value === null) return '–';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }

@@ -59,7 +59,10 @@ async function loadLinkFidelity(): Promise<((quick: boolean) => Promise<unknown>
     const run = module.runLinkFidelity;
     return run ? (quick) => run({ quick }) : undefined;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND';
+    // Only the module itself being absent means "not written yet"; anything else is a real error.
+    const path = fileURLToPath(new URL(specifier, import.meta.url));
+    if (missing && String((error as Error).message).includes(`'${path}'`)) return undefined;
     throw error;
   }
 }

@@ -16,6 +16,8 @@ export interface Figures {
   peakRssMB: number;
   /** The configuration's own CPU time per succeeded request, in µs. */
   cpuUsPerRequest: number;
+  /** The configuration's own CPU time per GiB of response bodies, in ms. */
+  cpuMsPerGiB: number;
   /** Latency added over `direct` (rate workload), ms. */
   addedP50Ms?: number;
   addedP99Ms?: number;
@@ -76,6 +78,7 @@ function figuresOf(cells: CellResult[]): Figures {
     errors: Math.max(...cells.map((c) => c.h2load.requests.total - c.h2load.requests.succeeded)),
     peakRssMB: Math.max(...cells.map((c) => c.process.peakRssBytes)) / MB,
     cpuUsPerRequest: m((c) => (c.process.cpuMs * 1000) / Math.max(1, c.h2load.requests.succeeded)),
+    cpuMsPerGiB: m((c) => (c.h2load.dataBytes > 0 ? c.process.cpuMs / (c.h2load.dataBytes / GiB) : NaN)),
   };
 }
 
