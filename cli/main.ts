@@ -4,6 +4,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { originCommand } from './origin-command.js';
 
 const cli = yargs(hideBin(process.argv))
   .scriptName('h2race')
@@ -14,5 +15,6 @@ const cli = yargs(hideBin(process.argv))
   .wrap(Math.min(110, process.stdout.columns ?? 110));
 
 // Subcommands (one import and one line each):
+cli.command(originCommand);
 
 await cli.parseAsync();

@@ -1,0 +1,147 @@
+/**
+ * The embedded demo origin: the demo routes (handler.ts) on up to three listeners —
+ *
+ *   tls  : HTTP/2 over TLS, HTTP/1.1 via ALPN (allowHTTP1)   → https://host:port
+ *   h2c  : cleartext HTTP/2 with prior knowledge               → h2c://host:port
+ *   http : HTTP/1.1                                            → http://host:port
+ *
+ * Lifecycle: startDemoOrigin owns its servers and every session and socket they accept; close()
+ * is the one place they end (sessions and sockets are destroyed, since SSE streams never finish).
+ */
+import http from 'node:http';
+import http2 from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { createDemoHandler, type DemoHandlerOptions } from './handler.js';
+import { generateSelfSigned, withFingerprint, type CertPair } from './cert.js';
+import type { DemoHandler, DemoRequest, DemoResponse } from './types.js';
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export type ListenerKind = 'tls' | 'h2c' | 'http';
+
+export interface DemoOriginOptions extends DemoHandlerOptions {
+  /** Each listener is started only when given; when none is given all three start on 127.0.0.1:0. */
+  tls?: ListenAddress;
+  h2c?: ListenAddress;
+  http?: ListenAddress;
+  /** PEM certificate and key for the TLS listener; a self-signed pair is generated when absent. */
+  cert?: { cert: string; key: string };
+  /** HTTP/2 SETTINGS the origin advertises (both h2 listeners). */
+  http2Settings?: http2.Settings;
+  /** Replaces the demo routes (tests wrap createDemoHandler() to misbehave on purpose). */
+  handler?: DemoHandler;
+  logger?: Logger;
+}
+
+export interface DemoOrigin {
+  /** Base URL per started listener (no trailing slash). */
+  readonly urls: Partial<Record<ListenerKind, string>>;
+  readonly addresses: Partial<Record<ListenerKind, AddressInfo>>;
+  /** The TLS listener's certificate (clients may pin it as their CA). */
+  readonly cert?: CertPair;
+  close(): Promise<void>;
+}
+
+const SCHEME: Record<ListenerKind, string> = { tls: 'https', h2c: 'h2c', http: 'http' };
+
+type AnyServer = http.Server | http2.Http2Server | http2.Http2SecureServer;
+
+export async function startDemoOrigin(opts: DemoOriginOptions = {}): Promise<DemoOrigin> {
+  const wanted: Partial<Record<ListenerKind, ListenAddress>> =
+    opts.tls || opts.h2c || opts.http
+      ? { tls: opts.tls, h2c: opts.h2c, http: opts.http }
+      : { tls: { host: '127.0.0.1', port: 0 }, h2c: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } };
+  const routes = opts.handler ?? createDemoHandler(opts);
+  const handler = (req: DemoRequest, res: DemoResponse): void => {
+    try {
+      routes(req, res);
+    } catch (err) {
+      opts.logger?.error({ err, url: req.url }, 'demo origin route failed');
+      res.destroy(err as Error);
+    }
+  };
+
+  const cert = wanted.tls ? (opts.cert ? withFingerprint(opts.cert) : await generateSelfSigned()) : undefined;
+  const sessions = new Set<http2.Http2Session>();
+  const sockets = new Set<Socket>();
+  const servers: AnyServer[] = [];
+  const urls: Partial<Record<ListenerKind, string>> = {};
+  const addresses: Partial<Record<ListenerKind, AddressInfo>> = {};
+
+  const track = (server: AnyServer): void => {
+    server.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    server.on('session', (session: http2.Http2Session) => {
+      sessions.add(session);
+      // A session error (a client that misbehaves) ends that session only.
+      session.on('error', (err) => opts.logger?.debug({ err }, 'demo origin session error'));
+      session.once('close', () => sessions.delete(session));
+    });
+  };
+
+  const close = async (): Promise<void> => {
+    const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    for (const session of sessions) session.destroy();
+    for (const socket of sockets) socket.destroy();
+    await Promise.all(closed);
+  };
+
+  try {
+    for (const kind of ['tls', 'h2c', 'http'] as const) {
+      const at = wanted[kind];
+      if (!at) continue;
+      const server: AnyServer =
+        kind === 'tls'
+          ? http2.createSecureServer(
+              { cert: cert!.cert, key: cert!.key, allowHTTP1: true, settings: opts.http2Settings },
+              handler as never,
+            )
+          : kind === 'h2c'
+            ? http2.createServer({ settings: opts.http2Settings }, handler as never)
+            : http.createServer(handler as never);
+      servers.push(server);
+      track(server);
+      const address = await listen(server, at, kind);
+      addresses[kind] = address;
+      urls[kind] = `${SCHEME[kind]}://${hostForUrl(address.address)}:${address.port}`;
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  opts.logger?.info({ urls }, 'demo origin listening');
+  return { urls, addresses, cert, close };
+}
+
+function listen(server: AnyServer, at: ListenAddress, kind: ListenerKind): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(new Error(`demo origin: cannot listen (${kind}) on ${at.host}:${at.port}: ${err.code ?? err.message}`));
+    };
+    server.once('error', onError);
+    server.listen(at.port, at.host, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function hostForUrl(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+/** Parses `host:port` / `[v6]:port` / `:port` / `port` (the CLI's listener syntax). */
+export function parseListenAddress(text: string, field: string): ListenAddress {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !(port >= 0 && port <= 65535)) {
+    throw new Error(`${field}: expected host:port (e.g. 127.0.0.1:9443), got "${text}"`);
+  }
+  return { host: m[1] || m[2] || '127.0.0.1', port };
+}
