@@ -5,6 +5,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { originCommand } from './origin-command.js';
+import { proxiesCommand } from './proxies-command.js';
+import { toxicCommand } from './toxic-command.js';
 
 const cli = yargs(hideBin(process.argv))
   .scriptName('h2race')
@@ -16,5 +18,7 @@ const cli = yargs(hideBin(process.argv))
 
 // Subcommands (one import and one line each):
 cli.command(originCommand);
+cli.command(proxiesCommand);
+cli.command(toxicCommand);
 
 await cli.parseAsync();

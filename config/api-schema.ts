@@ -8,6 +8,8 @@
 import { z } from 'zod';
 import { foldKeys } from '../faults/toxiproxy/go-json.js';
 import { normalizeToxic, ToxicSpecError } from '../faults/toxics/registry.js';
+// Toxic types register themselves on import; a config file's toxics are checked against them.
+import '../faults/toxics/all.js';
 import type { ToxicSpec } from '../faults/link/types.js';
 
 /** A z.object whose input keys are folded onto its fields case-insensitively. */
@@ -85,10 +87,19 @@ export const apiListenSchema = foldedObject({
   port: z.number().int().min(0).max(65535).default(8474),
 });
 
-/** The config file's part that belongs to the API: `api:` and `proxies:`. */
+/** The config file's `proxies:` section: proxies the API starts with, names unique. */
+export const proxiesSectionSchema = z.array(configProxySchema).superRefine((proxies, ctx) => {
+  const seen = new Set<string>();
+  for (const [i, p] of proxies.entries()) {
+    if (seen.has(p.name)) ctx.addIssue({ code: 'custom', message: `proxy name ${p.name} used twice`, path: [i, 'name'] });
+    seen.add(p.name);
+  }
+});
+
+/** The config file's part that belongs to the API: `api:` (its listen address) and `proxies:`. */
 export const apiConfigSchema = z.object({
   api: apiListenSchema.optional(),
-  proxies: z.array(configProxySchema).default([]),
+  proxies: proxiesSectionSchema.default([]),
 });
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
 

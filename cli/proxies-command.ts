@@ -1,0 +1,151 @@
+/**
+ * `h2race proxies list|create|delete|toggle|inspect`: toxiproxy-cli's proxy commands, built on
+ * toxiproxy-node-client, so they drive h2race's admin API or a real toxiproxy-server alike.
+ * The server is `--host` (default http://localhost:8474) or $TOXIPROXY_URL, as toxiproxy-cli reads it.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
+import type { ToxicSpec } from '../faults/link/types.js';
+
+export interface HostArgs {
+  host: string;
+}
+
+/** The `--host` option of every client command. */
+export function withHost<T>(y: Argv<T>): Argv<T & HostArgs> {
+  return y.option('host', {
+    alias: 'h',
+    type: 'string',
+    default: process.env.TOXIPROXY_URL ?? 'http://localhost:8474',
+    defaultDescription: '$TOXIPROXY_URL or http://localhost:8474',
+    describe: 'Toxiproxy API to talk to (h2race server or toxiproxy-server)',
+  }) as Argv<T & HostArgs>;
+}
+
+export function clientFor(args: HostArgs): Toxiproxy {
+  return new Toxiproxy(args.host.replace(/\/+$/, ''));
+}
+
+/** The client drops a proxy's toxics; read them from the API with the client's own HTTP helper. */
+export async function toxicsOf(client: Toxiproxy, proxy: string): Promise<ToxicSpec[]> {
+  const res = await client.getApi().get<ToxicSpec[]>(`${client.host}/proxies/${encodeURIComponent(proxy)}/toxics`);
+  return res.data;
+}
+
+/** Run a client call; a failure becomes one line naming what failed. */
+export async function attempt<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new Error(`${what}: ${(err as Error).message}`);
+  }
+}
+
+export function formatToxic(t: ToxicSpec): string {
+  const attrs = Object.entries(t.attributes).map(([k, v]) => `${k}=${v}`).join(' ');
+  return `${t.name}\ttype=${t.type}\tstream=${t.stream}\ttoxicity=${t.toxicity}\t${attrs}`;
+}
+
+function formatProxy(p: Proxy, toxics: number): string {
+  return `${p.name}\t${p.listen}\t${p.upstream}\t${p.enabled ? 'enabled' : 'disabled'}\t${toxics} toxics`;
+}
+
+interface NameArgs extends HostArgs {
+  name: string;
+}
+
+interface CreateArgs extends NameArgs {
+  listen: string;
+  upstream: string;
+}
+
+const nameArg = <T>(y: Argv<T>) => withHost(y).positional('name', { type: 'string', demandOption: true, describe: 'proxy name' }) as Argv<T & NameArgs>;
+
+const list: CommandModule<object, HostArgs> = {
+  command: ['list', 'ls'],
+  describe: 'list all proxies: name, listen, upstream, enabled, toxic count',
+  builder: (y) => withHost(y),
+  handler: async (args) => {
+    const client = clientFor(args);
+    const proxies = await attempt('Failed to list proxies', () => client.getAll());
+    if (Object.keys(proxies).length === 0) {
+      console.log('no proxies');
+      return;
+    }
+    console.log('name\tlisten\tupstream\tenabled\ttoxics');
+    for (const p of Object.values(proxies)) {
+      console.log(formatProxy(p, (await toxicsOf(client, p.name)).length));
+    }
+  },
+};
+
+const create: CommandModule<object, CreateArgs> = {
+  command: ['create <name>', 'new <name>'],
+  describe: 'create a proxy: h2race proxies create --listen 127.0.0.1:26379 --upstream 127.0.0.1:6379 redis',
+  builder: (y) =>
+    nameArg(y)
+      .option('listen', { alias: 'l', type: 'string', default: '127.0.0.1:0', describe: 'address the proxy listens on (port 0: any free port)' })
+      .option('upstream', { alias: 'u', type: 'string', demandOption: true, describe: 'address the proxy forwards to' }),
+  handler: async (args) => {
+    const client = clientFor(args);
+    const p = await attempt(`Failed to create proxy ${args.name}`, () =>
+      client.createProxy({ name: args.name, listen: args.listen, upstream: args.upstream }),
+    );
+    console.log(`Created new proxy ${p.name} listening on ${p.listen} forwarding to ${p.upstream}`);
+  },
+};
+
+const remove: CommandModule<object, NameArgs> = {
+  command: ['delete <name>', 'rm <name>'],
+  describe: 'delete a proxy (its connections are dropped)',
+  builder: (y) => nameArg(y),
+  handler: async (args) => {
+    const client = clientFor(args);
+    await attempt(`Failed to delete proxy ${args.name}`, async () => (await client.get(args.name)).remove());
+    console.log(`Deleted proxy ${args.name}`);
+  },
+};
+
+const toggle: CommandModule<object, NameArgs> = {
+  command: 'toggle <name>',
+  describe: 'enable a disabled proxy, disable an enabled one (disabling drops its connections)',
+  builder: (y) => nameArg(y),
+  handler: async (args) => {
+    const client = clientFor(args);
+    const p = await attempt(`Failed to toggle proxy ${args.name}`, async () => {
+      const current = await client.get(args.name);
+      return current.update({ enabled: !current.enabled, listen: current.listen, upstream: current.upstream });
+    });
+    console.log(`Proxy ${p.name} is now ${p.enabled ? 'enabled' : 'disabled'}`);
+  },
+};
+
+const inspect: CommandModule<object, NameArgs> = {
+  command: 'inspect <name>',
+  describe: 'show a proxy and its toxics',
+  builder: (y) => nameArg(y),
+  handler: async (args) => {
+    const client = clientFor(args);
+    const [p, toxics] = await attempt(`Failed to inspect proxy ${args.name}`, async () => [
+      await client.get(args.name),
+      await toxicsOf(client, args.name),
+    ] as const);
+    console.log(`Name: ${p.name}\tListen: ${p.listen}\tUpstream: ${p.upstream}\t${p.enabled ? 'enabled' : 'disabled'}`);
+    if (toxics.length === 0) console.log('Proxy has no toxics enabled.');
+    for (const t of toxics) console.log(formatToxic(t));
+  },
+};
+
+export const proxiesCommand: CommandModule = {
+  command: 'proxies <command>',
+  describe: "manage a Toxiproxy API's proxies (list, create, delete, toggle, inspect), like toxiproxy-cli",
+  builder: (y) =>
+    y
+      .command(list)
+      .command(create)
+      .command(remove)
+      .command(toggle)
+      .command(inspect)
+      .demandCommand(1, 'name a proxies command: list, create, delete, toggle, inspect'),
+  handler: () => undefined,
+};
