@@ -1,0 +1,59 @@
+/**
+ * The link-fault flags of `h2race proxy` (yargs option definitions) and their translation into
+ * FaultSettings, on top of the config file's. A bad value names its flag.
+ */
+import type { Options } from 'yargs';
+import type { FaultSettings } from './plan.js';
+import { presetNames } from './presets.js';
+import { parseDuration, parsePercent, parseRate, UnitError } from './units.js';
+
+export const faultCliOptions = {
+  profile: {
+    type: 'string',
+    describe: `network preset (${presetNames().join(', ')}) or a profile file (.yaml) with timed steps`,
+  },
+  latency: { type: 'string', describe: 'one-way delay added in each direction, e.g. 80ms (RTT grows by twice this)' },
+  jitter: { type: 'string', describe: 'latency variation (uniform ±), e.g. 20ms' },
+  bandwidth: { type: 'string', describe: 'rate limit in each direction, e.g. 4mbit, 512kbit' },
+  loss: { type: 'string', describe: 'TCP segment loss, e.g. 0.5%; each loss stalls the stream for an RTO (200ms)' },
+  'trace-down': { type: 'string', describe: 'Mahimahi trace shaping server → client' },
+  'trace-up': { type: 'string', describe: 'Mahimahi trace shaping client → server' },
+  seed: { type: 'number', describe: 'seed for every random fault decision (same seed, same run)' },
+} as const satisfies Record<string, Options>;
+
+export interface FaultArgs {
+  profile?: string;
+  latency?: string | number;
+  jitter?: string | number;
+  bandwidth?: string | number;
+  loss?: string | number;
+  traceDown?: string;
+  traceUp?: string;
+  seed?: number;
+}
+
+/** Flags given on the command line win over `config` (the config file's faults). */
+export function faultSettingsFromArgs(args: FaultArgs, config: FaultSettings = {}): FaultSettings {
+  const settings: FaultSettings = { ...config };
+  if (args.profile !== undefined) settings.profile = args.profile;
+  if (args.latency !== undefined) settings.latency = flag('--latency', parseDuration, args.latency);
+  if (args.jitter !== undefined) settings.jitter = flag('--jitter', parseDuration, args.jitter);
+  if (args.bandwidth !== undefined) settings.bandwidth = flag('--bandwidth', parseRate, args.bandwidth);
+  if (args.loss !== undefined) settings.loss = flag('--loss', parsePercent, args.loss);
+  if (args.traceDown !== undefined) settings.traceDown = args.traceDown;
+  if (args.traceUp !== undefined) settings.traceUp = args.traceUp;
+  if (args.seed !== undefined) {
+    if (!Number.isSafeInteger(args.seed)) throw new UnitError(`--seed: ${String(args.seed)} is not an integer`);
+    settings.seed = args.seed;
+  }
+  return settings;
+}
+
+function flag<T>(name: string, parse: (v: string | number) => T, value: string | number): T {
+  try {
+    return parse(value);
+  } catch (err) {
+    if (err instanceof UnitError) throw new UnitError(`${name}: ${err.message}`);
+    throw err;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Link faults as a user states them — a preset plus single faults (latency, jitter, bandwidth,
+ * loss, traces) plus raw toxics — and their expansion into the ToxicSpecs a ToxicSet holds. The
+ * CLI flags, the config file and each step of a profile file all go through here.
+ *
+ * Expansion, per direction, in chain order: loss (stalls before the bottleneck, so the link idles
+ * as TCP's would) → trace or bandwidth (the bottleneck queue; a trace replaces the rate) →
+ * latency (propagation). Single faults override the preset's value; a raw toxic replaces a
+ * generated one of the same name.
+ */
+import { z } from 'zod';
+import { toxicEntrySchema } from '../../config/api-schema.js';
+import type { Direction, ToxicSpec } from '../link/types.js';
+import { normalizeToxic } from '../toxics/registry.js';
+import { JITTER_DISTRIBUTIONS, type JitterDistribution } from '../toxics/jitter.js';
+import { findPreset, presetNames } from './presets.js';
+import { parseDuration, parsePercent, parseRate, UnitError } from './units.js';
+import '../toxics/all.js';
+
+function unit<T>(parse: (v: string | number) => T) {
+  return z.union([z.number(), z.string()]).transform((value, ctx): T => {
+    try {
+      return parse(value);
+    } catch (err) {
+      if (!(err instanceof UnitError)) throw err;
+      ctx.addIssue({ code: 'custom', message: err.message });
+      return z.NEVER;
+    }
+  });
+}
+
+export const presetName = z.string().superRefine((name, ctx) => {
+  if (!findPreset(name)) ctx.addIssue({ code: 'custom', message: `unknown preset "${name}" (known: ${presetNames().join(', ')})` });
+});
+
+/** The single faults, shared by the config file and profile steps. */
+export const linkFaultFields = {
+  /** One-way delay added in each direction, ms. */
+  latency: unit(parseDuration).optional(),
+  jitter: unit(parseDuration).optional(),
+  distribution: z.enum(JITTER_DISTRIBUTIONS).optional(),
+  /** Per direction, bits/s. */
+  bandwidth: unit(parseRate).optional(),
+  /** Percent of TCP segments lost (each stalls the stream for an RTO). */
+  loss: unit(parsePercent).optional(),
+  rto: unit(parseDuration).optional(),
+  traceDown: z.string().min(1).optional(),
+  traceUp: z.string().min(1).optional(),
+  toxics: z.array(toxicEntrySchema).optional(),
+};
+
+export interface LinkFaults {
+  preset?: string;
+  latency?: number;
+  jitter?: number;
+  distribution?: JitterDistribution;
+  bandwidth?: number;
+  loss?: number;
+  rto?: number;
+  traceDown?: string;
+  traceUp?: string;
+  toxics?: ToxicSpec[];
+}
+
+/** `override`'s set values win; raw toxics of the same name are replaced. */
+export function mergeFaults(base: LinkFaults, override: LinkFaults): LinkFaults {
+  const merged: LinkFaults = { ...base };
+  for (const [key, value] of Object.entries(override) as Array<[keyof LinkFaults, unknown]>) {
+    if (value !== undefined && key !== 'toxics') (merged as Record<string, unknown>)[key] = value;
+  }
+  if (override.toxics) merged.toxics = withToxics(base.toxics ?? [], override.toxics);
+  return merged;
+}
+
+export function faultsToToxics(faults: LinkFaults): ToxicSpec[] {
+  const preset = faults.preset === undefined ? undefined : findPreset(faults.preset);
+  if (faults.preset !== undefined && !preset) {
+    throw new UnitError(`unknown preset "${faults.preset}" (known: ${presetNames().join(', ')})`);
+  }
+  const generated: ToxicSpec[] = [];
+  for (const stream of ['downstream', 'upstream'] as const satisfies readonly Direction[]) {
+    const latency = faults.latency ?? Math.round((preset?.rttMs ?? 0) / 2);
+    const jitter = faults.jitter ?? preset?.jitterMs ?? 0;
+    const distribution = faults.distribution ?? preset?.jitterDistribution ?? 'uniform';
+    const bits = faults.bandwidth ?? (stream === 'downstream' ? preset?.downBitsPerSecond : preset?.upBitsPerSecond);
+    const loss = faults.loss ?? preset?.lossPercent ?? 0;
+    const rto = faults.rto ?? preset?.rtoMs ?? 200;
+    const trace = stream === 'downstream' ? faults.traceDown : faults.traceUp;
+    if (loss > 0) generated.push(normalizeToxic({ type: 'loss', stream, attributes: { percent: loss, rto } }));
+    if (trace) generated.push(normalizeToxic({ type: 'trace', stream, attributes: { file: trace } }));
+    else if (bits) generated.push(normalizeToxic({ type: 'bandwidth', stream, attributes: { bits } }));
+    if (latency > 0 || jitter > 0) {
+      generated.push(normalizeToxic({ type: 'latency', stream, attributes: { latency, jitter, distribution } }));
+    }
+  }
+  return withToxics(generated, faults.toxics ?? []);
+}
+
+function withToxics(base: readonly ToxicSpec[], extra: readonly ToxicSpec[]): ToxicSpec[] {
+  const names = new Set(extra.map((t) => t.name));
+  return [...base.filter((t) => !names.has(t.name)), ...extra];
+}

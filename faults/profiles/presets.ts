@@ -1,0 +1,189 @@
+/**
+ * Network presets named for what users know, with their numbers and where the numbers come from
+ * (exported as data: the README's table is made from this list).
+ *
+ * `rttMs` is added round-trip time, split evenly between the two directions; rates are per
+ * direction in bits/s (down = server → client). Jitter and loss are only set where the source
+ * has them or where the preset's point is them (then the source says it is h2race's choice).
+ */
+import type { JitterDistribution } from '../toxics/jitter.js';
+
+export interface Preset {
+  name: string;
+  aliases: readonly string[];
+  summary: string;
+  rttMs: number;
+  downBitsPerSecond?: number;
+  upBitsPerSecond?: number;
+  jitterMs?: number;
+  jitterDistribution?: JitterDistribution;
+  lossPercent?: number;
+  rtoMs?: number;
+  source: string;
+}
+
+const DEVTOOLS = 'Chrome DevTools network throttling presets (devtools-frontend SDK/NetworkManager.ts)';
+const WPT = 'WebPageTest connectivity profiles (connectivity.ini.sample)';
+
+export const PRESETS: readonly Preset[] = [
+  {
+    name: 'lan',
+    aliases: ['ethernet'],
+    summary: 'wired gigabit LAN',
+    rttMs: 0,
+    downBitsPerSecond: 1e9,
+    upBitsPerSecond: 1e9,
+    source: 'Gigabit Ethernet line rate; LAN round trips are well under 1 ms, so no delay is added',
+  },
+  {
+    name: 'wifi',
+    aliases: [],
+    summary: 'home Wi-Fi: fast, with a jittery first hop',
+    rttMs: 6,
+    downBitsPerSecond: 50e6,
+    upBitsPerSecond: 20e6,
+    jitterMs: 4,
+    jitterDistribution: 'paretonormal',
+    lossPercent: 0.1,
+    source: "h2race's choice: a few ms of long-tailed first-hop delay as measured for Wi-Fi (Sui et al., MobiSys 2016) on a 50/20 Mbit/s line",
+  },
+  {
+    name: 'fios',
+    aliases: ['fiber'],
+    summary: 'fibre to the home',
+    rttMs: 4,
+    downBitsPerSecond: 20e6,
+    upBitsPerSecond: 5e6,
+    source: `${WPT}: FIOS 20/5 Mbps, 4 ms RTT`,
+  },
+  {
+    name: 'cable',
+    aliases: [],
+    summary: 'cable broadband',
+    rttMs: 28,
+    downBitsPerSecond: 5e6,
+    upBitsPerSecond: 1e6,
+    source: `${WPT}: Cable 5/1 Mbps, 28 ms RTT`,
+  },
+  {
+    name: 'dsl',
+    aliases: [],
+    summary: 'ADSL',
+    rttMs: 50,
+    downBitsPerSecond: 1.5e6,
+    upBitsPerSecond: 384e3,
+    source: `${WPT}: DSL 1.5 Mbps/384 Kbps, 50 ms RTT`,
+  },
+  {
+    name: 'lte',
+    aliases: [],
+    summary: 'good LTE',
+    rttMs: 70,
+    downBitsPerSecond: 12e6,
+    upBitsPerSecond: 12e6,
+    source: `${WPT}: LTE 12/12 Mbps, 70 ms RTT`,
+  },
+  {
+    name: '4g',
+    aliases: ['fast-4g'],
+    summary: 'typical 4G (DevTools "Fast 4G")',
+    rttMs: 165,
+    downBitsPerSecond: 8.1e6,
+    upBitsPerSecond: 1.35e6,
+    source: `${DEVTOOLS}: Fast 4G = 9 Mbps × 0.9 down, 1.5 Mbps × 0.9 up, 60 ms × 2.75 latency`,
+  },
+  {
+    name: '4g-slow',
+    aliases: ['slow-4g', 'fast-3g'],
+    summary: 'slow 4G / fast 3G (DevTools "Slow 4G", formerly "Fast 3G"; Lighthouse mobile)',
+    rttMs: 563,
+    downBitsPerSecond: 1.44e6,
+    upBitsPerSecond: 675e3,
+    source: `${DEVTOOLS}: Slow 4G = 1.6 Mbps × 0.9 down, 750 Kbps × 0.9 up, 150 ms × 3.75 latency`,
+  },
+  {
+    name: '3g',
+    aliases: [],
+    summary: '3G',
+    rttMs: 300,
+    downBitsPerSecond: 1.6e6,
+    upBitsPerSecond: 768e3,
+    source: `${WPT}: 3G 1.6 Mbps/768 Kbps, 300 ms RTT`,
+  },
+  {
+    name: '3g-slow',
+    aliases: ['slow-3g'],
+    summary: 'slow 3G (DevTools "3G", formerly "Slow 3G")',
+    rttMs: 2000,
+    downBitsPerSecond: 400e3,
+    upBitsPerSecond: 400e3,
+    source: `${DEVTOOLS}: 3G = 500 Kbps × 0.8 each way, 400 ms × 5 latency`,
+  },
+  {
+    name: '2g',
+    aliases: [],
+    summary: '2G',
+    rttMs: 800,
+    downBitsPerSecond: 280e3,
+    upBitsPerSecond: 256e3,
+    source: `${WPT}: 2G 280/256 Kbps, 800 ms RTT`,
+  },
+  {
+    name: 'edge',
+    aliases: ['2g-edge'],
+    summary: 'EDGE',
+    rttMs: 840,
+    downBitsPerSecond: 240e3,
+    upBitsPerSecond: 200e3,
+    source: `${WPT}: Edge 240/200 Kbps, 840 ms RTT`,
+  },
+  {
+    name: 'satellite',
+    aliases: ['geo'],
+    summary: 'geostationary satellite broadband',
+    rttMs: 600,
+    downBitsPerSecond: 25e6,
+    upBitsPerSecond: 3e6,
+    source: 'FCC Measuring Broadband America: geostationary satellite round trips ≈ 600 ms; 25/3 Mbps plan rates',
+  },
+  {
+    name: 'intercontinental',
+    aliases: ['far'],
+    summary: 'a server on another continent (Europe ↔ Australia)',
+    rttMs: 260,
+    jitterMs: 5,
+    jitterDistribution: 'normal',
+    source: 'WonderNetwork global ping statistics: London ↔ Sydney ≈ 260 ms RTT; jitter is h2race\'s choice',
+  },
+  {
+    name: 'transatlantic',
+    aliases: [],
+    summary: 'a server across the Atlantic (London ↔ New York)',
+    rttMs: 75,
+    jitterMs: 2,
+    jitterDistribution: 'normal',
+    source: 'WonderNetwork global ping statistics: London ↔ New York ≈ 75 ms RTT; jitter is h2race\'s choice',
+  },
+  {
+    name: 'lossy-mobile',
+    aliases: [],
+    summary: 'a congested cell: 4G rates, heavy jitter and 2% segment loss',
+    rttMs: 165,
+    downBitsPerSecond: 8.1e6,
+    upBitsPerSecond: 1.35e6,
+    jitterMs: 40,
+    jitterDistribution: 'paretonormal',
+    lossPercent: 2,
+    rtoMs: 300,
+    source: `${DEVTOOLS}: Fast 4G numbers, plus h2race's choice of 2% loss with a 300 ms RTO and 40 ms long-tailed jitter`,
+  },
+];
+
+export function findPreset(name: string): Preset | undefined {
+  const key = name.toLowerCase();
+  return PRESETS.find((p) => p.name === key || p.aliases.includes(key));
+}
+
+export function presetNames(): string[] {
+  return PRESETS.map((p) => p.name);
+}

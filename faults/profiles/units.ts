@@ -1,0 +1,63 @@
+/**
+ * The units users type for faults — durations (80ms, 1.5s), rates (4mbit, 512kbit, as tc writes
+ * them: 1 kbit = 1000 bit) and percentages (0.5%). A bare number is ms, bits/s or percent.
+ * Errors say what was wrong; callers prefix the flag or field.
+ */
+export class UnitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnitError';
+  }
+}
+
+const NUMBER = '(\\d+(?:\\.\\d+)?|\\.\\d+)';
+
+/** Milliseconds, a whole number (Toxiproxy's attributes are integers). */
+export function parseDuration(value: string | number): number {
+  const ms = typeof value === 'number' ? value : scaled(value, { ms: 1, s: 1000, '': 1 }, 'a duration (e.g. 80ms or 1.5s)');
+  if (!Number.isFinite(ms) || ms < 0) throw new UnitError(`${JSON.stringify(value)} is not a duration (e.g. 80ms or 1.5s)`);
+  if (!Number.isInteger(ms)) throw new UnitError(`${JSON.stringify(value)} is not a whole number of milliseconds`);
+  return ms;
+}
+
+/** Bits per second, a whole number. */
+export function parseRate(value: string | number): number {
+  const bits =
+    typeof value === 'number'
+      ? value
+      : scaled(value, { bit: 1, kbit: 1e3, mbit: 1e6, gbit: 1e9, '': 1 }, 'a rate (e.g. 4mbit, 512kbit)');
+  if (!Number.isFinite(bits) || bits <= 0) throw new UnitError(`${JSON.stringify(value)} is not a rate above 0 (e.g. 4mbit)`);
+  return Math.round(bits);
+}
+
+/** Percent in [0, 100]. */
+export function parsePercent(value: string | number): number {
+  const percent = typeof value === 'number' ? value : scaled(value, { '%': 1, '': 1 }, 'a percentage (e.g. 0.5%)');
+  if (!Number.isFinite(percent) || percent < 0 || percent > 100) {
+    throw new UnitError(`${JSON.stringify(value)} is not a percentage between 0 and 100`);
+  }
+  return percent;
+}
+
+function scaled(text: string, units: Record<string, number>, what: string): number {
+  const match = new RegExp(`^${NUMBER}\\s*([a-z%]*)$`, 'i').exec(text.trim());
+  const factor = match ? units[match[2]!.toLowerCase()] : undefined;
+  if (!match || factor === undefined) {
+    const known = Object.keys(units).filter((u) => u !== '').join(', ');
+    throw new UnitError(`${JSON.stringify(text)} is not ${what}; units: ${known}`);
+  }
+  return Number(match[1]) * factor;
+}
+
+/** "1500ms" → "1.5s", for logs and help. */
+export function formatDuration(ms: number): string {
+  return ms >= 1000 && ms % 100 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** 4000000 → "4mbit". */
+export function formatRate(bits: number): string {
+  for (const [unit, f] of [['gbit', 1e9], ['mbit', 1e6], ['kbit', 1e3]] as const) {
+    if (bits >= f) return `${+(bits / f).toFixed(3)}${unit}`;
+  }
+  return `${bits}bit`;
+}
