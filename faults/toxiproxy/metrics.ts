@@ -15,11 +15,11 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { GoawayRecord, ProxyEvents, StreamEndRecord } from '../../proxy/events.js';
 import type { Direction } from '../link/types.js';
+import type { PoolStats } from '../pool/types.js';
 
 /** RST_STREAM / GOAWAY code CANCEL (RFC 9113 §7). */
 const CANCEL = 8;
 
-export type PoolStats = Record<string, number>;
 
 /** One TCP proxy's counters since it was created (Toxiproxy's labels for bytes). */
 export interface TcpProxySample {
@@ -40,6 +40,19 @@ const H2_ERROR_NAMES = [
   'FRAME_SIZE_ERROR', 'REFUSED_STREAM', 'CANCEL', 'COMPRESSION_ERROR', 'CONNECT_ERROR', 'ENHANCE_YOUR_CALM',
   'INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED',
 ];
+
+/** The PoolStats fields that only grow, under the names /metrics shows them. */
+function poolCounters(stats: PoolStats): Array<[string, number]> {
+  return [
+    ['acquired', stats.acquired],
+    ['reused', stats.reused],
+    ['allocated', stats.allocated],
+    ['released', stats.released],
+    ['discarded', stats.discarded],
+    ['overflow', stats.overflow],
+    ['races', stats.racesReusedWhilePending],
+  ];
+}
 
 function codeName(code: number): string {
   return H2_ERROR_NAMES[code] ?? `0x${code.toString(16)}`;
@@ -95,16 +108,30 @@ export class H2raceMetrics {
     const retired = this.retiredPool;
     new Counter({
       name: 'h2race_pool_events_total',
-      help: "Buffer pool counters (acquired, released, reused, races, ...) per pool mode, from each pool's stats().",
+      help: 'Buffer pool counters per pool mode: acquired, reused, allocated, released, discarded, overflow, races.',
       labelNames: ['proxy', 'mode', 'counter'] as const,
       registers: [this.registry],
       collect() {
         this.reset();
         for (const r of retired.values()) this.inc({ proxy: r.proxy, mode: r.mode, counter: r.counter }, r.value);
         for (const pool of pools) {
-          for (const [counter, value] of Object.entries(pool.stats())) {
-            if (Number.isFinite(value) && value > 0) this.inc({ proxy: pool.proxy, mode: pool.mode, counter }, value);
+          for (const [counter, value] of poolCounters(pool.stats())) {
+            if (value > 0) this.inc({ proxy: pool.proxy, mode: pool.mode, counter }, value);
           }
+        }
+      },
+    });
+    new Gauge({
+      name: 'h2race_pool_buffers',
+      help: 'Pool buffers now, by state: in_use (leased), free (in the free list).',
+      labelNames: ['proxy', 'mode', 'state'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const pool of pools) {
+          const stats = pool.stats();
+          this.inc({ proxy: pool.proxy, mode: pool.mode, state: 'in_use' }, stats.inUse);
+          this.inc({ proxy: pool.proxy, mode: pool.mode, state: 'free' }, stats.free);
         }
       },
     });
@@ -216,7 +243,7 @@ export class H2raceMetrics {
     this.pools.add(source);
     return () => {
       if (!this.pools.delete(source)) return;
-      for (const [counter, value] of Object.entries(stats())) {
+      for (const [counter, value] of poolCounters(stats())) {
         const key = JSON.stringify([source.proxy, mode, counter]);
         const prev = this.retiredPool.get(key);
         this.retiredPool.set(key, { mode, proxy: source.proxy, counter, value: (prev?.value ?? 0) + value });

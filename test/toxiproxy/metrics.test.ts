@@ -3,6 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxyEvents, type StreamEndRecord } from '../../proxy/events.js';
+import type { PoolStats } from '../../faults/pool/types.js';
 import { exchange, portOf, raw, Servers, startTestApi, type TestApi } from './harness.js';
 import { parsePrometheusText, sumOf, type Exposition } from './prometheus-text.js';
 
@@ -73,7 +74,11 @@ describe('GET /metrics', () => {
     const events = createProxyEvents();
     const detachProxy = t.api.metrics.observeProxy(events, { proxy: 'h2' });
     let races = 2;
-    const detachPool = t.api.metrics.observePool(() => ({ acquired: 10, released: 9, races }), 'unsafe', { proxy: 'h2' });
+    const stats = (): PoolStats => ({
+      mode: 'release-on-reset', acquired: 10, reused: 6, allocated: 4, released: 9, discarded: 0, overflow: 0,
+      inUse: 1, highWaterInUse: 3, free: 3, racesReusedWhilePending: races,
+    });
+    const detachPool = t.api.metrics.observePool(stats, 'release-on-reset', { proxy: 'h2' });
     const base = { connectionId: 1, protocol: 'h2' as const, method: 'GET', path: '/v', status: 200, bytesIn: 0, bytesOut: 1000, durationMs: 5, attempts: 1 };
     const end = (streamId: number, outcome: StreamEndRecord['outcome'], extra: Partial<StreamEndRecord> = {}) =>
       events.emit('stream-end', { ...base, streamId, outcome, ...extra });
@@ -96,7 +101,9 @@ describe('GET /metrics', () => {
     expect(sumOf(e, 'h2race_upstream_sessions_open', { proxy: 'h2' })).toBe(1);
     expect(sumOf(e, 'h2race_stream_bytes_total', { proxy: 'h2', direction: 'downstream' })).toBe(2010);
     expect(sumOf(e, 'h2race_stream_bytes_total', { proxy: 'h2', direction: 'upstream' })).toBe(50);
-    expect(sumOf(e, 'h2race_pool_events_total', { mode: 'unsafe', counter: 'races' })).toBe(2);
+    expect(sumOf(e, 'h2race_pool_events_total', { mode: 'release-on-reset', counter: 'races' })).toBe(2);
+    expect(sumOf(e, 'h2race_pool_events_total', { mode: 'release-on-reset', counter: 'reused' })).toBe(6);
+    expect(sumOf(e, 'h2race_pool_buffers', { mode: 'release-on-reset', state: 'in_use' })).toBe(1);
 
     races = 3;
     detachPool();
@@ -104,7 +111,8 @@ describe('GET /metrics', () => {
     end(11, 'completed');
     e = await scrape();
     // A detached pool keeps its last counts; a detached proxy is no longer counted.
-    expect(sumOf(e, 'h2race_pool_events_total', { mode: 'unsafe', counter: 'races' })).toBe(3);
+    expect(sumOf(e, 'h2race_pool_events_total', { mode: 'release-on-reset', counter: 'races' })).toBe(3);
+    expect(sumOf(e, 'h2race_pool_buffers', { mode: 'release-on-reset' })).toBe(0);
     expect(sumOf(e, 'h2race_streams_total', { proxy: 'h2', outcome: 'completed' })).toBe(2);
     expect(sumOf(e, 'h2race_upstream_sessions_open', { proxy: 'h2' })).toBe(0);
   });
