@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { POOL_MODES, type PoolMode } from '../faults/pool/types.js';
 import type { ChildProcesses } from './children.js';
 import { startNodeChild, type NodeChild } from './node-target.js';
 import { startHaproxy } from './peers/haproxy.js';
@@ -22,10 +23,6 @@ export interface StartContext {
   cert: { cert: string; key: string; certFile: string; keyFile: string };
   origin: NodeChild;
 }
-
-/** Pool modes in the order the report lists them; `none` and `retain` carry the targets. */
-export const POOL_MODES = ['none', 'release-on-reset', 'discard-on-reset', 'retain'] as const;
-export type PoolMode = (typeof POOL_MODES)[number];
 
 /** The configuration whose figures are held against the targets. */
 export const SUBJECT = 'h2race retain';

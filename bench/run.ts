@@ -43,9 +43,10 @@ const report = await runBench({
   linkFidelity: await loadLinkFidelity(),
 });
 removeHooks();
-process.stdout.write(`${formatReport(report)}\n`);
+// Saved before printing: a closed stdout (`| head`) must not lose the run.
 const files = await saveReport(report, outDir);
-process.stdout.write(`\nsaved ${files.join(', ')}\n`);
+process.stdout.on('error', () => undefined);
+process.stdout.write(`${formatReport(report)}\n\nsaved ${files.join(', ')}\n`);
 if (report.processes.leftRunning.length > 0) {
   process.stderr.write(`processes still running after the bench: ${report.processes.leftRunning.join(', ')}\n`);
   process.exitCode = 1;

@@ -35,12 +35,12 @@ interface Counts {
 
 const COUNTS: Record<Scale, Counts> = {
   full: {
-    smallRequests: 20_000,
-    downloads: 8,
+    smallRequests: 10_000,
+    downloads: 4,
     downloadBytes: VIDEO_BYTES,
     ratePerClient: 40,
     rateRequests: 2_000,
-    connectionRequests: 20_000,
+    connectionRequests: 10_000,
     rounds: 3,
   },
   quick: {
