@@ -11,6 +11,7 @@ import { normalizeToxic, ToxicSpecError } from '../faults/toxics/registry.js';
 // Toxic types register themselves on import; a config file's toxics are checked against them.
 import '../faults/toxics/all.js';
 import type { ToxicSpec } from '../faults/link/types.js';
+import { POOL_MODES } from '../faults/pool/types.js';
 
 /** A z.object whose input keys are folded onto its fields case-insensitively. */
 function foldedObject<S extends z.ZodRawShape>(shape: S) {
@@ -33,8 +34,8 @@ export const proxyFields = {
   /** 'tcp' is what Toxiproxy is; 'h2race' is the TLS HTTP/2 proxy with pool mode and profile. */
   kind: z.enum(['tcp', 'h2race']).default('tcp'),
   /** h2race kind only: the buffer pool mode of the proxy. */
-  pool: z.string().min(1).optional(),
-  /** h2race kind only: a network profile name. */
+  pool: z.enum(POOL_MODES).optional(),
+  /** A network preset (`3g`, `wifi`, ...) or a profile file: the proxy's toxics start from it. */
   profile: z.string().min(1).optional(),
 } satisfies z.ZodRawShape;
 
@@ -47,8 +48,6 @@ export const proxyUpdateSchema = foldedObject({
   listen: z.string().optional(),
   upstream: z.string().min(1, 'required').optional(),
   enabled: z.boolean().optional(),
-  pool: proxyFields.pool,
-  profile: proxyFields.profile,
 });
 export type ProxyUpdate = z.infer<typeof proxyUpdateSchema>;
 

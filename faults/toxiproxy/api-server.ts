@@ -22,6 +22,7 @@ import {
 import { decodeGoJson, goJsonKind } from './go-json.js';
 import { listenOn } from './listen-address.js';
 import type { ManagedProxy, ProxyFactory, ProxyJson } from './managed-proxy.js';
+import type { H2raceStarter } from './h2race-proxy.js';
 import { H2raceMetrics } from './metrics.js';
 import { applyConfigProxies, createProxyFactory, observeCollection } from './proxy-factory.js';
 import { ProxyCollection } from './proxy-collection.js';
@@ -45,6 +46,8 @@ export interface ApiServerOptions {
   metrics?: H2raceMetrics;
   /** Proxies (with their toxics) to create before the API answers, e.g. from `--config`. */
   proxies?: readonly ConfigProxy[];
+  /** Runs proxies of kind 'h2race' (the CLI passes the real HTTP/2 proxy). */
+  startH2race?: H2raceStarter;
   /** Makes the proxy a body describes; default: the TCP or h2race kind, per `kind`. */
   factory?: ProxyFactory;
 }
@@ -75,7 +78,9 @@ interface Route {
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { logger } = options;
   const metrics = options.metrics ?? new H2raceMetrics();
-  const factory = options.factory ?? createProxyFactory({ logger, random: new SeededRandom(options.seed ?? 1, 'toxiproxy') });
+  const factory =
+    options.factory ??
+    createProxyFactory({ logger, metrics, random: new SeededRandom(options.seed ?? 1, 'toxiproxy'), startH2race: options.startH2race });
   const proxies = new ProxyCollection(factory);
   const detach = observeCollection(metrics, proxies);
   try {

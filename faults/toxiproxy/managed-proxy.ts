@@ -10,6 +10,8 @@
 import type { ToxicSpec } from '../link/types.js';
 import type { ToxicSet } from '../link/toxic-set.js';
 import type { ProxyBody, ProxyUpdate } from '../../config/api-schema.js';
+import { resolveListen } from './listen-address.js';
+import type { ProxyFaults } from './proxy-faults.js';
 
 /** A proxy as GET /proxies/{name} returns it, field for field with Toxiproxy (h2race kind adds fields). */
 export interface ProxyJson {
@@ -34,6 +36,8 @@ export interface ManagedProxy {
   stop(): Promise<void>;
   /** PATCH semantics: a changed address restarts the proxy; `enabled` starts or stops it. */
   update(change: ProxyUpdate): Promise<void>;
+  /** POST /reset: listening again, no toxics, no profile schedule. */
+  reset(): Promise<void>;
   /** Whether `body` names a different listen address or upstream (populate replaces only then). */
   differs(body: ProxyBody): boolean;
   toJSON(): ProxyJson;
@@ -44,4 +48,66 @@ export type ProxyFactory = (body: ProxyBody) => ManagedProxy;
 /** Toxiproxy lists a proxy's toxics upstream chain first, then downstream, each in creation order. */
 export function toxicsForApi(toxics: ToxicSet): ToxicSpec[] {
   return [...toxics.list('upstream'), ...toxics.list('downstream')];
+}
+
+/**
+ * What both kinds share: the addresses, PATCH/reset semantics (proxy.go Update), and the JSON.
+ * A subclass says how to start and stop listening; `listen` holds the bound address once started.
+ */
+export abstract class BaseProxy implements ManagedProxy {
+  readonly name: string;
+  readonly toxics: ToxicSet;
+  protected listen: string;
+  protected upstream: string;
+
+  constructor(body: ProxyBody, protected readonly faults: ProxyFaults) {
+    this.name = body.name;
+    this.listen = body.listen;
+    this.upstream = body.upstream;
+    this.toxics = faults.toxics;
+  }
+
+  abstract readonly kind: ProxyBody['kind'];
+  abstract readonly enabled: boolean;
+  abstract start(): Promise<void>;
+  abstract stop(): Promise<void>;
+
+  async update(change: ProxyUpdate): Promise<void> {
+    const next = { listen: change.listen ?? this.listen, upstream: change.upstream ?? this.upstream };
+    if (this.addressesDiffer(next)) {
+      const wasEnabled = this.enabled;
+      await this.stop();
+      this.listen = next.listen;
+      this.upstream = next.upstream;
+      if (change.enabled ?? wasEnabled) await this.start();
+      return;
+    }
+    if (change.enabled === true) await this.start();
+    if (change.enabled === false) await this.stop();
+  }
+
+  async reset(): Promise<void> {
+    this.faults.clear();
+    await this.start();
+  }
+
+  differs(body: ProxyBody): boolean {
+    return this.addressesDiffer(body) || body.kind !== this.kind;
+  }
+
+  /** Go's Differs: the requested listen address resolved, compared with the bound one. */
+  protected addressesDiffer(other: { listen: string; upstream: string }): boolean {
+    return resolveListen(other.listen) !== this.listen || other.upstream !== this.upstream;
+  }
+
+  toJSON(): ProxyJson {
+    return {
+      name: this.name,
+      listen: this.listen,
+      upstream: this.upstream,
+      enabled: this.enabled,
+      toxics: toxicsForApi(this.toxics),
+      ...(this.faults.profile === undefined ? {} : { profile: this.faults.profile }),
+    };
+  }
 }

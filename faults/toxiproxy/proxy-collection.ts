@@ -89,10 +89,7 @@ export class ProxyCollection {
   /** POST /reset: every proxy enabled again, every toxic removed. */
   reset(): Promise<void> {
     return this.exclusive(async () => {
-      for (const proxy of this.list()) {
-        if (!proxy.enabled) await proxy.update({ enabled: true });
-        proxy.toxics.reset();
-      }
+      for (const proxy of this.list()) await proxy.reset();
     });
   }
 

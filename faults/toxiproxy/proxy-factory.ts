@@ -5,23 +5,30 @@
 import type { Logger } from 'pino';
 import type { ConfigProxy } from '../../config/api-schema.js';
 import type { SeededRandom } from '../random.js';
-import { ApiError } from './api-error.js';
+import { ApiError, ErrBadRequestBody } from './api-error.js';
+import { H2raceProxy, type H2raceStarter } from './h2race-proxy.js';
 import type { ManagedProxy, ProxyFactory } from './managed-proxy.js';
 import type { H2raceMetrics, LinkDepth } from './metrics.js';
 import type { ProxyCollection } from './proxy-collection.js';
+import { ProxyFaults } from './proxy-faults.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 export interface ProxyFactoryOptions {
   logger: Logger;
   /** The API's random stream; each proxy forks its own by name. */
   random: SeededRandom;
+  metrics: H2raceMetrics;
+  /** Runs the h2race kind; without it only TCP proxies can be made. */
+  startH2race?: H2raceStarter;
 }
 
 export function createProxyFactory(options: ProxyFactoryOptions): ProxyFactory {
   return (body) => {
     const random = options.random.fork(`proxy-${body.name}`);
-    if (body.kind === 'tcp') return new TcpProxy(body, { logger: options.logger, random });
-    throw new ApiError(`proxy kind ${body.kind} is not available in this build`, 400);
+    const faults = new ProxyFaults(body.profile, options.logger.child({ proxy: body.name }));
+    if (body.kind === 'tcp') return new TcpProxy(body, { logger: options.logger, random, faults });
+    if (!options.startH2race) throw ApiError.join(ErrBadRequestBody, 'kind: h2race proxies are not available in this server');
+    return new H2raceProxy(body, { start: options.startH2race, faults, random, logger: options.logger, metrics: options.metrics });
   };
 }
 
@@ -31,7 +38,8 @@ export async function applyConfigProxies(collection: ProxyCollection, entries: r
   for (const [i, entry] of entries.entries()) {
     try {
       const proxy = await collection.add(entry);
-      proxy.toxics.replace(entry.toxics);
+      // After the profile's toxics, in the file's order.
+      for (const toxic of entry.toxics) proxy.toxics.add(toxic);
       made.push(proxy);
     } catch (err) {
       throw new Error(`proxies[${i}] (${entry.name}): ${(err as Error).message}`);

@@ -13,25 +13,24 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { ProxyBody, ProxyUpdate } from '../../config/api-schema.js';
-import { ToxicSet } from '../link/toxic-set.js';
+import type { ProxyBody } from '../../config/api-schema.js';
 import type { SeededRandom } from '../random.js';
-import { listenOn, parseHostPort, resolveListen } from './listen-address.js';
-import { toxicsForApi, type ManagedProxy, type ProxyJson } from './managed-proxy.js';
+import { listenOn, parseHostPort } from './listen-address.js';
+import { BaseProxy } from './managed-proxy.js';
 import type { TcpProxySample } from './metrics.js';
+import type { ProxyFaults } from './proxy-faults.js';
 import { Relay } from './tcp-relay.js';
 
 export interface TcpProxyOptions {
   logger: Logger;
+  /** Its toxics, seeded from its profile. */
+  faults: ProxyFaults;
   /** The proxy's random stream; each connection forks its own. */
   random: SeededRandom;
 }
 
-export class TcpProxy implements ManagedProxy {
-  readonly name: string;
-  readonly toxics = new ToxicSet();
-  private listenAddr: string;
-  private upstream: string;
+export class TcpProxy extends BaseProxy {
+  readonly kind = 'tcp';
   private server: Server | undefined;
   private readonly relays = new Set<Relay>();
   private connectionCount = 0;
@@ -40,9 +39,7 @@ export class TcpProxy implements ManagedProxy {
   private readonly logger: Logger;
 
   constructor(body: ProxyBody, private readonly options: TcpProxyOptions) {
-    this.name = body.name;
-    this.listenAddr = body.listen;
-    this.upstream = body.upstream;
+    super(body, options.faults);
     this.logger = options.logger.child({ proxy: body.name });
   }
 
@@ -53,51 +50,21 @@ export class TcpProxy implements ManagedProxy {
   async start(): Promise<void> {
     if (this.server) return;
     const server = createServer((client) => this.accept(client));
-    this.listenAddr = await listenOn(server, this.listenAddr);
+    this.listen = await listenOn(server, this.listen);
     this.server = server;
-    this.logger.info({ listen: this.listenAddr, upstream: this.upstream }, 'Started proxy');
+    this.faults.resume();
+    this.logger.info({ listen: this.listen, upstream: this.upstream }, 'Started proxy');
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.faults.pause();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const relay of this.relays) relay.destroy();
     await closed;
     this.logger.info('Terminated proxy');
-  }
-
-  async update(change: ProxyUpdate): Promise<void> {
-    const next = { listen: change.listen ?? this.listenAddr, upstream: change.upstream ?? this.upstream };
-    if (this.differsFrom(next)) {
-      const wasEnabled = this.enabled;
-      await this.stop();
-      this.listenAddr = next.listen;
-      this.upstream = next.upstream;
-      if (change.enabled ?? wasEnabled) await this.start();
-      return;
-    }
-    if (change.enabled === true) await this.start();
-    if (change.enabled === false) await this.stop();
-  }
-
-  differs(body: ProxyBody): boolean {
-    return this.differsFrom(body);
-  }
-
-  private differsFrom(other: { listen: string; upstream: string }): boolean {
-    return resolveListen(other.listen) !== this.listenAddr || other.upstream !== this.upstream;
-  }
-
-  toJSON(): ProxyJson {
-    return {
-      name: this.name,
-      listen: this.listenAddr,
-      upstream: this.upstream,
-      enabled: this.enabled,
-      toxics: toxicsForApi(this.toxics),
-    };
   }
 
   /** Bytes the proxy's links hold now, per direction (for /metrics). */
@@ -125,7 +92,7 @@ export class TcpProxy implements ManagedProxy {
   private accept(client: Socket): void {
     const id = ++this.connectionCount;
     const { logger } = this;
-    const labels = { listener: this.listenAddr, upstream: this.upstream };
+    const labels = { listener: this.listen, upstream: this.upstream };
     let target;
     try {
       target = parseHostPort(this.upstream);

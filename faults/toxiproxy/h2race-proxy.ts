@@ -1,0 +1,111 @@
+/**
+ * The h2race kind of managed proxy: a TLS HTTP/2 reverse proxy (with buffer pool mode and
+ * profile) that the Toxiproxy API starts, stops and shapes like a TCP proxy. Its toxics are the
+ * same live ToxicSet the API edits, so Toxiproxy's toxics and h2race's frame toxics (reorder,
+ * rst_delay, rst_inject) both reach its connections.
+ *
+ * What runs it is injected (H2raceStarter) so this file depends only on the shape of a running
+ * HTTP/2 proxy, not on how it is built.
+ *
+ * Lifecycle: the H2raceProxy owns the running instance between start() and stop(); stop()
+ * closes it (dropping its connections) and detaches its metrics.
+ */
+import type { Logger } from 'pino';
+import type { ProxyBody } from '../../config/api-schema.js';
+import type { ProxyEvents } from '../../proxy/events.js';
+import type { ToxicSet } from '../link/toxic-set.js';
+import type { PoolMode, PoolStats } from '../pool/types.js';
+import type { SeededRandom } from '../random.js';
+import { BaseProxy, type ProxyJson } from './managed-proxy.js';
+import type { H2raceMetrics } from './metrics.js';
+import type { ProxyFaults } from './proxy-faults.js';
+
+export interface H2raceStartOptions {
+  name: string;
+  /** host:port to listen on (port 0: any free port). */
+  listen: string;
+  /** The origin it fronts (https://, h2c:// or http:// URL). */
+  upstream: string;
+  pool?: PoolMode;
+  /** Live toxics for its links and frame path. */
+  toxics: ToxicSet;
+  random: SeededRandom;
+  logger: Logger;
+}
+
+export interface RunningH2race {
+  /** The bound address, host:port. */
+  readonly address: string;
+  readonly events: ProxyEvents;
+  readonly poolMode: PoolMode;
+  poolStats(): PoolStats;
+  close(): Promise<void>;
+}
+
+export type H2raceStarter = (options: H2raceStartOptions) => Promise<RunningH2race>;
+
+export interface H2raceProxyOptions {
+  start: H2raceStarter;
+  /** Its toxics, seeded from its profile. */
+  faults: ProxyFaults;
+  random: SeededRandom;
+  logger: Logger;
+  metrics: H2raceMetrics;
+}
+
+export class H2raceProxy extends BaseProxy {
+  readonly kind = 'h2race';
+  private readonly pool: PoolMode | undefined;
+  private running: { proxy: RunningH2race; detach: () => void } | undefined;
+
+  constructor(body: ProxyBody, private readonly options: H2raceProxyOptions) {
+    super(body, options.faults);
+    this.pool = body.pool;
+  }
+
+  get enabled(): boolean {
+    return this.running !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const { metrics, logger, random } = this.options;
+    const proxy = await this.options.start({
+      name: this.name,
+      listen: this.listen,
+      upstream: this.upstream,
+      pool: this.pool,
+      toxics: this.toxics,
+      random,
+      logger: logger.child({ proxy: this.name }),
+    });
+    const detachEvents = metrics.observeProxy(proxy.events, { proxy: this.name });
+    const detachPool = metrics.observePool(() => proxy.poolStats(), proxy.poolMode, { proxy: this.name });
+    this.listen = proxy.address;
+    this.running = {
+      proxy,
+      detach: () => {
+        detachEvents();
+        detachPool();
+      },
+    };
+    this.faults.resume();
+  }
+
+  async stop(): Promise<void> {
+    const running = this.running;
+    if (!running) return;
+    this.running = undefined;
+    this.faults.pause();
+    await running.proxy.close();
+    running.detach();
+  }
+
+  override differs(body: ProxyBody): boolean {
+    return super.differs(body) || body.pool !== this.pool;
+  }
+
+  override toJSON(): ProxyJson {
+    return { ...super.toJSON(), kind: 'h2race', ...(this.pool === undefined ? {} : { pool: this.pool }) };
+  }
+}
