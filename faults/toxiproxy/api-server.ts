@@ -21,7 +21,7 @@ import {
 } from './api-error.js';
 import { decodeGoJson, goJsonKind } from './go-json.js';
 import { listenOn } from './listen-address.js';
-import type { ManagedProxy, ProxyFactory, ProxyJson } from './managed-proxy.js';
+import { toxicJson, type ManagedProxy, type ProxyFactory, type ProxyJson } from './managed-proxy.js';
 import type { H2raceStarter } from './h2race-proxy.js';
 import { H2raceMetrics } from './metrics.js';
 import { applyConfigProxies, createProxyFactory, observeCollection } from './proxy-factory.js';
@@ -67,6 +67,7 @@ interface Reply {
   status: number;
   body?: string;
   contentType?: string;
+  headers?: Record<string, string>;
 }
 
 type Handler = (req: IncomingMessage, params: string[]) => Promise<Reply>;
@@ -133,6 +134,7 @@ async function handle(routes: Route[], req: IncomingMessage, res: ServerResponse
   const started = Date.now();
   const reply = await dispatch(routes, req);
   if (reply.contentType) res.setHeader('Content-Type', reply.contentType);
+  for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
   if (reply.body !== undefined) res.setHeader('Content-Length', Buffer.byteLength(reply.body));
   res.writeHead(reply.status).end(reply.body);
   logger.debug(
@@ -179,8 +181,9 @@ function withTimeout(p: Promise<Reply>): Promise<Reply> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Go's http.Error: text/plain, nosniff, the text and a newline. */
 function plainError(text: string, status: number): Reply {
-  return { status, contentType: 'text/plain; charset=utf-8', body: `${text}\n` };
+  return { status, contentType: 'text/plain; charset=utf-8', headers: { 'X-Content-Type-Options': 'nosniff' }, body: `${text}\n` };
 }
 
 function errorReply(err: ApiError): Reply {
@@ -311,14 +314,14 @@ function buildRoutes(proxies: ProxyCollection, logger: Logger, metrics: H2raceMe
         POST: async (req, [name]) => {
           const proxy = proxies.get(name!);
           const spec = toxicFromCreateBody(await readJson(req), toxicNames(proxy));
-          return json(proxy.toxics.add(spec));
+          return json(toxicJson(proxy.toxics.add(spec)));
         },
       },
     },
     {
       pattern: /^\/proxies\/([^/]+)\/toxics\/([^/]+)$/,
       methods: {
-        GET: async (_req, [name, toxic]) => json(findToxic(proxies.get(name!), toxic!)),
+        GET: async (_req, [name, toxic]) => json(toxicJson(findToxic(proxies.get(name!), toxic!))),
         POST: updateToxic,
         PATCH: updateToxic,
         DELETE: async (_req, [name, toxic]) => {
@@ -367,7 +370,7 @@ function buildRoutes(proxies: ProxyCollection, logger: Logger, metrics: H2raceMe
     const proxy = proxies.get(name!);
     const current = findToxic(proxy, toxic!);
     const spec = toxicFromUpdateBody(await readJson(req), current);
-    return json(proxy.toxics.update(current.name, spec));
+    return json(toxicJson(proxy.toxics.update(current.name, spec)));
   }
 }
 

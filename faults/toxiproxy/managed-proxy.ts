@@ -47,7 +47,12 @@ export type ProxyFactory = (body: ProxyBody) => ManagedProxy;
 
 /** Toxiproxy lists a proxy's toxics upstream chain first, then downstream, each in creation order. */
 export function toxicsForApi(toxics: ToxicSet): ToxicSpec[] {
-  return [...toxics.list('upstream'), ...toxics.list('downstream')];
+  return [...toxics.list('upstream'), ...toxics.list('downstream')].map(toxicJson);
+}
+
+/** A toxic with its keys in Toxiproxy's order (ToxicWrapper's fields). */
+export function toxicJson(spec: ToxicSpec): ToxicSpec {
+  return { attributes: spec.attributes, name: spec.name, type: spec.type, stream: spec.stream, toxicity: spec.toxicity };
 }
 
 /**

@@ -117,6 +117,7 @@ describe('toxics through toxiproxy-node-client', () => {
     await t.client.createProxy({ name: 'd', listen: '127.0.0.1:0', upstream });
     const created = await raw(t.url, 'POST', '/proxies/d/toxics', JSON.stringify({ type: 'latency', attributes: { latency: 100 } }));
     expect(created.status).toBe(200);
+    expect(Object.keys(JSON.parse(created.text))).toEqual(['attributes', 'name', 'type', 'stream', 'toxicity']);
     expect(JSON.parse(created.text)).toMatchObject({ name: 'latency_downstream', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 100, jitter: 0 } });
     const patched = await raw(t.url, 'PATCH', '/proxies/d/toxics/latency_downstream', JSON.stringify({ attributes: { jitter: 10 } }));
     expect(patched.status).toBe(200);
@@ -157,6 +158,7 @@ describe('errors, as Toxiproxy words them', () => {
     expect(empty.status).toBe(400);
     expect(empty.text).toBe(error(400, 'bad request body: EOF'));
     expect(empty.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(empty.headers.get('x-content-type-options')).toBe('nosniff');
     const bad = await raw(t.url, 'POST', '/proxies', '{bad');
     expect(bad.text).toBe(error(400, "bad request body: invalid character 'b' looking for beginning of object key string"));
     const cut = await raw(t.url, 'POST', '/proxies', '{"name": "x"');
