@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listToxicTypes } from '../../faults/toxics/registry.js';
 import '../../faults/toxics/all.js';
-import { raw, Servers, startTestApi, unusedPort, portOf, type TestApi } from './harness.js';
+import { exchange, raw, Servers, startTestApi, unusedPort, portOf, type TestApi } from './harness.js';
 
 let t: TestApi;
 const servers = new Servers();
@@ -69,6 +69,18 @@ describe('proxies through toxiproxy-node-client', () => {
     expect((await t.client.get('a')).toJson()).toMatchObject({ listen, enabled: true });
     const res = await raw(t.url, 'GET', '/proxies/a');
     expect(JSON.parse(res.text).toxics).toHaveLength(1);
+  });
+
+  it('PATCH to a new listen address or upstream restarts the proxy there', async () => {
+    const p = await t.client.createProxy({ name: 'mv', listen: '127.0.0.1:0', upstream });
+    const other = `127.0.0.1:${await servers.sender(10)}`;
+    const newListen = `127.0.0.1:${await unusedPort()}`;
+    const res = await raw(t.url, 'PATCH', '/proxies/mv', JSON.stringify({ listen: newListen, upstream: other }));
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toMatchObject({ listen: newListen, upstream: other, enabled: true });
+    expect((await exchange(portOf(p.listen), 'x', { deadlineMs: 1000 })).ended).toBe('error');
+    const moved = await exchange(portOf(newListen), 'x', { deadlineMs: 2000 });
+    expect(moved.data.toString()).toBe('x'.repeat(10));
   });
 
   it('reports the version as JSON', async () => {
