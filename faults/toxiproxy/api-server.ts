@@ -196,21 +196,35 @@ function json(value: unknown, status = 200): Reply {
 
 const noContent: Reply = { status: 204 };
 
-/** Read the body (bounded) and decode it like Go's json.Decoder; a bad one is a 400. */
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      req.resume();
-      throw new ApiError(`request body too large (limit ${MAX_BODY_BYTES} bytes)`, 413);
-    }
-    chunks.push(chunk);
+/**
+ * Read the body and decode it like Go's json.Decoder; a bad one is a 400. A body over the limit is
+ * refused as soon as it is known to be (Content-Length, or the bytes read so far); the rest is
+ * drained so the answer still reaches the client.
+ */
+function readJson(req: IncomingMessage): Promise<unknown> {
+  const tooLarge = () => new ApiError(`request body too large (limit ${MAX_BODY_BYTES} bytes)`, 413);
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+    req.resume();
+    return Promise.reject(tooLarge());
   }
-  const decoded = decodeGoJson(Buffer.concat(chunks).toString('utf8'));
-  if (!decoded.ok) throw ApiError.join(ErrBadRequestBody, decoded.error);
-  return decoded.value;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        chunks.length = 0;
+        reject(tooLarge());
+      } else chunks.push(chunk);
+    });
+    req.once('error', reject);
+    req.once('end', () => {
+      if (size > MAX_BODY_BYTES) return;
+      const decoded = decodeGoJson(Buffer.concat(chunks).toString('utf8'));
+      if (decoded.ok) resolve(decoded.value);
+      else reject(ApiError.join(ErrBadRequestBody, decoded.error));
+    });
+  });
 }
 
 /**

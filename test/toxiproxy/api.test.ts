@@ -226,9 +226,14 @@ describe('errors, as Toxiproxy words them', () => {
     expect((await raw(t.url, 'GET', '/proxies/busy')).status).toBe(404);
   });
 
-  it('refuses a body over the size limit', async () => {
+  it('refuses a body over the size limit, declared or streamed', async () => {
     const res = await raw(t.url, 'POST', '/proxies', `{"name":"${'x'.repeat(2 << 20)}"}`);
     expect(res.status).toBe(413);
     expect(JSON.parse(res.text).status).toBe(413);
+    const big = new Blob([`{"name":"${'y'.repeat(2 << 20)}"}`]).stream();
+    const streamed = await fetch(`${t.url}/proxies`, { method: 'POST', body: big, duplex: 'half' } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect((await streamed.json()).status).toBe(413);
+    expect((await raw(t.url, 'GET', '/version')).status).toBe(200);
   });
 });
