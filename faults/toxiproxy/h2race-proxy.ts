@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { ProxyBody } from '../../config/api-schema.js';
 import type { ProxyEvents } from '../../proxy/events.js';
 import type { ToxicSet } from '../link/toxic-set.js';
+import type { Direction } from '../link/types.js';
 import type { PoolMode, PoolStats } from '../pool/types.js';
 import type { SeededRandom } from '../random.js';
 import { BaseProxy, type ProxyJson } from './managed-proxy.js';
@@ -39,6 +40,8 @@ export interface RunningH2race {
   readonly events: ProxyEvents;
   readonly poolMode: PoolMode;
   poolStats(): PoolStats;
+  /** Bytes its links (downstream frame path, upstream connections) hold now. */
+  queuedBytes(): Record<Direction, number>;
   close(): Promise<void>;
 }
 
@@ -99,6 +102,10 @@ export class H2raceProxy extends BaseProxy {
     this.faults.pause();
     await running.proxy.close();
     running.detach();
+  }
+
+  queuedBytes(): Record<Direction, number> {
+    return this.running?.proxy.queuedBytes() ?? { upstream: 0, downstream: 0 };
   }
 
   override differs(body: ProxyBody): boolean {

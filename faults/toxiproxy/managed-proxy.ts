@@ -7,7 +7,7 @@
  * stop() once more when the proxy is deleted or the server closes. stop() ends every connection
  * the proxy accepted, so nothing outlives it.
  */
-import type { ToxicSpec } from '../link/types.js';
+import type { Direction, ToxicSpec } from '../link/types.js';
 import type { ToxicSet } from '../link/toxic-set.js';
 import type { ProxyBody, ProxyUpdate } from '../../config/api-schema.js';
 import { resolveListen } from './listen-address.js';
@@ -38,6 +38,8 @@ export interface ManagedProxy {
   update(change: ProxyUpdate): Promise<void>;
   /** POST /reset: listening again, no toxics, no profile schedule. */
   reset(): Promise<void>;
+  /** Bytes its links hold now, per direction. */
+  queuedBytes(): Record<Direction, number>;
   /** Whether `body` names a different listen address or upstream (populate replaces only then). */
   differs(body: ProxyBody): boolean;
   toJSON(): ProxyJson;
@@ -76,6 +78,8 @@ export abstract class BaseProxy implements ManagedProxy {
   abstract readonly enabled: boolean;
   abstract start(): Promise<void>;
   abstract stop(): Promise<void>;
+  /** Bytes its links hold now, per direction (the link queue depth metric). */
+  abstract queuedBytes(): Record<Direction, number>;
 
   async update(change: ProxyUpdate): Promise<void> {
     const next = { listen: change.listen ?? this.listen, upstream: change.upstream ?? this.upstream };

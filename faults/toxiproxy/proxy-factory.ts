@@ -48,12 +48,16 @@ export async function applyConfigProxies(collection: ProxyCollection, entries: r
   return made;
 }
 
-/** Feed the collection's TCP proxies' counters and link depths to the metrics; returns the detach. */
+/** Feed the collection's TCP proxies' counters and every proxy's link depth to the metrics; returns the detach. */
 export function observeCollection(metrics: H2raceMetrics, collection: ProxyCollection): () => void {
-  const tcp = () => collection.list().filter((p): p is TcpProxy => p instanceof TcpProxy);
-  const detachCounters = metrics.observeTcpProxies(() => tcp().map((p) => p.sample()));
+  const detachCounters = metrics.observeTcpProxies(() =>
+    collection
+      .list()
+      .filter((p): p is TcpProxy => p instanceof TcpProxy)
+      .map((p) => p.sample()),
+  );
   const detachLinks = metrics.observeLinks(() =>
-    tcp().flatMap((p): LinkDepth[] => {
+    collection.list().flatMap((p): LinkDepth[] => {
       const q = p.queuedBytes();
       return [
         { proxy: p.name, direction: 'upstream', queuedBytes: q.upstream },

@@ -14,6 +14,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ProxyBody } from '../../config/api-schema.js';
+import type { Direction } from '../link/types.js';
 import type { SeededRandom } from '../random.js';
 import { listenOn, parseHostPort } from './listen-address.js';
 import { BaseProxy } from './managed-proxy.js';
@@ -68,7 +69,7 @@ export class TcpProxy extends BaseProxy {
   }
 
   /** Bytes the proxy's links hold now, per direction (for /metrics). */
-  queuedBytes(): { upstream: number; downstream: number } {
+  queuedBytes(): Record<Direction, number> {
     const total = { upstream: 0, downstream: 0 };
     for (const relay of this.relays) {
       total.upstream += relay.queuedBytes('upstream');
