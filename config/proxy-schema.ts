@@ -1,0 +1,106 @@
+/**
+ * The proxy's part of the configuration: where it listens, which origin it fronts, certificates,
+ * HTTP/2 settings per side, upstream pool limits and timeouts. startProxy() parses its options
+ * with this schema, so defaults live here and nowhere else.
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+const MAX_U31 = 2 ** 31 - 1;
+const MAX_U32 = 2 ** 32 - 1;
+
+/** A `host:port` listen address; IPv6 hosts in brackets (`[::1]:8443`). Port 0 = ephemeral. */
+export const listenAddressSchema = z.string().refine((s) => parseListenAddress(s) !== undefined, {
+  message: 'expected host:port (IPv6 as [::1]:port), port 0-65535',
+});
+
+export function parseListenAddress(s: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(s);
+  if (!m) return undefined;
+  const host = m[1] ?? m[2]!;
+  const port = Number(m[3]);
+  if (port > 65535) return undefined;
+  if (m[1] !== undefined && isIP(host) !== 6) return undefined;
+  return { host, port };
+}
+
+/** The origin h2race fronts: https:// (h2 via ALPN, HTTP/1.1 fallback), h2c:// (prior knowledge), http:// (HTTP/1.1). */
+export const originSchema = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return ['https:', 'http:', 'h2c:'].includes(u.protocol) && u.hostname !== '' && (u.pathname === '/' || u.pathname === '') && !u.search;
+  } catch {
+    return false;
+  }
+}, { message: 'expected an origin URL https://host[:port], http://host[:port] or h2c://host[:port] (no path)' });
+
+/** The five HTTP/2 SETTINGS h2race sets per side; unset = Node's default. */
+export const http2SettingsSchema = z.strictObject({
+  initialWindowSize: z.number().int().min(0).max(MAX_U31).optional(),
+  maxFrameSize: z.number().int().min(16384).max(2 ** 24 - 1).optional(),
+  maxConcurrentStreams: z.number().int().min(0).max(MAX_U32).optional(),
+  headerTableSize: z.number().int().min(0).max(MAX_U32).optional(),
+  maxHeaderListSize: z.number().int().min(0).max(MAX_U32).optional(),
+});
+export type Http2SettingsConfig = z.infer<typeof http2SettingsSchema>;
+export const HTTP2_SETTING_NAMES = Object.keys(http2SettingsSchema.shape) as (keyof Http2SettingsConfig)[];
+
+export const downstreamSchema = z.strictObject({
+  settings: http2SettingsSchema.prefault({}),
+  /** Connection-level receive window the proxy grants each client (uploads). */
+  connectionWindowSize: z.number().int().min(65535).max(MAX_U31).default(16 * 1024 * 1024),
+  /** Per-session memory cap in MiB before Node answers ENHANCE_YOUR_CALM. */
+  maxSessionMemoryMiB: z.number().int().min(1).default(64),
+});
+
+export const upstreamSchema = z.strictObject({
+  /** Stream window 1 MiB: enough for throughput; a paused stream holds at most this much. */
+  settings: http2SettingsSchema.prefault({ initialWindowSize: 1024 * 1024 }),
+  /** Large, so streams whose clients stall never starve the others of connection window. */
+  connectionWindowSize: z.number().int().min(65535).max(MAX_U31).default(MAX_U31),
+  maxSessionMemoryMiB: z.number().int().min(1).default(64),
+  /** HTTP/2 sessions per origin; requests beyond their stream limits wait in a queue. */
+  maxSessions: z.number().int().min(1).max(1024).default(4),
+  /** Requests that may wait for a free stream before new ones get 503. */
+  maxQueued: z.number().int().min(0).default(10_000),
+  /** HTTP/1.1 connections per origin. */
+  maxSockets: z.number().int().min(1).max(65536).default(256),
+  /** An upstream connection with no streams is closed after this long. */
+  idleTimeoutMs: z.number().int().min(1).default(30_000),
+  connectTimeoutMs: z.number().int().min(1).default(5_000),
+  /** From sending the request to the response headers; exceeded → 504. 0 = no limit. */
+  responseTimeoutMs: z.number().int().min(0).default(30_000),
+  /** Verify the origin's certificate (https://). */
+  rejectUnauthorized: z.boolean().default(true),
+  /** PEM file of the CA that signed the origin's certificate. */
+  ca: z.string().min(1).optional(),
+  /** Send the origin's host as :authority/host instead of the client's. */
+  rewriteHost: z.boolean().default(false),
+});
+
+export const proxyConfigSchema = z.strictObject({
+  listen: listenAddressSchema.default('127.0.0.1:8443'),
+  /** Optional cleartext HTTP/2 (prior knowledge) front. */
+  h2cListen: listenAddressSchema.optional(),
+  origin: originSchema,
+  cert: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+  /** Where the generated certificate is kept (relative to the working directory). */
+  stateDir: z.string().min(1).default('.h2race'),
+  downstream: downstreamSchema.prefault({}),
+  upstream: upstreamSchema.prefault({}),
+  /** close(): how long in-flight streams may finish before they are cut. */
+  shutdownTimeoutMs: z.number().int().min(0).default(5_000),
+}).refine((c) => (c.cert === undefined) === (c.key === undefined), {
+  message: 'cert and key go together: give both or neither',
+  path: ['cert'],
+});
+
+export type ProxyConfigInput = z.input<typeof proxyConfigSchema>;
+export type ProxyConfig = z.output<typeof proxyConfigSchema>;
+
+/** The proxy section as a config file may hold it: everything optional, the CLI fills the rest. */
+export const proxyFileSchema = z.strictObject({
+  ...proxyConfigSchema.shape,
+  origin: originSchema.optional(),
+});

@@ -1,0 +1,18 @@
+/**
+ * The whole config file: one optional section per part of h2race, each owned by that part's
+ * schema file. Adding a part = one import and one line in `sections`.
+ */
+import { z } from 'zod';
+import { proxyFileSchema } from './proxy-schema.js';
+
+const sections = {
+  proxy: proxyFileSchema,
+};
+
+export const configSchema = z.strictObject(
+  Object.fromEntries(Object.entries(sections).map(([name, schema]) => [name, schema.optional()])) as {
+    [K in keyof typeof sections]: z.ZodOptional<(typeof sections)[K]>;
+  },
+);
+
+export type Config = z.output<typeof configSchema>;

@@ -1,0 +1,81 @@
+/**
+ * Forwards one ProxiedStream over HTTP/1.1 with http2-proxy (it owns the body plumbing and the
+ * cleanup: a client that goes away aborts the upstream request, whose socket is then destroyed,
+ * never returned to the agent). The request is made here, through our agent, so the upstream
+ * wrapper applies; the response is written here, so header rules stay in proxy/headers.ts.
+ */
+import * as http from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
+import { downstreamResponseHeaders, forwardableTrailers } from './headers.js';
+import type { ProxiedStream } from './proxied-stream.js';
+import { pump } from './pump.js';
+import { UpstreamError } from './upstream/errors.js';
+import { upstreamIdOf, type H1Agent } from './upstream/h1-agent.js';
+
+// http2-proxy is CommonJS with `module.exports = fn`; its named exports are not visible to ESM.
+const http2Proxy = createRequire(import.meta.url)('http2-proxy') as typeof import('http2-proxy');
+
+export interface H1ForwardOptions {
+  agent: H1Agent;
+  origin: URL;
+  /** End-to-end request headers with `host` set. */
+  headers: OutgoingHttpHeaders;
+  /** Idle time allowed on the upstream socket during the exchange; exceeded → 504. 0 = none. */
+  timeoutMs: number;
+}
+
+export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
+  ps.attempts++;
+  const req = ps.req as http.IncomingMessage;
+  const res = ps.res as http.ServerResponse;
+  const port = Number(opts.origin.port) || (opts.origin.protocol === 'https:' ? 443 : 80);
+  void (http2Proxy.web(req, res, {
+    hostname: opts.origin.hostname,
+    port,
+    onReq: async () => {
+      const upstream = http.request({
+        agent: opts.agent,
+        host: opts.origin.hostname.replace(/^\[|\]$/g, ''),
+        port,
+        method: ps.start.method,
+        path: ps.start.path,
+        headers: opts.headers,
+        setHost: false,
+        timeout: opts.timeoutMs > 0 ? opts.timeoutMs : undefined,
+      });
+      upstream.on('information', (info) => ps.informational(info.statusCode, downstreamResponseHeaders(info.headers, '1.1')));
+      upstream.once('socket', (socket: Socket) => {
+        ps.upstreamId = upstreamIdOf(socket);
+        // Count request body bytes alongside http2-proxy's own reader (attached in the same tick).
+        const count = () => req.on('data', (chunk: Buffer) => {
+          ps.bytesIn += chunk.length;
+        });
+        if (socket.connecting) socket.once('connect', count);
+        else count();
+      });
+      req.once('end', () => {
+        const trailers = forwardableTrailers(req.trailers);
+        if (trailers) upstream.addTrailers(trailers as Record<string, string>);
+      });
+      return upstream;
+    },
+    onRes: async (_req, _res, proxyRes) => {
+      const upstreamRes = proxyRes as unknown as http.IncomingMessage;
+      ps.writeHead(upstreamRes.statusCode ?? 502, downstreamResponseHeaders(upstreamRes.headers, '1.1'));
+      const out = pump(upstreamRes, res, () => {
+        ps.bytesOut = out.bytes;
+        ps.endResponse(forwardableTrailers(upstreamRes.trailers));
+      });
+      res.once('close', () => {
+        ps.bytesOut = out.bytes;
+      });
+    },
+  }) as Promise<void>).catch((err: Error & { statusCode?: number; code?: string }) => {
+    if (ps.downstreamClosed) return;
+    ps.fail(err instanceof UpstreamError ? err
+      : err.statusCode === 504 ? new UpstreamError('response-timeout', `origin was idle for ${opts.timeoutMs} ms`, err)
+        : new UpstreamError(ps.res.headersSent ? 'connection-lost' : 'protocol', `origin HTTP/1.1 exchange failed: ${err.code ?? err.message}`, err));
+  });
+}

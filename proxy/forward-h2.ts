@@ -1,0 +1,118 @@
+/**
+ * Forwards one ProxiedStream over an HTTP/2 upstream stream taken from an H2Pool.
+ *
+ * Retries (RFC 9113 §6.8, §8.7): an attempt whose stream the origin never processed — above
+ * the last-stream-id of its GOAWAY, or refused with REFUSED_STREAM — is sent again on another
+ * session, as long as no request body byte was consumed for it. REFUSED_STREAM is retried once.
+ */
+import * as http2 from 'node:http2';
+import type { OutgoingHttpHeaders } from 'node:http';
+import { downstreamResponseHeaders, forwardableTrailers } from './headers.js';
+import type { ProxiedStream } from './proxied-stream.js';
+import { pump, type Pump } from './pump.js';
+import { H2Pool, type H2StreamRequest, type UpstreamH2Session } from './upstream/h2-pool.js';
+import { OriginNotH2Error, UpstreamError } from './upstream/errors.js';
+
+const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
+/** Attempts after GOAWAYs (each on a new session); bounded so a flapping origin cannot loop. */
+const MAX_ATTEMPTS = 3;
+
+export interface H2ForwardOptions {
+  pool: H2Pool;
+  /** Request headers including :method, :path, :scheme, :authority. */
+  headers: OutgoingHttpHeaders;
+  hasBody: boolean;
+  responseTimeoutMs: number;
+  /** The origin turned out to speak HTTP/1.1 only: forward this stream that way instead. */
+  onNotH2?: () => void;
+}
+
+export function forwardOverH2(ps: ProxiedStream, opts: H2ForwardOptions): void {
+  let refusedRetries = 0;
+  const attempt = () => {
+    ps.attempts++;
+    const request: H2StreamRequest = {
+      headers: opts.headers,
+      endStream: !opts.hasBody,
+      waitForTrailers: opts.hasBody,
+      callback: (err, stream, session) => {
+        ps.cancelUpstream = undefined;
+        if (err) {
+          if (err instanceof OriginNotH2Error && opts.onNotH2) return opts.onNotH2();
+          return ps.fail(err);
+        }
+        if (ps.downstreamClosed) {
+          stream!.close(NGHTTP2_CANCEL);
+          return;
+        }
+        run(stream!, session!);
+      },
+    };
+    ps.cancelUpstream = () => opts.pool.withdraw(request);
+    opts.pool.request(request);
+  };
+
+  const run = (stream: http2.ClientHttp2Stream, session: UpstreamH2Session) => {
+    ps.upstreamId = session.id;
+    let responded = false;
+    let finished = false;
+    let trailers: http2.IncomingHttpHeaders | undefined;
+    const timer = opts.responseTimeoutMs > 0
+      ? setTimeout(() => ps.fail(new UpstreamError('response-timeout', `origin sent no response headers within ${opts.responseTimeoutMs} ms`)), opts.responseTimeoutMs)
+      : undefined;
+    ps.cancelUpstream = () => {
+      if (!stream.closed) stream.close(NGHTTP2_CANCEL);
+    };
+    let body: Pump | undefined;
+    if (opts.hasBody) {
+      // A retry after a body-less DATA END_STREAM: nothing left to read.
+      if (ps.req.readableEnded) stream.end();
+      else body = pump(ps.req, stream, () => stream.end());
+      stream.on('wantTrailers', () => stream.sendTrailers(forwardableTrailers(ps.req.trailers) ?? {}));
+    }
+    stream.on('continue', () => ps.informational(100, {}));
+    stream.on('headers', (headers) => {
+      const status = Number(headers[':status']);
+      if (status > 100 && status < 200) ps.informational(status, downstreamResponseHeaders(headers, '2'));
+    });
+    stream.once('response', (headers) => {
+      responded = true;
+      clearTimeout(timer);
+      if (ps.downstreamClosed || ps.failed) return;
+      ps.writeHead(Number(headers[':status']), downstreamResponseHeaders(headers, '2'));
+      const out = pump(stream, ps.res, () => {
+        finished = true;
+        ps.bytesOut = out.bytes;
+        ps.endResponse(forwardableTrailers(trailers));
+      });
+      ps.res.once('close', () => {
+        ps.bytesOut = out.bytes;
+      });
+    });
+    stream.once('trailers', (t) => {
+      trailers = t;
+    });
+    stream.on('error', () => {
+      /* reported through 'close' below, with the stream's rstCode */
+    });
+    stream.once('close', () => {
+      clearTimeout(timer);
+      if (body) ps.bytesIn = body.bytes;
+      if (finished || ps.downstreamClosed || ps.failed) return;
+      const retryable = !responded && (body === undefined || body.bytes === 0) && H2Pool.unprocessed(stream, session);
+      const refused = stream.rstCode === NGHTTP2_REFUSED_STREAM && session.goawayLastStreamId === undefined;
+      if (retryable && ps.attempts < MAX_ATTEMPTS && (!refused || refusedRetries++ < 1)) {
+        body?.detach();
+        return attempt();
+      }
+      ps.fail(new UpstreamError(
+        session.session?.destroyed && stream.rstCode !== NGHTTP2_REFUSED_STREAM ? 'connection-lost' : 'stream-reset',
+        responded
+          ? `origin stream ended early (RST_STREAM code ${stream.rstCode})`
+          : `origin stream closed before a response (RST_STREAM code ${stream.rstCode})`,
+      ));
+    });
+  };
+
+  attempt();
+}

@@ -1,0 +1,188 @@
+/**
+ * The proxy's listeners and the downstream connections they accept.
+ *
+ *   TLS listener ─ ALPN h2 ───────┐
+ *   h2c listener (cleartext) ─────┴─▶ wrap() ─▶ http2 server session ─▶ request handler
+ *   TLS listener ─ ALPN http/1.1 or none ───▶ http server (HTTP/1.1) ──▶ request handler
+ *
+ * The http2 and http servers never listen; sockets are handed to them with emit('connection').
+ * So they cannot track or close their connections: this file does (sessions and HTTP/1.1 sockets
+ * are each held from accept to their 'close', the one place they are dropped).
+ */
+import { once } from 'node:events';
+import * as http from 'node:http';
+import * as http2 from 'node:http2';
+import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
+import * as tls from 'node:tls';
+import type { Logger } from 'pino';
+import type { ProxyConfig } from '../config/proxy-schema.js';
+import { parseListenAddress } from '../config/proxy-schema.js';
+import type { ConnectionInfo, DownstreamWrapper } from './connection-wrapper.js';
+import type { ProxyEvents } from './events.js';
+import type { RequestHandler } from './forward.js';
+
+export interface FrontOptions {
+  cert: string;
+  key: string;
+  downstream: ProxyConfig['downstream'];
+  wrapper?: DownstreamWrapper;
+  onRequest: RequestHandler;
+  events: ProxyEvents;
+  logger: Logger;
+}
+
+export class ListenError extends Error {
+  constructor(readonly address: string, cause: NodeJS.ErrnoException) {
+    super(`cannot listen on ${address}: ${cause.code === 'EADDRINUSE' ? 'address already in use' : cause.code === 'EACCES' ? 'permission denied' : cause.code ?? cause.message}`);
+    this.name = 'ListenError';
+  }
+}
+
+interface H1Connection {
+  info: ConnectionInfo;
+  requests: number;
+  active: number;
+}
+
+let nextConnectionId = 1;
+
+export class Front {
+  private readonly tlsServer: tls.Server;
+  private readonly h2cServer: net.Server;
+  private readonly h2Server: http2.Http2Server;
+  private readonly h1Server: http.Server;
+  private readonly sessions = new Map<http2.ServerHttp2Session, ConnectionInfo>();
+  private readonly h1Sockets = new Map<net.Socket, H1Connection>();
+  /** The connection whose session is being created inside emit('connection'). */
+  private pending?: { duplex: Duplex; info: ConnectionInfo };
+  private closing = false;
+
+  constructor(private readonly opts: FrontOptions) {
+    const { downstream } = opts;
+    this.h2Server = http2.createServer({ settings: downstream.settings, maxSessionMemory: downstream.maxSessionMemoryMiB });
+    this.h2Server.on('session', (session) => this.onSession(session));
+    const onH2Request = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+      const info = this.sessions.get(req.stream.session as http2.ServerHttp2Session);
+      if (!info) return req.stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      opts.onRequest(req, res, info, req.stream.id!);
+    };
+    this.h2Server.on('request', onH2Request);
+    this.h2Server.on('checkContinue', onH2Request);
+
+    this.h1Server = http.createServer({ keepAlive: true });
+    const onH1Request = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const conn = this.h1Sockets.get(req.socket);
+      if (!conn) return res.destroy();
+      conn.active++;
+      conn.requests++;
+      if (this.closing) res.shouldKeepAlive = false;
+      res.once('close', () => {
+        conn.active--;
+        if (this.closing && conn.active === 0) req.socket.end();
+      });
+      opts.onRequest(req, res, conn.info, conn.requests);
+    };
+    this.h1Server.on('request', onH1Request);
+    this.h1Server.on('checkContinue', onH1Request);
+    this.h1Server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      opts.logger.debug({ err: err.code ?? err.message }, 'bad HTTP/1.1 request');
+      socket.destroy();
+    });
+
+    this.tlsServer = tls.createServer({ cert: opts.cert, key: opts.key, ALPNProtocols: ['h2', 'http/1.1'] }, (socket) => {
+      const info = this.info(socket, socket.alpnProtocol ?? false, true);
+      if (socket.alpnProtocol === 'h2') this.attachH2(socket, info);
+      else this.attachH1(socket, info);
+    });
+    this.tlsServer.on('tlsClientError', (err: NodeJS.ErrnoException) => opts.logger.debug({ err: err.code ?? err.message }, 'TLS handshake failed'));
+    this.h2cServer = net.createServer((socket) => this.attachH2(socket, this.info(socket, 'h2c', false)));
+  }
+
+  listenTls(address: string): Promise<net.AddressInfo> {
+    return listen(this.tlsServer, address);
+  }
+
+  listenH2c(address: string): Promise<net.AddressInfo> {
+    return listen(this.h2cServer, address);
+  }
+
+  get connectionCount(): number {
+    return this.sessions.size + this.h1Sockets.size;
+  }
+
+  /** Stops accepting, sends GOAWAY, lets streams finish until `deadlineMs`, then cuts the rest. */
+  async close(deadlineMs: number): Promise<void> {
+    this.closing = true;
+    this.tlsServer.close();
+    this.h2cServer.close();
+    for (const session of this.sessions.keys()) if (!session.closed) session.close();
+    for (const [socket, conn] of this.h1Sockets) if (conn.active === 0) socket.end();
+    const deadline = Date.now() + deadlineMs;
+    while (this.connectionCount > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    this.destroy();
+  }
+
+  destroy(): void {
+    this.closing = true;
+    this.tlsServer.close();
+    this.h2cServer.close();
+    for (const session of this.sessions.keys()) session.destroy();
+    for (const socket of this.h1Sockets.keys()) socket.destroy();
+  }
+
+  private info(socket: net.Socket, alpn: string | false, tlsOn: boolean): ConnectionInfo {
+    socket.setNoDelay(true);
+    return { id: nextConnectionId++, remoteAddress: socket.remoteAddress, remotePort: socket.remotePort, alpn, tls: tlsOn };
+  }
+
+  private attachH2(socket: net.Socket, info: ConnectionInfo): void {
+    if (this.closing) return void socket.destroy();
+    // The session reports its errors through the duplex; this keeps a wrapped socket's own errors from crashing us.
+    socket.on('error', (err: NodeJS.ErrnoException) => this.opts.logger.debug({ connection: info.id, err: err.code ?? err.message }, 'downstream socket error'));
+    const duplex = this.opts.wrapper ? this.opts.wrapper.wrap(socket, info) : socket;
+    this.pending = { duplex, info };
+    try {
+      this.h2Server.emit('connection', duplex);
+    } finally {
+      this.pending = undefined;
+    }
+  }
+
+  private onSession(session: http2.ServerHttp2Session): void {
+    const pending = this.pending;
+    if (!pending) return void session.destroy();
+    const { info, duplex } = pending;
+    this.sessions.set(session, info);
+    this.opts.wrapper?.sessionCreated?.(duplex, session, info);
+    session.once('close', () => this.sessions.delete(session));
+    session.on('error', (err: NodeJS.ErrnoException) => this.opts.logger.debug({ connection: info.id, err: err.code ?? err.message }, 'downstream session error'));
+    session.on('goaway', (code, lastStreamId) => this.opts.events.emit('goaway', { side: 'downstream', id: info.id, code, lastStreamId, received: true }));
+    if (this.opts.downstream.connectionWindowSize > 65535) {
+      const grow = () => session.setLocalWindowSize(this.opts.downstream.connectionWindowSize);
+      if (session.connecting) session.once('connect', grow);
+      else grow();
+    }
+  }
+
+  private attachH1(socket: tls.TLSSocket, info: ConnectionInfo): void {
+    if (this.closing) return void socket.destroy();
+    this.h1Sockets.set(socket, { info, requests: 0, active: 0 });
+    socket.once('close', () => this.h1Sockets.delete(socket));
+    this.h1Server.emit('connection', socket);
+  }
+}
+
+async function listen(server: net.Server, address: string): Promise<net.AddressInfo> {
+  const parsed = parseListenAddress(address);
+  if (!parsed) throw new Error(`not a listen address (host:port): ${address}`);
+  server.listen(parsed.port, parsed.host);
+  try {
+    await once(server, 'listening'); // rejects on 'error'
+  } catch (err) {
+    throw new ListenError(address, err as NodeJS.ErrnoException);
+  }
+  return server.address() as net.AddressInfo;
+}

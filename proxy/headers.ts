@@ -1,0 +1,115 @@
+/**
+ * Header rules of the proxy, both directions, in one place: which headers are hop-by-hop (never
+ * forwarded), how the target authority is set, and what the proxy adds (forwarded, x-forwarded-*,
+ * via). Works on Node's parsed header objects of either protocol (HTTP/2 pseudo-headers are
+ * dropped here; the HTTP/2 client adds its own).
+ */
+import { isIPv6 } from 'node:net';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+/** RFC 9110 §7.6.1 plus the legacy and HTTP/2-upgrade ones (RFC 9113 §8.2.2). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+]);
+
+const PROXY_NAME = 'h2race';
+
+type HeaderValue = string | string[] | number | undefined;
+
+/**
+ * The end-to-end headers of `incoming`: no pseudo-headers, no hop-by-hop headers, none named by
+ * `connection`. `te: trailers` survives (gRPC needs it, HTTP/2 allows it).
+ */
+export function endToEndHeaders(incoming: IncomingHttpHeaders | OutgoingHttpHeaders): OutgoingHttpHeaders {
+  const connection = incoming.connection;
+  const named = typeof connection === 'string' && connection !== 'keep-alive' && connection !== 'close'
+    ? new Set(connection.toLowerCase().split(',').map((t) => t.trim()))
+    : undefined;
+  const out: OutgoingHttpHeaders = {};
+  for (const name in incoming) {
+    const value = incoming[name] as HeaderValue;
+    if (value === undefined || name.charCodeAt(0) === 58 /* ':' */) continue;
+    if (HOP_BY_HOP.has(name) || named?.has(name)) {
+      if (name === 'te' && typeof value === 'string' && /(^|,)\s*trailers\s*(;|,|$)/i.test(value)) out.te = 'trailers';
+      continue;
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
+/** Facts about the downstream side of a request that the forwarded headers report. */
+export interface ClientFacts {
+  remoteAddress?: string;
+  tls: boolean;
+  /** Version token of the downstream protocol for `via`: '2' or '1.1'. */
+  httpVersion: '2' | '1.1';
+}
+
+/** The authority the client asked for: `:authority` on HTTP/2, `host` on HTTP/1.1. */
+export function requestAuthority(incoming: IncomingHttpHeaders): string | undefined {
+  const authority = incoming[':authority'] ?? incoming.host;
+  return typeof authority === 'string' ? authority : undefined;
+}
+
+/**
+ * Headers for the upstream request. `authority` is what the origin sees as host (the client's by
+ * default); the caller puts it into `:authority` (h2) or `host` (h1).
+ */
+export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, client: ClientFacts, authority: string | undefined): OutgoingHttpHeaders {
+  const out = endToEndHeaders(incoming);
+  delete out.host;
+  const proto = client.tls ? 'https' : 'http';
+  const clientAuthority = requestAuthority(incoming);
+  const forwarded = [
+    client.remoteAddress ? `for=${forwardedNode(client.remoteAddress)}` : 'for=unknown',
+    clientAuthority ? `host=${quoteIfNeeded(clientAuthority)}` : undefined,
+    `proto=${proto}`,
+  ].filter(Boolean).join(';');
+  out.forwarded = appendList(out.forwarded, forwarded);
+  if (client.remoteAddress) out['x-forwarded-for'] = appendList(out['x-forwarded-for'], client.remoteAddress);
+  out['x-forwarded-proto'] = proto;
+  if (clientAuthority) out['x-forwarded-host'] = clientAuthority;
+  out.via = appendList(out.via, `${client.httpVersion} ${PROXY_NAME}`);
+  if (authority !== undefined) out.host = authority;
+  return out;
+}
+
+/** Headers for the downstream response; `upstreamVersion` is the origin's protocol ('2' or '1.1'). */
+export function downstreamResponseHeaders(incoming: IncomingHttpHeaders, upstreamVersion: '2' | '1.1'): OutgoingHttpHeaders {
+  const out = endToEndHeaders(incoming);
+  delete out.te;
+  out.via = appendList(out.via, `${upstreamVersion} ${PROXY_NAME}`);
+  return out;
+}
+
+/** Trailer fields to pass on (either direction): end-to-end ones only. */
+export function forwardableTrailers(incoming: IncomingHttpHeaders | undefined): OutgoingHttpHeaders | undefined {
+  if (!incoming) return undefined;
+  const out = endToEndHeaders(incoming);
+  delete out.te;
+  for (const _ in out) return out;
+  return undefined;
+}
+
+function appendList(existing: HeaderValue, item: string): string {
+  if (existing === undefined || existing === '') return item;
+  return `${Array.isArray(existing) ? existing.join(', ') : String(existing)}, ${item}`;
+}
+
+function forwardedNode(address: string): string {
+  return isIPv6(address) ? `"[${address}]"` : address;
+}
+
+function quoteIfNeeded(value: string): string {
+  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
+}

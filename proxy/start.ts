@@ -1,0 +1,93 @@
+/**
+ * startProxy(): the proxy as a library. Parses its options with the config schema (defaults live
+ * there), loads or makes the certificate, opens the upstream pool and the listeners.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { proxyConfigSchema, type ProxyConfig, type ProxyConfigInput } from '../config/proxy-schema.js';
+import { validate } from '../config/load.js';
+import { loadOrCreateCertificate } from './certs.js';
+import type { DownstreamWrapper, UpstreamWrapper } from './connection-wrapper.js';
+import { createProxyEvents, type ProxyEvents } from './events.js';
+import { createForwarder } from './forward.js';
+import { Front } from './front.js';
+import { silentLogger } from './log.js';
+import { OriginUpstream } from './upstream/origin-upstream.js';
+
+export interface StartProxyOptions extends ProxyConfigInput {
+  logger?: Logger;
+  downstreamWrapper?: DownstreamWrapper;
+  upstreamWrapper?: UpstreamWrapper;
+}
+
+export interface RunningProxy {
+  config: ProxyConfig;
+  /** The TLS listener (h2 and HTTP/1.1). */
+  address: AddressInfo;
+  /** `https://127.0.0.1:PORT` for the TLS listener. */
+  url: string;
+  h2cAddress?: AddressInfo;
+  /** `http://127.0.0.1:PORT` for the h2c listener. */
+  h2cUrl?: string;
+  /** SHA-256 fingerprint of the certificate served. */
+  fingerprint: string;
+  /** PEM of the certificate served (clients pin or trust it). */
+  cert: string;
+  events: ProxyEvents;
+  upstream: OriginUpstream;
+  /** Graceful: GOAWAY to clients, in-flight streams get up to shutdownTimeoutMs, then the rest is cut. */
+  close(): Promise<void>;
+  /** Cuts everything now. */
+  destroy(): void;
+}
+
+export async function startProxy(options: StartProxyOptions): Promise<RunningProxy> {
+  const { logger = silentLogger(), downstreamWrapper, upstreamWrapper, ...input } = options;
+  const config = validate(proxyConfigSchema, input, 'proxy options');
+  const certificate = await loadOrCreateCertificate(config);
+  const events = createProxyEvents();
+  const upstream = new OriginUpstream(config.upstream, config.origin, upstreamWrapper, events, logger);
+  const front = new Front({
+    cert: certificate.cert,
+    key: certificate.key,
+    downstream: config.downstream,
+    wrapper: downstreamWrapper,
+    onRequest: createForwarder(upstream, config.upstream, events, logger),
+    events,
+    logger,
+  });
+  let address: AddressInfo;
+  let h2cAddress: AddressInfo | undefined;
+  try {
+    address = await front.listenTls(config.listen);
+    if (config.h2cListen !== undefined) h2cAddress = await front.listenH2c(config.h2cListen);
+  } catch (err) {
+    front.destroy();
+    upstream.destroy();
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    address,
+    url: urlOf('https', address),
+    h2cAddress,
+    h2cUrl: h2cAddress && urlOf('http', h2cAddress),
+    fingerprint: certificate.fingerprint256,
+    cert: certificate.cert,
+    events,
+    upstream,
+    close() {
+      closing ??= front.close(config.shutdownTimeoutMs).then(() => upstream.close());
+      return closing;
+    },
+    destroy() {
+      front.destroy();
+      upstream.destroy();
+    },
+  };
+}
+
+function urlOf(scheme: string, a: AddressInfo): string {
+  return `${scheme}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+}

@@ -1,0 +1,83 @@
+/**
+ * Opens one upstream connection: TCP, then the upstream wrapper (a link shapes the bytes on the
+ * wire), then TLS over it for https://. Resolves once the transport is ready for a protocol
+ * (TLS handshake done, ALPN known); fails with a classified UpstreamError, or a connect timeout.
+ */
+import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
+import * as tls from 'node:tls';
+import type { UpstreamWrapper } from '../connection-wrapper.js';
+import { UpstreamError, connectError } from './errors.js';
+
+export interface ConnectOptions {
+  origin: URL;
+  /** TLS with these ALPN protocols; undefined = cleartext. */
+  alpn?: string[];
+  timeoutMs: number;
+  rejectUnauthorized: boolean;
+  ca?: string;
+  wrapper?: UpstreamWrapper;
+}
+
+export interface UpstreamTransport {
+  id: number;
+  /** What the protocol runs over: the TLS socket, the wrapper's Duplex, or the TCP socket. */
+  stream: Duplex;
+  /** The real TCP socket (for destroy and TCP options). */
+  socket: net.Socket;
+  alpn: string | false;
+}
+
+let nextUpstreamId = 1;
+
+export function connectUpstream(opts: ConnectOptions): Promise<UpstreamTransport> {
+  const id = nextUpstreamId++;
+  const { origin } = opts;
+  const host = origin.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(origin.port) || (origin.protocol === 'https:' ? 443 : 80);
+  return new Promise<UpstreamTransport>((resolve, reject) => {
+    const socket = net.connect({ host, port, noDelay: true });
+    let transport: Duplex = socket;
+    let settled = false;
+    const fail = (err: UpstreamError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      transport.destroy();
+      socket.destroy();
+      reject(err);
+    };
+    const timer = setTimeout(
+      () => fail(new UpstreamError('connect-timeout', `connecting to origin ${origin.host} timed out after ${opts.timeoutMs} ms`)),
+      opts.timeoutMs,
+    );
+    const onError = (err: Error) => fail(connectError(err, origin));
+    socket.once('error', onError);
+    const ready = (alpn: string | false) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.off('error', onError);
+      transport.off('error', onError);
+      resolve({ id, stream: transport, socket, alpn });
+    };
+    socket.once('connect', () => {
+      const wrapped = opts.wrapper ? opts.wrapper.wrap(socket, { id, origin }) : socket;
+      if (!opts.alpn) {
+        transport = wrapped;
+        ready(false);
+        return;
+      }
+      const tlsSocket = tls.connect({
+        socket: wrapped as net.Socket,
+        servername: net.isIP(host) ? undefined : host,
+        ALPNProtocols: opts.alpn,
+        rejectUnauthorized: opts.rejectUnauthorized,
+        ca: opts.ca,
+      });
+      transport = tlsSocket;
+      tlsSocket.once('error', onError);
+      tlsSocket.once('secureConnect', () => ready(tlsSocket.alpnProtocol ?? false));
+    });
+  });
+}

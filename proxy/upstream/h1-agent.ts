@@ -1,0 +1,90 @@
+/**
+ * HTTP/1.1 keep-alive connections to one origin (http://, or https:// that does not offer h2).
+ * An http.Agent whose connections come from connectUpstream(), so the upstream wrapper (a link)
+ * shapes them like the HTTP/2 ones. A connection carries one request at a time; one whose request
+ * was cancelled is destroyed by the forwarder, never handed back to the pool.
+ */
+import * as http from 'node:http';
+import type * as net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { UpstreamWrapper } from '../connection-wrapper.js';
+import type { ProxyEvents } from '../events.js';
+import { connectUpstream } from './connect.js';
+
+export interface H1AgentOptions {
+  origin: URL;
+  tls: boolean;
+  maxSockets: number;
+  idleTimeoutMs: number;
+  connectTimeoutMs: number;
+  rejectUnauthorized: boolean;
+  ca?: string;
+  wrapper?: UpstreamWrapper;
+  events: ProxyEvents;
+  logger: Logger;
+}
+
+const upstreamIds = new WeakMap<object, number>();
+
+/** The upstream connection id of a socket this agent made. */
+export function upstreamIdOf(socket: object | null | undefined): number | undefined {
+  return socket ? upstreamIds.get(socket) : undefined;
+}
+
+export class H1Agent extends http.Agent {
+  constructor(private readonly opts: H1AgentOptions) {
+    super({ keepAlive: true, maxSockets: opts.maxSockets, maxFreeSockets: opts.maxSockets, timeout: opts.idleTimeoutMs, scheduling: 'lifo' });
+  }
+
+  override createConnection(_options: http.ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): undefined {
+    const { opts } = this;
+    connectUpstream({
+      origin: opts.origin,
+      alpn: opts.tls ? ['http/1.1'] : undefined,
+      timeoutMs: opts.connectTimeoutMs,
+      rejectUnauthorized: opts.rejectUnauthorized,
+      ca: opts.ca,
+      wrapper: opts.wrapper,
+    }).then(
+      (t) => {
+        const stream = t.stream === t.socket || opts.tls ? t.stream : socketLike(t.stream, t.socket);
+        upstreamIds.set(stream, t.id);
+        const record = { id: t.id, origin: opts.origin.origin, protocol: 'http/1.1' } as const;
+        opts.events.emit('upstream-session-open', record);
+        let lastError: Error | undefined;
+        stream.on('error', (err) => {
+          lastError = err;
+        });
+        stream.once('close', () => {
+          t.socket.destroy();
+          opts.events.emit('upstream-session-close', { ...record, error: lastError?.message });
+        });
+        callback!(null, stream);
+      },
+      (err: Error) => callback!(err, undefined as unknown as Duplex),
+    );
+    return undefined;
+  }
+}
+
+/**
+ * Gives a wrapper's Duplex the socket methods http.Agent and ClientRequest call (keep-alive,
+ * Nagle, timeouts, ref), acting on the real socket underneath.
+ */
+function socketLike(duplex: Duplex, socket: net.Socket): Duplex {
+  const d = duplex as Duplex & Partial<net.Socket>;
+  d.setKeepAlive ??= (enable?: boolean, delay?: number) => (socket.setKeepAlive(enable, delay), d as net.Socket);
+  d.setNoDelay ??= (noDelay?: boolean) => (socket.setNoDelay(noDelay), d as net.Socket);
+  d.ref ??= () => (socket.ref(), d as net.Socket);
+  d.unref ??= () => (socket.unref(), d as net.Socket);
+  if (!d.setTimeout) {
+    socket.on('timeout', () => d.emit('timeout'));
+    d.setTimeout = (ms: number, cb?: () => void) => {
+      socket.setTimeout(ms);
+      if (cb) d.once('timeout', cb);
+      return d as net.Socket;
+    };
+  }
+  return d;
+}

@@ -1,0 +1,92 @@
+/**
+ * Everything the proxy holds toward one origin, by its scheme:
+ *   https://  HTTP/2 pool over TLS (ALPN h2); falls back to an HTTP/1.1 agent for good when the
+ *             origin answers ALPN without h2
+ *   h2c://    HTTP/2 pool, cleartext, prior knowledge
+ *   http://   HTTP/1.1 keep-alive agent
+ */
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { ProxyConfig } from '../../config/proxy-schema.js';
+import type { UpstreamWrapper } from '../connection-wrapper.js';
+import type { ProxyEvents } from '../events.js';
+import { H1Agent } from './h1-agent.js';
+import { H2Pool } from './h2-pool.js';
+
+export class OriginUpstream {
+  readonly origin: URL;
+  readonly tls: boolean;
+  readonly h2?: H2Pool;
+  private h1Agent?: H1Agent;
+  private readonly ca?: string;
+
+  constructor(
+    private readonly config: ProxyConfig['upstream'],
+    origin: string,
+    private readonly wrapper: UpstreamWrapper | undefined,
+    private readonly events: ProxyEvents,
+    private readonly logger: Logger,
+  ) {
+    this.origin = new URL(origin);
+    this.tls = this.origin.protocol === 'https:';
+    this.ca = config.ca === undefined ? undefined : readCa(config.ca);
+    if (this.origin.protocol !== 'http:') {
+      this.h2 = new H2Pool({
+        origin: this.origin,
+        tls: this.tls,
+        settings: config.settings,
+        connectionWindowSize: config.connectionWindowSize,
+        maxSessionMemoryMiB: config.maxSessionMemoryMiB,
+        maxSessions: config.maxSessions,
+        maxQueued: config.maxQueued,
+        idleTimeoutMs: config.idleTimeoutMs,
+        connectTimeoutMs: config.connectTimeoutMs,
+        rejectUnauthorized: config.rejectUnauthorized,
+        ca: this.ca,
+        wrapper,
+        events,
+        logger,
+      });
+    }
+  }
+
+  /** Whether requests go over HTTP/1.1 (http://, or an https:// origin without h2). */
+  get usesH1(): boolean {
+    return this.h1Agent !== undefined || this.h2 === undefined;
+  }
+
+  /** The HTTP/1.1 agent, made on first use. */
+  get h1(): H1Agent {
+    this.h1Agent ??= new H1Agent({
+      origin: this.origin,
+      tls: this.tls,
+      maxSockets: this.config.maxSockets,
+      idleTimeoutMs: this.config.idleTimeoutMs,
+      connectTimeoutMs: this.config.connectTimeoutMs,
+      rejectUnauthorized: this.config.rejectUnauthorized,
+      ca: this.ca,
+      wrapper: this.wrapper,
+      events: this.events,
+      logger: this.logger,
+    });
+    return this.h1Agent;
+  }
+
+  close(): void {
+    this.h2?.close();
+    this.h1Agent?.destroy();
+  }
+
+  destroy(): void {
+    this.h2?.destroy();
+    this.h1Agent?.destroy();
+  }
+}
+
+function readCa(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read upstream CA ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * node:http2 client helpers for tests: connect (trusting the test cert), request → collected
+ * response, and a proxy + origin start/stop pair.
+ */
+import { once } from 'node:events';
+import * as http2 from 'node:http2';
+import { startProxy, type RunningProxy, type StartProxyOptions } from '../../proxy/start.js';
+import { testCert } from './tls-cert.js';
+
+export interface CollectedResponse {
+  status: number;
+  headers: http2.IncomingHttpHeaders;
+  body: Buffer;
+  trailers?: http2.IncomingHttpHeaders;
+}
+
+/** A client session to `url` (https:// trusting the test cert, or http:// for h2c). */
+export async function connectH2(url: string, options: http2.SecureClientSessionOptions = {}): Promise<http2.ClientHttp2Session> {
+  const { cert } = await testCert();
+  const session = http2.connect(url, { ca: cert, ...options });
+  session.on('error', () => {});
+  await Promise.race([once(session, 'connect'), once(session, 'close').then(() => Promise.reject(new Error(`cannot connect to ${url}`)))]);
+  return session;
+}
+
+export interface RequestOptions {
+  method?: string;
+  headers?: http2.OutgoingHttpHeaders;
+  body?: Buffer;
+  trailers?: http2.OutgoingHttpHeaders;
+}
+
+/** Starts a request; `collect()` gathers the whole response. */
+export function request(session: http2.ClientHttp2Session, path: string, opts: RequestOptions = {}): http2.ClientHttp2Stream {
+  const hasBody = opts.body !== undefined;
+  const stream = session.request(
+    { ':method': opts.method ?? (hasBody ? 'POST' : 'GET'), ':path': path, ...opts.headers },
+    { endStream: !hasBody, waitForTrailers: opts.trailers !== undefined },
+  );
+  if (opts.trailers) stream.once('wantTrailers', () => stream.sendTrailers(opts.trailers!));
+  if (hasBody) stream.end(opts.body);
+  return stream;
+}
+
+export function collect(stream: http2.ClientHttp2Stream): Promise<CollectedResponse> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let status = 0;
+    let headers: http2.IncomingHttpHeaders = {};
+    let trailers: http2.IncomingHttpHeaders | undefined;
+    stream.once('response', (h) => {
+      headers = h;
+      status = Number(h[':status']);
+    });
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.once('trailers', (t) => (trailers = t));
+    stream.once('end', () => resolve({ status, headers, body: Buffer.concat(chunks), trailers }));
+    stream.once('close', () => {
+      if (!stream.readableEnded) reject(new Error(`stream closed before its end (RST code ${stream.rstCode}, status ${status})`));
+    });
+    stream.on('error', () => {});
+  });
+}
+
+export async function get(session: http2.ClientHttp2Session, path: string, opts: RequestOptions = {}): Promise<CollectedResponse> {
+  return collect(request(session, path, opts));
+}
+
+/** A proxy on ephemeral ports (TLS + h2c) trusting the test cert upstream, silent logs. */
+export async function startTestProxy(origin: string, extra: Partial<StartProxyOptions> = {}): Promise<RunningProxy> {
+  const { certPath, keyPath } = await testCert();
+  return startProxy({
+    listen: '127.0.0.1:0',
+    h2cListen: '127.0.0.1:0',
+    origin,
+    cert: certPath,
+    key: keyPath,
+    shutdownTimeoutMs: 1000,
+    ...extra,
+    upstream: { ca: certPath, ...extra.upstream },
+  });
+}
