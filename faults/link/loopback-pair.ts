@@ -1,8 +1,11 @@
-/** A loopback TCP pair for link tests: the client side wrapped in a LinkedSocket. */
+/**
+ * A loopback TCP pair whose client side is a LinkedSocket: what the link tests and the fidelity
+ * bench measure a link on. close() ends both sockets and the server.
+ */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { SeededRandom } from '../../faults/random.js';
-import { LinkedSocket, type LinkedSocketOptions } from '../../faults/link/linked-socket.js';
+import { SeededRandom } from '../random.js';
+import { LinkedSocket, type LinkedSocketOptions } from './linked-socket.js';
 
 export interface LoopbackPair {
   linked: LinkedSocket;
@@ -25,7 +28,7 @@ export async function loopbackPair(options: Partial<LinkedSocketOptions> = {}): 
   const linked = new LinkedSocket({
     socket,
     direction: 'upstream',
-    random: new SeededRandom(1, 'test'),
+    random: new SeededRandom(1, 'loopback'),
     ...options,
   });
   linked.on('error', () => {});
@@ -40,22 +43,4 @@ export async function loopbackPair(options: Partial<LinkedSocketOptions> = {}): 
       await once(server, 'close');
     },
   };
-}
-
-/** Resolves with the time (performance.now()) at which `peer` has received `bytes` bytes. */
-export function receiveBytes(peer: Socket, bytes: number): Promise<{ at: number; data: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let got = 0;
-    const onData = (d: Buffer): void => {
-      parts.push(d);
-      got += d.length;
-      if (got >= bytes) {
-        peer.off('data', onData);
-        resolve({ at: performance.now(), data: Buffer.concat(parts) });
-      }
-    };
-    peer.on('data', onData);
-    peer.once('error', reject);
-  });
 }

@@ -44,7 +44,7 @@ describe('schedules', () => {
     runner = new ScheduleRunner(schedule, set, logger);
     const t0 = performance.now();
     runner.on('step', (step) => applied.push([step.label, performance.now() - t0]));
-    const done = new Promise((r) => runner!.once('done', r));
+    const done = new Promise<void>((r) => runner!.once('done', () => r()));
     runner.start();
     expect(applied.map(([label]) => label)).toEqual(['step 1']);
 

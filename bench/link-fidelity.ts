@@ -1,0 +1,315 @@
+/**
+ * Link fidelity: for each fault, what was configured next to what a real loopback socket
+ * measured through a LinkedSocket.
+ *   - one-way delay p50/p99 vs latency ± jitter (uniform and normal), probes spaced so FIFO
+ *     order never holds one back;
+ *   - throughput vs a bandwidth toxic's rate, link kept backlogged;
+ *   - trace replay throughput vs the trace's own capacity over the same window;
+ *   - the link disabled (empty chain) vs a direct socket: its own cost in throughput and RTT.
+ * Called by `npm run bench` (bench/run.ts); alone: `node dist/bench/link-fidelity.js [--quick]`.
+ */
+import { once } from 'node:events';
+import { connect, createServer, type Socket } from 'node:net';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as hdr from 'hdr-histogram-js';
+import type { LinkedSocketOptions } from '../faults/link/linked-socket.js';
+import { loopbackPair, type LoopbackPair } from '../faults/link/loopback-pair.js';
+import { ToxicSet } from '../faults/link/toxic-set.js';
+import { SeededRandom } from '../faults/random.js';
+import { loadTrace, traceCapacity } from '../faults/profiles/trace-loader.js';
+
+export interface FidelityRow {
+  figure: string;
+  setup: string;
+  configured: number;
+  measured: number;
+  unit: string;
+  /** Delay rows: the same percentile of the seeded draws themselves, so sampling noise and the
+   * link's own error can be told apart (configured → drawn is sampling, drawn → measured is the link). */
+  drawn?: number;
+  /** (measured − configured) / configured, in percent. */
+  deviationPercent: number;
+  target: string;
+  met: boolean;
+}
+
+const TRACE_FILE = resolve(projectRoot(), '../shared/traces/Verizon-LTE-short.down');
+const PROBE_BYTES = 16;
+const PROBE_CONNECTIONS = 4;
+const TARGET_DELAY = 'drawn ±(2 ms + 5%)';
+
+export async function runLinkFidelity({ quick }: { quick: boolean }): Promise<FidelityRow[]> {
+  const seconds = quick ? 3 : 10;
+  return [
+    ...(await delayRows({ latency: 50, jitter: 10, distribution: 'uniform', q99: 0.98 }, seconds)),
+    ...(await delayRows({ latency: 80, jitter: 20, distribution: 'normal', q99: 2.326 }, seconds)),
+    await rateRow(8_000_000, seconds),
+    await traceRow(seconds),
+    ...(await disabledRows(quick)),
+  ];
+}
+
+function row(figure: string, setup: string, configured: number, measured: number, unit: string, target: string, met: boolean): FidelityRow {
+  const deviation = configured === 0 ? 0 : ((measured - configured) / configured) * 100;
+  return { figure, setup, configured: round(configured), measured: round(measured), unit, deviationPercent: round(deviation), target, met };
+}
+
+function within(configured: number, measured: number, tolerance: number): boolean {
+  return Math.abs(measured - configured) <= tolerance;
+}
+
+async function withPair<T>(
+  toxics: ToxicSet,
+  highWaterMark: number,
+  run: (p: LoopbackPair) => Promise<T>,
+  extra: Partial<LinkedSocketOptions> = {},
+): Promise<T> {
+  const pair = await loopbackPair({ toxics, highWaterMark, random: new SeededRandom(1, 'fidelity'), ...extra });
+  try {
+    return await run(pair);
+  } finally {
+    await pair.close();
+  }
+}
+
+async function delayRows(
+  cfg: { latency: number; jitter: number; distribution: 'uniform' | 'normal'; q99: number },
+  seconds: number,
+): Promise<FidelityRow[]> {
+  const toxics = new ToxicSet([
+    { type: 'latency', stream: 'upstream', attributes: { latency: cfg.latency, jitter: cfg.jitter, distribution: cfg.distribution } },
+  ]);
+  // Probes far enough apart that first-in-first-out never holds one behind the previous one;
+  // several connections at once for enough samples (each its own seeded jitter stream).
+  const spacing = 2 * cfg.jitter * Math.min(cfg.q99, 1.5) + 5;
+  const perPair = Math.floor((seconds * 1000) / spacing);
+  const histogram = hdr.build({ numberOfSignificantValueDigits: 3 });
+  const drawn = hdr.build({ numberOfSignificantValueDigits: 3 });
+  await Promise.all(
+    Array.from({ length: PROBE_CONNECTIONS }, (_, i) =>
+      withPair(toxics, 64 * 1024, (pair) => probeDelays(pair, perPair, spacing, (i * spacing) / PROBE_CONNECTIONS, histogram), {
+        random: new SeededRandom(i, 'fidelity'),
+        onDecision: (d) => d.kind === 'delay' && drawn.recordValue(Math.round(Number(d.value) * 1000)),
+      }),
+    ),
+  );
+  const count = perPair * PROBE_CONNECTIONS;
+  const setup = `latency ${cfg.latency}ms jitter ${cfg.jitter}ms ${cfg.distribution}, ${count} probes`;
+  const p50 = histogram.getValueAtPercentile(50) / 1000;
+  const p99 = histogram.getValueAtPercentile(99) / 1000;
+  const drawnP50 = drawn.getValueAtPercentile(50) / 1000;
+  const drawnP99 = drawn.getValueAtPercentile(99) / 1000;
+  histogram.destroy();
+  drawn.destroy();
+  const p99Configured = cfg.latency + cfg.jitter * cfg.q99;
+  return [
+    // Judged against the draws: a few hundred samples of a distribution miss its p99 by chance,
+    // which is not the link's error.
+    { ...row('one-way delay p50', setup, cfg.latency, p50, 'ms', TARGET_DELAY, within(drawnP50, p50, 2 + 0.05 * drawnP50)), drawn: round(drawnP50) },
+    { ...row('one-way delay p99', setup, p99Configured, p99, 'ms', TARGET_DELAY, within(drawnP99, p99, 2 + 0.05 * drawnP99)), drawn: round(drawnP99) },
+  ];
+}
+
+/** Sends `count` timestamped probes `spacing` ms apart; records each one's one-way delay (µs). */
+async function probeDelays(
+  { linked, peer }: LoopbackPair,
+  count: number,
+  spacing: number,
+  offset: number,
+  histogram: hdr.Histogram,
+): Promise<void> {
+  let pending = Buffer.alloc(0);
+  let received = 0;
+  const all = new Promise<void>((done) =>
+    peer.on('data', (d: Buffer) => {
+      const now = performance.now();
+      pending = Buffer.concat([pending, d]);
+      while (pending.length >= PROBE_BYTES) {
+        histogram.recordValue(Math.round((now - pending.readDoubleBE(0)) * 1000));
+        pending = pending.subarray(PROBE_BYTES);
+        if (++received === count) done();
+      }
+    }),
+  );
+  await sleep(offset);
+  for (let i = 0; i < count; i++) {
+    const probe = Buffer.alloc(PROBE_BYTES);
+    probe.writeDoubleBE(performance.now(), 0);
+    linked.write(probe);
+    await sleep(spacing);
+  }
+  await all;
+}
+
+/** Keeps `linked` backlogged with `chunk`-sized writes until stopped. */
+function flood(linked: LoopbackPair['linked'], chunk = 64 * 1024): () => void {
+  const data = Buffer.alloc(chunk, 0x5a);
+  let running = true;
+  const fill = (): void => {
+    while (running && linked.write(data));
+  };
+  linked.on('drain', fill);
+  fill();
+  return () => {
+    running = false;
+    linked.off('drain', fill);
+  };
+}
+
+/** Bytes the peer receives with arrival in [from, to) (performance.now() ms). */
+function countBetween(peer: Socket, from: number, to: number): Promise<number> {
+  return new Promise((done) => {
+    let bytes = 0;
+    const onData = (d: Buffer): void => {
+      const now = performance.now();
+      if (now >= from && now < to) bytes += d.length;
+    };
+    peer.on('data', onData);
+    setTimeout(() => {
+      peer.off('data', onData);
+      done(bytes);
+    }, to - performance.now() + 5);
+  });
+}
+
+async function rateRow(bits: number, seconds: number): Promise<FidelityRow> {
+  const toxics = new ToxicSet([{ type: 'bandwidth', stream: 'upstream', attributes: { bits } }]);
+  const measured = await withPair(toxics, 1 << 20, async ({ linked, peer }) => {
+    const stop = flood(linked);
+    const from = performance.now() + 500;
+    const to = from + seconds * 1000;
+    const bytes = await countBetween(peer, from, to);
+    stop();
+    return (bytes * 8) / seconds;
+  });
+  return row('throughput', `bandwidth ${bits / 1e6} Mbit/s, ${seconds} s backlogged`, bits / 1e6, measured / 1e6, 'Mbit/s', '±5%', within(bits, measured, 0.05 * bits));
+}
+
+async function traceRow(seconds: number): Promise<FidelityRow> {
+  const trace = loadTrace(TRACE_FILE);
+  const toxics = new ToxicSet();
+  const capacityBits = await withPair(toxics, 1 << 20, async ({ linked, peer }) => {
+    const stop = flood(linked);
+    const start = performance.now();
+    toxics.add({ type: 'trace', stream: 'upstream', attributes: { file: TRACE_FILE } });
+    const bytes = await countBetween(peer, start + 500, start + 500 + seconds * 1000);
+    stop();
+    return { measured: (bytes * 8) / seconds, capacity: (traceCapacity(trace, 500, 500 + seconds * 1000) * 8) / seconds };
+  });
+  return row(
+    'trace replay throughput',
+    `Verizon-LTE-short.down, ${seconds} s from 0.5 s, backlogged`,
+    capacityBits.capacity / 1e6,
+    capacityBits.measured / 1e6,
+    'Mbit/s',
+    '±5%',
+    within(capacityBits.capacity, capacityBits.measured, 0.05 * capacityBits.capacity),
+  );
+}
+
+async function disabledRows(quick: boolean): Promise<FidelityRow[]> {
+  const bytes = (quick ? 64 : 256) * 1024 * 1024;
+  const rounds = quick ? 500 : 2000;
+  const direct = await rawPair();
+  let directRate: number;
+  let directRtt: number;
+  try {
+    directRate = await bulk(direct.client, direct.peer, bytes);
+    directRtt = await pingPong(direct.client, direct.client, direct.peer, rounds);
+  } finally {
+    direct.close();
+  }
+  const [linkedRate, linkedRtt] = await withPair(new ToxicSet(), 64 * 1024, async ({ linked, peer }) => [
+    await bulk(linked, peer, bytes),
+    await pingPong(linked, linked, peer, rounds),
+  ]);
+  return [
+    row('throughput, link disabled', `${bytes >> 20} MiB; configured = direct socket`, directRate, linkedRate, 'MB/s', '≥ 90% of direct', linkedRate >= 0.9 * directRate),
+    row('RTT p50, link disabled', `${rounds} ping-pongs; configured = direct socket`, directRtt, linkedRtt, 'ms', 'within 0.1 ms', linkedRtt - directRtt <= 0.1),
+  ];
+}
+
+/** MB/s of `bytes` written to `writer` as seen arriving at `peer`. */
+async function bulk(writer: NodeJS.WritableStream, peer: Socket, bytes: number): Promise<number> {
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  let got = 0;
+  const arrived = new Promise<number>((done) => {
+    const onData = (d: Buffer): void => {
+      got += d.length;
+      if (got >= bytes) {
+        peer.off('data', onData);
+        done(performance.now());
+      }
+    };
+    peer.on('data', onData);
+  });
+  const t0 = performance.now();
+  for (let sent = 0; sent < bytes; sent += chunk.length) {
+    if (!writer.write(chunk)) await once(writer as unknown as NodeJS.EventEmitter, 'drain');
+  }
+  return bytes / 1e6 / (((await arrived) - t0) / 1000);
+}
+
+/** Median round trip of 32-byte pings echoed by `peer`. */
+async function pingPong(writer: NodeJS.WritableStream, reader: NodeJS.ReadableStream, peer: Socket, rounds: number): Promise<number> {
+  const echo = (d: Buffer): void => void peer.write(d);
+  peer.on('data', echo);
+  const ping = Buffer.alloc(32, 2);
+  const samples: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now();
+    const reply = once(reader as unknown as NodeJS.EventEmitter, 'data');
+    writer.write(ping);
+    await reply;
+    samples.push(performance.now() - t0);
+  }
+  peer.off('data', echo);
+  samples.sort((a, b) => a - b);
+  return samples[samples.length >> 1]!;
+}
+
+async function rawPair(): Promise<{ client: Socket; peer: Socket; close(): void }> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const accepted = once(server, 'connection') as Promise<[Socket]>;
+  const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+  await once(client, 'connect');
+  const [peer] = await accepted;
+  client.setNoDelay(true);
+  peer.setNoDelay(true);
+  return {
+    client,
+    peer,
+    close() {
+      client.destroy();
+      peer.destroy();
+      server.close();
+    },
+  };
+}
+
+/** The folder holding package.json, whether this runs from bench/ or dist/bench/. */
+function projectRoot(): string {
+  let dir = import.meta.dirname;
+  while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const rows = await runLinkFidelity({ quick: process.argv.includes('--quick') });
+  const headers = [...new Set(rows.flatMap((r) => Object.keys(r)))] as Array<keyof FidelityRow>;
+  const cells = [headers.map(String), ...rows.map((r) => headers.map((h) => String(r[h] ?? '–')))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+  for (const line of cells) process.stdout.write(`${line.map((c, i) => c.padEnd(widths[i]!)).join('  ')}\n`);
+}
