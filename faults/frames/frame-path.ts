@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import { ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType, SettingId } from './constants.js';
 import { FrameError, encodeRstStream, parseGoaway, parseRstStream, parseSettings, type FrameHeader, type Settings } from './codec.js';
 import { InboundParser, type InboundFrame } from './inbound-parser.js';
+import { FloodGuard, type FloodLimits } from './flood-guard.js';
 import { OutboundFramer, type OutboundFrame } from './outbound-framer.js';
 import type { EmitFrame, FrameToxicImpl, FrameToxicInstance } from './frame-toxic.js';
 import type { BufferPool, Lease } from '../pool/types.js';
@@ -49,6 +50,8 @@ export interface FramePathOptions {
   /** The proxy's toxics, followed live (a set) or fixed (a list): link-kind ones shape the
    * downstream link, frame-kind ones run here. */
   toxics?: ToxicSet | readonly ToxicSpec[];
+  /** Overrides of the per-connection flood caps (faults/frames/flood-guard.ts). */
+  floodLimits?: Partial<FloodLimits>;
 }
 
 interface ActiveToxic {
@@ -78,10 +81,12 @@ export class FramePath extends Duplex {
   private readonly pushQueue: Buffer[] = [];
   private failed = false;
   private readonly unsubscribe: () => void;
+  private readonly guard: FloodGuard;
 
   constructor(private readonly socket: net.Socket, private readonly opts: FramePathOptions) {
     super();
     this.log = opts.logger.child({ conn: opts.id });
+    this.guard = new FloodGuard(opts.floodLimits);
     // The session's setNoDelay() reaches this Duplex, not the socket (frame-path notes, pitfall 1).
     socket.setNoDelay(true);
     this.link = createLink({
@@ -293,6 +298,7 @@ export class FramePath extends Duplex {
 
   private onInboundFrame(frame: InboundFrame): void {
     const { header, bytes } = frame;
+    this.guard.check(header, performance.now());
     const payload = bytes.subarray(FRAME_HEADER_LENGTH);
     switch (header.type) {
       case FrameType.RST_STREAM: {

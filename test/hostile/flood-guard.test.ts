@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, FrameFlag, FrameType } from '../../faults/frames/constants.js';
+import { FrameError, type FrameHeader } from '../../faults/frames/codec.js';
+import { FloodGuard } from '../../faults/frames/flood-guard.js';
+
+const h = (type: number, flags = 0, length = 0, streamId = 0): FrameHeader => ({ type, flags, length, streamId });
+
+function framesUntilTrip(guard: FloodGuard, header: FrameHeader, max: number, nowMs: (i: number) => number): number {
+  for (let i = 0; i < max; i++) {
+    try {
+      guard.check(header, nowMs(i));
+    } catch (err) {
+      expect(err).toBeInstanceOf(FrameError);
+      expect((err as FrameError).code).toBe(ErrorCode.ENHANCE_YOUR_CALM);
+      return i;
+    }
+  }
+  return max;
+}
+
+describe('FloodGuard', () => {
+  it('lets a burst of resets through, then trips with ENHANCE_YOUR_CALM', () => {
+    const guard = new FloodGuard({ resets: { perSecond: 10, burst: 50 } });
+    expect(framesUntilTrip(guard, h(FrameType.RST_STREAM, 0, 4, 1), 1000, () => 0)).toBe(50);
+  });
+
+  it('refills at the configured rate: a client under the rate never trips', () => {
+    const guard = new FloodGuard({ resets: { perSecond: 100, burst: 10 } });
+    // 99 resets per second for 60 simulated seconds.
+    expect(framesUntilTrip(guard, h(FrameType.RST_STREAM, 0, 4, 1), 99 * 60, (i) => (i * 1000) / 99)).toBe(99 * 60);
+    // Twice the rate: trips once the burst and the refill are spent (about 10 + i/2 frames).
+    const fast = new FloodGuard({ resets: { perSecond: 100, burst: 10 } });
+    const tripped = framesUntilTrip(fast, h(FrameType.RST_STREAM, 0, 4, 1), 1000, (i) => (i * 1000) / 200);
+    expect(tripped).toBeGreaterThanOrEqual(19);
+    expect(tripped).toBeLessThanOrEqual(22);
+  });
+
+  it('counts each flood kind on its own bucket, and ignores ACKs', () => {
+    const guard = new FloodGuard({ pings: { perSecond: 1, burst: 3 }, settings: { perSecond: 1, burst: 3 } });
+    for (let i = 0; i < 100; i++) guard.check(h(FrameType.PING, FrameFlag.ACK, 8), 0);
+    for (let i = 0; i < 100; i++) guard.check(h(FrameType.SETTINGS, FrameFlag.ACK, 0), 0);
+    expect(framesUntilTrip(guard, h(FrameType.PING, 0, 8), 10, () => 0)).toBe(3);
+    expect(framesUntilTrip(guard, h(FrameType.SETTINGS, 0, 6), 10, () => 0)).toBe(3);
+  });
+
+  it('counts only empty DATA without END_STREAM', () => {
+    const guard = new FloodGuard({ emptyData: { perSecond: 1, burst: 2 } });
+    for (let i = 0; i < 100; i++) guard.check(h(FrameType.DATA, 0, 100, 1), 0);
+    for (let i = 0; i < 100; i++) guard.check(h(FrameType.DATA, FrameFlag.END_STREAM, 0, 1), 0);
+    expect(framesUntilTrip(guard, h(FrameType.DATA, 0, 0, 1), 10, () => 0)).toBe(2);
+  });
+
+  it('caps CONTINUATION frames and bytes per header block, and starts over with each HEADERS', () => {
+    const guard = new FloodGuard({ maxContinuations: 4, maxHeaderBlockBytes: 1000 });
+    for (let block = 0; block < 10; block++) {
+      guard.check(h(FrameType.HEADERS, 0, 100, 1 + 2 * block), 0);
+      for (let i = 0; i < 4; i++) guard.check(h(FrameType.CONTINUATION, 0, 100, 1 + 2 * block), 0);
+    }
+    expect(() => guard.check(h(FrameType.CONTINUATION, 0, 10, 19), 0)).toThrow(/more than 4 CONTINUATION/);
+    const bytes = new FloodGuard({ maxContinuations: 100, maxHeaderBlockBytes: 1000 });
+    bytes.check(h(FrameType.HEADERS, 0, 600, 1), 0);
+    expect(() => bytes.check(h(FrameType.CONTINUATION, 0, 401, 1), 0)).toThrow(/larger than 1000 bytes/);
+  });
+});
