@@ -18,6 +18,8 @@ export interface FrameServer {
   pool: BufferPool;
   toxics: ToxicSet;
   paths: FramePath[];
+  /** What the frame paths saw, in order: resets, GOAWAYs, frame errors. */
+  seen: string[];
   close(): Promise<void>;
 }
 
@@ -36,13 +38,19 @@ const silent = pino({ level: 'silent' });
 export async function startFrameServer(opts: FrameServerOptions): Promise<FrameServer> {
   const toxics = new ToxicSet(opts.toxics ?? []);
   const paths: FramePath[] = [];
+  const seen: string[] = [];
   const wrapper = createFramePathWrapper({
     pool: opts.pool,
     toxics,
     seed: opts.seed ?? 1,
     logger: silent,
     backpressureBytes: opts.backpressureBytes ?? 2 * 1024 * 1024,
-    onConnection: (path) => paths.push(path),
+    onConnection: (path) => {
+      paths.push(path);
+      path.events.on('reset', (r) => seen.push(`conn ${path.id} RST_STREAM stream=${r.streamId} code=${r.errorCode}${r.injected ? ' (injected)' : ''}`));
+      path.events.on('goaway', (g) => seen.push(`conn ${path.id} GOAWAY code=${g.errorCode} last=${g.lastStreamId}`));
+      path.events.on('frame-error', (e) => seen.push(`conn ${path.id} frame error: ${e.message}`));
+    },
   });
   const h2 = http2.createServer({ maxSessionMemory: 64 });
   h2.on('stream', opts.handler);
@@ -75,6 +83,7 @@ export async function startFrameServer(opts: FrameServerOptions): Promise<FrameS
     pool: opts.pool,
     toxics,
     paths,
+    seen,
     async close() {
       for (const session of sessions) session.destroy();
       for (const path of paths) path.destroy();

@@ -1,0 +1,50 @@
+/**
+ * The Jetty cancel race on a real node:http2 client and server: release-on-reset over a link that
+ * keeps writes pending breaks the whole connection; over a zero-delay link every mode is clean.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../faults/frames/constants.js';
+import { createBufferPool } from '../../faults/pool/create-pool.js';
+import { POOL_MODES } from '../../faults/pool/types.js';
+import type { FrameServer } from './harness.js';
+import { evidence, runSeek, startSeekServer, Y_BYTES } from './seek-scenario.js';
+
+let server: FrameServer | undefined;
+afterEach(async () => {
+  const pool = server?.pool;
+  await server?.close();
+  server = undefined;
+  expect(pool?.stats().inUse, 'leases left in use after the connection ended').toBe(0);
+});
+
+describe.each([false, true])('a seek while an SSE and another range run (tls=%s)', (tls) => {
+  it('release-on-reset over a slow link: the cancel kills the connection', async () => {
+    const pool = createBufferPool('release-on-reset');
+    server = await startSeekServer(pool, tls, true);
+    const outcome = await runSeek(server);
+    const why = evidence(outcome, pool);
+    expect(outcome.xCancelled, why).toBe(true);
+    expect(pool.stats().racesReusedWhilePending, why).toBeGreaterThan(0);
+    const race = pool.races[0]!;
+    expect(race.pending.streamId, why).not.toBe(race.reusedFor.streamId);
+    // The client answers the corrupted bytes with GOAWAY(FRAME_SIZE_ERROR or PROTOCOL_ERROR)...
+    expect([ErrorCode.FRAME_SIZE_ERROR, ErrorCode.PROTOCOL_ERROR], why).toContain(outcome.clientGoawayCode);
+    // ...and the streams nobody cancelled die with the connection.
+    expect(outcome.connectionDied, why).toBe(true);
+    expect(outcome.yIntact, why).toBe(false);
+    expect(outcome.yBytes, why).toBeLessThan(Y_BYTES);
+    expect(outcome.sseAlive, why).toBe(false);
+  });
+
+  it.each(POOL_MODES)('pool %s over a zero-delay link: clean', async (mode) => {
+    const pool = createBufferPool(mode);
+    server = await startSeekServer(pool, tls, false);
+    const outcome = await runSeek(server);
+    const why = evidence(outcome, pool);
+    expect(outcome.xCancelled, why).toBe(true);
+    expect(outcome.clientGoawayCode, why).toBeUndefined();
+    expect(outcome.connectionDied, why).toBe(false);
+    expect(outcome.yIntact, why).toBe(true);
+    expect(outcome.sseAlive, why).toBe(true);
+  });
+});

@@ -1,0 +1,30 @@
+/** The fixes hold: none, discard-on-reset and retain are clean over a slow link, for several seeds. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBufferPool } from '../../faults/pool/create-pool.js';
+import type { FrameServer } from './harness.js';
+import { evidence, runSeek, startSeekServer } from './seek-scenario.js';
+
+let server: FrameServer | undefined;
+afterEach(async () => {
+  const pool = server?.pool;
+  await server?.close();
+  server = undefined;
+  expect(pool?.stats().inUse, 'leases left in use after the connection ended').toBe(0);
+});
+
+describe.each([false, true])('a seek over a slow link (tls=%s)', (tls) => {
+  describe.each(['none', 'discard-on-reset', 'retain'] as const)('pool %s', (mode) => {
+    it.each([1, 2, 3])('seed %i: clean, no buffer reused while pending', async (seed) => {
+      const pool = createBufferPool(mode);
+      server = await startSeekServer(pool, tls, true, seed);
+      const outcome = await runSeek(server);
+      const why = evidence(outcome, pool);
+      expect(outcome.xCancelled, why).toBe(true);
+      expect(outcome.clientGoawayCode, why).toBeUndefined();
+      expect(outcome.connectionDied, why).toBe(false);
+      expect(outcome.yIntact, why).toBe(true);
+      expect(outcome.sseAlive, why).toBe(true);
+      expect(pool.stats().racesReusedWhilePending, why).toBe(0);
+    });
+  });
+});

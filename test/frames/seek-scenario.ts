@@ -1,0 +1,151 @@
+/**
+ * The traffic of the Jetty report, on one connection: an SSE stream, and two range downloads of
+ * which the client cancels one (a video seek) as soon as its first bytes arrive.
+ * X's frames are 16 KiB DATA frames, Y's 12000-byte ones: when X's pending buffer is reused for a
+ * Y frame, the X write sends a valid Y frame followed by stale X bytes, whose fill byte read as a
+ * frame length is far above 16384 — a framing error at the client, every time.
+ *
+ * Timing: the client cancels X on X's first bytes. Behind them the link still holds what the
+ * frame path queued (up to its backpressure threshold; at SLOW_LINK's rate ~250 ms of it), so X
+ * has frames pending when its RST arrives whatever the scheduling noise: the queue decides.
+ */
+import * as http2 from 'node:http2';
+import { describeRace } from '../../faults/pool/evidence.js';
+import type { BufferPool } from '../../faults/pool/types.js';
+import { connect, startFrameServer, type FrameServer } from './harness.js';
+
+export const X_FILL = 0x78;
+export const Y_FILL = 0x79;
+export const X_BYTES = 512 * 1024;
+export const Y_BYTES = 384 * 1024;
+
+function pump(stream: http2.ServerHttp2Stream, total: number, chunkSize: number, fill: number): void {
+  const chunk = Buffer.alloc(chunkSize, fill);
+  let sent = 0;
+  const next = (): void => {
+    while (sent < total && !stream.destroyed) {
+      const n = Math.min(chunkSize, total - sent);
+      sent += n;
+      if (!stream.write(n === chunkSize ? chunk : chunk.subarray(0, n))) {
+        stream.once('drain', next);
+        return;
+      }
+    }
+    if (!stream.destroyed) stream.end();
+  };
+  next();
+}
+
+export function seekHandler(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+  stream.on('error', () => {});
+  const path = headers[':path'];
+  if (path === '/events') {
+    stream.respond({ ':status': 200, 'content-type': 'text/event-stream' });
+    let n = 0;
+    const timer = setInterval(() => stream.write(`data: event ${n++}\n\n`), 10);
+    stream.once('close', () => clearInterval(timer));
+  } else if (path === '/range/x') {
+    stream.respond({ ':status': 206 });
+    pump(stream, X_BYTES, 16_384, X_FILL);
+  } else if (path === '/range/y') {
+    stream.respond({ ':status': 206 });
+    pump(stream, Y_BYTES, 12_000, Y_FILL);
+  } else {
+    stream.respond({ ':status': 404 });
+    stream.end();
+  }
+}
+
+export interface SeekOutcome {
+  xCancelled: boolean;
+  /** Y's body arrived complete and byte-exact. */
+  yIntact: boolean;
+  yBytes: number;
+  sseEvents: number;
+  /** The SSE stream was still healthy when the client closed it at the end. */
+  sseAlive: boolean;
+  /** A GOAWAY with an error code the client sent (seen by the frame path), e.g. 6 FRAME_SIZE_ERROR. */
+  clientGoawayCode?: number;
+  /** The server-side connection ended before Y completed. */
+  connectionDied: boolean;
+  /** An error the client session reported, if any (node's client often just sends GOAWAY and stops reading). */
+  sessionError?: string;
+}
+
+/** 1 MB/s: the frame path's 256 KiB queue takes ~260 ms to drain, far longer than a cancel's round trip. */
+export const SLOW_LINK = [{ type: 'bandwidth', stream: 'downstream', attributes: { rate: 1000 } }];
+export const BACKPRESSURE_BYTES = 256 * 1024;
+
+/** Chrome-like windows, so the server runs ahead of a slow link as it does for browsers. */
+const BROWSER_SETTINGS: http2.Settings = { initialWindowSize: 6 * 1024 * 1024 };
+
+export async function runSeek(server: FrameServer): Promise<SeekOutcome> {
+  const client = connect(server, BROWSER_SETTINGS);
+  const outcome: SeekOutcome = { xCancelled: false, yIntact: false, yBytes: 0, sseEvents: 0, sseAlive: false, connectionDied: false };
+  client.on('error', (err) => (outcome.sessionError = err.message));
+  client.once('connect', () => client.setLocalWindowSize(15 * 1024 * 1024));
+  try {
+    const sse = client.request({ ':path': '/events' });
+    sse.on('error', () => {});
+    sse.on('data', () => outcome.sseEvents++);
+    await new Promise<void>((resolve, reject) => {
+      sse.once('data', () => resolve());
+      sse.once('close', () => reject(new Error('SSE closed before its first event')));
+    });
+    const path = server.paths.at(-1)!;
+    path.events.on('goaway', ({ errorCode }) => {
+      if (errorCode !== 0) outcome.clientGoawayCode = errorCode;
+    });
+    const pathClosed = new Promise<void>((resolve) => path.events.once('close', resolve));
+
+    const x = client.request({ ':path': '/range/x' });
+    x.on('error', () => {});
+    x.once('data', () => {
+      outcome.xCancelled = true;
+      x.close(http2.constants.NGHTTP2_CANCEL);
+    });
+    x.resume();
+
+    const y = client.request({ ':path': '/range/y' });
+    y.on('error', () => {});
+    let intact = true;
+    y.on('data', (chunk: Buffer) => {
+      outcome.yBytes += chunk.length;
+      if (chunk.some((b) => b !== Y_FILL)) intact = false;
+    });
+    const yEnded = new Promise<'y'>((resolve) => {
+      y.on('end', () => {
+        outcome.yIntact = intact && outcome.yBytes === Y_BYTES;
+        resolve('y');
+      });
+      y.on('close', () => resolve('y'));
+    });
+    // Bounded: whichever comes first, Y finishing or the connection dying under it.
+    const first = await Promise.race([yEnded, pathClosed.then(() => 'died' as const), delay(10_000)]);
+    outcome.connectionDied = first !== 'y';
+    outcome.sseAlive = !sse.closed && !sse.destroyed && !outcome.connectionDied;
+  } finally {
+    client.destroy();
+  }
+  return outcome;
+}
+
+function delay(ms: number): Promise<'timeout'> {
+  return new Promise((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
+}
+
+export function startSeekServer(pool: BufferPool, tls: boolean, slow: boolean, seed = 1): Promise<FrameServer> {
+  return startFrameServer({
+    tls,
+    pool,
+    seed,
+    toxics: slow ? SLOW_LINK : [],
+    backpressureBytes: BACKPRESSURE_BYTES,
+    handler: seekHandler,
+  });
+}
+
+/** The pool's counters and its first races in words: the failure message of every seek test. */
+export function evidence(outcome: SeekOutcome, pool: BufferPool): string {
+  return [JSON.stringify(outcome), JSON.stringify(pool.stats()), ...pool.races.slice(0, 3).map(describeRace)].join('\n');
+}
