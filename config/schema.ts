@@ -3,10 +3,17 @@
  * schema file. Adding a part = one import and one line in `sections`.
  */
 import { z } from 'zod';
+import { apiListenSchema, proxiesSectionSchema } from './api-schema.js';
+import { faultsSchema } from './faults-schema.js';
+import { poolSchema } from './pool-schema.js';
 import { proxyFileSchema } from './proxy-schema.js';
 
 const sections = {
   proxy: proxyFileSchema,
+  pool: poolSchema,
+  faults: faultsSchema,
+  api: apiListenSchema,
+  proxies: proxiesSectionSchema,
 };
 
 export const configSchema = z.strictObject(
