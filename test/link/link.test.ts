@@ -56,6 +56,25 @@ describe('link bookkeeping', () => {
     expect(late[0]).toBeInstanceOf(Error);
   });
 
+  it('an empty chain (only the other direction has toxics) hands writes to the sink synchronously', () => {
+    const written: string[] = [];
+    const link = createLink({
+      direction: 'downstream',
+      random: new SeededRandom(1),
+      sink: (data, cb) => {
+        written.push(String(data));
+        cb();
+      },
+      control: { end: () => {}, reset: () => {} },
+      toxics: new ToxicSet([{ type: 'latency', stream: 'upstream', attributes: { latency: 100 } }]),
+    });
+    let done = false;
+    link.enqueue({ data: Buffer.from('now'), done: () => (done = true) });
+    expect(written).toEqual(['now']);
+    expect(done).toBe(true);
+    link.destroy();
+  });
+
   it('done fires once per chunk after the sink wrote every slice of it', async () => {
     const { link, written } = memoryLink({
       toxics: [{ name: 's', type: 'slicer', stream: 'downstream', toxicity: 1, attributes: { average_size: 100, size_variation: 30, delay: 0 } }],
