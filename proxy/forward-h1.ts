@@ -48,13 +48,14 @@ export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
       upstream.on('information', (info) => ps.informational(info.statusCode, downstreamResponseHeaders(info.headers, '1.1')));
       upstream.once('socket', (socket: Socket) => {
         ps.upstreamId = upstreamIdOf(socket);
-        // Count request body bytes alongside http2-proxy's own reader (attached in the same tick).
-        const count = () => req.on('data', (chunk: Buffer) => {
-          ps.bytesIn += chunk.length;
-        });
-        if (socket.connecting) socket.once('connect', count);
-        else count();
       });
+      // http2-proxy reads the request body itself; a second 'data' reader could start the flow
+      // before its reader is attached and lose chunks, so the bytes are counted where they go out.
+      const write = upstream.write;
+      upstream.write = function countedWrite(this: http.ClientRequest, chunk: Buffer, ...rest: unknown[]) {
+        ps.bytesIn += chunk.length;
+        return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+      } as typeof upstream.write;
       req.once('end', () => {
         const trailers = forwardableTrailers(req.trailers);
         if (trailers) upstream.addTrailers(trailers as Record<string, string>);
