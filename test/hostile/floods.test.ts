@@ -1,0 +1,166 @@
+/**
+ * Frame-level attacks on a real proxy (TLS front, frame path, demo origin): each attacked
+ * connection must fail with the right GOAWAY code, and a bystander connection with a download in
+ * flight across the attack must finish byte-exact.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FrameType, SettingId, errorCodeName } from '../../faults/frames/constants.js';
+import { DEFAULT_FLOOD_LIMITS } from '../../faults/frames/flood-guard.js';
+import {
+  connectRaw,
+  continuationFrame,
+  dataFrame,
+  encodeHeaderBlock,
+  frame,
+  headersFrame,
+  pingFrame,
+  requestHeaders,
+  rstFrame,
+  settingsFrame,
+  windowUpdateFrame,
+  type RawH2,
+} from '../helpers/raw-h2.js';
+import { startBystander, startRig, type Rig } from './rig.js';
+
+let rig: Rig;
+beforeAll(async () => {
+  rig = await startRig();
+});
+afterAll(async () => {
+  await rig.close();
+  expect(rig.pool.stats().inUse).toBe(0);
+});
+
+const AUTHORITY = '127.0.0.1';
+const GET = encodeHeaderBlock(requestHeaders('/small?size=100', AUTHORITY));
+
+/** Writes `batch()` until the server cuts the connection, or `maxFrames` / `maxMs` are spent. */
+async function flood(c: RawH2, batch: () => Buffer[], maxFrames: number, maxMs = 5000): Promise<number> {
+  const until = Date.now() + maxMs;
+  let sent = 0;
+  while (c.writable && sent < maxFrames && Date.now() < until) {
+    const frames = batch();
+    await c.send(Buffer.concat(frames));
+    sent += frames.length;
+  }
+  return sent;
+}
+
+/** Attack on a fresh raw connection; returns the GOAWAY the attacker got, once its connection closed. */
+async function attack(run: (c: RawH2) => Promise<void>): Promise<{ code: string; lastStreamId: number; closed: boolean }> {
+  const c = await connectRaw({ port: rig.port });
+  try {
+    await run(c);
+    const closed = await c.waitForClose(5000);
+    return { code: c.goaway ? errorCodeName(c.goaway.errorCode) : 'no GOAWAY', lastStreamId: c.goaway?.lastStreamId ?? -1, closed };
+  } finally {
+    c.close();
+  }
+}
+
+const calm = { code: 'ENHANCE_YOUR_CALM', closed: true };
+
+describe('frame floods', () => {
+  it('rapid reset: GOAWAY(ENHANCE_YOUR_CALM), a bounded number of upstream streams, none left open', async () => {
+    const bystander = await startBystander(rig);
+    const before = rig.originRequests;
+    let id = 1;
+    const started = performance.now();
+    let elapsedMs = 0;
+    const result = await attack(async (c) => {
+      await flood(c, () => {
+        const frames: Buffer[] = [];
+        for (let i = 0; i < 50; i++, id += 2) frames.push(headersFrame(id, GET), rstFrame(id));
+        return frames;
+      }, 40_000);
+      await c.waitForGoaway(5000);
+      elapsedMs = performance.now() - started;
+    });
+    expect(result).toMatchObject(calm);
+    const attackStreams = (id - 1) / 2;
+    const { burst, perSecond } = DEFAULT_FLOOD_LIMITS.resets;
+    // The guard lets `burst` resets through at once, then `perSecond`; one more HEADERS may precede the tripping RST.
+    const bound = burst + Math.ceil((perSecond * elapsedMs) / 1000) + 1;
+    const forwarded = rig.originRequests - before - 1; // minus the bystander's download
+    expect(attackStreams).toBeGreaterThan(bound);
+    expect(forwarded).toBeLessThanOrEqual(bound);
+    // Every upstream stream of the attack was cancelled: only the bystander's download is left at the origin.
+    await expect.poll(() => rig.originActive, { timeout: 5000 }).toBeLessThanOrEqual(1);
+    await bystander.finish();
+  });
+
+  it('CONTINUATION flood: GOAWAY(ENHANCE_YOUR_CALM) within the per-block cap', async () => {
+    const bystander = await startBystander(rig);
+    const before = rig.originRequests;
+    const fragment = encodeHeaderBlock([['x-flood', 'a']]);
+    const result = await attack(async (c) => {
+      await c.send(headersFrame(1, GET, { endHeaders: false }));
+      await flood(c, () => Array.from({ length: 100 }, () => continuationFrame(1, fragment)), 100_000);
+    });
+    expect(result).toMatchObject(calm);
+    expect(rig.originRequests - before).toBe(1); // the bystander only
+    await bystander.finish();
+  });
+
+  const controlFloods: Array<[string, () => Buffer]> = [
+    ['SETTINGS', () => settingsFrame([[SettingId.INITIAL_WINDOW_SIZE, 65_535]])],
+    ['PING', () => pingFrame(7)],
+    ['WINDOW_UPDATE', () => windowUpdateFrame(0, 1)],
+    ['PRIORITY', () => frame(FrameType.PRIORITY, 0, 1, Buffer.from([0, 0, 0, 0, 15]))],
+  ];
+  it.each(controlFloods)('%s flood: GOAWAY(ENHANCE_YOUR_CALM)', async (_name, make) => {
+    const bystander = await startBystander(rig);
+    const result = await attack(async (c) => {
+      await flood(c, () => Array.from({ length: 200 }, make), 500_000);
+    });
+    expect(result).toMatchObject(calm);
+    await bystander.finish();
+  });
+
+  it('empty-DATA flood on an open upload: GOAWAY(ENHANCE_YOUR_CALM), the upload cancelled upstream', async () => {
+    const bystander = await startBystander(rig);
+    const post = encodeHeaderBlock(requestHeaders('/echo', AUTHORITY, { method: 'POST' }));
+    const result = await attack(async (c) => {
+      await c.send(headersFrame(1, post, { endStream: false }));
+      await flood(c, () => Array.from({ length: 200 }, () => dataFrame(1, Buffer.alloc(0))), 500_000);
+    });
+    expect(result).toMatchObject(calm);
+    await expect.poll(() => rig.originActive, { timeout: 5000 }).toBeLessThanOrEqual(1);
+    await bystander.finish();
+  });
+});
+
+describe('malformed connections', () => {
+  it('a frame larger than SETTINGS_MAX_FRAME_SIZE: GOAWAY(FRAME_SIZE_ERROR)', async () => {
+    const bystander = await startBystander(rig);
+    const result = await attack(async (c) => {
+      await c.send(headersFrame(1, GET, { endStream: false }));
+      await c.send(dataFrame(1, Buffer.alloc(16_385)));
+    });
+    expect(result).toMatchObject({ code: 'FRAME_SIZE_ERROR', closed: true });
+    await bystander.finish();
+  });
+
+  it('a bad preface: GOAWAY(PROTOCOL_ERROR), nothing forwarded', async () => {
+    const before = rig.originRequests;
+    const c = await connectRaw({ port: rig.port, preface: false });
+    await c.send(Buffer.from('PRI * HTTP/1.1\r\n\r\nSM\r\n\r\n'));
+    expect(await c.waitForClose(5000)).toBe(true);
+    expect(c.goaway && errorCodeName(c.goaway.errorCode)).toBe('PROTOCOL_ERROR');
+    expect(rig.originRequests).toBe(before);
+  });
+
+  it('frames on the wrong stream: GOAWAY(PROTOCOL_ERROR)', async () => {
+    const result = await attack(async (c) => {
+      await c.send(pingFrame(1).fill(1, 5, 9)); // PING on stream 0x01010101
+    });
+    expect(result).toMatchObject({ code: 'PROTOCOL_ERROR', closed: true });
+  });
+
+  it('a client GOAWAY then silence: the proxy closes the connection', async () => {
+    const c = await connectRaw({ port: rig.port });
+    await c.send(frame(FrameType.GOAWAY, 0, 0, Buffer.alloc(8)));
+    expect(await c.waitForClose(5000)).toBe(true);
+    c.close();
+  });
+});
