@@ -46,7 +46,8 @@ export type Http2SettingsConfig = z.infer<typeof http2SettingsSchema>;
 export const HTTP2_SETTING_NAMES = Object.keys(http2SettingsSchema.shape) as (keyof Http2SettingsConfig)[];
 
 export const downstreamSchema = z.strictObject({
-  settings: http2SettingsSchema.prefault({}),
+  /** Stream window 1 MiB: uploads at full speed; a stream whose upstream stalls holds at most this much. */
+  settings: http2SettingsSchema.prefault({ initialWindowSize: 1024 * 1024 }),
   /** Connection-level receive window the proxy grants each client (uploads). */
   connectionWindowSize: z.number().int().min(65535).max(MAX_U31).default(16 * 1024 * 1024),
   /** Per-session memory cap in MiB before Node answers ENHANCE_YOUR_CALM. */

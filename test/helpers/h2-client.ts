@@ -4,6 +4,7 @@
  */
 import { once } from 'node:events';
 import * as http2 from 'node:http2';
+import { Readable } from 'node:stream';
 import { startProxy, type RunningProxy, type StartProxyOptions } from '../../proxy/start.js';
 import { testCert } from './tls-cert.js';
 
@@ -38,8 +39,13 @@ export function request(session: http2.ClientHttp2Session, path: string, opts: R
     { endStream: !hasBody, waitForTrailers: opts.trailers !== undefined },
   );
   if (opts.trailers) stream.once('wantTrailers', () => stream.sendTrailers(opts.trailers!));
-  if (hasBody) stream.end(opts.body);
+  // In slices with backpressure: one big write would count whole against the session's memory cap.
+  if (hasBody) Readable.from(slices(opts.body!, 64 * 1024)).pipe(stream);
   return stream;
+}
+
+function* slices(body: Buffer, size: number): Generator<Buffer> {
+  for (let i = 0; i < body.length; i += size) yield body.subarray(i, i + size);
 }
 
 export function collect(stream: http2.ClientHttp2Stream): Promise<CollectedResponse> {

@@ -214,10 +214,22 @@ async function sendBytes(req: Req, res: http.ServerResponse, url: URL, seen: Str
     const ok = res.write(patternBytes(offset, n));
     seen.written += n;
     offset += n;
-    if (!ok && !closed) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (!ok && !closed) await drainOrClose(res);
     if (delay > 0 && !closed) await new Promise((r) => setTimeout(r, delay));
   }
   if (!closed) res.end();
+}
+
+function drainOrClose(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function echo(req: Req, res: http.ServerResponse): void {
