@@ -6,7 +6,7 @@
  * A rate of 0 stalls forever, as in Toxiproxy.
  */
 import { z } from 'zod';
-import { cutEvery } from '../link/piece.js';
+import { cutEvery, type Piece } from '../link/piece.js';
 import { ScheduledQueue } from '../link/scheduled-queue.js';
 import { intAttribute, registerLinkToxic } from './link-toxic.js';
 
@@ -18,7 +18,7 @@ export const bandwidthToxic = registerLinkToxic({
     const bytesPerMs = ctx.attributes.bits > 0 ? ctx.attributes.bits / 8000 : ctx.attributes.rate;
     const slice = Math.max(1500, Math.ceil(bytesPerMs * 10));
     const queue = new ScheduledQueue(ctx.emit);
-    const stalled: import('../link/piece.js').Piece[] = [];
+    const stalled: Piece[] = [];
     return {
       push(piece) {
         if (bytesPerMs === 0) {

@@ -55,15 +55,15 @@ describe('link toxics on a real socket', () => {
   });
 
   it('slow_close holds the FIN, not the data', async () => {
-    const p = await withToxic({ type: 'slow_close', attributes: { delay: 400 } });
+    const p = await withToxic({ type: 'slow_close', attributes: { delay: 800 } });
     const result = collect(p);
     const t0 = performance.now();
     const first = receiveBytes(p.peer, 4);
     p.linked.end('data');
-    expect((await first).at - t0).toBeLessThan(300);
+    expect((await first).at - t0).toBeLessThan(400);
     const { data, endAt } = await result;
     expect(data.toString()).toBe('data');
-    expect(endAt - t0).toBeGreaterThanOrEqual(395);
+    expect(endAt - t0).toBeGreaterThanOrEqual(795);
   });
 
   it('timeout stops all data and closes after the timeout', async () => {
@@ -87,7 +87,7 @@ describe('link toxics on a real socket', () => {
     toxics.remove('timeout_upstream');
     const { data, endAt } = await result;
     expect(data.length).toBe(0);
-    expect(endAt - t0).toBeLessThan(500);
+    expect(endAt - t0).toBeLessThan(1000);
   });
 
   it('reset_peer resets the connection timeout ms after the first data', async () => {
@@ -155,7 +155,7 @@ describe('link toxics on a real socket', () => {
     const got = receiveBytes(p.peer, 1);
     const t0 = performance.now();
     p.linked.write('z');
-    expect((await got).at - t0).toBeLessThan(300);
+    expect((await got).at - t0).toBeLessThan(600);
   });
 
   it('a trace replays its delivery schedule (Verizon EV-DO downlink, first 600 ms)', async () => {
@@ -175,7 +175,7 @@ describe('link toxics on a real socket', () => {
       const expected = times[k - 1]!;
       const reached = arrivals.find((a) => a.total >= k * 1500)!.at - t0;
       expect(reached).toBeGreaterThanOrEqual(expected - 2);
-      expect(reached).toBeLessThan(expected + 60);
+      expect(reached).toBeLessThan(expected + 100);
       // Not one opportunity early: the previous one did not carry these bytes.
       const before = arrivals.filter((a) => a.at - t0 < times[k - 1]! - 2).at(-1)?.total ?? 0;
       expect(before).toBeLessThan(k * 1500);

@@ -30,10 +30,10 @@ describe('schedules', () => {
       `steps:
   - at: 0s
     faults: { latency: 0 }
-  - at: 400ms
+  - at: 600ms
     label: slow
-    faults: { latency: 300ms }
-  - at: 1200ms
+    faults: { latency: 500ms }
+  - at: 1500ms
     label: fast again
     faults: { latency: 0 }
 `,
@@ -44,22 +44,23 @@ describe('schedules', () => {
     runner = new ScheduleRunner(schedule, set, logger);
     const t0 = performance.now();
     runner.on('step', (step) => applied.push([step.label, performance.now() - t0]));
+    const slow = new Promise<void>((r) => runner!.on('step', (step) => step.label === 'slow' && r()));
     const done = new Promise<void>((r) => runner!.once('done', () => r()));
     runner.start();
     expect(applied.map(([label]) => label)).toEqual(['step 1']);
 
     await sleepUntil(t0 + 100);
-    expect(await probe(pair)).toBeLessThan(150);
-    await sleepUntil(t0 + 500);
-    expect(await probe(pair)).toBeGreaterThanOrEqual(295);
+    expect(await probe(pair)).toBeLessThan(400);
+    await slow;
+    expect(await probe(pair)).toBeGreaterThanOrEqual(495);
     await done;
-    expect(await probe(pair)).toBeLessThan(150);
+    expect(await probe(pair)).toBeLessThan(400);
 
     const at = Object.fromEntries(applied);
-    expect(at['slow']).toBeGreaterThanOrEqual(399);
-    expect(at['slow']).toBeLessThan(700);
-    expect(at['fast again']).toBeGreaterThanOrEqual(1199);
-    expect(at['fast again']).toBeLessThan(1600);
+    expect(at['slow']).toBeGreaterThanOrEqual(599);
+    expect(at['slow']).toBeLessThan(1000);
+    expect(at['fast again']).toBeGreaterThanOrEqual(1499);
+    expect(at['fast again']).toBeLessThan(2000);
   });
 
   it('a looping schedule starts over every period, logging each change', async () => {
