@@ -153,3 +153,13 @@ export function encodeRstStream(streamId: number, errorCode: number): Buffer {
   frame.writeUInt32BE(errorCode, FRAME_HEADER_LENGTH);
   return frame;
 }
+
+export function encodeGoaway(lastStreamId: number, errorCode: number, debug = ''): Buffer {
+  const text = Buffer.from(debug.slice(0, 256), 'utf8');
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + 8 + text.length);
+  writeFrameHeader(frame, { length: 8 + text.length, type: FrameType.GOAWAY, flags: 0, streamId: 0 });
+  frame.writeUInt32BE(lastStreamId & 0x7fffffff, FRAME_HEADER_LENGTH);
+  frame.writeUInt32BE(errorCode, FRAME_HEADER_LENGTH + 4);
+  text.copy(frame, FRAME_HEADER_LENGTH + 8);
+  return frame;
+}

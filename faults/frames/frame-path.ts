@@ -16,7 +16,7 @@ import type * as net from 'node:net';
 import type * as http2 from 'node:http2';
 import type { Logger } from 'pino';
 import { ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType, SettingId } from './constants.js';
-import { FrameError, encodeRstStream, parseGoaway, parseRstStream, parseSettings, type FrameHeader, type Settings } from './codec.js';
+import { FrameError, encodeGoaway, encodeRstStream, parseGoaway, parseRstStream, parseSettings, type FrameHeader, type Settings } from './codec.js';
 import { InboundParser, type InboundFrame } from './inbound-parser.js';
 import { FloodGuard, type FloodLimits } from './flood-guard.js';
 import { OutboundFramer, type OutboundFrame } from './outbound-framer.js';
@@ -80,6 +80,8 @@ export class FramePath extends Duplex {
   private readonly resetTimers = new Set<NodeJS.Timeout>();
   private readonly pushQueue: Buffer[] = [];
   private failed = false;
+  /** The highest stream the client opened that the session saw: GOAWAY's last-stream-id. */
+  private lastClientStreamId = 0;
   private readonly unsubscribe: () => void;
   private readonly guard: FloodGuard;
 
@@ -177,11 +179,14 @@ export class FramePath extends Duplex {
   // ── outbound ──────────────────────────────────────────────────────────────────────────────
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    // After a malformed frame our own GOAWAY is the last word; the session's closing output is dropped.
+    if (this.failed) return cb();
     this.framer.feed(chunk);
     this.afterBatch(cb);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
+    if (this.failed) return cb();
     for (const { chunk } of chunks) this.framer.feed(chunk);
     this.afterBatch(cb);
   }
@@ -311,6 +316,9 @@ export class FramePath extends Duplex {
         this.seeReset(header.streamId, parseRstStream(payload).errorCode, false);
         break;
       }
+      case FrameType.HEADERS:
+        if (header.streamId % 2 === 1 && header.streamId > this.lastClientStreamId) this.lastClientStreamId = header.streamId;
+        break;
       case FrameType.GOAWAY:
         this.events.emit('goaway', parseGoaway(payload));
         break;
@@ -375,13 +383,22 @@ export class FramePath extends Duplex {
 
   // ── ending ────────────────────────────────────────────────────────────────────────────────
 
-  /** A malformed frame: GOAWAY with its code through the session, then the connection closes. */
+  /**
+   * A malformed frame: h2race sends GOAWAY with its code itself (the session's own GOAWAY is lost
+   * when the session is destroyed while one of its writes is in flight), then the connection
+   * closes through the session, which ends this Duplex once the link has flushed the GOAWAY.
+   */
   private fail(err: FrameError): void {
-    this.failed = true;
     this.log.warn({ code: err.code, err: err.message }, 'malformed frame from client; failing the connection');
     this.events.emit('frame-error', err);
-    if (this.session && !this.session.destroyed) this.session.destroy(err, err.code);
-    else this.destroy(err);
+    this.sendOwnFrame(encodeGoaway(this.lastClientStreamId, err.code, err.message));
+    this.failed = true;
+    if (this.session && !this.session.destroyed) {
+      this.session.destroy();
+    } else {
+      this.socket.once('finish', () => this.destroy());
+      this.link.end();
+    }
   }
 
   private addTimer(set: Set<NodeJS.Timeout>, ms: number, fn: () => void): void {
