@@ -45,6 +45,9 @@ export class LinkedSocket extends Duplex {
     this.linkHighWaterMark = options.highWaterMark ?? 64 * 1024;
     // The peer's FIN must not end our writable side behind the link's back.
     socket.allowHalfOpen = true;
+    // A session's setNoDelay() reaches this Duplex, not the socket; without it Nagle holds small
+    // frames back (Toxiproxy's Go sockets have TCP_NODELAY too).
+    socket.setNoDelay(true);
     this.link = createLink({
       direction: options.direction,
       random: options.random,
@@ -79,6 +82,14 @@ export class LinkedSocket extends Duplex {
     socket.on('close', () => {
       if (!this.destroyed) this.destroy();
     });
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.socket.remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return this.socket.remotePort;
   }
 
   override _read(): void {
