@@ -160,7 +160,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         }
       }
     }
-    if (options.linkFidelity) {
+    if (options.linkFidelity && options.scale === 'tiny') {
+      skipped.push('link fidelity: not run at tiny scale (its own quick run takes longer than the whole tiny bench)');
+    } else if (options.linkFidelity) {
       log('link fidelity');
       linkFidelity = await options.linkFidelity(options.scale !== 'full').catch((error: Error) => ({ error: error.message }));
     }

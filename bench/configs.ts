@@ -6,8 +6,6 @@
  *   h2load ──TLS h2──▶ h2race (per pool mode, faults off) ──h2c──▶ origin
  *   h2load ──TLS h2──▶ nghttpx / HAProxy ──h2c──▶ origin
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { POOL_MODES, type PoolMode } from '../faults/pool/types.js';
 import type { ChildProcesses } from './children.js';
 import { startNodeChild, type NodeChild } from './node-target.js';
@@ -37,8 +35,8 @@ export interface ConfigSpec {
 }
 
 export interface H2raceChildConfig {
-  cert: string;
-  key: string;
+  certFile: string;
+  keyFile: string;
   upstreamPort: number;
   pool: PoolMode;
   /** false: h2race's forwarding core without the frame path (when h2race can run that way). */
@@ -58,17 +56,15 @@ function nodeTarget(name: string, child: NodeChild): Target {
 }
 
 export function configSpecs(tools: Record<Tool['name'], Tool>): ConfigSpec[] {
-  const h2raceBuilt = existsSync(fileURLToPath(new URL(`./${H2RACE_ENTRY}`, import.meta.url)));
   const h2race = (name: string, pool: PoolMode, framePath: boolean): ConfigSpec => ({
     name,
     kind: 'h2race',
-    unavailable: h2raceBuilt ? undefined : `${H2RACE_ENTRY} not built (h2race not available yet)`,
     start: async (ctx) =>
       nodeTarget(
         name,
         await startNodeChild(ctx.children, name, H2RACE_ENTRY, {
-          cert: ctx.cert.cert,
-          key: ctx.cert.key,
+          certFile: ctx.cert.certFile,
+          keyFile: ctx.cert.keyFile,
           upstreamPort: ctx.origin.ports.h2c!,
           pool,
           framePath,
