@@ -7,6 +7,7 @@ import { hideBin } from 'yargs/helpers';
 import { originCommand } from './origin-command.js';
 import { proxiesCommand } from './proxies-command.js';
 import { toxicCommand } from './toxic-command.js';
+import { serverCommand } from './server-command.js';
 
 const cli = yargs(hideBin(process.argv))
   .scriptName('h2race')
@@ -20,5 +21,6 @@ const cli = yargs(hideBin(process.argv))
 cli.command(originCommand);
 cli.command(proxiesCommand);
 cli.command(toxicCommand);
+cli.command(serverCommand);
 
 await cli.parseAsync();

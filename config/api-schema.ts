@@ -24,12 +24,16 @@ function foldedObject<S extends z.ZodRawShape>(shape: S) {
 
 export const DEFAULT_LISTEN = '127.0.0.1:0';
 
+/** A string that must be there and not be empty: both say `required`. */
+const requiredString = () =>
+  z.string({ error: (issue) => (issue.input === undefined ? 'required' : undefined) }).min(1, 'required');
+
 /** Fields a proxy has in the API (Toxiproxy's four plus h2race's own). */
 export const proxyFields = {
-  name: z.string().min(1, 'required'),
+  name: requiredString(),
   // Toxiproxy listens on every interface when `listen` is empty; h2race stays on loopback.
   listen: z.string().default(DEFAULT_LISTEN),
-  upstream: z.string().min(1, 'required'),
+  upstream: requiredString(),
   enabled: z.boolean().default(true),
   /** 'tcp' is what Toxiproxy is; 'h2race' is the TLS HTTP/2 proxy with pool mode and profile. */
   kind: z.enum(['tcp', 'h2race']).default('tcp'),
