@@ -1,0 +1,62 @@
+/**
+ * Opens node:http2 client sessions the way a browser does: TLS with ALPN h2 (self-signed
+ * certificates accepted unless a CA is given), or cleartext h2c for `h2c://`/`http://` targets,
+ * with Chrome's flow-control windows — 6 MiB per stream, 15 MiB per connection — so a server runs
+ * ahead of a slow link exactly as it does for a real viewer.
+ */
+import http2 from 'node:http2';
+import net from 'node:net';
+import tls from 'node:tls';
+import { FrameTap, type FrameTapEvents } from './frame-tap.js';
+
+export const BROWSER_STREAM_WINDOW = 6 * 1024 * 1024;
+export const BROWSER_CONNECTION_WINDOW = 15 * 1024 * 1024;
+
+export interface TargetOptions {
+  /** https://host:port (TLS h2) or h2c://host:port / http://host:port (cleartext prior knowledge). */
+  url: string;
+  /** PEM CA to verify the target with; when absent, any certificate is accepted. */
+  ca?: string;
+}
+
+/** Validates a target URL; a one-line error names the field. */
+export function parseTarget(url: string, field: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`${field}: "${url}" is not a URL (expected https://host:port or h2c://host:port)`);
+  }
+  if (!['https:', 'h2c:', 'http:'].includes(parsed.protocol)) {
+    throw new Error(`${field}: scheme ${parsed.protocol} is not supported (https: for h2 over TLS, h2c: for cleartext)`);
+  }
+  return parsed;
+}
+
+/** A session whose frames pass through a FrameTap (see frame-tap.ts). */
+export function openSession(target: TargetOptions, tapEvents: FrameTapEvents): http2.ClientHttp2Session {
+  const url = parseTarget(target.url, 'target');
+  const secure = url.protocol === 'https:';
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(url.port || (secure ? 443 : 80));
+  const authority = `${secure ? 'https' : 'http'}://${url.host}`;
+  const session = http2.connect(authority, {
+    settings: { initialWindowSize: BROWSER_STREAM_WINDOW, enablePush: false },
+    createConnection: () => {
+      const socket = secure
+        ? tls.connect({
+            host,
+            port,
+            servername: net.isIP(host) ? undefined : host,
+            ALPNProtocols: ['h2'],
+            ca: target.ca,
+            rejectUnauthorized: target.ca !== undefined,
+          })
+        : net.connect({ host, port });
+      socket.setNoDelay(true);
+      return new FrameTap(socket, tapEvents);
+    },
+  });
+  session.once('connect', () => session.setLocalWindowSize(BROWSER_CONNECTION_WINDOW));
+  return session;
+}

@@ -1,0 +1,103 @@
+/**
+ * What a scenario run records. Times are milliseconds since the run started.
+ *
+ * Lifecycle of a recorded stream: the viewer part that opens a request (video player, SSE client,
+ * small requests) creates its StreamRecord through the StreamTracker and owns the HTTP/2 stream;
+ * the tracker's 'close' handler is the one place the record gets its outcome. A stream WE end —
+ * a seek's RST_STREAM(CANCEL), or the end of the run — is marked before the close, so a failure
+ * is collateral exactly when nobody on our side asked for it.
+ */
+
+export type StreamKind = 'video' | 'events' | 'small';
+
+/**
+ * completed: ended normally; cancelled: we reset it (a seek); stopped: still open when the run
+ * ended; failed: anything else — the peer reset it, the connection died under it, a 5xx.
+ */
+export type StreamOutcome = 'completed' | 'cancelled' | 'stopped' | 'failed';
+
+export interface StreamRecord {
+  /** Run-wide sequence number. */
+  seq: number;
+  viewer: number;
+  connection: number;
+  /** The HTTP/2 stream id, once assigned. */
+  streamId?: number;
+  kind: StreamKind;
+  path: string;
+  /** First body byte asked for (Range), for video streams. */
+  rangeStart?: number;
+  startMs: number;
+  endMs?: number;
+  status?: number;
+  bytes: number;
+  outcome?: StreamOutcome;
+  /** We reset this stream on purpose (a seek). */
+  cancelledByUs: boolean;
+  /** RST_STREAM code the stream closed with (node's `rstCode`), when not NO_ERROR. */
+  rstCode?: number;
+  /** Why it failed, in words: 'RST_STREAM INTERNAL_ERROR', 'client GOAWAY FRAME_SIZE_ERROR', 'HTTP 502'. */
+  error?: string;
+  /** Body bytes that differ from what the origin sent. */
+  corruptBytes: number;
+  /** Where and when the first corrupted byte arrived (body offset). */
+  firstCorrupt?: { atMs: number; offset: number };
+}
+
+export type GoawaySide = 'client' | 'server';
+
+export interface GoawayRecord {
+  connection: number;
+  /** Who sent it: `client` is our own HTTP/2 stack answering a protocol violation. */
+  side: GoawaySide;
+  code: number;
+  lastStreamId: number;
+  atMs: number;
+  /** For a client GOAWAY: the last frame header received before it (the likely culprit). */
+  lastInboundFrame?: string;
+}
+
+export interface ConnectionRecord {
+  id: number;
+  viewer: number;
+  openedMs: number;
+  closedMs?: number;
+  /** Why it ended, when not by us at the end of the run. */
+  endedBy?: string;
+}
+
+export interface SessionErrorRecord {
+  connection: number;
+  atMs: number;
+  message: string;
+}
+
+export interface SseCounters {
+  events: number;
+  /** Event ids that never arrived (sum of the holes in the id sequence). */
+  gaps: number;
+  /** Times the stream was reopened with Last-Event-ID after it dropped. */
+  reconnects: number;
+  /** Events whose data differs from what the origin sends for that id. */
+  badEvents: number;
+  /** The longest time without an event on any viewer's stream. */
+  maxSilenceMs: number;
+}
+
+export interface RunRecord {
+  target: string;
+  /** Pool mode and profile when the caller knows them (compare); free-form labels otherwise. */
+  mode?: string;
+  profile?: string;
+  seed: number;
+  viewers: number;
+  startedAt: string;
+  durationMs: number;
+  connections: ConnectionRecord[];
+  streams: StreamRecord[];
+  goaways: GoawayRecord[];
+  sessionErrors: SessionErrorRecord[];
+  sse: SseCounters;
+  /** Response body bytes received, all streams. */
+  bodyBytes: number;
+}

@@ -1,0 +1,82 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
+import { videoBytes } from '../../origin/content.js';
+import { openSession } from '../../scenario/client-session.js';
+import { FrameScanner, type GoawayFrame } from '../../scenario/frame-tap.js';
+import { ErrorCode } from '../../faults/frames/constants.js';
+
+let origin: DemoOrigin;
+beforeAll(async () => {
+  origin = await startDemoOrigin({ tls: { host: '127.0.0.1', port: 0 } });
+});
+afterAll(() => origin.close());
+
+function get(session: ReturnType<typeof openSession>, path: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const req = session.request({ ':path': path });
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+describe('FrameTap', () => {
+  it('carries a TLS h2 session with browser windows, byte-exact', async () => {
+    const session = openSession({ url: origin.urls.tls! }, { onClientGoaway: () => {} });
+    try {
+      const body = await get(session, '/video?size=3000000');
+      expect(body.equals(videoBytes(0, 3_000_000))).toBe(true);
+      expect(session.state.effectiveLocalWindowSize).toBe(15 * 1024 * 1024);
+    } finally {
+      session.destroy();
+    }
+  });
+
+  it('sees the GOAWAY our own client sends on a framing violation, with the culprit frame', async () => {
+    // A raw server: SETTINGS, then a DATA frame on stream 0 (a connection error, RFC 9113 §6.1).
+    const server = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => {
+        socket.write(Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]));
+        socket.write(Buffer.from([0, 0, 0, 4, 1, 0, 0, 0, 0]));
+        socket.write(Buffer.from([0, 0, 4, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const seen = await new Promise<{ frame: GoawayFrame; last?: string }>((resolve) => {
+      const session = openSession(
+        { url: `h2c://127.0.0.1:${port}` },
+        {
+          onClientGoaway: (frame, last) => {
+            session.destroy();
+            resolve({ frame, last });
+          },
+        },
+      );
+      session.on('error', () => {});
+      session.request({ ':path': '/' }).on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    expect(seen.frame.code).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect(seen.last).toBe('DATA stream=0 length=4 flags=0x0');
+  });
+});
+
+describe('FrameScanner', () => {
+  it('finds a GOAWAY split across chunks at every boundary', () => {
+    const goaway = Buffer.from([0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 6]);
+    const ping = Buffer.from([0, 0, 8, 6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const bytes = Buffer.concat([ping, goaway, ping]);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const found: GoawayFrame[] = [];
+      const scanner = new FrameScanner(0, (f) => found.push(f));
+      scanner.push(bytes.subarray(0, cut));
+      scanner.push(bytes.subarray(cut));
+      expect(found).toEqual([{ lastStreamId: 5, code: 6 }]);
+      expect(scanner.describeLast()).toBe('PING stream=0 length=8 flags=0x0');
+    }
+  });
+});
