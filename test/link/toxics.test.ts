@@ -175,7 +175,8 @@ describe('link toxics on a real socket', () => {
       const expected = times[k - 1]!;
       const reached = arrivals.find((a) => a.total >= k * 1500)!.at - t0;
       expect(reached).toBeGreaterThanOrEqual(expected - 2);
-      expect(reached).toBeLessThan(expected + 100);
+      // Loose: a loaded machine may run late, never early.
+      expect(reached).toBeLessThan(expected + 250);
       // Not one opportunity early: the previous one did not carry these bytes.
       const before = arrivals.filter((a) => a.at - t0 < times[k - 1]! - 2).at(-1)?.total ?? 0;
       expect(before).toBeLessThan(k * 1500);
