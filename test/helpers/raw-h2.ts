@@ -238,6 +238,16 @@ export function headersFrame(streamId: number, block: Buffer, opts: { endStream?
   return frame(FrameType.HEADERS, flags, streamId, block);
 }
 
+/** A header block cut into HEADERS + CONTINUATION frames of at most `maxFrameSize` bytes. */
+export function headerBlockFrames(streamId: number, block: Buffer, opts: { endStream?: boolean; maxFrameSize?: number } = {}): Buffer {
+  const max = opts.maxFrameSize ?? 16_384;
+  const frames = [headersFrame(streamId, block.subarray(0, max), { endStream: opts.endStream, endHeaders: block.length <= max })];
+  for (let at = max; at < block.length; at += max) {
+    frames.push(continuationFrame(streamId, block.subarray(at, at + max), at + max >= block.length));
+  }
+  return Buffer.concat(frames);
+}
+
 export function continuationFrame(streamId: number, block: Buffer, endHeaders = false): Buffer {
   return frame(FrameType.CONTINUATION, endHeaders ? FrameFlag.END_HEADERS : 0, streamId, block);
 }
