@@ -73,4 +73,59 @@ describe('changing the chain under traffic', () => {
       { numRuns: 60, seed: 20261127 },
     );
   });
+
+  it('with toxics that close or drop, what arrives is a prefix of what was sent and every done fires once', async () => {
+    const closers: fc.Arbitrary<ToxicInput> = fc.oneof(
+      toxicArb,
+      fc.record({ type: fc.constant('limit_data'), attributes: fc.record({ bytes: fc.integer({ min: 0, max: 5000 }) }) }),
+      fc.record({ type: fc.constant('timeout'), attributes: fc.record({ timeout: fc.integer({ min: 0, max: 5 }) }) }),
+      fc.record({ type: fc.constant('reset_peer'), attributes: fc.record({ timeout: fc.integer({ min: 0, max: 5 }) }) }),
+      fc.record({ type: fc.constant('slow_close'), attributes: fc.record({ delay: fc.integer({ min: 0, max: 5 }) }) }),
+    );
+    const steps = fc.array(
+      fc.oneof(stepArb, fc.record({ kind: fc.constant('set' as const), toxics: fc.array(closers, { maxLength: 3 }) })),
+      { minLength: 1, maxLength: 25 },
+    );
+    await fc.assert(
+      fc.asyncProperty(steps, fc.integer(), async (script, seed) => {
+        const set = new ToxicSet();
+        const received: Buffer[] = [];
+        const link = createLink({
+          direction: 'upstream',
+          random: new SeededRandom(seed),
+          toxics: set,
+          sink: (data, cb) => {
+            received.push(Buffer.from(data));
+            setImmediate(cb);
+          },
+          control: { end: () => {}, reset: () => {} },
+        });
+        const sent: Buffer[] = [];
+        const dones: number[] = [];
+        let counter = 0;
+        for (const step of script) {
+          if (step.kind === 'write') {
+            const data = Buffer.alloc(step.size);
+            for (let i = 0; i < data.length; i++) data[i] = counter++ & 0xff;
+            const index = sent.push(data) - 1;
+            dones[index] = 0;
+            link.enqueue({ data, done: () => dones[index]!++ });
+          } else if (step.kind === 'set') {
+            set.replace(step.toxics.map((t, i) => ({ stream: 'upstream', ...t, name: `t${i}` })));
+          } else {
+            await new Promise((r) => setTimeout(r, step.ms));
+          }
+        }
+        await new Promise((r) => setTimeout(r, 8));
+        link.destroy();
+        const all = Buffer.concat(sent);
+        const got = Buffer.concat(received);
+        expect(got.equals(all.subarray(0, got.length))).toBe(true);
+        expect(dones.every((n) => n === 1)).toBe(true);
+        expect(link.queuedChunks).toBe(0);
+        expect(set.listenerCount('change')).toBe(0);
+      }),
+      { numRuns: 60, seed: 20261128 },
+    );
+  });
 });
