@@ -13,7 +13,7 @@ import { pump, type Pump } from './pump.js';
 import { H2Pool, type H2StreamRequest, type UpstreamH2Session } from './upstream/h2-pool.js';
 import { OriginNotH2Error, UpstreamError } from './upstream/errors.js';
 
-const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
+const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.constants;
 /** Attempts after GOAWAYs (each on a new session); bounded so a flapping origin cannot loop. */
 const MAX_ATTEMPTS = 3;
 
@@ -81,6 +81,8 @@ export function forwardOverH2(ps: ProxiedStream, opts: H2ForwardOptions): void {
       if (ps.downstreamClosed || ps.failed) return;
       ps.writeHead(Number(headers[':status']), downstreamResponseHeaders(headers, '2'));
       const out = pump(stream, ps.res, () => {
+        // Node ends the readable side of a reset stream too; only a clean end completes the response.
+        if (stream.rstCode !== undefined && stream.rstCode !== NGHTTP2_NO_ERROR) return;
         finished = true;
         ps.bytesOut = out.bytes;
         ps.endResponse(forwardableTrailers(trailers));

@@ -60,9 +60,13 @@ export function collect(stream: http2.ClientHttp2Stream): Promise<CollectedRespo
     });
     stream.on('data', (c: Buffer) => chunks.push(c));
     stream.once('trailers', (t) => (trailers = t));
-    stream.once('end', () => resolve({ status, headers, body: Buffer.concat(chunks), trailers }));
+    // Node ends the readable side of a reset stream too: only a clean close is a whole response.
     stream.once('close', () => {
-      if (!stream.readableEnded) reject(new Error(`stream closed before its end (RST code ${stream.rstCode}, status ${status})`));
+      if (stream.readableEnded && stream.rstCode === http2.constants.NGHTTP2_NO_ERROR) {
+        resolve({ status, headers, body: Buffer.concat(chunks), trailers });
+      } else {
+        reject(new Error(`stream closed before its end (RST code ${stream.rstCode}, status ${status})`));
+      }
     });
     stream.on('error', () => {});
   });

@@ -5,7 +5,8 @@
  * Routes: /small, /bytes?size=&chunk=&delay=&tag= (pattern bytes, single Range → 206/416,
  * HEAD), /echo (body back, trailers: request trailers echoed + x-echo-sha256), /sse (an event every
  * 50 ms), /headers (request headers as JSON), /early-hints (103 then 200), /hold (parked until
- * the test answers it), /status?code=.
+ * the test answers it), /status?code=, /refuse?tag=&times= (HTTP/2: the first `times` requests
+ * with that tag get RST_STREAM(REFUSED_STREAM), later ones 200).
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
@@ -38,8 +39,10 @@ export interface TestOrigin {
   /** e.g. https://127.0.0.1:PORT, h2c://127.0.0.1:PORT, http://127.0.0.1:PORT */
   url: string;
   port: number;
-  /** Connections (TCP) accepted so far. */
+  /** Connections accepted so far (HTTP/2 sessions on h2 kinds). */
   connections: number;
+  /** Ordinals of connections that have closed. */
+  closedConnections: Set<number>;
   /** Every request seen, in arrival order. */
   streams: StreamSeen[];
   /** /hold requests not answered yet. */
@@ -53,7 +56,7 @@ export interface TestOrigin {
   close(): Promise<void>;
 }
 
-export async function startTestOrigin(kind: OriginKind): Promise<TestOrigin> {
+export async function startTestOrigin(kind: OriginKind, opts: { port?: number } = {}): Promise<TestOrigin> {
   const { cert, key } = await testCert();
   const sockets = new Set<net.Socket>();
   const connectionIds = new WeakMap<object, number>();
@@ -82,6 +85,7 @@ export async function startTestOrigin(kind: OriginKind): Promise<TestOrigin> {
     url: '',
     port: 0,
     connections: 0,
+    closedConnections: new Set(),
     streams: [],
     held: [],
     sessions: new Set(),
@@ -95,25 +99,36 @@ export async function startTestOrigin(kind: OriginKind): Promise<TestOrigin> {
       await once(server, 'close');
     },
   };
+  // Ordinals: per HTTP/2 session on h2 kinds (its 'session' event comes before our
+  // 'secureConnection' listener runs), per socket on HTTP/1.1 kinds.
+  const h2Kind = kind === 'h2' || kind === 'h2c';
   server.on(kind === 'h2' || kind === 'h1-tls' ? 'secureConnection' : 'connection', (socket: net.Socket) => {
-    origin.connections++;
-    connectionIds.set(socket, origin.connections);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    if (h2Kind) return;
+    const id = ++origin.connections;
+    connectionIds.set(socket, id);
+    socket.once('close', () => origin.closedConnections.add(id));
   });
   server.on('session', (session: http2.ServerHttp2Session) => {
-    connectionIds.set(session, origin.connections);
+    const id = ++origin.connections;
+    connectionIds.set(session, id);
     origin.sessions.add(session);
-    session.once('close', () => origin.sessions.delete(session));
+    session.once('close', () => {
+      origin.sessions.delete(session);
+      origin.closedConnections.add(id);
+    });
     session.on('error', () => {});
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(opts.port ?? 0, '127.0.0.1');
   await once(server, 'listening');
   origin.port = (server.address() as net.AddressInfo).port;
   const scheme = kind === 'h2' || kind === 'h1-tls' ? 'https' : kind === 'h2c' ? 'h2c' : 'http';
   origin.url = `${scheme}://127.0.0.1:${origin.port}`;
   return origin;
 }
+
+const refusals = new Map<string, number>();
 
 function route(origin: TestOrigin, req: Req, res: Res, connection: number): void {
   const url = new URL(req.url ?? '/', 'http://origin');
@@ -163,6 +178,18 @@ function route(origin: TestOrigin, req: Req, res: Res, connection: number): void
       const held = { req, res, seen };
       origin.held.push(held);
       origin.onHold?.(held);
+      return;
+    }
+    case '/refuse': {
+      const tag = `${origin.port}:${url.searchParams.get('tag') ?? ''}`;
+      const done = refusals.get(tag) ?? 0;
+      if (h2 && done < Number(url.searchParams.get('times') ?? 1)) {
+        refusals.set(tag, done + 1);
+        h2.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+        return;
+      }
+      r.writeHead(200, { 'content-length': 8 });
+      r.end('accepted');
       return;
     }
     case '/status': {
