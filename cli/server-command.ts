@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { CommandModule } from 'yargs';
 import { loadConfigFile } from '../config/load.js';
 import { startApiServer, type ApiServer } from '../faults/toxiproxy/api-server.js';
+import { createH2raceStarter } from '../faults/toxiproxy/h2race-starter.js';
 import { createLogger } from '../proxy/log.js';
 
 export interface ServerArgs {
@@ -41,11 +42,16 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
 /** The server as the command starts it: flags over the config file's `api:`, its `proxies:` created. */
 export async function startServer(args: Omit<ServerArgs, 'log-level'>, logger: Logger): Promise<ApiServer> {
   const config = args.config === undefined ? undefined : await loadConfigFile(args.config);
+  // h2race-kind proxies share the file's proxy settings (certificate, HTTP/2, upstream) and pool
+  // settings; each one's listen address, origin and pool mode come from the API.
+  const { listen: _listen, origin: _origin, h2cListen: _h2c, ...proxy } = config?.proxy ?? {};
+  const { mode: _mode, ...pool } = config?.pool ?? {};
   return startApiServer({
     host: args.host ?? config?.api?.host ?? '127.0.0.1',
     port: args.port ?? config?.api?.port ?? 8474,
     logger,
     seed: args.seed,
     proxies: config?.proxies ?? [],
+    startH2race: createH2raceStarter({ ...proxy, pool }),
   });
 }

@@ -23,6 +23,7 @@ import { decodeGoJson, goJsonKind } from './go-json.js';
 import { listenOn } from './listen-address.js';
 import { toxicJson, type ManagedProxy, type ProxyFactory, type ProxyJson } from './managed-proxy.js';
 import type { H2raceStarter } from './h2race-proxy.js';
+import { createH2raceStarter } from './h2race-starter.js';
 import { H2raceMetrics } from './metrics.js';
 import { applyConfigProxies, createProxyFactory, observeCollection } from './proxy-factory.js';
 import { ProxyCollection } from './proxy-collection.js';
@@ -46,8 +47,8 @@ export interface ApiServerOptions {
   metrics?: H2raceMetrics;
   /** Proxies (with their toxics) to create before the API answers, e.g. from `--config`. */
   proxies?: readonly ConfigProxy[];
-  /** Runs proxies of kind 'h2race' (the CLI passes the real HTTP/2 proxy). */
-  startH2race?: H2raceStarter;
+  /** Runs proxies of kind 'h2race'. Default: the real HTTP/2 proxy with generated certificates; false: TCP proxies only. */
+  startH2race?: H2raceStarter | false;
   /** Makes the proxy a body describes; default: the TCP or h2race kind, per `kind`. */
   factory?: ProxyFactory;
 }
@@ -81,7 +82,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const metrics = options.metrics ?? new H2raceMetrics();
   const factory =
     options.factory ??
-    createProxyFactory({ logger, metrics, random: new SeededRandom(options.seed ?? 1, 'toxiproxy'), startH2race: options.startH2race });
+    createProxyFactory({ logger, metrics, random: new SeededRandom(options.seed ?? 1, 'toxiproxy'), startH2race: options.startH2race === false ? undefined : (options.startH2race ?? createH2raceStarter()) });
   const proxies = new ProxyCollection(factory);
   const detach = observeCollection(metrics, proxies);
   try {

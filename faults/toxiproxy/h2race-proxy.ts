@@ -37,6 +37,8 @@ export interface H2raceStartOptions {
 export interface RunningH2race {
   /** The bound address, host:port. */
   readonly address: string;
+  /** `https://host:port`, what clients connect to. */
+  readonly url: string;
   readonly events: ProxyEvents;
   readonly poolMode: PoolMode;
   poolStats(): PoolStats;

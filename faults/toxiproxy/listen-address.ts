@@ -54,18 +54,24 @@ const bindErrors: Record<string, string> = {
   EADDRNOTAVAIL: 'bind: cannot assign requested address',
 };
 
+/** A failed listen on `addr` worded like Go's net.Listen error. */
+export function goListenError(err: NodeJS.ErrnoException, addr: string): Error {
+  const { host, port } = parseHostPort(addr);
+  const h = bindHost(host) ?? '';
+  const where = h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`;
+  const why = bindErrors[err.code ?? ''];
+  if (why) return new Error(`listen tcp ${where}: ${why}`);
+  if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return new Error(`listen tcp: lookup ${host}: no such host`);
+  return new Error(`listen tcp ${where}: ${err.message}`);
+}
+
 /** Start `server` on `addr`; resolves with the bound address, rejects with Go's error text. */
 export function listenOn(server: Server, addr: string): Promise<string> {
   const { host, port } = parseHostPort(addr);
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
-      const why = bindErrors[err.code ?? ''];
-      const where = host.includes(':') ? `[${bindHost(host)}]:${port}` : `${bindHost(host) ?? ''}:${port}`;
-      if (why) reject(new Error(`listen tcp ${where}: ${why}`));
-      else if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
-        reject(new Error(`listen tcp: lookup ${host}: no such host`));
-      } else reject(new Error(`listen tcp ${where}: ${err.message}`));
+      reject(goListenError(err, addr));
     };
     const onListening = () => {
       server.off('error', onError);

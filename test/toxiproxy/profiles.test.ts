@@ -14,7 +14,7 @@ let upstream: string;
 const tmp = mkdtempSync(join(tmpdir(), 'h2race-profile-'));
 
 beforeAll(async () => {
-  t = await startTestApi();
+  t = await startTestApi({ startH2race: false });
   upstream = `127.0.0.1:${await servers.echo()}`;
 });
 afterAll(async () => {
