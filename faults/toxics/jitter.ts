@@ -7,6 +7,8 @@
  *  normal       N(0, 1)                   netem's normal table
  *  pareto       (u^(−1/3) − 1.5)·4/3      netem's pareto table (α = 3, mean removed)
  *  paretonormal 0.25·normal + 0.75·pareto netem's paretonormal mix
+ *
+ * The table-driven ones stop at ±4, as netem's int16 tables (scale 8192) do.
  */
 import type { SeededRandom } from '../random.js';
 
@@ -32,11 +34,11 @@ export class JitterSource {
       case 'uniform':
         return 2 * u - 1;
       case 'normal':
-        return inverseNormal(u);
+        return netemTable(inverseNormal(u));
       case 'pareto':
-        return pareto(u);
+        return netemTable(pareto(u));
       case 'paretonormal':
-        return 0.25 * inverseNormal(this.random.next()) + 0.75 * pareto(u);
+        return netemTable(0.25 * inverseNormal(this.random.next()) + 0.75 * pareto(u));
     }
   }
 
@@ -46,6 +48,11 @@ export class JitterSource {
     this.last = v;
     return v;
   }
+}
+
+/** netem's tables hold int16 values scaled by NETEM_DIST_SCALE (8192): offsets stop at ±4. */
+function netemTable(x: number): number {
+  return Math.max(-32768 / 8192, Math.min(32767 / 8192, x));
 }
 
 function pareto(u: number): number {
