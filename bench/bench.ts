@@ -26,7 +26,7 @@ import {
 } from './summary.js';
 import type { Target } from './target.js';
 import { detectTools, missingToolMessage } from './tools.js';
-import { workloads, type Scale, type Workload, type WorkloadName } from './workloads.js';
+import { warmUpRequests, workloads, type Scale, type Workload, type WorkloadName } from './workloads.js';
 
 export interface BenchOptions {
   scale: Scale;
@@ -121,25 +121,38 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const origin = await startNodeChild(children, 'origin', 'serve-origin.js', { cert: pair.cert, key: pair.key });
     log(`started origin (pid ${origin.child.pid})`);
     const ctx: StartContext = { children, tools, dir, cert: { cert: pair.cert, key: pair.key, certFile, keyFile }, origin };
-    for (const spec of configSpecs(tools)) {
+    // Started together (each is its own process); listed in the specs' order.
+    const specs = configSpecs(tools);
+    for (const spec of specs) {
       if (spec.unavailable) {
         skipped.push(`${spec.name}: ${spec.unavailable}`);
         log(`skip ${spec.name}: ${spec.unavailable}`);
-        continue;
-      }
-      try {
-        targets.push({ ...(await spec.start(ctx)), kind: spec.kind });
-        log(`started ${spec.name} (pid ${targets.at(-1)!.child.pid})`);
-      } catch (error) {
-        skipped.push(`${spec.name}: failed to start: ${(error as Error).message}`);
-        log(`skip ${spec.name}: ${(error as Error).message}`);
       }
     }
+    const started = await Promise.all(
+      specs
+        .filter((spec) => !spec.unavailable)
+        .map((spec) =>
+          spec.start(ctx).then(
+            (target) => ({ ...target, kind: spec.kind }),
+            (error: Error) => {
+              skipped.push(`${spec.name}: failed to start: ${error.message}`);
+              log(`skip ${spec.name}: ${error.message}`);
+              return undefined;
+            },
+          ),
+        ),
+    );
+    for (const target of started) {
+      if (target === undefined) continue;
+      targets.push(target);
+      log(`started ${target.name} (pid ${target.child.pid})`);
+    }
     // Warm up every configuration (JIT, TLS session setup paths) before anything is recorded.
-    for (const target of targets) {
+    for (const target of warmUpRequests(options.scale) > 0 ? targets : []) {
       await runH2load(h2load, children, {
         url: `${target.url}/small?size=1024`,
-        requests: 200,
+        requests: warmUpRequests(options.scale),
         clients: 2,
         streams: 10,
         timeoutMs: 30_000,
@@ -177,7 +190,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     tables,
     pools,
     costSplit: costSplit(tables, COST_STEPS),
-    targets: evaluateTargets(tables, pools, SUBJECT, NONE_SUBJECT),
+    targets: evaluateTargets(tables, pools, SUBJECT, NONE_SUBJECT, concurrentStreams(options.scale)),
     failures,
     cells,
     linkFidelity,
@@ -186,6 +199,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       leftRunning: children.started.flatMap((c) => runningInGroup(c.pid)),
     },
   });
+}
+
+function concurrentStreams(scale: Scale): number {
+  const many = workloads(scale).find((w) => w.name === 'connections')!;
+  return many.clients * many.streams;
 }
 
 function describeCell(cell: CellResult): string {

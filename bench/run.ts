@@ -30,6 +30,7 @@ if (values.help) {
 const scale: Scale = values.tiny ? 'tiny' : values.quick ? 'quick' : 'full';
 // dist/bench/run.js → <project>/bench/results
 const outDir = values.out ?? fileURLToPath(new URL('../../bench/results/', import.meta.url));
+const started = performance.now();
 const children = new ChildProcesses();
 const removeHooks = children.installExitHooks((signal) => {
   process.stderr.write(`bench stopped by ${signal}; every process it started is stopped\n`);
@@ -39,7 +40,7 @@ const removeHooks = children.installExitHooks((signal) => {
 const report = await runBench({
   scale,
   children,
-  log: (line) => process.stderr.write(`${line}\n`),
+  log: (line) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}\n`),
   linkFidelity: await loadLinkFidelity(),
 });
 removeHooks();

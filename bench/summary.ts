@@ -163,6 +163,8 @@ export function evaluateTargets(
   pools: PoolFigures[],
   subject: string,
   noneConfig: string,
+  /** Streams open at once in the many-connections workload (1000 at full and quick scale). */
+  concurrentStreams: number,
 ): TargetResult[] {
   const own = (w: WorkloadName): Figures | undefined => tables[w]?.[subject];
   const results: TargetResult[] = [];
@@ -180,7 +182,7 @@ export function evaluateTargets(
   add('large MB/s vs direct', ratio(own('large')?.dataMBps, tables.large?.['direct']?.dataMBps), '≥ 0.8', (v) => v >= 0.8, `${subject} / direct`);
   add('added latency p50 (ms)', own('rate')?.addedP50Ms, '≤ 0.5', (v) => v <= 0.5, 'fixed rate, over direct');
   add('added latency p99 (ms)', own('rate')?.addedP99Ms, '≤ 2', (v) => v <= 2, 'fixed rate, over direct');
-  add('RSS, 1000 streams (MB)', own('connections')?.peakRssMB, '≤ 200', (v) => v <= 200, 'peak RSS of the proxy process');
+  add('RSS, many connections (MB)', own('connections')?.peakRssMB, '≤ 200', (v) => v <= 200, `peak RSS of the proxy process, ${concurrentStreams} concurrent streams`);
   const retain = pools.find((p) => p.config === subject);
   const none = pools.find((p) => p.config === noneConfig);
   add(

@@ -30,6 +30,10 @@ interface Counts {
   ratePerClient: number;
   rateRequests: number;
   connectionRequests: number;
+  /** Connections of the many-connections workload (10 streams each). */
+  connectionClients: number;
+  /** Requests per configuration before anything is recorded (0: no warm-up). */
+  warmUpRequests: number;
   rounds: number;
 }
 
@@ -41,6 +45,8 @@ const COUNTS: Record<Scale, Counts> = {
     ratePerClient: 40,
     rateRequests: 2_000,
     connectionRequests: 10_000,
+    connectionClients: 100,
+    warmUpRequests: 500,
     rounds: 3,
   },
   quick: {
@@ -50,6 +56,8 @@ const COUNTS: Record<Scale, Counts> = {
     ratePerClient: 40,
     rateRequests: 200,
     connectionRequests: 1_000,
+    connectionClients: 100,
+    warmUpRequests: 200,
     rounds: 1,
   },
   tiny: {
@@ -58,10 +66,17 @@ const COUNTS: Record<Scale, Counts> = {
     downloadBytes: 4 * 1024 * 1024,
     ratePerClient: 40,
     rateRequests: 40,
-    connectionRequests: 1_000,
+    // Fewer connections: a hundred TLS handshakes per configuration is most of the tiny run.
+    connectionRequests: 200,
+    connectionClients: 20,
+    warmUpRequests: 0,
     rounds: 1,
   },
 };
+
+export function warmUpRequests(scale: Scale): number {
+  return COUNTS[scale].warmUpRequests;
+}
 
 export function workloads(scale: Scale): Workload[] {
   const c = COUNTS[scale];
@@ -100,10 +115,10 @@ export function workloads(scale: Scale): Workload[] {
     },
     {
       name: 'connections',
-      title: '1000 concurrent streams over 100 connections, 1 KiB',
+      title: `${c.connectionClients * 10} concurrent streams over ${c.connectionClients} connections, 1 KiB`,
       path: SMALL_PATH,
       requests: c.connectionRequests,
-      clients: 100,
+      clients: c.connectionClients,
       streams: 10,
       rounds: c.rounds,
       timeoutMs: 180_000,

@@ -112,7 +112,7 @@ describe.skipIf(h2load === undefined)('npm run bench (tiny counts)', () => {
       'large MB/s vs direct',
       'added latency p50 (ms)',
       'added latency p99 (ms)',
-      'RSS, 1000 streams (MB)',
+      'RSS, many connections (MB)',
       'allocated/GiB retain vs none (process)',
       'allocated/GiB retain vs none (pool)',
     ]);
