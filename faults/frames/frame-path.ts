@@ -33,6 +33,8 @@ export interface FramePathEvents {
   reset: [{ streamId: number; errorCode: number; injected: boolean }];
   goaway: [{ lastStreamId: number; errorCode: number }];
   settings: [{ settings: Settings; peerMaxFrameSize: number }];
+  /** A frame toxic's decision (what it held, injected, ...), in order. */
+  decision: [{ toxic: string; kind: string; value: unknown }];
   /** A malformed inbound frame failed the connection. */
   'frame-error': [FrameError];
   close: [];
@@ -172,6 +174,7 @@ export class FramePath extends Duplex {
       rng,
       log: this.log.child({ toxic: spec.name }),
       setTimer: (ms, fn) => this.addTimer(timers, ms, fn),
+      record: (kind, value) => this.events.emit('decision', { toxic: spec.name, kind, value }),
     });
     return { key, instance, timers };
   }

@@ -19,6 +19,8 @@ export interface FrameToxicContext {
   readonly log: Logger;
   /** A timer the frame path clears when the connection ends or the toxic is replaced. */
   setTimer(ms: number, fn: () => void): void;
+  /** Reports a fault decision (the FramePath's 'decision' event), for replay tests and logs. */
+  record(kind: string, value: unknown): void;
 }
 
 export type EmitFrame = (frame: OutboundFrame) => void;

@@ -17,7 +17,7 @@ export const reorderToxic = registerFrameToxic({
     window: z.number().int().min(1).max(1024).default(4),
     probability: z.number().min(0).max(1).default(0.5),
   }),
-  open({ window, probability }, { rng }) {
+  open({ window, probability }, { rng, record }) {
     /** Held frames in arrival order, with how many frames have overtaken each. */
     const held: Array<{ frame: OutboundFrame; overtakenBy: number }> = [];
     const heldStreams = new Map<number, number>();
@@ -56,6 +56,7 @@ export const reorderToxic = registerFrameToxic({
           }
           releaseWhere((f) => f.header.streamId === streamId, emit);
         } else if (type === FrameType.DATA && held.length < window && rng.next() < probability) {
+          record('hold', streamId);
           hold(frame);
           return;
         }

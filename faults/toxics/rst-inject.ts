@@ -31,12 +31,12 @@ export const rstInjectToxic = registerFrameToxic({
     probability: z.number().min(0).max(1).default(1),
     after: z.number().int().min(0).max(600_000).default(0),
   }),
-  open({ path, probability, after }, { rng, setTimer, log }) {
+  open({ path, probability, after }, { rng, setTimer, record }) {
     const matches = compilePathMatcher(path);
     return {
       streamOpened(stream, cancel) {
         if (!matches(stream.path) || rng.next() >= probability) return;
-        log.debug({ stream: stream.id, path: stream.path, after }, 'injecting RST_STREAM(CANCEL)');
+        record('cancel', { stream: stream.id, path: stream.path, after });
         setTimer(after, cancel);
       },
     };

@@ -20,6 +20,8 @@ export interface FrameServer {
   paths: FramePath[];
   /** What the frame paths saw, in order: resets, GOAWAYs, frame errors. */
   seen: string[];
+  /** Every frame toxic decision, in order. */
+  decisions: Array<{ conn: number; toxic: string; kind: string; value: unknown }>;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startFrameServer(opts: FrameServerOptions): Promise<FrameS
   const toxics = new ToxicSet(opts.toxics ?? []);
   const paths: FramePath[] = [];
   const seen: string[] = [];
+  const decisions: FrameServer['decisions'] = [];
   const wrapper = createFramePathWrapper({
     pool: opts.pool,
     toxics,
@@ -49,6 +52,7 @@ export async function startFrameServer(opts: FrameServerOptions): Promise<FrameS
       paths.push(path);
       path.events.on('reset', (r) => seen.push(`conn ${path.id} RST_STREAM stream=${r.streamId} code=${r.errorCode}${r.injected ? ' (injected)' : ''}`));
       path.events.on('goaway', (g) => seen.push(`conn ${path.id} GOAWAY code=${g.errorCode} last=${g.lastStreamId}`));
+      path.events.on('decision', (d) => decisions.push({ conn: path.id, ...d }));
       path.events.on('frame-error', (e) => seen.push(`conn ${path.id} frame error: ${e.message}`));
     },
   });
@@ -84,6 +88,7 @@ export async function startFrameServer(opts: FrameServerOptions): Promise<FrameS
     toxics,
     paths,
     seen,
+    decisions,
     async close() {
       for (const session of sessions) session.destroy();
       for (const path of paths) path.destroy();

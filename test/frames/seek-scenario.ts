@@ -12,6 +12,7 @@
 import * as http2 from 'node:http2';
 import { describeRace } from '../../faults/pool/evidence.js';
 import type { BufferPool } from '../../faults/pool/types.js';
+import type { ToxicInput } from '../../faults/link/toxic-set.js';
 import { connect, startFrameServer, type FrameServer } from './harness.js';
 
 export const X_FILL = 0x78;
@@ -79,7 +80,8 @@ export const BACKPRESSURE_BYTES = 256 * 1024;
 /** Chrome-like windows, so the server runs ahead of a slow link as it does for browsers. */
 const BROWSER_SETTINGS: http2.Settings = { initialWindowSize: 6 * 1024 * 1024 };
 
-export async function runSeek(server: FrameServer): Promise<SeekOutcome> {
+/** `cancelX: false` leaves the cancel to the proxy (rst_inject). */
+export async function runSeek(server: FrameServer, { cancelX = true } = {}): Promise<SeekOutcome> {
   const client = connect(server, BROWSER_SETTINGS);
   const outcome: SeekOutcome = { xCancelled: false, yIntact: false, yBytes: 0, sseEvents: 0, sseAlive: false, connectionDied: false };
   client.on('error', (err) => (outcome.sessionError = err.message));
@@ -101,6 +103,7 @@ export async function runSeek(server: FrameServer): Promise<SeekOutcome> {
     const x = client.request({ ':path': '/range/x' });
     x.on('error', () => {});
     x.once('data', () => {
+      if (!cancelX) return;
       outcome.xCancelled = true;
       x.close(http2.constants.NGHTTP2_CANCEL);
     });
@@ -134,12 +137,18 @@ function delay(ms: number): Promise<'timeout'> {
   return new Promise((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
 }
 
-export function startSeekServer(pool: BufferPool, tls: boolean, slow: boolean, seed = 1): Promise<FrameServer> {
+export function startSeekServer(
+  pool: BufferPool,
+  tls: boolean,
+  slow: boolean,
+  seed = 1,
+  extraToxics: readonly ToxicInput[] = [],
+): Promise<FrameServer> {
   return startFrameServer({
     tls,
     pool,
     seed,
-    toxics: slow ? SLOW_LINK : [],
+    toxics: [...(slow ? SLOW_LINK : []), ...extraToxics],
     backpressureBytes: BACKPRESSURE_BYTES,
     handler: seekHandler,
   });
