@@ -1,8 +1,16 @@
-/** The fixes hold: none, discard-on-reset and retain are clean over a slow link, for several seeds. */
+/**
+ * The fixes hold: none, discard-on-reset and retain are clean over a slow link, for several seeds
+ * (the seed drives the link's jitter and the frame reordering, so each seed is another schedule).
+ */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
 import type { FrameServer } from './harness.js';
 import { evidence, runSeek, startSeekServer } from './seek-scenario.js';
+
+const SEEDED_FAULTS = [
+  { type: 'latency', stream: 'downstream', attributes: { latency: 5, jitter: 5 } },
+  { type: 'reorder', attributes: { window: 4, probability: 0.3 } },
+];
 
 let server: FrameServer | undefined;
 afterEach(async () => {
@@ -16,7 +24,7 @@ describe.each([false, true])('a seek over a slow link (tls=%s)', (tls) => {
   describe.each(['none', 'discard-on-reset', 'retain'] as const)('pool %s', (mode) => {
     it.each([1, 2, 3])('seed %i: clean, no buffer reused while pending', async (seed) => {
       const pool = createBufferPool(mode);
-      server = await startSeekServer(pool, tls, true, seed);
+      server = await startSeekServer(pool, tls, true, seed, SEEDED_FAULTS);
       const outcome = await runSeek(server);
       const why = evidence(outcome, pool);
       expect(outcome.xCancelled, why).toBe(true);
