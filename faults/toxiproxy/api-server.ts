@@ -21,7 +21,7 @@ import {
 } from './api-error.js';
 import { decodeGoJson, goJsonKind } from './go-json.js';
 import { listenOn } from './listen-address.js';
-import { toxicJson, type ManagedProxy, type ProxyFactory, type ProxyJson } from './managed-proxy.js';
+import { checkToxicFits, toxicJson, type ManagedProxy, type ProxyFactory, type ProxyJson } from './managed-proxy.js';
 import type { H2raceStarter } from './h2race-proxy.js';
 import { createH2raceStarter } from './h2race-starter.js';
 import { H2raceMetrics } from './metrics.js';
@@ -329,6 +329,7 @@ function buildRoutes(proxies: ProxyCollection, logger: Logger, metrics: H2raceMe
         POST: async (req, [name]) => {
           const proxy = proxies.get(name!);
           const spec = toxicFromCreateBody(await readJson(req), toxicNames(proxy));
+          checkToxicFits(proxy, spec);
           return json(toxicJson(proxy.toxics.add(spec)));
         },
       },

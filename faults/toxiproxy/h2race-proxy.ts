@@ -60,6 +60,7 @@ export interface H2raceProxyOptions {
 
 export class H2raceProxy extends BaseProxy {
   readonly kind = 'h2race';
+  readonly runsFrameToxics = true;
   private readonly pool: PoolMode | undefined;
   private running: { proxy: RunningH2race; detach: () => void } | undefined;
 

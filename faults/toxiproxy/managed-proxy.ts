@@ -10,6 +10,8 @@
 import type { Direction, ToxicSpec } from '../link/types.js';
 import type { ToxicSet } from '../link/toxic-set.js';
 import type { ProxyBody, ProxyUpdate } from '../../config/api-schema.js';
+import { findToxicType } from '../toxics/registry.js';
+import { ApiError, ErrBadRequestBody } from './api-error.js';
 import { resolveListen } from './listen-address.js';
 import type { ProxyFaults } from './proxy-faults.js';
 
@@ -40,6 +42,8 @@ export interface ManagedProxy {
   reset(): Promise<void>;
   /** Bytes its links hold now, per direction. */
   queuedBytes(): Record<Direction, number>;
+  /** Whether it runs frame-kind toxics (reorder, rst_delay, ...): only an HTTP/2 proxy has frames. */
+  readonly runsFrameToxics: boolean;
   /** Whether `body` names a different listen address or upstream (populate replaces only then). */
   differs(body: ProxyBody): boolean;
   toJSON(): ProxyJson;
@@ -75,6 +79,7 @@ export abstract class BaseProxy implements ManagedProxy {
   }
 
   abstract readonly kind: ProxyBody['kind'];
+  abstract readonly runsFrameToxics: boolean;
   abstract readonly enabled: boolean;
   abstract start(): Promise<void>;
   abstract stop(): Promise<void>;
@@ -118,5 +123,12 @@ export abstract class BaseProxy implements ManagedProxy {
       toxics: toxicsForApi(this.toxics),
       ...(this.faults.profile === undefined ? {} : { profile: this.faults.profile }),
     };
+  }
+}
+
+/** Refuse a toxic the proxy cannot run, rather than accept one that would silently do nothing. */
+export function checkToxicFits(proxy: ManagedProxy, spec: ToxicSpec): void {
+  if (!proxy.runsFrameToxics && findToxicType(spec.type)?.kind === 'frame') {
+    throw ApiError.join(ErrBadRequestBody, `type: ${spec.type} acts on HTTP/2 frames and proxy ${proxy.name} is a TCP proxy (kind: h2race runs it)`);
   }
 }

@@ -7,7 +7,7 @@ import type { ConfigProxy } from '../../config/api-schema.js';
 import type { SeededRandom } from '../random.js';
 import { ApiError, ErrBadRequestBody } from './api-error.js';
 import { H2raceProxy, type H2raceStarter } from './h2race-proxy.js';
-import type { ManagedProxy, ProxyFactory } from './managed-proxy.js';
+import { checkToxicFits, type ManagedProxy, type ProxyFactory } from './managed-proxy.js';
 import type { H2raceMetrics, LinkDepth } from './metrics.js';
 import type { ProxyCollection } from './proxy-collection.js';
 import { ProxyFaults } from './proxy-faults.js';
@@ -39,7 +39,10 @@ export async function applyConfigProxies(collection: ProxyCollection, entries: r
     try {
       const proxy = await collection.add(entry);
       // After the profile's toxics, in the file's order.
-      for (const toxic of entry.toxics) proxy.toxics.add(toxic);
+      for (const toxic of entry.toxics) {
+        checkToxicFits(proxy, toxic);
+        proxy.toxics.add(toxic);
+      }
       made.push(proxy);
     } catch (err) {
       throw new Error(`proxies[${i}] (${entry.name}): ${(err as Error).message}`);

@@ -32,6 +32,7 @@ export interface TcpProxyOptions {
 
 export class TcpProxy extends BaseProxy {
   readonly kind = 'tcp';
+  readonly runsFrameToxics = false;
   private server: Server | undefined;
   private readonly relays = new Set<Relay>();
   private connectionCount = 0;

@@ -100,12 +100,19 @@ describe('proxies through toxiproxy-node-client', () => {
 
 describe('toxics through toxiproxy-node-client', () => {
   it('adds, gets, updates and removes a toxic of every registered type', async () => {
-    const p = await t.client.createProxy({ name: 'tox', listen: '127.0.0.1:0', upstream });
-    const types = listToxicTypes().map((d) => d.type);
-    for (const name of ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data', 'noop']) {
+    const tcp = await t.client.createProxy({ name: 'tox', listen: '127.0.0.1:0', upstream });
+    // Frame toxics need an HTTP/2 proxy; a disabled one holds toxics without listening.
+    const h2Res = await raw(t.url, 'POST', '/proxies', JSON.stringify({ name: 'tox-h2', kind: 'h2race', enabled: false, upstream: 'h2c://127.0.0.1:1' }));
+    expect(h2Res.status, h2Res.text).toBe(201);
+    const h2 = await t.client.get('tox-h2');
+    const defs = listToxicTypes();
+    const types = defs.map((d) => d.type);
+    for (const name of ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data', 'noop', 'loss', 'trace']) {
       expect(types).toContain(name);
     }
-    for (const [i, type] of types.entries()) {
+    for (const [i, def] of defs.entries()) {
+      const { type } = def;
+      const p = def.kind === 'frame' ? h2 : tcp;
       const stream = i % 2 ? 'upstream' : 'downstream';
       // Each type with its defaults; the body shape the client's types ask for.
       const toxic = await p.addToxic({ name: `t-${type}`, type: type as 'latency', stream, toxicity: 0.5, attributes: (requiredAttributes[type] ?? {}) as never });
@@ -116,13 +123,24 @@ describe('toxics through toxiproxy-node-client', () => {
       expect(updated.toxicity).toBe(0.25);
       expect(updated.attributes).toEqual(toxic.attributes);
     }
+    const linkCount = defs.filter((d) => d.kind === 'link').length;
     const list = JSON.parse((await raw(t.url, 'GET', '/proxies/tox/toxics')).text) as Array<{ name: string; stream: string }>;
-    expect(list).toHaveLength(types.length);
+    expect(list).toHaveLength(linkCount);
+    expect(JSON.parse((await raw(t.url, 'GET', '/proxies/tox-h2/toxics')).text)).toHaveLength(defs.length - linkCount);
     // Toxiproxy lists the upstream chain first, then downstream.
     const streams = list.map((x) => x.stream);
     expect(streams).toEqual([...streams].sort((a, b) => (a === b ? 0 : a === 'upstream' ? -1 : 1)));
-    for (const type of types) await (await p.getToxic(`t-${type}`)).remove();
+    for (const def of defs) await (await (def.kind === 'frame' ? h2 : tcp).getToxic(`t-${def.type}`)).remove();
     expect(JSON.parse((await raw(t.url, 'GET', '/proxies/tox/toxics')).text)).toEqual([]);
+    expect(JSON.parse((await raw(t.url, 'GET', '/proxies/tox-h2/toxics')).text)).toEqual([]);
+  });
+
+  it('refuses a frame toxic on a TCP proxy', async () => {
+    await t.client.createProxy({ name: 'plain', listen: '127.0.0.1:0', upstream });
+    const frameType = listToxicTypes().find((d) => d.kind === 'frame')!.type;
+    const res = await raw(t.url, 'POST', '/proxies/plain/toxics', JSON.stringify({ type: frameType }));
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.text).error).toBe(`bad request body: type: ${frameType} acts on HTTP/2 frames and proxy plain is a TCP proxy (kind: h2race runs it)`);
   });
 
   it('fills Toxiproxy defaults and merges updated attributes onto the current ones', async () => {
