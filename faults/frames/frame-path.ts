@@ -44,7 +44,11 @@ export interface FramePathOptions {
   /** The connection's id, for logs and pool evidence. */
   id: number;
   pool: BufferPool;
-  /** Queued bytes under which a session write is acknowledged at once (the notes' middle policy). */
+  /**
+   * Memory held for queued frames (pool buffer capacities, not frame lengths: a small frame in a
+   * big buffer holds the big buffer) under which a session write is acknowledged at once; above
+   * it, when enough has been written (the notes' middle policy).
+   */
   backpressureBytes: number;
   logger: Logger;
   /** This connection's random stream; each toxic forks its own from it. */
@@ -127,7 +131,7 @@ export class FramePath extends Duplex {
     return this.opts.id;
   }
 
-  /** Bytes of frames taken from the session and not yet written to the socket. */
+  /** Pool memory held by frames taken from the session and not yet written to the socket. */
   get pendingBytes(): number {
     return this.queuedBytes;
   }
@@ -219,7 +223,7 @@ export class FramePath extends Duplex {
     let pending = this.pendingByStream.get(header.streamId);
     if (!pending) this.pendingByStream.set(header.streamId, (pending = new Set()));
     pending.add(lease);
-    this.queuedBytes += lease.length;
+    this.queuedBytes += lease.buffer.length;
     return lease;
   }
 
@@ -264,7 +268,7 @@ export class FramePath extends Duplex {
     const pending = this.pendingByStream.get(header.streamId);
     if (pending?.delete(lease) && pending.size === 0) this.pendingByStream.delete(header.streamId);
     this.opts.pool.writeDone(lease);
-    this.queuedBytes -= lease.length;
+    this.queuedBytes -= lease.buffer.length;
     if (this.heldWriteCallback && this.queuedBytes <= this.opts.backpressureBytes) {
       const cb = this.heldWriteCallback;
       this.heldWriteCallback = undefined;

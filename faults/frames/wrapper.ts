@@ -11,7 +11,7 @@ import type { ToxicSpec } from '../link/types.js';
 import type { ToxicSet } from '../link/toxic-set.js';
 import type { BufferPool } from '../pool/types.js';
 import { SeededRandom } from '../random.js';
-import { FramePath } from './frame-path.js';
+import { FramePath, type FramePathOptions } from './frame-path.js';
 
 export interface FramePathWrapperOptions {
   /** Shared by all of the proxy's connections, as Jetty's connector shares its pool. */
@@ -21,6 +21,8 @@ export interface FramePathWrapperOptions {
   logger: Logger;
   /** See FramePathOptions.backpressureBytes. */
   backpressureBytes: number;
+  /** Overrides of the per-connection flood caps (faults/frames/flood-guard.ts). */
+  floodLimits?: FramePathOptions['floodLimits'];
   /** Sees each FramePath as it is created (events, pending bytes); for reports and tests. */
   onConnection?: (path: FramePath, info: ConnectionInfo) => void;
 }
@@ -34,6 +36,7 @@ export function createFramePathWrapper(opts: FramePathWrapperOptions): Downstrea
         pool: opts.pool,
         toxics: opts.toxics,
         backpressureBytes: opts.backpressureBytes,
+        floodLimits: opts.floodLimits,
         logger: opts.logger,
         // Forked per connection id: a connection's decisions do not depend on other connections.
         rng: random.fork(`conn-${info.id}`),

@@ -4,7 +4,14 @@
  */
 import type { BufferPool, Lease, LeaseOwner, PoolMode, PoolOptions, PoolStats, RaceRecord } from './types.js';
 
-export const DEFAULT_SIZE_CLASSES: readonly number[] = [1024, 16_384 + 9];
+/**
+ * One class of max-frame-sized buffers, as Jetty pools fixed-capacity buffers: any frame may land
+ * in any buffer. That is what makes the race visible as a protocol error: a small frame (an SSE
+ * event, HEADERS) written into a big frame's buffer leaves stale bytes the client parses as a
+ * frame header. With a separate class per size, a buffer only goes to a frame of like size and the
+ * race corrupts bodies silently instead.
+ */
+export const DEFAULT_SIZE_CLASSES: readonly number[] = [16_384 + 9];
 export const DEFAULT_MAX_FREE_PER_CLASS = 256;
 const MAX_RACE_RECORDS = 32;
 
@@ -37,6 +44,7 @@ export abstract class SlabPool implements BufferPool {
     acquired: 0,
     reused: 0,
     allocated: 0,
+    allocatedBytes: 0,
     released: 0,
     discarded: 0,
     overflow: 0,
@@ -113,6 +121,7 @@ export abstract class SlabPool implements BufferPool {
     }
     this.counters.allocated++;
     const capacity = sizeClass >= 0 ? this.sizeClasses[sizeClass]! : length;
+    this.counters.allocatedBytes += capacity;
     return { buf: Buffer.allocUnsafe(capacity), sizeClass, pending: new Set() };
   }
 

@@ -44,6 +44,8 @@ export interface PoolStats {
   reused: number;
   /** Acquisitions that needed new memory. */
   allocated: number;
+  /** Bytes of that new memory (buffer capacities). */
+  allocatedBytes: number;
   /** Leases that ended by returning their buffer (into the free list, or dropped when it is full). */
   released: number;
   /** Leases that ended by forgetting their buffer (discard-on-reset). */

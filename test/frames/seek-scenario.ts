@@ -1,9 +1,10 @@
 /**
  * The traffic of the Jetty report, on one connection: an SSE stream, and two range downloads of
  * which the client cancels one (a video seek) as soon as its first bytes arrive.
- * X's frames are 16 KiB DATA frames, Y's 12000-byte ones: when X's pending buffer is reused for a
- * Y frame, the X write sends a valid Y frame followed by stale X bytes, whose fill byte read as a
- * frame length is far above 16384 — a framing error at the client, every time.
+ * X's frames are 16 KiB DATA frames, Y's 12000-byte ones, SSE events a few bytes: when X's
+ * pending buffer is reused for a Y or SSE frame, the X write sends that valid frame followed by
+ * stale X bytes, whose fill byte read as a frame length is far above 16384 — a framing error at
+ * the client, every time.
  *
  * Timing: the client cancels X on X's first bytes. Behind them the link still holds what the
  * frame path queued (up to its backpressure threshold; at SLOW_LINK's rate ~250 ms of it), so X
