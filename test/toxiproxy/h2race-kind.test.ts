@@ -2,6 +2,7 @@
  * Proxies of kind 'h2race' through the Toxiproxy API: the real TLS HTTP/2 proxy in front of the
  * demo origin, started, shaped, disabled and deleted through the API, counted in /metrics.
  */
+import * as http2 from 'node:http2';
 import type { ClientHttp2Session } from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createH2raceStarter } from '../../faults/toxiproxy/h2race-starter.js';
@@ -73,6 +74,33 @@ describe('h2race proxies through the API', () => {
 
     await proxy.remove();
     expect((await exchange(portOf(created.listen), 'x', { deadlineMs: 1000 })).ended).toBe('error');
+  });
+
+  it('a frame toxic added through toxiproxy-node-client cancels matching streams; /metrics counts the cancels', async () => {
+    const res = await raw(t.url, 'POST', '/proxies', JSON.stringify({ name: 'seek', kind: 'h2race', pool: 'retain', listen: '127.0.0.1:0', upstream: origin.urls.h2c }));
+    expect(res.status, res.text).toBe(201);
+    const proxy = await t.client.get('seek');
+    await proxy.addToxic({ name: 'seek', type: 'rst_inject' as 'latency', stream: 'downstream', toxicity: 1, attributes: { path: '/video', after: 50 } as never });
+    const session = await connectH2(`https://${proxy.listen}`);
+    const video = session.request({ ':path': '/video?size=50000000' });
+    video.on('data', () => undefined);
+    video.on('error', () => undefined);
+    const rstCode = await new Promise<number>((resolve) => video.once('close', () => resolve(video.rstCode ?? -1)));
+    expect(rstCode).toBe(http2.constants.NGHTTP2_CANCEL);
+    // Other streams on the same connection are unharmed (retain mode is safe).
+    expect((await get(session, '/small?size=100')).status).toBe(200);
+    session.close();
+    let cancels = 0;
+    for (let i = 0; i < 40 && cancels === 0; i++) {
+      const e = parsePrometheusText((await raw(t.url, 'GET', '/metrics')).text);
+      cancels = sumOf(e, 'h2race_stream_cancels_total', { proxy: 'seek' });
+      if (cancels === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(cancels).toBe(1);
+    const e = parsePrometheusText((await raw(t.url, 'GET', '/metrics')).text);
+    expect(sumOf(e, 'h2race_collateral_failures_total', { proxy: 'seek' })).toBe(0);
+    expect(sumOf(e, 'h2race_streams_total', { proxy: 'seek', outcome: 'completed' })).toBe(1);
+    await proxy.remove();
   });
 
   it('refuses a bad origin as a bad request, and a busy port like Toxiproxy', async () => {
