@@ -50,6 +50,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   private state: 'open' | 'ending' | 'closing' | 'finished' = 'open';
   private needDrain = false;
   private readonly starts = new Map<string, number>();
+  private readonly states = new Map<string, Record<string, unknown>>();
   private readonly highWaterMark: number;
   private readonly unsubscribe: () => void;
 
@@ -125,7 +126,10 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     for (const { node, target } of leaving) node.next = target;
     for (let i = leaving.length - 1; i >= 0; i--) {
       const { node, target } = leaving[i]!;
-      if (!specs.some((s) => s.name === node.spec.name)) node.stage.removed?.();
+      if (!specs.some((s) => s.name === node.spec.name)) {
+        this.states.delete(node.spec.name);
+        node.stage.removed?.();
+      }
       const held = node.stage.drain();
       node.live = false;
       for (const piece of held) this.deliver(piece, target);
@@ -147,7 +151,9 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     this.starts.set(spec.name, start);
     const random = this.options.random.fork(`${spec.name}#${start}`);
     const node: ChainNode = { spec, key, stage: undefined as unknown as LinkStage, next: null, live: true };
-    const ctx = this.contextFor(node, random.fork('effect'));
+    const state = this.states.get(spec.name) ?? {};
+    this.states.set(spec.name, state);
+    const ctx = this.contextFor(node, random.fork('effect'), state);
     // Toxiproxy rolls toxicity per connection and direction each time the toxic's stage starts.
     const active = spec.toxicity >= 1 || (spec.toxicity > 0 && random.next() < spec.toxicity);
     if (spec.toxicity < 1) ctx.record('toxicity', active);
@@ -156,7 +162,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     return node;
   }
 
-  private contextFor(node: ChainNode, random: SeededRandom): StageContext<unknown> {
+  private contextFor(node: ChainNode, random: SeededRandom, state: Record<string, unknown>): StageContext<unknown> {
     const { direction, onDecision } = this.options;
     const { spec } = node;
     return {
@@ -164,6 +170,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
       attributes: spec.attributes,
       direction,
       random,
+      state,
       now: () => performance.now(),
       emit: (piece) => {
         if (node.live) this.deliver(piece, node.next);

@@ -29,6 +29,9 @@ export interface StageContext<A> {
   readonly direction: Direction;
   /** This stage's own stream of random numbers. */
   readonly random: SeededRandom;
+  /** Per connection and toxic, kept when the toxic is updated (Toxiproxy's stub state, e.g.
+   * limit_data's byte count); dropped when the toxic is removed. */
+  readonly state: Record<string, unknown>;
   now(): number;
   /** Hand a piece to the next stage (or the sink). */
   emit(piece: Piece): void;

@@ -1,6 +1,7 @@
-/** limit_data: lets `bytes` bytes through, then closes the connection; what follows is dropped. */
+/** limit_data: lets `bytes` bytes through, then closes the connection; what follows is dropped.
+ * The count survives an update of the toxic, as in Toxiproxy. */
 import { z } from 'zod';
-import { cutPiece } from '../link/piece.js';
+import { cutPiece, type Piece } from '../link/piece.js';
 import { intAttribute, registerLinkToxic } from './link-toxic.js';
 
 export const limitDataToxic = registerLinkToxic({
@@ -8,19 +9,24 @@ export const limitDataToxic = registerLinkToxic({
   summary: 'close the connection once bytes bytes have passed',
   schema: z.object({ bytes: intAttribute() }),
   stage(ctx) {
-    let left = ctx.attributes.bytes;
+    const state = ctx.state as { passed?: number };
+    let left = ctx.attributes.bytes - (state.passed ?? 0);
     let closed = false;
+    const pass = (piece: Piece): void => {
+      state.passed = (state.passed ?? 0) + piece.data.length;
+      ctx.emit(piece);
+    };
     return {
       push(piece) {
         if (closed) return ctx.drop(piece, 'limit_data reached');
         if (piece.end) return ctx.emit(piece);
         if (piece.data.length < left) {
           left -= piece.data.length;
-          return ctx.emit(piece);
+          return pass(piece);
         }
         if (left > 0) {
           const [head, tail] = cutPiece(piece, [left]);
-          ctx.emit(head!);
+          pass(head!);
           if (tail) ctx.drop(tail, 'limit_data reached');
         } else {
           ctx.drop(piece, 'limit_data reached');

@@ -128,6 +128,19 @@ describe('link toxics on a real socket', () => {
     await closed;
   });
 
+  it('limit_data keeps its count when the toxic is updated, as Toxiproxy does', async () => {
+    const toxics = new ToxicSet([{ type: 'limit_data', stream: 'upstream', attributes: { bytes: 100 } }]);
+    pair = await loopbackPair({ toxics });
+    const result = collect(pair);
+    const first = receiveBytes(pair.peer, 60);
+    pair.linked.write(Buffer.alloc(60, 5));
+    await first;
+    toxics.update('limit_data_upstream', { attributes: { bytes: 150 } });
+    pair.linked.write(Buffer.alloc(200, 6));
+    const { data } = await result;
+    expect(data.length).toBe(150);
+  });
+
   it('loss 100% stalls every segment for an RTO: 3 segments need ≥ 3 RTOs', async () => {
     const p = await withToxic({ type: 'loss', attributes: { percent: 100, rto: 100 } });
     const got = receiveBytes(p.peer, 4000);
