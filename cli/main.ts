@@ -8,6 +8,7 @@ import { originCommand } from './origin-command.js';
 import { proxiesCommand } from './proxies-command.js';
 import { toxicCommand } from './toxic-command.js';
 import { serverCommand } from './server-command.js';
+import { proxyCommand } from './proxy-command.js';
 
 const cli = yargs(hideBin(process.argv))
   .scriptName('h2race')
@@ -22,5 +23,6 @@ cli.command(originCommand);
 cli.command(proxiesCommand);
 cli.command(toxicCommand);
 cli.command(serverCommand);
+cli.command(proxyCommand);
 
 await cli.parseAsync();

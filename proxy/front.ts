@@ -34,7 +34,7 @@ export interface FrontOptions {
 
 export class ListenError extends Error {
   constructor(readonly address: string, cause: NodeJS.ErrnoException) {
-    super(`cannot listen on ${address}: ${cause.code === 'EADDRINUSE' ? 'address already in use' : cause.code === 'EACCES' ? 'permission denied' : cause.code ?? cause.message}`);
+    super(`cannot listen on ${address}: ${cause.code === 'EADDRINUSE' ? 'address already in use' : cause.code === 'EACCES' ? 'permission denied' : cause.code ?? cause.message}`, { cause });
     this.name = 'ListenError';
   }
 }

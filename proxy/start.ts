@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { proxyConfigSchema, type ProxyConfig, type ProxyConfigInput } from '../config/proxy-schema.js';
 import { validate } from '../config/load.js';
-import { loadOrCreateCertificate } from './certs.js';
+import { loadOrCreateCertificate, type Certificate } from './certs.js';
 import type { DownstreamWrapper, UpstreamWrapper } from './connection-wrapper.js';
 import { createProxyEvents, type ProxyEvents } from './events.js';
 import { createForwarder } from './forward.js';
@@ -31,6 +31,9 @@ export interface RunningProxy {
   h2cUrl?: string;
   /** SHA-256 fingerprint of the certificate served. */
   fingerprint: string;
+  /** Where the certificate came from, and its file. */
+  certSource: Certificate['source'];
+  certPath: string;
   /** PEM of the certificate served (clients pin or trust it). */
   cert: string;
   events: ProxyEvents;
@@ -74,6 +77,8 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     h2cAddress,
     h2cUrl: h2cAddress && urlOf('http', h2cAddress),
     fingerprint: certificate.fingerprint256,
+    certSource: certificate.source,
+    certPath: certificate.certPath,
     cert: certificate.cert,
     events,
     upstream,

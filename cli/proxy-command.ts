@@ -1,0 +1,226 @@
+/**
+ * `h2race proxy`: the TLS HTTP/2 reverse proxy in front of --origin, with its frame path, buffer
+ * pool and link faults (startH2race). Settings come from --config (sections proxy, pool, faults)
+ * with flags winning; with --api the Toxiproxy-compatible API runs and owns the proxy.
+ * Startup failures (port in use, bad cert, bad config) print one line and exit 1.
+ */
+import type { Argv, CommandModule, Options } from 'yargs';
+import { ConfigError, loadConfigFile, validate } from '../config/load.js';
+import {
+  HTTP2_SETTING_NAMES,
+  parseListenAddress,
+  proxyConfigSchema,
+  proxyFileSchema,
+  type ProxyConfig,
+  type ProxyConfigInput,
+} from '../config/proxy-schema.js';
+import type { Config } from '../config/schema.js';
+import { faultCliOptions, faultSettingsFromArgs, type FaultArgs } from '../faults/profiles/cli-options.js';
+import { POOL_MODES, type PoolMode } from '../faults/pool/types.js';
+import { startApiServer } from '../faults/toxiproxy/api-server.js';
+import { createH2raceStarter } from '../faults/toxiproxy/h2race-starter.js';
+import { startH2race } from '../proxy/h2race.js';
+import { createLogger, type Logger } from '../proxy/log.js';
+
+const SIDES = ['downstream', 'upstream'] as const;
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** `--downstream-initial-window-size`, ... for the five settings on both sides. */
+const settingsOptions = Object.fromEntries(
+  SIDES.flatMap((side) => HTTP2_SETTING_NAMES.map((name) => [
+    `${side}-${kebab(name)}`,
+    { type: 'number', group: 'HTTP/2 settings:', describe: `${name} the proxy announces to the ${side === 'downstream' ? 'clients' : 'origin'}` } as Options,
+  ])),
+);
+
+export interface ProxyArgs extends FaultArgs {
+  listen?: string;
+  'h2c-listen'?: string;
+  origin?: string;
+  cert?: string;
+  key?: string;
+  'state-dir'?: string;
+  config?: string;
+  pool?: PoolMode;
+  'frame-path': boolean;
+  'max-sessions'?: number;
+  'connect-timeout'?: number;
+  'response-timeout'?: number;
+  insecure?: boolean;
+  'origin-ca'?: string;
+  api?: string;
+  'log-level': string;
+  [setting: string]: unknown;
+}
+
+export const proxyCommand: CommandModule<object, ProxyArgs> = {
+  command: 'proxy',
+  describe: 'run the TLS HTTP/2 reverse proxy in front of an origin',
+  builder: (y) =>
+    y
+      .option('listen', { type: 'string', describe: 'TLS listener (h2 and http/1.1 by ALPN), host:port [127.0.0.1:8443]' })
+      .option('h2c-listen', { type: 'string', describe: 'also a cleartext HTTP/2 (prior knowledge) listener, host:port' })
+      .option('origin', { type: 'string', describe: 'the origin: https://host:port (h2, HTTP/1.1 fallback), h2c://host:port or http://host:port' })
+      .option('cert', { type: 'string', describe: 'PEM certificate (default: self-signed, made once in --state-dir)' })
+      .option('key', { type: 'string', describe: 'PEM private key for --cert' })
+      .option('state-dir', { type: 'string', describe: 'where the generated certificate is kept [.h2race]' })
+      .option('config', { type: 'string', describe: 'YAML/JSON file with sections proxy, pool, faults (flags win)' })
+      .option('pool', { choices: POOL_MODES, describe: 'buffer pool mode of the frame path [retain]' })
+      .option('frame-path', { type: 'boolean', default: true, describe: 'run clients through the frame path (--no-frame-path: plain node:http2 forwarding)' })
+      .option('max-sessions', { type: 'number', group: 'Upstream:', describe: 'HTTP/2 sessions per origin [4]' })
+      .option('connect-timeout', { type: 'number', group: 'Upstream:', describe: 'ms to connect to the origin before 504 [5000]' })
+      .option('response-timeout', { type: 'number', group: 'Upstream:', describe: 'ms for the origin\'s response headers before 504, 0 = none [30000]' })
+      .option('insecure', { type: 'boolean', group: 'Upstream:', describe: 'do not verify the origin\'s certificate' })
+      .option('origin-ca', { type: 'string', group: 'Upstream:', describe: 'PEM of the CA that signed the origin\'s certificate' })
+      .options(settingsOptions)
+      .options(faultCliOptions)
+      .option('api', { type: 'string', describe: 'also run the Toxiproxy-compatible API on host:port; it then owns this proxy' })
+      .option('log-level', { type: 'string', default: 'info', describe: 'pino level (silent, error, warn, info, debug)' }) as unknown as Argv<ProxyArgs>,
+  handler: async (args) => {
+    const code = await proxyMain(args);
+    if (code !== 0) process.exit(code);
+  },
+};
+
+export interface ProxyMainIo {
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+  /** Resolves when the proxy should stop (default: SIGINT/SIGTERM; a second one cuts connections). */
+  untilStop: (onSecond: () => void) => Promise<void>;
+}
+
+const processIo: ProxyMainIo = {
+  stdout: (line) => process.stdout.write(`${line}\n`),
+  stderr: (line) => process.stderr.write(`${line}\n`),
+  untilStop: untilSignal,
+};
+
+/** The command without the process around it: runs until stopped; 0, or 1 after a one-line error. */
+export async function proxyMain(args: ProxyArgs, io: ProxyMainIo = processIo, logger?: Logger): Promise<number> {
+  try {
+    await run(args, io, logger ?? createLogger({ level: args['log-level'], name: 'h2race' }));
+    return 0;
+  } catch (err) {
+    io.stderr(`h2race proxy: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+async function run(args: ProxyArgs, io: ProxyMainIo, logger: Logger): Promise<void> {
+  const file: Config = args.config === undefined ? {} : await loadConfigFile(args.config);
+  const config = resolveProxyConfig(args, file.proxy);
+  const faults = faultSettingsFromArgs(args, file.faults);
+  const pool = { ...file.pool, ...(args.pool === undefined ? {} : { mode: args.pool }) };
+
+  if (args.api !== undefined) {
+    const api = parseListenAddress(args.api);
+    if (!api) throw new ConfigError(`--api: expected host:port, got ${args.api}`);
+    const { listen, origin, h2cListen: _h2c, ...base } = config;
+    const { mode: _mode, ...poolBase } = pool;
+    const server = await startApiServer({
+      host: api.host,
+      port: api.port,
+      logger,
+      seed: faults.seed,
+      startH2race: createH2raceStarter({ ...base, pool: poolBase }),
+      proxies: [{ name: 'h2race', kind: 'h2race', listen, upstream: origin, enabled: true, pool: pool.mode, profile: faults.profile, toxics: [] }],
+    });
+    const proxy = server.proxies.get('h2race');
+    io.stdout(`h2race proxy on https://${proxy?.toJSON().listen ?? listen} → ${origin}; Toxiproxy API on ${server.url}`);
+    await io.untilStop(() => undefined);
+    await server.close();
+    return;
+  }
+
+  const running = await startH2race({ ...config, pool, faults, framePath: args['frame-path'], logger });
+  const { proxy } = running;
+  io.stdout(`h2race proxy on ${proxy.url}${proxy.h2cUrl ? ` and ${proxy.h2cUrl} (h2c)` : ''} → ${config.origin} (pool ${running.poolMode}, seed ${running.seed})`);
+  io.stdout(`certificate SHA-256 ${proxy.fingerprint} (${proxy.certSource === 'files' ? '' : `${proxy.certSource === 'generated' ? 'generated' : 'reused'} `}${proxy.certPath})`);
+  await io.untilStop(() => {
+    io.stderr('h2race proxy: second signal, cutting connections');
+    proxy.destroy();
+  });
+  await running.close();
+}
+
+/** The proxy section of the config file with the flags given on top; every field checked. */
+export function resolveProxyConfig(args: ProxyArgs, file?: Config['proxy']): ProxyConfig {
+  const flags: ProxyConfigInput & Record<string, unknown> = {} as never;
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) flags[key] = value;
+  };
+  set('listen', args.listen);
+  set('h2cListen', args['h2c-listen']);
+  set('origin', args.origin);
+  set('cert', args.cert);
+  set('key', args.key);
+  set('stateDir', args['state-dir']);
+  const upstream: Record<string, unknown> = {};
+  if (args['max-sessions'] !== undefined) upstream.maxSessions = args['max-sessions'];
+  if (args['connect-timeout'] !== undefined) upstream.connectTimeoutMs = args['connect-timeout'];
+  if (args['response-timeout'] !== undefined) upstream.responseTimeoutMs = args['response-timeout'];
+  if (args.insecure !== undefined) upstream.rejectUnauthorized = !args.insecure;
+  if (args['origin-ca'] !== undefined) upstream.ca = args['origin-ca'];
+  const sides: Record<string, Record<string, unknown>> = { downstream: {}, upstream };
+  for (const side of SIDES) {
+    const settings: Record<string, unknown> = {};
+    for (const name of HTTP2_SETTING_NAMES) {
+      const value = args[`${side}-${kebab(name)}`];
+      if (value !== undefined) settings[name] = value;
+    }
+    if (Object.keys(settings).length > 0) sides[side]!.settings = settings;
+    if (Object.keys(sides[side]!).length > 0) flags[side] = sides[side] as never;
+  }
+  // Flags on their own first, so a bad one is named as the flag it came from.
+  try {
+    validate(proxyFileSchema, flags, 'command line');
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw new ConfigError(err.message.replace(/^command line: ([\w.]+)/, (_, path: string) => `--${flagName(path)}`));
+  }
+  const merged = deepMerge((file ?? {}) as Record<string, unknown>, flags);
+  if (merged.origin === undefined) throw new ConfigError('no origin: give --origin <url> (or proxy.origin in the config file)');
+  return validate(proxyConfigSchema, merged, args.config ?? 'proxy');
+}
+
+/** `upstream.settings.initialWindowSize` → `upstream-initial-window-size`; `listen` → `listen`. */
+function flagName(path: string): string {
+  const parts = path.split('.');
+  if (parts.length === 3 && parts[1] === 'settings') return `${parts[0]}-${kebab(parts[2]!)}`;
+  const named: Record<string, string> = {
+    h2cListen: 'h2c-listen',
+    stateDir: 'state-dir',
+    'upstream.maxSessions': 'max-sessions',
+    'upstream.connectTimeoutMs': 'connect-timeout',
+    'upstream.responseTimeoutMs': 'response-timeout',
+    'upstream.ca': 'origin-ca',
+  };
+  return named[path] ?? kebab(path);
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isPlainObject(b) && isPlainObject(v) ? deepMerge(b, v) : v;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function untilSignal(onSecond: () => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const first = () => {
+      process.off('SIGINT', first);
+      process.off('SIGTERM', first);
+      process.once('SIGINT', onSecond);
+      process.once('SIGTERM', onSecond);
+      resolve();
+    };
+    process.on('SIGINT', first);
+    process.on('SIGTERM', first);
+  });
+}
