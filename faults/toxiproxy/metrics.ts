@@ -47,6 +47,7 @@ function poolCounters(stats: PoolStats): Array<[string, number]> {
     ['acquired', stats.acquired],
     ['reused', stats.reused],
     ['allocated', stats.allocated],
+    ['allocated_bytes', stats.allocatedBytes],
     ['released', stats.released],
     ['discarded', stats.discarded],
     ['overflow', stats.overflow],
@@ -108,7 +109,7 @@ export class H2raceMetrics {
     const retired = this.retiredPool;
     new Counter({
       name: 'h2race_pool_events_total',
-      help: 'Buffer pool counters per pool mode: acquired, reused, allocated, released, discarded, overflow, races.',
+      help: 'Buffer pool counters per pool mode: acquired, reused, allocated (and allocated_bytes), released, discarded, overflow, races.',
       labelNames: ['proxy', 'mode', 'counter'] as const,
       registers: [this.registry],
       collect() {

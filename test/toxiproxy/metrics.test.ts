@@ -75,7 +75,7 @@ describe('GET /metrics', () => {
     const detachProxy = t.api.metrics.observeProxy(events, { proxy: 'h2' });
     let races = 2;
     const stats = (): PoolStats => ({
-      mode: 'release-on-reset', acquired: 10, reused: 6, allocated: 4, released: 9, discarded: 0, overflow: 0,
+      mode: 'release-on-reset', acquired: 10, reused: 6, allocated: 4, allocatedBytes: 65536, released: 9, discarded: 0, overflow: 0,
       inUse: 1, highWaterInUse: 3, free: 3, racesReusedWhilePending: races,
     });
     const detachPool = t.api.metrics.observePool(stats, 'release-on-reset', { proxy: 'h2' });
@@ -103,6 +103,7 @@ describe('GET /metrics', () => {
     expect(sumOf(e, 'h2race_stream_bytes_total', { proxy: 'h2', direction: 'upstream' })).toBe(50);
     expect(sumOf(e, 'h2race_pool_events_total', { mode: 'release-on-reset', counter: 'races' })).toBe(2);
     expect(sumOf(e, 'h2race_pool_events_total', { mode: 'release-on-reset', counter: 'reused' })).toBe(6);
+    expect(sumOf(e, 'h2race_pool_events_total', { mode: 'release-on-reset', counter: 'allocated_bytes' })).toBe(65536);
     expect(sumOf(e, 'h2race_pool_buffers', { mode: 'release-on-reset', state: 'in_use' })).toBe(1);
 
     races = 3;

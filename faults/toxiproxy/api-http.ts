@@ -1,0 +1,141 @@
+/**
+ * The HTTP plumbing under the Toxiproxy API, shaped like Go's net/http + gorilla/mux as Toxiproxy
+ * uses them:
+ *
+ *   request ─▶ route? (404 / 405) ─▶ Mozilla UA? (403) ─▶ handler (25 s, else 503) ─▶ reply
+ *
+ * Every response carries X-Toxiproxy-Request-Id. Errors are `{"error":…,"status":…}\n` sent as
+ * text/plain, as Go's http.Error sends them. Bodies are read bounded and decoded like Go's
+ * json.Decoder.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { ApiError, ErrBadRequestBody } from './api-error.js';
+import { decodeGoJson } from './go-json.js';
+
+/** Larger bodies are refused before they are read whole (Toxiproxy has no limit; we want one). */
+export const MAX_BODY_BYTES = 1 << 20;
+/** Toxiproxy wraps every handler in http.TimeoutHandler(25 s). */
+const HANDLER_TIMEOUT_MS = 25_000;
+
+export interface Reply {
+  status: number;
+  body?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (req: IncomingMessage, params: string[]) => Promise<Reply>;
+export interface Route {
+  pattern: RegExp;
+  methods: Record<string, Handler>;
+}
+
+export async function handle(routes: Route[], req: IncomingMessage, res: ServerResponse, logger: Logger): Promise<void> {
+  const requestId = xid();
+  res.setHeader('X-Toxiproxy-Request-Id', requestId);
+  const started = Date.now();
+  const reply = await dispatch(routes, req);
+  if (reply.contentType) res.setHeader('Content-Type', reply.contentType);
+  for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+  if (reply.body !== undefined) res.setHeader('Content-Length', Buffer.byteLength(reply.body));
+  res.writeHead(reply.status).end(reply.body);
+  logger.debug(
+    { request_id: requestId, method: req.method, url: req.url, status: reply.status, ms: Date.now() - started },
+    'api request',
+  );
+}
+
+async function dispatch(routes: Route[], req: IncomingMessage): Promise<Reply> {
+  const path = (req.url ?? '/').split('?')[0]!;
+  for (const route of routes) {
+    const m = route.pattern.exec(path);
+    if (!m) continue;
+    const handler = route.methods[req.method ?? ''];
+    if (!handler) {
+      req.resume();
+      return { status: 405 };
+    }
+    if ((req.headers['user-agent'] ?? '').startsWith('Mozilla/')) {
+      req.resume();
+      return plainError('User agent not allowed', 403);
+    }
+    let params: string[];
+    try {
+      params = m.slice(1).map((p) => decodeURIComponent(p));
+    } catch {
+      break;
+    }
+    return withTimeout(handler(req, params).catch((err: unknown) => errorReply(ApiError.from(err))));
+  }
+  req.resume();
+  return plainError('404 page not found', 404);
+}
+
+/** Go's http.TimeoutHandler with an empty message answers 503 with this page. */
+function withTimeout(p: Promise<Reply>): Promise<Reply> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Reply>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ status: 503, contentType: 'text/html; charset=utf-8', body: '<html><head><title>Timeout</title></head><body><h1>Timeout</h1></body></html>' }),
+      HANDLER_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Go's http.Error: text/plain, nosniff, the text and a newline. */
+export function plainError(text: string, status: number): Reply {
+  return { status, contentType: 'text/plain; charset=utf-8', headers: { 'X-Content-Type-Options': 'nosniff' }, body: `${text}\n` };
+}
+
+export function errorReply(err: ApiError): Reply {
+  return plainError(JSON.stringify(err), err.status);
+}
+
+export function json(value: unknown, status = 200): Reply {
+  return { status, contentType: 'application/json', body: JSON.stringify(value) };
+}
+
+export const noContent: Reply = { status: 204 };
+
+/**
+ * Read the body and decode it like Go's json.Decoder; a bad one is a 400. A body over the limit is
+ * refused as soon as it is known to be (Content-Length, or the bytes read so far); the rest is
+ * drained so the answer still reaches the client.
+ */
+export function readJson(req: IncomingMessage): Promise<unknown> {
+  const tooLarge = () => new ApiError(`request body too large (limit ${MAX_BODY_BYTES} bytes)`, 413);
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+    req.resume();
+    return Promise.reject(tooLarge());
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        chunks.length = 0;
+        reject(tooLarge());
+      } else chunks.push(chunk);
+    });
+    req.once('error', reject);
+    req.once('end', () => {
+      if (size > MAX_BODY_BYTES) return;
+      const decoded = decodeGoJson(Buffer.concat(chunks).toString('utf8'));
+      if (decoded.ok) resolve(decoded.value);
+      else reject(ApiError.join(ErrBadRequestBody, decoded.error));
+    });
+  });
+}
+
+/** A 20-character request id in the shape of the xid Toxiproxy's zerolog handler makes. */
+function xid(): string {
+  const alphabet = '0123456789abcdefghijklmnopqrstuv';
+  const bytes = randomBytes(20);
+  let out = '';
+  for (const b of bytes) out += alphabet[b & 31];
+  return out;
+}
