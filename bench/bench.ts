@@ -11,6 +11,7 @@ import { generateSelfSigned } from '../origin/cert.js';
 import type { ChildProcesses } from './children.js';
 import { COST_STEPS, NONE_SUBJECT, SUBJECT, configSpecs, type StartContext } from './configs.js';
 import { runH2load } from './h2load.js';
+import type { FidelityRow } from './link-fidelity.js';
 import { measureCell, type CellResult } from './measure.js';
 import { startNodeChild } from './node-target.js';
 import { runningInGroup } from './proc-stats.js';
@@ -33,8 +34,8 @@ export interface BenchOptions {
   children: ChildProcesses;
   /** Progress lines (the terminal); the report itself is returned. */
   log: (line: string) => void;
-  /** Extra rows from the link engineer's fidelity bench, run after the proxy rows. */
-  linkFidelity?: (quick: boolean) => Promise<unknown>;
+  /** The link engineer's fidelity rows (bench/link-fidelity.ts), run after the proxy rows. */
+  linkFidelity?: (quick: boolean) => Promise<FidelityRow[]>;
 }
 
 export interface BenchReport {
@@ -62,7 +63,7 @@ export interface BenchReport {
   subject: string;
   failures: Array<{ config: string; workload: string; round: number; error: string }>;
   cells: CellResult[];
-  linkFidelity?: unknown;
+  linkFidelity?: FidelityRow[] | { error: string };
   /** Every process the bench started, and whether any was still alive after the end. */
   processes: { started: Array<{ name: string; pid: number }>; leftRunning: number[] };
 }
@@ -110,7 +111,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const targets: Array<Target & { kind: string }> = [];
   const cells: CellResult[] = [];
   const failures: BenchReport['failures'] = [];
-  let linkFidelity: unknown;
+  let linkFidelity: BenchReport['linkFidelity'];
   try {
     const pair = await generateSelfSigned('h2race bench');
     const certFile = join(dir, 'cert.pem');
@@ -176,6 +177,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     if (options.linkFidelity && options.scale === 'tiny') {
       skipped.push('link fidelity: not run at tiny scale (its own quick run takes longer than the whole tiny bench)');
     } else if (options.linkFidelity) {
+      // Measured with every proxy stopped: the links run in this process and want a quiet machine.
+      await children.stopAll();
       log('link fidelity');
       linkFidelity = await options.linkFidelity(options.scale !== 'full').catch((error: Error) => ({ error: error.message }));
     }

@@ -80,12 +80,11 @@ export function serveRole(start: () => Promise<ServedRole>): void {
   );
 }
 
-/** Counters that only grow become window deltas; gauges (high-water, in use) are kept as they are. */
+/** The pool's gauges; every other counter only grows and is reported as its change over the window. */
+const GAUGES = new Set(['inUse', 'highWaterInUse', 'free']);
+
 function counterDelta(before: Record<string, number>, now: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [key, value] of Object.entries(now)) {
-    const gauge = /inUse|highWater|size|capacity/i.test(key);
-    out[key] = gauge ? value : value - (before[key] ?? 0);
-  }
+  for (const [key, value] of Object.entries(now)) out[key] = GAUGES.has(key) ? value : value - (before[key] ?? 0);
   return out;
 }

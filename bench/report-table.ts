@@ -80,7 +80,12 @@ export function formatReport(report: BenchReport): string {
     );
   }
   if (report.pools.length > 0) {
-    out.push('', 'allocation and GC per GiB proxied (large workload; V8 heap/external from GC statistics)');
+    out.push(
+      '',
+      'allocation and GC per GiB proxied (large workload). GC: PerformanceObserver durations. heap/external:',
+      'used size before each GC minus after the previous one (v8.GCProfiler); external is a lower bound, since',
+      'ArrayBuffer memory is freed by a concurrent sweeper. pool: new buffer bytes the pool handed out, exact.',
+    );
     out.push(
       table(
         ['configuration', 'MB/s', 'GC ms/GiB', 'heap MB/GiB', 'external MB/GiB', 'process MB/GiB', 'pool MB/GiB'],
@@ -117,15 +122,17 @@ export function formatReport(report: BenchReport): string {
     out.push('', 'link fidelity (configured vs measured)');
     out.push(table(headers, fidelity.map((row) => headers.map((h) => cell(row[h])))));
   }
+  if (report.linkFidelity !== undefined && !Array.isArray(report.linkFidelity)) {
+    out.push(`link fidelity FAILED: ${report.linkFidelity.error}`);
+  }
   for (const failure of report.failures) out.push(`FAILED ${failure.workload} ${failure.config} r${failure.round}: ${failure.error}`);
   for (const line of report.skipped) out.push(`skipped: ${line}`);
   return out.join('\n');
 }
 
-/** The link engineer's rows, whatever their columns: an array, or an object holding `rows`. */
-function fidelityRows(value: unknown): Array<Record<string, unknown>> {
-  const rows = Array.isArray(value) ? value : (value as { rows?: unknown } | undefined)?.rows;
-  return Array.isArray(rows) ? rows.filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null) : [];
+/** The link engineer's rows (their columns may grow), or none when that part failed. */
+function fidelityRows(value: BenchReport['linkFidelity']): Array<Record<string, unknown>> {
+  return Array.isArray(value) ? (value as unknown as Array<Record<string, unknown>>) : [];
 }
 
 function cell(value: unknown): string {

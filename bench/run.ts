@@ -7,6 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runBench } from './bench.js';
+import { runLinkFidelity } from './link-fidelity.js';
 import { ChildProcesses } from './children.js';
 import { formatReport } from './report-table.js';
 import { saveReport } from './results.js';
@@ -41,7 +42,7 @@ const report = await runBench({
   scale,
   children,
   log: (line) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}\n`),
-  linkFidelity: await loadLinkFidelity(),
+  linkFidelity: (quick) => runLinkFidelity({ quick }),
 });
 removeHooks();
 // Saved before printing: a closed stdout (`| head`) must not lose the run.
@@ -53,18 +54,3 @@ if (report.processes.leftRunning.length > 0) {
   process.exitCode = 1;
 }
 
-/** The link engineer's fidelity rows (bench/link-fidelity.ts), when that module exists. */
-async function loadLinkFidelity(): Promise<((quick: boolean) => Promise<unknown>) | undefined> {
-  const specifier = './link-fidelity.js';
-  try {
-    const module = (await import(specifier)) as { runLinkFidelity?: (o: { quick: boolean }) => Promise<unknown> };
-    const run = module.runLinkFidelity;
-    return run ? (quick) => run({ quick }) : undefined;
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND';
-    // Only the module itself being absent means "not written yet"; anything else is a real error.
-    const path = fileURLToPath(new URL(specifier, import.meta.url));
-    if (missing && String((error as Error).message).includes(`'${path}'`)) return undefined;
-    throw error;
-  }
-}

@@ -3,6 +3,7 @@
  * With `framePath: false` it is h2race's forwarding core alone, which splits h2race's cost into
  * "forwarding" and "frame path + pool".
  */
+import type { BufferPool } from '../faults/pool/types.js';
 import { startH2race } from '../proxy/h2race.js';
 import { childConfig, serveRole } from './child-side.js';
 import type { H2raceChildConfig } from './configs.js';
@@ -17,12 +18,36 @@ serveRole(async () => {
     pool: { mode: config.pool },
     framePath: config.framePath,
   });
+  const allocated = countAllocatedBytes(h2race.pool);
   return {
     ports: { https: h2race.proxy.address.port },
-    poolCounters: config.framePath ? () => numericCounters(h2race.pool.stats()) : undefined,
+    poolCounters: config.framePath
+      ? () => ({ ...numericCounters(h2race.pool.stats()), allocatedBytes: allocated.bytes })
+      : undefined,
     close: () => h2race.close(),
   };
 });
+
+/**
+ * Bytes of buffer memory the pool allocated: PoolStats counts allocations but not their size, so
+ * the bench wraps this process's pool instance and adds the capacity of every buffer it has not
+ * seen before (a buffer object the pool hands out for the first time is new memory). The wrap costs
+ * one WeakSet lookup per frame, the same in every mode.
+ */
+function countAllocatedBytes(pool: BufferPool): { bytes: number } {
+  const counter = { bytes: 0 };
+  const seen = new WeakSet<Buffer>();
+  const acquire = pool.acquire.bind(pool);
+  pool.acquire = (length, owner) => {
+    const lease = acquire(length, owner);
+    if (!seen.has(lease.buffer)) {
+      seen.add(lease.buffer);
+      counter.bytes += lease.buffer.length;
+    }
+    return lease;
+  };
+  return counter;
+}
 
 /** The pool's counters (its `mode` is not a number). */
 function numericCounters(stats: object): Record<string, number> {
