@@ -35,6 +35,8 @@ export class TcpProxy extends BaseProxy {
   readonly runsFrameToxics = false;
   private server: Server | undefined;
   private readonly relays = new Set<Relay>();
+  /** Connections still dialing their upstream: how to abort each. */
+  private readonly dialing = new Set<() => void>();
   private connectionCount = 0;
   /** Byte counters of relays that have ended, so /metrics counters never go back. */
   private readonly closedBytes = new Map<string, BytesRow>();
@@ -64,6 +66,7 @@ export class TcpProxy extends BaseProxy {
     this.server = undefined;
     this.faults.pause();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const abort of this.dialing) abort();
     for (const relay of this.relays) relay.destroy();
     await closed;
     this.logger.info('Terminated proxy');
@@ -103,23 +106,28 @@ export class TcpProxy extends BaseProxy {
       client.destroy();
       return;
     }
-    // Until the relay owns them, the two sockets are this function's to clean up.
+    // Until the relay owns them, the two sockets are this function's (and stop()'s, via `dialing`).
     const upstream = connect({ host: target.host || '127.0.0.1', port: target.port });
-    const onEarlyError = (err: Error) => {
-      logger.warn({ err: err.message, client: client.remoteAddress }, 'Unable to open connection to upstream');
+    const abort = () => {
+      this.dialing.delete(abort);
       upstream.destroy();
       client.destroy();
+    };
+    this.dialing.add(abort);
+    const onEarlyError = (err: Error) => {
+      logger.warn({ err: err.message, client: client.remoteAddress }, 'Unable to open connection to upstream');
+      abort();
     };
     upstream.once('error', onEarlyError);
     client.once('error', onEarlyError);
     upstream.once('connect', () => {
       upstream.off('error', onEarlyError);
       client.off('error', onEarlyError);
-      if (!this.server || client.destroyed) {
-        upstream.destroy();
-        client.destroy();
+      if (client.destroyed) {
+        abort();
         return;
       }
+      this.dialing.delete(abort);
       const relay = new Relay({
         client,
         upstream,
