@@ -211,23 +211,30 @@ async function traceRow(seconds: number): Promise<FidelityRow> {
 
 async function disabledRows(quick: boolean): Promise<FidelityRow[]> {
   const bytes = (quick ? 64 : 256) * 1024 * 1024;
-  const rounds = quick ? 500 : 2000;
+  const pings = quick ? 500 : 2000;
+  // Alternating rounds, best throughput and lowest median RTT of each side: on a shared machine
+  // other processes only ever slow a round down, so the best round is the side's own cost.
+  const rounds = 3;
   const direct = await rawPair();
-  let directRate: number;
-  let directRtt: number;
+  const linked = await loopbackPair({ toxics: new ToxicSet(), random: new SeededRandom(1, 'fidelity') });
+  let directRate = 0;
+  let linkedRate = 0;
+  let directRtt = Infinity;
+  let linkedRtt = Infinity;
   try {
-    directRate = await bulk(direct.client, direct.peer, bytes);
-    directRtt = await pingPong(direct.client, direct.client, direct.peer, rounds);
+    for (let round = 0; round < rounds; round++) {
+      directRate = Math.max(directRate, await bulk(direct.client, direct.peer, bytes));
+      linkedRate = Math.max(linkedRate, await bulk(linked.linked, linked.peer, bytes));
+      directRtt = Math.min(directRtt, await pingPong(direct.client, direct.client, direct.peer, pings));
+      linkedRtt = Math.min(linkedRtt, await pingPong(linked.linked, linked.linked, linked.peer, pings));
+    }
   } finally {
     direct.close();
+    await linked.close();
   }
-  const [linkedRate, linkedRtt] = await withPair(new ToxicSet(), 64 * 1024, async ({ linked, peer }) => [
-    await bulk(linked, peer, bytes),
-    await pingPong(linked, linked, peer, rounds),
-  ]);
   return [
-    row('throughput, link disabled', `${bytes >> 20} MiB; configured = direct socket`, directRate, linkedRate, 'MB/s', '≥ 90% of direct', linkedRate >= 0.9 * directRate),
-    row('RTT p50, link disabled', `${rounds} ping-pongs; configured = direct socket`, directRtt, linkedRtt, 'ms', 'within 0.1 ms', linkedRtt - directRtt <= 0.1),
+    row('throughput, link disabled', `${bytes >> 20} MiB, best of ${rounds}; configured = direct socket`, directRate, linkedRate, 'MB/s', '≥ 90% of direct', linkedRate >= 0.9 * directRate),
+    row('RTT p50, link disabled', `${pings} ping-pongs, best of ${rounds}; configured = direct socket`, directRtt, linkedRtt, 'ms', 'within 0.1 ms', linkedRtt - directRtt <= 0.1),
   ];
 }
 

@@ -52,6 +52,8 @@ export function formatReport(report: BenchReport): string {
   out.push(`h2race bench (${report.scale}) — ${report.machine.cpus} × ${report.machine.cpuModel}, node ${report.machine.node}`);
   const load = report.machine.loadAverage;
   out.push(`command: ${report.command}   load average ${load.start.toFixed(2)} → ${load.end.toFixed(2)}`);
+  out.push('CPU and RSS are the row\'s own processes: the origin for `direct`, the proxy for every other row.');
+  out.push('Topology: h2load ─TLS h2→ [proxy ─h2c→] demo origin; every process separate; rounds interleaved.');
   for (const workload of report.workloads) {
     const rows = report.tables[workload.name];
     if (rows === undefined) continue;
