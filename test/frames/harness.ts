@@ -97,8 +97,9 @@ export async function startFrameServer(opts: FrameServerOptions): Promise<FrameS
   };
 }
 
-export function connect(server: FrameServer, settings?: http2.Settings): http2.ClientHttp2Session {
-  const client = http2.connect(server.url, { rejectUnauthorized: false, settings });
+export function connect(server: FrameServer | string, settings?: http2.Settings): http2.ClientHttp2Session {
+  const url = typeof server === 'string' ? server : server.url;
+  const client = http2.connect(url, { rejectUnauthorized: false, settings });
   client.on('error', () => {});
   return client;
 }

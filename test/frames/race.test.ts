@@ -7,7 +7,7 @@ import { ErrorCode } from '../../faults/frames/constants.js';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
 import { POOL_MODES } from '../../faults/pool/types.js';
 import type { FrameServer } from './harness.js';
-import { evidence, runSeek, startSeekServer, Y_BYTES } from './seek-scenario.js';
+import { evidence, frameServerTarget, runSeek, startSeekServer, Y_BYTES } from './seek-scenario.js';
 
 let server: FrameServer | undefined;
 afterEach(async () => {
@@ -21,7 +21,7 @@ describe.each([false, true])('a seek while an SSE and another range run (tls=%s)
   it('release-on-reset over a slow link: the cancel kills the connection', async () => {
     const pool = createBufferPool('release-on-reset');
     server = await startSeekServer(pool, tls, true);
-    const outcome = await runSeek(server);
+    const outcome = await runSeek(frameServerTarget(server));
     const why = evidence(outcome, pool);
     expect(outcome.xCancelled, why).toBe(true);
     expect(pool.stats().racesReusedWhilePending, why).toBeGreaterThan(0);
@@ -39,7 +39,7 @@ describe.each([false, true])('a seek while an SSE and another range run (tls=%s)
   it.each(POOL_MODES)('pool %s over a zero-delay link: clean', async (mode) => {
     const pool = createBufferPool(mode);
     server = await startSeekServer(pool, tls, false);
-    const outcome = await runSeek(server);
+    const outcome = await runSeek(frameServerTarget(server));
     const why = evidence(outcome, pool);
     expect(outcome.xCancelled, why).toBe(true);
     expect(outcome.clientGoawayCode, why).toBeUndefined();

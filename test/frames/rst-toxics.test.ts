@@ -6,7 +6,7 @@ import { createBufferPool } from '../../faults/pool/create-pool.js';
 import { normalizeToxic } from '../../faults/toxics/registry.js';
 import '../../faults/toxics/all.js';
 import { closeClient, connect, get, startFrameServer, type FrameServer } from './harness.js';
-import { evidence, runSeek, startSeekServer } from './seek-scenario.js';
+import { evidence, frameServerTarget, runSeek, startSeekServer } from './seek-scenario.js';
 
 /** Streams 1 KiB every 20 ms for up to 3 s; records when and how each server stream closed. */
 function tricklingServer(tls: boolean, toxics: object[], closes: Map<string, { at: number; rstCode: number }>) {
@@ -91,7 +91,7 @@ describe.each([false, true])('rst_inject (tls=%s)', (tls) => {
   it('an injected cancel triggers release-on-reset like a real one', async () => {
     const pool = createBufferPool('release-on-reset');
     server = await startSeekServer(pool, tls, true, 1, [{ type: 'rst_inject', attributes: { path: '/range/x', after: 30 } }]);
-    const outcome = await runSeek(server, { cancelX: false });
+    const outcome = await runSeek(frameServerTarget(server), { cancelX: false });
     const why = evidence(outcome, pool);
     expect(server.seen.some((s) => s.includes('(injected)')), why).toBe(true);
     expect(pool.stats().racesReusedWhilePending, why).toBeGreaterThan(0);

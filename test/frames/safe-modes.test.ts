@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
 import type { FrameServer } from './harness.js';
-import { evidence, runSeek, startSeekServer } from './seek-scenario.js';
+import { evidence, frameServerTarget, runSeek, startSeekServer } from './seek-scenario.js';
 
 const SEEDED_FAULTS = [
   { type: 'latency', stream: 'downstream', attributes: { latency: 5, jitter: 5 } },
@@ -25,7 +25,7 @@ describe.each([false, true])('a seek over a slow link (tls=%s)', (tls) => {
     it.each([1, 2, 3])('seed %i: clean, no buffer reused while pending', async (seed) => {
       const pool = createBufferPool(mode);
       server = await startSeekServer(pool, tls, true, seed, SEEDED_FAULTS);
-      const outcome = await runSeek(server);
+      const outcome = await runSeek(frameServerTarget(server));
       const why = evidence(outcome, pool);
       expect(outcome.xCancelled, why).toBe(true);
       expect(outcome.clientGoawayCode, why).toBeUndefined();

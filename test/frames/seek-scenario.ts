@@ -14,6 +14,7 @@ import * as http2 from 'node:http2';
 import { describeRace } from '../../faults/pool/evidence.js';
 import type { BufferPool } from '../../faults/pool/types.js';
 import type { ToxicInput } from '../../faults/link/toxic-set.js';
+import type { FramePath } from '../../faults/frames/frame-path.js';
 import { connect, startFrameServer, type FrameServer } from './harness.js';
 
 export const X_FILL = 0x78;
@@ -81,9 +82,20 @@ export const BACKPRESSURE_BYTES = 256 * 1024;
 /** Chrome-like windows, so the server runs ahead of a slow link as it does for browsers. */
 const BROWSER_SETTINGS: http2.Settings = { initialWindowSize: 6 * 1024 * 1024 };
 
+/** Where the seek runs: a frame server, or a whole h2race proxy in front of an origin. */
+export interface SeekTarget {
+  url: string;
+  /** The frame path of the connection opened last. */
+  latestPath(): FramePath;
+}
+
+export function frameServerTarget(server: FrameServer): SeekTarget {
+  return { url: server.url, latestPath: () => server.paths.at(-1)! };
+}
+
 /** `cancelX: false` leaves the cancel to the proxy (rst_inject). */
-export async function runSeek(server: FrameServer, { cancelX = true } = {}): Promise<SeekOutcome> {
-  const client = connect(server, BROWSER_SETTINGS);
+export async function runSeek(target: SeekTarget, { cancelX = true } = {}): Promise<SeekOutcome> {
+  const client = connect(target.url, BROWSER_SETTINGS);
   const outcome: SeekOutcome = { xCancelled: false, yIntact: false, yBytes: 0, sseEvents: 0, sseAlive: false, connectionDied: false };
   client.on('error', (err) => (outcome.sessionError = err.message));
   client.once('connect', () => client.setLocalWindowSize(15 * 1024 * 1024));
@@ -95,7 +107,7 @@ export async function runSeek(server: FrameServer, { cancelX = true } = {}): Pro
       sse.once('data', () => resolve());
       sse.once('close', () => reject(new Error('SSE closed before its first event')));
     });
-    const path = server.paths.at(-1)!;
+    const path = target.latestPath();
     path.events.on('goaway', ({ errorCode }) => {
       if (errorCode !== 0) outcome.clientGoawayCode = errorCode;
     });

@@ -1,0 +1,62 @@
+/**
+ * The frame path inside the whole proxy (startH2race → startProxy's downstream wrapper): the seek
+ * race through h2race in front of a real origin, and the fix.
+ */
+import * as http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../faults/frames/constants.js';
+import { ToxicSet } from '../../faults/link/toxic-set.js';
+import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
+import { testCert } from '../helpers/tls-cert.js';
+import { BACKPRESSURE_BYTES, evidence, runSeek, seekHandler, SLOW_LINK } from './seek-scenario.js';
+import type { PoolMode } from '../../faults/pool/types.js';
+
+let origin: http2.Http2Server | undefined;
+let h2race: RunningH2race | undefined;
+afterEach(async () => {
+  await h2race?.close();
+  expect(h2race?.pool.stats().inUse).toBe(0);
+  h2race = undefined;
+  origin?.close();
+  origin = undefined;
+});
+
+async function startThroughProxy(mode: PoolMode): Promise<RunningH2race> {
+  origin = http2.createServer();
+  origin.on('stream', seekHandler);
+  await new Promise<void>((resolve) => origin!.listen(0, '127.0.0.1', resolve));
+  const { certPath, keyPath } = await testCert();
+  h2race = await startH2race({
+    listen: '127.0.0.1:0',
+    origin: `h2c://127.0.0.1:${(origin.address() as AddressInfo).port}`,
+    cert: certPath,
+    key: keyPath,
+    shutdownTimeoutMs: 500,
+    pool: { mode, backpressureBytes: BACKPRESSURE_BYTES },
+    toxics: new ToxicSet(SLOW_LINK),
+  });
+  return h2race;
+}
+
+describe('the seek race through startH2race (TLS front, h2c origin, slow link)', () => {
+  it('release-on-reset: the client answers GOAWAY and the uncancelled streams die', async () => {
+    const proxy = await startThroughProxy('release-on-reset');
+    const outcome = await runSeek({ url: proxy.proxy.url, latestPath: () => [...proxy.connections.values()].at(-1)! });
+    const why = evidence(outcome, proxy.pool);
+    expect(proxy.pool.stats().racesReusedWhilePending, why).toBeGreaterThan(0);
+    expect([ErrorCode.FRAME_SIZE_ERROR, ErrorCode.PROTOCOL_ERROR], why).toContain(outcome.clientGoawayCode);
+    expect(outcome.connectionDied, why).toBe(true);
+    expect(outcome.yIntact, why).toBe(false);
+  });
+
+  it('retain: clean', async () => {
+    const proxy = await startThroughProxy('retain');
+    const outcome = await runSeek({ url: proxy.proxy.url, latestPath: () => [...proxy.connections.values()].at(-1)! });
+    const why = evidence(outcome, proxy.pool);
+    expect(outcome.connectionDied, why).toBe(false);
+    expect(outcome.yIntact, why).toBe(true);
+    expect(outcome.sseAlive, why).toBe(true);
+    expect(proxy.pool.stats().racesReusedWhilePending, why).toBe(0);
+  });
+});
