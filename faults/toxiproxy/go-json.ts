@@ -170,12 +170,14 @@ function isDigit(c: string): boolean {
   return c >= '0' && c <= '9';
 }
 
+const GO_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\' };
+
 /** Go's quoteChar: the character in single quotes, escaped like strconv.Quote. */
 function quoteChar(c: string): string {
   if (c === "'") return `'\\''`;
   if (c === '"') return `'"'`;
-  const q = JSON.stringify(c);
-  return `'${q.slice(1, -1)}'`;
+  const escaped = GO_ESCAPES[c] ?? (c < ' ' || c === '\x7f' ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : c);
+  return `'${escaped}'`;
 }
 
 /** What Go names a JSON value's kind in "cannot unmarshal <kind> into ...". */
