@@ -214,7 +214,7 @@ async function disabledRows(quick: boolean): Promise<FidelityRow[]> {
   const pings = quick ? 500 : 2000;
   // Alternating rounds, best throughput and lowest median RTT of each side: on a shared machine
   // other processes only ever slow a round down, so the best round is the side's own cost.
-  const rounds = 3;
+  const rounds = quick ? 3 : 5;
   const direct = await rawPair();
   const linked = await loopbackPair({ toxics: new ToxicSet(), random: new SeededRandom(1, 'fidelity') });
   let directRate = 0;
