@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
-import type { ProxyConfig } from '../config/proxy-schema.js';
+import { DEFAULT_MAX_HEADER_LIST_SIZE, type ProxyConfig } from '../config/proxy-schema.js';
 import type { ConnectionInfo } from './connection-wrapper.js';
 import type { ProxyEvents } from './events.js';
 import { forwardOverH1 } from './forward-h1.js';
@@ -15,23 +15,33 @@ import type { OriginUpstream } from './upstream/origin-upstream.js';
 
 export type RequestHandler = (req: DownstreamRequest, res: DownstreamResponse, connection: ConnectionInfo, streamId: number) => void;
 
-export function createForwarder(upstream: OriginUpstream, config: ProxyConfig['upstream'], events: ProxyEvents, logger: Logger): RequestHandler {
+export function createForwarder(
+  upstream: OriginUpstream,
+  config: Pick<ProxyConfig, 'upstream' | 'downstream'>,
+  events: ProxyEvents,
+  logger: Logger,
+): RequestHandler {
+  const maxHeaderListSize = config.downstream.settings.maxHeaderListSize ?? DEFAULT_MAX_HEADER_LIST_SIZE;
+  const idleMs = config.downstream.streamIdleTimeoutMs;
   return (req, res, connection, streamId) => {
     const ps = new ProxiedStream(req, res, connection, streamId, events, logger);
-    if (req.method === 'CONNECT') {
-      ps.writeHead(501, { 'content-length': 0 });
-      ps.endResponse(undefined);
-      return;
+    if (req.method === 'CONNECT') return ps.refuse(501, 'CONNECT is not supported');
+    // nghttp2 enforces SETTINGS_MAX_HEADER_LIST_SIZE only once the client has ACKed it.
+    if (headerListSize(req.rawHeaders) > maxHeaderListSize) {
+      return ps.refuse(431, `request header list exceeds ${maxHeaderListSize} bytes`);
     }
     const h2Stream = ps.h2Stream;
-    const authority = config.rewriteHost ? upstream.origin.host : requestAuthority(req.headers) ?? upstream.origin.host;
+    // A stream nobody moves bytes on (e.g. a client announcing a zero window) must not pin its
+    // upstream stream forever.
+    if (h2Stream && idleMs > 0) h2Stream.setTimeout(idleMs, () => ps.idleTimeout(idleMs));
+    const authority = config.upstream.rewriteHost ? upstream.origin.host : requestAuthority(req.headers) ?? upstream.origin.host;
     const headers = upstreamRequestHeaders(req.headers, {
       remoteAddress: connection.remoteAddress,
       tls: connection.tls,
       httpVersion: h2Stream ? '2' : '1.1',
     }, authority);
     const hasBody = h2Stream ? !h2Stream.endAfterHeaders : hasH1Body(req as IncomingMessage);
-    const viaH1 = () => forwardOverH1(ps, { agent: upstream.h1, origin: upstream.origin, headers, timeoutMs: config.responseTimeoutMs });
+    const viaH1 = () => forwardOverH1(ps, { agent: upstream.h1, origin: upstream.origin, headers, timeoutMs: config.upstream.responseTimeoutMs });
     if (upstream.usesH1) return viaH1();
     const { host, ...rest } = headers;
     const h2Headers: OutgoingHttpHeaders = {
@@ -41,8 +51,15 @@ export function createForwarder(upstream: OriginUpstream, config: ProxyConfig['u
       ':authority': host,
       ...rest,
     };
-    forwardOverH2(ps, { pool: upstream.h2!, headers: h2Headers, hasBody, responseTimeoutMs: config.responseTimeoutMs, onNotH2: viaH1 });
+    forwardOverH2(ps, { pool: upstream.h2!, headers: h2Headers, hasBody, responseTimeoutMs: config.upstream.responseTimeoutMs, onNotH2: viaH1 });
   };
+}
+
+/** RFC 9113 §6.5.2: Σ over fields (pseudo-headers included) of name + value + 32 octets. */
+function headerListSize(raw: string[]): number {
+  let size = 0;
+  for (let i = 0; i < raw.length; i += 2) size += raw[i]!.length + raw[i + 1]!.length + 32;
+  return size;
 }
 
 function hasH1Body(req: IncomingMessage): boolean {

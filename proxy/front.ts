@@ -71,6 +71,8 @@ export class Front {
     this.h2Server.on('checkContinue', onH2Request);
 
     this.h1Server = http.createServer({ keepAlive: true });
+    // Idle HTTP/1.1 connections (no bytes either way) are cut, as idle HTTP/2 streams are closed.
+    this.h1Server.timeout = downstream.streamIdleTimeoutMs;
     const onH1Request = (req: http.IncomingMessage, res: http.ServerResponse) => {
       const conn = this.h1Sockets.get(req.socket);
       if (!conn) return res.destroy();

@@ -38,6 +38,8 @@ export class ProxiedStream {
   responseEnded = false;
   downstreamClosed = false;
   private failure?: Error;
+  /** Set when the downstream idle timeout closed the stream. */
+  private idleFor?: number;
 
   constructor(
     readonly req: DownstreamRequest,
@@ -88,6 +90,21 @@ export class ProxiedStream {
     }
   }
 
+  /** Answers the request itself (nothing goes upstream). */
+  refuse(status: number, reason: string): void {
+    const body = `h2race: ${reason}\n`;
+    this.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    this.responseEnded = true;
+    this.res.end(body);
+  }
+
+  /** No bytes moved on the downstream stream for `ms`: close it, which cancels its upstream. */
+  idleTimeout(ms: number): void {
+    if (this.downstreamClosed) return;
+    this.idleFor = ms;
+    this.h2Stream?.close(NGHTTP2_CANCEL);
+  }
+
   /** The upstream attempt failed for good (see the lifecycle above). */
   fail(err: Error): void {
     if (this.downstreamClosed || this.failure) return;
@@ -118,7 +135,7 @@ export class ProxiedStream {
     let outcome: StreamOutcome;
     if (this.failure) outcome = 'upstream-error';
     else if (this.responseEnded && (h2 ? rstCode === NGHTTP2_NO_ERROR : (this.res as ServerResponse).writableFinished)) outcome = 'completed';
-    else if (!h2 || rstCode === NGHTTP2_CANCEL) outcome = 'cancelled-by-client';
+    else if (this.idleFor === undefined && (!h2 || rstCode === NGHTTP2_CANCEL)) outcome = 'cancelled-by-client';
     else outcome = 'reset';
     if (outcome !== 'completed' && outcome !== 'upstream-error') {
       this.cancelUpstream?.();
@@ -134,7 +151,7 @@ export class ProxiedStream {
       rstCode: rstCode !== undefined && rstCode !== NGHTTP2_NO_ERROR ? rstCode : undefined,
       upstreamId: this.upstreamId,
       attempts: this.attempts,
-      error: this.failure?.message,
+      error: this.failure?.message ?? (this.idleFor === undefined ? undefined : `downstream idle for ${this.idleFor} ms`),
     };
     this.events.emit('stream-end', record);
     this.logger.info(record, 'stream end');

@@ -55,7 +55,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     key: certificate.key,
     downstream: config.downstream,
     wrapper: downstreamWrapper,
-    onRequest: createForwarder(upstream, config.upstream, events, logger),
+    onRequest: createForwarder(upstream, config, events, logger),
     events,
     logger,
   });
