@@ -12,6 +12,12 @@ export type GoJsonResult = { ok: true; value: unknown } | { ok: false; error: st
 
 class GoSyntaxError extends Error {}
 
+/**
+ * Go stops at 10000 nested arrays/objects ("exceeded max depth"); a recursive reader would run
+ * out of stack first, so h2race stops at 1000 with Go's words. API bodies nest three deep.
+ */
+const MAX_DEPTH = 1000;
+
 /** Decode the first JSON value of `text` like Go's json.Decoder; errors carry Go's wording. */
 export function decodeGoJson(text: string): GoJsonResult {
   const scanner = new Scanner(text);
@@ -27,6 +33,7 @@ export function decodeGoJson(text: string): GoJsonResult {
 
 class Scanner {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly text: string) {}
 
   atEnd(): boolean {
@@ -48,8 +55,12 @@ class Scanner {
 
   value(): unknown {
     const c = this.peek();
-    if (c === '{') return this.object();
-    if (c === '[') return this.array();
+    if (c === '{' || c === '[') {
+      if (++this.depth > MAX_DEPTH) throw new GoSyntaxError('exceeded max depth');
+      const v = c === '{' ? this.object() : this.array();
+      this.depth--;
+      return v;
+    }
     if (c === '"') return this.string();
     if (c === '-' || (c >= '0' && c <= '9')) return this.number();
     if (c === 't') return this.literal('true', true);

@@ -46,6 +46,12 @@ describe('decodeGoJson', () => {
     expect(decodeGoJson('[1, {"b": [true, null]}, -2.5e3, "\\u00e9"]')).toEqual({ ok: true, value: [1, { b: [true, null] }, -2500, 'é'] });
   });
 
+  it('refuses deep nesting with Go\'s words instead of running out of stack', () => {
+    expect(decodeGoJson('['.repeat(500) + ']'.repeat(500)).ok).toBe(true);
+    expect(errorOf('['.repeat(100_000))).toBe('exceeded max depth');
+    expect(errorOf('{"a":'.repeat(5000))).toBe('exceeded max depth');
+  });
+
   it('keeps a "__proto__" key as data', () => {
     const r = decodeGoJson('{"__proto__": {"polluted": 1}}');
     expect(r.ok && Object.keys(r.value as object)).toEqual(['__proto__']);
