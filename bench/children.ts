@@ -4,12 +4,16 @@
  * Every child is spawned in its own process group (`detached`), so stopping it kills the group:
  * nghttpx's and HAProxy's workers go with their master. `stopAll()` is the normal end; the
  * signal/exit hooks installed by `installExitHooks()` are the end on Ctrl-C, SIGTERM or a crash.
- * Node children (the origin, h2race, the plain forward) also exit on their own when the IPC channel
- * to the bench closes, which covers a bench killed with SIGKILL.
+ * A bench killed with SIGKILL runs no hook: node children (origin, h2race, the plain forward) then
+ * exit when their IPC channel closes, and every child is started through util-linux `setpriv
+ * --pdeathsig SIGKILL` when it is installed, so the kernel kills it when the bench dies.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runningInGroup } from './proc-stats.js';
+import { findExecutable } from './tools.js';
+
+const SETPRIV = findExecutable('setpriv');
 
 export interface StartedChild {
   name: string;
@@ -26,6 +30,8 @@ const OUTPUT_KEEP = 8_192;
 export class ChildProcesses {
   private readonly children = new Map<number, StartedChild>();
   private readonly startedPids: Array<{ name: string; pid: number }> = [];
+  /** Set on a signal: whatever the bench was about to start is not started any more. */
+  private closed = false;
 
   /** Every child ever started in this run, for the report and for leak checks. */
   get started(): ReadonlyArray<{ name: string; pid: number }> {
@@ -33,7 +39,9 @@ export class ChildProcesses {
   }
 
   spawn(name: string, command: string, args: string[], options: SpawnOptions = {}): StartedChild {
-    const child = spawn(command, args, {
+    if (this.closed) throw new Error(`not starting ${name}: the bench is stopping`);
+    const [file, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', command, ...args]] : [command, args];
+    const child = spawn(file, argv, {
       stdio: ['ignore', 'pipe', 'pipe'],
       ...options,
       detached: true,
@@ -89,6 +97,7 @@ export class ChildProcesses {
   installExitHooks(onSignal: (signal: NodeJS.Signals) => void): () => void {
     const onExit = (): void => this.killAllNow();
     const signalHandler = (signal: NodeJS.Signals): void => {
+      this.closed = true;
       void this.stopAll(500).finally(() => onSignal(signal));
     };
     const onCrash = (error: unknown): void => {
