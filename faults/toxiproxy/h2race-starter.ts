@@ -32,7 +32,7 @@ export function createH2raceStarter(base: H2raceBase = {}): H2raceStarter {
       });
     } catch (err) {
       if (err instanceof ConfigError) throw ApiError.join(ErrBadRequestBody, err.message);
-      if (err instanceof ListenError) throw goListenError(listenErrorCode(err), o.listen);
+      if (err instanceof ListenError) throw goListenError(err.cause as NodeJS.ErrnoException, o.listen);
       throw err;
     }
     const { proxy, pool } = running;
@@ -48,9 +48,3 @@ export function createH2raceStarter(base: H2raceBase = {}): H2raceStarter {
   };
 }
 
-/** ListenError keeps only its text; read the errno back from it for Go's wording. */
-function listenErrorCode(err: ListenError): NodeJS.ErrnoException {
-  const why = err.message.slice(err.message.lastIndexOf(': ') + 2);
-  const code = why === 'address already in use' ? 'EADDRINUSE' : why === 'permission denied' ? 'EACCES' : why;
-  return Object.assign(new Error(why), { code });
-}
