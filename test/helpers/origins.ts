@@ -56,7 +56,14 @@ export interface TestOrigin {
   close(): Promise<void>;
 }
 
-export async function startTestOrigin(kind: OriginKind, opts: { port?: number } = {}): Promise<TestOrigin> {
+export interface TestOriginOptions {
+  port?: number;
+  /** HTTP/2 settings the origin announces (h2, h2c); initialWindowSize defaults to 1 MiB. */
+  settings?: http2.Settings;
+}
+
+export async function startTestOrigin(kind: OriginKind, opts: TestOriginOptions = {}): Promise<TestOrigin> {
+  const settings = { initialWindowSize: 1024 * 1024, ...opts.settings };
   const { cert, key } = await testCert();
   const sockets = new Set<net.Socket>();
   const connectionIds = new WeakMap<object, number>();
@@ -68,10 +75,10 @@ export async function startTestOrigin(kind: OriginKind, opts: { port?: number } 
   };
   switch (kind) {
     case 'h2':
-      server = http2.createSecureServer({ cert, key, settings: { initialWindowSize: 1024 * 1024 } }, handler);
+      server = http2.createSecureServer({ cert, key, settings }, handler);
       break;
     case 'h2c':
-      server = http2.createServer({ settings: { initialWindowSize: 1024 * 1024 } }, handler);
+      server = http2.createServer({ settings }, handler);
       break;
     case 'h1-tls':
       server = https.createServer({ cert, key }, handler);
