@@ -5,6 +5,7 @@
 import type { Options } from 'yargs';
 import type { FaultSettings } from './plan.js';
 import { presetNames } from './presets.js';
+import { loadTrace, TraceError } from './trace-loader.js';
 import { parseDuration, parsePercent, parseRate, UnitError } from './units.js';
 
 export const faultCliOptions = {
@@ -40,8 +41,8 @@ export function faultSettingsFromArgs(args: FaultArgs, config: FaultSettings = {
   if (args.jitter !== undefined) settings.jitter = flag('--jitter', parseDuration, args.jitter);
   if (args.bandwidth !== undefined) settings.bandwidth = flag('--bandwidth', parseRate, args.bandwidth);
   if (args.loss !== undefined) settings.loss = flag('--loss', parsePercent, args.loss);
-  if (args.traceDown !== undefined) settings.traceDown = args.traceDown;
-  if (args.traceUp !== undefined) settings.traceUp = args.traceUp;
+  if (args.traceDown !== undefined) settings.traceDown = flag('--trace-down', traceFile, args.traceDown);
+  if (args.traceUp !== undefined) settings.traceUp = flag('--trace-up', traceFile, args.traceUp);
   if (args.seed !== undefined) {
     if (!Number.isSafeInteger(args.seed)) throw new UnitError(`--seed: ${String(args.seed)} is not an integer`);
     settings.seed = args.seed;
@@ -53,7 +54,13 @@ function flag<T>(name: string, parse: (v: string | number) => T, value: string |
   try {
     return parse(value);
   } catch (err) {
-    if (err instanceof UnitError) throw new UnitError(`${name}: ${err.message}`);
+    if (err instanceof UnitError || err instanceof TraceError) throw new UnitError(`${name}: ${err.message}`);
     throw err;
   }
+}
+
+/** The path, once it loads as a Mahimahi trace. */
+function traceFile(value: string | number): string {
+  loadTrace(String(value));
+  return String(value);
 }

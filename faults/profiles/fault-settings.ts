@@ -14,6 +14,7 @@ import type { Direction, ToxicSpec } from '../link/types.js';
 import { normalizeToxic } from '../toxics/registry.js';
 import { JITTER_DISTRIBUTIONS, type JitterDistribution } from '../toxics/jitter.js';
 import { findPreset, presetNames } from './presets.js';
+import { traceFileSchema } from './trace-loader.js';
 import { parseDuration, parsePercent, parseRate, UnitError } from './units.js';
 import '../toxics/all.js';
 
@@ -44,8 +45,8 @@ export const linkFaultFields = {
   /** Percent of TCP segments lost (each stalls the stream for an RTO). */
   loss: unit(parsePercent).optional(),
   rto: unit(parseDuration).optional(),
-  traceDown: z.string().min(1).optional(),
-  traceUp: z.string().min(1).optional(),
+  traceDown: traceFileSchema.optional(),
+  traceUp: traceFileSchema.optional(),
   toxics: z.array(toxicEntrySchema).optional(),
 };
 

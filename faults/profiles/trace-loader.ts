@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { z } from 'zod';
 
 export const OPPORTUNITY_BYTES = 1500;
 
@@ -61,6 +62,16 @@ export function parseTrace(file: string, text: string): DeliveryTrace {
   if (period === 0) throw new TraceError(`${file}: trace must last for a nonzero amount of time`);
   return { file, times: times.slice(0, count), period };
 }
+
+/** A path that loads as a trace (relative to the working directory); the loader's error otherwise. */
+export const traceFileSchema = z.string().min(1).superRefine((file, ctx) => {
+  try {
+    loadTrace(file);
+  } catch (err) {
+    if (!(err instanceof TraceError)) throw err;
+    ctx.addIssue({ code: 'custom', message: err.message });
+  }
+});
 
 /** Bytes the trace can deliver in [fromMs, toMs) after its start, loops included. */
 export function traceCapacity(trace: DeliveryTrace, fromMs: number, toMs: number): number {

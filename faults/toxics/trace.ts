@@ -7,22 +7,13 @@
 import { z } from 'zod';
 import { cutPiece } from '../link/piece.js';
 import { ScheduledQueue } from '../link/scheduled-queue.js';
-import { firstAtOrAfter, loadTrace, OPPORTUNITY_BYTES, TraceError } from '../profiles/trace-loader.js';
+import { firstAtOrAfter, loadTrace, OPPORTUNITY_BYTES, traceFileSchema } from '../profiles/trace-loader.js';
 import { registerLinkToxic } from './link-toxic.js';
 
 export const traceToxic = registerLinkToxic({
   type: 'trace',
   summary: 'replay a Mahimahi delivery trace (file: one ms timestamp per 1500-byte opportunity, looping)',
-  schema: z.object({
-    file: z.string().min(1).superRefine((file, issue) => {
-      try {
-        loadTrace(file);
-      } catch (err) {
-        if (!(err instanceof TraceError)) throw err;
-        issue.addIssue({ code: 'custom', message: err.message });
-      }
-    }),
-  }),
+  schema: z.object({ file: traceFileSchema }),
   stage(ctx) {
     const { times, period } = loadTrace(ctx.attributes.file);
     const start = ctx.now();

@@ -23,6 +23,7 @@ describe('units', () => {
     expect(() => faultSettingsFromArgs({ loss: '120%' })).toThrow(/^--loss: .*between 0 and 100/);
     expect(() => faultSettingsFromArgs({ jitter: '0.5ms' })).toThrow(/^--jitter: .*whole number of milliseconds/);
     expect(() => faultSettingsFromArgs({ seed: 1.5 })).toThrow(/^--seed/);
+    expect(() => faultSettingsFromArgs({ traceDown: '/nonexistent.down' })).toThrow(/^--trace-down: \/nonexistent\.down: cannot read trace/);
   });
 
   it('declares the flags the proxy command wires', () => {
@@ -90,5 +91,6 @@ describe('config faults schema', () => {
     const badToxic = faultsSchema.safeParse({ toxics: [{ type: 'latency', attributes: { latency: -5 } }] });
     expect(badToxic.error!.issues[0]!.path).toEqual(['toxics', 0, 'attributes', 'latency']);
     expect(faultsSchema.safeParse({ latncy: '5ms' }).success).toBe(false);
+    expect(faultsSchema.safeParse({ traceUp: '/nonexistent.up' }).error!.issues[0]!.path).toEqual(['traceUp']);
   });
 });
