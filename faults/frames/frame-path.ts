@@ -188,14 +188,19 @@ export class FramePath extends Duplex {
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     // After a malformed frame our own GOAWAY is the last word; the session's closing output is dropped.
     if (this.failed) return cb();
+    this.socket.cork();
     this.framer.feed(chunk);
     this.afterBatch(cb);
+    this.socket.uncork();
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
     if (this.failed) return cb();
+    // A link without toxics writes each frame to the socket at once: corked, a batch is one writev.
+    this.socket.cork();
     for (const { chunk } of chunks) this.framer.feed(chunk);
     this.afterBatch(cb);
+    this.socket.uncork();
   }
 
   override _final(cb: (err?: Error | null) => void): void {

@@ -7,11 +7,9 @@ import { SlabPool, type PooledLease } from './slab-pool.js';
  */
 export class RetainPool extends SlabPool {
   readonly mode = 'retain' as const;
-  private readonly streamRefs = new WeakSet<PooledLease>();
-
   protected override onAcquire(lease: PooledLease): void {
     lease.refs = 2;
-    this.streamRefs.add(lease);
+    lease.streamRef = true;
   }
 
   protected onWriteDone(lease: PooledLease): void {
@@ -25,7 +23,9 @@ export class RetainPool extends SlabPool {
   }
 
   private dropStreamRef(lease: PooledLease): void {
-    if (this.streamRefs.delete(lease)) this.unref(lease);
+    if (!lease.streamRef) return;
+    lease.streamRef = false;
+    this.unref(lease);
   }
 
   private unref(lease: PooledLease): void {

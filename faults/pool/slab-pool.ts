@@ -25,8 +25,9 @@ interface Slab {
 
 export class PooledLease implements Lease {
   ended = false;
-  /** Holders left (used by reference counting strategies). */
+  /** Holders left, and whether the stream is one of them (reference counting strategies). */
   refs = 0;
+  streamRef = false;
   constructor(readonly slab: Slab, readonly length: number, readonly owner: LeaseOwner) {}
   get buffer(): Buffer {
     return this.slab.buf;
