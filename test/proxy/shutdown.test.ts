@@ -1,0 +1,63 @@
+/**
+ * close(): clients get GOAWAY, new connections are refused, in-flight streams finish byte-exact
+ * within shutdownTimeoutMs; whatever is still running at the deadline is cut.
+ */
+import * as net from 'node:net';
+import { afterEach, expect, test } from 'vitest';
+import { patternBytes, sha256 } from '../helpers/bytes.js';
+import { collect, connectH2, request, startTestProxy } from '../helpers/h2-client.js';
+import { h1Request } from '../helpers/h1-client.js';
+import { startTestOrigin } from '../helpers/origins.js';
+import { waitFor } from '../helpers/wait.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(false)));
+    s.once('error', () => resolve(true));
+  });
+}
+
+test('in-flight streams finish, clients get GOAWAY, new connections are refused', async () => {
+  const origin = await startTestOrigin('h2c');
+  cleanups.push(() => origin.close());
+  const proxy = await startTestProxy(origin.url, { shutdownTimeoutMs: 10_000 });
+  cleanups.push(() => proxy.destroy());
+  const session = await connectH2(proxy.url);
+  cleanups.push(() => session.destroy());
+  let goaway = false;
+  session.once('goaway', () => (goaway = true));
+  const size = 2 * 1024 * 1024;
+  const slow = `/bytes?size=${size}&chunk=65536&delay=10`;
+  const viaH2 = collect(request(session, slow));
+  const viaH1 = h1Request(proxy.url, slow);
+  await waitFor('both requests at the origin', () => origin.streams.length === 2);
+
+  const closing = proxy.close();
+  await new Promise((r) => setTimeout(r, 50));
+  expect(await refused(proxy.address.port)).toBe(true);
+  const [h2res, h1res] = await Promise.all([viaH2, viaH1]);
+  expect(sha256(h2res.body)).toBe(sha256(patternBytes(0, size)));
+  expect(sha256(h1res.body)).toBe(sha256(patternBytes(0, size)));
+  expect(goaway).toBe(true);
+  await closing;
+});
+
+test('streams still running at the deadline are cut', async () => {
+  const origin = await startTestOrigin('h2c');
+  cleanups.push(() => origin.close());
+  const proxy = await startTestProxy(origin.url, { shutdownTimeoutMs: 300 });
+  const session = await connectH2(proxy.url);
+  cleanups.push(() => session.destroy());
+  const held = collect(request(session, '/hold'));
+  await waitFor('the request at the origin', () => origin.held.length === 1);
+  const started = Date.now();
+  await proxy.close();
+  expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  await expect(held).rejects.toThrow(/stream closed before its end/);
+});
