@@ -45,6 +45,12 @@ steps:
     expect(plan.toxics).toEqual(plan.schedule!.steps[0]!.toxics);
   });
 
+  it('the example profile shipped with h2race loads', () => {
+    const schedule = loadProfileFile(resolve(import.meta.dirname, '../../faults/profiles/examples/commute.yaml'));
+    expect(schedule.steps.map((s) => s.label)).toEqual(['wifi', '4g', 'tunnel', 'lossy-mobile', 'slicing proxy on the train Wi-Fi']);
+    expect(schedule.period).toBe(60_000);
+  });
+
   it('a file without steps is one step at 0s', () => {
     const schedule = loadProfileFile(file('fixed.yml', 'preset: dsl\nfaults: { jitter: 5ms }\n'));
     expect(schedule.steps).toHaveLength(1);
