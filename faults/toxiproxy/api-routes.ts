@@ -116,17 +116,18 @@ export function buildRoutes(proxies: ProxyCollection, logger: Logger, metrics: H
   return routes;
 
   async function updateProxy(req: IncomingMessage, [name]: string[]): Promise<Reply> {
-    if (req.method === 'POST') logger.warn('ProxyUpdate: HTTP method POST is deprecated. Use HTTP PATCH instead.');
+    // Toxiproxy warns here; toxiproxy-node-client only ever POSTs, so h2race keeps it to debug.
+    if (req.method === 'POST') logger.debug('ProxyUpdate: HTTP method POST is deprecated. Use HTTP PATCH instead.');
     const proxy = proxies.get(name!);
     const input = await readJson(req);
     const parsed = proxyUpdateSchema.safeParse(input);
     if (!parsed.success) throw proxyBodyError(parsed.error, input);
-    await proxies.exclusive(() => proxy.update(parsed.data));
+    await proxies.update(proxy, parsed.data);
     return json(proxy.toJSON());
   }
 
   async function updateToxic(req: IncomingMessage, [name, toxic]: string[]): Promise<Reply> {
-    if (req.method === 'POST') logger.warn('ToxicUpdate: HTTP method POST is deprecated. Use HTTP PATCH instead.');
+    if (req.method === 'POST') logger.debug('ToxicUpdate: HTTP method POST is deprecated. Use HTTP PATCH instead.');
     const proxy = proxies.get(name!);
     const current = findToxic(proxy, toxic!);
     const spec = toxicFromUpdateBody(await readJson(req), current);

@@ -80,15 +80,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     throw err;
   }
   logger.info({ address }, 'Starting Toxiproxy HTTP server');
+  let closing: Promise<void> | undefined;
   return {
     address,
     url: `http://${address}`,
     proxies,
     metrics,
-    async close() {
-      await closeServer(server);
-      detach();
-      await proxies.close();
+    close() {
+      closing ??= (async () => {
+        await closeServer(server);
+        detach();
+        await proxies.close();
+      })();
+      return closing;
     },
   };
 }

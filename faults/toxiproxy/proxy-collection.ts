@@ -6,7 +6,7 @@
  * Changes run one at a time: starting a proxy is asynchronous, and two requests racing for one
  * name must not both pass the "already exists" check.
  */
-import type { ProxyBody } from '../../config/api-schema.js';
+import type { ProxyBody, ProxyUpdate } from '../../config/api-schema.js';
 import { ApiError, ErrProxyAlreadyExists, ErrProxyNotFound } from './api-error.js';
 import type { ManagedProxy, ProxyFactory } from './managed-proxy.js';
 
@@ -21,8 +21,11 @@ export class ProxyCollection {
 
   constructor(private readonly factory: ProxyFactory) {}
 
-  /** Run one change after the previous one finished. */
-  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  private closed = false;
+
+  /** Run one change after the previous one finished; none is accepted once close() was called. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('the API server is shutting down'));
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
     return run;
@@ -78,6 +81,14 @@ export class ProxyCollection {
     return proxy;
   }
 
+  /** PATCH: only while `proxy` is still the one under its name (a DELETE may have won the race). */
+  update(proxy: ManagedProxy, change: ProxyUpdate): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.proxies.get(proxy.name) !== proxy) throw ErrProxyNotFound;
+      await proxy.update(change);
+    });
+  }
+
   remove(name: string): Promise<void> {
     return this.exclusive(async () => {
       const proxy = this.get(name);
@@ -95,10 +106,13 @@ export class ProxyCollection {
 
   /** Stop and forget every proxy (server shutdown). */
   close(): Promise<void> {
-    return this.exclusive(async () => {
+    const run = this.exclusive(async () => {
       const all = [...this.proxies.values()];
       this.proxies.clear();
       await Promise.all(all.map((p) => p.stop()));
     });
+    // Changes asked for after the close are refused, so no proxy starts after it.
+    this.closed = true;
+    return run;
   }
 }

@@ -244,6 +244,18 @@ describe('errors, as Toxiproxy words them', () => {
     expect((await raw(t.url, 'GET', '/proxies/busy')).status).toBe(404);
   });
 
+  it('a PATCH that loses the race to a DELETE answers 404 and starts nothing', async () => {
+    const p = await t.client.createProxy({ name: 'race', listen: '127.0.0.1:0', enabled: false, upstream });
+    const port = await unusedPort();
+    const patch = raw(t.url, 'PATCH', '/proxies/race', JSON.stringify({ enabled: true, listen: `127.0.0.1:${port}` }));
+    await p.remove();
+    const res = await patch;
+    // Either order is legal; a proxy started after its delete is not.
+    if (res.status === 404) expect(res.text).toBe(error(404, 'proxy not found'));
+    else expect(res.status).toBe(200);
+    expect((await exchange(port, 'x', { deadlineMs: 1000 })).ended).toBe('error');
+  });
+
   it('refuses a body over the size limit, declared or streamed', async () => {
     const res = await raw(t.url, 'POST', '/proxies', `{"name":"${'x'.repeat(2 << 20)}"}`);
     expect(res.status).toBe(413);
