@@ -21,8 +21,12 @@ afterAll(async () => {
   await servers.closeAll();
 });
 
-/** Run `h2race <argv>`; resolves with what it printed, rejects with its error. */
+/** Run `h2race <argv>` against the test server; resolves with what it printed, rejects with its error. */
 async function run(...argv: string[]): Promise<string> {
+  return runRaw(...(argv[1] === 'types' ? argv : [...argv, '--host', t.url]));
+}
+
+async function runRaw(...argv: string[]): Promise<string> {
   const lines: string[] = [];
   const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
   try {
@@ -35,7 +39,7 @@ async function run(...argv: string[]): Promise<string> {
         throw err ?? new Error(msg);
       })
       .exitProcess(false)
-      .parseAsync(argv[1] === 'types' ? argv : [...argv, '--host', t.url]);
+      .parseAsync(argv);
   } finally {
     spy.mockRestore();
   }
@@ -80,6 +84,18 @@ describe('h2race proxies / toxic', () => {
     await expect(run('toxic', 'add', 'ghost', '-t', 'latency')).rejects.toThrow(/^Failed to add toxic to ghost: .*404/);
     expect(() => parseAttributes(['latency'])).toThrow('--attribute latency: expected key=value');
     expect(parseAttributes(['latency=100', 'file=/tmp/x.trace', 'on=true'])).toEqual({ latency: 100, file: '/tmp/x.trace', on: true });
+  });
+
+  it('finds the server in $TOXIPROXY_URL when --host is not given', async () => {
+    const saved = process.env.TOXIPROXY_URL;
+    process.env.TOXIPROXY_URL = t.url;
+    try {
+      await runRaw('proxies', 'create', 'env', '--upstream', upstream);
+      expect(await runRaw('proxies', 'list')).toMatch(/^env\t/m);
+    } finally {
+      if (saved === undefined) delete process.env.TOXIPROXY_URL;
+      else process.env.TOXIPROXY_URL = saved;
+    }
   });
 
   it('lists the toxic types this build knows', async () => {
