@@ -109,4 +109,32 @@ describe.each([false, true])('reorder toxic on a real connection (tls=%s)', (tls
     expect(server.seen.filter((s) => s.includes('GOAWAY'))).toEqual([]);
     await closeClient(client);
   });
+
+  it('follows toxic changes on the live connection', async () => {
+    const body = Buffer.alloc(300_000, 9);
+    server = await startFrameServer({
+      tls,
+      pool: createBufferPool('retain'),
+      handler: (stream) => {
+        stream.respond({ ':status': 200 });
+        for (let at = 0; at < body.length; at += 10_000) stream.write(body.subarray(at, at + 10_000));
+        stream.end();
+      },
+    });
+    const client = connect(server);
+    const fetchAll = async (): Promise<void> => {
+      const results = await Promise.all([1, 2, 3].map(() => get(client, '/')));
+      for (const r of results) expect(r.body.equals(body)).toBe(true);
+    };
+    await fetchAll();
+    expect(server.decisions).toEqual([]);
+    server.toxics.add({ type: 'reorder', attributes: { window: 8, probability: 1 } });
+    await fetchAll();
+    const holds = server.decisions.length;
+    expect(holds).toBeGreaterThan(0);
+    server.toxics.remove('reorder_downstream');
+    await fetchAll();
+    expect(server.decisions.length).toBe(holds);
+    await closeClient(client);
+  });
 });

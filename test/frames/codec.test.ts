@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { CLIENT_PREFACE, ErrorCode, FrameFlag, FrameType, SettingId } from '../../faults/frames/constants.js';
+import {
+  encodeGoaway,
+  encodeRstStream,
+  FrameError,
+  parseGoaway,
+  parseRstStream,
+  parseSettings,
+  readFrameHeader,
+  validateFrameHeader,
+} from '../../faults/frames/codec.js';
+import { InboundParser, type InboundFrame } from '../../faults/frames/inbound-parser.js';
+import { frame, GOOD_START } from './raw-client.js';
+
+function setting(id: number, value: number): Buffer {
+  const b = Buffer.alloc(6);
+  b.writeUInt16BE(id);
+  b.writeUInt32BE(value, 2);
+  return b;
+}
+
+function codeOf(fn: () => unknown): number | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof FrameError) return err.code;
+    throw err;
+  }
+  return undefined;
+}
+
+describe('frame codec', () => {
+  it('reads headers, ignoring the reserved bit', () => {
+    const bytes = frame(FrameType.DATA, FrameFlag.END_STREAM, 5, Buffer.from('abc'));
+    bytes[5] |= 0x80;
+    expect(readFrameHeader(bytes)).toEqual({ length: 3, type: FrameType.DATA, flags: 1, streamId: 5 });
+  });
+
+  it('round-trips RST_STREAM and GOAWAY', () => {
+    const rst = encodeRstStream(7, ErrorCode.CANCEL);
+    expect(readFrameHeader(rst)).toEqual({ length: 4, type: FrameType.RST_STREAM, flags: 0, streamId: 7 });
+    expect(parseRstStream(rst.subarray(9))).toEqual({ errorCode: ErrorCode.CANCEL });
+    const goaway = parseGoaway(encodeGoaway(9, ErrorCode.FRAME_SIZE_ERROR, 'why').subarray(9));
+    expect(goaway).toMatchObject({ lastStreamId: 9, errorCode: ErrorCode.FRAME_SIZE_ERROR });
+    expect(goaway.debug.toString()).toBe('why');
+  });
+
+  it('range-checks SETTINGS values', () => {
+    expect(parseSettings(Buffer.concat([setting(SettingId.MAX_FRAME_SIZE, 32_768), setting(0x99, 1)]))).toEqual(
+      new Map([[SettingId.MAX_FRAME_SIZE, 32_768], [0x99, 1]]),
+    );
+    expect(codeOf(() => parseSettings(setting(SettingId.INITIAL_WINDOW_SIZE, 2 ** 31)))).toBe(ErrorCode.FLOW_CONTROL_ERROR);
+    expect(codeOf(() => parseSettings(setting(SettingId.MAX_FRAME_SIZE, 16_383)))).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect(codeOf(() => parseSettings(setting(SettingId.MAX_FRAME_SIZE, 2 ** 24)))).toBe(ErrorCode.PROTOCOL_ERROR);
+  });
+
+  it('validates lengths and stream ids per type', () => {
+    const h = (type: number, streamId: number, length: number, flags = 0) => ({ type, streamId, length, flags });
+    expect(codeOf(() => validateFrameHeader(h(FrameType.WINDOW_UPDATE, 0, 5), 16_384))).toBe(ErrorCode.FRAME_SIZE_ERROR);
+    expect(codeOf(() => validateFrameHeader(h(FrameType.PRIORITY, 0, 5), 16_384))).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect(codeOf(() => validateFrameHeader(h(FrameType.SETTINGS, 0, 6, FrameFlag.ACK), 16_384))).toBe(ErrorCode.FRAME_SIZE_ERROR);
+    expect(codeOf(() => validateFrameHeader(h(FrameType.DATA, 1, 20_000), 32_768))).toBeUndefined();
+    expect(codeOf(() => validateFrameHeader(h(0x42, 9, 100), 16_384))).toBeUndefined(); // unknown types pass
+  });
+});
+
+describe('inbound parser', () => {
+  const parse = (bytes: Buffer): InboundFrame[] => {
+    const frames: InboundFrame[] = [];
+    new InboundParser().feed(bytes, () => {}, (f) => frames.push(f));
+    return frames;
+  };
+
+  it('hands out whole frames as views of the chunk', () => {
+    const chunk = Buffer.concat([GOOD_START, frame(FrameType.PING, 0, 0, Buffer.alloc(8))]);
+    const frames = parse(chunk);
+    expect(frames.map((f) => f.header.type)).toEqual([FrameType.SETTINGS, FrameType.PING]);
+    expect(frames[1]!.bytes.buffer).toBe(chunk.buffer);
+  });
+
+  it('passes the preface through in pieces', () => {
+    const parser = new InboundParser();
+    const seen: Buffer[] = [];
+    parser.feed(CLIENT_PREFACE.subarray(0, 5), (b) => seen.push(b), () => {});
+    parser.feed(CLIENT_PREFACE.subarray(5), (b) => seen.push(b), () => {});
+    expect(Buffer.concat(seen).equals(CLIENT_PREFACE)).toBe(true);
+  });
+
+  it('requires CONTINUATION of the same stream while a header block is open', () => {
+    const open = frame(FrameType.HEADERS, 0, 1, Buffer.from([0x82]));
+    expect(codeOf(() => parse(Buffer.concat([GOOD_START, open, frame(FrameType.DATA, 0, 1)])))).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect(codeOf(() => parse(Buffer.concat([GOOD_START, open, frame(FrameType.CONTINUATION, FrameFlag.END_HEADERS, 3)])))).toBe(
+      ErrorCode.PROTOCOL_ERROR,
+    );
+    const ok = parse(Buffer.concat([GOOD_START, open, frame(FrameType.CONTINUATION, FrameFlag.END_HEADERS, 1), frame(FrameType.DATA, 0, 1)]));
+    expect(ok.map((f) => f.header.type)).toEqual([FrameType.SETTINGS, FrameType.HEADERS, FrameType.CONTINUATION, FrameType.DATA]);
+  });
+});
