@@ -7,8 +7,9 @@
  *
  * Lifecycle: a FramePath is created per accepted socket and lives as long as it. It ends in ONE
  * place, `_destroy`: the socket closing or failing, the session destroying its socket, or a
- * malformed frame (through the session, which sends GOAWAY first) all end up there. `_destroy`
- * drops what is queued (every lease gets its `writeDone`), clears every timer, destroys the socket.
+ * malformed frame (h2race queues its own GOAWAY, then closes through the session, whose end
+ * flushes the link) all end up there. `_destroy` drops what is queued (every lease gets its
+ * `writeDone`), clears every timer, and destroys the socket.
  */
 import { Duplex } from 'node:stream';
 import { EventEmitter } from 'node:events';
