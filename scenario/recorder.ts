@@ -1,0 +1,141 @@
+/**
+ * Collects everything a run records (types.ts) and turns node:http2 stream events into a
+ * StreamRecord's outcome. The close handler in track() is the one place an outcome is decided.
+ */
+import http2 from 'node:http2';
+import { errorCodeName } from '../faults/frames/constants.js';
+import type {
+  ConnectionRecord,
+  GoawayRecord,
+  RunRecord,
+  SessionErrorRecord,
+  SseCounters,
+  StreamKind,
+  StreamRecord,
+} from './types.js';
+
+/** What the close handler needs to know about the stream's connection. */
+export interface StreamConnection {
+  readonly record: ConnectionRecord;
+  /** Set when the connection started dying (client/server GOAWAY with an error, socket closed). */
+  readonly deathReason: string | undefined;
+}
+
+export class RunRecorder {
+  private readonly t0 = performance.now();
+  readonly startedAt = new Date().toISOString();
+  readonly streams: StreamRecord[] = [];
+  readonly connections: ConnectionRecord[] = [];
+  readonly goaways: GoawayRecord[] = [];
+  readonly sessionErrors: SessionErrorRecord[] = [];
+  readonly sse: SseCounters = { events: 0, gaps: 0, reconnects: 0, badEvents: 0, maxSilenceMs: 0 };
+  bodyBytes = 0;
+  /** Streams that failed although nobody on our side ended them (kept live for the progress bar). */
+  collateral = 0;
+  corruptBytes = 0;
+
+  now(): number {
+    return performance.now() - this.t0;
+  }
+
+  openConnection(viewer: number): ConnectionRecord {
+    const record: ConnectionRecord = { id: this.connections.length + 1, viewer, openedMs: this.now() };
+    this.connections.push(record);
+    return record;
+  }
+
+  noteCorruption(record: StreamRecord, count: number, offset: number, atMs: number): void {
+    record.corruptBytes += count;
+    this.corruptBytes += count;
+    if (!record.firstCorrupt || atMs < record.firstCorrupt.atMs) record.firstCorrupt = { atMs, offset };
+  }
+
+  /** Starts the record of a stream just requested on `conn`; its outcome comes from the stream's close. */
+  track(
+    stream: http2.ClientHttp2Stream,
+    conn: StreamConnection,
+    kind: StreamKind,
+    path: string,
+    rangeStart?: number,
+  ): StreamRecord {
+    const record: StreamRecord = {
+      seq: this.streams.length + 1,
+      viewer: conn.record.viewer,
+      connection: conn.record.id,
+      kind,
+      path,
+      rangeStart,
+      startMs: this.now(),
+      bytes: 0,
+      cancelledByUs: false,
+      corruptBytes: 0,
+    };
+    this.streams.push(record);
+    let ended = false;
+    let streamError: string | undefined;
+    stream.once('ready', () => (record.streamId = stream.id));
+    stream.once('response', (headers) => (record.status = Number(headers[':status'])));
+    stream.on('data', (chunk: Buffer) => {
+      record.bytes += chunk.length;
+      this.bodyBytes += chunk.length;
+    });
+    stream.once('end', () => (ended = true));
+    stream.on('error', (err: NodeJS.ErrnoException) => (streamError ??= err.code ?? err.message));
+    stream.once('close', () => {
+      record.endMs = this.now();
+      record.streamId ??= stream.id;
+      const rst = stream.rstCode;
+      if (rst !== undefined && rst !== http2.constants.NGHTTP2_NO_ERROR) record.rstCode = rst;
+      if (record.cancelledByUs) {
+        record.outcome = 'cancelled';
+      } else if (stopping.has(stream)) {
+        record.outcome = 'stopped';
+      } else if (ended && record.rstCode === undefined && record.status !== undefined && record.status < 400) {
+        record.outcome = 'completed';
+      } else {
+        record.outcome = 'failed';
+        record.error = failureReason(record, conn, streamError);
+        this.collateral++;
+      }
+    });
+    return record;
+  }
+
+  /** Marks a stream we end at the end of the run (outcome `stopped`, not a failure). */
+  stop(stream: http2.ClientHttp2Stream): void {
+    stopping.add(stream);
+    if (!stream.closed && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+  }
+
+  /** Resets a stream on purpose (a seek): RST_STREAM(CANCEL), exactly as a browser does. */
+  cancel(stream: http2.ClientHttp2Stream, record: StreamRecord): void {
+    if (stream.closed || stream.destroyed) return;
+    record.cancelledByUs = true;
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+  }
+
+  result(meta: Pick<RunRecord, 'target' | 'mode' | 'profile' | 'seed' | 'viewers'>): RunRecord {
+    return {
+      ...meta,
+      startedAt: this.startedAt,
+      durationMs: Math.round(this.now()),
+      connections: this.connections,
+      streams: this.streams,
+      goaways: this.goaways,
+      sessionErrors: this.sessionErrors,
+      sse: { ...this.sse },
+      bodyBytes: this.bodyBytes,
+    };
+  }
+}
+
+const stopping = new WeakSet<http2.ClientHttp2Stream>();
+
+/** The most telling reason first: the connection's death explains the stream's. */
+function failureReason(record: StreamRecord, conn: StreamConnection, streamError: string | undefined): string {
+  if (conn.deathReason) return conn.deathReason;
+  if (record.rstCode !== undefined) return `RST_STREAM ${errorCodeName(record.rstCode)}`;
+  if (record.status !== undefined && record.status >= 400) return `HTTP ${record.status}`;
+  if (streamError) return streamError;
+  return record.status === undefined ? 'closed before response' : 'closed before end of body';
+}

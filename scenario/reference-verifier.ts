@@ -1,0 +1,124 @@
+/**
+ * Verifies bodies from any origin by fetching the same bytes again over a separate, quiet
+ * connection (ideally straight to the origin, bypassing the proxy under test) and comparing.
+ * Ranged bodies are re-fetched as the same range; whole bodies (small requests) are fetched once
+ * per path and kept. Fetches run a few at a time, so verification never floods the reference.
+ *
+ * Lifecycle: the verifier owns its reference session (opened lazily, reopened if it dies);
+ * close() ends it.
+ */
+import type http2 from 'node:http2';
+import { openSession, parseTarget } from './client-session.js';
+import type { ContentVerifier, Mismatch } from './verifier.js';
+
+export interface ReferenceOptions {
+  /** Base URL to fetch from: https://, h2c:// (the origin itself is the best reference). */
+  url: string;
+  ca?: string;
+  /** Fetches in flight at once (default 4). */
+  concurrency?: number;
+}
+
+const BLOCK_BYTES = 256 * 1024;
+const MAX_WHOLE_BODY = 16 * 1024 * 1024;
+
+export class ReferenceVerifier implements ContentVerifier {
+  readonly blockBytes = BLOCK_BYTES;
+  private session: http2.ClientHttp2Session | undefined;
+  private readonly wholeBodies = new Map<string, Promise<Buffer>>();
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly concurrency: number;
+
+  constructor(private readonly opts: ReferenceOptions) {
+    parseTarget(opts.url, 'reference');
+    this.concurrency = opts.concurrency ?? 4;
+  }
+
+  async verifyBody(path: string, offset: number, data: Buffer, ranged: boolean): Promise<Mismatch> {
+    if (!ranged) {
+      let whole = this.wholeBodies.get(path);
+      if (!whole) {
+        whole = this.fetch(path, undefined);
+        this.wholeBodies.set(path, whole);
+      }
+      return compare(data, (await whole).subarray(offset, offset + data.length));
+    }
+    const expected = await this.fetch(path, `bytes=${offset}-${offset + data.length - 1}`);
+    return compare(data, expected);
+  }
+
+  verifyEvent(): undefined {
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    this.session?.destroy();
+    this.session = undefined;
+  }
+
+  private async fetch(path: string, range: string | undefined): Promise<Buffer> {
+    await this.slot();
+    try {
+      return await this.get(path, range);
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private slot(): Promise<void> {
+    if (this.running < this.concurrency) {
+      this.running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) =>
+      this.waiting.push(() => {
+        this.running++;
+        resolve();
+      }),
+    );
+  }
+
+  private get(path: string, range: string | undefined): Promise<Buffer> {
+    if (!this.session || this.session.closed || this.session.destroyed) {
+      this.session = openSession({ url: this.opts.url, ca: this.opts.ca }, { onClientGoaway: () => {} });
+      this.session.on('error', () => {});
+    }
+    const headers: http2.OutgoingHttpHeaders = { ':path': path };
+    if (range) headers.range = range;
+    const stream = this.session.request(headers);
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let length = 0;
+      let status = 0;
+      stream.once('response', (h) => (status = Number(h[':status'])));
+      stream.on('data', (c: Buffer) => {
+        length += c.length;
+        if (length > MAX_WHOLE_BODY) stream.destroy(new Error(`reference body of ${path} exceeds ${MAX_WHOLE_BODY} bytes`));
+        else chunks.push(c);
+      });
+      stream.once('end', () => {
+        if (range ? status !== 206 : status !== 200) {
+          reject(new Error(`reference answered ${status} to ${path}${range ? ` (${range})` : ''}`));
+        } else {
+          resolve(Buffer.concat(chunks, length));
+        }
+      });
+      stream.once('error', reject);
+    });
+  }
+}
+
+/** Differences between what arrived and what the reference holds; missing reference bytes count too. */
+function compare(got: Buffer, expected: Buffer): Mismatch {
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < got.length; i++) {
+    if (i >= expected.length || got[i] !== expected[i]) {
+      count++;
+      if (first < 0) first = i;
+    }
+  }
+  return { count, first };
+}

@@ -1,0 +1,139 @@
+/**
+ * runScenario(): browser-like traffic through a target for a fixed time, recorded stream by
+ * stream (types.ts). Viewers start staggered, run until the duration is over, then stop; the
+ * run waits (bounded) for asynchronous verification before it returns its record.
+ */
+import type { Logger } from 'pino';
+import { SeededRandom } from '../faults/random.js';
+import { openSession, parseTarget } from './client-session.js';
+import { RunRecorder } from './recorder.js';
+import type { RunRecord } from './types.js';
+import { demoVerifier, type ContentVerifier } from './verifier.js';
+import { Viewer, type ScenarioPaths } from './viewer.js';
+
+export interface ScenarioOptions {
+  /** https://host:port (h2 over TLS) or h2c://host:port. */
+  target: string;
+  /** PEM CA for the target; without it any certificate is accepted (self-signed proxies). */
+  ca?: string;
+  viewers?: number;
+  durationMs?: number;
+  seed?: number;
+  /** Mean seeks per second per viewer. */
+  seeksPerSecond?: number;
+  /** Mean small requests per second per viewer. */
+  smallPerSecond?: number;
+  paths?: Partial<ScenarioPaths>;
+  /** How bodies are checked; the demo origin's content function by default. */
+  verifier?: ContentVerifier;
+  /** Labels for the report. */
+  mode?: string;
+  profile?: string;
+  onProgress?: (progress: ScenarioProgress) => void;
+  logger?: Logger;
+}
+
+export interface ScenarioProgress {
+  elapsedMs: number;
+  durationMs: number;
+  streams: number;
+  collateral: number;
+  corruptBytes: number;
+  goaways: number;
+}
+
+export const DEFAULT_PATHS: ScenarioPaths = { video: '/video', events: '/events', small: '/small' };
+export const SCENARIO_DEFAULTS = { viewers: 4, durationMs: 10_000, seed: 1, seeksPerSecond: 2, smallPerSecond: 2 };
+
+const STAGGER_MS = 25;
+const PROGRESS_EVERY_MS = 250;
+const CONNECT_TIMEOUT_MS = 5000;
+const VERIFY_WAIT_MS = 15_000;
+
+export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
+  const viewers = opts.viewers ?? SCENARIO_DEFAULTS.viewers;
+  const durationMs = opts.durationMs ?? SCENARIO_DEFAULTS.durationMs;
+  const seed = opts.seed ?? SCENARIO_DEFAULTS.seed;
+  const seeksPerSecond = opts.seeksPerSecond ?? SCENARIO_DEFAULTS.seeksPerSecond;
+  const smallPerSecond = opts.smallPerSecond ?? SCENARIO_DEFAULTS.smallPerSecond;
+  check(Number.isInteger(viewers) && viewers >= 1 && viewers <= 1000, `viewers must be an integer in [1, 1000], got ${viewers}`);
+  check(durationMs > 0 && durationMs <= 24 * 3600_000, `duration must be > 0 and at most a day, got ${durationMs} ms`);
+  check(seeksPerSecond >= 0 && seeksPerSecond <= 100, `seek rate must be in [0, 100]/s, got ${seeksPerSecond}`);
+  check(smallPerSecond >= 0 && smallPerSecond <= 100, `small request rate must be in [0, 100]/s, got ${smallPerSecond}`);
+  const paths = { ...DEFAULT_PATHS, ...opts.paths };
+  for (const [name, path] of Object.entries(paths)) check(path.startsWith('/'), `${name} path must start with /, got "${path}"`);
+  parseTarget(opts.target, 'target');
+  const target = { url: opts.target, ca: opts.ca };
+  await probe(target);
+
+  const recorder = new RunRecorder();
+  const pending = new Set<Promise<void>>();
+  const random = new SeededRandom(seed, 'scenario');
+  const settings = {
+    target,
+    paths,
+    seeksPerSecond,
+    smallPerSecond,
+    recorder,
+    verifier: opts.verifier ?? demoVerifier,
+    pending,
+  };
+  const crowd = Array.from({ length: viewers }, (_, i) => new Viewer(i + 1, settings, random.fork(`viewer-${i + 1}`)));
+  const starts = crowd.map((viewer, i) => setTimeout(() => viewer.start(), i * STAGGER_MS));
+  const progress = (): void =>
+    opts.onProgress?.({
+      elapsedMs: Math.min(durationMs, recorder.now()),
+      durationMs,
+      streams: recorder.streams.length,
+      collateral: recorder.collateral,
+      corruptBytes: recorder.corruptBytes,
+      goaways: recorder.goaways.length,
+    });
+  const ticker = setInterval(progress, PROGRESS_EVERY_MS);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, durationMs));
+  } finally {
+    clearInterval(ticker);
+    starts.forEach(clearTimeout);
+    await Promise.all(crowd.map((v) => v.stop()));
+  }
+  await settle(pending, opts.logger);
+  progress();
+  return recorder.result({ target: opts.target, mode: opts.mode, profile: opts.profile, seed, viewers });
+}
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new RangeError(message);
+}
+
+/** One connection up front, so an unreachable target is one clear error instead of a run of failures. */
+async function probe(target: { url: string; ca?: string }): Promise<void> {
+  const session = openSession(target, { onClientGoaway: () => {} });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`target ${target.url}: no HTTP/2 connection within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+      session.once('remoteSettings', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      session.on('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new Error(`target ${target.url}: ${err.code ?? err.message}${err.code ? ` (${err.message})` : ''}`));
+      });
+      session.once('close', () => {
+        clearTimeout(timer);
+        reject(new Error(`target ${target.url}: connection closed before HTTP/2 SETTINGS (does it speak h2?)`));
+      });
+    });
+  } finally {
+    session.destroy();
+  }
+}
+
+async function settle(pending: Set<Promise<void>>, logger?: Logger): Promise<void> {
+  const deadline = Date.now() + VERIFY_WAIT_MS;
+  while (pending.size > 0 && Date.now() < deadline) {
+    await Promise.race([Promise.all([...pending]), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+  }
+  if (pending.size > 0) logger?.warn({ pending: pending.size }, 'verification still running at the end of the run; its bytes are not counted');
+}

@@ -1,0 +1,113 @@
+/**
+ * An EventSource: one SSE stream that must keep ticking. It checks every event id follows the
+ * previous one (holes are gaps), every event's data against the verifier, and reopens a dropped
+ * stream after the server's `retry:` delay with Last-Event-ID, as browsers do.
+ *
+ * Lifecycle: the client owns its current SSE stream; the viewer tells it when a connection is
+ * ready (open) and when the run ends (close, through the connection's stop()).
+ */
+import type http2 from 'node:http2';
+import type { RunRecorder } from './recorder.js';
+import type { StreamRecord } from './types.js';
+import type { ContentVerifier } from './verifier.js';
+import type { ViewerConnection } from './viewer-connection.js';
+
+export interface SseContext {
+  recorder: RunRecorder;
+  verifier: ContentVerifier;
+  eventsPath: string;
+}
+
+const DEFAULT_RETRY_MS = 250;
+
+export class SseClient {
+  private lastId: number | undefined;
+  private lastEventAt: number | undefined;
+  private retryMs = DEFAULT_RETRY_MS;
+  private opened = 0;
+  private current: http2.ClientHttp2Stream | undefined;
+  private reopenTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: SseContext,
+    /** The viewer's connection to reopen on, when there is a usable one. */
+    private readonly connection: () => ViewerConnection | undefined,
+  ) {}
+
+  open(conn: ViewerConnection): void {
+    if (this.stopped || this.current) return;
+    if (this.opened++ > 0) this.ctx.recorder.sse.reconnects++;
+    const headers: http2.OutgoingHttpHeaders = {
+      ':path': this.ctx.eventsPath,
+      accept: 'text/event-stream',
+      'cache-control': 'no-cache',
+    };
+    if (this.lastId !== undefined) headers['last-event-id'] = String(this.lastId);
+    const { stream, record } = conn.request('events', headers);
+    this.current = stream;
+    let text = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      text += chunk;
+      let end: number;
+      while ((end = text.indexOf('\n\n')) >= 0) {
+        this.dispatch(text.slice(0, end), record);
+        text = text.slice(end + 2);
+      }
+    });
+    stream.once('close', () => {
+      this.current = undefined;
+      if (this.stopped || record.outcome === 'stopped') return;
+      // Dropped (failed or ended): reopen on whatever connection the viewer has by then.
+      this.reopenTimer = setTimeout(() => {
+        this.reopenTimer = undefined;
+        const next = this.connection();
+        if (next?.usable) this.open(next);
+      }, this.retryMs);
+    });
+  }
+
+  /** Whether an SSE stream is open now. */
+  get active(): boolean {
+    return this.current !== undefined;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.reopenTimer) clearTimeout(this.reopenTimer);
+    this.noteSilence(this.ctx.recorder.now());
+  }
+
+  private dispatch(block: string, record: StreamRecord): void {
+    let id: number | undefined;
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith('id:')) id = Number(line.slice(3).trim());
+      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      else if (line.startsWith('retry:')) this.retryMs = Number(line.slice(6).trim()) || DEFAULT_RETRY_MS;
+    }
+    if (data.length === 0) return;
+    const sse = this.ctx.recorder.sse;
+    const now = this.ctx.recorder.now();
+    this.noteSilence(now);
+    this.lastEventAt = now;
+    sse.events++;
+    if (id === undefined || !Number.isSafeInteger(id)) {
+      sse.badEvents++;
+      return;
+    }
+    if (this.lastId !== undefined && id > this.lastId + 1) sse.gaps += id - this.lastId - 1;
+    const text = data.join('\n');
+    if (this.ctx.verifier.verifyEvent(id, text) === false) {
+      sse.badEvents++;
+      this.ctx.recorder.noteCorruption(record, Buffer.byteLength(text), record.bytes, now);
+    }
+    this.lastId = id;
+  }
+
+  private noteSilence(now: number): void {
+    const since = this.lastEventAt;
+    if (since !== undefined) this.ctx.recorder.sse.maxSilenceMs = Math.max(this.ctx.recorder.sse.maxSilenceMs, now - since);
+  }
+}

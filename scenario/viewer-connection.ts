@@ -1,0 +1,104 @@
+/**
+ * One HTTP/2 connection of one viewer, as a browser keeps it: every request of the viewer goes on
+ * it until it dies. It records the GOAWAYs either side sends and the session's errors; when our
+ * own client sends GOAWAY with an error (a framing violation), it fails every stream at once, as
+ * Chromium and Firefox do.
+ *
+ * Lifecycle: the Viewer owns its current ViewerConnection; the connection owns its session and
+ * every stream requested through it. The session's 'close' is where it ends; `stop()` (end of
+ * the run) marks open streams as stopped first, so they do not count as failures.
+ */
+import http2 from 'node:http2';
+import { errorCodeName } from '../faults/frames/constants.js';
+import { openSession, type TargetOptions } from './client-session.js';
+import type { RunRecorder, StreamConnection } from './recorder.js';
+import type { ConnectionRecord, StreamKind, StreamRecord } from './types.js';
+
+export interface OpenedStream {
+  stream: http2.ClientHttp2Stream;
+  record: StreamRecord;
+}
+
+export class ViewerConnection implements StreamConnection {
+  readonly record: ConnectionRecord;
+  deathReason: string | undefined;
+  private readonly session: http2.ClientHttp2Session;
+  private readonly open = new Set<http2.ClientHttp2Stream>();
+  private stopping = false;
+  /** A graceful server GOAWAY: streams in flight finish, new ones go to a new connection. */
+  private draining = false;
+
+  constructor(
+    private readonly recorder: RunRecorder,
+    target: TargetOptions,
+    viewer: number,
+    onClosed: (conn: ViewerConnection) => void,
+  ) {
+    this.record = recorder.openConnection(viewer);
+    const id = this.record.id;
+    this.session = openSession(target, {
+      onClientGoaway: (frame, lastInbound) => {
+        // Our own graceful close at the end of the run is not an event of the run.
+        if (this.stopping) return;
+        recorder.goaways.push({ connection: id, side: 'client', ...frame, atMs: recorder.now(), lastInboundFrame: lastInbound });
+        if (frame.code !== http2.constants.NGHTTP2_NO_ERROR) {
+          this.deathReason ??= `client GOAWAY ${errorCodeName(frame.code)}`;
+          // node:http2 goes quiet after its GOAWAY; a browser fails every stream here.
+          this.session.destroy();
+        }
+      },
+    });
+    this.session.on('goaway', (code, lastStreamId) => {
+      recorder.goaways.push({ connection: id, side: 'server', code, lastStreamId, atMs: recorder.now() });
+      if (code !== http2.constants.NGHTTP2_NO_ERROR) this.deathReason ??= `server GOAWAY ${errorCodeName(code)}`;
+      else this.draining = true;
+    });
+    this.session.on('error', (err: NodeJS.ErrnoException) => {
+      recorder.sessionErrors.push({ connection: id, atMs: recorder.now(), message: `${err.code ?? 'error'}: ${err.message}` });
+      if (!this.stopping) this.deathReason ??= `session error ${err.code ?? err.message}`;
+    });
+    this.session.once('close', () => {
+      this.record.closedMs = recorder.now();
+      if (!this.stopping) {
+        this.deathReason ??= 'connection closed';
+        this.record.endedBy = this.deathReason;
+      }
+      onClosed(this);
+    });
+  }
+
+  /** Whether new requests may go on this connection. */
+  get usable(): boolean {
+    return !this.stopping && !this.draining && this.deathReason === undefined && !this.session.closed && !this.session.destroyed;
+  }
+
+  /** Whether the connection is up: its first SETTINGS exchange is done. */
+  get connected(): boolean {
+    return !this.session.connecting && this.usable;
+  }
+
+  request(kind: StreamKind, headers: http2.OutgoingHttpHeaders, rangeStart?: number): OpenedStream {
+    const stream = this.session.request({ ':method': 'GET', ...headers });
+    const record = this.recorder.track(stream, this, kind, String(headers[':path']), rangeStart);
+    this.open.add(stream);
+    // Stream errors are recorded by the recorder's handlers; this keeps them from being thrown.
+    stream.on('error', () => {});
+    stream.once('close', () => this.open.delete(stream));
+    return { stream, record };
+  }
+
+  /** End of the run: open streams are stopped (not failures), then the connection closes. */
+  stop(): Promise<void> {
+    this.stopping = true;
+    for (const stream of this.open) this.recorder.stop(stream);
+    if (this.session.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.session.destroy(), 1000);
+      this.session.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.session.close();
+    });
+  }
+}

@@ -1,0 +1,120 @@
+import net from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startDemoOrigin } from '../../origin/demo-origin.js';
+import { runScenario } from '../../scenario/run.js';
+import { summarize } from '../../scenario/summary.js';
+import { ReferenceVerifier } from '../../scenario/reference-verifier.js';
+import { corruptVideo, disarmBefore, resetSseOnCancel, type Misbehaving } from './test-origins.js';
+
+// Paced video keeps three viewers' downloads from eating the machine; content is unaffected.
+const paths = { video: '/video?rate=4000000', events: '/events', small: '/small?size=2000' };
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups) await c();
+});
+
+describe('scenario against the demo origin', () => {
+  it('a clean run: cancels happen, nothing else fails, no byte is wrong, SSE ticks without gaps', async () => {
+    const origin = await startDemoOrigin({ tls: { host: '127.0.0.1', port: 0 } });
+    cleanups.push(() => origin.close());
+    const run = await runScenario({ target: origin.urls.tls!, viewers: 3, durationMs: 3000, seed: 7, seeksPerSecond: 4, smallPerSecond: 4, paths });
+    const s = summarize(run);
+    const why = JSON.stringify(s);
+    expect(s.verdict, why).toBe('CLEAN');
+    expect(s.collateral, why).toBe(0);
+    expect(s.corruptedBytes, why).toBe(0);
+    expect(s.cancels, why).toBeGreaterThan(5);
+    expect(s.streamsByKind.small, why).toBeGreaterThan(5);
+    expect(s.streamsByKind.events, why).toBe(3);
+    expect(s.connections, why).toBe(3);
+    expect(s.goaways, why).toEqual({ client: {}, server: {} });
+    // ~3 viewers × 3 s / 100 ms, minus start-up: a generous floor that a dead stream cannot reach.
+    expect(s.sseEvents, why).toBeGreaterThan(45);
+    expect(s.sseGaps + s.sseReconnects + s.sseBadEvents, why).toBe(0);
+    expect(s.bodyBytes, why).toBeGreaterThan(1_000_000);
+    for (const stream of run.streams) {
+      expect(stream.outcome, JSON.stringify(stream)).toBeDefined();
+      expect(stream.cancelledByUs, JSON.stringify(stream)).toBe(stream.outcome === 'cancelled');
+    }
+  });
+
+  it('an origin that resets the SSE stream on every cancel: COLLATERAL, one failure per reset', async () => {
+    const bad = await resetSseOnCancel();
+    cleanups.push(() => bad.origin.close());
+    const durationMs = 3000;
+    const guard = disarmBefore(bad, durationMs, 400);
+    const run = await runScenario({ target: bad.origin.urls.tls!, viewers: 2, durationMs, seed: 3, seeksPerSecond: 3, smallPerSecond: 2, paths });
+    clearTimeout(guard);
+    const s = summarize(run);
+    const why = `origin reset ${bad.count} SSE streams; ${JSON.stringify(s)}`;
+    expect(bad.count, why).toBeGreaterThan(2);
+    expect(s.verdict, why).toBe('COLLATERAL');
+    expect(s.collateral, why).toBe(bad.count);
+    expect(s.collateralCodes, why).toEqual({ 'RST_STREAM INTERNAL_ERROR': bad.count });
+    expect(run.streams.filter((x) => x.outcome === 'failed').every((x) => x.kind === 'events'), why).toBe(true);
+    expect(s.sseReconnects, why).toBeGreaterThanOrEqual(bad.count - 2);
+    expect(s.corruptedBytes, why).toBe(0);
+  });
+
+  async function corrupted(): Promise<Misbehaving> {
+    const bad = await corruptVideo([100, 101, 5000, 70_000]);
+    cleanups.push(() => bad.origin.close());
+    return bad;
+  }
+
+  it('corrupted bytes are counted exactly (content-function verifier)', async () => {
+    const bad = await corrupted();
+    const durationMs = 2000;
+    const guard = disarmBefore(bad, durationMs, 500);
+    // No seeks: each viewer's video stream lives the whole run, so every flipped byte arrives.
+    const run = await runScenario({ target: bad.origin.urls.tls!, viewers: 2, durationMs, seed: 1, seeksPerSecond: 0, smallPerSecond: 0, paths });
+    clearTimeout(guard);
+    const s = summarize(run);
+    const why = `origin flipped ${bad.count} bytes; ${JSON.stringify(s)}`;
+    expect(bad.count, why).toBe(8);
+    expect(s.corruptedBytes, why).toBe(bad.count);
+    expect(s.verdict, why).toBe('COLLATERAL');
+    expect(s.collateral, why).toBe(0);
+    const video = run.streams.filter((x) => x.kind === 'video');
+    expect(video.map((x) => x.firstCorrupt?.offset), why).toEqual([100, 100]);
+  });
+
+  it('corrupted bytes are counted exactly (reference fetch verifier, for any origin)', async () => {
+    const bad = await corrupted();
+    const clean = await startDemoOrigin({ h2c: { host: '127.0.0.1', port: 0 } });
+    cleanups.push(() => clean.close());
+    const verifier = new ReferenceVerifier({ url: clean.urls.h2c! });
+    const durationMs = 2000;
+    const guard = disarmBefore(bad, durationMs, 500);
+    const run = await runScenario({
+      target: bad.origin.urls.tls!,
+      viewers: 2,
+      durationMs,
+      seed: 1,
+      seeksPerSecond: 0,
+      smallPerSecond: 2,
+      paths,
+      verifier,
+    });
+    clearTimeout(guard);
+    await verifier.close();
+    const s = summarize(run);
+    const why = `origin flipped ${bad.count} bytes; ${JSON.stringify(s)} ${JSON.stringify(run.sessionErrors)}`;
+    expect(bad.count, why).toBe(8);
+    expect(s.corruptedBytes, why).toBe(bad.count);
+    expect(s.streamsByKind.small, why).toBeGreaterThan(1);
+    expect(run.sessionErrors, why).toEqual([]);
+  });
+
+  it('an unreachable target is one clear error', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await expect(runScenario({ target: `https://127.0.0.1:${port}`, durationMs: 100 })).rejects.toThrow(
+      `target https://127.0.0.1:${port}: ECONNREFUSED`,
+    );
+    await expect(runScenario({ target: 'ftp://x', durationMs: 100 })).rejects.toThrow('target: scheme ftp: is not supported');
+    await expect(runScenario({ target: 'https://127.0.0.1:1', viewers: 0 })).rejects.toThrow('viewers must be an integer');
+  });
+});
