@@ -12,7 +12,7 @@ import type { OutboundFrame } from '../frames/outbound-framer.js';
 
 export const reorderToxic = registerFrameToxic({
   type: 'reorder',
-  summary: 'let DATA frames of other streams overtake a held DATA frame, within window frames (probability per frame); both directions ignored: acts on frames to the client',
+  summary: 'hold DATA frames (probability each) so frames of other streams overtake them, within window frames; acts on frames to the client whatever the stream attribute',
   schema: z.object({
     window: z.number().int().min(1).max(1024).default(4),
     probability: z.number().min(0).max(1).default(0.5),

@@ -7,7 +7,7 @@ import { registerFrameToxic } from '../frames/frame-toxic.js';
 
 export const rstDelayToxic = registerFrameToxic({
   type: 'rst_delay',
-  summary: 'hold each client RST_STREAM for delay ms before the server session sees it',
+  summary: 'hold each client RST_STREAM for delay ms before the server session sees it (the stream attribute is ignored)',
   schema: z.object({ delay: z.number().int().min(0).max(600_000).default(100) }),
   open({ delay }) {
     return { inboundResetDelay: () => delay };

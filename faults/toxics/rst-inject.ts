@@ -25,7 +25,7 @@ function isPathMatcher(text: string): boolean {
 
 export const rstInjectToxic = registerFrameToxic({
   type: 'rst_inject',
-  summary: 'cancel streams whose :path matches (prefix, or /regex/) after ms, with probability, on both sides',
+  summary: 'cancel streams whose :path matches (prefix, or /regex/) after ms, with probability, on both sides (the stream attribute is ignored)',
   schema: z.object({
     path: z.string().min(1).refine(isPathMatcher, 'not a valid /regular expression/').default('/'),
     probability: z.number().min(0).max(1).default(1),

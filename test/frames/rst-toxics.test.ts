@@ -5,6 +5,9 @@ import { ErrorCode } from '../../faults/frames/constants.js';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
 import { normalizeToxic } from '../../faults/toxics/registry.js';
 import '../../faults/toxics/all.js';
+import { rstInjectToxic } from '../../faults/toxics/rst-inject.js';
+import { SeededRandom } from '../../faults/random.js';
+import { pino } from 'pino';
 import { closeClient, connect, get, startFrameServer, type FrameServer } from './harness.js';
 import { evidence, frameServerTarget, runSeek, startSeekServer } from './seek-scenario.js';
 
@@ -100,5 +103,26 @@ describe.each([false, true])('rst_inject (tls=%s)', (tls) => {
 
   it('a bad regex is refused, naming the field', () => {
     expect(() => normalizeToxic({ type: 'rst_inject', attributes: { path: '/(/' } })).toThrow(/attributes\.path/);
+  });
+});
+
+describe('rst_inject decisions', () => {
+  it('the same seed picks the same streams; another seed others', () => {
+    const picks = (seed: number): number[] => {
+      const picked: number[] = [];
+      const instance = rstInjectToxic.impl.open(rstInjectToxic.schema.parse({ path: '/v', probability: 0.5 }), {
+        rng: new SeededRandom(seed, 'rst_inject'),
+        log: pino({ level: 'silent' }),
+        setTimer: () => {},
+        record: (_kind, value) => picked.push((value as { stream: number }).stream),
+      });
+      for (let id = 1; id < 200; id += 2) instance.streamOpened!({ id, path: id % 3 === 0 ? '/other' : '/v/1' }, () => {});
+      return picked;
+    };
+    expect(picks(5)).toEqual(picks(5));
+    expect(picks(5)).not.toEqual(picks(6));
+    expect(picks(5).every((id) => id % 3 !== 0)).toBe(true);
+    expect(picks(5).length).toBeGreaterThan(20);
+    expect(picks(5).length).toBeLessThan(50);
   });
 });
