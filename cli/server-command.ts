@@ -8,6 +8,7 @@ import type { CommandModule } from 'yargs';
 import { loadConfigFile } from '../config/load.js';
 import { startApiServer, type ApiServer } from '../faults/toxiproxy/api-server.js';
 import { createH2raceStarter } from '../faults/toxiproxy/h2race-starter.js';
+import { H2raceMetrics } from '../faults/toxiproxy/metrics.js';
 import { createLogger } from '../proxy/log.js';
 
 export interface ServerArgs {
@@ -15,6 +16,7 @@ export interface ServerArgs {
   port?: number;
   config?: string;
   seed: number;
+  'runtime-metrics'?: boolean;
   'log-level': string;
 }
 
@@ -27,6 +29,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .option('port', { type: 'number', describe: 'port the API listens on (default 8474)' })
       .option('config', { type: 'string', describe: 'YAML/JSON file: api: {host, port}, proxies: [{name, listen, upstream, toxics: [...]}]' })
       .option('seed', { type: 'number', default: Date.now() % 2 ** 31, defaultDescription: 'time', describe: 'seed of every fault decision' })
+      .option('runtime-metrics', { type: 'boolean', default: false, describe: "add Node's process metrics (CPU, memory, event loop lag) to /metrics" })
       .option('log-level', { type: 'string', default: 'info', describe: 'pino level' }),
   handler: async (args) => {
     const api = await startServer(args, createLogger({ level: args['log-level'], name: 'h2race-server' }));
@@ -51,6 +54,7 @@ export async function startServer(args: Omit<ServerArgs, 'log-level'>, logger: L
     port: args.port ?? config?.api?.port ?? 8474,
     logger,
     seed: args.seed,
+    metrics: new H2raceMetrics({ runtime: args['runtime-metrics'] }),
     proxies: config?.proxies ?? [],
     startH2race: createH2raceStarter({ ...proxy, pool }),
   });

@@ -12,7 +12,7 @@
  * The registry is this object's own (not prom-client's global one), so two servers in one
  * process, or a test, never see each other's numbers.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { GoawayRecord, ProxyEvents, StreamEndRecord } from '../../proxy/events.js';
 import type { Direction } from '../link/types.js';
 import type { PoolStats } from '../pool/types.js';
@@ -104,7 +104,9 @@ export class H2raceMetrics {
   private readonly linkSources = new Set<() => Iterable<LinkDepth>>();
   private readonly tcpSources = new Set<() => Iterable<TcpProxySample>>();
 
-  constructor() {
+  /** `runtime`: also Node's process metrics (CPU, memory, event loop lag), as Toxiproxy's -runtime-metrics adds Go's. */
+  constructor(options: { runtime?: boolean } = {}) {
+    if (options.runtime) collectDefaultMetrics({ register: this.registry });
     const pools = this.pools;
     const retired = this.retiredPool;
     new Counter({

@@ -47,6 +47,8 @@ describe('GET /metrics', () => {
     const total = sizes.reduce((a, b) => a + b, 0);
     const e = await scrapeUntil((x) => sumOf(x, 'h2race_tcp_connections_open', { proxy: 'm' }) === 0 && sumOf(x, 'toxiproxy_proxy_sent_bytes_total', { proxy: 'm', direction: 'downstream' }) === total);
     expect(e.types.get('toxiproxy_proxy_received_bytes_total')).toBe('counter');
+    // Process metrics only when asked for (--runtime-metrics).
+    expect(e.samples.some((s) => s.name.startsWith('process_'))).toBe(false);
     expect(sumOf(e, 'h2race_tcp_connections_total', { proxy: 'm' })).toBe(3);
     expect(sumOf(e, 'h2race_tcp_connections_open', { proxy: 'm' })).toBe(0);
     const labels = { proxy: 'm', listener: proxy.listen, upstream };

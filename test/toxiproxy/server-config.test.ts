@@ -65,10 +65,11 @@ describe('h2race server --config', () => {
     }
   });
 
-  it('flags override the file; a JSON file works the same', async () => {
+  it('flags override the file; a JSON file works the same; --runtime-metrics adds process metrics', async () => {
     const file = configFile('ok.json', JSON.stringify({ api: { port: 1 }, proxies: [{ name: 'j', upstream, listen: '127.0.0.1:0' }] }));
-    const api = await startServer({ config: file, port: 0, seed: 1 }, silentLogger());
+    const api = await startServer({ config: file, port: 0, seed: 1, 'runtime-metrics': true }, silentLogger());
     try {
+      expect((await raw(api.url, 'GET', '/metrics')).text).toMatch(/^process_cpu_user_seconds_total \d/m);
       expect(api.address).toMatch(/^127\.0\.0\.1:\d+$/);
       expect(portOf(api.address)).not.toBe(1);
       expect(Object.keys(await new Toxiproxy(api.url).getAll())).toEqual(['j']);
