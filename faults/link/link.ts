@@ -87,8 +87,10 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     this.trackers.add(tracker);
     this.bytes += chunk.data.length;
     if (this.bytes >= this.highWaterMark) this.needDrain = true;
-    const piece: Piece = { data: chunk.data, at: performance.now(), tracker };
-    this.deliver(piece, this.chain[0] ?? null);
+    const first = this.chain[0];
+    // No toxics: straight to the sink, no piece, no clock.
+    if (first) first.stage.push({ data: chunk.data, at: performance.now(), tracker });
+    else this.options.sink(chunk.data, tracker.written);
   }
 
   setToxics(toxics: readonly ToxicSpec[]): void {
@@ -206,8 +208,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
       this.atEnd(piece.end);
       return;
     }
-    const tracker = piece.tracker!;
-    this.options.sink(piece.data, (err) => (err ? tracker.fail(err) : tracker.pieceWritten()));
+    this.options.sink(piece.data, piece.tracker!.written);
   }
 
   private atEnd(reason: EndReason): void {

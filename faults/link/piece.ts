@@ -29,14 +29,12 @@ export class ChunkTracker {
     private readonly onSettle: (tracker: ChunkTracker, err?: Error) => void,
   ) {}
 
-  get isSettled(): boolean {
-    return this.settled;
-  }
-
-  pieceWritten(): void {
+  /** The sink's callback for any piece of this chunk. */
+  readonly written = (err?: Error | null): void => {
     if (this.settled) return;
-    if (--this.pending === 0) this.settle();
-  }
+    if (err) this.settle(err);
+    else if (--this.pending === 0) this.settle();
+  };
 
   fail(err: Error): void {
     if (!this.settled) this.settle(err);
