@@ -16,7 +16,18 @@ const cli = yargs(hideBin(process.argv))
   .demandCommand(1, 'name a command: h2race <command> --help')
   .recommendCommands()
   .help()
-  .wrap(Math.min(110, process.stdout.columns ?? 110));
+  .wrap(Math.min(110, process.stdout.columns ?? 110))
+  // A command that fails at run time (port in use, bad config, unreachable API) says why in one
+  // line; only a usage mistake earns the usage text.
+  .fail((message, err, y) => {
+    if (err) {
+      console.error(`h2race: ${err.message}`);
+    } else {
+      y.showHelp();
+      console.error(`\n${message}`);
+    }
+    process.exit(1);
+  });
 
 // Subcommands (one import and one line each):
 cli.command(originCommand);
