@@ -49,6 +49,10 @@ export class RawH2 {
   readonly counts = new Map<number, number>();
   /** DATA payload bytes received per stream. */
   readonly dataBytes = new Map<number, number>();
+  /** Streams the server ended (END_STREAM on DATA or HEADERS). */
+  readonly ended = new Set<number>();
+  /** RST_STREAM codes the server sent, per stream. */
+  readonly resets = new Map<number, number>();
   goaway: GoawayInfo | undefined;
   /** Set once the socket has closed. */
   isClosed = false;
@@ -155,6 +159,10 @@ export class RawH2 {
     if (this.frames.length < MAX_KEPT_FRAMES) {
       this.frames.push({ ...header, payload: header.type === FrameType.DATA ? Buffer.alloc(0) : Buffer.from(payload) });
     }
+    if ((header.type === FrameType.DATA || header.type === FrameType.HEADERS) && header.flags & FrameFlag.END_STREAM) {
+      this.ended.add(header.streamId);
+    }
+    if (header.type === FrameType.RST_STREAM && payload.length === 4) this.resets.set(header.streamId, payload.readUInt32BE(0));
     if (header.type === FrameType.GOAWAY && payload.length >= 8) {
       const g = parseGoaway(payload);
       this.goaway ??= { lastStreamId: g.lastStreamId, errorCode: g.errorCode, debug: g.debug.toString('latin1') };

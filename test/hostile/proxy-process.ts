@@ -1,0 +1,60 @@
+/**
+ * A real `h2race proxy` process (node dist/cli/main.js, built by `npm run build`, which `npm ci`
+ * runs through `prepare`): started with arguments, its stdout/stderr collected, stopped by signal.
+ *
+ * Lifecycle: the test that spawns it owns it; kill() is the one place it ends when the test did
+ * not end it itself (SIGKILL, so no test leaves a proxy behind).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+export function cliBuilt(): boolean {
+  return existsSync(CLI);
+}
+
+export interface ProxyProcess {
+  child: ChildProcess;
+  stdout: string[];
+  stderr: string[];
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(): void;
+}
+
+export function spawnCli(args: string[]): ProxyProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const lines = (into: string[]) => (chunk: Buffer) => into.push(...chunk.toString().split('\n').filter((l) => l !== ''));
+  child.stdout!.on('data', lines(stdout));
+  child.stderr!.on('data', lines(stderr));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    stdout,
+    stderr,
+    exit,
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** Starts `h2race proxy` and resolves with its TLS port once it printed where it listens. */
+export async function startProxyProcess(args: string[]): Promise<ProxyProcess & { port: number }> {
+  const p = spawnCli(['proxy', '--log-level', 'silent', ...args]);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const line = p.stdout.find((l) => l.startsWith('h2race proxy on https://'));
+    if (line) return { ...p, port: Number(/:(\d+)/.exec(line.slice('h2race proxy on https://'.length))![1]) };
+    if (p.child.exitCode !== null || Date.now() > deadline) {
+      p.kill();
+      throw new Error(`h2race proxy did not start: ${p.stderr.join(' | ') || 'no output'}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

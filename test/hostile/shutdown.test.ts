@@ -1,0 +1,110 @@
+/**
+ * Graceful shutdown of a real `h2race proxy` process: SIGTERM sends GOAWAY(NO_ERROR) whose
+ * last-stream-id covers every stream the proxy accepted; those streams finish whole, later ones
+ * are never served; streams still running at the deadline are cut; the process exits 0.
+ * (test/proxy/shutdown.test.ts covers RunningProxy.close() in-process.)
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode, SettingId, errorCodeName } from '../../faults/frames/constants.js';
+import { createDemoHandler } from '../../origin/handler.js';
+import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
+import { connectRaw, encodeHeaderBlock, headersFrame, requestHeaders, windowUpdateFrame, type RawH2 } from '../helpers/raw-h2.js';
+import { testCert } from '../helpers/tls-cert.js';
+import { cliBuilt, startProxyProcess, type ProxyProcess } from './proxy-process.js';
+
+const BODY = 300_000;
+const MAX_WINDOW = 2 ** 31 - 1;
+
+let origin: DemoOrigin;
+let originRequests = 0;
+let args: string[];
+const running: ProxyProcess[] = [];
+
+beforeAll(async () => {
+  const routes = createDemoHandler();
+  origin = await startDemoOrigin({
+    h2c: { host: '127.0.0.1', port: 0 },
+    handler: (req, res) => {
+      originRequests++;
+      routes(req, res);
+    },
+  });
+  const { certPath, keyPath } = await testCert();
+  args = ['--listen', '127.0.0.1:0', '--origin', origin.urls.h2c!, '--cert', certPath, '--key', keyPath];
+});
+afterEach(() => {
+  for (const p of running.splice(0)) p.kill();
+});
+afterAll(async () => {
+  await origin.close();
+});
+
+/** A raw client with windows wide open, so the proxy's writes never wait for it. */
+async function openClient(port: number): Promise<RawH2> {
+  const c = await connectRaw({ port, settings: [[SettingId.INITIAL_WINDOW_SIZE, MAX_WINDOW]] });
+  await c.send(windowUpdateFrame(0, MAX_WINDOW - 65_535));
+  return c;
+}
+
+function get(c: RawH2, id: number, path: string): Promise<void> {
+  return c.send(headersFrame(id, encodeHeaderBlock(requestHeaders(path, '127.0.0.1'))));
+}
+
+describe.skipIf(!cliBuilt())('SIGTERM to h2race proxy (dist/cli/main.js)', () => {
+  it('GOAWAY(NO_ERROR) covering every accepted stream; those finish whole, later ones are not served; exit 0', async () => {
+    const proxy = await startProxyProcess(args);
+    running.push(proxy);
+    const c = await openClient(proxy.port);
+    // Ten paced downloads (about 0.5 s each) in flight at the origin...
+    const before = originRequests;
+    for (let id = 1; id <= 19; id += 2) await get(c, id, `/video?size=${BODY}&rate=600000`);
+    await expect.poll(() => originRequests - before, { timeout: 10_000 }).toBe(10);
+    // ...then SIGTERM with ten more requests racing it on the wire.
+    proxy.child.kill('SIGTERM');
+    for (let id = 21; id <= 39; id += 2) await get(c, id, `/video?size=${BODY}&rate=600000`);
+
+    const goaway = await c.waitForGoaway(10_000);
+    expect(goaway && errorCodeName(goaway.errorCode)).toBe('NO_ERROR');
+    const last = goaway!.lastStreamId;
+    expect(last).toBeGreaterThanOrEqual(19);
+    expect(last).toBeLessThanOrEqual(39);
+    expect(await c.waitForClose(15_000)).toBe(true);
+
+    const accepted = Array.from({ length: 20 }, (_, i) => 1 + 2 * i).filter((id) => id <= last);
+    const notAccepted = Array.from({ length: 20 }, (_, i) => 1 + 2 * i).filter((id) => id > last);
+    for (const id of accepted) {
+      expect({ id, ended: c.ended.has(id), bytes: c.dataBytes.get(id) ?? 0, rst: c.resets.get(id) }).toEqual({ id, ended: true, bytes: BODY, rst: undefined });
+    }
+    for (const id of notAccepted) {
+      expect({ id, bytes: c.dataBytes.get(id) ?? 0, ended: c.ended.has(id) }).toEqual({ id, bytes: 0, ended: false });
+    }
+    expect(await proxy.exit).toEqual({ code: 0, signal: null });
+    expect(proxy.stderr).toEqual([]);
+  });
+
+  it('a stream still running at the shutdown deadline is cut; the process exits soon after', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'h2race-shutdown-'));
+    const config = join(dir, 'h2race.yaml');
+    writeFileSync(config, 'proxy:\n  shutdownTimeoutMs: 800\n');
+    const proxy = await startProxyProcess([...args, '--config', config]);
+    running.push(proxy);
+    const c = await openClient(proxy.port);
+    const before = originRequests;
+    await get(c, 1, '/video?size=5000000&rate=500000'); // 10 s at the origin's pace
+    await expect.poll(() => originRequests - before, { timeout: 10_000 }).toBe(1);
+    const signalled = performance.now();
+    proxy.child.kill('SIGTERM');
+    const goaway = await c.waitForGoaway(5000);
+    expect(goaway).toMatchObject({ errorCode: ErrorCode.NO_ERROR, lastStreamId: 1 });
+    expect(await proxy.exit).toEqual({ code: 0, signal: null });
+    const tookMs = performance.now() - signalled;
+    expect(tookMs).toBeGreaterThanOrEqual(700);
+    expect(tookMs).toBeLessThan(6000);
+    expect(await c.waitForClose(5000)).toBe(true);
+    expect(c.ended.has(1)).toBe(false);
+    expect(c.dataBytes.get(1) ?? 0).toBeLessThan(5_000_000);
+  });
+});
