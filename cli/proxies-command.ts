@@ -57,6 +57,9 @@ interface NameArgs extends HostArgs {
 interface CreateArgs extends NameArgs {
   listen: string;
   upstream: string;
+  kind?: 'tcp' | 'h2race';
+  pool?: string;
+  profile?: string;
 }
 
 const nameArg = <T>(y: Argv<T>) => withHost(y).positional('name', { type: 'string', demandOption: true, describe: 'proxy name' }) as Argv<T & NameArgs>;
@@ -85,11 +88,16 @@ const create: CommandModule<object, CreateArgs> = {
   builder: (y) =>
     nameArg(y)
       .option('listen', { alias: 'l', type: 'string', default: '127.0.0.1:0', describe: 'address the proxy listens on (port 0: any free port)' })
-      .option('upstream', { alias: 'u', type: 'string', demandOption: true, describe: 'address the proxy forwards to' }),
+      .option('upstream', { alias: 'u', type: 'string', demandOption: true, describe: 'address the proxy forwards to (kind h2race: the origin URL)' })
+      .option('kind', { type: 'string', choices: ['tcp', 'h2race'] as const, describe: 'h2race only: tcp (default) or h2race, the TLS HTTP/2 proxy' })
+      .option('pool', { type: 'string', describe: 'h2race only, kind h2race: buffer pool mode' })
+      .option('profile', { type: 'string', describe: 'h2race only: network preset or profile file the toxics start from' }),
   handler: async (args) => {
     const client = clientFor(args);
+    // h2race's own fields travel in the same body; toxiproxy-server ignores them.
+    const extra = Object.fromEntries(Object.entries({ kind: args.kind, pool: args.pool, profile: args.profile }).filter(([, v]) => v !== undefined));
     const p = await attempt(`Failed to create proxy ${args.name}`, () =>
-      client.createProxy({ name: args.name, listen: args.listen, upstream: args.upstream }),
+      client.createProxy({ name: args.name, listen: args.listen, upstream: args.upstream, ...extra }),
     );
     console.log(`Created new proxy ${p.name} listening on ${p.listen} forwarding to ${p.upstream}`);
   },

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import yargs from 'yargs';
 import { proxiesCommand } from '../../cli/proxies-command.js';
 import { toxicCommand, parseAttributes } from '../../cli/toxic-command.js';
+import { createH2raceStarter } from '../../faults/toxiproxy/h2race-starter.js';
+import { testCert } from '../helpers/tls-cert.js';
 import { raw, Servers, startTestApi, type TestApi } from './harness.js';
 
 let t: TestApi;
@@ -13,7 +15,8 @@ const servers = new Servers();
 let upstream: string;
 
 beforeAll(async () => {
-  t = await startTestApi();
+  const { certPath, keyPath } = await testCert();
+  t = await startTestApi({ startH2race: createH2raceStarter({ cert: certPath, key: keyPath, shutdownTimeoutMs: 500 }) });
   upstream = `127.0.0.1:${await servers.echo()}`;
 });
 afterAll(async () => {
@@ -77,6 +80,17 @@ describe('h2race proxies / toxic', () => {
     expect(await run('toxic', 'remove', 'db', '-n', 'thin')).toBe("Removed toxic 'thin' on proxy 'db'");
     expect((await proxyJson('db')).toxics.map((x: { name: string }) => x.name)).toEqual(['latency_upstream']);
     expect(await run('proxies', 'inspect', 'db')).toMatch(/latency_upstream\ttype=latency/);
+  });
+
+  it("passes h2race's own fields (kind, pool, profile) through the client", async () => {
+    await run('proxies', 'create', 'edge', '--upstream', upstream, '--profile', 'wifi');
+    const edge = await proxyJson('edge');
+    expect(edge.profile).toBe('wifi');
+    expect(edge.toxics.length).toBeGreaterThan(0);
+    await run('proxies', 'create', 'web', '--kind', 'h2race', '--pool', 'release-on-reset', '--upstream', 'h2c://127.0.0.1:1', '--listen', '127.0.0.1:0');
+    expect(await proxyJson('web')).toMatchObject({ kind: 'h2race', pool: 'release-on-reset', upstream: 'h2c://127.0.0.1:1' });
+    await run('proxies', 'delete', 'web');
+    await run('proxies', 'delete', 'edge');
   });
 
   it('names what failed', async () => {
