@@ -17,7 +17,11 @@ export class ProxyFaults {
   private plan: FaultPlan | undefined;
   private runner: ScheduleRunner | undefined;
 
-  constructor(readonly profile: string | undefined, private readonly logger: Logger) {
+  /** The profile in effect; none after clear(). */
+  profile: string | undefined;
+
+  constructor(profile: string | undefined, private readonly logger: Logger) {
+    this.profile = profile;
     if (profile === undefined) return;
     try {
       this.plan = planFaults({ profile });
@@ -39,6 +43,7 @@ export class ProxyFaults {
   clear(): void {
     this.pause();
     this.plan = undefined;
+    this.profile = undefined;
     this.toxics.reset();
   }
 }

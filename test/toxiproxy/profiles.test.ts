@@ -42,6 +42,7 @@ describe('profiles on API proxies', () => {
     expect((await raw(t.url, 'POST', '/reset')).status).toBe(204);
     const after = JSON.parse((await raw(t.url, 'GET', '/proxies/slow')).text);
     expect(after.toxics).toEqual([]);
+    expect(after.profile).toBeUndefined();
     expect(await roundTrip(after.listen)).toBeLessThan(CLEAN_MS);
   });
 
