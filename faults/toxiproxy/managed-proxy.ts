@@ -105,8 +105,9 @@ export abstract class BaseProxy implements ManagedProxy {
     await this.start();
   }
 
+  /** Go's Differs (addresses), plus h2race's fields: another kind or profile is another proxy. */
   differs(body: ProxyBody): boolean {
-    return this.addressesDiffer(body) || body.kind !== this.kind;
+    return this.addressesDiffer(body) || body.kind !== this.kind || body.profile !== this.faults.profile;
   }
 
   /** Go's Differs: the requested listen address resolved, compared with the bound one. */
