@@ -21,8 +21,14 @@ beforeAll(async () => {
 const tmp = mkdtempSync(join(tmpdir(), 'h2race-api-'));
 const traceFile = join(tmp, 'link.trace');
 writeFileSync(traceFile, '1\n2\n3\n');
+const scheduleFile = join(tmp, 'steps.yaml');
+writeFileSync(scheduleFile, 'steps:\n  - at: 0s\n    faults: { latency: 10ms }\n');
 /** Types whose attributes have no usable defaults. */
-const requiredAttributes: Record<string, Record<string, unknown>> = { trace: { file: traceFile } };
+const requiredAttributes: Record<string, Record<string, unknown>> = {
+  trace: { file: traceFile },
+  profile: { preset: 'wifi' },
+  schedule: { file: scheduleFile },
+};
 
 afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
