@@ -79,6 +79,7 @@ export class FramePath extends Duplex {
   /** Leases not yet written, per stream: what a reset of that stream affects. */
   private readonly pendingByStream = new Map<number, Set<Lease>>();
   private queuedBytes = 0;
+  private peakQueuedBytes = 0;
   private heldWriteCallback: (() => void) | undefined;
   private finalCallback: (() => void) | undefined;
   private session: http2.ServerHttp2Session | undefined;
@@ -135,6 +136,11 @@ export class FramePath extends Duplex {
   /** Pool memory held by frames taken from the session and not yet written to the socket. */
   get pendingBytes(): number {
     return this.queuedBytes;
+  }
+
+  /** The most `pendingBytes` has been on this connection. */
+  get peakPendingBytes(): number {
+    return this.peakQueuedBytes;
   }
 
   /** Maps the session to this connection; the session's 'stream' events feed rst_inject. */
@@ -230,6 +236,7 @@ export class FramePath extends Duplex {
     if (!pending) this.pendingByStream.set(header.streamId, (pending = new Set()));
     pending.add(lease);
     this.queuedBytes += lease.buffer.length;
+    if (this.queuedBytes > this.peakQueuedBytes) this.peakQueuedBytes = this.queuedBytes;
     return lease;
   }
 
