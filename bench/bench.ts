@@ -153,7 +153,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     for (const target of warmUpRequests(options.scale) > 0 ? targets : []) {
       await runH2load(h2load, children, {
         url: `${target.url}/small?size=1024`,
-        requests: warmUpRequests(options.scale),
+        amount: { requests: warmUpRequests(options.scale) },
         clients: 2,
         streams: 10,
         timeoutMs: 30_000,

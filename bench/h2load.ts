@@ -12,7 +12,8 @@ import type { ChildProcesses } from './children.js';
 
 export interface H2loadRun {
   url: string;
-  requests: number;
+  /** How much load: a number of requests, or whole seconds of load (h2load --duration). */
+  amount: { requests: number } | { seconds: number };
   clients: number;
   /** Concurrent streams per connection (-m). */
   streams: number;
@@ -54,7 +55,7 @@ export async function runH2load(
   const dir = await mkdtemp(join(tmpdir(), 'h2race-h2load-'));
   const logFile = join(dir, 'requests.log');
   const args = [
-    `--requests=${run.requests}`,
+    'requests' in run.amount ? `--requests=${run.amount.requests}` : `--duration=${run.amount.seconds}`,
     `--clients=${run.clients}`,
     `--max-concurrent-streams=${run.streams}`,
     '--threads=1',

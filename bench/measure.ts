@@ -30,7 +30,7 @@ export async function measureCell(
   try {
     const h2load = await runH2load(h2loadPath, children, {
       url: target.url + workload.path,
-      requests: workload.requests,
+      amount: workload.amount,
       clients: workload.clients,
       streams: workload.streams,
       rpsPerClient: workload.rpsPerClient,

@@ -58,7 +58,8 @@ export function formatReport(report: BenchReport): string {
     const rows = report.tables[workload.name];
     if (rows === undefined) continue;
     const columns = COLUMNS[workload.name];
-    out.push('', `${workload.name}: ${workload.title} (${workload.requests} requests, ${workload.rounds} round(s), median)`);
+    const amount = 'requests' in workload.amount ? `${workload.amount.requests} requests` : `${workload.amount.seconds} s`;
+    out.push('', `${workload.name}: ${workload.title} (${amount} per run, ${workload.rounds} round(s), median)`);
     out.push(
       table(
         ['configuration', ...columns.map((c) => c[0])],

@@ -11,7 +11,8 @@ export interface Workload {
   title: string;
   path: string;
   headers?: Record<string, string>;
-  requests: number;
+  /** Requests, or seconds: a full run under saturating load lasts the same on a busy machine. */
+  amount: { requests: number } | { seconds: number };
   clients: number;
   streams: number;
   rpsPerClient?: number;
@@ -23,13 +24,15 @@ export interface Workload {
 const SMALL_PATH = '/small?size=1024';
 const VIDEO_BYTES = 64 * 1024 * 1024;
 
+type Amount = Workload['amount'];
+
 interface Counts {
-  smallRequests: number;
+  small: Amount;
   downloads: number;
   downloadBytes: number;
   ratePerClient: number;
   rateRequests: number;
-  connectionRequests: number;
+  connections: Amount;
   /** Connections of the many-connections workload (10 streams each). */
   connectionClients: number;
   /** Requests per configuration before anything is recorded (0: no warm-up). */
@@ -39,35 +42,35 @@ interface Counts {
 
 const COUNTS: Record<Scale, Counts> = {
   full: {
-    smallRequests: 10_000,
-    downloads: 4,
+    small: { seconds: 4 },
+    downloads: 2,
     downloadBytes: VIDEO_BYTES,
     ratePerClient: 40,
-    rateRequests: 2_000,
-    connectionRequests: 10_000,
+    rateRequests: 1_200,
+    connections: { seconds: 4 },
     connectionClients: 100,
     warmUpRequests: 500,
     rounds: 3,
   },
   quick: {
-    smallRequests: 1_000,
+    small: { requests: 1_000 },
     downloads: 1,
     downloadBytes: VIDEO_BYTES,
     ratePerClient: 40,
     rateRequests: 200,
-    connectionRequests: 1_000,
+    connections: { requests: 1_000 },
     connectionClients: 100,
     warmUpRequests: 200,
     rounds: 1,
   },
   tiny: {
-    smallRequests: 100,
+    small: { requests: 100 },
     downloads: 1,
     downloadBytes: 4 * 1024 * 1024,
     ratePerClient: 40,
     rateRequests: 40,
     // Fewer connections: a hundred TLS handshakes per configuration is most of the tiny run.
-    connectionRequests: 200,
+    connections: { requests: 200 },
     connectionClients: 20,
     warmUpRequests: 0,
     rounds: 1,
@@ -85,7 +88,7 @@ export function workloads(scale: Scale): Workload[] {
       name: 'small',
       title: '1 KiB responses, 4 connections × 32 streams',
       path: SMALL_PATH,
-      requests: c.smallRequests,
+      amount: c.small,
       clients: 4,
       streams: 32,
       rounds: c.rounds,
@@ -96,7 +99,7 @@ export function workloads(scale: Scale): Workload[] {
       title: `${c.downloadBytes / 1024 / 1024} MiB ranged downloads of /video, 1 connection × 2 streams`,
       path: '/video',
       headers: { range: `bytes=0-${c.downloadBytes - 1}` },
-      requests: c.downloads,
+      amount: { requests: c.downloads },
       clients: 1,
       streams: 2,
       rounds: c.rounds,
@@ -106,7 +109,7 @@ export function workloads(scale: Scale): Workload[] {
       name: 'rate',
       title: `fixed rate ${c.ratePerClient * 10} req/s (10 connections × ${c.ratePerClient} req/s), 1 KiB`,
       path: SMALL_PATH,
-      requests: c.rateRequests,
+      amount: { requests: c.rateRequests },
       clients: 10,
       streams: 1,
       rpsPerClient: c.ratePerClient,
@@ -117,7 +120,7 @@ export function workloads(scale: Scale): Workload[] {
       name: 'connections',
       title: `${c.connectionClients * 10} concurrent streams over ${c.connectionClients} connections, 1 KiB`,
       path: SMALL_PATH,
-      requests: c.connectionRequests,
+      amount: c.connections,
       clients: c.connectionClients,
       streams: 10,
       rounds: c.rounds,
