@@ -21,12 +21,11 @@ import { FrameError, encodeGoaway, encodeRstStream, parseGoaway, parseRstStream,
 import { InboundParser, type InboundFrame } from './inbound-parser.js';
 import { FloodGuard, type FloodLimits } from './flood-guard.js';
 import { OutboundFramer, type OutboundFrame } from './outbound-framer.js';
-import type { EmitFrame, FrameToxicImpl, FrameToxicInstance } from './frame-toxic.js';
+import { FrameToxicChain, type ToxicDecision } from './toxic-chain.js';
 import type { BufferPool, Lease } from '../pool/types.js';
 import type { Link, ToxicSpec } from '../link/types.js';
 import { createLink } from '../link/link.js';
 import type { ToxicSet } from '../link/toxic-set.js';
-import { findToxicType } from '../toxics/registry.js';
 import type { SeededRandom } from '../random.js';
 
 export interface FramePathEvents {
@@ -35,7 +34,7 @@ export interface FramePathEvents {
   goaway: [{ lastStreamId: number; errorCode: number }];
   settings: [{ settings: Settings; peerMaxFrameSize: number }];
   /** A frame toxic's decision (what it held, injected, ...), in order. */
-  decision: [{ toxic: string; kind: string; value: unknown }];
+  decision: [ToxicDecision];
   /** A malformed inbound frame failed the connection. */
   'frame-error': [FrameError];
   close: [];
@@ -61,13 +60,6 @@ export interface FramePathOptions {
   floodLimits?: Partial<FloodLimits>;
 }
 
-interface ActiveToxic {
-  /** The spec as JSON: an unchanged toxic is kept across list changes. */
-  key: string;
-  instance: FrameToxicInstance;
-  timers: Set<NodeJS.Timeout>;
-}
-
 export class FramePath extends Duplex {
   readonly events = new EventEmitter<FramePathEvents>();
   /** The client's SETTINGS_MAX_FRAME_SIZE. */
@@ -83,8 +75,7 @@ export class FramePath extends Duplex {
   private heldWriteCallback: (() => void) | undefined;
   private finalCallback: (() => void) | undefined;
   private session: http2.ServerHttp2Session | undefined;
-  private toxics: ActiveToxic[] = [];
-  private outboundEntry: EmitFrame;
+  private readonly toxics: FrameToxicChain;
   private readonly resetTimers = new Set<NodeJS.Timeout>();
   private readonly pushQueue: Buffer[] = [];
   private failed = false;
@@ -110,7 +101,12 @@ export class FramePath extends Duplex {
       (header) => this.acquire(header),
       (frame) => this.onOutboundFrame(frame),
     );
-    this.outboundEntry = (frame) => this.enqueue(frame);
+    this.toxics = new FrameToxicChain(
+      opts.rng,
+      this.log,
+      (frame) => this.enqueue(frame),
+      (decision) => this.events.emit('decision', decision),
+    );
     const source = opts.toxics ?? [];
     if (Array.isArray(source)) {
       this.unsubscribe = () => {};
@@ -150,80 +146,41 @@ export class FramePath extends Duplex {
       const path = String(headers[':path'] ?? '');
       const id = stream.id;
       if (id === undefined) return;
-      for (const t of this.toxics) t.instance.streamOpened?.({ id, path }, () => this.cancelStream(stream, id));
+      this.toxics.streamOpened({ id, path }, () => this.cancelStream(stream, id));
     });
   }
 
-  /**
-   * Follows a change of the toxic list on the live connection: a frame toxic whose spec did not
-   * change keeps its state; frames held by a leaving one go on through the new chain.
-   */
+  /** Follows a change of the proxy's toxic list on the live connection. */
   setToxics(specs: readonly ToxicSpec[]): void {
-    const old = new Map(this.toxics.map((t) => [t.key, t]));
-    this.toxics = specs
-      .filter((spec) => findToxicType(spec.type)?.kind === 'frame')
-      .map((spec) => {
-        const key = JSON.stringify(spec);
-        const kept = old.get(key);
-        old.delete(key);
-        return kept ?? this.openToxic(spec, key);
-      });
-    this.outboundEntry = this.chainFrom(0);
-    for (const leaving of old.values()) {
-      this.clearTimers(leaving.timers);
-      leaving.instance.flush?.(this.outboundEntry);
-    }
-  }
-
-  private openToxic(spec: ToxicSpec, key: string): ActiveToxic {
-    const rng = this.opts.rng.fork(`frame/${spec.name}`);
-    const timers = new Set<NodeJS.Timeout>();
-    // Toxiproxy rolls toxicity once per connection; an inactive toxic keeps its place, doing nothing.
-    if (spec.toxicity < 1 && rng.fork('toxicity').next() >= spec.toxicity) return { key, instance: {}, timers };
-    const impl = findToxicType(spec.type)!.impl as FrameToxicImpl<unknown>;
-    const instance = impl.open(spec.attributes, {
-      rng,
-      log: this.log.child({ toxic: spec.name }),
-      setTimer: (ms, fn) => this.addTimer(timers, ms, fn),
-      record: (kind, value) => this.events.emit('decision', { toxic: spec.name, kind, value }),
-    });
-    return { key, instance, timers };
+    this.toxics.set(specs);
   }
 
   // ── outbound ──────────────────────────────────────────────────────────────────────────────
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    // After a malformed frame our own GOAWAY is the last word; the session's closing output is dropped.
-    if (this.failed) return cb();
-    this.socket.cork();
-    this.framer.feed(chunk);
-    this.afterBatch(cb);
-    this.socket.uncork();
+    this._writev([{ chunk }], cb);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
+    // After a malformed frame our own GOAWAY is the last word; the session's closing output is dropped.
     if (this.failed) return cb();
     // A link without toxics writes each frame to the socket at once: corked, a batch is one writev.
     this.socket.cork();
     for (const { chunk } of chunks) this.framer.feed(chunk);
-    this.afterBatch(cb);
+    this.toxics.flush();
+    if (this.queuedBytes <= this.opts.backpressureBytes) cb();
+    else this.heldWriteCallback = cb;
     this.socket.uncork();
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    this.flushToxics();
+    this.toxics.flush();
     // Done once the link has written everything and ended the socket (its 'finish').
     this.finalCallback = () => {
       this.finalCallback = undefined;
       cb();
     };
     this.link.end();
-  }
-
-  private afterBatch(cb: () => void): void {
-    this.flushToxics();
-    if (this.queuedBytes <= this.opts.backpressureBytes) cb();
-    else this.heldWriteCallback = cb;
   }
 
   private acquire(header: FrameHeader): Lease {
@@ -248,23 +205,7 @@ export class FramePath extends Duplex {
       const max = settings.get(SettingId.MAX_FRAME_SIZE);
       if (max !== undefined && max > this.parser.maxFrameSize) this.parser.maxFrameSize = max;
     }
-    this.outboundEntry(frame);
-  }
-
-  private flushToxics(): void {
-    // Each stage's held frames go through the stages after it.
-    this.toxics.forEach((t, i) => t.instance.flush?.(this.chainFrom(i + 1)));
-  }
-
-  /** The outbound path from toxic `index` on to the link. */
-  private chainFrom(index: number): EmitFrame {
-    let next: EmitFrame = (frame) => this.enqueue(frame);
-    for (let i = this.toxics.length - 1; i >= index; i--) {
-      const { instance } = this.toxics[i]!;
-      const after = next;
-      if (instance.outbound) next = (frame) => instance.outbound!(frame, after);
-    }
-    return next;
+    this.toxics.send(frame);
   }
 
   private enqueue(frame: OutboundFrame): void {
@@ -294,8 +235,8 @@ export class FramePath extends Duplex {
     const header = { length: bytes.length - FRAME_HEADER_LENGTH, type: bytes[3]!, flags: bytes[4]!, streamId: bytes.readUInt32BE(5) };
     const lease = this.acquire(header);
     bytes.copy(lease.buffer);
-    this.outboundEntry({ header, lease });
-    this.flushToxics();
+    this.toxics.send({ header, lease });
+    this.toxics.flush();
   }
 
   // ── inbound ───────────────────────────────────────────────────────────────────────────────
@@ -327,7 +268,7 @@ export class FramePath extends Duplex {
     const payload = bytes.subarray(FRAME_HEADER_LENGTH);
     switch (header.type) {
       case FrameType.RST_STREAM: {
-        const delay = Math.max(0, ...this.toxics.map((t) => t.instance.inboundResetDelay?.(header.streamId) ?? 0));
+        const delay = this.toxics.inboundResetDelay(header.streamId);
         if (delay > 0) {
           const held = Buffer.from(bytes);
           this.addTimer(this.resetTimers, delay, () => this.deliverReset(held, false));
@@ -437,10 +378,7 @@ export class FramePath extends Duplex {
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this.unsubscribe();
     this.clearTimers(this.resetTimers);
-    for (const t of this.toxics) {
-      this.clearTimers(t.timers);
-      t.instance.flush?.((frame) => this.frameWritten(frame));
-    }
+    this.toxics.dispose((frame) => this.frameWritten(frame));
     const partial = this.framer.abandon();
     if (partial) this.frameWritten(partial);
     this.link.destroy(err ?? new Error('connection closed'));

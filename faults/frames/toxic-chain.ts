@@ -1,0 +1,123 @@
+/**
+ * One connection's frame-kind toxics, in list order: the outbound chain frames pass through, and
+ * the inbound and session hooks. Follows live changes of the toxic list.
+ *
+ * Lifecycle: owned by one FramePath; ends in `dispose` (its timers cleared, held frames dropped).
+ */
+import type { Logger } from 'pino';
+import type { ToxicSpec } from '../link/types.js';
+import type { SeededRandom } from '../random.js';
+import { findToxicType } from '../toxics/registry.js';
+import type { EmitFrame, FrameToxicImpl, FrameToxicInstance } from './frame-toxic.js';
+import type { OutboundFrame } from './outbound-framer.js';
+
+export interface ToxicDecision {
+  toxic: string;
+  kind: string;
+  value: unknown;
+}
+
+interface ActiveToxic {
+  /** The spec as JSON: an unchanged toxic is kept across list changes. */
+  key: string;
+  instance: FrameToxicInstance;
+  timers: Set<NodeJS.Timeout>;
+}
+
+export class FrameToxicChain {
+  private toxics: ActiveToxic[] = [];
+  /** Where an outbound frame enters the chain. */
+  private entry: EmitFrame;
+
+  constructor(
+    private readonly rng: SeededRandom,
+    private readonly log: Logger,
+    /** The end of the chain: the link. */
+    private readonly sink: EmitFrame,
+    private readonly record: (decision: ToxicDecision) => void,
+  ) {
+    this.entry = sink;
+  }
+
+  /** A toxic whose spec did not change keeps its state; frames held by a leaving one go on through the new chain. */
+  set(specs: readonly ToxicSpec[]): void {
+    const old = new Map(this.toxics.map((t) => [t.key, t]));
+    this.toxics = specs
+      .filter((spec) => findToxicType(spec.type)?.kind === 'frame')
+      .map((spec) => {
+        const key = JSON.stringify(spec);
+        const kept = old.get(key);
+        old.delete(key);
+        return kept ?? this.open(spec, key);
+      });
+    this.entry = this.chainFrom(0);
+    for (const leaving of old.values()) {
+      clearTimers(leaving.timers);
+      leaving.instance.flush?.(this.entry);
+    }
+  }
+
+  send(frame: OutboundFrame): void {
+    this.entry(frame);
+  }
+
+  /** The session's write batch ended: each stage's held frames go through the stages after it. */
+  flush(): void {
+    this.toxics.forEach((t, i) => t.instance.flush?.(this.chainFrom(i + 1)));
+  }
+
+  inboundResetDelay(streamId: number): number {
+    return Math.max(0, ...this.toxics.map((t) => t.instance.inboundResetDelay?.(streamId) ?? 0));
+  }
+
+  streamOpened(stream: { id: number; path: string }, cancel: () => void): void {
+    for (const t of this.toxics) t.instance.streamOpened?.(stream, cancel);
+  }
+
+  /** The connection ended: timers stop, held frames go to `drop`. */
+  dispose(drop: EmitFrame): void {
+    for (const t of this.toxics) {
+      clearTimers(t.timers);
+      t.instance.flush?.(drop);
+    }
+    this.toxics = [];
+    this.entry = drop;
+  }
+
+  private open(spec: ToxicSpec, key: string): ActiveToxic {
+    const rng = this.rng.fork(`frame/${spec.name}`);
+    const timers = new Set<NodeJS.Timeout>();
+    // Toxiproxy rolls toxicity once per connection; an inactive toxic keeps its place, doing nothing.
+    if (spec.toxicity < 1 && rng.fork('toxicity').next() >= spec.toxicity) return { key, instance: {}, timers };
+    const impl = findToxicType(spec.type)!.impl as FrameToxicImpl<unknown>;
+    const instance = impl.open(spec.attributes, {
+      rng,
+      log: this.log.child({ toxic: spec.name }),
+      setTimer: (ms, fn) => {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          fn();
+        }, ms);
+        timers.add(timer);
+      },
+      record: (kind, value) => this.record({ toxic: spec.name, kind, value }),
+    });
+    return { key, instance, timers };
+  }
+
+  /** The outbound path from toxic `index` on to the sink. */
+  private chainFrom(index: number): EmitFrame {
+    let next = this.sink;
+    for (let i = this.toxics.length - 1; i >= index; i--) {
+      const { instance } = this.toxics[i]!;
+      const after = next;
+      if (instance.outbound) next = (frame) => instance.outbound!(frame, after);
+    }
+    return next;
+  }
+}
+
+function clearTimers(timers: Set<NodeJS.Timeout>): void {
+  for (const timer of timers) clearTimeout(timer);
+  timers.clear();
+}
