@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
+import { POOL_MODES } from '../../faults/pool/types.js';
 import { closeClient, connect, get, startFrameServer, type FrameServer } from './harness.js';
 
 let server: FrameServer | undefined;
@@ -27,6 +28,34 @@ describe.each([false, true])('frame path smoke (tls=%s)', (tls) => {
       expect(r.body.equals(body)).toBe(true);
     }
     await closeClient(client);
-    console.log(server.pool.stats());
+  });
+});
+
+describe.each(POOL_MODES)('pool %s: a client that vanishes mid-download', (mode) => {
+  it('ends every lease of its connection, with the link still holding frames', async () => {
+    const body = Buffer.alloc(4 * 1024 * 1024, 5);
+    server = await startFrameServer({
+      tls: false,
+      pool: createBufferPool(mode),
+      toxics: [{ type: 'bandwidth', stream: 'downstream', attributes: { rate: 1000 } }],
+      handler: (stream) => {
+        stream.on('error', () => {});
+        stream.respond({ ':status': 200 });
+        stream.end(body);
+      },
+    });
+    const client = connect(server, { initialWindowSize: 8 * 1024 * 1024 });
+    client.once('connect', () => client.setLocalWindowSize(16 * 1024 * 1024));
+    const req = client.request({ ':path': '/' });
+    req.on('error', () => {});
+    await new Promise((resolve) => req.once('data', resolve));
+    const path = server.paths[0]!;
+    expect(path.pendingBytes).toBeGreaterThan(0);
+    expect(server.pool.stats().inUse).toBeGreaterThan(0);
+    const closed = new Promise<void>((resolve) => path.events.once('close', resolve));
+    client.destroy();
+    await closed;
+    expect(path.pendingBytes).toBe(0);
+    expect(server.pool.stats().inUse).toBe(0);
   });
 });
