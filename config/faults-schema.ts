@@ -17,6 +17,7 @@
  */
 import { z } from 'zod';
 import { linkFaultFields } from '../faults/profiles/fault-settings.js';
+import '../faults/toxics/all.js';
 
 export const faultsSchema = z
   .object({

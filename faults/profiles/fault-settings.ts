@@ -16,7 +16,6 @@ import { JITTER_DISTRIBUTIONS, type JitterDistribution } from '../toxics/jitter.
 import { findPreset, presetNames } from './presets.js';
 import { traceFileSchema } from './trace-loader.js';
 import { parseDuration, parsePercent, parseRate, UnitError } from './units.js';
-import '../toxics/all.js';
 
 function unit<T>(parse: (v: string | number) => T) {
   return z.union([z.number(), z.string()]).transform((value, ctx): T => {
@@ -29,10 +28,6 @@ function unit<T>(parse: (v: string | number) => T) {
     }
   });
 }
-
-export const presetName = z.string().superRefine((name, ctx) => {
-  if (!findPreset(name)) ctx.addIssue({ code: 'custom', message: `unknown preset "${name}" (known: ${presetNames().join(', ')})` });
-});
 
 /** The single faults, shared by the config file and profile steps. */
 export const linkFaultFields = {
@@ -47,7 +42,9 @@ export const linkFaultFields = {
   rto: unit(parseDuration).optional(),
   traceDown: traceFileSchema.optional(),
   traceUp: traceFileSchema.optional(),
-  toxics: z.array(toxicEntrySchema).optional(),
+  // Lazy: the toxic modules (profile, schedule) import this file and api-schema imports them,
+  // so its schema is only looked up at parse time, when every module has loaded.
+  toxics: z.array(z.lazy(() => toxicEntrySchema)).optional(),
 };
 
 export interface LinkFaults {

@@ -6,6 +6,7 @@
  * direction in bits/s (down = server → client). Jitter and loss are only set where the source
  * has them or where the preset's point is them (then the source says it is h2race's choice).
  */
+import { z } from 'zod';
 import type { JitterDistribution } from '../toxics/jitter.js';
 
 export interface Preset {
@@ -187,3 +188,8 @@ export function findPreset(name: string): Preset | undefined {
 export function presetNames(): string[] {
   return PRESETS.map((p) => p.name);
 }
+
+/** A preset's name, in a config file, a profile step or a `profile` toxic. */
+export const presetName = z.string().superRefine((name, ctx) => {
+  if (!findPreset(name)) ctx.addIssue({ code: 'custom', message: `unknown preset "${name}" (known: ${presetNames().join(', ')})` });
+});

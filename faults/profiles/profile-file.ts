@@ -22,8 +22,10 @@ import { z } from 'zod';
 import { toxicEntrySchema } from '../../config/api-schema.js';
 import type { ToxicSpec } from '../link/types.js';
 import { ToxicSpecError } from '../toxics/registry.js';
-import { faultsToToxics, linkFaultFields, mergeFaults, presetName, type LinkFaults } from './fault-settings.js';
+import { faultsToToxics, linkFaultFields, mergeFaults, type LinkFaults } from './fault-settings.js';
+import { presetName } from './presets.js';
 import { formatDuration, parseDuration, UnitError } from './units.js';
+import '../toxics/all.js';
 
 export class ProfileError extends Error {
   constructor(message: string) {
@@ -65,8 +67,10 @@ const stepSchema = z
     at: duration,
     label: z.string().optional(),
     preset: presetName.optional(),
-    faults: z.object(linkFaultFields).omit({ toxics: true }).strict().optional(),
-    toxics: z.array(toxicEntrySchema).optional(),
+    // Lazy: the schedule toxic imports this file and api-schema imports the toxics, so these
+    // schemas are only looked up at parse time, when every module has loaded.
+    faults: z.lazy(() => z.object(linkFaultFields).omit({ toxics: true }).strict()).optional(),
+    toxics: z.array(z.lazy(() => toxicEntrySchema)).optional(),
   })
   .strict();
 

@@ -12,3 +12,5 @@ import './trace.js';
 import './reorder.js';
 import './rst-delay.js';
 import './rst-inject.js';
+import './profile.js';
+import './schedule.js';

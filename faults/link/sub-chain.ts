@@ -1,0 +1,58 @@
+/**
+ * A chain of stages inside one stage: what the `profile` and `schedule` toxics run, so one toxic
+ * can stand for several (a preset's bandwidth + latency + loss) and swap them over time.
+ *
+ *   push ─▶ [sub 1] ─▶ [sub 2] ─▶ … ─▶ ctx.emit
+ *
+ * set() replaces every sub-stage at once: the held pieces, oldest (furthest down) first, go into
+ * the new first sub-stage with the time they reached the one that held them.
+ */
+import { findToxicType } from '../toxics/registry.js';
+import type { Piece } from './piece.js';
+import { passThrough, type LinkStage, type LinkToxicImpl, type StageContext } from './stage.js';
+import type { ToxicSpec } from './types.js';
+
+export class SubChain {
+  private stages: LinkStage[] = [];
+  private generation = 0;
+
+  constructor(private readonly ctx: StageContext<unknown>) {}
+
+  /** Only link-kind toxics of this direction run; the rest are ignored. */
+  set(specs: readonly ToxicSpec[]): void {
+    const held = this.drain();
+    const generation = ++this.generation;
+    const runnable = specs.filter((s) => s.stream === this.ctx.direction && findToxicType(s.type)?.kind === 'link');
+    const stages: LinkStage[] = [];
+    runnable.forEach((spec, i) => {
+      const random = this.ctx.random.fork(`${generation}/${spec.name}`);
+      const sub: StageContext<unknown> = {
+        ...this.ctx,
+        spec,
+        attributes: spec.attributes,
+        random: random.fork('effect'),
+        state: {},
+        emit: (piece) => (i + 1 < stages.length ? stages[i + 1]!.push(piece) : this.ctx.emit(piece)),
+        record: (kind, value) => this.ctx.record(`${spec.name}.${kind}`, value),
+      };
+      const active = spec.toxicity >= 1 || (spec.toxicity > 0 && random.next() < spec.toxicity);
+      const impl = findToxicType(spec.type)!.impl as LinkToxicImpl<unknown>;
+      stages.push(active ? impl.stage(sub) : passThrough(sub));
+    });
+    this.stages = stages;
+    for (const piece of held) this.push(piece);
+  }
+
+  push(piece: Piece): void {
+    const first = this.stages[0];
+    if (first) first.push(piece);
+    else this.ctx.emit(piece);
+  }
+
+  drain(): Piece[] {
+    const held: Piece[] = [];
+    for (let i = this.stages.length - 1; i >= 0; i--) held.push(...this.stages[i]!.drain());
+    this.stages = [];
+    return held;
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * profile (h2race's own): a network preset as one toxic — its loss, bottleneck and latency for
+ * this toxic's direction, e.g. {type: profile, stream: downstream, attributes: {preset: 4g}}.
+ */
+import { z } from 'zod';
+import { SubChain } from '../link/sub-chain.js';
+import { faultsToToxics } from '../profiles/fault-settings.js';
+import { presetName } from '../profiles/presets.js';
+import { registerLinkToxic } from './link-toxic.js';
+
+export const profileToxic = registerLinkToxic({
+  type: 'profile',
+  summary: 'a network preset (lan, wifi, 4g, 3g, satellite, ...) for this direction, as one toxic',
+  schema: z.object({ preset: presetName }),
+  stage(ctx) {
+    const chain = new SubChain(ctx);
+    chain.set(faultsToToxics({ preset: ctx.attributes.preset }));
+    return { push: (piece) => chain.push(piece), drain: () => chain.drain() };
+  },
+});

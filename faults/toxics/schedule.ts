@@ -1,0 +1,67 @@
+/**
+ * schedule (h2race's own): a profile file's timed steps as one toxic, walked per connection from
+ * when the toxic starts on it (the proxy-wide `--profile file.yaml` walks one clock for all).
+ * Each step swaps this direction's link faults; frame-kind toxics in the file are ignored here.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { SubChain } from '../link/sub-chain.js';
+import { loadProfileFile, ProfileError } from '../profiles/profile-file.js';
+import { registerLinkToxic } from './link-toxic.js';
+
+/** Files being validated right now: a step holding a schedule toxic of its own file would recurse. */
+const loading = new Set<string>();
+
+export const scheduleToxic = registerLinkToxic({
+  type: 'schedule',
+  summary: 'walk a profile file (.yaml timed steps) on each connection from its start',
+  schema: z.object({
+    file: z.string().min(1).superRefine((file, ctx) => {
+      const path = resolve(file);
+      if (loading.has(path)) {
+        ctx.addIssue({ code: 'custom', message: `${file}: a schedule cannot include itself` });
+        return;
+      }
+      loading.add(path);
+      try {
+        loadProfileFile(file);
+      } catch (err) {
+        if (!(err instanceof ProfileError)) throw err;
+        ctx.addIssue({ code: 'custom', message: err.message });
+      } finally {
+        loading.delete(path);
+      }
+    }),
+  }),
+  stage(ctx) {
+    const { steps, loop, period = 0 } = loadProfileFile(ctx.attributes.file);
+    const chain = new SubChain(ctx);
+    const start = ctx.now();
+    let index = 0;
+    let cycle = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const advance = (): void => {
+      timer = undefined;
+      let due = start + cycle * period + steps[index]!.at;
+      while (due <= ctx.now() + 1) {
+        chain.set(steps[index]!.toxics);
+        ctx.record('step', index + 1);
+        if (++index === steps.length) {
+          if (!loop) return;
+          index = 0;
+          cycle++;
+        }
+        due = start + cycle * period + steps[index]!.at;
+      }
+      timer = setTimeout(advance, Math.max(1, Math.round(due - ctx.now())));
+    };
+    advance();
+    return {
+      push: (piece) => chain.push(piece),
+      drain() {
+        clearTimeout(timer);
+        return chain.drain();
+      },
+    };
+  },
+});
