@@ -4,7 +4,7 @@
  * neighbours and the bystander keep working byte-exact; nothing is left open upstream.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FrameType, errorCodeName } from '../../faults/frames/constants.js';
+import { FrameType, SettingId, errorCodeName } from '../../faults/frames/constants.js';
 import {
   connectRaw,
   dataFrame,
@@ -75,6 +75,20 @@ describe('header attacks', () => {
     await checkedGet(session, 5000);
   });
 
+  it('a client that never acknowledges SETTINGS still gets 431 for a header list over the limit', async () => {
+    const before = rig.originRequests;
+    const c = await connectRaw({ port: rig.port, ackSettings: false });
+    try {
+      const big = encodeHeaderBlock(requestHeaders('/small?size=10', AUTHORITY, { extra: [['x-big', 'b'.repeat(MAX_HEADER_LIST + 100)]] }));
+      for (let id = 1; id <= 9; id += 2) await c.send(headerBlockFrames(id, big));
+      // Each answered (431: HEADERS with END_STREAM) or reset; none forwarded.
+      expect(await c.waitFor(() => [1, 3, 5, 7, 9].every((id) => c.ended.has(id) || c.resets.has(id)), 5000)).toBe(true);
+      expect(rig.originRequests).toBe(before);
+    } finally {
+      c.close();
+    }
+  });
+
   it('a header block split over CONTINUATIONs within the limits is served', async () => {
     const c = await connectRaw({ port: rig.port });
     try {
@@ -85,6 +99,68 @@ describe('header attacks', () => {
     } finally {
       c.close();
     }
+  });
+});
+
+describe('slow readers', () => {
+  const STREAM_IDLE_MS = 1000;
+  // The proxy's default HTTP/2 settings (100 streams per connection), a short idle timeout.
+  let slow: Rig;
+  beforeAll(async () => {
+    slow = await startRig({ proxy: { downstream: { streamIdleTimeoutMs: STREAM_IDLE_MS } } });
+  });
+  afterAll(async () => {
+    await slow.close();
+    expect(slow.pool.stats().inUse).toBe(0);
+  });
+
+  /**
+   * A client with a zero stream window opens `streams` downloads; every one must end in a reset
+   * (REFUSED_STREAM or ENHANCE_YOUR_CALM above the limit, CANCEL once idle), at most 100 reach the
+   * origin, memory stays bounded, and a bystander's paced download goes on byte-exact.
+   */
+  async function zeroWindowClient(streams: number, ack: boolean): Promise<Map<string, number>> {
+    const bystander = await startBystander(slow, 512 * 1024, 256 * 1024); // 2 s: outlives the idle timeout, never idle itself
+    await expect.poll(() => slow.originActive, { timeout: 5000 }).toBe(1);
+    const rssBefore = process.memoryUsage().rss;
+    const c = await connectRaw({ port: slow.port, settings: [[SettingId.INITIAL_WINDOW_SIZE, 0]], ackSettings: ack });
+    let peakRss = rssBefore;
+    let peakActive = 0;
+    const sample = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      peakActive = Math.max(peakActive, slow.originActive - 1);
+    }, 20);
+    const codes = new Map<string, number>();
+    try {
+      await c.waitFor(() => c.count(FrameType.SETTINGS) >= 1, 5000);
+      const get = encodeHeaderBlock(requestHeaders('/video?size=4000000', AUTHORITY));
+      const ids = Array.from({ length: streams }, (_, i) => 1 + 2 * i);
+      for (const id of ids) await c.send(headersFrame(id, get));
+      const allReset = await c.waitFor(() => ids.every((id) => c.resets.has(id)), 10_000);
+      expect({ allReset, closed: c.isClosed }).toEqual({ allReset: true, closed: false });
+      for (const id of ids) codes.set(errorCodeName(c.resets.get(id)!), (codes.get(errorCodeName(c.resets.get(id)!)) ?? 0) + 1);
+      await expect.poll(() => slow.originActive, { timeout: 5000 }).toBe(1);
+    } finally {
+      clearInterval(sample);
+      c.close();
+    }
+    const grownMb = (peakRss - rssBefore) / 2 ** 20;
+    console.log(`zero-window client, ${streams} streams (SETTINGS ack ${ack}): peak ${peakActive} origin streams, RSS +${grownMb.toFixed(0)} MiB, resets`, Object.fromEntries(codes));
+    expect(peakActive).toBeLessThanOrEqual(100);
+    expect(grownMb).toBeLessThan(300);
+    await bystander.finish();
+    return codes;
+  }
+
+  it('100 stalled streams (the limit) are each cut with CANCEL after streamIdleTimeoutMs', async () => {
+    const codes = await zeroWindowClient(100, true);
+    expect(Object.fromEntries(codes)).toEqual({ CANCEL: 100 });
+  });
+
+  it('150 stalled streams from a client that ignores SETTINGS: 100 served then cut, the rest refused', async () => {
+    const codes = await zeroWindowClient(150, false);
+    expect(codes.get('CANCEL') ?? 0).toBeLessThanOrEqual(100);
+    expect((codes.get('CANCEL') ?? 0) + (codes.get('REFUSED_STREAM') ?? 0) + (codes.get('ENHANCE_YOUR_CALM') ?? 0)).toBe(150);
   });
 });
 
