@@ -31,6 +31,8 @@ import { warmUpRequests, workloads, type Scale, type Workload, type WorkloadName
 
 export interface BenchOptions {
   scale: Scale;
+  /** Configuration names to run (default: all); the others are listed as skipped. */
+  only?: string[];
   children: ChildProcesses;
   /** Progress lines (the terminal); the report itself is returned. */
   log: (line: string) => void;
@@ -107,6 +109,16 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     return report({});
   }
   const h2load = tools.h2load.path;
+  const all = configSpecs(tools);
+  const unknown = (options.only ?? []).filter((name) => !all.some((spec) => spec.name === name));
+  if (unknown.length > 0) {
+    throw new Error(`--only: no configuration named ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${all.map((s) => s.name).join(', ')})`);
+  }
+  const specs = all.filter((spec) => {
+    const wanted = options.only === undefined || options.only.includes(spec.name);
+    if (!wanted) skipped.push(`${spec.name}: not selected (--only)`);
+    return wanted;
+  });
   const dir = await mkdtemp(join(tmpdir(), 'h2race-bench-'));
   const targets: Array<Target & { kind: string }> = [];
   const cells: CellResult[] = [];
@@ -122,14 +134,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const origin = await startNodeChild(children, 'origin', 'serve-origin.js', { cert: pair.cert, key: pair.key });
     log(`started origin (pid ${origin.child.pid})`);
     const ctx: StartContext = { children, tools, dir, cert: { cert: pair.cert, key: pair.key, certFile, keyFile }, origin };
-    // Started together (each is its own process); listed in the specs' order.
-    const specs = configSpecs(tools);
     for (const spec of specs) {
       if (spec.unavailable) {
         skipped.push(`${spec.name}: ${spec.unavailable}`);
         log(`skip ${spec.name}: ${spec.unavailable}`);
       }
     }
+    // Started together (each is its own process); listed in the specs' order.
     const started = await Promise.all(
       specs
         .filter((spec) => !spec.unavailable)

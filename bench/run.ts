@@ -13,18 +13,29 @@ import { formatReport } from './report-table.js';
 import { saveReport } from './results.js';
 import type { Scale } from './workloads.js';
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    // Smallest counts, for the bench's own test: same code, seconds instead of minutes.
-    tiny: { type: 'boolean', default: false },
-    out: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+const { values } = readArgs();
+
+function readArgs() {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        // Smallest counts, for the bench's own test: same code, seconds instead of minutes.
+        tiny: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        // Comma-separated configuration names, e.g. "direct,h2race retain,nghttpx".
+        only: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(2);
+  }
+}
 
 if (values.help) {
-  process.stdout.write('usage: npm run bench [-- --quick] [-- --out DIR]\n');
+  process.stdout.write('usage: npm run bench [-- --quick] [--out DIR] [--only "direct,h2race retain,nghttpx"]\n');
   process.exit(0);
 }
 
@@ -40,9 +51,14 @@ const removeHooks = children.installExitHooks((signal) => {
 
 const report = await runBench({
   scale,
+  only: values.only?.split(',').map((name) => name.trim()).filter(Boolean),
   children,
   log: (line) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}\n`),
   linkFidelity: (quick) => runLinkFidelity({ quick }),
+}).catch((error: Error) => {
+  // runBench has stopped what it started; one line says why the run could not happen.
+  process.stderr.write(`bench failed: ${error.message}\n`);
+  process.exit(1);
 });
 removeHooks();
 // Saved before printing: a closed stdout (`| head`) must not lose the run.

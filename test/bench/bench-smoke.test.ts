@@ -86,7 +86,9 @@ describe.skipIf(h2load === undefined)('npm run bench (tiny counts)', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it('saves a report with every section and stops every process it started', async () => {
-    const result = await runBench(['--tiny', '--out', out]);
+    // Every kind of row; two of the four pool modes (the others run the same code).
+    const only = 'direct,node:http2 forward,h2race no frame path,h2race none,h2race retain,nghttpx,haproxy';
+    const result = await runBench(['--tiny', '--out', out, '--only', only]);
     expect(result.code, result.stderr.slice(-2000)).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'latest-tiny.json'), 'utf8'));
     expect(readFileSync(join(out, 'latest-tiny.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
@@ -95,6 +97,7 @@ describe.skipIf(h2load === undefined)('npm run bench (tiny counts)', () => {
     const configs = report.configs.map((c: { name: string }) => c.name);
     expect(configs).toContain('direct');
     expect(configs).toContain('node:http2 forward');
+    expect(configs).toEqual(expect.arrayContaining(['h2race no frame path', 'h2race none', 'h2race retain']));
     for (const workload of ['small', 'large', 'rate', 'connections']) {
       for (const config of configs) {
         const figures = report.tables[workload][config];
@@ -119,6 +122,15 @@ describe.skipIf(h2load === undefined)('npm run bench (tiny counts)', () => {
     for (const target of report.targets) expect([true, false, null]).toContain(target.met);
     const pools = report.pools.map((p: { config: string }) => p.config);
     expect(pools).toContain('node:http2 forward');
+    for (const mode of ['h2race none', 'h2race retain']) {
+      const pool = report.pools.find((p: { config: string }) => p.config === mode);
+      expect(Number.isFinite(pool.poolAllocatedMBPerGiB), mode).toBe(true);
+      expect(Number.isFinite(pool.gcMsPerGiB), mode).toBe(true);
+      expect(pool.poolCounters.acquired, mode).toBeGreaterThan(0);
+    }
+    // NON_POOLING allocates for every frame it carries.
+    expect(report.pools.find((p: { config: string }) => p.config === 'h2race none').poolAllocatedMBPerGiB).toBeGreaterThan(0);
+    expect(report.costSplit.map((r: { to: string }) => r.to)).toEqual(['node:http2 forward', 'h2race no frame path', 'h2race retain', 'h2race none']);
     // Every process the bench started (proxies, origin, every h2load run) is gone, with its group.
     expect(report.processes.started.length).toBeGreaterThanOrEqual(configs.length + 1);
     expect(report.processes.leftRunning).toEqual([]);
@@ -127,9 +139,9 @@ describe.skipIf(h2load === undefined)('npm run bench (tiny counts)', () => {
 
   it('stops every process it started when interrupted (Ctrl-C)', async () => {
     let interrupted = false;
-    const result = await runBench(['--tiny', '--out', out], (stderr, child) => {
-      // Interrupt once the origin and a proxy are up, while load is running.
-      if (!interrupted && /started node:http2 forward/.test(stderr)) {
+    const result = await runBench(['--tiny', '--out', out, '--only', 'direct,h2race retain,nghttpx'], (stderr, child) => {
+      // Interrupt once the origin and the proxies are up, while load is running.
+      if (!interrupted && /started h2race retain/.test(stderr)) {
         interrupted = true;
         child.kill('SIGINT');
       }
