@@ -121,7 +121,8 @@ export abstract class SlabPool implements BufferPool {
       return reusable;
     }
     this.counters.allocated++;
-    const capacity = sizeClass >= 0 ? this.sizeClasses[sizeClass]! : length;
+    // Without pooling there is no reuse to size for: exactly what the frame needs.
+    const capacity = this.pooling && sizeClass >= 0 ? this.sizeClasses[sizeClass]! : length;
     this.counters.allocatedBytes += capacity;
     return { buf: Buffer.allocUnsafe(capacity), sizeClass, pending: new Set() };
   }
