@@ -16,10 +16,10 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { GoawayRecord, ProxyEvents, StreamEndRecord } from '../../proxy/events.js';
 import type { Direction } from '../link/types.js';
 import type { PoolStats } from '../pool/types.js';
+import { CollateralTracker } from './collateral.js';
 
 /** RST_STREAM / GOAWAY code CANCEL (RFC 9113 §7). */
 const CANCEL = 8;
-
 
 /** One TCP proxy's counters since it was created (Toxiproxy's labels for bytes). */
 export interface TcpProxySample {
@@ -199,22 +199,20 @@ export class H2raceMetrics {
     });
   }
 
-  /**
-   * Count an HTTP/2 proxy's events until the returned function is called. A stream is collateral
-   * damage when it died of something other than its own cancel: reset without CANCEL, or an
-   * upstream error (the session it rode on was torn down by another stream's fault).
-   */
+  /** Count an HTTP/2 proxy's events until the returned function is called (collateral: see collateral.ts). */
   observeProxy(events: ProxyEvents, labels: { proxy: string }): () => void {
     const { proxy } = labels;
+    const collateral = new CollateralTracker();
     const onStreamEnd = (e: StreamEndRecord) => {
       this.streams.inc({ proxy, outcome: e.outcome });
       if (e.outcome === 'cancelled-by-client') this.cancels.inc({ proxy, by: 'client' });
       else if (e.rstCode === CANCEL) this.cancels.inc({ proxy, by: 'proxy' });
-      else if (e.outcome === 'reset' || e.outcome === 'upstream-error') this.collateral.inc({ proxy });
+      else if (collateral.isCollateral(e)) this.collateral.inc({ proxy });
       if (e.bytesIn > 0) this.streamBytes.inc({ proxy, direction: 'upstream' }, e.bytesIn);
       if (e.bytesOut > 0) this.streamBytes.inc({ proxy, direction: 'downstream' }, e.bytesOut);
     };
     const onGoaway = (e: GoawayRecord) => {
+      collateral.goaway(e);
       this.goaways.inc({ proxy, code: codeName(e.code), side: e.side, sender: e.received ? 'peer' : 'proxy' });
     };
     let open = 0;

@@ -87,16 +87,19 @@ describe('GET /metrics', () => {
     end(1, 'completed');
     end(3, 'completed');
     end(5, 'cancelled-by-client', { rstCode: 8, bytesOut: 10 });
+    // Connection 2 just closed: its open stream is reset but is no collateral.
+    end(1, 'reset', { connectionId: 2, bytesOut: 0 });
+    // The client answers GOAWAY(PROTOCOL_ERROR) on connection 1: its other streams die with it.
+    events.emit('goaway', { side: 'downstream', id: 1, code: 1, lastStreamId: 9, received: true });
     end(7, 'reset', { rstCode: 2, bytesOut: 0 });
     end(9, 'upstream-error', { bytesOut: 0, bytesIn: 50 });
-    events.emit('goaway', { side: 'downstream', id: 1, code: 1, lastStreamId: 9, received: true });
     events.emit('upstream-session-open', { id: 1, origin: 'https://o', protocol: 'h2' });
     events.emit('upstream-session-open', { id: 2, origin: 'https://o', protocol: 'h2' });
     events.emit('upstream-session-close', { id: 1, origin: 'https://o', protocol: 'h2' });
 
     let e = await scrape();
     expect(sumOf(e, 'h2race_streams_total', { proxy: 'h2', outcome: 'completed' })).toBe(2);
-    expect(sumOf(e, 'h2race_streams_total', { proxy: 'h2' })).toBe(5);
+    expect(sumOf(e, 'h2race_streams_total', { proxy: 'h2' })).toBe(6);
     expect(sumOf(e, 'h2race_stream_cancels_total', { proxy: 'h2', by: 'client' })).toBe(1);
     expect(sumOf(e, 'h2race_collateral_failures_total', { proxy: 'h2' })).toBe(2);
     expect(sumOf(e, 'h2race_goaways_total', { proxy: 'h2', code: 'PROTOCOL_ERROR', side: 'downstream', sender: 'peer' })).toBe(1);
