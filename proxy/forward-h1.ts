@@ -65,13 +65,7 @@ export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
     onRes: async (_req, _res, proxyRes) => {
       const upstreamRes = proxyRes as unknown as http.IncomingMessage;
       ps.writeHead(upstreamRes.statusCode ?? 502, downstreamResponseHeaders(upstreamRes.headers, '1.1'));
-      const out = pump(upstreamRes, res, () => {
-        ps.bytesOut = out.bytes;
-        ps.endResponse(forwardableTrailers(upstreamRes.trailers));
-      });
-      res.once('close', () => {
-        ps.bytesOut = out.bytes;
-      });
+      ps.responseBody = pump(upstreamRes, res, () => ps.endResponse(forwardableTrailers(upstreamRes.trailers)));
     },
   }) as Promise<void>).catch((err: Error & { statusCode?: number; code?: string }) => {
     if (ps.downstreamClosed) return;

@@ -80,15 +80,11 @@ export function forwardOverH2(ps: ProxiedStream, opts: H2ForwardOptions): void {
       clearTimeout(timer);
       if (ps.downstreamClosed || ps.failed) return;
       ps.writeHead(Number(headers[':status']), downstreamResponseHeaders(headers, '2'));
-      const out = pump(stream, ps.res, () => {
+      ps.responseBody = pump(stream, ps.res, () => {
         // Node ends the readable side of a reset stream too; only a clean end completes the response.
         if (stream.rstCode !== undefined && stream.rstCode !== NGHTTP2_NO_ERROR) return;
         finished = true;
-        ps.bytesOut = out.bytes;
         ps.endResponse(forwardableTrailers(trailers));
-      });
-      ps.res.once('close', () => {
-        ps.bytesOut = out.bytes;
       });
     });
     stream.once('trailers', (t) => {

@@ -2,7 +2,7 @@
  * The request handler both fronts call: turns a downstream request into a ProxiedStream and
  * sends it to the origin over HTTP/2 (forward-h2.ts) or HTTP/1.1 (forward-h1.ts).
  */
-import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { DEFAULT_MAX_HEADER_LIST_SIZE, type ProxyConfig } from '../config/proxy-schema.js';
 import type { ConnectionInfo } from './connection-wrapper.js';
@@ -35,22 +35,21 @@ export function createForwarder(
     // upstream stream forever.
     if (h2Stream && idleMs > 0) h2Stream.setTimeout(idleMs, () => ps.idleTimeout(idleMs));
     const authority = config.upstream.rewriteHost ? upstream.origin.host : requestAuthority(req.headers) ?? upstream.origin.host;
-    const headers = upstreamRequestHeaders(req.headers, {
-      remoteAddress: connection.remoteAddress,
-      tls: connection.tls,
-      httpVersion: h2Stream ? '2' : '1.1',
-    }, authority);
-    const hasBody = h2Stream ? !h2Stream.endAfterHeaders : hasH1Body(req as IncomingMessage);
-    const viaH1 = () => forwardOverH1(ps, { agent: upstream.h1, origin: upstream.origin, headers, timeoutMs: config.upstream.responseTimeoutMs });
+    const client = { remoteAddress: connection.remoteAddress, tls: connection.tls, httpVersion: h2Stream ? '2' as const : '1.1' as const };
+    const viaH1 = () => forwardOverH1(ps, {
+      agent: upstream.h1,
+      origin: upstream.origin,
+      headers: upstreamRequestHeaders(req.headers, client, authority),
+      timeoutMs: config.upstream.responseTimeoutMs,
+    });
     if (upstream.usesH1) return viaH1();
-    const { host, ...rest } = headers;
-    const h2Headers: OutgoingHttpHeaders = {
+    const hasBody = h2Stream ? !h2Stream.endAfterHeaders : hasH1Body(req as IncomingMessage);
+    const h2Headers = upstreamRequestHeaders(req.headers, client, authority, {
       ':method': ps.start.method,
       ':path': ps.start.path,
       ':scheme': upstream.tls ? 'https' : 'http',
-      ':authority': host,
-      ...rest,
-    };
+      ':authority': authority,
+    });
     forwardOverH2(ps, { pool: upstream.h2!, headers: h2Headers, hasBody, responseTimeoutMs: config.upstream.responseTimeoutMs, onNotH2: viaH1 });
   };
 }

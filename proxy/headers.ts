@@ -29,12 +29,11 @@ type HeaderValue = string | string[] | number | undefined;
  * The end-to-end headers of `incoming`: no pseudo-headers, no hop-by-hop headers, none named by
  * `connection`. `te: trailers` survives (gRPC needs it, HTTP/2 allows it).
  */
-export function endToEndHeaders(incoming: IncomingHttpHeaders | OutgoingHttpHeaders): OutgoingHttpHeaders {
+export function endToEndHeaders(incoming: IncomingHttpHeaders | OutgoingHttpHeaders, out: OutgoingHttpHeaders = {}): OutgoingHttpHeaders {
   const connection = incoming.connection;
   const named = typeof connection === 'string' && connection !== 'keep-alive' && connection !== 'close'
     ? new Set(connection.toLowerCase().split(',').map((t) => t.trim()))
     : undefined;
-  const out: OutgoingHttpHeaders = {};
   for (const name in incoming) {
     const value = incoming[name] as HeaderValue;
     if (value === undefined || name.charCodeAt(0) === 58 /* ':' */) continue;
@@ -62,11 +61,13 @@ export function requestAuthority(incoming: IncomingHttpHeaders): string | undefi
 }
 
 /**
- * Headers for the upstream request. `authority` is what the origin sees as host (the client's by
- * default); the caller puts it into `:authority` (h2) or `host` (h1).
+ * Headers for the upstream request, added to `out` (an HTTP/2 request passes its pseudo-headers
+ * there). `authority` is what the origin sees as host (the client's by default): it goes into
+ * `host` for HTTP/1.1, into `:authority` (set by the caller) for HTTP/2.
  */
-export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, client: ClientFacts, authority: string | undefined): OutgoingHttpHeaders {
-  const out = endToEndHeaders(incoming);
+export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, client: ClientFacts, authority: string | undefined, out: OutgoingHttpHeaders = {}): OutgoingHttpHeaders {
+  const h2 = out[':authority'] !== undefined;
+  endToEndHeaders(incoming, out);
   delete out.host;
   const proto = client.tls ? 'https' : 'http';
   const clientAuthority = requestAuthority(incoming);
@@ -80,7 +81,7 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, client: Cl
   out['x-forwarded-proto'] = proto;
   if (clientAuthority) out['x-forwarded-host'] = clientAuthority;
   out.via = appendList(out.via, `${client.httpVersion} ${PROXY_NAME}`);
-  if (authority !== undefined) out.host = authority;
+  if (authority !== undefined && !h2) out.host = authority;
   return out;
 }
 

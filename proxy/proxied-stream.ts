@@ -16,6 +16,7 @@ import * as http2 from 'node:http2';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ConnectionInfo } from './connection-wrapper.js';
+import type { Pump } from './pump.js';
 import type { ProxyEvents, StreamEndRecord, StreamOutcome, StreamStartRecord } from './events.js';
 import { UpstreamError } from './upstream/errors.js';
 
@@ -29,7 +30,8 @@ export class ProxiedStream {
   readonly startedAt = performance.now();
   status?: number;
   bytesIn = 0;
-  bytesOut = 0;
+  /** Moves the response body downstream once the response headers are out. */
+  responseBody?: Pump;
   attempts = 0;
   upstreamId?: number;
   /** Aborts the live upstream attempt (or withdraws it from a pool queue). */
@@ -145,7 +147,7 @@ export class ProxiedStream {
       ...this.start,
       status: this.status,
       bytesIn: this.bytesIn,
-      bytesOut: this.bytesOut,
+      bytesOut: this.responseBody?.bytes ?? 0,
       durationMs: Math.round((performance.now() - this.startedAt) * 1000) / 1000,
       outcome,
       rstCode: rstCode !== undefined && rstCode !== NGHTTP2_NO_ERROR ? rstCode : undefined,
