@@ -13,7 +13,8 @@ import { goJsonKind } from './go-json.js';
  */
 export function proxyBodyError(error: z.ZodError, input: unknown, suffix = ''): ApiError {
   const issues = error.issues;
-  const typeIssue = issues.find((i) => i.code === 'invalid_type' && valueAt(input, i.path) !== undefined);
+  // A null counts as absent, as Go leaves the field alone when it reads null.
+  const typeIssue = issues.find((i) => i.code === 'invalid_type' && valueAt(input, i.path) != null);
   if (typeIssue?.code === 'invalid_type') {
     const field = typeIssue.path.map(String).join('.');
     const value = valueAt(input, typeIssue.path);

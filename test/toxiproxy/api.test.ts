@@ -206,6 +206,7 @@ describe('errors, as Toxiproxy words them', () => {
   it('missing fields, existing and unknown proxies', async () => {
     expect((await raw(t.url, 'POST', '/proxies', JSON.stringify({ upstream }))).text).toBe(error(400, 'missing required field: name'));
     expect((await raw(t.url, 'POST', '/proxies', JSON.stringify({ name: 'x' }))).text).toBe(error(400, 'missing required field: upstream'));
+    expect((await raw(t.url, 'POST', '/proxies', JSON.stringify({ name: null, upstream }))).text).toBe(error(400, 'missing required field: name'));
     await t.client.createProxy({ name: 'dup', listen: '127.0.0.1:0', upstream });
     const dup = await raw(t.url, 'POST', '/proxies', JSON.stringify({ name: 'dup', upstream, listen: '127.0.0.1:0' }));
     expect(dup.status).toBe(409);
