@@ -93,7 +93,7 @@ export class FramePath extends Duplex {
     this.link = createLink({
       direction: 'downstream',
       sink: (data, cb) => socket.write(data, cb),
-      control: { end: () => socket.end(), reset: () => socket.resetAndDestroy() },
+      control: { end: () => socket.end(), reset: () => resetSocket(socket) },
       random: opts.rng.fork('link'),
       toxics: opts.toxics,
     });
@@ -392,3 +392,15 @@ export class FramePath extends Duplex {
   }
 }
 
+/**
+ * Aborts with a TCP RST. A TLSSocket's handle is not a TCP handle (resetAndDestroy throws
+ * ERR_INVALID_HANDLE_TYPE), so the reset goes to the TCP socket under it.
+ */
+function resetSocket(socket: net.Socket): void {
+  const tcp = (socket as net.Socket & { _parent?: net.Socket })._parent ?? socket;
+  try {
+    tcp.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
+}

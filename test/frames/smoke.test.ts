@@ -59,3 +59,25 @@ describe.each(POOL_MODES)('pool %s: a client that vanishes mid-download', (mode)
     expect(server.pool.stats().inUse).toBe(0);
   });
 });
+
+describe.each([false, true])('a link toxic that resets the connection (tls=%s)', (tls) => {
+  it('reset_peer aborts the client connection; nothing leaks', async () => {
+    server = await startFrameServer({
+      tls,
+      pool: createBufferPool('retain'),
+      toxics: [{ type: 'reset_peer', stream: 'downstream', attributes: { timeout: 50 } }],
+      handler: (stream) => {
+        stream.on('error', () => {});
+        stream.respond({ ':status': 200 });
+        stream.end('never delivered');
+      },
+    });
+    const client = connect(server);
+    const closed = new Promise<void>((resolve) => client.once('close', resolve));
+    const req = client.request({ ':path': '/' });
+    req.on('error', () => {});
+    await closed;
+    await new Promise<void>((resolve) => (server!.paths[0]!.destroyed ? resolve() : server!.paths[0]!.events.once('close', resolve)));
+    expect(server.pool.stats().inUse).toBe(0);
+  });
+});
