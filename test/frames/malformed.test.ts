@@ -62,7 +62,9 @@ describe.each([false, true])('malformed inbound frames (tls=%s)', (tls) => {
     expect((await get(client, '/x')).status).toBe(200);
     await closeClient(client);
     const bytes = Buffer.concat([GOOD_START, frame(FrameType.PING, 0, 0, Buffer.from('12345678'))]);
-    const result = await sendRaw(server, [...bytes].map((b) => Buffer.from([b])), 300);
+    const result = await sendRaw(server, [...bytes].map((b) => Buffer.from([b])), {
+      until: (r) => r.frames.some((f) => f.type === FrameType.PING),
+    });
     const pingAck = result.frames.find((f) => f.type === FrameType.PING);
     expect(pingAck?.flags).toBe(FrameFlag.ACK);
     expect(pingAck?.payload.toString()).toBe('12345678');

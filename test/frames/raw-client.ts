@@ -21,8 +21,15 @@ export interface RawResult {
   closed: boolean;
 }
 
-/** Sends `bytes` and collects the server's frames until it closes the connection (bounded). */
-export async function sendRaw(server: FrameServer, bytes: Buffer | Buffer[], timeoutMs = 5000): Promise<RawResult> {
+/**
+ * Sends `bytes` and collects the server's frames until it closes the connection, or until `until`
+ * holds for what arrived (bounded by `timeoutMs` either way).
+ */
+export async function sendRaw(
+  server: FrameServer,
+  bytes: Buffer | Buffer[],
+  { timeoutMs = 5000, until }: { timeoutMs?: number; until?: (result: RawResult) => boolean } = {},
+): Promise<RawResult> {
   const url = new URL(server.url);
   const socket: net.Socket = server.tls
     ? tls.connect({ host: url.hostname, port: Number(url.port), ALPNProtocols: ['h2'], rejectUnauthorized: false })
@@ -32,21 +39,31 @@ export async function sendRaw(server: FrameServer, bytes: Buffer | Buffer[], tim
     socket.once('error', reject);
   });
   const chunks: Buffer[] = [];
-  socket.on('data', (c: Buffer) => chunks.push(c));
   socket.on('error', () => {});
-  for (const b of Array.isArray(bytes) ? bytes : [bytes]) socket.write(b);
   const closed = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs);
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      if (until?.(parseFrames(Buffer.concat(chunks), false))) {
+        clearTimeout(timer);
+        resolve(false);
+      }
+    });
     socket.once('close', () => {
       clearTimeout(timer);
       resolve(true);
     });
+    for (const b of Array.isArray(bytes) ? bytes : [bytes]) socket.write(b);
   });
   socket.destroy();
-  const data = Buffer.concat(chunks);
+  return parseFrames(Buffer.concat(chunks), closed);
+}
+
+function parseFrames(data: Buffer, closed: boolean): RawResult {
   const result: RawResult = { frames: [], closed };
   for (let at = 0; at + FRAME_HEADER_LENGTH <= data.length; ) {
     const h = readFrameHeader(data, at);
+    if (at + FRAME_HEADER_LENGTH + h.length > data.length) break;
     const payload = data.subarray(at + FRAME_HEADER_LENGTH, at + FRAME_HEADER_LENGTH + h.length);
     result.frames.push({ ...h, payload });
     if (h.type === FrameType.GOAWAY) result.goaway = { lastStreamId: payload.readUInt32BE(0), errorCode: payload.readUInt32BE(4) };
