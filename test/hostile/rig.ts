@@ -32,8 +32,8 @@ export interface Rig {
   readonly originActive: number;
   /** The proxy's TLS port. */
   port: number;
-  /** A client session the rig closes at the end. */
-  client(options?: http2.SecureClientSessionOptions): Promise<http2.ClientHttp2Session>;
+  /** A client session the rig closes at the end: TLS, or h2c when `h2c` (needs proxy.h2cListen). */
+  client(options?: http2.SecureClientSessionOptions, h2c?: boolean): Promise<http2.ClientHttp2Session>;
   close(): Promise<void>;
 }
 
@@ -86,8 +86,8 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       return active;
     },
     port: proxy.address.port,
-    async client(options) {
-      const session = await connectH2(proxy.url, options);
+    async client(options, h2c = false) {
+      const session = await connectH2(h2c ? proxy.h2cUrl! : proxy.url, options);
       clients.add(session);
       session.once('close', () => clients.delete(session));
       return session;
