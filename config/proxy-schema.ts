@@ -45,6 +45,15 @@ export const http2SettingsSchema = z.strictObject({
 export type Http2SettingsConfig = z.infer<typeof http2SettingsSchema>;
 export const HTTP2_SETTING_NAMES = Object.keys(http2SettingsSchema.shape) as (keyof Http2SettingsConfig)[];
 
+/** A side's settings: each default stays unless that very setting is given. */
+function settingsWithDefaults(defaults: Http2SettingsConfig) {
+  return http2SettingsSchema.prefault({}).transform((given): Http2SettingsConfig => {
+    const out: Http2SettingsConfig = { ...defaults };
+    for (const name of HTTP2_SETTING_NAMES) if (given[name] !== undefined) out[name] = given[name];
+    return out;
+  });
+}
+
 /** Header list size (RFC 9113 §6.5.2) the proxy accepts when maxHeaderListSize is not set. */
 export const DEFAULT_MAX_HEADER_LIST_SIZE = 65536;
 
@@ -53,7 +62,7 @@ export const downstreamSchema = z.strictObject({
    * Stream window 1 MiB: uploads at full speed; a stream whose upstream stalls holds at most this
    * much. 100 streams per connection (Node's default is 2^32-1): each can pin an upstream window.
    */
-  settings: http2SettingsSchema.prefault({ initialWindowSize: 1024 * 1024, maxConcurrentStreams: 100 }),
+  settings: settingsWithDefaults({ initialWindowSize: 1024 * 1024, maxConcurrentStreams: 100 }),
   /** A downstream stream (or HTTP/1.1 connection) with no bytes moved for this long is closed. 0 = never. */
   streamIdleTimeoutMs: z.number().int().min(0).default(30_000),
   /** Connection-level receive window the proxy grants each client (uploads). */
@@ -64,7 +73,7 @@ export const downstreamSchema = z.strictObject({
 
 export const upstreamSchema = z.strictObject({
   /** Stream window 1 MiB: enough for throughput; a paused stream holds at most this much. */
-  settings: http2SettingsSchema.prefault({ initialWindowSize: 1024 * 1024 }),
+  settings: settingsWithDefaults({ initialWindowSize: 1024 * 1024 }),
   /** Large, so streams whose clients stall never starve the others of connection window. */
   connectionWindowSize: z.number().int().min(65535).max(MAX_U31).default(MAX_U31),
   maxSessionMemoryMiB: z.number().int().min(1).default(64),

@@ -60,8 +60,11 @@ export function forwardOverH2(ps: ProxiedStream, opts: H2ForwardOptions): void {
     const timer = opts.responseTimeoutMs > 0
       ? setTimeout(() => ps.fail(new UpstreamError('response-timeout', `origin sent no response headers within ${opts.responseTimeoutMs} ms`)), opts.responseTimeoutMs)
       : undefined;
+    // RST_STREAM(CANCEL) if still open; destroy() also frees a stream nghttp2 already closed
+    // whose body is still buffered unread (it would otherwise hold its pool slot forever).
     ps.cancelUpstream = () => {
       if (!stream.closed) stream.close(NGHTTP2_CANCEL);
+      stream.destroy();
     };
     let body: Pump | undefined;
     if (opts.hasBody) {
@@ -79,13 +82,20 @@ export function forwardOverH2(ps: ProxiedStream, opts: H2ForwardOptions): void {
       responded = true;
       clearTimeout(timer);
       if (ps.downstreamClosed || ps.failed) return;
-      ps.writeHead(Number(headers[':status']), downstreamResponseHeaders(headers, '2'));
-      ps.responseBody = pump(stream, ps.res, () => {
+      const status = Number(headers[':status']);
+      ps.writeHead(status, downstreamResponseHeaders(headers, '2'));
+      const expected = status === 204 || status === 304 || ps.start.method === 'HEAD' ? undefined : headers['content-length'];
+      const body = pump(stream, ps.res, () => {
         // Node ends the readable side of a reset stream too; only a clean end completes the response.
         if (stream.rstCode !== undefined && stream.rstCode !== NGHTTP2_NO_ERROR) return;
+        // An origin session destroyed mid-body ends its streams with END_STREAM: count the bytes.
+        if (expected !== undefined && body.bytes !== Number(expected)) {
+          return ps.fail(new UpstreamError('protocol', `origin ended the body after ${body.bytes} of ${expected} bytes`));
+        }
         finished = true;
         ps.endResponse(forwardableTrailers(trailers));
       });
+      ps.responseBody = body;
     });
     stream.once('trailers', (t) => {
       trailers = t;

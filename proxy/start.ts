@@ -83,7 +83,11 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     events,
     upstream,
     close() {
-      closing ??= front.close(config.shutdownTimeoutMs).then(() => upstream.close());
+      closing ??= (async () => {
+        const started = Date.now();
+        await front.close(config.shutdownTimeoutMs);
+        await upstream.close(Math.max(0, config.shutdownTimeoutMs - (Date.now() - started)));
+      })();
       return closing;
     },
     destroy() {

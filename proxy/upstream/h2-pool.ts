@@ -65,6 +65,8 @@ export class H2Pool {
   private readonly sessions = new Set<UpstreamH2Session>();
   private readonly queue: H2StreamRequest[] = [];
   private closed = false;
+  /** Woken whenever a session closes (close() waits on them). */
+  private readonly closeWaiters = new Set<() => void>();
   /** Set once an https:// origin answered ALPN without h2: the pool refuses from then on. */
   private notH2?: OriginNotH2Error;
 
@@ -101,11 +103,27 @@ export class H2Pool {
     return session.goawayLastStreamId !== undefined && stream.id > session.goawayLastStreamId;
   }
 
-  /** Graceful: no new streams; sessions send GOAWAY and close once their streams are done. */
-  close(): void {
+  /**
+   * Graceful: no new streams; sessions send GOAWAY and close once their streams are done.
+   * Resolves when every session has closed; those still open after `timeoutMs` are destroyed.
+   */
+  async close(timeoutMs: number): Promise<void> {
     this.closed = true;
     this.failQueue(new UpstreamError('connection-lost', 'proxy is shutting down'));
     for (const s of this.sessions) this.drain(s);
+    const deadline = Date.now() + timeoutMs;
+    while (this.sessions.size > 0 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.max(1, deadline - Date.now()));
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.closeWaiters.add(done);
+      });
+      this.closeWaiters.clear();
+    }
+    this.destroy();
   }
 
   destroy(): void {
@@ -214,10 +232,17 @@ export class H2Pool {
     s.session = session;
     const record = { id: s.id, origin: opts.origin.origin, protocol } as const;
     let lastError: Error | undefined;
+    // An origin that accepts the connection but never speaks HTTP/2 must not hold requests forever.
+    let setupError: UpstreamError | undefined;
+    const settingsTimer = setTimeout(() => {
+      setupError = new UpstreamError('connect-timeout', `origin ${opts.origin.host} sent no HTTP/2 SETTINGS within ${opts.connectTimeoutMs} ms`);
+      session.destroy();
+    }, opts.connectTimeoutMs);
     session.once('connect', () => {
       if (opts.connectionWindowSize > 65535) session.setLocalWindowSize(opts.connectionWindowSize);
     });
     session.once('remoteSettings', () => {
+      clearTimeout(settingsTimer);
       s.ready = true;
       opts.events.emit('upstream-session-open', record);
       this.pump();
@@ -232,15 +257,17 @@ export class H2Pool {
       lastError = err;
     });
     session.once('close', () => {
+      clearTimeout(settingsTimer);
       this.sessions.delete(s);
       if (s.idleTimer) clearTimeout(s.idleTimer);
+      this.closeWaiters.forEach((w) => w());
       if (s.ready) {
         opts.events.emit('upstream-session-close', { ...record, error: lastError?.message });
         this.pump();
       } else {
-        this.failedBeforeReady(lastError
+        this.failedBeforeReady(setupError ?? (lastError
           ? new UpstreamError('protocol', `origin ${opts.origin.host} broke HTTP/2 setup: ${lastError.message}`, lastError)
-          : new UpstreamError('connection-lost', `origin ${opts.origin.host} closed the connection during HTTP/2 setup`));
+          : new UpstreamError('connection-lost', `origin ${opts.origin.host} closed the connection during HTTP/2 setup`)));
       }
       opts.logger.debug({ upstream: s.id, err: lastError?.message }, 'upstream session closed');
     });

@@ -72,9 +72,10 @@ export class OriginUpstream {
     return this.h1Agent;
   }
 
-  close(): void {
-    this.h2?.close();
+  /** Graceful: HTTP/2 sessions drain (up to `timeoutMs`); idle HTTP/1.1 connections close. */
+  async close(timeoutMs: number): Promise<void> {
     this.h1Agent?.destroy();
+    await this.h2?.close(timeoutMs);
   }
 
   destroy(): void {

@@ -41,6 +41,12 @@ describe('config files', () => {
     expect((err as Error).message).not.toContain('\n');
   });
 
+  test('setting one HTTP/2 setting keeps the other defaults of its side', async () => {
+    const loaded = await loadConfigFile(file('one.yaml', 'proxy:\n  downstream:\n    settings:\n      maxHeaderListSize: 16384\n'));
+    expect(loaded.proxy?.downstream?.settings).toEqual({ initialWindowSize: 1024 * 1024, maxConcurrentStreams: 100, maxHeaderListSize: 16384 });
+    expect(loaded.proxy?.upstream?.settings).toEqual({ initialWindowSize: 1024 * 1024 });
+  });
+
   test('listen addresses: IPv4, [IPv6], names; ports in range', () => {
     expect(parseListenAddress('127.0.0.1:8443')).toEqual({ host: '127.0.0.1', port: 8443 });
     expect(parseListenAddress('[::1]:0')).toEqual({ host: '::1', port: 0 });
