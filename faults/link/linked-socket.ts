@@ -34,6 +34,8 @@ export class LinkedSocket extends Duplex {
   readonly socket: Socket;
   readonly link: Link;
   private pendingWrite: (() => void) | undefined;
+  /** Bytes handed to socket.write whose callback has not come yet. */
+  private atSocket = 0;
   private pendingFinal: ((err?: Error | null) => void) | undefined;
   private closedByToxic = false;
   private readonly linkHighWaterMark: number;
@@ -55,8 +57,13 @@ export class LinkedSocket extends Duplex {
       highWaterMark: this.linkHighWaterMark,
       onDecision: options.onDecision,
       sink: (data, cb) => {
-        if (socket.destroyed || socket.writableEnded) cb(new Error('socket closed'));
-        else socket.write(data, cb);
+        if (socket.destroyed || socket.writableEnded) return cb(new Error('socket closed'));
+        this.atSocket += data.length;
+        socket.write(data, (err) => {
+          this.atSocket -= data.length;
+          cb(err);
+          this.releaseWrite();
+        });
       },
       control: {
         end: () => this.endSocket(),
@@ -66,11 +73,7 @@ export class LinkedSocket extends Duplex {
         },
       },
     });
-    this.link.on('drain', () => {
-      const cb = this.pendingWrite;
-      this.pendingWrite = undefined;
-      cb?.();
-    });
+    this.link.on('drain', () => this.releaseWrite());
     this.link.on('close', (reason) => {
       if (reason !== 'reset') this.closedByToxic = true;
     });
@@ -98,8 +101,22 @@ export class LinkedSocket extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.link.enqueue({ data: chunk });
-    if (this.link.queuedBytes < this.linkHighWaterMark) cb();
-    else this.pendingWrite = cb;
+    this.pendingWrite = cb;
+    this.releaseWrite();
+  }
+
+  /**
+   * Backpressure counts what the toxics hold plus what the socket has not flushed to the kernel.
+   * Bytes the kernel took but whose write callback is still to come do not count, so a link
+   * without toxics keeps a plain socket's pace.
+   */
+  private releaseWrite(): void {
+    if (!this.pendingWrite) return;
+    const held = this.link.queuedBytes - this.atSocket + this.socket.writableLength;
+    if (held >= this.linkHighWaterMark) return;
+    const cb = this.pendingWrite;
+    this.pendingWrite = undefined;
+    cb();
   }
 
   override _final(cb: (err?: Error | null) => void): void {

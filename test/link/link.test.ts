@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLink, type CreateLinkOptions } from '../../faults/link/link.js';
 import type { FaultDecision } from '../../faults/link/stage.js';
@@ -139,6 +140,17 @@ describe('link bookkeeping', () => {
     const { at, data } = await got;
     expect(at - t0).toBeLessThan(1500);
     expect(data.equals(payload)).toBe(true);
+  });
+
+  it('a LinkedSocket reports backpressure while its toxics hold bytes, and drains as they leave', async () => {
+    const toxics = new ToxicSet([{ type: 'bandwidth', stream: 'upstream', attributes: { rate: 100 } }]);
+    pair = await loopbackPair({ toxics, highWaterMark: 16 * 1024 });
+    const t0 = performance.now();
+    expect(pair.linked.write(Buffer.alloc(64 * 1024))).toBe(false);
+    await once(pair.linked, 'drain');
+    // 100 kB/s must move ~48 kB before fewer than 16 KiB are held.
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(400);
+    expect(pair.linked.link.queuedBytes).toBeLessThan(20 * 1024);
   });
 
   it('removing a stage hands its held bytes on without loss or reordering', async () => {
