@@ -118,7 +118,12 @@ export class Front {
     this.closing = true;
     this.tlsServer.close();
     this.h2cServer.close();
-    for (const session of this.sessions.keys()) if (!session.closed) session.close();
+    for (const [session, info] of this.sessions) {
+      if (session.closed) continue;
+      session.close();
+      const lastStreamId = session.state.lastProcStreamID ?? 0;
+      this.opts.events.emit('goaway', { side: 'downstream', id: info.id, code: 0, lastStreamId, received: false });
+    }
     for (const [socket, conn] of this.h1Sockets) if (conn.active === 0) socket.end();
     const deadline = Date.now() + deadlineMs;
     while (this.connectionCount > 0 && Date.now() < deadline) {

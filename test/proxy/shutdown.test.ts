@@ -28,6 +28,8 @@ test('in-flight streams finish, clients get GOAWAY, new connections are refused'
   cleanups.push(() => origin.close());
   const proxy = await startTestProxy(origin.url, { shutdownTimeoutMs: 10_000 });
   cleanups.push(() => proxy.destroy());
+  const sent: unknown[] = [];
+  proxy.events.on('goaway', (g) => sent.push(g));
   const session = await connectH2(proxy.url);
   cleanups.push(() => session.destroy());
   let goaway = false;
@@ -45,6 +47,7 @@ test('in-flight streams finish, clients get GOAWAY, new connections are refused'
   expect(sha256(h2res.body)).toBe(sha256(patternBytes(0, size)));
   expect(sha256(h1res.body)).toBe(sha256(patternBytes(0, size)));
   expect(goaway).toBe(true);
+  expect(sent).toEqual([expect.objectContaining({ side: 'downstream', code: 0, received: false })]);
   await closing;
 });
 
