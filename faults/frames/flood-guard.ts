@@ -7,7 +7,8 @@
  * Why here and not only in node:http2: measured on Node 20.20 (nghttp2 1.61), the session stops
  * a rapid reset only after ~1000 resets and with GOAWAY(INTERNAL_ERROR); SETTINGS, empty-DATA and
  * CONTINUATION floods also end in INTERNAL_ERROR; PING, WINDOW_UPDATE and PRIORITY floods are
- * not stopped at all (500k PINGs in 4 s were all answered). A violation here fails the
+ * not stopped at all (500k PINGs in 4 s were all answered; 20k DATA frames on a closed stream
+ * drew no answer). A violation here fails the
  * connection with GOAWAY(ENHANCE_YOUR_CALM) before the session sees the frame.
  *
  * Lifecycle: one FloodGuard per FramePath (per client connection), owned by it; nothing to end.
@@ -31,6 +32,8 @@ export interface FloodLimits {
   emptyData: RateLimit;
   windowUpdates: RateLimit;
   priorities: RateLimit;
+  /** DATA or HEADERS on a stream the client already ended (END_STREAM or RST_STREAM): never legitimate. */
+  afterEnd: RateLimit;
   /** CONTINUATION frames in one header block (nghttp2 1.61 fails the 9th with INTERNAL_ERROR: stay at or under it). */
   maxContinuations: number;
   /** Payload bytes of one header block (HEADERS plus its CONTINUATIONs), compressed as sent. */
@@ -49,11 +52,15 @@ export const DEFAULT_FLOOD_LIMITS: FloodLimits = {
   emptyData: { perSecond: 50, burst: 100 },
   windowUpdates: { perSecond: 10_000, burst: 20_000 },
   priorities: { perSecond: 1_000, burst: 2_000 },
+  afterEnd: { perSecond: 20, burst: 50 },
   maxContinuations: 8,
   maxHeaderBlockBytes: 256 * 1024,
 };
 
-type RateName = 'resets' | 'pings' | 'settings' | 'emptyData' | 'windowUpdates' | 'priorities';
+type RateName = 'resets' | 'pings' | 'settings' | 'emptyData' | 'windowUpdates' | 'priorities' | 'afterEnd';
+
+/** Streams the client ended, remembered to spot frames sent after the end; the oldest are forgotten. */
+const ENDED_STREAMS_KEPT = 1024;
 
 class TokenBucket {
   private tokens: number;
@@ -80,6 +87,7 @@ export class FloodGuard {
   private blockStream = 0;
   private blockContinuations = 0;
   private blockBytes = 0;
+  private readonly endedByClient = new Set<number>();
 
   constructor(limits: Partial<FloodLimits> = {}) {
     this.limits = { ...DEFAULT_FLOOD_LIMITS, ...limits };
@@ -87,6 +95,17 @@ export class FloodGuard {
 
   /** Counts one inbound frame (already valid per §4–§6); throws FrameError(ENHANCE_YOUR_CALM) over a limit. */
   check(header: FrameHeader, nowMs: number): void {
+    const { type, flags, streamId } = header;
+    if ((type === FrameType.DATA || type === FrameType.HEADERS) && this.endedByClient.has(streamId)) {
+      this.rate('afterEnd', header, nowMs);
+    }
+    this.countFlood(header, nowMs);
+    if (type === FrameType.RST_STREAM || ((type === FrameType.DATA || type === FrameType.HEADERS) && flags & FrameFlag.END_STREAM)) {
+      this.clientEnded(streamId);
+    }
+  }
+
+  private countFlood(header: FrameHeader, nowMs: number): void {
     switch (header.type) {
       case FrameType.RST_STREAM:
         return this.rate('resets', header, nowMs);
@@ -118,6 +137,11 @@ export class FloodGuard {
     }
   }
 
+  private clientEnded(streamId: number): void {
+    this.endedByClient.add(streamId);
+    if (this.endedByClient.size > ENDED_STREAMS_KEPT) this.endedByClient.delete(this.endedByClient.values().next().value!);
+  }
+
   private checkBlock(header: FrameHeader): void {
     if (this.blockBytes > this.limits.maxHeaderBlockBytes) {
       throw calm(`header block of stream ${header.streamId} larger than ${this.limits.maxHeaderBlockBytes} bytes`);
@@ -129,7 +153,8 @@ export class FloodGuard {
     if (!bucket) this.buckets.set(name, (bucket = new TokenBucket(this.limits[name])));
     if (bucket.take(nowMs)) return;
     const { perSecond, burst } = this.limits[name];
-    throw calm(`${frameTypeName(header.type)} flood: more than ${perSecond}/s (burst ${burst}) from the client`);
+    const what = name === 'afterEnd' ? `${frameTypeName(header.type)} after the end of stream ${header.streamId}` : `${frameTypeName(header.type)} flood`;
+    throw calm(`${what}: more than ${perSecond}/s (burst ${burst}) from the client`);
   }
 }
 

@@ -46,7 +46,7 @@ describe('FloodGuard', () => {
   it('counts only empty DATA without END_STREAM', () => {
     const guard = new FloodGuard({ emptyData: { perSecond: 1, burst: 2 } });
     for (let i = 0; i < 100; i++) guard.check(h(FrameType.DATA, 0, 100, 1), 0);
-    for (let i = 0; i < 100; i++) guard.check(h(FrameType.DATA, FrameFlag.END_STREAM, 0, 1), 0);
+    for (let i = 0; i < 100; i++) guard.check(h(FrameType.DATA, FrameFlag.END_STREAM, 0, 3 + 2 * i), 0);
     expect(framesUntilTrip(guard, h(FrameType.DATA, 0, 0, 1), 10, () => 0)).toBe(2);
   });
 
@@ -60,5 +60,25 @@ describe('FloodGuard', () => {
     const bytes = new FloodGuard({ maxContinuations: 100, maxHeaderBlockBytes: 1000 });
     bytes.check(h(FrameType.HEADERS, 0, 600, 1), 0);
     expect(() => bytes.check(h(FrameType.CONTINUATION, 0, 401, 1), 0)).toThrow(/larger than 1000 bytes/);
+  });
+
+  it('counts DATA and HEADERS on streams the client ended, forgetting the oldest of many', () => {
+    const guard = new FloodGuard({ afterEnd: { perSecond: 1, burst: 3 } });
+    guard.check(h(FrameType.HEADERS, FrameFlag.END_HEADERS, 10, 1), 0);
+    guard.check(h(FrameType.DATA, 0, 100, 1), 0);
+    guard.check(h(FrameType.DATA, FrameFlag.END_STREAM, 100, 1), 0);
+    guard.check(h(FrameType.RST_STREAM, 0, 4, 3), 0);
+    // Frames that may follow the end are not counted.
+    for (let i = 0; i < 100; i++) guard.check(h(FrameType.WINDOW_UPDATE, 0, 4, 1), 0);
+    guard.check(h(FrameType.DATA, 0, 1, 1), 0);
+    guard.check(h(FrameType.DATA, 0, 1, 3), 0);
+    guard.check(h(FrameType.HEADERS, FrameFlag.END_HEADERS, 1, 1), 0);
+    expect(() => guard.check(h(FrameType.DATA, 0, 1, 1), 0)).toThrow(/DATA after the end of stream 1/);
+
+    const many = new FloodGuard({ afterEnd: { perSecond: 1, burst: 1 } });
+    for (let id = 1; id < 2 * 2000; id += 2) many.check(h(FrameType.HEADERS, FrameFlag.END_HEADERS | FrameFlag.END_STREAM, 10, id), 0);
+    many.check(h(FrameType.DATA, 0, 1, 1), 0); // long forgotten: not counted
+    many.check(h(FrameType.DATA, 0, 1, 3999), 0);
+    expect(() => many.check(h(FrameType.DATA, 0, 1, 3997), 0)).toThrow(FrameError);
   });
 });

@@ -136,6 +136,17 @@ describe('frame floods', () => {
     await expect.poll(() => rig.originActive, { timeout: 5000 }).toBeLessThanOrEqual(1);
     await bystander.finish();
   });
+
+  it('DATA on a stream the client already ended (nghttp2 drops it silently): GOAWAY(ENHANCE_YOUR_CALM)', async () => {
+    const bystander = await startBystander(rig);
+    const result = await attack(async (c) => {
+      await c.send(headersFrame(1, GET));
+      await c.waitFor(() => c.ended.has(1), 5000);
+      await flood(c, () => Array.from({ length: 100 }, () => dataFrame(1, Buffer.alloc(1))), 100_000);
+    });
+    expect(result).toMatchObject(calm);
+    await bystander.finish();
+  });
 });
 
 describe('malformed connections', () => {
