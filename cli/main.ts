@@ -5,6 +5,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { originCommand } from './origin-command.js';
+import { scenarioCommand } from './scenario-command.js';
+import { compareCommand } from './compare-command.js';
 import { proxiesCommand } from './proxies-command.js';
 import { toxicCommand } from './toxic-command.js';
 import { serverCommand } from './server-command.js';
@@ -31,6 +33,8 @@ const cli = yargs(hideBin(process.argv))
 
 // Subcommands (one import and one line each):
 cli.command(originCommand);
+cli.command(scenarioCommand);
+cli.command(compareCommand);
 cli.command(proxiesCommand);
 cli.command(toxicCommand);
 cli.command(serverCommand);

@@ -7,7 +7,7 @@
 import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
-import { FrameTap, type FrameTapEvents } from './frame-tap.js';
+import type { FrameTapEvents, FrameTapRelay } from './frame-tap.js';
 
 export const BROWSER_STREAM_WINDOW = 6 * 1024 * 1024;
 export const BROWSER_CONNECTION_WINDOW = 15 * 1024 * 1024;
@@ -33,29 +33,33 @@ export function parseTarget(url: string, field: string): URL {
   return parsed;
 }
 
-/** A session whose frames pass through a FrameTap (see frame-tap.ts). */
-export function openSession(target: TargetOptions, tapEvents: FrameTapEvents): http2.ClientHttp2Session {
+/** A session to the target; with `tap`, its frames pass through the relay (frame-tap.ts). */
+export function openSession(
+  target: TargetOptions,
+  tap?: { relay: FrameTapRelay; events: FrameTapEvents },
+): http2.ClientHttp2Session {
   const url = parseTarget(target.url, 'target');
   const secure = url.protocol === 'https:';
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port || (secure ? 443 : 80));
-  const authority = `${secure ? 'https' : 'http'}://${url.host}`;
-  const session = http2.connect(authority, {
+  const connectTarget = (): net.Socket => {
+    const socket = secure
+      ? tls.connect({
+          host,
+          port,
+          servername: net.isIP(host) ? undefined : host,
+          ALPNProtocols: ['h2'],
+          ca: target.ca,
+          rejectUnauthorized: target.ca !== undefined,
+        })
+      : net.connect({ host, port });
+    socket.setNoDelay(true);
+    return socket;
+  };
+  // The session's own scheme decides nothing below: the socket is ready-made.
+  const session = http2.connect(`${secure ? 'https' : 'http'}://${url.host}`, {
     settings: { initialWindowSize: BROWSER_STREAM_WINDOW, enablePush: false },
-    createConnection: () => {
-      const socket = secure
-        ? tls.connect({
-            host,
-            port,
-            servername: net.isIP(host) ? undefined : host,
-            ALPNProtocols: ['h2'],
-            ca: target.ca,
-            rejectUnauthorized: target.ca !== undefined,
-          })
-        : net.connect({ host, port });
-      socket.setNoDelay(true);
-      return new FrameTap(socket, tapEvents);
-    },
+    createConnection: () => (tap ? tap.relay.connect({ events: tap.events, connectTarget }) : connectTarget()),
   });
   session.once('connect', () => session.setLocalWindowSize(BROWSER_CONNECTION_WINDOW));
   return session;

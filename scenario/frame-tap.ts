@@ -1,18 +1,23 @@
 /**
  * Watches the frames a viewer's HTTP/2 client exchanges, without touching them:
  *
- *   node:http2 client session ⇄ FrameTap (Duplex) ⇄ TLS / TCP socket ⇄ target
+ *   node:http2 session ─TCP (loopback)─▶ FrameTapRelay ─TLS / TCP─▶ target
  *
  * node:http2 answers a framing violation by sending GOAWAY and then goes quiet — no event tells
  * the application. A browser fails every stream at that moment, so the scenario must see its own
- * GOAWAY: the tap scans outbound frame headers for it, and remembers the last inbound frame
- * header as the likely culprit. Only the 9-byte headers (and GOAWAY's first 8 payload bytes) are
- * read; payloads pass through untouched.
+ * GOAWAY: the relay scans the client's outbound frame headers for it, and remembers the last
+ * inbound frame header as the likely culprit. Only the 9-byte headers (and GOAWAY's first 8
+ * payload bytes) are read; bytes pass through untouched.
  *
- * Lifecycle: the tap owns the socket it wraps; destroying either destroys both.
+ * Why a loopback relay and not a JS Duplex given to http2.connect's createConnection: a session
+ * over a JS stream delivered stale DATA bytes under load (measured on Node 20.20: the first bytes
+ * of new streams were the tail of earlier frames, ~100 MiB of 900 MiB wrong at 130 Mbit/s, none
+ * over a real socket). Over the relay the session keeps a real socket.
+ *
+ * Lifecycle: the run owns the relay (close() ends it and every pair); each pair (client socket +
+ * target socket) ends when either side closes.
  */
-import { Duplex } from 'node:stream';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { CLIENT_PREFACE, FRAME_HEADER_LENGTH, FrameType } from '../faults/frames/constants.js';
 import { describeFrame, readFrameHeader, type FrameHeader } from '../faults/frames/codec.js';
 
@@ -87,43 +92,93 @@ export interface FrameTapEvents {
   onClientGoaway(frame: GoawayFrame, lastInbound: string | undefined): void;
 }
 
-export class FrameTap extends Duplex {
-  private readonly outbound: FrameScanner;
-  private readonly inbound: FrameScanner;
+interface Claim {
+  events: FrameTapEvents;
+  /** Opens the socket to the target (TLS or TCP). */
+  connectTarget: () => Socket;
+}
 
-  constructor(
-    private readonly socket: Socket,
-    events: FrameTapEvents,
-  ) {
-    super({ allowHalfOpen: false });
-    this.inbound = new FrameScanner(0, () => {});
-    this.outbound = new FrameScanner(CLIENT_PREFACE.length, (frame) =>
-      events.onClientGoaway(frame, this.inbound.describeLast()),
-    );
-    socket.on('data', (chunk: Buffer) => {
-      this.inbound.push(chunk);
-      if (!this.push(chunk)) socket.pause();
+export class FrameTapRelay {
+  private readonly server = net.createServer((client) => this.accepted(client));
+  /** Client sockets accepted before their claim arrived, and claims before their socket: by client port. */
+  private readonly parked = new Map<number, Socket>();
+  private readonly claims = new Map<number, Claim>();
+  private readonly pairs = new Set<Socket>();
+
+  static async start(): Promise<FrameTapRelay> {
+    const relay = new FrameTapRelay();
+    await new Promise<void>((resolve, reject) => {
+      relay.server.once('error', reject);
+      relay.server.listen(0, '127.0.0.1', () => resolve());
     });
-    socket.on('end', () => this.push(null));
-    socket.on('error', (err) => this.destroy(err));
-    socket.on('close', () => this.destroy());
+    return relay;
   }
 
-  override _read(): void {
-    this.socket.resume();
+  /** A socket for http2.connect's createConnection: its bytes go to the target through the relay. */
+  connect(claim: Claim): Socket {
+    const port = (this.server.address() as net.AddressInfo).port;
+    const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
+    socket.once('connect', () => {
+      const parked = this.parked.get(socket.localPort!);
+      if (parked) {
+        this.parked.delete(socket.localPort!);
+        this.pair(parked, claim);
+      } else {
+        this.claims.set(socket.localPort!, claim);
+      }
+    });
+    return socket;
   }
 
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.outbound.push(chunk);
-    this.socket.write(chunk, cb);
+  async close(): Promise<void> {
+    for (const s of this.pairs) s.destroy();
+    for (const s of this.parked.values()) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  override _final(cb: (err?: Error | null) => void): void {
-    this.socket.end(cb);
+  private accepted(client: Socket): void {
+    client.on('error', () => {});
+    const port = client.remotePort!;
+    const claim = this.claims.get(port);
+    if (claim) {
+      this.claims.delete(port);
+      this.pair(client, claim);
+    } else {
+      client.pause();
+      this.parked.set(port, client);
+    }
   }
 
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    this.socket.destroy();
-    cb(err);
+  private pair(client: Socket, claim: Claim): void {
+    client.setNoDelay(true);
+    const target = claim.connectTarget();
+    const inbound = new FrameScanner(0, () => {});
+    const outbound = new FrameScanner(CLIENT_PREFACE.length, (frame) => claim.events.onClientGoaway(frame, inbound.describeLast()));
+    this.pairs.add(client);
+    this.pairs.add(target);
+    pipe(client, target, (chunk) => outbound.push(chunk));
+    pipe(target, client, (chunk) => inbound.push(chunk));
+    const end = (): void => {
+      client.destroy();
+      target.destroy();
+      this.pairs.delete(client);
+      this.pairs.delete(target);
+    };
+    client.once('close', end);
+    target.once('close', end);
+    target.on('error', () => client.destroy());
+    client.resume();
   }
+}
+
+/** from → to with backpressure, every chunk shown to `watch` first. */
+function pipe(from: Socket, to: Socket, watch: (chunk: Buffer) => void): void {
+  from.on('data', (chunk: Buffer) => {
+    watch(chunk);
+    if (!to.write(chunk)) {
+      from.pause();
+      to.once('drain', () => from.resume());
+    }
+  });
+  from.once('end', () => to.end());
 }

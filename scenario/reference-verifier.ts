@@ -82,7 +82,7 @@ export class ReferenceVerifier implements ContentVerifier {
 
   private get(path: string, range: string | undefined): Promise<Buffer> {
     if (!this.session || this.session.closed || this.session.destroyed) {
-      this.session = openSession({ url: this.opts.url, ca: this.opts.ca }, { onClientGoaway: () => {} });
+      this.session = openSession({ url: this.opts.url, ca: this.opts.ca });
       this.session.on('error', () => {});
     }
     const headers: http2.OutgoingHttpHeaders = { ':path': path };

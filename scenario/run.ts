@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { SeededRandom } from '../faults/random.js';
 import { openSession, parseTarget } from './client-session.js';
+import { FrameTapRelay } from './frame-tap.js';
 import { RunRecorder } from './recorder.js';
 import type { RunRecord } from './types.js';
 import { demoVerifier, type ContentVerifier } from './verifier.js';
@@ -66,11 +67,13 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
   const target = { url: opts.target, ca: opts.ca };
   await probe(target);
 
+  const relay = await FrameTapRelay.start();
   const recorder = new RunRecorder();
   const pending = new Set<Promise<void>>();
   const random = new SeededRandom(seed, 'scenario');
   const settings = {
     target,
+    relay,
     paths,
     seeksPerSecond,
     smallPerSecond,
@@ -96,6 +99,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
     clearInterval(ticker);
     starts.forEach(clearTimeout);
     await Promise.all(crowd.map((v) => v.stop()));
+    await relay.close();
   }
   await settle(pending, opts.logger);
   progress();
@@ -108,7 +112,7 @@ function check(ok: boolean, message: string): void {
 
 /** One connection up front, so an unreachable target is one clear error instead of a run of failures. */
 async function probe(target: { url: string; ca?: string }): Promise<void> {
-  const session = openSession(target, { onClientGoaway: () => {} });
+  const session = openSession(target);
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`target ${target.url}: no HTTP/2 connection within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);

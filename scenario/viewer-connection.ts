@@ -11,6 +11,7 @@
 import http2 from 'node:http2';
 import { errorCodeName } from '../faults/frames/constants.js';
 import { openSession, type TargetOptions } from './client-session.js';
+import type { FrameTapRelay, GoawayFrame } from './frame-tap.js';
 import type { RunRecorder, StreamConnection } from './recorder.js';
 import type { ConnectionRecord, StreamKind, StreamRecord } from './types.js';
 
@@ -31,23 +32,23 @@ export class ViewerConnection implements StreamConnection {
   constructor(
     private readonly recorder: RunRecorder,
     target: TargetOptions,
+    relay: FrameTapRelay,
     viewer: number,
     onClosed: (conn: ViewerConnection) => void,
   ) {
     this.record = recorder.openConnection(viewer);
     const id = this.record.id;
-    this.session = openSession(target, {
-      onClientGoaway: (frame, lastInbound) => {
-        // Our own graceful close at the end of the run is not an event of the run.
-        if (this.stopping) return;
-        recorder.goaways.push({ connection: id, side: 'client', ...frame, atMs: recorder.now(), lastInboundFrame: lastInbound });
-        if (frame.code !== http2.constants.NGHTTP2_NO_ERROR) {
-          this.deathReason ??= `client GOAWAY ${errorCodeName(frame.code)}`;
-          // node:http2 goes quiet after its GOAWAY; a browser fails every stream here.
-          this.session.destroy();
-        }
-      },
-    });
+    const onClientGoaway = (frame: GoawayFrame, lastInbound: string | undefined): void => {
+      // Our own graceful close at the end of the run is not an event of the run.
+      if (this.stopping) return;
+      recorder.goaways.push({ connection: id, side: 'client', ...frame, atMs: recorder.now(), lastInboundFrame: lastInbound });
+      if (frame.code !== http2.constants.NGHTTP2_NO_ERROR) {
+        this.deathReason ??= `client GOAWAY ${errorCodeName(frame.code)}`;
+        // node:http2 goes quiet after its GOAWAY; a browser fails every stream here.
+        this.session.destroy();
+      }
+    };
+    this.session = openSession(target, { relay, events: { onClientGoaway } });
     this.session.on('goaway', (code, lastStreamId) => {
       recorder.goaways.push({ connection: id, side: 'server', code, lastStreamId, atMs: recorder.now() });
       if (code !== http2.constants.NGHTTP2_NO_ERROR) this.deathReason ??= `server GOAWAY ${errorCodeName(code)}`;

@@ -11,6 +11,7 @@
 import type { SeededRandom } from '../faults/random.js';
 import { BodyChecker } from './body-checker.js';
 import type { TargetOptions } from './client-session.js';
+import type { FrameTapRelay } from './frame-tap.js';
 import type { RunRecorder } from './recorder.js';
 import { SseClient } from './sse-client.js';
 import type { ContentVerifier } from './verifier.js';
@@ -25,6 +26,8 @@ export interface ScenarioPaths {
 
 export interface ViewerSettings {
   target: TargetOptions;
+  /** Every viewer connection goes through it, so the run sees its own client's GOAWAYs. */
+  relay: FrameTapRelay;
   paths: ScenarioPaths;
   /** Mean seeks per second (exponential gaps); 0 = never seek. */
   seeksPerSecond: number;
@@ -84,7 +87,7 @@ export class Viewer {
 
   private connect(): void {
     if (this.stopped) return;
-    const conn = new ViewerConnection(this.settings.recorder, this.settings.target, this.index, (closed) => {
+    const conn = new ViewerConnection(this.settings.recorder, this.settings.target, this.settings.relay, this.index, (closed) => {
       if (this.conn !== closed || this.stopped) return;
       this.conn = undefined;
       this.later(RECONNECT_DELAY_MS, () => this.connect());

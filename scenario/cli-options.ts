@@ -1,0 +1,118 @@
+/**
+ * The traffic options `h2race scenario` and `h2race compare` share, and their translation into
+ * ScenarioOptions; plus the progress bar and the outputs (table, JSON, HTML) both print.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import cliProgress from 'cli-progress';
+import type { Options } from 'yargs';
+import { formatTable } from './report-table.js';
+import { renderHtmlReport, type ReportRun } from './report-html.js';
+import { DEFAULT_PATHS, SCENARIO_DEFAULTS, type ScenarioOptions, type ScenarioProgress } from './run.js';
+import { ReferenceVerifier } from './reference-verifier.js';
+import { demoVerifier, type ContentVerifier } from './verifier.js';
+
+export interface TrafficArgs {
+  viewers: number;
+  duration: number;
+  seed: number;
+  'seek-rate': number;
+  'small-rate': number;
+  'video-path': string;
+  'events-path': string;
+  'small-path': string;
+  ca?: string;
+  verify?: 'demo' | 'reference';
+  reference?: string;
+  json: boolean;
+  html?: string;
+}
+
+export const trafficOptions = {
+  viewers: { type: 'number', default: SCENARIO_DEFAULTS.viewers, describe: 'simulated viewers, one HTTP/2 connection each' },
+  duration: { type: 'number', default: SCENARIO_DEFAULTS.durationMs / 1000, describe: 'seconds per run' },
+  seed: { type: 'number', default: SCENARIO_DEFAULTS.seed, describe: 'seed for seek times/positions and the proxy faults' },
+  'seek-rate': { type: 'number', default: SCENARIO_DEFAULTS.seeksPerSecond, describe: 'mean seeks per second per viewer (each cancels a range)' },
+  'small-rate': { type: 'number', default: SCENARIO_DEFAULTS.smallPerSecond, describe: 'mean small requests per second per viewer' },
+  'video-path': { type: 'string', default: DEFAULT_PATHS.video, describe: 'path of the ranged resource the player seeks in' },
+  'events-path': { type: 'string', default: DEFAULT_PATHS.events, describe: 'path of the SSE stream' },
+  'small-path': { type: 'string', default: DEFAULT_PATHS.small, describe: 'path of the small requests' },
+  ca: { type: 'string', describe: 'PEM CA file to verify the target with (default: accept any certificate)' },
+  verify: {
+    choices: ['demo', 'reference'],
+    describe: "how corrupted bytes are found: 'demo' (the demo origin's content function) or 'reference' (fetch the same range again from --reference)",
+  },
+  reference: { type: 'string', describe: 'h2 URL to re-fetch ranges from for --verify reference (best: the origin itself)' },
+  json: { type: 'boolean', default: false, describe: 'print the results as JSON on stdout (no table, no progress bar)' },
+  html: { type: 'string', describe: 'write the HTML report to this file' },
+} satisfies Record<string, Options>;
+
+export function scenarioOptionsFrom(args: TrafficArgs): Omit<ScenarioOptions, 'target'> {
+  const ca = args.ca === undefined ? undefined : readText(args.ca, '--ca');
+  return {
+    ca,
+    viewers: args.viewers,
+    durationMs: args.duration * 1000,
+    seed: args.seed,
+    seeksPerSecond: args['seek-rate'],
+    smallPerSecond: args['small-rate'],
+    paths: { video: args['video-path'], events: args['events-path'], small: args['small-path'] },
+  };
+}
+
+/** The verifier the flags ask for; `fallbackReference` is used when --verify reference has no --reference. */
+export function verifierFrom(args: TrafficArgs, defaultKind: 'demo' | 'reference', fallbackReference: string | undefined): ContentVerifier {
+  const kind = args.verify ?? defaultKind;
+  if (kind === 'demo') return demoVerifier;
+  const url = args.reference ?? fallbackReference;
+  if (!url) throw new Error('--verify reference needs --reference <h2 URL>');
+  return new ReferenceVerifier({ url, ca: args.ca === undefined ? undefined : readText(args.ca, '--ca') });
+}
+
+/** A progress bar on stderr (silent when stderr is not a terminal, or for --json). */
+export function progressBar(enabled: boolean): { update(label: string, p: ScenarioProgress): void; stop(): void } {
+  if (!enabled || !process.stderr.isTTY) return { update: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: '{label} [{bar}] {percentage}% | {streams} streams | collateral {collateral} | GOAWAY {goaways}',
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let current: string | undefined;
+  return {
+    update(label, p) {
+      const payload = { label, streams: p.streams, collateral: p.collateral, goaways: p.goaways };
+      if (current !== label) {
+        if (current !== undefined) bar.stop();
+        bar.start(p.durationMs, p.elapsedMs, payload);
+        current = label;
+      } else {
+        bar.update(p.elapsedMs, payload);
+      }
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+/** Table (or JSON) on stdout, and the HTML report when asked for. */
+export function writeOutputs(runs: readonly ReportRun[], args: TrafficArgs, extra: Record<string, unknown>): void {
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ ...extra, runs: runs.map((r) => ({ summary: r.summary, goaways: r.record.goaways })) }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${formatTable(runs.map((r) => r.summary), process.stdout.isTTY === true)}\n`);
+  }
+  if (args.html) {
+    writeFileSync(args.html, renderHtmlReport(runs));
+    if (!args.json) process.stdout.write(`HTML report: ${args.html}\n`);
+  }
+}
+
+function readText(path: string, field: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`${field}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}

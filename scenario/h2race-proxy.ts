@@ -1,0 +1,28 @@
+/**
+ * The StartProxyForMode compare uses by default: a real h2race (proxy/h2race.ts) on an ephemeral
+ * port, with the given pool mode and network profile, in front of the origin.
+ */
+import type { Logger } from 'pino';
+import { startH2race } from '../proxy/h2race.js';
+import type { PoolMode } from '../faults/pool/types.js';
+import type { StartProxyForMode } from './compare.js';
+
+export function h2raceForMode(opts: { seed: number; logger?: Logger; certPath?: string; keyPath?: string }): StartProxyForMode {
+  return async (mode, profile, originUrl) => {
+    const running = await startH2race({
+      listen: '127.0.0.1:0',
+      origin: originUrl,
+      cert: opts.certPath,
+      key: opts.keyPath,
+      shutdownTimeoutMs: 500,
+      pool: { mode: mode as PoolMode },
+      faults: { profile, seed: opts.seed },
+      logger: opts.logger,
+    });
+    return {
+      url: running.proxy.url,
+      poolRaces: () => running.pool.stats().racesReusedWhilePending,
+      close: () => running.close(),
+    };
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * The terminal table: one row per run (pooling mode × profile), the verdict first, then the
+ * reasons for collateral failures and the GOAWAYs under the row that had them.
+ */
+import { formatBytes, formatCounts, formatRate, goawayTotal } from './format.js';
+import type { RunSummary } from './summary.js';
+
+const COLUMNS: { title: string; cell: (s: RunSummary) => string; right?: boolean }[] = [
+  { title: 'mode', cell: (s) => s.mode ?? '-' },
+  { title: 'profile', cell: (s) => s.profile ?? '-' },
+  { title: 'verdict', cell: (s) => s.verdict },
+  { title: 'streams', cell: (s) => String(s.streams), right: true },
+  { title: 'cancels', cell: (s) => String(s.cancels), right: true },
+  { title: 'collateral', cell: (s) => String(s.collateral), right: true },
+  { title: 'GOAWAY c/s', cell: (s) => `${goawayTotal(s, 'client')}/${goawayTotal(s, 'server')}`, right: true },
+  { title: 'corrupted', cell: (s) => formatBytes(s.corruptedBytes), right: true },
+  { title: 'SSE ev/gap/re', cell: (s) => `${s.sseEvents}/${s.sseGaps}/${s.sseReconnects}`, right: true },
+  { title: 'pool races', cell: (s) => (s.poolRaces === undefined ? '-' : String(s.poolRaces)), right: true },
+  { title: 'throughput', cell: (s) => formatRate(s.throughputBytesPerSec), right: true },
+];
+
+export function formatTable(summaries: readonly RunSummary[], color = false): string {
+  const rows = summaries.map((s) => COLUMNS.map((c) => c.cell(s)));
+  const widths = COLUMNS.map((c, i) => Math.max(c.title.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string =>
+    cells.map((cell, i) => (COLUMNS[i]!.right ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ');
+  const paint = (s: RunSummary, text: string): string =>
+    !color ? text : s.verdict === 'CLEAN' ? `\x1b[32m${text}\x1b[0m` : `\x1b[31m${text}\x1b[0m`;
+  const out = [line(COLUMNS.map((c) => c.title)), widths.map((w) => '-'.repeat(w)).join('  ')];
+  summaries.forEach((s, i) => {
+    out.push(paint(s, line(rows[i]!)));
+    if (s.collateral > 0) out.push(`    collateral: ${formatCounts(s.collateralCodes)}`);
+    if (goawayTotal(s, 'client') + goawayTotal(s, 'server') > 0) {
+      out.push(`    GOAWAY sent by client: ${formatCounts(s.goaways.client)}; by server: ${formatCounts(s.goaways.server)}`);
+    }
+  });
+  return out.join('\n');
+}
