@@ -1,0 +1,74 @@
+/**
+ * compare through real h2race proxies (startH2race) on the cable profile: the bug mode breaks
+ * connections, the fix stays clean, and the report files say so.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCompare } from '../../scenario/compare.js';
+import { h2raceForMode } from '../../scenario/h2race-proxy.js';
+import { renderHtmlReport } from '../../scenario/report-html.js';
+import { formatTable } from '../../scenario/report-table.js';
+
+describe('compare', () => {
+  it('release-on-reset is COLLATERAL with client GOAWAYs and pool races; retain is CLEAN; exit code 0', async () => {
+    const result = await runCompare({
+      modes: ['release-on-reset', 'retain'],
+      profiles: ['cable'],
+      startProxyForMode: h2raceForMode({ seed: 5 }),
+      viewers: 3,
+      durationMs: 3500,
+      seed: 5,
+      seeksPerSecond: 3,
+    });
+    const [bug, fix] = result.runs.map((r) => r.summary);
+    const why = JSON.stringify(result.runs.map((r) => r.summary));
+    expect(bug!.mode).toBe('release-on-reset');
+    expect(bug!.verdict, why).toBe('COLLATERAL');
+    expect(bug!.poolRaces, why).toBeGreaterThan(0);
+    expect(bug!.collateral, why).toBeGreaterThan(0);
+    const clientGoaways = Object.entries(bug!.goaways.client);
+    expect(clientGoaways.length, why).toBeGreaterThan(0);
+    for (const [code] of clientGoaways) expect(['PROTOCOL_ERROR', 'FRAME_SIZE_ERROR'], why).toContain(code);
+    expect(fix!.mode).toBe('retain');
+    expect(fix!.verdict, why).toBe('CLEAN');
+    expect(fix!.poolRaces, why).toBe(0);
+    expect(fix!.cancels, why).toBeGreaterThan(5);
+    expect(result.exitCode).toBe(0);
+    expect(result.failedSafeModes).toEqual([]);
+
+    const table = formatTable(result.runs.map((r) => r.summary));
+    expect(table).toMatch(/^release-on-reset\s+cable\s+COLLATERAL/m);
+    expect(table).toMatch(/^retain\s+cable\s+CLEAN/m);
+    expect(table).toContain('collateral: client GOAWAY');
+
+    const html = renderHtmlReport(result.runs);
+    // One self-contained file: no script, no external resource.
+    expect(html).not.toMatch(/<script|<link|src=|href=/i);
+    expect(html).toContain('<span class="v COLLATERAL">COLLATERAL</span>');
+    expect(html).toMatch(/client GOAWAY (PROTOCOL_ERROR|FRAME_SIZE_ERROR)/);
+    expect(html).toContain('class="bar video failed"');
+    expect(html).toContain('last frame received:');
+    expect((html.match(/<svg width="960"/g) ?? []).length).toBeGreaterThan(1);
+  });
+
+  it('a safe mode with damage fails the exit code', async () => {
+    // A stand-in proxy that really proxies nothing but points viewers at an origin that resets.
+    const { resetSseOnCancel } = await import('./test-origins.js');
+    const bad = await resetSseOnCancel();
+    try {
+      const result = await runCompare({
+        modes: ['retain'],
+        profiles: ['lan'],
+        origin: 'h2c://127.0.0.1:9',
+        startProxyForMode: async () => ({ url: bad.origin.urls.tls!, poolRaces: () => 0, close: async () => {} }),
+        viewers: 2,
+        durationMs: 1500,
+        seeksPerSecond: 4,
+      });
+      expect(result.runs[0]!.summary.verdict).toBe('COLLATERAL');
+      expect(result.failedSafeModes).toEqual(['retain (lan)']);
+      expect(result.exitCode).toBe(1);
+    } finally {
+      await bad.origin.close();
+    }
+  });
+});
