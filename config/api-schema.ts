@@ -22,7 +22,7 @@ function foldedObject<S extends z.ZodRawShape>(shape: S) {
   );
 }
 
-export const DEFAULT_LISTEN = '127.0.0.1:0';
+const DEFAULT_LISTEN = '127.0.0.1:0';
 
 /** A string that must be there and not be empty: both say `required`. */
 const requiredString = () =>
@@ -98,20 +98,3 @@ export const proxiesSectionSchema = z.array(configProxySchema).superRefine((prox
     seen.add(p.name);
   }
 });
-
-/** The config file's part that belongs to the API: `api:` (its listen address) and `proxies:`. */
-export const apiConfigSchema = z.object({
-  api: apiListenSchema.optional(),
-  proxies: proxiesSectionSchema.default([]),
-});
-export type ApiConfig = z.infer<typeof apiConfigSchema>;
-
-/** One line naming the field at fault: `proxies[1].toxics[0].attributes.latency: expected number`. */
-export function formatSchemaError(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid config';
-  const where = issue.path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-    .join('');
-  return where ? `${where}: ${issue.message}` : issue.message;
-}
