@@ -52,9 +52,9 @@ export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
       // http2-proxy reads the request body itself; a second 'data' reader could start the flow
       // before its reader is attached and lose chunks, so the bytes are counted where they go out.
       const write = upstream.write;
-      upstream.write = function countedWrite(this: http.ClientRequest, chunk: Buffer, ...rest: unknown[]) {
+      upstream.write = function countedWrite(this: http.ClientRequest, chunk: Buffer, encoding?: unknown, cb?: unknown) {
         ps.bytesIn += chunk.length;
-        return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+        return (write as (c: Buffer, e?: unknown, cb?: unknown) => boolean).call(this, chunk, encoding, cb);
       } as typeof upstream.write;
       req.once('end', () => {
         const trailers = forwardableTrailers(req.trailers);

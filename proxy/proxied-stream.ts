@@ -143,8 +143,14 @@ export class ProxiedStream {
       this.cancelUpstream?.();
     }
     this.cancelUpstream = undefined;
+    const { start } = this;
+    // Spelled out: an object spread here cost tens of µs per stream (V8 slow path) on Node 20.
     const record: StreamEndRecord = {
-      ...this.start,
+      connectionId: start.connectionId,
+      streamId: start.streamId,
+      protocol: start.protocol,
+      method: start.method,
+      path: start.path,
       status: this.status,
       bytesIn: this.bytesIn,
       bytesOut: this.responseBody?.bytes ?? 0,
