@@ -14,7 +14,7 @@ export interface CellResult {
   round: number;
   h2load: H2loadResult;
   /** The configuration's process group during the run (for `direct`, the origin itself). */
-  process: { peakRssBytes: number; cpuMs: number; processes: number };
+  process: { startRssBytes: number; peakRssBytes: number; cpuMs: number; processes: number };
   window?: WindowStats;
 }
 

@@ -60,9 +60,18 @@ export async function startNodeChild(
   const ports = await ready;
   const request = (op: BenchRequest['op']): Promise<unknown> =>
     new Promise((resolve, reject) => {
+      if (!child.process.connected) {
+        reject(new Error(`${name} is not running any more`));
+        return;
+      }
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      child.process.send({ id, op } satisfies BenchRequest);
+      // With a callback, a channel that closes meanwhile fails this request, not the bench.
+      child.process.send({ id, op } satisfies BenchRequest, (error) => {
+        if (error === null) return;
+        pending.delete(id);
+        reject(error);
+      });
     });
   return {
     child,

@@ -90,10 +90,11 @@ export class GroupSampler {
     }, intervalMs);
   }
 
-  stop(): { peakRssBytes: number; cpuMs: number; processes: number } {
+  stop(): { startRssBytes: number; peakRssBytes: number; cpuMs: number; processes: number } {
     clearInterval(this.timer);
     const last = sampleGroup(this.pgid);
     return {
+      startRssBytes: this.first.rssBytes,
       peakRssBytes: Math.max(this.peakRss, last.rssBytes),
       cpuMs: last.cpuMs - this.first.cpuMs,
       processes: last.processes,

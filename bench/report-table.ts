@@ -28,6 +28,7 @@ const COLUMNS: Record<WorkloadName, Column[]> = {
     ['errors', (f) => f.errors, 0],
   ],
   connections: [
+    ['RSS before MB', (f) => f.startRssMB, 1],
     ['peak RSS MB', (f) => f.peakRssMB, 1],
     ['CPU µs/req', (f) => f.cpuUsPerRequest, 1],
     ['req/s', (f) => f.reqPerSec, 0],

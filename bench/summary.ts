@@ -14,6 +14,8 @@ export interface Figures {
   /** Requests that did not succeed (failed + errored + timeout). */
   errors: number;
   peakRssMB: number;
+  /** RSS when the workload began (what earlier workloads left), MB. */
+  startRssMB: number;
   /** The configuration's own CPU time per succeeded request, in µs. */
   cpuUsPerRequest: number;
   /** The configuration's own CPU time per GiB of response bodies, in ms. */
@@ -77,6 +79,7 @@ function figuresOf(cells: CellResult[]): Figures {
     dataMBps: m((c) => c.h2load.dataMBps),
     errors: Math.max(...cells.map((c) => c.h2load.requests.total - c.h2load.requests.succeeded)),
     peakRssMB: Math.max(...cells.map((c) => c.process.peakRssBytes)) / MB,
+    startRssMB: Math.min(...cells.map((c) => c.process.startRssBytes)) / MB,
     cpuUsPerRequest: m((c) => (c.process.cpuMs * 1000) / Math.max(1, c.h2load.requests.succeeded)),
     cpuMsPerGiB: m((c) => (c.h2load.dataBytes > 0 ? c.process.cpuMs / (c.h2load.dataBytes / GiB) : NaN)),
   };
