@@ -64,7 +64,7 @@ export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
     },
     onRes: async (_req, _res, proxyRes) => {
       const upstreamRes = proxyRes as unknown as http.IncomingMessage;
-      ps.writeHead(upstreamRes.statusCode ?? 502, downstreamResponseHeaders(upstreamRes.headers, '1.1'));
+      if (!ps.relayHead(upstreamRes.statusCode ?? 502, downstreamResponseHeaders(upstreamRes.headers, '1.1'))) return;
       ps.responseBody = pump(upstreamRes, res, () => ps.endResponse(forwardableTrailers(upstreamRes.trailers)));
     },
   }) as Promise<void>).catch((err: Error & { statusCode?: number; code?: string }) => {

@@ -71,7 +71,13 @@ export function forwardOverH2(ps: ProxiedStream, opts: H2ForwardOptions): void {
       // A retry after a body-less DATA END_STREAM: nothing left to read.
       if (ps.req.readableEnded) stream.end();
       else body = pump(ps.req, stream, () => stream.end());
-      stream.on('wantTrailers', () => stream.sendTrailers(forwardableTrailers(ps.req.trailers) ?? {}));
+      stream.on('wantTrailers', () => {
+        try {
+          stream.sendTrailers(forwardableTrailers(ps.req.trailers) ?? {});
+        } catch {
+          stream.sendTrailers({}); // the client's trailers were not valid HTTP/2 fields
+        }
+      });
     }
     stream.on('continue', () => ps.informational(100, {}));
     stream.on('headers', (headers) => {
@@ -83,7 +89,7 @@ export function forwardOverH2(ps: ProxiedStream, opts: H2ForwardOptions): void {
       clearTimeout(timer);
       if (ps.downstreamClosed || ps.failed) return;
       const status = Number(headers[':status']);
-      ps.writeHead(status, downstreamResponseHeaders(headers, '2'));
+      if (!ps.relayHead(status, downstreamResponseHeaders(headers, '2'))) return;
       const expected = status === 204 || status === 304 || ps.start.method === 'HEAD' ? undefined : headers['content-length'];
       const body = pump(stream, ps.res, () => {
         // Node ends the readable side of a reset stream too; only a clean end completes the response.

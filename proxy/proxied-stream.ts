@@ -76,9 +76,29 @@ export class ProxiedStream {
     (this.res as ServerResponse).writeHead(status, headers);
   }
 
-  /** Ends the response after the body; trailers (if any) go out first. */
+  /**
+   * Sends the origin's response head downstream. Node validates it (and throws); an origin's head
+   * it refuses fails this stream with 502 — a throw in an event handler would end the process.
+   */
+  relayHead(status: number, headers: OutgoingHttpHeaders): boolean {
+    try {
+      this.writeHead(status, headers);
+      return true;
+    } catch (err) {
+      this.fail(new UpstreamError('protocol', `origin response head refused: ${(err as Error).message}`));
+      return false;
+    }
+  }
+
+  /** Ends the response after the body; trailers (if any, and valid) go out first. */
   endResponse(trailers: OutgoingHttpHeaders | undefined): void {
-    if (trailers) (this.res as ServerResponse).addTrailers(trailers as Record<string, string>);
+    if (trailers) {
+      try {
+        (this.res as ServerResponse).addTrailers(trailers as Record<string, string>);
+      } catch (err) {
+        this.logger.debug({ connectionId: this.start.connectionId, streamId: this.start.streamId, err: (err as Error).message }, 'origin trailers dropped');
+      }
+    }
     this.responseEnded = true;
     this.res.end();
   }
@@ -86,9 +106,13 @@ export class ProxiedStream {
   /** Relays an interim response: 100 Continue, or 103 Early Hints (needs a link header). */
   informational(status: number, headers: OutgoingHttpHeaders): void {
     if (this.downstreamClosed || this.res.headersSent) return;
-    if (status === 100) this.res.writeContinue();
-    else if (status === 103 && headers.link !== undefined) {
-      (this.res as ServerResponse).writeEarlyHints(headers as Record<string, string | string[]>);
+    try {
+      if (status === 100) this.res.writeContinue();
+      else if (status === 103 && headers.link !== undefined) {
+        (this.res as ServerResponse).writeEarlyHints(headers as Record<string, string | string[]>);
+      }
+    } catch (err) {
+      this.logger.debug({ connectionId: this.start.connectionId, streamId: this.start.streamId, err: (err as Error).message }, 'interim response dropped');
     }
   }
 
