@@ -48,8 +48,17 @@ async function flood(c: RawH2, batch: () => Buffer[], maxFrames: number, maxMs =
   return sent;
 }
 
-/** Attack on a fresh raw connection; returns the GOAWAY the attacker got, once its connection closed. */
+/** RSS may grow this much over one attack (the attacked connection's buffers, allocator noise). */
+const ATTACK_RSS_BOUND_MB = 100;
+
+/**
+ * Attack on a fresh raw connection; returns the GOAWAY the attacker got, once its connection
+ * closed, and checks the process's memory did not grow past the bound meanwhile.
+ */
 async function attack(run: (c: RawH2) => Promise<void>): Promise<{ code: string; lastStreamId: number; closed: boolean }> {
+  const rssBefore = process.memoryUsage().rss;
+  let peak = rssBefore;
+  const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
   const c = await connectRaw({ port: rig.port });
   try {
     await run(c);
@@ -57,6 +66,8 @@ async function attack(run: (c: RawH2) => Promise<void>): Promise<{ code: string;
     return { code: c.goaway ? errorCodeName(c.goaway.errorCode) : 'no GOAWAY', lastStreamId: c.goaway?.lastStreamId ?? -1, closed };
   } finally {
     c.close();
+    clearInterval(sample);
+    expect((Math.max(peak, process.memoryUsage().rss) - rssBefore) / 2 ** 20).toBeLessThan(ATTACK_RSS_BOUND_MB);
   }
 }
 

@@ -103,7 +103,9 @@ describe('header attacks', () => {
 });
 
 describe('slow readers', () => {
-  const STREAM_IDLE_MS = 1000;
+  // Long enough that the bystander, queued behind the attacker's buffered upstream bytes on the
+  // shared origin connection, is never idle that long even on a loaded machine.
+  const STREAM_IDLE_MS = 2000;
   // The proxy's default HTTP/2 settings (100 streams per connection), a short idle timeout.
   let slow: Rig;
   beforeAll(async () => {
@@ -120,7 +122,7 @@ describe('slow readers', () => {
    * origin, memory stays bounded, and a bystander's paced download goes on byte-exact.
    */
   async function zeroWindowClient(streams: number, ack: boolean): Promise<Map<string, number>> {
-    const bystander = await startBystander(slow, 512 * 1024, 256 * 1024); // 2 s: outlives the idle timeout, never idle itself
+    const bystander = await startBystander(slow, 1536 * 1024, 512 * 1024); // 3 s: outlives the idle timeout, never idle itself
     await expect.poll(() => slow.originActive, { timeout: 5000 }).toBe(1);
     const rssBefore = process.memoryUsage().rss;
     const c = await connectRaw({ port: slow.port, settings: [[SettingId.INITIAL_WINDOW_SIZE, 0]], ackSettings: ack });
