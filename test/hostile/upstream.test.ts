@@ -1,7 +1,8 @@
 /**
  * Origins that misbehave, beyond what test/proxy/stream-errors.test.ts covers (unreachable, bad
  * certificate, slow headers, GOAWAY, REFUSED_STREAM): an origin that dies with streams of several
- * clients in flight, one that answers with garbage, one that accepts and never speaks. The proxy
+ * clients in flight, one that stalls mid-body forever, one that answers with garbage, one that
+ * accepts and never speaks. The proxy
  * fails exactly the affected streams, keeps every client connection, recovers on a new upstream
  * session, and leaves nothing open.
  */
@@ -85,6 +86,26 @@ describe('upstream faults', () => {
       await checkedGet(c, 20_000);
     }
     await expect.poll(() => rig.originActive, { timeout: 5000 }).toBe(0);
+  });
+
+  it('an origin that stalls mid-body forever: the stream is cut after streamIdleTimeoutMs, upstream cancelled, others unaffected', async () => {
+    const rig = await rigFor({
+      proxy: { downstream: { streamIdleTimeoutMs: 500 } },
+      originHandler: (routes) => (req, res) => {
+        if (req.url !== '/stall') return routes(req, res);
+        res.writeHead(200, { 'content-length': 100_000 });
+        res.write(Buffer.alloc(1000, 's')); // then nothing, ever
+      },
+    });
+    const session = await rig.client();
+    const started = performance.now();
+    const stalled = outcome(session, '/stall');
+    await expect.poll(() => rig.originActive, { timeout: 5000 }).toBe(1);
+    await checkedGet(session, 30_000); // the same connection serves others meanwhile
+    expect(await stalled).toBe('RST CANCEL');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(450);
+    await expect.poll(() => rig.originActive, { timeout: 5000 }).toBe(0);
+    await checkedGet(session, 1000);
   });
 
   it('an origin that answers garbage: 502 for each request, the proxy stays up and bounded', async () => {
