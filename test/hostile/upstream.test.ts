@@ -2,9 +2,8 @@
  * Origins that misbehave, beyond what test/proxy/stream-errors.test.ts covers (unreachable, bad
  * certificate, slow headers, GOAWAY, REFUSED_STREAM): an origin that dies with streams of several
  * clients in flight, one that stalls mid-body forever, one that answers with garbage, one that
- * accepts and never speaks. The proxy
- * fails exactly the affected streams, keeps every client connection, recovers on a new upstream
- * session, and leaves nothing open.
+ * accepts and never speaks. The proxy fails exactly the affected streams, keeps every client
+ * connection, recovers on a new upstream session, and leaves nothing open.
  */
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
