@@ -314,13 +314,18 @@ export class FramePath extends Duplex {
 
   /** rst_inject: the session sees RST_STREAM(CANCEL) from the client, the client one from the server. */
   private cancelStream(stream: http2.ServerHttp2Stream, id: number): void {
-    if (this.failed || this.destroyed || stream.closed || stream.destroyed) return;
-    // The client's RST goes out once the session has closed the stream, so it follows every
-    // frame the session wrote for it.
-    stream.once('close', () => {
+    if (this.failed || this.destroyed) return;
+    const open = !stream.closed && !stream.destroyed;
+    // A stream the session has finished is still a browser's to cancel while its frames are on
+    // the way; once they are all written, the client has it all and there is nothing to seek from.
+    if (!open && !this.pendingByStream.has(id)) return;
+    const sendClientRst = (): void => {
       if (!this.destroyed && !this.writableEnded) this.sendOwnFrame(encodeRstStream(id, ErrorCode.CANCEL));
-    });
+    };
     this.deliverReset(encodeRstStream(id, ErrorCode.CANCEL), true);
+    // The client's RST follows every frame the session wrote for the stream: once it is closed.
+    if (open) stream.once('close', sendClientRst);
+    else sendClientRst();
   }
 
   private pushQueued(): void {

@@ -7,7 +7,15 @@ import { ErrorCode } from '../../faults/frames/constants.js';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
 import { POOL_MODES } from '../../faults/pool/types.js';
 import type { FrameServer } from './harness.js';
-import { evidence, frameServerTarget, runSeek, startSeekServer, Y_BYTES } from './seek-scenario.js';
+import {
+  evidence,
+  frameServerTarget,
+  runSeek,
+  stallUntilRace,
+  STALL_BACKPRESSURE_BYTES,
+  startSeekServer,
+  Y_BYTES,
+} from './seek-scenario.js';
 
 let server: FrameServer | undefined;
 afterEach(async () => {
@@ -20,8 +28,10 @@ afterEach(async () => {
 describe.each([false, true])('a seek while an SSE and another range run (tls=%s)', (tls) => {
   it('release-on-reset over a slow link: the cancel kills the connection', async () => {
     const pool = createBufferPool('release-on-reset');
-    server = await startSeekServer(pool, tls, true);
-    const outcome = await runSeek(frameServerTarget(server));
+    server = await startSeekServer(pool, { tls, slow: true, backpressureBytes: STALL_BACKPRESSURE_BYTES });
+    // The link holds X's queued frames while the cancel goes out, however slow the machine is.
+    const toxics = server.toxics;
+    const outcome = await runSeek(frameServerTarget(server), { onXCancelling: () => stallUntilRace(toxics, pool) });
     const why = evidence(outcome, pool);
     expect(outcome.xCancelled, why).toBe(true);
     expect(pool.stats().racesReusedWhilePending, why).toBeGreaterThan(0);
@@ -42,7 +52,7 @@ describe.each([false, true])('a seek while an SSE and another range run (tls=%s)
 
   it.each(POOL_MODES)('pool %s over a zero-delay link: clean', async (mode) => {
     const pool = createBufferPool(mode);
-    server = await startSeekServer(pool, tls, false);
+    server = await startSeekServer(pool, { tls, slow: false });
     const outcome = await runSeek(frameServerTarget(server));
     const why = evidence(outcome, pool);
     expect(outcome.xCancelled, why).toBe(true);

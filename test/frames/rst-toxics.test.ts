@@ -9,7 +9,7 @@ import { rstInjectToxic } from '../../faults/toxics/rst-inject.js';
 import { SeededRandom } from '../../faults/random.js';
 import { pino } from 'pino';
 import { closeClient, connect, get, startFrameServer, type FrameServer } from './harness.js';
-import { evidence, frameServerTarget, runSeek, startSeekServer } from './seek-scenario.js';
+import { evidence, frameServerTarget, runSeek, stallUntilRace, STALL_BACKPRESSURE_BYTES, startSeekServer } from './seek-scenario.js';
 
 /** Streams 1 KiB every 20 ms for up to 3 s; records when and how each server stream closed. */
 function tricklingServer(tls: boolean, toxics: object[], closes: Map<string, { at: number; rstCode: number }>) {
@@ -93,8 +93,15 @@ describe.each([false, true])('rst_inject (tls=%s)', (tls) => {
 
   it('an injected cancel triggers release-on-reset like a real one', async () => {
     const pool = createBufferPool('release-on-reset');
-    server = await startSeekServer(pool, tls, true, 1, [{ type: 'rst_inject', attributes: { path: '/range/x', after: 30 } }]);
-    const outcome = await runSeek(frameServerTarget(server), { cancelX: false });
+    server = await startSeekServer(pool, {
+      tls,
+      slow: true,
+      toxics: [{ type: 'rst_inject', attributes: { path: '/range/x', after: 30 } }],
+      backpressureBytes: STALL_BACKPRESSURE_BYTES,
+    });
+    const toxics = server.toxics;
+    // X's frames stay in the stalled link until the injected cancel has let their buffers go.
+    const outcome = await runSeek(frameServerTarget(server), { cancelX: false, onXRequested: () => stallUntilRace(toxics, pool) });
     const why = evidence(outcome, pool);
     expect(server.seen.some((s) => s.includes('(injected)')), why).toBe(true);
     expect(pool.stats().racesReusedWhilePending, why).toBeGreaterThan(0);

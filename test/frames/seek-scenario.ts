@@ -6,21 +6,22 @@
  * stale X bytes, whose fill byte read as a frame length is far above 16384 — a framing error at
  * the client, every time.
  *
- * Timing: the client cancels X on X's first bytes. Behind them the link still holds what the
- * frame path queued (up to its backpressure threshold; at SLOW_LINK's rate ~250 ms of it), so X
- * has frames pending when its RST arrives whatever the scheduling noise: the queue decides.
+ * Timing: the client cancels X on X's first bytes. X's body is handed to the session at once, so
+ * its frames go into the link in one batch; behind the first one the client sees, the rest of X
+ * (~500 ms at SLOW_LINK's rate) is still queued when the RST arrives, whatever the scheduling
+ * noise: the queue decides.
  */
 import * as http2 from 'node:http2';
 import { describeRace } from '../../faults/pool/evidence.js';
 import type { BufferPool } from '../../faults/pool/types.js';
-import type { ToxicInput } from '../../faults/link/toxic-set.js';
+import type { ToxicInput, ToxicSet } from '../../faults/link/toxic-set.js';
 import type { FramePath } from '../../faults/frames/frame-path.js';
 import { connect, startFrameServer, type FrameServer } from './harness.js';
 
 export const X_FILL = 0x78;
 export const Y_FILL = 0x79;
 export const X_BYTES = 512 * 1024;
-export const Y_BYTES = 384 * 1024;
+export const Y_BYTES = 192 * 1024;
 
 function pump(stream: http2.ServerHttp2Stream, total: number, chunkSize: number, fill: number): void {
   const chunk = Buffer.alloc(chunkSize, fill);
@@ -49,7 +50,9 @@ export function seekHandler(stream: http2.ServerHttp2Stream, headers: http2.Inco
     stream.once('close', () => clearInterval(timer));
   } else if (path === '/range/x') {
     stream.respond({ ':status': 206 });
-    pump(stream, X_BYTES, 16_384, X_FILL);
+    // All of X at once: the session queues it in its first batch, so X's frames wait in the
+    // link behind the first one the client sees.
+    stream.end(Buffer.alloc(X_BYTES, X_FILL));
   } else if (path === '/range/y') {
     stream.respond({ ':status': 206 });
     pump(stream, Y_BYTES, 12_000, Y_FILL);
@@ -93,8 +96,17 @@ export function frameServerTarget(server: FrameServer): SeekTarget {
   return { url: server.url, latestPath: () => server.paths.at(-1)! };
 }
 
-/** `cancelX: false` leaves the cancel to the proxy (rst_inject). */
-export async function runSeek(target: SeekTarget, { cancelX = true } = {}): Promise<SeekOutcome> {
+export interface SeekOptions {
+  /** `false` leaves the cancel to the proxy (rst_inject). */
+  cancelX?: boolean;
+  /** Right after the client asks for X. */
+  onXRequested?: () => void;
+  /** In X's first-data handler, just before the client cancels X. */
+  onXCancelling?: () => void;
+}
+
+export async function runSeek(target: SeekTarget, opts: SeekOptions = {}): Promise<SeekOutcome> {
+  const { cancelX = true } = opts;
   const client = connect(target.url, BROWSER_SETTINGS);
   const outcome: SeekOutcome = { xCancelled: false, yIntact: false, yBytes: 0, sseEvents: 0, sseAlive: false, connectionDied: false };
   client.on('error', (err) => (outcome.sessionError = err.message));
@@ -114,9 +126,11 @@ export async function runSeek(target: SeekTarget, { cancelX = true } = {}): Prom
     const pathClosed = new Promise<void>((resolve) => path.events.once('close', resolve));
 
     const x = client.request({ ':path': '/range/x' });
+    opts.onXRequested?.();
     x.on('error', () => {});
     x.once('data', () => {
       if (!cancelX) return;
+      opts.onXCancelling?.();
       outcome.xCancelled = true;
       x.close(http2.constants.NGHTTP2_CANCEL);
     });
@@ -150,22 +164,48 @@ function delay(ms: number): Promise<'timeout'> {
   return new Promise((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
 }
 
-export function startSeekServer(
-  pool: BufferPool,
-  tls: boolean,
-  slow: boolean,
-  seed = 1,
-  extraToxics: readonly ToxicInput[] = [],
-): Promise<FrameServer> {
+export interface SeekServerOptions {
+  tls: boolean;
+  /** SLOW_LINK on the downstream link, or a zero-delay link. */
+  slow: boolean;
+  seed?: number;
+  /** More toxics after the link's. */
+  toxics?: readonly ToxicInput[];
+  backpressureBytes?: number;
+}
+
+export function startSeekServer(pool: BufferPool, opts: SeekServerOptions): Promise<FrameServer> {
   return startFrameServer({
-    tls,
+    tls: opts.tls,
     pool,
-    seed,
-    toxics: [...(slow ? SLOW_LINK : []), ...extraToxics],
-    backpressureBytes: BACKPRESSURE_BYTES,
+    seed: opts.seed ?? 1,
+    toxics: [...(opts.slow ? SLOW_LINK : []), ...(opts.toxics ?? [])],
+    backpressureBytes: opts.backpressureBytes ?? BACKPRESSURE_BYTES,
     handler: seekHandler,
   });
 }
+
+/**
+ * Makes the race independent of the machine's speed: the slow link stalls (rate 0) with what it
+ * holds, until the pool has counted a buffer reused under a pending write, then runs at
+ * SLOW_LINK's rate again and delivers it all. Bounded: it resumes after 5 s regardless.
+ * Needs a backpressure threshold above what the stall holds, or the session stops producing.
+ */
+export function stallUntilRace(toxics: ToxicSet, pool: BufferPool): void {
+  const name = 'bandwidth_downstream';
+  const rate = (toxics.get(name)?.attributes.rate as number | undefined) ?? 1000;
+  toxics.update(name, { attributes: { rate: 0 } });
+  const started = performance.now();
+  const poll = setInterval(() => {
+    if (pool.stats().racesReusedWhilePending === 0 && performance.now() - started < 5000) return;
+    clearInterval(poll);
+    toxics.update(name, { attributes: { rate } });
+  }, 5);
+  poll.unref();
+}
+
+/** What the stall may hold: all of X, Y and the SSE events; the session must keep producing. */
+export const STALL_BACKPRESSURE_BYTES = 8 * 1024 * 1024;
 
 /** The pool's counters and its first races in words: the failure message of every seek test. */
 export function evidence(outcome: SeekOutcome, pool: BufferPool): string {

@@ -9,7 +9,7 @@ import { ErrorCode } from '../../faults/frames/constants.js';
 import { ToxicSet } from '../../faults/link/toxic-set.js';
 import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
 import { testCert } from '../helpers/tls-cert.js';
-import { BACKPRESSURE_BYTES, evidence, runSeek, seekHandler, SLOW_LINK } from './seek-scenario.js';
+import { evidence, runSeek, seekHandler, SLOW_LINK, stallUntilRace, STALL_BACKPRESSURE_BYTES } from './seek-scenario.js';
 import type { PoolMode } from '../../faults/pool/types.js';
 
 let origin: http2.Http2Server | undefined;
@@ -33,7 +33,7 @@ async function startThroughProxy(mode: PoolMode): Promise<RunningH2race> {
     cert: certPath,
     key: keyPath,
     shutdownTimeoutMs: 500,
-    pool: { mode, backpressureBytes: BACKPRESSURE_BYTES },
+    pool: { mode, backpressureBytes: STALL_BACKPRESSURE_BYTES },
     toxics: new ToxicSet(SLOW_LINK),
   });
   return h2race;
@@ -42,7 +42,10 @@ async function startThroughProxy(mode: PoolMode): Promise<RunningH2race> {
 describe('the seek race through startH2race (TLS front, h2c origin, slow link)', () => {
   it('release-on-reset: the client answers GOAWAY and the uncancelled streams die', async () => {
     const proxy = await startThroughProxy('release-on-reset');
-    const outcome = await runSeek({ url: proxy.proxy.url, latestPath: () => [...proxy.connections.values()].at(-1)! });
+    const outcome = await runSeek(
+      { url: proxy.proxy.url, latestPath: () => [...proxy.connections.values()].at(-1)! },
+      { onXCancelling: () => stallUntilRace(proxy.toxics, proxy.pool) },
+    );
     const why = evidence(outcome, proxy.pool);
     expect(proxy.pool.stats().racesReusedWhilePending, why).toBeGreaterThan(0);
     expect([ErrorCode.FRAME_SIZE_ERROR, ErrorCode.PROTOCOL_ERROR], why).toContain(outcome.clientGoawayCode);
