@@ -63,6 +63,8 @@ export const downstreamSchema = z.strictObject({
    * much. 100 streams per connection (Node's default is 2^32-1): each can pin an upstream window.
    */
   settings: settingsWithDefaults({ initialWindowSize: 1024 * 1024, maxConcurrentStreams: 100 }),
+  /** A client that has not finished its TLS handshake after this long is dropped. */
+  tlsHandshakeTimeoutMs: z.number().int().min(1).default(10_000),
   /** A downstream stream (or HTTP/1.1 connection) with no bytes moved for this long is closed. 0 = never. */
   streamIdleTimeoutMs: z.number().int().min(0).default(30_000),
   /** Connection-level receive window the proxy grants each client (uploads). */

@@ -92,12 +92,20 @@ export class Front {
       socket.destroy();
     });
 
-    this.tlsServer = tls.createServer({ cert: opts.cert, key: opts.key, ALPNProtocols: ['h2', 'http/1.1'] }, (socket) => {
+    this.tlsServer = tls.createServer({
+      cert: opts.cert,
+      key: opts.key,
+      ALPNProtocols: ['h2', 'http/1.1'],
+      handshakeTimeout: downstream.tlsHandshakeTimeoutMs,
+    }, (socket) => {
       const info = this.info(socket, socket.alpnProtocol ?? false, true);
       if (socket.alpnProtocol === 'h2') this.attachH2(socket, info);
       else this.attachH1(socket, info);
     });
-    this.tlsServer.on('tlsClientError', (err: NodeJS.ErrnoException) => opts.logger.debug({ err: err.code ?? err.message }, 'TLS handshake failed'));
+    this.tlsServer.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+      opts.logger.debug({ err: err.code ?? err.message }, 'TLS handshake failed');
+      socket.destroy();
+    });
     this.h2cServer = net.createServer((socket) => this.attachH2(socket, this.info(socket, 'h2c', false)));
   }
 

@@ -3,6 +3,7 @@
  * the client ACKed the SETTINGS) and the idle time of a stream that moves no bytes.
  */
 import * as http2 from 'node:http2';
+import * as net from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 import type { StreamEndRecord } from '../../proxy/events.js';
 import { collect, connectH2, get, request, startTestProxy } from '../helpers/h2-client.js';
@@ -45,4 +46,22 @@ test('a stream that moves no bytes for streamIdleTimeoutMs is closed, and its up
   expect(origin.streams[0]!.rstCode).toBe(http2.constants.NGHTTP2_CANCEL);
   await waitFor('the stream-end record', () => ends.length === 1);
   expect(ends[0]).toMatchObject({ outcome: 'reset', error: 'downstream idle for 300 ms' });
+});
+
+test('a client that never finishes its TLS handshake is dropped after tlsHandshakeTimeoutMs', async () => {
+  const origin = await startTestOrigin('h2c');
+  cleanups.push(() => origin.close());
+  const proxy = await startTestProxy(origin.url, { downstream: { tlsHandshakeTimeoutMs: 200 } });
+  cleanups.push(() => proxy.close());
+  const started = Date.now();
+  const silent = net.connect(proxy.address.port, '127.0.0.1');
+  cleanups.push(() => silent.destroy());
+  silent.on('error', () => {});
+  silent.resume();
+  await new Promise((r) => silent.once('close', r));
+  expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+  // The proxy serves on.
+  const session = await connectH2(proxy.url);
+  cleanups.push(() => session.destroy());
+  expect((await get(session, '/small')).status).toBe(200);
 });
