@@ -23,6 +23,8 @@ import { OriginNotH2Error, UpstreamError, connectError } from './errors.js';
 const { NGHTTP2_REFUSED_STREAM } = http2.constants;
 /** Assumed stream capacity of a session whose SETTINGS have not arrived (avoids a connect storm). */
 const ASSUMED_CAPACITY = 100;
+/** Pause before another connect after one failed while other sessions are alive. */
+const CONNECT_RETRY_MS = 500;
 
 export interface H2PoolOptions {
   origin: URL;
@@ -65,6 +67,8 @@ export class H2Pool {
   private readonly sessions = new Set<UpstreamH2Session>();
   private readonly queue: H2StreamRequest[] = [];
   private closed = false;
+  /** Set after a failed connect while other sessions live: no new connect until it fires. */
+  private retryTimer?: NodeJS.Timeout;
   /** Woken whenever a session closes (close() waits on them). */
   private readonly closeWaiters = new Set<() => void>();
   /** Set once an https:// origin answered ALPN without h2: the pool refuses from then on. */
@@ -128,6 +132,7 @@ export class H2Pool {
 
   destroy(): void {
     this.closed = true;
+    clearTimeout(this.retryTimer);
     this.failQueue(new UpstreamError('connection-lost', 'proxy is shutting down'));
     for (const s of this.sessions) s.session?.destroy();
   }
@@ -154,7 +159,7 @@ export class H2Pool {
     if (this.queue.length === 0 || this.closed || this.notH2) return;
     let pendingCapacity = 0;
     for (const s of this.sessions) if (!s.ready && !s.draining) pendingCapacity += ASSUMED_CAPACITY;
-    if (pendingCapacity < this.queue.length && this.sessions.size < this.opts.maxSessions) this.openSession();
+    if (pendingCapacity < this.queue.length && this.sessions.size < this.opts.maxSessions && !this.retryTimer) this.openSession();
   }
 
   private dispatch(s: UpstreamH2Session, req: H2StreamRequest): void {
@@ -276,7 +281,16 @@ export class H2Pool {
   /** A session died before it could carry a stream: with no other session coming, fail the waiters. */
   private failedBeforeReady(err: Error): void {
     this.opts.logger.debug({ origin: this.opts.origin.host, err: err.message }, 'upstream connect failed');
-    for (const s of this.sessions) if (!s.draining) return this.pump();
+    for (const s of this.sessions) {
+      if (s.draining) continue;
+      // Other sessions will take the queue as they free up; another connect waits a moment so a
+      // failing origin does not get a reconnect storm.
+      this.retryTimer ??= setTimeout(() => {
+        this.retryTimer = undefined;
+        this.pump();
+      }, CONNECT_RETRY_MS).unref();
+      return;
+    }
     this.failQueue(err);
   }
 
