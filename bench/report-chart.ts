@@ -70,7 +70,10 @@ export function renderChart(report: BenchReport): string {
     parts.push(`<text x="10" y="${y}">${escape(line)}</text>`);
     y += 16;
   }
-  const title = `h2race bench (${report.scale}), ${report.finishedAt}, ${report.machine.cpus} CPUs, node ${report.machine.node}`;
+  const load = report.machine.loadAverage;
+  const title =
+    `h2race bench (${report.scale}), ${report.finishedAt}, ${report.machine.cpus} CPUs, node ${report.machine.node}, ` +
+    `load ${load.start.toFixed(1)}→${load.end.toFixed(1)}`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y + 10}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
