@@ -4,6 +4,7 @@
  * response, at the headers, mid-body). Every stream that was not cancelled must arrive whole and
  * byte-exact (checked against origin/content.ts); afterwards the pool has nothing in use, the
  * origin nothing open, the process no extra handles, and RSS has not grown past a generous bound.
+ * A shorter leg per mode runs over a slow link, so cancels land while writes are still pending.
  *
  * H2RACE_SOAK_STREAMS (per mode) widens a local run; CI runs the default.
  */
@@ -107,41 +108,47 @@ afterAll(() => {
   console.log(`soak figures:\n${figures.join('\n')}`);
 });
 
+/** A link that keeps writes pending (the condition of the Jetty race): 5 ms one way, each direction. */
+const SLOW_LINK = { latency: 5, jitter: 2 };
+const SLOW_STREAMS_PER_MODE = Math.round(STREAMS_PER_MODE / 4);
+
 describe.each(SAFE_MODES)('soak, pool %s', (mode) => {
   let rig: Rig | undefined;
   afterAll(async () => {
     await rig?.close();
   });
 
-  it(`${STREAMS_PER_MODE} streams over ${CONNECTIONS} connections, a third cancelled: no collateral, no corrupted byte, nothing leaked`, async () => {
+  async function soak(total: number, link: 'clean' | 'slow'): Promise<void> {
     const handlesBefore = handleCounts();
-    rig = await startRig({ pool: mode, proxy: { h2cListen: '127.0.0.1:0' } });
-    const random = new SeededRandom(1, `soak-${mode}`);
+    rig = await startRig({ pool: mode, proxy: { h2cListen: '127.0.0.1:0', faults: link === 'slow' ? { ...SLOW_LINK, seed: 1 } : {} } });
+    const random = new SeededRandom(1, `soak-${mode}-${link}`);
     const sessions = await Promise.all(Array.from({ length: CONNECTIONS }, (_, i) => rig!.client({}, i % 2 === 1)));
     // Warm-up: upstream sessions open, buffers and JIT settle before the RSS baseline.
     const warm: Tally = { completed: 0, cancelled: 0, collateral: [], corrupted: [] };
-    await drive(sessions, Math.min(500, STREAMS_PER_MODE / 5), random.fork('warm-up'), warm);
+    await drive(sessions, Math.min(500, total / 5), random.fork('warm-up'), warm);
     const rssStart = process.memoryUsage().rss;
     const started = performance.now();
     const tally: Tally = { completed: 0, cancelled: 0, collateral: [], corrupted: [] };
-    await drive(sessions, STREAMS_PER_MODE, random.fork('run'), tally);
+    await drive(sessions, total, random.fork('run'), tally);
     const seconds = (performance.now() - started) / 1000;
     const rssEnd = process.memoryUsage().rss;
     for (const s of sessions) s.close();
     const stats = rig.pool.stats();
     figures.push(
-      `  ${mode}: ${STREAMS_PER_MODE} streams in ${seconds.toFixed(1)} s, ${tally.cancelled} cancelled, ${tally.completed} completed, ` +
+      `  ${mode}, ${link} link: ${total} streams in ${seconds.toFixed(1)} s, ${tally.cancelled} cancelled, ${tally.completed} completed, ` +
       `${tally.collateral.length + warm.collateral.length} collateral, ${tally.corrupted.length + warm.corrupted.length} corrupted; ` +
       `RSS ${(rssStart / 2 ** 20).toFixed(0)} → ${(rssEnd / 2 ** 20).toFixed(0)} MiB; pool acquired ${stats.acquired}, reused ${stats.reused}, ` +
-      `high-water ${stats.highWaterInUse}, races ${stats.racesReusedWhilePending}`,
+      `discarded ${stats.discarded}, high-water ${stats.highWaterInUse}, races ${stats.racesReusedWhilePending}`,
     );
 
     expect(warm.collateral.concat(tally.collateral).slice(0, 5)).toEqual([]);
     expect(warm.corrupted.concat(tally.corrupted).slice(0, 5)).toEqual([]);
-    expect(tally.completed + tally.cancelled).toBe(STREAMS_PER_MODE);
+    expect(tally.completed + tally.cancelled).toBe(total);
     // A third were meant to be cancelled; a cancel that came after the last byte counts as completed.
-    expect(tally.cancelled).toBeGreaterThan(STREAMS_PER_MODE / 5);
+    expect(tally.cancelled).toBeGreaterThan(total / 5);
     expect(stats.racesReusedWhilePending).toBe(0);
+    // Over the slow link cancels do land on pending writes: discard-on-reset had buffers to drop.
+    if (link === 'slow' && mode === 'discard-on-reset') expect(stats.discarded).toBeGreaterThan(0);
     expect((rssEnd - rssStart) / 2 ** 20).toBeLessThan(RSS_BOUND_MB);
 
     // Everything the streams held is back: connections gone, pool buffers returned, origin idle.
@@ -151,5 +158,13 @@ describe.each(SAFE_MODES)('soak, pool %s', (mode) => {
     await rig.close();
     rig = undefined;
     await expect.poll(handleCounts, { timeout: 5000 }).toEqual(handlesBefore);
+  }
+
+  it(`${STREAMS_PER_MODE} streams over ${CONNECTIONS} connections, a third cancelled: no collateral, no corrupted byte, nothing leaked`, async () => {
+    await soak(STREAMS_PER_MODE, 'clean');
+  }, MODE_TIMEOUT_MS);
+
+  it(`${SLOW_STREAMS_PER_MODE} streams with writes held pending by a slow link, a third cancelled: the same`, async () => {
+    await soak(SLOW_STREAMS_PER_MODE, 'slow');
   }, MODE_TIMEOUT_MS);
 });
