@@ -6,11 +6,14 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { SubChain } from '../link/sub-chain.js';
-import { loadProfileFile, ProfileError } from '../profiles/profile-file.js';
+import { loadProfileFile, ProfileError, type Schedule } from '../profiles/profile-file.js';
 import { registerLinkToxic } from './link-toxic.js';
 
 /** Files being validated right now: a step holding a schedule toxic of its own file would recurse. */
 const loading = new Set<string>();
+/** The file as last validated (when the toxic was added or updated), so a new connection does
+ * not read and parse it again. */
+const loaded = new Map<string, Schedule>();
 
 export const scheduleToxic = registerLinkToxic({
   type: 'schedule',
@@ -24,7 +27,7 @@ export const scheduleToxic = registerLinkToxic({
       }
       loading.add(path);
       try {
-        loadProfileFile(file);
+        loaded.set(path, loadProfileFile(file));
       } catch (err) {
         if (!(err instanceof ProfileError)) throw err;
         ctx.addIssue({ code: 'custom', message: err.message });
@@ -34,7 +37,8 @@ export const scheduleToxic = registerLinkToxic({
     }),
   }),
   stage(ctx) {
-    const { steps, loop, period = 0 } = loadProfileFile(ctx.attributes.file);
+    const path = resolve(ctx.attributes.file);
+    const { steps, loop, period = 0 } = loaded.get(path) ?? loadProfileFile(path);
     const chain = new SubChain(ctx);
     const start = ctx.now();
     let index = 0;
