@@ -41,10 +41,7 @@ export function forwardOverH2(ps: ProxiedStream, opts: H2ForwardOptions): void {
           if (err instanceof OriginNotH2Error && opts.onNotH2) return opts.onNotH2();
           return ps.fail(err);
         }
-        if (ps.downstreamClosed) {
-          stream!.close(NGHTTP2_CANCEL);
-          return;
-        }
+        if (ps.downstreamClosed) return abandon(stream!);
         run(stream!, session!);
       },
     };
@@ -60,17 +57,12 @@ export function forwardOverH2(ps: ProxiedStream, opts: H2ForwardOptions): void {
     const timer = opts.responseTimeoutMs > 0
       ? setTimeout(() => ps.fail(new UpstreamError('response-timeout', `origin sent no response headers within ${opts.responseTimeoutMs} ms`)), opts.responseTimeoutMs)
       : undefined;
-    // RST_STREAM(CANCEL) if still open; destroy() also frees a stream nghttp2 already closed
-    // whose body is still buffered unread (it would otherwise hold its pool slot forever).
-    ps.cancelUpstream = () => {
-      if (!stream.closed) stream.close(NGHTTP2_CANCEL);
-      stream.destroy();
-    };
+    ps.cancelUpstream = () => abandon(stream);
     let body: Pump | undefined;
     if (opts.hasBody) {
       // A retry after a body-less DATA END_STREAM: nothing left to read.
       if (ps.req.readableEnded) stream.end();
-      else body = pump(ps.req, stream, () => stream.end());
+      else body = ps.requestBody = pump(ps.req, stream, () => stream.end());
       stream.on('wantTrailers', () => {
         try {
           stream.sendTrailers(forwardableTrailers(ps.req.trailers) ?? {});
@@ -91,17 +83,17 @@ export function forwardOverH2(ps: ProxiedStream, opts: H2ForwardOptions): void {
       const status = Number(headers[':status']);
       if (!ps.relayHead(status, downstreamResponseHeaders(headers, '2'))) return;
       const expected = status === 204 || status === 304 || ps.start.method === 'HEAD' ? undefined : headers['content-length'];
-      const body = pump(stream, ps.res, () => {
+      const response = pump(stream, ps.res, () => {
         // Node ends the readable side of a reset stream too; only a clean end completes the response.
         if (stream.rstCode !== undefined && stream.rstCode !== NGHTTP2_NO_ERROR) return;
         // An origin session destroyed mid-body ends its streams with END_STREAM: count the bytes.
-        if (expected !== undefined && body.bytes !== Number(expected)) {
-          return ps.fail(new UpstreamError('protocol', `origin ended the body after ${body.bytes} of ${expected} bytes`));
+        if (expected !== undefined && response.bytes !== Number(expected)) {
+          return ps.fail(new UpstreamError('protocol', `origin ended the body after ${response.bytes} of ${expected} bytes`));
         }
         finished = true;
         ps.endResponse(forwardableTrailers(trailers));
       });
-      ps.responseBody = body;
+      ps.responseBody = response;
     });
     stream.once('trailers', (t) => {
       trailers = t;
@@ -111,7 +103,6 @@ export function forwardOverH2(ps: ProxiedStream, opts: H2ForwardOptions): void {
     });
     stream.once('close', () => {
       clearTimeout(timer);
-      if (body) ps.bytesIn = body.bytes;
       if (finished || ps.downstreamClosed || ps.failed) return;
       const retryable = !responded && (body === undefined || body.bytes === 0) && H2Pool.unprocessed(stream, session);
       const refused = stream.rstCode === NGHTTP2_REFUSED_STREAM && session.goawayLastStreamId === undefined;
@@ -129,4 +120,13 @@ export function forwardOverH2(ps: ProxiedStream, opts: H2ForwardOptions): void {
   };
 
   attempt();
+}
+
+/**
+ * RST_STREAM(CANCEL) if the stream is still open; destroy() also frees a stream nghttp2 already
+ * closed whose body sits unread in it (it would otherwise hold its pool slot forever).
+ */
+function abandon(stream: http2.ClientHttp2Stream): void {
+  if (!stream.closed) stream.close(NGHTTP2_CANCEL);
+  stream.destroy();
 }

@@ -29,7 +29,10 @@ export class ProxiedStream {
   readonly start: StreamStartRecord;
   readonly startedAt = performance.now();
   status?: number;
+  /** Request body bytes counted outside a pump (the HTTP/1.1 upstream path). */
   bytesIn = 0;
+  /** Moves the request body to the current HTTP/2 upstream attempt. */
+  requestBody?: Pump;
   /** Moves the response body downstream once the response headers are out. */
   responseBody?: Pump;
   attempts = 0;
@@ -176,7 +179,7 @@ export class ProxiedStream {
       method: start.method,
       path: start.path,
       status: this.status,
-      bytesIn: this.bytesIn,
+      bytesIn: this.bytesIn + (this.requestBody?.bytes ?? 0),
       bytesOut: this.responseBody?.bytes ?? 0,
       durationMs: Math.round((performance.now() - this.startedAt) * 1000) / 1000,
       outcome,

@@ -5,21 +5,25 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { StreamEndRecord } from '../../proxy/events.js';
 import type { RunningProxy } from '../../proxy/start.js';
 import { patternBytes, sha256 } from '../helpers/bytes.js';
 import { collect, connectH2, get, request, startTestProxy } from '../helpers/h2-client.js';
 import { h1Request } from '../helpers/h1-client.js';
 import { startTestOrigin, type TestOrigin } from '../helpers/origins.js';
 import { testCert } from '../helpers/tls-cert.js';
+import { waitFor } from '../helpers/wait.js';
 
 const MiB = 1024 * 1024;
 
 describe.each(['h2', 'h1'] as const)('origin %s', (kind) => {
   let origin: TestOrigin;
   let proxy: RunningProxy;
+  const ends: StreamEndRecord[] = [];
   beforeAll(async () => {
     origin = await startTestOrigin(kind);
     proxy = await startTestProxy(origin.url);
+    proxy.events.on('stream-end', (e) => ends.push(e));
   });
   afterAll(async () => {
     await proxy.close();
@@ -50,6 +54,8 @@ describe.each(['h2', 'h1'] as const)('origin %s', (kind) => {
       echoed = await h1Request(proxy.url, '/echo', { body: payload });
     }
     expect(sha256(echoed.body)).toBe(sha256(payload));
+    await waitFor('the stream-end record', () => ends.some((e) => e.path === '/echo' && e.bytesIn === payload.length));
+    expect(ends.find((e) => e.path === '/echo' && e.bytesIn === payload.length)).toMatchObject({ outcome: 'completed', bytesOut: payload.length });
   });
 
   test('an unsatisfiable range gets the origin\'s 416; HEAD gets headers only', async () => {
