@@ -76,10 +76,6 @@ export class H2Pool {
 
   constructor(private readonly opts: H2PoolOptions) {}
 
-  get sessionCount(): number {
-    return this.sessions.size;
-  }
-
   request(req: H2StreamRequest): void {
     if (this.closed) return req.callback(new UpstreamError('connection-lost', 'proxy is shutting down'));
     if (this.notH2) return req.callback(this.notH2);
