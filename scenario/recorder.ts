@@ -90,7 +90,9 @@ export class RunRecorder {
         record.outcome = 'cancelled';
       } else if (stopping.has(stream)) {
         record.outcome = 'stopped';
-      } else if (ended && record.rstCode === undefined && record.status !== undefined && record.status < 400) {
+      } else if (conn.deathReason === undefined && ended && record.rstCode === undefined && record.status !== undefined && record.status < 400) {
+        // (A stream still open when its connection died may even see a clean 'end' — node ends
+        // streams of a destroyed session quietly — so a dead connection's streams never complete.)
         record.outcome = 'completed';
       } else {
         record.outcome = 'failed';

@@ -107,7 +107,10 @@ function goawayMark(g: GoawayRecord, x: (t: number) => number, height: number): 
   const label = `${g.side} GOAWAY ${errorCodeName(g.code)}`;
   const tip = `${label}, last stream ${g.lastStreamId}${g.lastInboundFrame ? `; last frame received: ${g.lastInboundFrame}` : ''}`;
   const cls = g.code === 0 ? 'goaway ok' : 'goaway';
-  return `<g><title>${esc(tip)}</title><line x1="${x(g.atMs)}" y1="10" x2="${x(g.atMs)}" y2="${height - 12}" class="${cls}"/><text x="${x(g.atMs) + 3}" y="11" class="gl">${esc(label)}</text></g>`;
+  // Labels near the right edge go to the left of the line, so they stay inside the picture.
+  const at = x(g.atMs);
+  const text = at > WIDTH * 0.6 ? `<text x="${at - 3}" y="11" class="gl" text-anchor="end">` : `<text x="${at + 3}" y="11" class="gl">`;
+  return `<g><title>${esc(tip)}</title><line x1="${at}" y1="14" x2="${at}" y2="${height - 12}" class="${cls}"/>${text}${esc(label)}</text></g>`;
 }
 
 function ticks(t0: number, t1: number): number[] {

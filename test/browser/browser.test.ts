@@ -108,7 +108,7 @@ describe.skipIf(missing.length > 0)('headless Chromium through h2race', () => {
     const why = JSON.stringify(v);
     expect(v.poolRaces, why).toBeGreaterThan(0);
     // The SSE stream was never cancelled; it dies with the connection's protocol error.
-    expect(v.failedRequests.filter((f) => /^\/events net::ERR_HTTP2_(PROTOCOL|FRAME_SIZE)_ERROR$/.test(f)).length, why).toBeGreaterThan(0);
+    expect(v.failedRequests.filter((f) => /^\/events net::ERR_HTTP2_(PROTOCOL|FRAME_SIZE|COMPRESSION)_ERROR$/.test(f)).length, why).toBeGreaterThan(0);
     expect(v.state.sseErrors, why).toBeGreaterThan(0);
   });
 });

@@ -27,7 +27,14 @@ describe('compare', () => {
     expect(bug!.collateral, why).toBeGreaterThan(0);
     const clientGoaways = Object.entries(bug!.goaways.client);
     expect(clientGoaways.length, why).toBeGreaterThan(0);
-    for (const [code] of clientGoaways) expect(['PROTOCOL_ERROR', 'FRAME_SIZE_ERROR'], why).toContain(code);
+    // Corrupted frames break framing (PROTOCOL/FRAME_SIZE) or, when a HEADERS block is hit, HPACK (COMPRESSION).
+    for (const [code] of clientGoaways) expect(['PROTOCOL_ERROR', 'FRAME_SIZE_ERROR', 'COMPRESSION_ERROR'], why).toContain(code);
+    // The SSE streams nobody cancelled die with the connection, as in the Jetty report.
+    const sseKilled = result.runs[0]!.record.streams.filter(
+      (x) => x.kind === 'events' && x.outcome === 'failed' && x.error?.startsWith('client GOAWAY'),
+    );
+    expect(sseKilled.length, why).toBeGreaterThan(0);
+    expect(bug!.sseReconnects, why).toBeGreaterThan(0);
     expect(fix!.mode).toBe('retain');
     expect(fix!.verdict, why).toBe('CLEAN');
     expect(fix!.poolRaces, why).toBe(0);
@@ -44,7 +51,7 @@ describe('compare', () => {
     // One self-contained file: no script, no external resource.
     expect(html).not.toMatch(/<script|<link|src=|href=/i);
     expect(html).toContain('<span class="v COLLATERAL">COLLATERAL</span>');
-    expect(html).toMatch(/client GOAWAY (PROTOCOL_ERROR|FRAME_SIZE_ERROR)/);
+    expect(html).toMatch(/client GOAWAY (PROTOCOL_ERROR|FRAME_SIZE_ERROR|COMPRESSION_ERROR)/);
     expect(html).toContain('class="bar video failed"');
     expect(html).toContain('last frame received:');
     expect((html.match(/<svg width="960"/g) ?? []).length).toBeGreaterThan(1);
