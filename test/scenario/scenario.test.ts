@@ -79,11 +79,11 @@ describe('scenario against the demo origin', () => {
     expect(video.map((x) => x.firstCorrupt?.offset), why).toEqual([100, 100]);
   });
 
-  it('corrupted bytes are counted exactly (reference fetch verifier, for any origin)', async () => {
+  it.each(['h2c', 'http', 'tls'] as const)('corrupted bytes are counted exactly (reference fetch verifier over %s, for any origin)', async (kind) => {
     const bad = await corrupted();
-    const clean = await startDemoOrigin({ h2c: { host: '127.0.0.1', port: 0 } });
+    const clean = await startDemoOrigin({ [kind]: { host: '127.0.0.1', port: 0 } });
     cleanups.push(() => clean.close());
-    const verifier = new ReferenceVerifier({ url: clean.urls.h2c! });
+    const verifier = new ReferenceVerifier({ url: clean.urls[kind]! });
     const durationMs = 2000;
     const guard = disarmBefore(bad, durationMs, 500);
     const run = await runScenario({
