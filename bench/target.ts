@@ -1,10 +1,10 @@
 /**
  * A configuration under load: something h2load connects to over TLS h2. The bench owns its
- * process (through ChildProcesses); `pgid` is what /proc sampling reads.
+ * process (through ChildProcesses); the child's pid leads the process group /proc sampling reads.
  */
 import type { StartedChild } from './children.js';
 
-/** What an h2race child reports about one measurement window (see bench/child-measure.ts). */
+/** What a node child (origin, plain forward, h2race) reports about one measurement window (bench/child-measure.ts). */
 export interface WindowStats {
   gcMs: number;
   gcCount: number;
