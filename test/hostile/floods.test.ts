@@ -148,6 +148,31 @@ describe('frame floods', () => {
     await bystander.finish();
   });
 
+  it('streams beyond the limit, again and again: refused, then node:http2 cuts the connection (its own rejected-stream cap)', async () => {
+    const bystander = await startBystander(rig);
+    await expect.poll(() => rig.originActive, { timeout: 5000 }).toBe(1);
+    const before = rig.originRequests;
+    const video = encodeHeaderBlock(requestHeaders('/video?size=4000000', AUTHORITY));
+    // Zero window: the first 100 streams stay open, so every later one is over the limit.
+    const c = await connectRaw({ port: rig.port, ackSettings: false, settings: [[SettingId.INITIAL_WINDOW_SIZE, 0]] });
+    try {
+      let id = 1;
+      const next = (): Buffer => {
+        const f = headersFrame(id, video);
+        id += 2;
+        return f;
+      };
+      await flood(c, () => Array.from({ length: 50 }, next), 10_000, 20_000);
+      expect(await c.waitForClose(5000)).toBe(true);
+      expect([...c.resets.values()].filter((code) => errorCodeName(code) === 'REFUSED_STREAM').length).toBeGreaterThan(100);
+      expect(rig.originRequests - before).toBeLessThanOrEqual(MAX_CONCURRENT_STREAMS);
+    } finally {
+      c.close();
+    }
+    await expect.poll(() => rig.originActive, { timeout: 5000 }).toBe(1);
+    await bystander.finish();
+  });
+
   it('DATA on a stream the client already ended (nghttp2 drops it silently): GOAWAY(ENHANCE_YOUR_CALM)', async () => {
     const bystander = await startBystander(rig);
     const result = await attack(async (c) => {
