@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { proxyMain, type ProxyArgs } from '../../cli/proxy-command.js';
 import { startTestOrigin, type TestOrigin } from '../helpers/origins.js';
+import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
@@ -73,7 +74,7 @@ describe('a running proxy', () => {
   });
 
   test('prints URL and fingerprint, serves curl over h2 and http/1.1, reuses its certificate', async () => {
-    const { certPath } = await import('../helpers/tls-cert.js').then((m) => m.testCert());
+    const { certPath } = await testCert();
     const first = startCommand(args({ origin: origin.url, 'state-dir': stateDir, 'origin-ca': certPath }));
     await waitFor('the startup lines', () => first.stdout.length === 2 || first.stderr.length > 0);
     expect(first.stderr).toEqual([]);

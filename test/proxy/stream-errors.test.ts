@@ -4,11 +4,14 @@
  * becomes a 502/504 or a reset of that one downstream stream while the proxy serves on.
  */
 import * as http2 from 'node:http2';
+import * as https from 'node:https';
+import * as net from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { StreamEndRecord } from '../../proxy/events.js';
 import { patternBytes, sha256 } from '../helpers/bytes.js';
 import { collect, connectH2, get, request, startTestProxy } from '../helpers/h2-client.js';
 import { startTestOrigin } from '../helpers/origins.js';
+import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
 
 const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR } = http2.constants;
@@ -104,6 +107,32 @@ describe('a client cancel', () => {
     await waitFor('stream-end records', () => ends.length === 5);
     expect(ends.find((e) => e.path.endsWith('tag=victim'))).toMatchObject({ outcome: 'cancelled-by-client' });
   });
+
+  test('from an HTTP/1.1 client (it hangs up mid-body) resets its upstream HTTP/2 stream with CANCEL', async () => {
+    const { origin, proxy, ends } = await setUp('h2');
+    const { cert } = await testCert();
+    const size = 4 * MiB;
+    await new Promise<void>((resolve, reject) => {
+      const req = https.get(`${proxy.url}/bytes?size=${size}&chunk=65536&delay=4&tag=h1`, { ca: cert, agent: false }, (res) => {
+        let n = 0;
+        res.on('data', (c: Buffer) => {
+          n += c.length;
+          if (n >= 256 * 1024) {
+            req.destroy();
+            resolve();
+          }
+        });
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' ? undefined : reject(err)));
+    });
+    const seen = () => origin.streams.find((st) => st.path.endsWith('tag=h1'))!;
+    await seen().closed;
+    expect(seen().rstCode).toBe(NGHTTP2_CANCEL);
+    expect(seen().written).toBeLessThan(size);
+    await waitFor('the stream-end record', () => ends.some((e) => e.path.endsWith('tag=h1')));
+    expect(ends.find((e) => e.path.endsWith('tag=h1'))).toMatchObject({ protocol: 'http/1.1', outcome: 'cancelled-by-client' });
+    expect(origin.sessions.size).toBe(1);
+  });
 });
 
 describe('an origin connection that dies mid-stream', () => {
@@ -151,7 +180,6 @@ describe('upstream failures become 502/504 and the proxy serves on', () => {
   });
 
   test.each(['h2c', 'http'] as const)('an origin that answers garbage (%s) → 502', async (scheme) => {
-    const net = await import('node:net');
     const garbage = net.createServer((s) => {
       s.on('error', () => {});
       s.resume();
@@ -160,7 +188,7 @@ describe('upstream failures become 502/504 and the proxy serves on', () => {
     garbage.listen(0, '127.0.0.1');
     await new Promise((r) => garbage.once('listening', r));
     cleanups.push(() => new Promise((r) => garbage.close(r)));
-    const proxy = await startTestProxy(`${scheme}://127.0.0.1:${(garbage.address() as import('node:net').AddressInfo).port}`);
+    const proxy = await startTestProxy(`${scheme}://127.0.0.1:${(garbage.address() as net.AddressInfo).port}`);
     cleanups.push(() => proxy.close());
     const session = await connectH2(proxy.url);
     cleanups.push(() => session.destroy());
