@@ -167,6 +167,8 @@ export class ProxiedStream {
     else if (this.idleFor === undefined && (!h2 || rstCode === NGHTTP2_CANCEL)) outcome = 'cancelled-by-client';
     else outcome = 'reset';
     if (outcome !== 'completed' && outcome !== 'upstream-error') {
+      // Nothing more goes into the closed response; then the upstream side is let go.
+      this.responseBody?.detach();
       this.cancelUpstream?.();
     }
     this.cancelUpstream = undefined;
