@@ -78,6 +78,8 @@ export class FramePath extends Duplex {
   private readonly toxics: FrameToxicChain;
   private readonly resetTimers = new Set<NodeJS.Timeout>();
   private readonly pushQueue: Buffer[] = [];
+  /** Streams whose response HEADERS have not gone out yet, with their :path. */
+  private readonly awaitingResponse = new Map<number, { stream: http2.ServerHttp2Stream; path: string }>();
   private failed = false;
   /** The highest stream the client opened that the session saw: GOAWAY's last-stream-id. */
   private lastClientStreamId = 0;
@@ -134,19 +136,24 @@ export class FramePath extends Duplex {
     return this.queuedBytes;
   }
 
+  /** Frames of this stream taken from the session and not yet written to the socket. */
+  pendingFrames(streamId: number): number {
+    return this.pendingByStream.get(streamId)?.size ?? 0;
+  }
+
   /** The most `pendingBytes` has been on this connection. */
   get peakPendingBytes(): number {
     return this.peakQueuedBytes;
   }
 
-  /** Maps the session to this connection; the session's 'stream' events feed rst_inject. */
+  /** Maps the session to this connection; its streams feed rst_inject once their responses start. */
   attachSession(session: http2.ServerHttp2Session): void {
     this.session = session;
     session.on('stream', (stream, headers) => {
-      const path = String(headers[':path'] ?? '');
       const id = stream.id;
       if (id === undefined) return;
-      this.toxics.streamOpened({ id, path }, () => this.cancelStream(stream, id));
+      this.awaitingResponse.set(id, { stream, path: String(headers[':path'] ?? '') });
+      stream.once('close', () => this.awaitingResponse.delete(id));
     });
   }
 
@@ -199,6 +206,13 @@ export class FramePath extends Duplex {
 
   private onOutboundFrame(frame: OutboundFrame): void {
     const { header, lease } = frame;
+    const starting = header.type === FrameType.HEADERS ? this.awaitingResponse.get(header.streamId) : undefined;
+    if (starting) {
+      // A seek cancels a response under way: rst_inject's clock starts with the response.
+      this.awaitingResponse.delete(header.streamId);
+      const id = header.streamId;
+      this.toxics.responseStarted({ id, path: starting.path }, () => this.cancelStream(starting.stream, id));
+    }
     if (header.type === FrameType.SETTINGS && !(header.flags & FrameFlag.ACK)) {
       // The session's own SETTINGS: what frame size the client may send us.
       const settings = parseSettings(lease.buffer.subarray(FRAME_HEADER_LENGTH, lease.length));

@@ -5,7 +5,7 @@
  *
  *   session ──frames──▶ outbound() ─▶ … ─▶ link ─▶ client        (reorder)
  *   session ◀─RST_STREAM── inboundResetDelay() ◀── client         (rst_delay)
- *   session 'stream' ──▶ streamOpened(): cancel() both ways         (rst_inject)
+ *   response HEADERS ──▶ responseStarted(): cancel() both ways     (rst_inject)
  */
 import type { Logger } from 'pino';
 import type { z } from 'zod';
@@ -32,8 +32,8 @@ export interface FrameToxicInstance {
   flush?(emit: EmitFrame): void;
   /** Milliseconds to hold this client RST_STREAM before the session sees it; 0 passes it on. */
   inboundResetDelay?(streamId: number): number;
-  /** A stream opened on the session; `cancel` resets it on both sides, as a browser seek would. */
-  streamOpened?(stream: { id: number; path: string }, cancel: () => void): void;
+  /** A stream's response began (its HEADERS are on the way); `cancel` resets it on both sides, as a browser seek would. */
+  responseStarted?(stream: { id: number; path: string }, cancel: () => void): void;
 }
 
 export interface FrameToxicImpl<Attrs> {

@@ -70,8 +70,8 @@ export class FrameToxicChain {
     return Math.max(0, ...this.toxics.map((t) => t.instance.inboundResetDelay?.(streamId) ?? 0));
   }
 
-  streamOpened(stream: { id: number; path: string }, cancel: () => void): void {
-    for (const t of this.toxics) t.instance.streamOpened?.(stream, cancel);
+  responseStarted(stream: { id: number; path: string }, cancel: () => void): void {
+    for (const t of this.toxics) t.instance.responseStarted?.(stream, cancel);
   }
 
   /** The connection ended: timers stop, held frames go to `drop`. */

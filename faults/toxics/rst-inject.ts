@@ -1,6 +1,7 @@
 /**
  * rst_inject: a browser seek without a browser. A stream whose :path matches is cancelled `after`
- * ms (with `probability`): the session sees RST_STREAM(CANCEL) from the client and the client one
+ * ms after its response started (with `probability`) — while its data is on the way, as a seek
+ * would, and not before the server has produced any. The session sees RST_STREAM(CANCEL) from the client and the client one
  * from the server, so both sides agree the stream is gone. Like a real reset, it triggers the
  * pool's reset handling (the race, in release-on-reset).
  */
@@ -25,7 +26,7 @@ function isPathMatcher(text: string): boolean {
 
 export const rstInjectToxic = registerFrameToxic({
   type: 'rst_inject',
-  summary: 'cancel streams whose :path matches (prefix, or /regex/) after ms, with probability, on both sides (the stream attribute is ignored)',
+  summary: 'cancel streams whose :path matches (prefix, or /regex/) after ms from the response start, with probability, on both sides (the stream attribute is ignored)',
   schema: z.object({
     path: z.string().min(1).refine(isPathMatcher, 'not a valid /regular expression/').default('/'),
     probability: z.number().min(0).max(1).default(1),
@@ -34,7 +35,7 @@ export const rstInjectToxic = registerFrameToxic({
   open({ path, probability, after }, { rng, setTimer, record }) {
     const matches = compilePathMatcher(path);
     return {
-      streamOpened(stream, cancel) {
+      responseStarted(stream, cancel) {
         if (!matches(stream.path) || rng.next() >= probability) return;
         record('cancel', { stream: stream.id, path: stream.path, after });
         setTimer(after, cancel);

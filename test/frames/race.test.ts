@@ -32,7 +32,7 @@ describe.each([false, true])('a seek while an SSE and another range run (tls=%s)
     // The link holds X's queued frames while the cancel goes out, however slow the machine is.
     const toxics = server.toxics;
     const outcome = await runSeek(frameServerTarget(server), { onXCancelling: () => stallUntilRace(toxics, pool) });
-    const why = evidence(outcome, pool);
+    const why = evidence(outcome, pool, server.seen);
     expect(outcome.xCancelled, why).toBe(true);
     expect(pool.stats().racesReusedWhilePending, why).toBeGreaterThan(0);
     // Streams: 1 SSE, 3 the cancelled range X, 5 the other range Y. Only X's pending 16 KiB DATA
@@ -54,7 +54,7 @@ describe.each([false, true])('a seek while an SSE and another range run (tls=%s)
     const pool = createBufferPool(mode);
     server = await startSeekServer(pool, { tls, slow: false });
     const outcome = await runSeek(frameServerTarget(server));
-    const why = evidence(outcome, pool);
+    const why = evidence(outcome, pool, server.seen);
     expect(outcome.xCancelled, why).toBe(true);
     expect(outcome.clientGoawayCode, why).toBeUndefined();
     expect(outcome.connectionDied, why).toBe(false);

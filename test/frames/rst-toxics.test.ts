@@ -102,7 +102,7 @@ describe.each([false, true])('rst_inject (tls=%s)', (tls) => {
     const toxics = server.toxics;
     // X's frames stay in the stalled link until the injected cancel has let their buffers go.
     const outcome = await runSeek(frameServerTarget(server), { cancelX: false, onXRequested: () => stallUntilRace(toxics, pool) });
-    const why = evidence(outcome, pool);
+    const why = evidence(outcome, pool, server.seen);
     expect(server.seen.some((s) => s.includes('(injected)')), why).toBe(true);
     expect(pool.stats().racesReusedWhilePending, why).toBeGreaterThan(0);
     expect(outcome.connectionDied, why).toBe(true);
@@ -123,7 +123,7 @@ describe('rst_inject decisions', () => {
         setTimer: () => {},
         record: (_kind, value) => picked.push((value as { stream: number }).stream),
       });
-      for (let id = 1; id < 200; id += 2) instance.streamOpened!({ id, path: id % 3 === 0 ? '/other' : '/v/1' }, () => {});
+      for (let id = 1; id < 200; id += 2) instance.responseStarted!({ id, path: id % 3 === 0 ? '/other' : '/v/1' }, () => {});
       return picked;
     };
     expect(picks(5)).toEqual(picks(5));

@@ -74,6 +74,8 @@ export interface SeekOutcome {
   clientGoawayCode?: number;
   /** The server-side connection ended before Y completed. */
   connectionDied: boolean;
+  /** What the frame path still held when the outcome was taken. */
+  pendingBytesAtEnd?: number;
   /** An error the client session reported, if any (node's client often just sends GOAWAY and stops reading). */
   sessionError?: string;
 }
@@ -103,6 +105,11 @@ export interface SeekOptions {
   onXRequested?: () => void;
   /** In X's first-data handler, just before the client cancels X. */
   onXCancelling?: () => void;
+  /**
+   * Cancel X as soon as this holds (polled), instead of on X's first bytes: e.g. once the frame
+   * path holds X's frames, when the link is stalled and no byte of X can arrive.
+   */
+  cancelXWhen?: (path: FramePath, xStreamId: number) => boolean;
 }
 
 export async function runSeek(target: SeekTarget, opts: SeekOptions = {}): Promise<SeekOutcome> {
@@ -128,12 +135,23 @@ export async function runSeek(target: SeekTarget, opts: SeekOptions = {}): Promi
     const x = client.request({ ':path': '/range/x' });
     opts.onXRequested?.();
     x.on('error', () => {});
-    x.once('data', () => {
-      if (!cancelX) return;
+    const cancel = (): void => {
+      if (outcome.xCancelled || x.closed) return;
       opts.onXCancelling?.();
       outcome.xCancelled = true;
       x.close(http2.constants.NGHTTP2_CANCEL);
-    });
+    };
+    const { cancelXWhen } = opts;
+    if (cancelXWhen) {
+      const started = performance.now();
+      const poll = setInterval(() => {
+        if (x.id !== undefined && !cancelXWhen(path, x.id) && performance.now() - started < 5000) return;
+        clearInterval(poll);
+        cancel();
+      }, 5);
+    } else if (cancelX) {
+      x.once('data', cancel);
+    }
     x.resume();
 
     const y = client.request({ ':path': '/range/y' });
@@ -153,6 +171,7 @@ export async function runSeek(target: SeekTarget, opts: SeekOptions = {}): Promi
     // Bounded: whichever comes first, Y finishing or the connection dying under it.
     const first = await Promise.race([yEnded, pathClosed.then(() => 'died' as const), delay(10_000)]);
     outcome.connectionDied = first !== 'y';
+    outcome.pendingBytesAtEnd = path.pendingBytes;
     outcome.sseAlive = !sse.closed && !sse.destroyed && !outcome.connectionDied;
   } finally {
     client.destroy();
@@ -208,6 +227,6 @@ export function stallUntilRace(toxics: ToxicSet, pool: BufferPool): void {
 export const STALL_BACKPRESSURE_BYTES = 8 * 1024 * 1024;
 
 /** The pool's counters and its first races in words: the failure message of every seek test. */
-export function evidence(outcome: SeekOutcome, pool: BufferPool): string {
-  return [JSON.stringify(outcome), JSON.stringify(pool.stats()), ...pool.races.slice(0, 3).map(describeRace)].join('\n');
+export function evidence(outcome: SeekOutcome, pool: BufferPool, seen: readonly string[] = []): string {
+  return [JSON.stringify(outcome), JSON.stringify(pool.stats()), ...pool.races.slice(0, 3).map(describeRace), ...seen].join('\n');
 }

@@ -42,9 +42,14 @@ async function startThroughProxy(mode: PoolMode): Promise<RunningH2race> {
 describe('the seek race through startH2race (TLS front, h2c origin, slow link)', () => {
   it('release-on-reset: the client answers GOAWAY and the uncancelled streams die', async () => {
     const proxy = await startThroughProxy('release-on-reset');
+    // The link stalls as X is requested; the client cancels once the frame path holds X's frames
+    // (the proxy forwards X at the origin's pace, so "on X's first bytes" would be a race of its own).
     const outcome = await runSeek(
       { url: proxy.proxy.url, latestPath: () => [...proxy.connections.values()].at(-1)! },
-      { onXCancelling: () => stallUntilRace(proxy.toxics, proxy.pool) },
+      {
+        onXRequested: () => stallUntilRace(proxy.toxics, proxy.pool),
+        cancelXWhen: (path, x) => path.pendingFrames(x) >= 4,
+      },
     );
     const why = evidence(outcome, proxy.pool);
     expect(proxy.pool.stats().racesReusedWhilePending, why).toBeGreaterThan(0);
