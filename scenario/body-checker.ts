@@ -59,7 +59,7 @@ export class BodyChecker {
         if (m.count > 0) this.recorder.noteCorruption(this.record, m.count, offset + m.first, atMs);
       },
       (err: Error) => {
-        this.recorder.sessionErrors.push({
+        this.recorder.verifyErrors.push({
           connection: this.record.connection,
           atMs: this.recorder.now(),
           message: `verification of ${this.path} at ${offset} failed: ${err.message}`,

@@ -8,7 +8,7 @@ import type {
   ConnectionRecord,
   GoawayRecord,
   RunRecord,
-  SessionErrorRecord,
+  ErrorRecord,
   SseCounters,
   StreamKind,
   StreamRecord,
@@ -27,7 +27,8 @@ export class RunRecorder {
   readonly streams: StreamRecord[] = [];
   readonly connections: ConnectionRecord[] = [];
   readonly goaways: GoawayRecord[] = [];
-  readonly sessionErrors: SessionErrorRecord[] = [];
+  readonly sessionErrors: ErrorRecord[] = [];
+  readonly verifyErrors: ErrorRecord[] = [];
   readonly sse: SseCounters = { events: 0, gaps: 0, reconnects: 0, badEvents: 0, maxSilenceMs: 0 };
   bodyBytes = 0;
   /** Streams that failed although nobody on our side ended them (kept live for the progress bar). */
@@ -125,6 +126,7 @@ export class RunRecorder {
       streams: this.streams,
       goaways: this.goaways,
       sessionErrors: this.sessionErrors,
+      verifyErrors: this.verifyErrors,
       sse: { ...this.sse },
       bodyBytes: this.bodyBytes,
     };

@@ -30,6 +30,7 @@ export function formatTable(summaries: readonly RunSummary[], color = false): st
   summaries.forEach((s, i) => {
     out.push(paint(s, line(rows[i]!)));
     if (s.collateral > 0) out.push(`    collateral: ${formatCounts(s.collateralCodes)}`);
+    if (s.verifyErrors > 0) out.push(`    ${s.verifyErrors} bodies could not be verified (see --json / the HTML report)`);
     if (goawayTotal(s, 'client') + goawayTotal(s, 'server') > 0) {
       out.push(`    GOAWAY sent by client: ${formatCounts(s.goaways.client)}; by server: ${formatCounts(s.goaways.server)}`);
     }

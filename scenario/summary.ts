@@ -28,6 +28,8 @@ export interface RunSummary {
   /** GOAWAYs per side, per error code name. */
   goaways: Record<GoawaySide, Record<string, number>>;
   corruptedBytes: number;
+  /** Bodies the verifier could not check (their bytes are not in corruptedBytes). */
+  verifyErrors: number;
   sseEvents: number;
   sseGaps: number;
   sseReconnects: number;
@@ -78,6 +80,7 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
     collateralCodes,
     goaways,
     corruptedBytes,
+    verifyErrors: run.verifyErrors.length,
     sseEvents: run.sse.events,
     sseGaps: run.sse.gaps,
     sseReconnects: run.sse.reconnects,

@@ -66,7 +66,7 @@ export interface ConnectionRecord {
   endedBy?: string;
 }
 
-export interface SessionErrorRecord {
+export interface ErrorRecord {
   connection: number;
   atMs: number;
   message: string;
@@ -96,7 +96,9 @@ export interface RunRecord {
   connections: ConnectionRecord[];
   streams: StreamRecord[];
   goaways: GoawayRecord[];
-  sessionErrors: SessionErrorRecord[];
+  sessionErrors: ErrorRecord[];
+  /** Bodies that could not be verified (the reference failed); their bytes are not counted. */
+  verifyErrors: ErrorRecord[];
   sse: SseCounters;
   /** Response body bytes received, all streams. */
   bodyBytes: number;

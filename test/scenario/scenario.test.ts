@@ -99,11 +99,11 @@ describe('scenario against the demo origin', () => {
     clearTimeout(guard);
     await verifier.close();
     const s = summarize(run);
-    const why = `origin flipped ${bad.count} bytes; ${JSON.stringify(s)} ${JSON.stringify(run.sessionErrors)}`;
+    const why = `origin flipped ${bad.count} bytes; ${JSON.stringify(s)} ${JSON.stringify(run.verifyErrors)}`;
     expect(bad.count, why).toBe(8);
     expect(s.corruptedBytes, why).toBe(bad.count);
     expect(s.streamsByKind.small, why).toBeGreaterThan(1);
-    expect(run.sessionErrors, why).toEqual([]);
+    expect(run.verifyErrors, why).toEqual([]);
   });
 
   it('an unreachable target is one clear error', async () => {
