@@ -99,7 +99,7 @@ export function progressBar(enabled: boolean): { update(label: string, p: Scenar
 /** Table (or JSON) on stdout, and the HTML report when asked for. */
 export function writeOutputs(runs: readonly ReportRun[], args: TrafficArgs, extra: Record<string, unknown>): void {
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ ...extra, runs: runs.map((r) => ({ summary: r.summary, goaways: r.record.goaways })) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...extra, runs: runs.map((r) => ({ summary: r.summary, goaways: r.record.goaways, verifyErrors: r.record.verifyErrors.slice(0, 20) })) }, null, 2)}\n`);
   } else {
     process.stdout.write(`${formatTable(runs.map((r) => r.summary), process.stdout.isTTY === true)}\n`);
   }
