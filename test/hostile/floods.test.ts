@@ -103,8 +103,8 @@ describe('frame floods', () => {
     console.log(`rapid reset: ${attackStreams} streams opened and reset in ${elapsedMs.toFixed(0)} ms, ${forwarded} forwarded upstream (bound ${bound})`);
     expect(attackStreams).toBeGreaterThan(burst);
     expect(forwarded).toBeLessThanOrEqual(bound);
-    // Every upstream stream of the attack was cancelled: only the bystander's download is left at the origin.
-    await expect.poll(() => rig.originActive, { timeout: 5000 }).toBeLessThanOrEqual(1);
+    // Every upstream stream of the attack was cancelled: none is left open at the origin.
+    await expect.poll(() => rig.originActiveOn('/small?size=100'), { timeout: 5000 }).toBe(0);
     await bystander.finish();
   });
 
@@ -144,7 +144,7 @@ describe('frame floods', () => {
       await flood(c, () => Array.from({ length: 200 }, () => dataFrame(1, Buffer.alloc(0))), 500_000);
     });
     expect(result).toMatchObject(calm);
-    await expect.poll(() => rig.originActive, { timeout: 5000 }).toBeLessThanOrEqual(1);
+    await expect.poll(() => rig.originActiveOn('/echo'), { timeout: 5000 }).toBe(0);
     await bystander.finish();
   });
 
@@ -169,7 +169,7 @@ describe('frame floods', () => {
     } finally {
       c.close();
     }
-    await expect.poll(() => rig.originActive, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => rig.originActiveOn('/video?size=4000000'), { timeout: 5000 }).toBe(0);
     await bystander.finish();
   });
 

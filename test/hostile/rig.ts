@@ -30,6 +30,8 @@ export interface Rig {
   readonly originRequests: number;
   /** Requests the origin is serving right now. */
   readonly originActive: number;
+  /** Requests for exactly `url` (path and query) the origin is serving right now. */
+  originActiveOn(url: string): number;
   /** The proxy's TLS port. */
   port: number;
   /** A client session the rig closes at the end: TLS, or h2c when `h2c` (needs proxy.h2cListen). */
@@ -49,6 +51,7 @@ export interface RigOptions {
 export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   let requests = 0;
   let active = 0;
+  const activeByUrl = new Map<string, number>();
   const routes = createDemoHandler();
   const served = opts.originHandler ? opts.originHandler(routes) : routes;
   const origin = await startDemoOrigin({
@@ -56,7 +59,12 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     handler: (req, res) => {
       requests++;
       active++;
-      res.once('close', () => active--);
+      const url = req.url ?? '';
+      activeByUrl.set(url, (activeByUrl.get(url) ?? 0) + 1);
+      res.once('close', () => {
+        active--;
+        activeByUrl.set(url, activeByUrl.get(url)! - 1);
+      });
       served(req, res);
     },
   });
@@ -84,6 +92,9 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     },
     get originActive() {
       return active;
+    },
+    originActiveOn(url) {
+      return activeByUrl.get(url) ?? 0;
     },
     port: proxy.address.port,
     async client(options, h2c = false) {

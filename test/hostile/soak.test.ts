@@ -16,7 +16,7 @@ import { firstVideoMismatch } from '../../origin/content.js';
 import { request } from '../helpers/h2-client.js';
 import { startRig, type Rig } from './rig.js';
 
-const STREAMS_PER_MODE = Number(process.env.H2RACE_SOAK_STREAMS ?? 4_000);
+const STREAMS_PER_MODE = Number(process.env.H2RACE_SOAK_STREAMS ?? 2_500);
 /** Per mode: the run plus its warm-up, on a loaded 2-core machine. */
 const MODE_TIMEOUT_MS = 90_000;
 const CONNECTIONS = 8;
