@@ -14,9 +14,10 @@ import { silentLogger } from '../../proxy/log.js';
 import { connectRaw } from '../helpers/raw-h2.js';
 import { checkedGet, startBystander, startRig, type Rig } from './rig.js';
 
+const HANDSHAKE_TIMEOUT_MS = 1000;
 let rig: Rig;
 beforeAll(async () => {
-  rig = await startRig({ proxy: { h2cListen: '127.0.0.1:0' } });
+  rig = await startRig({ proxy: { h2cListen: '127.0.0.1:0', downstream: { tlsHandshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS } } });
 });
 afterAll(async () => {
   await rig.close();
@@ -78,8 +79,9 @@ describe('garbage on the proxy ports', () => {
     await new Promise((resolve) => socket.once('close', resolve));
   });
 
-  it('twenty half handshakes held open do not stop honest clients', async () => {
+  it('twenty half handshakes do not stop honest clients, and the handshake timeout closes them', async () => {
     const hello = await clientHelloPrefix();
+    const started = performance.now();
     const half = await Promise.all(
       Array.from({ length: 20 }, () => new Promise<net.Socket>((resolve) => {
         const s = net.connect({ host: '127.0.0.1', port: rig.port }, () => {
@@ -89,10 +91,12 @@ describe('garbage on the proxy ports', () => {
         s.on('error', () => {});
       })),
     );
+    const closed = half.map((s) => new Promise<number>((resolve) => s.once('close', () => resolve(performance.now() - started))));
     const session = await rig.client();
     for (let i = 0; i < 5; i++) await checkedGet(session, 10_000);
-    for (const s of half) expect(s.destroyed).toBe(false);
-    for (const s of half) s.destroy();
+    const closedAfter = await Promise.all(closed);
+    expect(Math.min(...closedAfter)).toBeGreaterThanOrEqual(HANDSHAKE_TIMEOUT_MS * 0.9);
+    expect(Math.max(...closedAfter)).toBeLessThan(HANDSHAKE_TIMEOUT_MS + 10_000);
   });
 });
 
