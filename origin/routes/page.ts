@@ -1,6 +1,6 @@
 /**
- * The demo page: a <video> that seeks every `seekMs` ms and an EventSource, with their state on
- * screen and in `window.h2race` (the browser test reads it). The video is /video.mp4 when the
+ * The demo page: a <video> that seeks every `seekMs` ms (positions seeded by `seed`) and an
+ * EventSource, with their state on screen and in `window.h2race` (the browser test reads it). The video is /video.mp4 when the
  * origin was given a real file, otherwise the deterministic /video (which does not decode, but
  * still drives the same Range requests and cancels).
  */
@@ -32,6 +32,15 @@ same HTTP/2 connection. Through a safe pooling mode the ticks never stop.</p>
 <script>
 const params = new URLSearchParams(location.search);
 const seekMs = Number(params.get('seekMs') || 0);
+// Seeded (mulberry32, ?seed=), so a test sees the same seek positions every run.
+let seed = Number(params.get('seed') || 1) >>> 0;
+function random() {
+  seed = (seed + 0x6d2b79f5) >>> 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
 const state = window.h2race = {
   sseEvents: 0, sseErrors: 0, sseOpens: 0, lastEventId: null, badEvents: 0,
   videoErrors: [], seeks: 0, currentTimes: [], log: [],
@@ -58,7 +67,7 @@ setInterval(() => {
 if (seekMs > 0) {
   setInterval(() => {
     if (!(video.duration > 0)) return;
-    video.currentTime = Math.random() * video.duration * 0.9;
+    video.currentTime = random() * video.duration * 0.9;
     state.seeks++;
   }, seekMs);
 }

@@ -74,7 +74,7 @@ describe.skipIf(missing.length > 0)('headless Chromium through h2race', () => {
       const page = await context.newPage();
       const failedRequests: string[] = [];
       page.on('requestfailed', (r) => failedRequests.push(`${new URL(r.url()).pathname} ${r.failure()?.errorText}`));
-      await page.goto(`${proxy.proxy.url}/?seekMs=400`, { waitUntil: 'domcontentloaded' });
+      await page.goto(`${proxy.proxy.url}/?seekMs=400&seed=7`, { waitUntil: 'domcontentloaded' });
       const deadline = Date.now() + maxMs;
       for (;;) {
         await page.waitForTimeout(250);
