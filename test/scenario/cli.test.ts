@@ -1,0 +1,61 @@
+/**
+ * `h2race scenario` and `h2race compare` run in-process through yargs with the command modules
+ * cli/main.ts registers: JSON on stdout, the HTML report on disk, the exit code.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import yargs from 'yargs';
+import { compareCommand } from '../../cli/compare-command.js';
+import { scenarioCommand } from '../../cli/scenario-command.js';
+import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
+
+let origin: DemoOrigin;
+let dir: string;
+beforeAll(async () => {
+  origin = await startDemoOrigin({ tls: { host: '127.0.0.1', port: 0 } });
+  dir = mkdtempSync(join(tmpdir(), 'h2race-cli-'));
+});
+afterAll(async () => {
+  await origin.close();
+  rmSync(dir, { recursive: true, force: true });
+  process.exitCode = undefined;
+});
+
+async function run(...argv: string[]): Promise<string> {
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += chunk.toString();
+    return true;
+  });
+  try {
+    await yargs().scriptName('h2race').strict().command(scenarioCommand).command(compareCommand).parseAsync(argv);
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
+}
+
+describe('h2race scenario / compare', () => {
+  it('scenario --json against the demo origin: CLEAN, exit code 0, HTML written', async () => {
+    const html = join(dir, 'scenario.html');
+    const out = await run('scenario', '--target', origin.urls.tls!, '--viewers', '2', '--duration', '1.5', '--seek-rate', '3',
+      '--video-path', '/video?rate=2000000', '--json', '--html', html);
+    const json = JSON.parse(out) as { verdict: string; runs: { summary: { cancels: number; collateral: number } }[] };
+    expect(json.verdict).toBe('CLEAN');
+    expect(json.runs[0]!.summary.collateral).toBe(0);
+    expect(json.runs[0]!.summary.cancels).toBeGreaterThan(0);
+    expect(process.exitCode).toBe(0);
+    expect(readFileSync(html, 'utf8')).toContain('<span class="v CLEAN">CLEAN</span>');
+  });
+
+  it('compare prints the table for the modes asked for and exits 0 when the safe ones are clean', async () => {
+    const html = join(dir, 'compare.html');
+    const out = await run('compare', '--modes', 'retain', '--profile', 'fios', '--viewers', '2', '--duration', '1.5', '--html', html);
+    expect(out).toMatch(/^mode\s+profile\s+verdict/m);
+    expect(out).toMatch(/^retain\s+fios\s+CLEAN/m);
+    expect(out).toContain(`HTML report: ${html}`);
+    expect(process.exitCode).toBe(0);
+  });
+});
