@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { testCert } from '../helpers/tls-cert.js';
 import { proxyMain, type ProxyArgs } from '../../cli/proxy-command.js';
 import { generateSelfSigned } from '../../proxy/certs.js';
-import { cliBuilt, spawnCli } from './proxy-process.js';
+import { ensureCliBuilt, spawnCli } from './proxy-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h2race-config-'));
 let certPath: string;
@@ -59,7 +59,8 @@ describe('bad configuration at start', () => {
     }
   });
 
-  it.skipIf(!cliBuilt())('as a real process (dist/cli/main.js): exit code 1 and the one line on stderr', async () => {
+  it('as a real process (dist/cli/main.js): exit code 1 and the one line on stderr', { timeout: 200_000 }, async () => {
+    ensureCliBuilt();
     const p = spawnCli(['proxy', '--listen', '127.0.0.1:0', '--log-level', 'silent', '--config', file('process.yaml', 'proxy:\n  origin: h2c://127.0.0.1:9\n  upstreem: {}\n')]);
     const timer = setTimeout(() => p.kill(), 20_000);
     const { code } = await p.exit;

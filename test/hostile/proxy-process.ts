@@ -5,14 +5,25 @@
  * Lifecycle: the test that spawns it owns it; kill() is the one place it ends when the test did
  * not end it itself (SIGKILL, so no test leaves a proxy behind).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
-export function cliBuilt(): boolean {
-  return existsSync(CLI);
+/**
+ * Builds dist (as `npm run build` does) when a fresh checkout has none; CI's `npm ci` already did.
+ * tsc emits even when another part of the tree does not type-check, so only the file counts.
+ */
+export function ensureCliBuilt(): void {
+  if (existsSync(CLI)) return;
+  spawnSync(process.execPath, [fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    stdio: 'ignore',
+    timeout: 180_000,
+  });
+  if (!existsSync(CLI)) throw new Error(`building the CLI did not produce ${CLI}`);
 }
 
 export interface ProxyProcess {

@@ -13,7 +13,7 @@ import { createDemoHandler } from '../../origin/handler.js';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { connectRaw, encodeHeaderBlock, headersFrame, requestHeaders, windowUpdateFrame, type RawH2 } from '../helpers/raw-h2.js';
 import { testCert } from '../helpers/tls-cert.js';
-import { cliBuilt, startProxyProcess, type ProxyProcess } from './proxy-process.js';
+import { ensureCliBuilt, startProxyProcess, type ProxyProcess } from './proxy-process.js';
 
 const BODY = 300_000;
 const MAX_WINDOW = 2 ** 31 - 1;
@@ -24,6 +24,7 @@ let args: string[];
 const running: ProxyProcess[] = [];
 
 beforeAll(async () => {
+  ensureCliBuilt();
   const routes = createDemoHandler();
   origin = await startDemoOrigin({
     h2c: { host: '127.0.0.1', port: 0 },
@@ -34,7 +35,7 @@ beforeAll(async () => {
   });
   const { certPath, keyPath } = await testCert();
   args = ['--listen', '127.0.0.1:0', '--origin', origin.urls.h2c!, '--cert', certPath, '--key', keyPath];
-});
+}, 200_000); // a fresh checkout builds dist first
 afterEach(() => {
   for (const p of running.splice(0)) p.kill();
 });
@@ -53,7 +54,7 @@ function get(c: RawH2, id: number, path: string): Promise<void> {
   return c.send(headersFrame(id, encodeHeaderBlock(requestHeaders(path, '127.0.0.1'))));
 }
 
-describe.skipIf(!cliBuilt())('SIGTERM to h2race proxy (dist/cli/main.js)', () => {
+describe('SIGTERM to h2race proxy (dist/cli/main.js)', () => {
   it('GOAWAY(NO_ERROR) covering every accepted stream; those finish whole, later ones are not served; exit 0', async () => {
     const proxy = await startProxyProcess(args);
     running.push(proxy);
