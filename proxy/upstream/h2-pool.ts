@@ -48,6 +48,11 @@ export interface UpstreamH2Session {
   readonly id: number;
   session?: http2.ClientHttp2Session;
   active: number;
+  /**
+   * The origin's MAX_CONCURRENT_STREAMS, cached from each 'remoteSettings': reading
+   * session.remoteSettings builds a fresh object in C++ on every call (a hotspot per request).
+   */
+  maxStreams: number;
   ready: boolean;
   draining: boolean;
   /** From the origin's GOAWAY: streams above it were never processed (RFC 9113 §6.8). */
@@ -134,9 +139,7 @@ export class H2Pool {
   }
 
   private capacity(s: UpstreamH2Session): number {
-    if (!s.session) return ASSUMED_CAPACITY;
-    const max = s.session.remoteSettings.maxConcurrentStreams ?? ASSUMED_CAPACITY;
-    return max - s.active;
+    return s.maxStreams - s.active;
   }
 
   private freeSession(): UpstreamH2Session | undefined {
@@ -189,7 +192,7 @@ export class H2Pool {
 
   private openSession(): void {
     const { opts } = this;
-    const s: UpstreamH2Session = { id: 0, active: 0, ready: false, draining: false };
+    const s: UpstreamH2Session = { id: 0, active: 0, maxStreams: ASSUMED_CAPACITY, ready: false, draining: false };
     this.sessions.add(s);
     connectUpstream({
       origin: opts.origin,
@@ -242,7 +245,9 @@ export class H2Pool {
     session.once('connect', () => {
       if (opts.connectionWindowSize > 65535) session.setLocalWindowSize(opts.connectionWindowSize);
     });
-    session.once('remoteSettings', () => {
+    session.on('remoteSettings', (settings) => {
+      s.maxStreams = settings.maxConcurrentStreams ?? ASSUMED_CAPACITY;
+      if (s.ready) return this.pump();
       clearTimeout(settingsTimer);
       s.ready = true;
       opts.events.emit('upstream-session-open', record);
