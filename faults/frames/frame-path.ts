@@ -25,7 +25,7 @@ import { FrameToxicChain, type ToxicDecision } from './toxic-chain.js';
 import type { BufferPool, Lease } from '../pool/types.js';
 import type { Link, ToxicSpec } from '../link/types.js';
 import { createLink } from '../link/link.js';
-import type { ToxicSet } from '../link/toxic-set.js';
+import { followToxics, type ToxicSet } from '../link/toxic-set.js';
 import type { SeededRandom } from '../random.js';
 
 export interface FramePathEvents {
@@ -109,17 +109,7 @@ export class FramePath extends Duplex {
       (frame) => this.enqueue(frame),
       (decision) => this.events.emit('decision', decision),
     );
-    const source = opts.toxics ?? [];
-    if (Array.isArray(source)) {
-      this.unsubscribe = () => {};
-      this.setToxics(source);
-    } else {
-      const set = source as ToxicSet;
-      const onChange = (toxics: readonly ToxicSpec[]): void => this.setToxics(toxics);
-      set.on('change', onChange);
-      this.unsubscribe = () => set.off('change', onChange);
-      this.setToxics(set.list());
-    }
+    this.unsubscribe = followToxics(opts.toxics ?? [], (toxics) => this.setToxics(toxics));
     socket.on('data', (chunk: Buffer) => this.onInbound(chunk));
     socket.on('end', () => this.destroy());
     socket.on('error', (err) => this.destroy(err));

@@ -13,7 +13,7 @@ import type { SeededRandom } from '../random.js';
 import { findToxicType } from '../toxics/registry.js';
 import { ChunkTracker, type EndReason, type Piece } from './piece.js';
 import { passThrough, type FaultDecision, type LinkStage, type LinkToxicImpl, type StageContext } from './stage.js';
-import { linkToxicsOf, type ToxicSet } from './toxic-set.js';
+import { followToxics, linkToxicsOf, type ToxicSet } from './toxic-set.js';
 import type { Direction, Link, LinkChunk, LinkControl, LinkEvents, LinkSink, ToxicSpec } from './types.js';
 
 export interface CreateLinkOptions {
@@ -57,17 +57,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   constructor(private readonly options: CreateLinkOptions) {
     super();
     this.highWaterMark = options.highWaterMark ?? 64 * 1024;
-    const source = options.toxics ?? [];
-    if (Array.isArray(source)) {
-      this.unsubscribe = () => {};
-      this.setToxics(source);
-    } else {
-      const set = source as ToxicSet;
-      const onChange = (toxics: readonly ToxicSpec[]): void => this.setToxics(toxics);
-      set.on('change', onChange);
-      this.unsubscribe = () => set.off('change', onChange);
-      this.setToxics(set.list());
-    }
+    this.unsubscribe = followToxics(options.toxics ?? [], (toxics) => this.setToxics(toxics));
   }
 
   get queuedBytes(): number {

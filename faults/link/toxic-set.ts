@@ -104,6 +104,23 @@ export class ToxicSet extends EventEmitter<ToxicSetEvents> {
   }
 }
 
+/**
+ * Run `apply` with a toxic source's list now and, for a live set, on every change; returns the
+ * unsubscribe that the follower calls where its lifecycle ends (a fixed list needs none).
+ */
+export function followToxics(
+  source: ToxicSet | readonly ToxicSpec[],
+  apply: (toxics: readonly ToxicSpec[]) => void,
+): () => void {
+  if (!(source instanceof ToxicSet)) {
+    apply(source);
+    return () => {};
+  }
+  source.on('change', apply);
+  apply(source.list());
+  return () => source.off('change', apply);
+}
+
 /** The link-kind toxics of one direction, as a link runs them. */
 export function linkToxicsOf(toxics: readonly ToxicSpec[], direction: Direction): ToxicSpec[] {
   return toxics.filter((t) => t.stream === direction && findToxicType(t.type)?.kind === 'link');
