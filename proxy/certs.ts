@@ -50,10 +50,10 @@ export async function loadOrCreateCertificate(opts: { cert?: string; key?: strin
 }
 
 /** A fresh self-signed certificate for the loopback names (EC P-256: fast to make). */
-export async function generateSelfSigned(): Promise<{ cert: string; key: string }> {
+export async function generateSelfSigned(commonName = 'h2race localhost'): Promise<{ cert: string; key: string }> {
   const notAfter = new Date();
   notAfter.setFullYear(notAfter.getFullYear() + 2);
-  const pems = await generate([{ name: 'commonName', value: 'h2race localhost' }], {
+  const pems = await generate([{ name: 'commonName', value: commonName }], {
     keyType: 'ec',
     curve: 'P-256',
     algorithm: 'sha256',
