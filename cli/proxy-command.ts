@@ -19,7 +19,8 @@ import { faultCliOptions, faultSettingsFromArgs, type FaultArgs } from '../fault
 import { POOL_MODES, type PoolMode } from '../faults/pool/types.js';
 import { startApiServer } from '../faults/toxiproxy/api-server.js';
 import { createH2raceStarter } from '../faults/toxiproxy/h2race-starter.js';
-import { startH2race } from '../proxy/h2race.js';
+import { startH2race, type RunningH2race } from '../proxy/h2race.js';
+import type { PoolConfig } from '../config/pool-schema.js';
 import { createLogger, type Logger } from '../proxy/log.js';
 
 const SIDES = ['downstream', 'upstream'] as const;
@@ -87,12 +88,18 @@ export interface ProxyMainIo {
   stderr: (line: string) => void;
   /** Resolves when the proxy should stop (default: SIGINT/SIGTERM; a second one cuts connections). */
   untilStop: (onSecond: () => void) => Promise<void>;
+  /** Calls `reload` when the config should be read again (default: SIGHUP); returns the unsubscribe. */
+  onReload?: (reload: () => void) => () => void;
 }
 
 const processIo: ProxyMainIo = {
   stdout: (line) => process.stdout.write(`${line}\n`),
   stderr: (line) => process.stderr.write(`${line}\n`),
   untilStop: untilSignal,
+  onReload: (reload) => {
+    process.on('SIGHUP', reload);
+    return () => process.off('SIGHUP', reload);
+  },
 };
 
 /** The command without the process around it: runs until stopped; 0, or 1 after a one-line error. */
@@ -110,7 +117,7 @@ async function run(args: ProxyArgs, io: ProxyMainIo, logger: Logger): Promise<vo
   const file: Config = args.config === undefined ? {} : await loadConfigFile(args.config);
   const config = resolveProxyConfig(args, file.proxy);
   const faults = faultSettingsFromArgs(args, file.faults);
-  const pool = { ...file.pool, ...(args.pool === undefined ? {} : { mode: args.pool }) };
+  const pool = poolSettings(args, file);
 
   if (args.api !== undefined) {
     const api = parseListenAddress(args.api);
@@ -136,11 +143,52 @@ async function run(args: ProxyArgs, io: ProxyMainIo, logger: Logger): Promise<vo
   const { proxy } = running;
   io.stdout(`h2race proxy on ${proxy.url}${proxy.h2cUrl ? ` and ${proxy.h2cUrl} (h2c)` : ''} → ${config.origin} (pool ${running.poolMode}, seed ${running.seed})`);
   io.stdout(`certificate SHA-256 ${proxy.fingerprint} (${proxy.certSource === 'files' ? '' : `${proxy.certSource === 'generated' ? 'generated' : 'reused'} `}${proxy.certPath})`);
+  const stopReloading = io.onReload?.(() => void reload(args, { config, pool }, running, io)) ?? (() => {});
   await io.untilStop(() => {
     io.stderr('h2race proxy: second signal, cutting connections');
     proxy.destroy();
   });
+  stopReloading();
   await running.close();
+}
+
+/**
+ * SIGHUP: read --config again. Every section is validated before anything changes, so a bad
+ * file is refused with its file and field named and the running config stays. Faults apply at
+ * once to open connections; proxy and pool sections are only compared, since they are bound to
+ * listeners and buffers that live as long as the process.
+ */
+async function reload(
+  args: ProxyArgs,
+  started: { config: ProxyConfig; pool: Partial<PoolConfig> },
+  running: RunningH2race,
+  io: ProxyMainIo,
+): Promise<void> {
+  if (args.config === undefined) {
+    io.stderr('h2race proxy: reload asked, but there is no --config to read again');
+    return;
+  }
+  try {
+    const file = await loadConfigFile(args.config);
+    const config = resolveProxyConfig(args, file.proxy);
+    const pool = poolSettings(args, file);
+    running.reconfigureFaults(faultSettingsFromArgs(args, file.faults));
+    const restart = [
+      ...(JSON.stringify(config) === JSON.stringify(started.config) ? [] : ['proxy']),
+      ...(JSON.stringify(pool) === JSON.stringify(started.pool) ? [] : ['pool']),
+    ];
+    const names = running.toxics.list().map((t) => t.name);
+    io.stdout(
+      `h2race proxy: reloaded ${args.config}: toxics now ${names.length > 0 ? names.join(', ') : 'none'}` +
+        (restart.length > 0 ? `; ${restart.join(' and ')} changed, which takes a restart` : ''),
+    );
+  } catch (err) {
+    io.stderr(`h2race proxy: reload refused, running config kept: ${(err as Error).message}`);
+  }
+}
+
+function poolSettings(args: ProxyArgs, file: Config): Partial<PoolConfig> {
+  return { ...file.pool, ...(args.pool === undefined ? {} : { mode: args.pool }) };
 }
 
 /** The proxy section of the config file with the flags given on top; every field checked. */

@@ -65,6 +65,12 @@ export interface RunningH2race {
   readonly connections: ReadonlyMap<number, FramePath>;
   /** Bytes the links hold right now, per direction (the queue-depth metric). */
   queuedBytes(): Record<Direction, number>;
+  /**
+   * Replace the fault plan (a config reload): the new plan is made first, so a bad one throws
+   * and the running faults stay; then the old schedule stops and the new toxics reach every open
+   * connection. The seed is the one the proxy started with.
+   */
+  reconfigureFaults(faults: FaultSettings): void;
   close(): Promise<void>;
 }
 
@@ -145,6 +151,11 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
       let upstream = 0;
       for (const s of upstreamSockets) upstream += s.link.queuedBytes;
       return { upstream, downstream };
+    },
+    reconfigureFaults(next: FaultSettings) {
+      const nextPlan = planFaults(next);
+      schedule?.stop();
+      schedule = startFaultPlan(nextPlan, toxics, logger);
     },
     close() {
       closing ??= (async () => {

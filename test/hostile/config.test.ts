@@ -2,7 +2,7 @@
  * Bad configuration given to `h2race proxy`: each is refused at start with exit code 1 and exactly
  * one stderr line naming the file and the field (no usage text, no stack trace). The cases run
  * in-process through proxyMain (what the command's handler runs); one runs as a real process to
- * show the line and the exit code reach the shell. The proxy has no reload to test.
+ * show the line and the exit code reach the shell. Reload (SIGHUP) is in reload.test.ts.
  * test/proxy/cli.test.ts covers a value too small and a bad flag.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
