@@ -16,6 +16,7 @@ import {
 } from '../config/proxy-schema.js';
 import type { Config } from '../config/schema.js';
 import { faultCliOptions, faultSettingsFromArgs, type FaultArgs } from '../faults/profiles/cli-options.js';
+import { planFaults } from '../faults/profiles/plan.js';
 import { POOL_MODES, type PoolMode } from '../faults/pool/types.js';
 import { startApiServer } from '../faults/toxiproxy/api-server.js';
 import { createH2raceStarter } from '../faults/toxiproxy/h2race-starter.js';
@@ -124,13 +125,16 @@ async function run(args: ProxyArgs, io: ProxyMainIo, logger: Logger): Promise<vo
     if (!api) throw new ConfigError(`--api: expected host:port, got ${args.api}`);
     const { listen, origin, h2cListen: _h2c, ...base } = config;
     const { mode: _mode, ...poolBase } = pool;
+    // Single faults and presets arrive as toxics the API then owns; a profile file stays a
+    // profile, so its schedule walks under the API as it would without it.
+    const plan = planFaults(faults);
     const server = await startApiServer({
       host: api.host,
       port: api.port,
       logger,
       seed: faults.seed,
       startH2race: createH2raceStarter({ ...base, pool: poolBase }),
-      proxies: [{ name: 'h2race', kind: 'h2race', listen, upstream: origin, enabled: true, pool: pool.mode, profile: faults.profile, toxics: [] }],
+      proxies: [{ name: 'h2race', kind: 'h2race', listen, upstream: origin, enabled: true, pool: pool.mode, profile: plan.schedule ? faults.profile : undefined, toxics: plan.schedule ? [] : plan.toxics }],
     });
     const proxy = server.proxies.get('h2race');
     io.stdout(`h2race proxy on https://${proxy?.toJSON().listen ?? listen} → ${origin}; Toxiproxy API on ${server.url}`);

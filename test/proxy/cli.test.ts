@@ -98,4 +98,19 @@ describe('a running proxy', () => {
     second.stop();
     expect(await second.exit).toBe(0);
   });
+
+  test('--api: the fault flags become the API-owned proxy\'s toxics', async () => {
+    const { certPath } = await testCert();
+    const cmd = startCommand(
+      args({ origin: origin.url, 'state-dir': stateDir, 'origin-ca': certPath, latency: '80ms', loss: '1%', api: '127.0.0.1:0' }),
+    );
+    await waitFor('the startup line', () => cmd.stdout.length === 1 || cmd.stderr.length > 0);
+    expect(cmd.stderr).toEqual([]);
+    const api = /Toxiproxy API on (http:\/\/[\d.:]+)/.exec(cmd.stdout[0]!)![1]!;
+    const toxics = (await (await fetch(`${api}/proxies/h2race/toxics`)).json()) as { name: string; attributes: Record<string, unknown> }[];
+    expect(toxics.map((t) => t.name).sort()).toEqual(['latency_downstream', 'latency_upstream', 'loss_downstream', 'loss_upstream']);
+    expect(toxics.find((t) => t.name === 'latency_downstream')!.attributes.latency).toBe(80);
+    cmd.stop();
+    expect(await cmd.exit).toBe(0);
+  });
 });
