@@ -6,8 +6,24 @@
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
+import type { Logger } from 'pino';
 import type { UpstreamWrapper } from '../connection-wrapper.js';
+import type { ProxyEvents } from '../events.js';
 import { UpstreamError, connectError } from './errors.js';
+
+/** What each maker of upstream connections (the h2 pool, the HTTP/1.1 agent) is given. */
+export interface UpstreamConnectionOptions {
+  origin: URL;
+  /** TLS (https://) or cleartext (h2c://, http://). */
+  tls: boolean;
+  idleTimeoutMs: number;
+  connectTimeoutMs: number;
+  rejectUnauthorized: boolean;
+  ca?: string;
+  wrapper?: UpstreamWrapper;
+  events: ProxyEvents;
+  logger: Logger;
+}
 
 export interface ConnectOptions {
   origin: URL;

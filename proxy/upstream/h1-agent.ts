@@ -7,22 +7,10 @@
 import * as http from 'node:http';
 import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Logger } from 'pino';
-import type { UpstreamWrapper } from '../connection-wrapper.js';
-import type { ProxyEvents } from '../events.js';
-import { connectUpstream } from './connect.js';
+import { connectUpstream, type UpstreamConnectionOptions } from './connect.js';
 
-export interface H1AgentOptions {
-  origin: URL;
-  tls: boolean;
+export interface H1AgentOptions extends UpstreamConnectionOptions {
   maxSockets: number;
-  idleTimeoutMs: number;
-  connectTimeoutMs: number;
-  rejectUnauthorized: boolean;
-  ca?: string;
-  wrapper?: UpstreamWrapper;
-  events: ProxyEvents;
-  logger: Logger;
 }
 
 const upstreamIds = new WeakMap<object, number>();

@@ -13,11 +13,8 @@
 import * as http2 from 'node:http2';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Logger } from 'pino';
 import type { Http2SettingsConfig } from '../../config/proxy-schema.js';
-import type { UpstreamWrapper } from '../connection-wrapper.js';
-import type { ProxyEvents } from '../events.js';
-import { connectUpstream } from './connect.js';
+import { connectUpstream, type UpstreamConnectionOptions } from './connect.js';
 import { OriginNotH2Error, UpstreamError, connectError } from './errors.js';
 
 const { NGHTTP2_REFUSED_STREAM } = http2.constants;
@@ -26,22 +23,12 @@ const ASSUMED_CAPACITY = 100;
 /** Pause before another connect after one failed while other sessions are alive. */
 const CONNECT_RETRY_MS = 500;
 
-export interface H2PoolOptions {
-  origin: URL;
-  /** TLS (https://) or cleartext prior knowledge (h2c://). */
-  tls: boolean;
+export interface H2PoolOptions extends UpstreamConnectionOptions {
   settings: Http2SettingsConfig;
   connectionWindowSize: number;
   maxSessionMemoryMiB: number;
   maxSessions: number;
   maxQueued: number;
-  idleTimeoutMs: number;
-  connectTimeoutMs: number;
-  rejectUnauthorized: boolean;
-  ca?: string;
-  wrapper?: UpstreamWrapper;
-  events: ProxyEvents;
-  logger: Logger;
 }
 
 export interface UpstreamH2Session {
