@@ -65,6 +65,12 @@ export const downstreamSchema = z.strictObject({
   settings: settingsWithDefaults({ initialWindowSize: 1024 * 1024, maxConcurrentStreams: 100 }),
   /** A client that has not finished its TLS handshake after this long is dropped. */
   tlsHandshakeTimeoutMs: z.number().int().min(1).default(10_000),
+  /**
+   * An HTTP/1.1 client must deliver a request's complete headers within this long, counted from
+   * its connection or its previous response (what Node's headersTimeout does on a listening
+   * server, which this front is not): a client dripping header bytes is cut. 0 = never.
+   */
+  requestHeadersTimeoutMs: z.number().int().min(0).default(20_000),
   /** A downstream stream (or HTTP/1.1 connection) with no bytes moved for this long is closed. 0 = never. */
   streamIdleTimeoutMs: z.number().int().min(0).default(30_000),
   /** Connection-level receive window the proxy grants each client (uploads). */

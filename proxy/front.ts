@@ -43,6 +43,8 @@ interface H1Connection {
   info: ConnectionInfo;
   requests: number;
   active: number;
+  /** Runs while the connection waits for a request's headers; cleared when they are complete. */
+  headersTimer?: NodeJS.Timeout;
 }
 
 let nextConnectionId = 1;
@@ -76,12 +78,14 @@ export class Front {
     const onH1Request = (req: http.IncomingMessage, res: http.ServerResponse) => {
       const conn = this.h1Sockets.get(req.socket);
       if (!conn) return res.destroy();
+      clearTimeout(conn.headersTimer);
       conn.active++;
       conn.requests++;
       if (this.closing) res.shouldKeepAlive = false;
       res.once('close', () => {
         conn.active--;
         if (this.closing && conn.active === 0) req.socket.end();
+        else if (conn.active === 0) this.awaitHeaders(req.socket, conn);
       });
       opts.onRequest(req, res, conn.info, conn.requests);
     };
@@ -184,9 +188,25 @@ export class Front {
 
   private attachH1(socket: tls.TLSSocket, info: ConnectionInfo): void {
     if (this.closing) return void socket.destroy();
-    this.h1Sockets.set(socket, { info, requests: 0, active: 0 });
-    socket.once('close', () => this.h1Sockets.delete(socket));
+    const conn: H1Connection = { info, requests: 0, active: 0 };
+    this.h1Sockets.set(socket, conn);
+    socket.once('close', () => {
+      clearTimeout(conn.headersTimer);
+      this.h1Sockets.delete(socket);
+    });
+    this.awaitHeaders(socket, conn);
     this.h1Server.emit('connection', socket);
+  }
+
+  /** The next request's headers must be complete in time (a slowloris drip is cut). */
+  private awaitHeaders(socket: Duplex, conn: H1Connection): void {
+    const ms = this.opts.downstream.requestHeadersTimeoutMs;
+    if (ms === 0 || socket.destroyed) return;
+    clearTimeout(conn.headersTimer);
+    conn.headersTimer = setTimeout(() => {
+      this.opts.logger.debug({ connection: conn.info.id, ms }, 'HTTP/1.1 request headers not complete in time');
+      socket.destroy();
+    }, ms);
   }
 }
 
