@@ -5,6 +5,7 @@
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { afterEach, expect } from 'vitest';
 import { pino } from 'pino';
 import { generateSelfSigned, type CertPair } from '../../origin/cert.js';
 import { createFramePathWrapper } from '../../faults/frames/wrapper.js';
@@ -129,5 +130,18 @@ export function closeClient(client: http2.ClientHttp2Session): Promise<void> {
       client.destroy();
       resolve();
     }, 2000).unref();
+  });
+}
+
+/**
+ * After each test, closes the frame server `take` hands over (and forgets) and checks its pool:
+ * once the connections are gone every lease has ended, in every mode.
+ */
+export function closeFrameServerAfterEach(take: () => FrameServer | undefined): void {
+  afterEach(async () => {
+    const server = take();
+    if (!server) return;
+    await server.close();
+    expect(server.pool.stats().inUse, 'leases left in use after the connection ended').toBe(0);
   });
 }

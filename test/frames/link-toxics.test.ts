@@ -1,8 +1,8 @@
 /** Every link toxic on the downstream link under the frame path: bodies intact where the toxic
  * keeps data, the connection fails cleanly where it cuts it, and no lease leaks either way. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
-import { closeClient, connect, get, startFrameServer, type FrameServer } from './harness.js';
+import { closeClient, closeFrameServerAfterEach, connect, get, startFrameServer, type FrameServer } from './harness.js';
 
 const BODY = Buffer.alloc(200_000, 4);
 
@@ -21,11 +21,10 @@ const CUTS_DATA: Array<[string, Record<string, unknown>]> = [
 ];
 
 let server: FrameServer | undefined;
-afterEach(async () => {
-  if (!server) return;
-  await server.close();
-  expect(server.pool.stats().inUse).toBe(0);
+closeFrameServerAfterEach(() => {
+  const s = server;
   server = undefined;
+  return s;
 });
 
 function start(tls: boolean, type: string, attributes: Record<string, unknown>): Promise<FrameServer> {

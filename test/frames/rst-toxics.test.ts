@@ -1,6 +1,6 @@
 /** rst_delay and rst_inject on real node:http2 connections. */
 import * as http2 from 'node:http2';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../faults/frames/constants.js';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
 import { normalizeToxic } from '../../faults/toxics/registry.js';
@@ -8,7 +8,7 @@ import '../../faults/toxics/all.js';
 import { rstInjectToxic } from '../../faults/toxics/rst-inject.js';
 import { SeededRandom } from '../../faults/random.js';
 import { pino } from 'pino';
-import { closeClient, connect, get, startFrameServer, type FrameServer } from './harness.js';
+import { closeClient, closeFrameServerAfterEach, connect, get, startFrameServer, type FrameServer } from './harness.js';
 import { evidence, frameServerTarget, runSeek, stallUntilRace, STALL_BACKPRESSURE_BYTES, startSeekServer } from './seek-scenario.js';
 
 /** Streams 1 KiB every 20 ms for up to 3 s; records when and how each server stream closed. */
@@ -36,11 +36,10 @@ function tricklingServer(tls: boolean, toxics: object[], closes: Map<string, { a
 }
 
 let server: FrameServer | undefined;
-afterEach(async () => {
-  if (!server) return;
-  await server.close();
-  expect(server.pool.stats().inUse).toBe(0);
+closeFrameServerAfterEach(() => {
+  const s = server;
   server = undefined;
+  return s;
 });
 
 describe.each([false, true])('rst_delay (tls=%s)', (tls) => {

@@ -3,9 +3,9 @@
  * (the seed drives the link's jitter and the frame reordering, so each seed is another schedule).
  * One transport per test file (safe-modes-h2c / safe-modes-tls) keeps each file short.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
-import type { FrameServer } from './harness.js';
+import { closeFrameServerAfterEach, type FrameServer } from './harness.js';
 import { evidence, frameServerTarget, runSeek, startSeekServer } from './seek-scenario.js';
 
 const SEEDED_FAULTS = [
@@ -15,11 +15,10 @@ const SEEDED_FAULTS = [
 
 export function safeModeSuite(tls: boolean): void {
   let server: FrameServer | undefined;
-  afterEach(async () => {
-    const pool = server?.pool;
-    await server?.close();
+  closeFrameServerAfterEach(() => {
+    const s = server;
     server = undefined;
-    expect(pool?.stats().inUse, 'leases left in use after the connection ended').toBe(0);
+    return s;
   });
 
   describe.each(['none', 'discard-on-reset', 'retain'] as const)(`a seek over a slow link (tls=${tls}), pool %s`, (mode) => {

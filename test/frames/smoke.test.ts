@@ -1,13 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
 import { POOL_MODES } from '../../faults/pool/types.js';
-import { closeClient, connect, get, startFrameServer, type FrameServer } from './harness.js';
+import { closeClient, closeFrameServerAfterEach, connect, get, startFrameServer, type FrameServer } from './harness.js';
 
 let server: FrameServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  expect(server?.pool.stats().inUse).toBe(0);
+closeFrameServerAfterEach(() => {
+  const s = server;
   server = undefined;
+  return s;
 });
 
 describe.each([false, true])('frame path smoke (tls=%s)', (tls) => {
