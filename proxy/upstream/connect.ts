@@ -25,6 +25,18 @@ export interface UpstreamConnectionOptions {
   logger: Logger;
 }
 
+/** One connection for a pool or agent: its options, asking TLS for `alpn` when it uses TLS. */
+export function connectFor(opts: UpstreamConnectionOptions, alpn: string[]): Promise<UpstreamTransport> {
+  return connectUpstream({
+    origin: opts.origin,
+    alpn: opts.tls ? alpn : undefined,
+    timeoutMs: opts.connectTimeoutMs,
+    rejectUnauthorized: opts.rejectUnauthorized,
+    ca: opts.ca,
+    wrapper: opts.wrapper,
+  });
+}
+
 export interface ConnectOptions {
   origin: URL;
   /** TLS with these ALPN protocols; undefined = cleartext. */

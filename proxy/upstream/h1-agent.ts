@@ -1,13 +1,13 @@
 /**
  * HTTP/1.1 keep-alive connections to one origin (http://, or https:// that does not offer h2).
- * An http.Agent whose connections come from connectUpstream(), so the upstream wrapper (a link)
+ * An http.Agent whose connections come from connectFor(), so the upstream wrapper (a link)
  * shapes them like the HTTP/2 ones. A connection carries one request at a time; one whose request
  * was cancelled is destroyed by the forwarder, never handed back to the pool.
  */
 import * as http from 'node:http';
 import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connectUpstream, type UpstreamConnectionOptions } from './connect.js';
+import { connectFor, type UpstreamConnectionOptions } from './connect.js';
 
 export interface H1AgentOptions extends UpstreamConnectionOptions {
   maxSockets: number;
@@ -27,14 +27,7 @@ export class H1Agent extends http.Agent {
 
   override createConnection(_options: http.ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): undefined {
     const { opts } = this;
-    connectUpstream({
-      origin: opts.origin,
-      alpn: opts.tls ? ['http/1.1'] : undefined,
-      timeoutMs: opts.connectTimeoutMs,
-      rejectUnauthorized: opts.rejectUnauthorized,
-      ca: opts.ca,
-      wrapper: opts.wrapper,
-    }).then(
+    connectFor(opts, ['http/1.1']).then(
       (t) => {
         const stream = t.stream === t.socket || opts.tls ? t.stream : socketLike(t.stream, t.socket);
         upstreamIds.set(stream, t.id);

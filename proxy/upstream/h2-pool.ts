@@ -14,7 +14,7 @@ import * as http2 from 'node:http2';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Http2SettingsConfig } from '../../config/proxy-schema.js';
-import { connectUpstream, type UpstreamConnectionOptions } from './connect.js';
+import { connectFor, type UpstreamConnectionOptions } from './connect.js';
 import { OriginNotH2Error, UpstreamError, connectError } from './errors.js';
 
 const { NGHTTP2_REFUSED_STREAM } = http2.constants;
@@ -181,14 +181,7 @@ export class H2Pool {
     const { opts } = this;
     const s: UpstreamH2Session = { id: 0, active: 0, maxStreams: ASSUMED_CAPACITY, ready: false, draining: false };
     this.sessions.add(s);
-    connectUpstream({
-      origin: opts.origin,
-      alpn: opts.tls ? ['h2', 'http/1.1'] : undefined,
-      timeoutMs: opts.connectTimeoutMs,
-      rejectUnauthorized: opts.rejectUnauthorized,
-      ca: opts.ca,
-      wrapper: opts.wrapper,
-    }).then(
+    connectFor(opts, ['h2', 'http/1.1']).then(
       (t) => {
         (s as { id: number }).id = t.id;
         if (opts.tls && t.alpn !== 'h2') {
