@@ -105,19 +105,17 @@ export class ChildProcesses {
       this.killAllNow();
       process.exit(1);
     };
-    process.on('exit', onExit);
-    process.on('SIGINT', signalHandler);
-    process.on('SIGTERM', signalHandler);
-    process.on('SIGHUP', signalHandler);
-    process.on('uncaughtException', onCrash);
-    process.on('unhandledRejection', onCrash);
+    const hooks: [string, (...args: any[]) => void][] = [
+      ['exit', onExit],
+      ['SIGINT', signalHandler],
+      ['SIGTERM', signalHandler],
+      ['SIGHUP', signalHandler],
+      ['uncaughtException', onCrash],
+      ['unhandledRejection', onCrash],
+    ];
+    for (const [event, hook] of hooks) process.on(event, hook);
     return () => {
-      process.off('exit', onExit);
-      process.off('SIGINT', signalHandler);
-      process.off('SIGTERM', signalHandler);
-      process.off('SIGHUP', signalHandler);
-      process.off('uncaughtException', onCrash);
-      process.off('unhandledRejection', onCrash);
+      for (const [event, hook] of hooks) process.off(event, hook);
     };
   }
 }
