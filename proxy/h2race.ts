@@ -154,6 +154,8 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
     },
     reconfigureFaults(next: FaultSettings) {
       const nextPlan = planFaults(next);
+      // A reload that lands while closing must not start a schedule that nobody stops.
+      if (closing) return;
       schedule?.stop();
       schedule = startFaultPlan(nextPlan, toxics, logger);
     },
