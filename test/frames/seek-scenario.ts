@@ -169,8 +169,12 @@ export async function runSeek(target: SeekTarget, opts: SeekOptions = {}): Promi
       y.on('close', () => resolve('y'));
     });
     // Bounded: whichever comes first, Y finishing or the connection dying under it.
-    const first = await Promise.race([yEnded, pathClosed.then(() => 'died' as const), delay(10_000)]);
-    outcome.connectionDied = first !== 'y';
+    const died = pathClosed.then(() => 'died' as const);
+    let first = await Promise.race([yEnded, died, delay(10_000)]);
+    // A client that reads a corrupt frame closes its streams at once; its GOAWAY reaches the
+    // frame path (and ends the server's session) a moment later. Take the outcome after that.
+    if (first === 'y' && !outcome.yIntact) first = await Promise.race([died, delay(2_000)]);
+    outcome.connectionDied = first === 'died';
     outcome.pendingBytesAtEnd = path.pendingBytes;
     outcome.sseAlive = !sse.closed && !sse.destroyed && !outcome.connectionDied;
   } finally {
