@@ -1,5 +1,6 @@
 /**
- * The `faults:` part of the config file — the same names as `h2race proxy`'s flags:
+ * The `faults:` part of the config file — the same names as `h2race proxy`'s flags (frame faults
+ * in their text form or as an object of the toxic's attributes; faults/profiles/frame-fault-settings.ts):
  *
  *   faults:
  *     seed: 7
@@ -10,6 +11,9 @@
  *     loss: 0.5%
  *     traceDown: ../shared/traces/Verizon-LTE-short.down
  *     traceUp: ../shared/traces/Verizon-LTE-short.up
+ *     reorder: 8:0.3         # HTTP/2 frames to the client: window[:probability]
+ *     rstDelay: 50ms         # client RST_STREAMs held this long
+ *     rstInject: /video@300ms:0.5   # or { path: /video, after: 300ms, probability: 0.5 }
  *     toxics:                # raw toxics, as the Toxiproxy API takes them
  *       - { type: slicer, stream: downstream, attributes: { average_size: 500, delay: 100 } }
  *

@@ -1,8 +1,10 @@
 /**
- * The link-fault flags of `h2race proxy` (yargs option definitions) and their translation into
- * FaultSettings, on top of the config file's. A bad value names its flag.
+ * The fault flags of `h2race proxy` — link faults and HTTP/2 frame faults — (yargs option
+ * definitions) and their translation into FaultSettings, on top of the config file's. A bad value
+ * names its flag.
  */
 import type { Options } from 'yargs';
+import { parseReorder, parseRstDelay, parseRstInject } from './frame-fault-settings.js';
 import type { FaultSettings } from './plan.js';
 import { presetNames } from './presets.js';
 import { loadTrace, TraceError } from './trace-loader.js';
@@ -19,6 +21,15 @@ export const faultCliOptions = {
   loss: { type: 'string', describe: 'TCP segment loss, e.g. 0.5%; each loss stalls the stream for an RTO (200ms)' },
   'trace-down': { type: 'string', describe: 'Mahimahi trace shaping server → client' },
   'trace-up': { type: 'string', describe: 'Mahimahi trace shaping client → server' },
+  reorder: {
+    type: 'string',
+    describe: '<window>[:<probability>]: DATA frames to the client held (probability each, default 0.5) so frames of other streams overtake them, within window frames, e.g. 8:0.3',
+  },
+  'rst-delay': { type: 'string', describe: 'hold each client RST_STREAM this long before the server sees it, e.g. 50ms' },
+  'rst-inject': {
+    type: 'string',
+    describe: '<path>[@<after>][:<probability>]: cancel streams whose :path matches (prefix or /regex/) after this long from the response start, both ways (a browser seek without a browser), e.g. /video@300ms:0.5',
+  },
   seed: { type: 'number', describe: 'seed for every random fault decision (same seed, same run)' },
 } as const satisfies Record<string, Options>;
 
@@ -30,6 +41,9 @@ export interface FaultArgs {
   loss?: string | number;
   traceDown?: string;
   traceUp?: string;
+  reorder?: string | number;
+  rstDelay?: string | number;
+  rstInject?: string;
   seed?: number;
 }
 
@@ -43,6 +57,9 @@ export function faultSettingsFromArgs(args: FaultArgs, config: FaultSettings = {
   if (args.loss !== undefined) settings.loss = flag('--loss', parsePercent, args.loss);
   if (args.traceDown !== undefined) settings.traceDown = flag('--trace-down', traceFile, args.traceDown);
   if (args.traceUp !== undefined) settings.traceUp = flag('--trace-up', traceFile, args.traceUp);
+  if (args.reorder !== undefined) settings.reorder = flag('--reorder', parseReorder, args.reorder);
+  if (args.rstDelay !== undefined) settings.rstDelay = flag('--rst-delay', parseRstDelay, args.rstDelay);
+  if (args.rstInject !== undefined) settings.rstInject = flag('--rst-inject', parseRstInject, args.rstInject);
   if (args.seed !== undefined) {
     if (!Number.isSafeInteger(args.seed)) throw new UnitError(`--seed: ${String(args.seed)} is not an integer`);
     settings.seed = args.seed;

@@ -1,53 +1,44 @@
 /**
  * Link faults as a user states them — a preset plus single faults (latency, jitter, bandwidth,
- * loss, traces) plus raw toxics — and their expansion into the ToxicSpecs a ToxicSet holds. The
- * CLI flags, the config file and each step of a profile file all go through here.
+ * loss, traces), the frame faults of frame-fault-settings.ts, plus raw toxics — and their
+ * expansion into the ToxicSpecs a ToxicSet holds. The CLI flags, the config file and each step of
+ * a profile file all go through here.
  *
  * Expansion, per direction, in chain order: loss (stalls before the bottleneck, so the link idles
  * as TCP's would) → trace or bandwidth (the bottleneck queue; a trace replaces the rate) →
- * latency (propagation). Single faults override the preset's value; a raw toxic replaces a
- * generated one of the same name.
+ * latency (propagation); then the frame toxics. Single faults override the preset's value; a raw
+ * toxic replaces a generated one of the same name.
  */
 import { z } from 'zod';
 import { toxicEntrySchema } from '../../config/api-schema.js';
 import type { Direction, ToxicSpec } from '../link/types.js';
 import { normalizeToxic } from '../toxics/registry.js';
 import { JITTER_DISTRIBUTIONS, type JitterDistribution } from '../toxics/jitter.js';
+import { frameFaultFields, frameFaultsToToxics, type FrameFaults } from './frame-fault-settings.js';
 import { findPreset, presetNames } from './presets.js';
 import { traceFileSchema } from './trace-loader.js';
-import { parseDuration, parsePercent, parseRate, UnitError } from './units.js';
-
-function unit<T>(parse: (v: string | number) => T) {
-  return z.union([z.number(), z.string()]).transform((value, ctx): T => {
-    try {
-      return parse(value);
-    } catch (err) {
-      if (!(err instanceof UnitError)) throw err;
-      ctx.addIssue({ code: 'custom', message: err.message });
-      return z.NEVER;
-    }
-  });
-}
+import { parseDuration, parsePercent, parseRate, UnitError, unitSchema } from './units.js';
 
 /** The single faults, shared by the config file and profile steps. */
 export const linkFaultFields = {
   /** One-way delay added in each direction, ms. */
-  latency: unit(parseDuration).optional(),
-  jitter: unit(parseDuration).optional(),
+  latency: unitSchema(parseDuration).optional(),
+  jitter: unitSchema(parseDuration).optional(),
   distribution: z.enum(JITTER_DISTRIBUTIONS).optional(),
   /** Per direction, bits/s. */
-  bandwidth: unit(parseRate).optional(),
+  bandwidth: unitSchema(parseRate).optional(),
   /** Percent of TCP segments lost (each stalls the stream for an RTO). */
-  loss: unit(parsePercent).optional(),
-  rto: unit(parseDuration).optional(),
+  loss: unitSchema(parsePercent).optional(),
+  rto: unitSchema(parseDuration).optional(),
   traceDown: traceFileSchema.optional(),
   traceUp: traceFileSchema.optional(),
+  ...frameFaultFields,
   // Lazy: the toxic modules (profile, schedule) import this file and api-schema imports them,
   // so its schema is only looked up at parse time, when every module has loaded.
   toxics: z.array(z.lazy(() => toxicEntrySchema)).optional(),
 };
 
-export interface LinkFaults {
+export interface LinkFaults extends FrameFaults {
   preset?: string;
   latency?: number;
   jitter?: number;
@@ -91,6 +82,7 @@ export function faultsToToxics(faults: LinkFaults): ToxicSpec[] {
       generated.push(normalizeToxic({ type: 'latency', stream, attributes: { latency, jitter, distribution } }));
     }
   }
+  generated.push(...frameFaultsToToxics(faults));
   return withToxics(generated, faults.toxics ?? []);
 }
 

@@ -1,8 +1,10 @@
 /**
  * The units users type for faults — durations (80ms, 1.5s), rates (4mbit, 512kbit, as tc writes
- * them: 1 kbit = 1000 bit) and percentages (0.5%). A bare number is ms, bits/s or percent.
- * Errors say what was wrong; callers prefix the flag or field.
+ * them: 1 kbit = 1000 bit), percentages (0.5%) and probabilities (0.3 or 30%). A bare number is
+ * ms, bits/s, percent or a probability. Errors say what was wrong; callers prefix the flag or field.
  */
+import { z } from 'zod';
+
 export class UnitError extends Error {
   constructor(message: string) {
     super(message);
@@ -37,6 +39,26 @@ export function parsePercent(value: string | number): number {
     throw new UnitError(`${JSON.stringify(value)} is not a percentage between 0 and 100`);
   }
   return percent;
+}
+
+/** A probability in [0, 1]: a bare fraction (0.3) or a percentage (30%). */
+export function parseProbability(value: string | number): number {
+  const p = typeof value === 'number' ? value : scaled(value, { '%': 0.01, '': 1 }, 'a probability (e.g. 0.3 or 30%)');
+  if (!Number.isFinite(p) || p < 0 || p > 1) throw new UnitError(`${JSON.stringify(value)} is not a probability between 0 and 1 (e.g. 0.3 or 30%)`);
+  return p;
+}
+
+/** A config field in one of these units: a UnitError becomes a zod issue, so the error names the field. */
+export function unitSchema<T>(parse: (v: string | number) => T) {
+  return z.union([z.number(), z.string()]).transform((value, ctx): T => {
+    try {
+      return parse(value);
+    } catch (err) {
+      if (!(err instanceof UnitError)) throw err;
+      ctx.addIssue({ code: 'custom', message: err.message });
+      return z.NEVER;
+    }
+  });
 }
 
 function scaled(text: string, units: Record<string, number>, what: string): number {
