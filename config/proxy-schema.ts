@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import type { FloodLimits } from '../faults/frames/flood-guard.js';
 
 const MAX_U31 = 2 ** 31 - 1;
 const MAX_U32 = 2 ** 32 - 1;
@@ -57,6 +58,23 @@ function settingsWithDefaults(defaults: Http2SettingsConfig) {
 /** Header list size (RFC 9113 §6.5.2) the proxy accepts when maxHeaderListSize is not set. */
 export const DEFAULT_MAX_HEADER_LIST_SIZE = 65536;
 
+const positiveInt = z.number().int().min(1);
+/** A token bucket: both numbers, or the cap's default (faults/frames/flood-guard.ts) stays. */
+const rateLimitSchema = z.strictObject({ perSecond: positiveInt, burst: positiveInt });
+
+/** Overrides of the frame path's per-connection flood caps; each one not given keeps its default. */
+export const floodLimitsSchema = z.strictObject({
+  resets: rateLimitSchema.optional(),
+  pings: rateLimitSchema.optional(),
+  settings: rateLimitSchema.optional(),
+  emptyData: rateLimitSchema.optional(),
+  windowUpdates: rateLimitSchema.optional(),
+  priorities: rateLimitSchema.optional(),
+  afterEnd: rateLimitSchema.optional(),
+  maxContinuations: positiveInt.optional(),
+  maxHeaderBlockBytes: positiveInt.optional(),
+} satisfies Record<keyof FloodLimits, z.ZodType>);
+
 export const downstreamSchema = z.strictObject({
   /**
    * Stream window 1 MiB: uploads at full speed; a stream whose upstream stalls holds at most this
@@ -77,6 +95,8 @@ export const downstreamSchema = z.strictObject({
   connectionWindowSize: z.number().int().min(65535).max(MAX_U31).default(16 * 1024 * 1024),
   /** Per-session memory cap in MiB before Node answers ENHANCE_YOUR_CALM. */
   maxSessionMemoryMiB: z.number().int().min(1).default(64),
+  /** The frame path's flood caps (rapid reset, PING/SETTINGS/... floods): GOAWAY(ENHANCE_YOUR_CALM) beyond them. */
+  floodLimits: floodLimitsSchema.optional(),
 });
 
 export const upstreamSchema = z.strictObject({

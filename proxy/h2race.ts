@@ -106,6 +106,7 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
         seed,
         logger,
         backpressureBytes: poolConfig.backpressureBytes,
+        floodLimits: proxyOptions.downstream?.floodLimits,
         onConnection(path: FramePath, info: ConnectionInfo) {
           connections.set(info.id, path);
           path.once('close', () => connections.delete(info.id));
