@@ -28,8 +28,9 @@ export interface H1ForwardOptions {
 
 export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
   ps.attempts++;
-  const req = ps.req as http.IncomingMessage;
-  const res = ps.res as http.ServerResponse;
+  const pair = ps.compat();
+  const req = pair.req as http.IncomingMessage;
+  const res = pair.res as http.ServerResponse;
   const port = Number(opts.origin.port) || (opts.origin.protocol === 'https:' ? 443 : 80);
   void (http2Proxy.web(req, res, {
     hostname: opts.origin.hostname,
@@ -71,6 +72,6 @@ export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
     if (ps.downstreamClosed) return;
     ps.fail(err instanceof UpstreamError ? err
       : err.statusCode === 504 ? new UpstreamError('response-timeout', `origin was idle for ${opts.timeoutMs} ms`, err)
-        : new UpstreamError(ps.res.headersSent ? 'connection-lost' : 'protocol', `origin HTTP/1.1 exchange failed: ${err.code ?? err.message}`, err));
+        : new UpstreamError(ps.headersSent ? 'connection-lost' : 'protocol', `origin HTTP/1.1 exchange failed: ${err.code ?? err.message}`, err));
   });
 }

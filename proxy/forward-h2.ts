@@ -61,11 +61,11 @@ export function forwardOverH2(ps: ProxiedStream, opts: H2ForwardOptions): void {
     let body: Pump | undefined;
     if (opts.hasBody) {
       // A retry after a body-less DATA END_STREAM: nothing left to read.
-      if (ps.req.readableEnded) stream.end();
-      else body = ps.requestBody = pump(ps.req, stream, () => stream.end());
+      if (ps.body.readableEnded) stream.end();
+      else body = ps.requestBody = pump(ps.body, stream, () => stream.end());
       stream.on('wantTrailers', () => {
         try {
-          stream.sendTrailers(forwardableTrailers(ps.req.trailers) ?? {});
+          stream.sendTrailers(forwardableTrailers(ps.requestTrailers) ?? {});
         } catch {
           stream.sendTrailers({}); // the client's trailers were not valid HTTP/2 fields
         }
@@ -83,7 +83,7 @@ export function forwardOverH2(ps: ProxiedStream, opts: H2ForwardOptions): void {
       const status = Number(headers[':status']);
       if (!ps.relayHead(status, downstreamResponseHeaders(headers, '2'))) return;
       const expected = status === 204 || status === 304 || ps.start.method === 'HEAD' ? undefined : headers['content-length'];
-      const response = pump(stream, ps.res, () => {
+      const response = pump(stream, ps.sink, () => {
         // Node ends the readable side of a reset stream too; only a clean end completes the response.
         if (stream.rstCode !== undefined && stream.rstCode !== NGHTTP2_NO_ERROR) return;
         // An origin session destroyed mid-body ends its streams with END_STREAM: count the bytes.

@@ -2,7 +2,7 @@
  * The request handler both fronts call: turns a downstream request into a ProxiedStream and
  * sends it to the origin over HTTP/2 (forward-h2.ts) or HTTP/1.1 (forward-h1.ts).
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { DEFAULT_MAX_HEADER_LIST_SIZE, type ProxyConfig } from '../config/proxy-schema.js';
 import type { ConnectionInfo } from './connection-wrapper.js';
@@ -10,10 +10,10 @@ import type { ProxyEvents } from './events.js';
 import { forwardOverH1 } from './forward-h1.js';
 import { forwardOverH2 } from './forward-h2.js';
 import { requestAuthority, upstreamRequestHeaders } from './headers.js';
-import { ProxiedStream, type DownstreamRequest, type DownstreamResponse } from './proxied-stream.js';
+import { ProxiedStream, type DownstreamExchange } from './proxied-stream.js';
 import type { OriginUpstream } from './upstream/origin-upstream.js';
 
-export type RequestHandler = (req: DownstreamRequest, res: DownstreamResponse, connection: ConnectionInfo, streamId: number) => void;
+export type RequestHandler = (exchange: DownstreamExchange, connection: ConnectionInfo, streamId: number) => void;
 
 export function createForwarder(
   upstream: OriginUpstream,
@@ -23,28 +23,28 @@ export function createForwarder(
 ): RequestHandler {
   const maxHeaderListSize = config.downstream.settings.maxHeaderListSize ?? DEFAULT_MAX_HEADER_LIST_SIZE;
   const idleMs = config.downstream.streamIdleTimeoutMs;
-  return (req, res, connection, streamId) => {
-    const ps = new ProxiedStream(req, res, connection, streamId, events, logger);
-    if (req.method === 'CONNECT') return ps.refuse(501, 'CONNECT is not supported');
+  return (exchange, connection, streamId) => {
+    const ps = new ProxiedStream(exchange, connection, streamId, events, logger);
+    if (ps.start.method === 'CONNECT') return ps.refuse(501, 'CONNECT is not supported');
     // nghttp2 enforces SETTINGS_MAX_HEADER_LIST_SIZE only once the client has ACKed it.
-    if (headerListSize(req.rawHeaders) > maxHeaderListSize) {
+    if (headerListSize(ps.rawHeaders) > maxHeaderListSize) {
       return ps.refuse(431, `request header list exceeds ${maxHeaderListSize} bytes`);
     }
     const h2Stream = ps.h2Stream;
     // A stream nobody moves bytes on (e.g. a client announcing a zero window) must not pin its
     // upstream stream forever.
     if (h2Stream && idleMs > 0) h2Stream.setTimeout(idleMs, () => ps.idleTimeout(idleMs));
-    const authority = config.upstream.rewriteHost ? upstream.origin.host : requestAuthority(req.headers) ?? upstream.origin.host;
+    const authority = config.upstream.rewriteHost ? upstream.origin.host : requestAuthority(ps.headers) ?? upstream.origin.host;
     const client = { remoteAddress: connection.remoteAddress, tls: connection.tls, httpVersion: h2Stream ? '2' as const : '1.1' as const };
     const viaH1 = () => forwardOverH1(ps, {
       agent: upstream.h1,
       origin: upstream.origin,
-      headers: upstreamRequestHeaders(req.headers, client, authority),
+      headers: upstreamRequestHeaders(ps.headers, client, authority),
       timeoutMs: config.upstream.responseTimeoutMs,
     });
     if (upstream.usesH1) return viaH1();
-    const hasBody = h2Stream ? !h2Stream.endAfterHeaders : hasH1Body(req as IncomingMessage);
-    const h2Headers = upstreamRequestHeaders(req.headers, client, authority, {
+    const hasBody = h2Stream ? !h2Stream.endAfterHeaders : hasH1Body(ps.headers);
+    const h2Headers = upstreamRequestHeaders(ps.headers, client, authority, {
       ':method': ps.start.method,
       ':path': ps.start.path,
       ':scheme': upstream.tls ? 'https' : 'http',
@@ -61,7 +61,7 @@ function headerListSize(raw: string[]): number {
   return size;
 }
 
-function hasH1Body(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+function hasH1Body(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

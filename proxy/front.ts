@@ -64,13 +64,16 @@ export class Front {
     const { downstream } = opts;
     this.h2Server = http2.createServer({ settings: downstream.settings, maxSessionMemory: downstream.maxSessionMemoryMiB });
     this.h2Server.on('session', (session) => this.onSession(session));
-    const onH2Request = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
-      const info = this.sessions.get(req.stream.session as http2.ServerHttp2Session);
-      if (!info) return req.stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
-      opts.onRequest(req, res, info, req.stream.id!);
-    };
-    this.h2Server.on('request', onH2Request);
-    this.h2Server.on('checkContinue', onH2Request);
+    // The core API: no compat request/response pair per stream (see proxy/proxied-stream.ts).
+    this.h2Server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
+      // Stream errors are reported through 'close' and rstCode. A stream nghttp2 failed while
+      // its headers were read arrives destroyed, its error still to be emitted.
+      stream.on('error', ignoreStreamError);
+      if (stream.destroyed) return;
+      const info = this.sessions.get(stream.session as http2.ServerHttp2Session);
+      if (!info) return stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      opts.onRequest({ stream, headers, rawHeaders }, info, stream.id!);
+    });
 
     this.h1Server = http.createServer({ keepAlive: true });
     // Idle HTTP/1.1 connections (no bytes either way) are cut, as idle HTTP/2 streams are closed.
@@ -87,7 +90,7 @@ export class Front {
         if (this.closing && conn.active === 0) req.socket.end();
         else if (conn.active === 0) this.awaitHeaders(req.socket, conn);
       });
-      opts.onRequest(req, res, conn.info, conn.requests);
+      opts.onRequest({ req, res }, conn.info, conn.requests);
     };
     this.h1Server.on('request', onH1Request);
     this.h1Server.on('checkContinue', onH1Request);
@@ -221,3 +224,5 @@ async function listen(server: net.Server, address: string): Promise<net.AddressI
   }
   return server.address() as net.AddressInfo;
 }
+
+function ignoreStreamError(): void {}
