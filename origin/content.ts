@@ -14,9 +14,16 @@ const TWO_32 = 0x1_0000_0000;
 
 /** A 32-bit avalanche hash of the word index (split in two halves so offsets may exceed 16 GiB). */
 function wordAt(index: number): number {
-  const lo = index >>> 0;
-  const hi = Math.floor(index / TWO_32) >>> 0;
-  let h = Math.imul(lo ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(hi + 0x7f4a7c15, 0xc2b2ae35);
+  return mixWord(index >>> 0, highMix(index));
+}
+
+/** The high half's share of a word's hash: the same for 2^32 words in a row. */
+function highMix(index: number): number {
+  return Math.imul((Math.floor(index / TWO_32) >>> 0) + 0x7f4a7c15, 0xc2b2ae35);
+}
+
+function mixWord(lo: number, high: number): number {
+  let h = Math.imul(lo ^ 0x9e3779b9, 0x85ebca6b) ^ high;
   h ^= h >>> 16;
   h = Math.imul(h, 0x7feb352d);
   h ^= h >>> 15;
@@ -30,18 +37,31 @@ export function videoByte(offset: number): number {
   return (wordAt(Math.floor(offset / 4)) >>> ((offset % 4) * 8)) & 0xff;
 }
 
-/** Fills `buf` with the video bytes starting at `offset`. */
+/**
+ * Fills `buf` with the video bytes starting at `offset`: whole words at a time (byte by byte, the
+ * origin spent ~9 ms of CPU per MB here and was the bottleneck of every large download).
+ */
 export function fillVideo(buf: Uint8Array, offset: number): void {
   let index = Math.floor(offset / 4);
-  let lane = offset % 4;
-  let word = wordAt(index);
-  for (let i = 0; i < buf.length; i++) {
-    buf[i] = (word >>> (lane * 8)) & 0xff;
-    if (++lane === 4) {
-      lane = 0;
-      word = wordAt(++index);
-    }
+  let i = fillFromWord(buf, 0, index, offset % 4);
+  if (i > 0) index++;
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let high = highMix(index);
+  for (const whole = buf.length - 3; i < whole; i += 4) {
+    if ((index >>> 0) === 0) high = highMix(index);
+    view.setUint32(i, mixWord(index >>> 0, high), true);
+    index++;
   }
+  fillFromWord(buf, i, index, 0);
+}
+
+/** Writes the bytes of word `index` from lane `lane` on into `buf` at `at`; returns where it stopped. */
+function fillFromWord(buf: Uint8Array, at: number, index: number, lane: number): number {
+  if (lane === 0 && buf.length - at >= 4) return at;
+  const word = wordAt(index);
+  let i = at;
+  for (let l = lane; l < 4 && i < buf.length; l++) buf[i++] = (word >>> (l * 8)) & 0xff;
+  return i;
 }
 
 /** A fresh buffer holding `length` video bytes from `offset`. */

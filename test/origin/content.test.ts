@@ -10,11 +10,14 @@ import {
 import { parseRange } from '../../origin/range.js';
 
 describe('video content', () => {
-  it('fillVideo agrees with videoByte at aligned and unaligned offsets, including beyond 4 GiB', () => {
-    for (const offset of [0, 1, 2, 3, 4, 1021, 64 * 1024 * 1024 - 7, 2 ** 33 + 5, 2 ** 36 + 3]) {
-      const buf = Buffer.alloc(37);
-      fillVideo(buf, offset);
-      for (let i = 0; i < buf.length; i++) expect(buf[i]).toBe(videoByte(offset + i));
+  it('fillVideo agrees with videoByte at aligned and unaligned offsets, including beyond 4 GiB and across the 16 GiB word boundary', () => {
+    for (const offset of [0, 1, 2, 3, 4, 1021, 64 * 1024 * 1024 - 7, 2 ** 33 + 5, 2 ** 34 - 6, 2 ** 36 + 3]) {
+      for (const length of [0, 1, 2, 3, 4, 5, 7, 8, 37, 4099]) {
+        // A view at an odd byte offset: the word writes must not assume an aligned buffer.
+        const buf = Buffer.alloc(length + 1).subarray(1);
+        fillVideo(buf, offset);
+        for (let i = 0; i < buf.length; i++) expect(buf[i]).toBe(videoByte(offset + i));
+      }
     }
   });
 
