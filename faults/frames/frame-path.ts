@@ -210,6 +210,24 @@ export class FramePath extends Duplex {
       if (max !== undefined && max > this.parser.maxFrameSize) this.parser.maxFrameSize = max;
     }
     this.toxics.send(frame);
+    if (header.type === FrameType.GOAWAY) {
+      const { errorCode } = parseGoaway(lease.buffer.subarray(FRAME_HEADER_LENGTH, lease.length));
+      if (errorCode !== ErrorCode.NO_ERROR) this.closeAfterErrorGoaway(errorCode);
+    }
+  }
+
+  /**
+   * §5.4.1: after a GOAWAY for an error the endpoint MUST close the connection. node:http2 sends
+   * it (e.g. COMPRESSION_ERROR for a bad header block) and then keeps the socket open for as long
+   * as the client likes. Destroying the session ends this Duplex, and its end flushes the link
+   * (the GOAWAY included); deferred, since the session is inside a write of its own.
+   */
+  private closeAfterErrorGoaway(errorCode: number): void {
+    setImmediate(() => {
+      if (!this.session || this.session.destroyed || this.destroyed) return;
+      this.log.debug({ code: errorCode }, 'session sent an error GOAWAY; closing the connection');
+      this.session.destroy();
+    });
   }
 
   private enqueue(frame: OutboundFrame): void {

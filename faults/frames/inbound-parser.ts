@@ -112,6 +112,10 @@ export class InboundParser {
     if (header.type === FrameType.PUSH_PROMISE) {
       throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${describeFrame(header)}: a client must not push`);
     }
+    // §5.1.1: a client opens odd-numbered streams only. (node:http2 would answer INTERNAL_ERROR.)
+    if (header.type === FrameType.HEADERS && header.streamId % 2 === 0) {
+      throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${describeFrame(header)}: a client must open odd-numbered streams`);
+    }
     const opensBlock = header.type === FrameType.HEADERS || header.type === FrameType.CONTINUATION;
     if (opensBlock) this.continuationOf = header.flags & FrameFlag.END_HEADERS ? 0 : header.streamId;
   }

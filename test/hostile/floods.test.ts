@@ -17,6 +17,7 @@ import {
   requestHeaders,
   rstFrame,
   settingsFrame,
+  windowUpdateFrame,
   type RawH2,
 } from '../helpers/raw-h2.js';
 import { startBystander, startRig, type Rig } from './rig.js';
@@ -210,6 +211,31 @@ describe('malformed connections', () => {
       await c.send(pingFrame(1).fill(1, 5, 9)); // PING on stream 0x01010101
     });
     expect(result).toMatchObject({ code: 'PROTOCOL_ERROR', closed: true });
+  });
+
+  it('a connection WINDOW_UPDATE of 0: GOAWAY(PROTOCOL_ERROR), not node:http2\'s INTERNAL_ERROR', async () => {
+    const result = await attack(async (c) => {
+      await c.send(windowUpdateFrame(0, 0));
+    });
+    expect(result).toMatchObject({ code: 'PROTOCOL_ERROR', closed: true });
+  });
+
+  it('HEADERS opening an even-numbered stream: GOAWAY(PROTOCOL_ERROR), nothing forwarded', async () => {
+    const before = rig.originRequests;
+    const result = await attack(async (c) => {
+      await c.send(headersFrame(2, GET, { endStream: true }));
+    });
+    expect(result).toMatchObject({ code: 'PROTOCOL_ERROR', closed: true });
+    expect(rig.originRequests).toBe(before);
+  });
+
+  it('a header block HPACK cannot decode: GOAWAY(COMPRESSION_ERROR) and the connection closed (node:http2 leaves it open)', async () => {
+    const bystander = await startBystander(rig);
+    const result = await attack(async (c) => {
+      await c.send(headersFrame(1, Buffer.from([0x80]), { endStream: true })); // indexed field 0: invalid
+    });
+    expect(result).toMatchObject({ code: 'COMPRESSION_ERROR', closed: true });
+    await bystander.finish();
   });
 
   it('a client GOAWAY then silence: the proxy closes the connection', async () => {
