@@ -17,7 +17,7 @@ import { decodeGoJson } from './go-json.js';
 /** Larger bodies are refused before they are read whole (Toxiproxy has no limit; we want one). */
 export const MAX_BODY_BYTES = 1 << 20;
 /** Toxiproxy wraps every handler in http.TimeoutHandler(25 s). */
-const HANDLER_TIMEOUT_MS = 25_000;
+export const HANDLER_TIMEOUT_MS = 25_000;
 
 export interface Reply {
   status: number;
@@ -32,11 +32,17 @@ export interface Route {
   methods: Record<string, Handler>;
 }
 
-export async function handle(routes: Route[], req: IncomingMessage, res: ServerResponse, logger: Logger): Promise<void> {
+export async function handle(
+  routes: Route[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  logger: Logger,
+  handlerTimeoutMs = HANDLER_TIMEOUT_MS,
+): Promise<void> {
   const requestId = xid();
   res.setHeader('X-Toxiproxy-Request-Id', requestId);
   const started = Date.now();
-  const reply = await dispatch(routes, req);
+  const reply = await dispatch(routes, req, handlerTimeoutMs);
   if (reply.contentType) res.setHeader('Content-Type', reply.contentType);
   for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
   if (reply.body !== undefined) res.setHeader('Content-Length', Buffer.byteLength(reply.body));
@@ -47,7 +53,7 @@ export async function handle(routes: Route[], req: IncomingMessage, res: ServerR
   );
 }
 
-async function dispatch(routes: Route[], req: IncomingMessage): Promise<Reply> {
+async function dispatch(routes: Route[], req: IncomingMessage, handlerTimeoutMs: number): Promise<Reply> {
   const path = (req.url ?? '/').split('?')[0]!;
   for (const route of routes) {
     const m = route.pattern.exec(path);
@@ -67,19 +73,22 @@ async function dispatch(routes: Route[], req: IncomingMessage): Promise<Reply> {
     } catch {
       break;
     }
-    return withTimeout(handler(req, params).catch((err: unknown) => errorReply(ApiError.from(err))));
+    return withTimeout(handler(req, params).catch((err: unknown) => errorReply(ApiError.from(err))), handlerTimeoutMs);
   }
   req.resume();
   return plainError('404 page not found', 404);
 }
 
-/** Go's http.TimeoutHandler with an empty message answers 503 with this page. */
-function withTimeout(p: Promise<Reply>): Promise<Reply> {
+/**
+ * Go's http.TimeoutHandler with an empty message answers 503 with this page. As there, the
+ * handler is not cancelled; only its reply is lost.
+ */
+function withTimeout(p: Promise<Reply>, ms: number): Promise<Reply> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Reply>((resolve) => {
     timer = setTimeout(
       () => resolve({ status: 503, contentType: 'text/html; charset=utf-8', body: '<html><head><title>Timeout</title></head><body><h1>Timeout</h1></body></html>' }),
-      HANDLER_TIMEOUT_MS,
+      ms,
     );
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));

@@ -35,6 +35,8 @@ export interface ApiServerOptions {
   startH2race?: H2raceStarter | false;
   /** Makes the proxy a body describes; default: the TCP or h2race kind, per `kind`. */
   factory?: ProxyFactory;
+  /** Internal: how long a handler may take before the answer is 503 (Toxiproxy: 25 s); tests lower it. */
+  handlerTimeoutMs?: number;
 }
 
 export interface ApiServer {
@@ -65,7 +67,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   }
   const routes = buildRoutes(proxies, logger, metrics);
   const server = createServer((req, res) => {
-    handle(routes, req, res, logger).catch((err) => {
+    handle(routes, req, res, logger, options.handlerTimeoutMs).catch((err) => {
       logger.error({ err }, 'api handler failed');
       if (!res.headersSent) res.writeHead(500).end();
     });
