@@ -7,7 +7,8 @@
  *
  * Lifecycle: the LinkedSocket owns its socket and its link; `_destroy` is the one place both end.
  * A toxic that ends the connection (limit_data, timeout) ends the socket after the data before
- * it went out and then destroys this stream; reset_peer resets the socket (RST).
+ * it went out and then destroys this stream; reset_peer resets the socket (RST). With `lingerZero`
+ * every close is an RST, sent once the bytes handed to the socket are written.
  */
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
@@ -27,6 +28,11 @@ export interface LinkedSocketOptions {
   highWaterMark?: number;
   /** End the readable side when the peer sends FIN but keep writing (net's allowHalfOpen). */
   allowHalfOpen?: boolean;
+  /**
+   * SO_LINGER 0: every close of the socket (a toxic's, the producer's end, destroy) is an RST.
+   * Toxiproxy sets it on both sockets of a connection that opens with a reset_peer toxic.
+   */
+  lingerZero?: boolean;
   onDecision?: (decision: FaultDecision) => void;
 }
 
@@ -39,12 +45,16 @@ export class LinkedSocket extends Duplex {
   private pendingFinal: ((err?: Error | null) => void) | undefined;
   private closedByToxic = false;
   private readonly linkHighWaterMark: number;
+  private readonly lingerZero: boolean;
+  /** Runs once every socket.write handed so far has called back (atSocket is 0). */
+  private onWritten: (() => void) | undefined;
 
   constructor(options: LinkedSocketOptions) {
     super({ allowHalfOpen: options.allowHalfOpen ?? false });
     const socket = options.socket;
     this.socket = socket;
     this.linkHighWaterMark = options.highWaterMark ?? 64 * 1024;
+    this.lingerZero = options.lingerZero ?? false;
     // The peer's FIN must not end our writable side behind the link's back.
     socket.allowHalfOpen = true;
     // A session's setNoDelay() reaches this Duplex, not the socket; without it Nagle holds small
@@ -63,6 +73,7 @@ export class LinkedSocket extends Duplex {
           this.atSocket -= data.length;
           cb(err);
           this.releaseWrite();
+          if (this.atSocket === 0) this.writesDone();
         });
       },
       control: {
@@ -119,6 +130,12 @@ export class LinkedSocket extends Duplex {
     cb();
   }
 
+  private writesDone(): void {
+    const run = this.onWritten;
+    this.onWritten = undefined;
+    run?.();
+  }
+
   override _final(cb: (err?: Error | null) => void): void {
     this.pendingFinal = cb;
     this.link.end();
@@ -126,7 +143,8 @@ export class LinkedSocket extends Duplex {
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this.link.destroy(err ?? undefined);
-    this.socket.destroy();
+    if (this.lingerZero && !this.socket.destroyed) this.socket.resetAndDestroy();
+    else this.socket.destroy();
     const final = this.pendingFinal;
     this.pendingFinal = undefined;
     final?.(err);
@@ -135,6 +153,18 @@ export class LinkedSocket extends Duplex {
 
   private endSocket(): void {
     if (this.socket.destroyed) return;
+    if (this.lingerZero) {
+      // Go's Close after its last Write returned: what the kernel took goes out, then the RST.
+      this.onWritten = () => {
+        const final = this.pendingFinal;
+        this.pendingFinal = undefined;
+        if (!this.socket.destroyed) this.socket.resetAndDestroy();
+        final?.();
+        this.destroy();
+      };
+      if (this.atSocket === 0) this.writesDone();
+      return;
+    }
     this.socket.end(() => {
       const final = this.pendingFinal;
       this.pendingFinal = undefined;

@@ -8,6 +8,9 @@
  * Lifecycle: the relay owns both sides. When one side closes (peer gone, or a toxic such as
  * limit_data, timeout or reset_peer closed it) the other is ended after what its link still holds
  * has gone out, then destroyed — Toxiproxy likewise closes both connections when a link stops.
+ * A connection that opens while the proxy has a reset_peer toxic (any direction, any toxicity)
+ * closes both sockets with an RST, whoever ends it: Toxiproxy's link.go sets SO_LINGER 0 on both
+ * then, and never unsets it (the cause of Toxiproxy #603).
  * 'close' fires once, when both sides are closed; destroy() is the forced end (proxy stopped).
  */
 import { EventEmitter } from 'node:events';
@@ -44,8 +47,9 @@ export class Relay extends EventEmitter<{ close: [] }> {
     super();
     this.labels = options.labels;
     const { client, upstream, toxics, random } = options;
-    this.clientSide = new LinkedSocket({ socket: client, direction: 'downstream', random: random.fork('downstream'), toxics });
-    this.upstreamSide = new LinkedSocket({ socket: upstream, direction: 'upstream', random: random.fork('upstream'), toxics });
+    const lingerZero = toxics.list().some((t) => t.type === 'reset_peer');
+    this.clientSide = new LinkedSocket({ socket: client, direction: 'downstream', random: random.fork('downstream'), toxics, lingerZero });
+    this.upstreamSide = new LinkedSocket({ socket: upstream, direction: 'upstream', random: random.fork('upstream'), toxics, lingerZero });
     this.clientSide.pipe(this.upstreamSide);
     this.upstreamSide.pipe(this.clientSide);
     let open = 2;
