@@ -13,7 +13,7 @@ import type { SeededRandom } from '../random.js';
 import { findToxicType } from '../toxics/registry.js';
 import { ChunkTracker, type EndReason, type Piece } from './piece.js';
 import { passThrough, type FaultDecision, type LinkStage, type LinkToxicImpl, type StageContext } from './stage.js';
-import { followToxics, linkToxicsOf, type ToxicSet } from './toxic-set.js';
+import { followToxics, linkToxicsOf, type ToxicEdit, type ToxicSet } from './toxic-set.js';
 import type { Direction, Link, LinkChunk, LinkControl, LinkEvents, LinkSink, ToxicSpec } from './types.js';
 
 export interface CreateLinkOptions {
@@ -35,6 +35,7 @@ interface ChainNode {
   spec: ToxicSpec;
   key: string;
   stage: LinkStage;
+  ctx: StageContext<unknown>;
   next: ChainNode | null;
   live: boolean;
 }
@@ -57,7 +58,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   constructor(private readonly options: CreateLinkOptions) {
     super();
     this.highWaterMark = options.highWaterMark ?? 64 * 1024;
-    this.unsubscribe = followToxics(options.toxics ?? [], (toxics) => this.setToxics(toxics));
+    this.unsubscribe = followToxics(options.toxics ?? [], (toxics, edit) => this.rebuild(toxics, edit));
   }
 
   get queuedBytes(): number {
@@ -84,15 +85,41 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   }
 
   setToxics(toxics: readonly ToxicSpec[]): void {
+    this.rebuild(toxics);
+  }
+
+  /**
+   * Toxiproxy's link.go re-runs a stub, and so rolls its toxicity again, when that stub's toxic
+   * is updated (even to the same values) and when the toxic after it is added or removed (its
+   * output is rewired) — not when a removal closed the connection (timeout's Cleanup). Those
+   * stages restart here even though their toxic did not change.
+   */
+  private restartedBy(edit: ToxicEdit | undefined, specs: readonly ToxicSpec[]): Set<string> {
+    const names = new Set<string>();
+    if (edit?.op === 'update') names.add(edit.name);
+    if (edit?.op === 'add') {
+      const at = specs.findIndex((s) => s.name === edit.name);
+      if (at > 0) names.add(specs[at - 1]!.name);
+    }
+    if (edit?.op === 'remove') {
+      const at = this.chain.findIndex((n) => n.spec.name === edit.name);
+      if (at > 0 && !closesWhenRemoved(this.chain[at]!.spec)) names.add(this.chain[at - 1]!.spec.name);
+    }
+    return names;
+  }
+
+  private rebuild(toxics: readonly ToxicSpec[], edit?: ToxicEdit): void {
     if (this.state === 'finished') return;
     const specs = linkToxicsOf(toxics, this.options.direction);
     const old = this.chain;
+    const restarted = this.restartedBy(edit, specs);
     // Keep a stage whose toxic did not change (its state and toxicity roll survive), as long as
     // the kept stages stay in their order; every other stage (re)starts.
     const kept = new Set<ChainNode>();
     let cursor = 0;
     const next: ChainNode[] = specs.map((spec) => {
       const key = JSON.stringify(spec);
+      if (restarted.has(spec.name)) return this.startStage(spec, key);
       for (let i = cursor; i < old.length; i++) {
         if (old[i]!.key === key) {
           cursor = i + 1;
@@ -121,6 +148,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
       if (!specs.some((s) => s.name === node.spec.name)) {
         this.states.delete(node.spec.name);
         node.stage.removed?.();
+        if (closesWhenRemoved(node.spec)) node.ctx.close('timeout');
       }
       const held = node.stage.drain();
       node.live = false;
@@ -142,10 +170,11 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     const start = (this.starts.get(spec.name) ?? 0) + 1;
     this.starts.set(spec.name, start);
     const random = this.options.random.fork(`${spec.name}#${start}`);
-    const node: ChainNode = { spec, key, stage: undefined as unknown as LinkStage, next: null, live: true };
+    const node = { spec, key, next: null, live: true } as ChainNode;
     const state = this.states.get(spec.name) ?? {};
     this.states.set(spec.name, state);
     const ctx = this.contextFor(node, random.fork('effect'), state);
+    node.ctx = ctx;
     // Toxiproxy rolls toxicity per connection and direction each time the toxic's stage starts.
     const active = spec.toxicity >= 1 || (spec.toxicity > 0 && random.next() < spec.toxicity);
     if (spec.toxicity < 1) ctx.record('toxicity', active);
@@ -240,4 +269,8 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
       this.emit('drain');
     }
   };
+}
+
+function closesWhenRemoved(spec: ToxicSpec): boolean {
+  return (findToxicType(spec.type)!.impl as LinkToxicImpl<unknown>).closesWhenRemoved === true;
 }

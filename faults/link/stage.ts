@@ -56,6 +56,12 @@ export interface LinkStage {
 
 export interface LinkToxicImpl<A> {
   stage(ctx: StageContext<A>): LinkStage;
+  /**
+   * Removing the toxic closes every open connection in its direction, whether or not its
+   * toxicity roll made it act there: Toxiproxy calls a CleanupToxic's Cleanup (timeout's closes
+   * the stub) on the toxic, not on what the stub ran.
+   */
+  closesWhenRemoved?: boolean;
 }
 
 /** A stage that lets everything through: noop, and any toxic whose toxicity roll failed. */

@@ -1,7 +1,9 @@
 /**
  * One proxy's ordered toxic list, both directions, as Toxiproxy keeps it. The API, profiles and
  * schedules edit it; every live link of the proxy listens for 'change' and rebuilds its chain,
- * so a change reaches open connections. Names are unique across both directions.
+ * so a change reaches open connections. Names are unique across both directions. A single
+ * add, update or remove says which it was, so a link can restart exactly the stages Toxiproxy
+ * restarts (and so re-rolls their toxicity).
  */
 import { EventEmitter } from 'node:events';
 import { findToxicType, normalizeToxic, ToxicSpecError } from '../toxics/registry.js';
@@ -16,8 +18,14 @@ export interface ToxicInput {
   attributes?: unknown;
 }
 
+/** One API-style edit of a live set; absent for a reset or a whole-list replace. */
+export interface ToxicEdit {
+  op: 'add' | 'update' | 'remove';
+  name: string;
+}
+
 export interface ToxicSetEvents {
-  change: [toxics: readonly ToxicSpec[]];
+  change: [toxics: readonly ToxicSpec[], edit?: ToxicEdit];
 }
 
 export class ToxicSet extends EventEmitter<ToxicSetEvents> {
@@ -46,7 +54,7 @@ export class ToxicSet extends EventEmitter<ToxicSetEvents> {
       throw new ToxicSpecError('toxic already exists', 'name', 409);
     }
     this.toxics.push(spec);
-    this.changed();
+    this.changed({ op: 'add', name: spec.name });
     return copy(spec);
   }
 
@@ -66,13 +74,13 @@ export class ToxicSet extends EventEmitter<ToxicSetEvents> {
       attributes: { ...current.attributes, ...(input.attributes as object | undefined) },
     });
     this.toxics[index] = spec;
-    this.changed();
+    this.changed({ op: 'update', name });
     return copy(spec);
   }
 
   remove(name: string): void {
     this.toxics.splice(this.indexOf(name), 1);
-    this.changed();
+    this.changed({ op: 'remove', name });
   }
 
   reset(): void {
@@ -99,18 +107,19 @@ export class ToxicSet extends EventEmitter<ToxicSetEvents> {
     return index;
   }
 
-  private changed(): void {
-    this.emit('change', this.list());
+  private changed(edit?: ToxicEdit): void {
+    this.emit('change', this.list(), edit);
   }
 }
 
 /**
- * Run `apply` with a toxic source's list now and, for a live set, on every change; returns the
- * unsubscribe that the follower calls where its lifecycle ends (a fixed list needs none).
+ * Run `apply` with a toxic source's list now and, for a live set, on every change (with the edit
+ * that made it, if one did); returns the unsubscribe that the follower calls where its lifecycle
+ * ends (a fixed list needs none).
  */
 export function followToxics(
   source: ToxicSet | readonly ToxicSpec[],
-  apply: (toxics: readonly ToxicSpec[]) => void,
+  apply: (toxics: readonly ToxicSpec[], edit?: ToxicEdit) => void,
 ): () => void {
   if (!(source instanceof ToxicSet)) {
     apply(source);

@@ -1,6 +1,7 @@
 /**
  * timeout: holds all data; after `timeout` ms drops it and closes the connection (0: holds
- * forever). Removing the toxic closes the connections it held, as Toxiproxy's Cleanup does.
+ * forever). Removing the toxic drops what it held and closes every connection of its direction
+ * (also those where its toxicity roll failed), as Toxiproxy's Cleanup does.
  */
 import { z } from 'zod';
 import type { Piece } from '../link/piece.js';
@@ -10,20 +11,26 @@ export const timeoutToxic = registerLinkToxic({
   type: 'timeout',
   summary: 'stop all data and close the connection after timeout ms (0: never close)',
   schema: z.object({ timeout: intAttribute() }),
+  closesWhenRemoved: true,
   stage(ctx) {
     const held: Piece[] = [];
-    const expire = (): void => {
+    const dropHeld = (): void => {
       for (const piece of held.splice(0)) ctx.drop(piece, 'timeout');
-      ctx.close('timeout');
     };
-    const timer = ctx.attributes.timeout > 0 ? setTimeout(expire, ctx.attributes.timeout) : undefined;
+    const timer =
+      ctx.attributes.timeout > 0
+        ? setTimeout(() => {
+            dropHeld();
+            ctx.close('timeout');
+          }, ctx.attributes.timeout)
+        : undefined;
     return {
       push: (piece) => void held.push(piece),
       drain() {
         clearTimeout(timer);
         return held.splice(0);
       },
-      removed: expire,
+      removed: dropHeld,
     };
   },
 });
