@@ -112,7 +112,8 @@ export function validateFramePayload(h: FrameHeader, payload: Buffer): void {
   }
   if (h.type === FrameType.SETTINGS) parseSettings(payload);
   // §6.9: a zero increment is a connection error on stream 0 (node:http2 would answer
-  // INTERNAL_ERROR); on a stream it is a stream error, left to the session's RST_STREAM.
+  // INTERNAL_ERROR). On a stream it is a stream error, left to the session, which fails the whole
+  // connection for it (§5.4.1 allows that); the frame path's GOAWAY then says PROTOCOL_ERROR.
   if (h.type === FrameType.WINDOW_UPDATE && h.streamId === 0 && (payload.readUInt32BE(0) & 0x7fffffff) === 0) {
     throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${describeFrame(h)}: a connection window increment of 0`);
   }

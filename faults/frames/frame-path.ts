@@ -8,7 +8,8 @@
  * Lifecycle: a FramePath is created per accepted socket and lives as long as it. It ends in ONE
  * place, `_destroy`: the socket closing or failing, the session destroying its socket, or a
  * malformed frame (h2race queues its own GOAWAY, then closes through the session, whose end
- * flushes the link) all end up there. `_destroy` drops what is queued (every lease gets its
+ * flushes the link) or node:http2 failing the session (h2race's GOAWAY in place of the session's,
+ * at its end) all end up there. `_destroy` drops what is queued (every lease gets its
  * `writeDone`), clears every timer, and destroys the socket.
  */
 import { Duplex } from 'node:stream';
@@ -19,6 +20,7 @@ import type { Logger } from 'pino';
 import { ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType, SettingId } from './constants.js';
 import { FrameError, encodeGoaway, encodeRstStream, parseGoaway, parseRstStream, parseSettings, type FrameHeader, type Settings } from './codec.js';
 import { InboundParser, type InboundFrame } from './inbound-parser.js';
+import { sessionFailureGoaway, type SessionFailure } from './session-error.js';
 import { FloodGuard, type FloodLimits } from './flood-guard.js';
 import { OutboundFramer, type OutboundFrame } from './outbound-framer.js';
 import { FrameToxicChain, type ToxicDecision } from './toxic-chain.js';
@@ -81,8 +83,15 @@ export class FramePath extends Duplex {
   /** Streams whose response HEADERS have not gone out yet, with their :path. */
   private readonly awaitingResponse = new Map<number, { stream: http2.ServerHttp2Stream; path: string }>();
   private failed = false;
-  /** The highest stream the client opened that the session saw: GOAWAY's last-stream-id. */
-  private lastClientStreamId = 0;
+  /** An error GOAWAY went out (the session's or h2race's): the connection's last word, said once. */
+  private errorGoawaySent = false;
+  /** node:http2 is failing the session: the GOAWAY h2race sends for it when the session ends. */
+  private sessionFailure: SessionFailure | undefined;
+  /**
+   * The highest stream the session handed to the proxy: GOAWAY's last-stream-id. Streams above it
+   * (refused, malformed, not yet read) were never acted on, and the client may retry them (§6.8).
+   */
+  private lastStreamId = 0;
   private readonly unsubscribe: () => void;
   private readonly guard: FloodGuard;
 
@@ -139,9 +148,19 @@ export class FramePath extends Duplex {
   /** Maps the session to this connection; its streams feed rst_inject once their responses start. */
   attachSession(session: http2.ServerHttp2Session): void {
     this.session = session;
+    // node:http2 fails a session by destroying it with the error, and the GOAWAY its destroy
+    // queues is lost when a write of the session's is in flight (nghttp2 is mid-send, and a
+    // destroyed session never sends again); its 'error' event comes only after this Duplex is
+    // gone. So the frame path learns of the failure from the destroy call itself.
+    const destroy = session.destroy.bind(session);
+    session.destroy = (error?: Error, code?: number): void => {
+      if (error) this.onSessionFailing(error, code);
+      destroy(error, code);
+    };
     session.on('stream', (stream, headers) => {
       const id = stream.id;
       if (id === undefined) return;
+      if (id > this.lastStreamId) this.lastStreamId = id;
       this.awaitingResponse.set(id, { stream, path: String(headers[':path'] ?? '') });
       stream.once('close', () => this.awaitingResponse.delete(id));
     });
@@ -171,6 +190,8 @@ export class FramePath extends Duplex {
   }
 
   override _final(cb: (err?: Error | null) => void): void {
+    // The failed session's last frames are queued: its GOAWAY follows them.
+    if (this.sessionFailure) this.sendGoaway(this.sessionFailure.code, this.sessionFailure.reason);
     this.toxics.flush();
     // Done once the link has written everything and ended the socket (its 'finish').
     this.finalCallback = () => {
@@ -196,6 +217,10 @@ export class FramePath extends Duplex {
 
   private onOutboundFrame(frame: OutboundFrame): void {
     const { header, lease } = frame;
+    if (header.type === FrameType.GOAWAY && !this.seeOwnGoaway(lease)) {
+      this.frameWritten(frame);
+      return;
+    }
     const starting = header.type === FrameType.HEADERS ? this.awaitingResponse.get(header.streamId) : undefined;
     if (starting) {
       // A seek cancels a response under way: rst_inject's clock starts with the response.
@@ -210,10 +235,17 @@ export class FramePath extends Duplex {
       if (max !== undefined && max > this.parser.maxFrameSize) this.parser.maxFrameSize = max;
     }
     this.toxics.send(frame);
-    if (header.type === FrameType.GOAWAY) {
-      const { errorCode } = parseGoaway(lease.buffer.subarray(FRAME_HEADER_LENGTH, lease.length));
-      if (errorCode !== ErrorCode.NO_ERROR) this.closeAfterErrorGoaway(errorCode);
+  }
+
+  /** The session's GOAWAY: whether it goes out (not when h2race speaks for a failing session). */
+  private seeOwnGoaway(lease: Lease): boolean {
+    if (this.sessionFailure) return false;
+    const { errorCode } = parseGoaway(lease.buffer.subarray(FRAME_HEADER_LENGTH, lease.length));
+    if (errorCode !== ErrorCode.NO_ERROR) {
+      this.errorGoawaySent = true;
+      this.closeAfterErrorGoaway(errorCode);
     }
+    return true;
   }
 
   /**
@@ -252,6 +284,18 @@ export class FramePath extends Duplex {
     }
   }
 
+  /**
+   * node:http2 is destroying the session for `error` (an abusive or invalid client, as the session
+   * judged it). Its own GOAWAY would say INTERNAL_ERROR, if it got out at all: h2race sends one
+   * with the cause at the session's end instead (_final), after every frame the session wrote.
+   * A destroy with NO_ERROR (the client's own error GOAWAY) owes the client nothing.
+   */
+  private onSessionFailing(error: Error, code: number | undefined): void {
+    if (code === ErrorCode.NO_ERROR || this.failed || this.errorGoawaySent || this.writableEnded || this.destroyed) return;
+    this.sessionFailure = sessionFailureGoaway(error);
+    this.log.warn({ code: this.sessionFailure.code, err: error.message }, 'node:http2 failed the session; failing the connection');
+  }
+
   /** Sends a frame of h2race's own (an injected RST_STREAM) through the pool like any other. */
   private sendOwnFrame(bytes: Buffer): void {
     const header = { length: bytes.length - FRAME_HEADER_LENGTH, type: bytes[3]!, flags: bytes[4]!, streamId: bytes.readUInt32BE(5) };
@@ -268,7 +312,8 @@ export class FramePath extends Duplex {
   }
 
   private onInbound(chunk: Buffer): void {
-    if (this.failed || this.destroyed) return;
+    // Once the connection is failing, what the client sends is never read.
+    if (this.failed || this.sessionFailure || this.destroyed) return;
     try {
       this.parser.feed(
         chunk,
@@ -299,9 +344,6 @@ export class FramePath extends Duplex {
         this.seeReset(header.streamId, parseRstStream(payload).errorCode, false);
         break;
       }
-      case FrameType.HEADERS:
-        if (header.streamId % 2 === 1 && header.streamId > this.lastClientStreamId) this.lastClientStreamId = header.streamId;
-        break;
       case FrameType.GOAWAY:
         this.events.emit('goaway', parseGoaway(payload));
         break;
@@ -379,7 +421,7 @@ export class FramePath extends Duplex {
   private fail(err: FrameError): void {
     this.log.warn({ code: err.code, err: err.message }, 'malformed frame from client; failing the connection');
     this.events.emit('frame-error', err);
-    this.sendOwnFrame(encodeGoaway(this.lastClientStreamId, err.code, err.message));
+    this.sendGoaway(err.code, err.message);
     this.failed = true;
     if (this.session && !this.session.destroyed) {
       this.session.destroy();
@@ -387,6 +429,13 @@ export class FramePath extends Duplex {
       this.socket.once('finish', () => this.destroy());
       this.link.end();
     }
+  }
+
+  /** h2race's own error GOAWAY, unless one was sent already. */
+  private sendGoaway(code: number, debug: string): void {
+    if (this.errorGoawaySent) return;
+    this.errorGoawaySent = true;
+    this.sendOwnFrame(encodeGoaway(this.lastStreamId, code, debug));
   }
 
   private addTimer(set: Set<NodeJS.Timeout>, ms: number, fn: () => void): void {
