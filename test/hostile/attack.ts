@@ -1,0 +1,60 @@
+/**
+ * One attacking connection at a time against a rig: what the attacker was told (the first GOAWAY,
+ * how many came) once its connection closed, with the process's memory bounded meanwhile.
+ *
+ * Lifecycle: attack() owns its raw connection and closes it before returning.
+ */
+import { expect } from 'vitest';
+import { FrameType, errorCodeName } from '../../faults/frames/constants.js';
+import { connectRaw, type RawH2, type RawH2Options } from '../helpers/raw-h2.js';
+import type { Rig } from './rig.js';
+
+/** RSS may grow this much over one attack (the attacked connection's buffers, allocator noise). */
+const ATTACK_RSS_BOUND_MB = 100;
+
+export interface AttackResult {
+  /** The first GOAWAY's error code by name, or 'no GOAWAY'. */
+  code: string;
+  /** The first GOAWAY's last-stream-id, or -1. */
+  lastStreamId: number;
+  /** GOAWAY frames received: an error ends the connection with exactly one. */
+  goaways: number;
+  closed: boolean;
+}
+
+/** Writes `batch()` until the server cuts the connection, or `maxFrames` / `maxMs` are spent. */
+export async function flood(c: RawH2, batch: () => Buffer[], maxFrames: number, maxMs = 5000): Promise<number> {
+  const until = Date.now() + maxMs;
+  let sent = 0;
+  while (c.writable && sent < maxFrames && Date.now() < until) {
+    const frames = batch();
+    await c.send(Buffer.concat(frames));
+    sent += frames.length;
+  }
+  return sent;
+}
+
+/**
+ * Runs `run` on a fresh raw connection to `rig` (opened with `options`), waits for the server to
+ * close it, and returns what the attacker was told.
+ */
+export async function attack(rig: Rig, run: (c: RawH2) => Promise<void>, options: Partial<RawH2Options> = {}): Promise<AttackResult> {
+  const rssBefore = process.memoryUsage().rss;
+  let peak = rssBefore;
+  const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+  const c = await connectRaw({ ...options, port: rig.port });
+  try {
+    await run(c);
+    const closed = await c.waitForClose(5000);
+    return {
+      code: c.goaway ? errorCodeName(c.goaway.errorCode) : 'no GOAWAY',
+      lastStreamId: c.goaway?.lastStreamId ?? -1,
+      goaways: c.count(FrameType.GOAWAY),
+      closed,
+    };
+  } finally {
+    c.close();
+    clearInterval(sample);
+    expect((Math.max(peak, process.memoryUsage().rss) - rssBefore) / 2 ** 20).toBeLessThan(ATTACK_RSS_BOUND_MB);
+  }
+}
