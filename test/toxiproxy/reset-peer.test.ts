@@ -10,7 +10,7 @@ import type { Proxy } from 'toxiproxy-node-client';
 import { waitFor } from '../helpers/wait.js';
 import { exchange, portOf, Servers, startTestApi, type TestApi } from './harness.js';
 
-type Outcome = 'end' | 'reset' | 'error';
+type Outcome = 'end' | 'reset' | 'error' | 'open';
 
 let t: TestApi;
 const servers = new Servers();
@@ -109,5 +109,23 @@ describe('reset_peer on a TCP proxy', () => {
       client.end();
     });
     expect(plain).toBe('end');
+  });
+
+  it('added to a connection that opened without one, it resets the client and ends the upstream with a FIN', async () => {
+    let clientEnd: Promise<Outcome> | undefined;
+    const upstream = await nextUpstreamEnd(async () => {
+      const client = await openClient(portOf(echo.listen));
+      expect(await roundTrip(client, 'ping')).toBe('ping');
+      clientEnd = new Promise((resolve) => {
+        setTimeout(() => resolve('open' as Outcome), 3000).unref();
+        client.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNRESET' ? 'reset' : 'error'));
+        client.once('end', () => resolve('end'));
+      });
+      await resetPeer(echo, 1, 0);
+      client.write('pong');
+      await clientEnd;
+    });
+    expect(await clientEnd).toBe('reset');
+    expect(upstream).toBe('end');
   });
 });
