@@ -110,6 +110,10 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
         onConnection(path: FramePath, info: ConnectionInfo) {
           connections.set(info.id, path);
           path.once('close', () => connections.delete(info.id));
+          // node:http2 reports no GOAWAY it sends; the frame path sees the error ones go out.
+          path.events.on('goaway-sent', ({ lastStreamId, errorCode }) => {
+            proxy.events.emit('goaway', { side: 'downstream', id: info.id, code: errorCode, lastStreamId, received: false });
+          });
         },
       })
     : undefined;

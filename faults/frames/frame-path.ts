@@ -34,6 +34,8 @@ export interface FramePathEvents {
   /** A client RST_STREAM (or an injected one) as the session is about to see it. */
   reset: [{ streamId: number; errorCode: number; injected: boolean }];
   goaway: [{ lastStreamId: number; errorCode: number }];
+  /** An error GOAWAY went to the client: the session's own, or h2race's (`own`). */
+  'goaway-sent': [{ lastStreamId: number; errorCode: number; own: boolean }];
   settings: [{ settings: Settings; peerMaxFrameSize: number }];
   /** A frame toxic's decision (what it held, injected, ...), in order. */
   decision: [ToxicDecision];
@@ -240,9 +242,10 @@ export class FramePath extends Duplex {
   /** The session's GOAWAY: whether it goes out (not when h2race speaks for a failing session). */
   private seeOwnGoaway(lease: Lease): boolean {
     if (this.sessionFailure) return false;
-    const { errorCode } = parseGoaway(lease.buffer.subarray(FRAME_HEADER_LENGTH, lease.length));
+    const { errorCode, lastStreamId } = parseGoaway(lease.buffer.subarray(FRAME_HEADER_LENGTH, lease.length));
     if (errorCode !== ErrorCode.NO_ERROR) {
       this.errorGoawaySent = true;
+      this.events.emit('goaway-sent', { lastStreamId, errorCode, own: false });
       this.closeAfterErrorGoaway(errorCode);
     }
     return true;
@@ -436,6 +439,7 @@ export class FramePath extends Duplex {
     if (this.errorGoawaySent) return;
     this.errorGoawaySent = true;
     this.sendOwnFrame(encodeGoaway(this.lastStreamId, code, debug));
+    this.events.emit('goaway-sent', { lastStreamId: this.lastStreamId, errorCode: code, own: true });
   }
 
   private addTimer(set: Set<NodeJS.Timeout>, ms: number, fn: () => void): void {

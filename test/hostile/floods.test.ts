@@ -4,8 +4,9 @@
  * flight across the attack must finish byte-exact.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FrameType, SettingId, errorCodeName } from '../../faults/frames/constants.js';
+import { ErrorCode, FrameType, SettingId, errorCodeName } from '../../faults/frames/constants.js';
 import { DEFAULT_FLOOD_LIMITS } from '../../faults/frames/flood-guard.js';
+import type { GoawayRecord } from '../../proxy/events.js';
 import {
   connectRaw,
   continuationFrame,
@@ -188,13 +189,22 @@ describe('malformed connections', () => {
     expect(result).toMatchObject({ code: 'PROTOCOL_ERROR', goaways: 1, closed: true });
   });
 
-  it('HEADERS opening an even-numbered stream: GOAWAY(PROTOCOL_ERROR), nothing forwarded', async () => {
+  it('HEADERS opening an even-numbered stream: GOAWAY(PROTOCOL_ERROR), nothing forwarded, the GOAWAY reported', async () => {
     const before = rig.originRequests;
-    const result = await attack(rig, async (c) => {
-      await c.send(headersFrame(2, GET, { endStream: true }));
-    });
-    expect(result).toMatchObject({ code: 'PROTOCOL_ERROR', goaways: 1, closed: true });
-    expect(rig.originRequests).toBe(before);
+    const sent: GoawayRecord[] = [];
+    const onGoaway = (g: GoawayRecord): void => void (!g.received && sent.push(g));
+    rig.proxy.events.on('goaway', onGoaway);
+    try {
+      const result = await attack(rig, async (c) => {
+        await c.send(headersFrame(2, GET, { endStream: true }));
+      });
+      expect(result).toMatchObject({ code: 'PROTOCOL_ERROR', goaways: 1, closed: true });
+      expect(rig.originRequests).toBe(before);
+      // node:http2 reports no GOAWAY it sends: the proxy's event (and so /metrics) comes from the frame path.
+      expect(sent).toMatchObject([{ side: 'downstream', code: ErrorCode.PROTOCOL_ERROR, lastStreamId: 0, received: false }]);
+    } finally {
+      rig.proxy.events.off('goaway', onGoaway);
+    }
   });
 
   it('a header block HPACK cannot decode: GOAWAY(COMPRESSION_ERROR) and the connection closed (node:http2 leaves it open)', async () => {
