@@ -4,20 +4,40 @@
  *
  *   request ─▶ route? (404 / 405) ─▶ Mozilla UA? (403) ─▶ handler (25 s, else 503) ─▶ reply
  *
+ * As Toxiproxy's http.Server (ReadTimeout 15 s, IdleTimeout 60 s, set in api-server.ts): a body
+ * still arriving 15 s after the request came is a 400 `bad request body: read tcp …: i/o timeout`,
+ * and the connection closes after that reply.
+ *
  * Every response carries X-Toxiproxy-Request-Id. Errors are `{"error":…,"status":…}\n` sent as
  * text/plain, as Go's http.Error sends them. Bodies are read bounded and decoded like Go's
  * json.Decoder.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ApiError, ErrBadRequestBody } from './api-error.js';
 import { decodeGoJson } from './go-json.js';
+import { formatAddress } from './listen-address.js';
 
 /** Larger bodies are refused before they are read whole (Toxiproxy has no limit; we want one). */
 export const MAX_BODY_BYTES = 1 << 20;
 /** Toxiproxy wraps every handler in http.TimeoutHandler(25 s). */
 export const HANDLER_TIMEOUT_MS = 25_000;
+/** Toxiproxy's http.Server ReadTimeout: headers and body must arrive within 15 s. */
+export const READ_TIMEOUT_MS = 15_000;
+
+export interface HandleLimits {
+  handlerTimeoutMs: number;
+  readTimeoutMs: number;
+}
+
+/** Each request's read deadline: set by handle(), kept by readJson(), which marks it when missed. */
+interface ReadDeadline {
+  at: number;
+  missed: boolean;
+}
+const readDeadlines = new WeakMap<IncomingMessage, ReadDeadline>();
 
 export interface Reply {
   status: number;
@@ -32,17 +52,15 @@ export interface Route {
   methods: Record<string, Handler>;
 }
 
-export async function handle(
-  routes: Route[],
-  req: IncomingMessage,
-  res: ServerResponse,
-  logger: Logger,
-  handlerTimeoutMs = HANDLER_TIMEOUT_MS,
-): Promise<void> {
+export async function handle(routes: Route[], req: IncomingMessage, res: ServerResponse, logger: Logger, limits: HandleLimits): Promise<void> {
   const requestId = xid();
   res.setHeader('X-Toxiproxy-Request-Id', requestId);
   const started = Date.now();
-  const reply = await dispatch(routes, req, handlerTimeoutMs);
+  const readDeadline = { at: performance.now() + limits.readTimeoutMs, missed: false };
+  readDeadlines.set(req, readDeadline);
+  const reply = await dispatch(routes, req, limits.handlerTimeoutMs);
+  // Go will not read what is left of a body past its read deadline as the next request.
+  if (readDeadline.missed) res.setHeader('Connection', 'close');
   if (reply.contentType) res.setHeader('Content-Type', reply.contentType);
   for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
   if (reply.body !== undefined) res.setHeader('Content-Length', Buffer.byteLength(reply.body));
@@ -123,21 +141,44 @@ export function readJson(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let timedOut = false;
+    const deadline = readDeadlines.get(req);
+    const timer =
+      deadline === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            deadline.missed = true;
+            chunks.length = 0;
+            reject(ApiError.join(ErrBadRequestBody, `read tcp ${socketAddresses(req)}: i/o timeout`));
+          }, Math.max(0, deadline.at - performance.now()));
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
+      if (timedOut) return;
       if (size > MAX_BODY_BYTES) {
         chunks.length = 0;
         reject(tooLarge());
       } else chunks.push(chunk);
     });
-    req.once('error', reject);
+    req.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     req.once('end', () => {
-      if (size > MAX_BODY_BYTES) return;
+      clearTimeout(timer);
+      if (size > MAX_BODY_BYTES || timedOut) return;
       const decoded = decodeGoJson(Buffer.concat(chunks).toString('utf8'));
       if (decoded.ok) resolve(decoded.value);
       else reject(ApiError.join(ErrBadRequestBody, decoded.error));
     });
   });
+}
+
+/** `local->remote` as Go's net.OpError names a server connection. */
+function socketAddresses(req: IncomingMessage): string {
+  const { socket } = req;
+  const remote = { address: socket.remoteAddress ?? '', family: socket.remoteFamily ?? 'IPv4', port: socket.remotePort ?? 0 };
+  return `${formatAddress(socket.address() as AddressInfo)}->${formatAddress(remote)}`;
 }
 
 /** A 20-character request id in the shape of the xid Toxiproxy's zerolog handler makes. */

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { ConfigProxy } from '../../config/api-schema.js';
 import { SeededRandom } from '../random.js';
-import { handle } from './api-http.js';
+import { HANDLER_TIMEOUT_MS, handle, READ_TIMEOUT_MS } from './api-http.js';
 import { buildRoutes } from './api-routes.js';
 import type { H2raceStarter } from './h2race-proxy.js';
 import { createH2raceStarter } from './h2race-starter.js';
@@ -37,6 +37,8 @@ export interface ApiServerOptions {
   factory?: ProxyFactory;
   /** Internal: how long a handler may take before the answer is 503 (Toxiproxy: 25 s); tests lower it. */
   handlerTimeoutMs?: number;
+  /** Internal: Go's ReadTimeout, how long a request's headers and body may take to arrive (Toxiproxy: 15 s); tests lower it. */
+  readTimeoutMs?: number;
 }
 
 export interface ApiServer {
@@ -49,6 +51,9 @@ export interface ApiServer {
   /** Stop the API and every proxy it made. */
   close(): Promise<void>;
 }
+
+/** Toxiproxy's http.Server IdleTimeout: a keep-alive connection waits this long for its next request. */
+const IDLE_TIMEOUT_MS = 60_000;
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { logger } = options;
@@ -66,8 +71,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     throw err;
   }
   const routes = buildRoutes(proxies, logger, metrics);
-  const server = createServer((req, res) => {
-    handle(routes, req, res, logger, options.handlerTimeoutMs).catch((err) => {
+  const limits = { handlerTimeoutMs: options.handlerTimeoutMs ?? HANDLER_TIMEOUT_MS, readTimeoutMs: options.readTimeoutMs ?? READ_TIMEOUT_MS };
+  // Toxiproxy's http.Server: ReadTimeout bounds the headers too, IdleTimeout is 60 s.
+  const serverOptions = {
+    headersTimeout: limits.readTimeoutMs,
+    requestTimeout: 0,
+    keepAliveTimeout: IDLE_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.min(1000, limits.readTimeoutMs),
+  };
+  const server = createServer(serverOptions, (req, res) => {
+    handle(routes, req, res, logger, limits).catch((err) => {
       logger.error({ err }, 'api handler failed');
       if (!res.headersSent) res.writeHead(500).end();
     });

@@ -1,24 +1,29 @@
 /**
- * Toxiproxy answers 503 when a handler takes longer than 25 s (http.TimeoutHandler). The limit is
- * an internal option here, lowered so the test does not wait 25 s; a request whose body never
- * finishes arriving keeps its handler busy, on a raw socket.
+ * Toxiproxy's API limits: 503 when a handler takes longer than 25 s (http.TimeoutHandler), and a
+ * 400 when a body has not arrived 15 s after its request (http.Server ReadTimeout). Both are
+ * internal options here, lowered so the test does not wait; a request whose body never finishes
+ * arriving, on a raw socket, keeps its handler waiting.
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HANDLER_TIMEOUT_MS } from '../../faults/toxiproxy/api-http.js';
+import { HANDLER_TIMEOUT_MS, READ_TIMEOUT_MS } from '../../faults/toxiproxy/api-http.js';
 import { raw, startTestApi, type TestApi } from './harness.js';
 
 /** Long enough that a normal request under load never reaches it. */
 const LIMIT_MS = 1000;
 let t: TestApi;
+/** An API whose read limit comes first. */
+let reads: TestApi;
 const sockets = new Set<Socket>();
 
 beforeAll(async () => {
   t = await startTestApi({ handlerTimeoutMs: LIMIT_MS });
+  reads = await startTestApi({ readTimeoutMs: LIMIT_MS });
 });
 afterAll(async () => {
   for (const s of sockets) s.destroy();
   await t.close();
+  await reads.close();
 });
 
 interface RawHttpResponse {
@@ -27,6 +32,10 @@ interface RawHttpResponse {
   body: string;
   /** ms from the request's first byte to the response's last. */
   ms: number;
+  /** The client's own address, as the server sees it. */
+  client: string;
+  /** The server closed the connection after the response (1 s allowed for it). */
+  closed: boolean;
 }
 
 /** Send `request` as is and read one Content-Length-framed response (bounded by `deadlineMs`). */
@@ -60,14 +69,21 @@ function rawRequest(port: number, request: string, deadlineMs = 5000): Promise<R
       const length = Number(headers['content-length'] ?? 0);
       if (received.length < headEnd + 4 + length) return;
       clearTimeout(timer);
-      const ms = performance.now() - start;
-      socket.destroy();
-      resolve({
+      socket.removeAllListeners('data');
+      const response = {
         status: Number(statusLine!.split(' ')[1]),
         headers,
         body: received.subarray(headEnd + 4, headEnd + 4 + length).toString('utf8'),
-        ms,
-      });
+        ms: performance.now() - start,
+        client: `${socket.localAddress}:${socket.localPort}`,
+      };
+      const settle = (closed: boolean) => {
+        clearTimeout(wait);
+        socket.destroy();
+        resolve({ ...response, closed });
+      };
+      const wait = setTimeout(() => settle(false), 1000);
+      socket.once('end', () => settle(true));
     });
   });
 }
@@ -103,6 +119,29 @@ describe('the API request limit', () => {
     );
     expect(res.status).toBe(201);
     expect(JSON.parse(res.body)).toMatchObject({ name: 'quick', upstream: '127.0.0.1:1', enabled: true });
+    expect(res.closed).toBe(false);
     await t.client.get('quick').then((p) => p.remove());
+  });
+});
+
+describe('the API read limit', () => {
+  it('defaults to Toxiproxy’s 15 s', () => {
+    expect(READ_TIMEOUT_MS).toBe(15_000);
+  });
+
+  it('a body still arriving at the limit is a 400 naming the read, and the connection closes', async () => {
+    const partial = '{"name":"stalled","upstream":"127.0.0.1:1"';
+    const apiPort = Number(new URL(reads.url).port);
+    const res = await rawRequest(
+      apiPort,
+      `POST /proxies HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${partial.length + 50}\r\n\r\n${partial}`,
+    );
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(res.body).toBe(`{"error":"bad request body: read tcp 127.0.0.1:${apiPort}->${res.client}: i/o timeout","status":400}\n`);
+    expect(res.headers['connection']).toBe('close');
+    expect(res.closed).toBe(true);
+    expect(res.ms).toBeGreaterThanOrEqual(LIMIT_MS - 20);
+    expect((await raw(reads.url, 'GET', '/proxies/stalled')).status).toBe(404);
   });
 });
