@@ -58,7 +58,7 @@ export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
         return (write as (c: Buffer, e?: unknown, cb?: unknown) => boolean).call(this, chunk, encoding, cb);
       } as typeof upstream.write;
       req.once('end', () => {
-        const trailers = forwardableTrailers(req.trailers);
+        const trailers = forwardableTrailers(ps.requestTrailers);
         if (trailers) upstream.addTrailers(trailers as Record<string, string>);
       });
       return upstream;

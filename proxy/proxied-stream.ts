@@ -129,9 +129,13 @@ export class ProxiedStream {
     return this.pair ? this.pair.res.headersSent : this.h2Stream!.headersSent;
   }
 
-  /** The client's request trailers (once the request body has ended). */
+  /**
+   * The client's request trailers (once the request body has ended). On HTTP/2 always the ones
+   * caught here: a compat pair made late (after an https origin's fallback) missed the stream's
+   * 'trailers' event, and its req.trailers stays empty.
+   */
   get requestTrailers(): IncomingHttpHeaders | undefined {
-    return this.pair ? this.pair.req.trailers : this.requestTrailerFields;
+    return this.h2Stream ? this.requestTrailerFields : this.pair!.req.trailers;
   }
 
   /**

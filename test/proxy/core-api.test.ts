@@ -1,0 +1,156 @@
+/**
+ * The downstream HTTP/2 side runs on node:http2's core API (ProxiedStream answers with
+ * stream.respond() and its own 'wantTrailers'); an HTTP/1.1 origin gets a compat pair made on
+ * demand. What Node's compat layer used to do for free must still hold on real sockets: interim
+ * responses, trailers (and none), bodiless statuses, errors and refusals, the HTTP/1.1-origin path
+ * (also after an https origin's fallback), one date header.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import * as net from 'node:net';
+import { afterEach, describe, expect, test } from 'vitest';
+import type { StreamEndRecord } from '../../proxy/events.js';
+import { patternBytes, sha256 } from '../helpers/bytes.js';
+import { collect, connectH2, get, request, startTestProxy } from '../helpers/h2-client.js';
+import { startTestOrigin, type OriginKind } from '../helpers/origins.js';
+import { testCert } from '../helpers/tls-cert.js';
+import { waitFor } from '../helpers/wait.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setUp(kind: OriginKind, extra: Parameters<typeof startTestProxy>[1] = {}) {
+  const origin = await startTestOrigin(kind);
+  cleanups.push(() => origin.close());
+  return { origin, ...await proxyTo(origin.url, extra) };
+}
+
+async function proxyTo(url: string, extra: Parameters<typeof startTestProxy>[1] = {}) {
+  const proxy = await startTestProxy(url, extra);
+  cleanups.push(() => proxy.close());
+  const ends: StreamEndRecord[] = [];
+  proxy.events.on('stream-end', (r) => ends.push(r));
+  const session = await connectH2(proxy.url);
+  cleanups.push(() => session.destroy());
+  return { proxy, ends, session };
+}
+
+describe.each(['h2', 'h1', 'h1-tls'] as const)('origin %s', (kind) => {
+  test('expect: 100-continue — the origin\'s 100 reaches the client, which only then sends its body', async () => {
+    const { ends, session } = await setUp(kind);
+    const payload = patternBytes(3, 200_000);
+    const stream = session.request({ ':method': 'POST', ':path': '/echo', expect: '100-continue' }, { endStream: false });
+    const gotContinue = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no 100 Continue within 5 s')), 5000);
+      stream.once('continue', () => (clearTimeout(timer), resolve()));
+    });
+    const res = collect(stream);
+    await gotContinue;
+    stream.end(payload);
+    const r = await res;
+    expect(r.status).toBe(200);
+    expect(sha256(r.body)).toBe(sha256(payload));
+    await waitFor('the stream-end record', () => ends.length === 1);
+    expect(ends[0]).toMatchObject({ outcome: 'completed', status: 200, bytesIn: payload.length, bytesOut: payload.length });
+  });
+
+  test.each([['HEAD', '/bytes?size=5000', 200], ['GET', '/status?code=204', 204], ['GET', '/status?code=304', 304]] as const)(
+    '%s %s: no body, the stream closes, outcome completed',
+    async (method, path, status) => {
+      const { ends, session } = await setUp(kind);
+      const res = await get(session, path, { method });
+      expect(res.status).toBe(status);
+      expect(res.body.length).toBe(0);
+      await waitFor('the stream-end record', () => ends.length === 1);
+      expect(ends[0]).toMatchObject({ outcome: 'completed', status, bytesOut: 0 });
+    },
+  );
+
+  test('a response without trailers ends cleanly with none; exactly one date header', async () => {
+    const { proxy, ends, session } = await setUp(kind);
+    const res = await get(session, '/small');
+    expect(res.body.toString()).toBe('hello from origin\n');
+    expect(res.trailers).toBeUndefined();
+    expect(res.headers[':status']).toBe(200);
+    await waitFor('the stream-end record', () => ends.length === 1);
+    expect(ends[0]).toMatchObject({ outcome: 'completed' });
+    // node:http2 keeps one of duplicated single-value fields: count them in curl's raw view.
+    const { certPath } = await testCert();
+    const curl = spawn('curl', ['-sS', '--http2', '--cacert', certPath, '-D', '-', '-o', '/dev/null', `${proxy.url}/small`]);
+    const out: Buffer[] = [];
+    curl.stdout.on('data', (c: Buffer) => out.push(c));
+    const [code] = await once(curl, 'close');
+    expect(code).toBe(0);
+    const head = Buffer.concat(out).toString();
+    expect(head).toMatch(/^HTTP\/2 200/);
+    expect(head.match(/^date:/gim)).toHaveLength(1);
+    expect(head).not.toMatch(/^:status/im);
+  });
+});
+
+test('CONNECT over HTTP/2 gets 501 from the proxy; the origin sees nothing', async () => {
+  const { origin, ends, session } = await setUp('h2');
+  const stream = session.request({ ':method': 'CONNECT', ':authority': 'example.com:443' }, { endStream: false });
+  const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    let status = 0;
+    let body = '';
+    stream.once('response', (h) => (status = Number(h[':status'])));
+    stream.on('data', (c: Buffer) => (body += c.toString()));
+    stream.once('end', () => resolve({ status, body }));
+    stream.once('error', reject);
+  });
+  stream.close();
+  expect(res.status).toBe(501);
+  expect(res.body).toBe('h2race: CONNECT is not supported\n');
+  expect(origin.streams).toHaveLength(0);
+  await waitFor('the stream-end record', () => ends.length === 1);
+  expect(ends[0]).toMatchObject({ method: 'CONNECT', status: 501 });
+});
+
+/** A TCP relay to `port` that connects upstream only once `release()` was called. */
+async function heldRelay(port: number): Promise<{ port: number; release: () => void }> {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    client.on('error', () => {});
+    client.pause();
+    void released.then(() => {
+      const up = net.connect(port, '127.0.0.1');
+      sockets.add(up);
+      up.on('error', () => client.destroy());
+      client.on('close', () => up.destroy());
+      up.on('close', () => client.destroy());
+      client.pipe(up).pipe(client);
+      client.resume();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(() => {
+    for (const s of sockets) s.destroy();
+    return new Promise((r) => server.close(r));
+  });
+  return { port: (server.address() as net.AddressInfo).port, release };
+}
+
+test('https origin without h2 (fallback to HTTP/1.1): request trailers that arrived before the fallback still go upstream', async () => {
+  const origin = await startTestOrigin('h1-tls');
+  cleanups.push(() => origin.close());
+  const relay = await heldRelay(origin.port);
+  const { session } = await proxyTo(`https://127.0.0.1:${relay.port}`);
+  const body = Buffer.from('early trailers');
+  const stream = request(session, '/echo', { body, trailers: { 'x-sum': 'abc' } });
+  const res = collect(stream);
+  // The whole request (trailers included) is sent while the proxy still waits for ALPN.
+  await once(stream, 'wantTrailers');
+  await new Promise((r) => setTimeout(r, 200));
+  relay.release();
+  const r = await res;
+  expect(r.body.toString()).toBe('early trailers');
+  expect(r.trailers?.['x-echo-sha256']).toBe(sha256(body));
+  expect(r.trailers?.['x-echo-x-sum']).toBe('abc');
+});
