@@ -19,6 +19,8 @@ interface CompareArgs extends TrafficArgs {
   profile: string[];
   cert?: string;
   key?: string;
+  insecure?: boolean;
+  'origin-ca'?: string;
 }
 
 export const compareCommand: CommandModule<object, CompareArgs> = {
@@ -32,6 +34,8 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
       .option('profile', { type: 'array', string: true, default: [DEFAULT_COMPARE_PROFILE], describe: 'network profile(s): preset name or profile file' })
       .option('cert', { type: 'string', describe: 'PEM certificate for the h2race proxies (self-signed when absent)' })
       .option('key', { type: 'string', describe: 'PEM key for --cert' })
+      .option('insecure', { type: 'boolean', describe: 'do not verify the https:// origin\'s certificate (a self-signed one answers 502 otherwise)' })
+      .option('origin-ca', { type: 'string', describe: 'PEM of the CA that signed the https:// origin\'s certificate' })
       .options(trafficOptions)
       .option('html', { type: 'string', default: 'h2race-report.html', describe: 'write the HTML report to this file' })
       .check((a) => {
@@ -48,7 +52,12 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         profiles: args.profile,
         origin: args.origin,
         verifier,
-        startProxyForMode: h2raceForMode({ seed: args.seed, certPath: args.cert, keyPath: args.key }),
+        startProxyForMode: h2raceForMode({
+          seed: args.seed,
+          certPath: args.cert,
+          keyPath: args.key,
+          upstream: { rejectUnauthorized: args.insecure === undefined ? undefined : !args.insecure, ca: args['origin-ca'] },
+        }),
         onProgress: (run, p) => bar.update(`${run.mode} (${run.profile}) ${run.index + 1}/${run.total}`, p),
       });
       bar.stop();

@@ -4,10 +4,20 @@
  */
 import type { Logger } from 'pino';
 import { startH2race } from '../proxy/h2race.js';
+import type { ProxyConfigInput } from '../config/proxy-schema.js';
 import type { PoolMode } from '../faults/pool/types.js';
 import type { StartProxyForMode } from './compare.js';
 
-export function h2raceForMode(opts: { seed: number; logger?: Logger; certPath?: string; keyPath?: string }): StartProxyForMode {
+export interface H2raceForModeOptions {
+  seed: number;
+  logger?: Logger;
+  certPath?: string;
+  keyPath?: string;
+  /** How the proxies reach an https:// origin (certificate check, CA), as `h2race proxy` does. */
+  upstream?: Pick<NonNullable<ProxyConfigInput['upstream']>, 'rejectUnauthorized' | 'ca'>;
+}
+
+export function h2raceForMode(opts: H2raceForModeOptions): StartProxyForMode {
   return async (mode, profile, originUrl) => {
     const running = await startH2race({
       listen: '127.0.0.1:0',
@@ -15,6 +25,7 @@ export function h2raceForMode(opts: { seed: number; logger?: Logger; certPath?: 
       cert: opts.certPath,
       key: opts.keyPath,
       shutdownTimeoutMs: 500,
+      upstream: opts.upstream,
       pool: { mode: mode as PoolMode },
       faults: { profile, seed: opts.seed },
       logger: opts.logger,

@@ -58,4 +58,21 @@ describe('h2race scenario / compare', () => {
     expect(out).toContain(`HTML report: ${html}`);
     expect(process.exitCode).toBe(0);
   });
+
+  it('compare --origin with a self-signed https:// origin: every stream a 502 unless --insecure', async () => {
+    type Out = { exitCode: number; runs: { summary: { verdict: string; streams: number; collateral: number; collateralCodes: Record<string, number> } }[] };
+    const args = ['compare', '--origin', origin.urls.tls!, '--modes', 'retain', '--profile', 'fios', '--viewers', '2', '--duration', '1.5',
+      '--json', '--html', join(dir, 'origin.html')];
+    const refused = (JSON.parse(await run(...args)) as Out).runs[0]!.summary;
+    expect(refused.collateralCodes['HTTP 502'], JSON.stringify(refused)).toBeGreaterThan(0);
+    expect(process.exitCode).toBe(1);
+
+    const json = JSON.parse(await run(...args, '--insecure')) as Out;
+    const summary = json.runs[0]!.summary;
+    expect(summary.verdict, JSON.stringify(summary)).toBe('CLEAN');
+    expect(summary.streams).toBeGreaterThan(0);
+    expect(summary.collateral).toBe(0);
+    expect(json.exitCode).toBe(0);
+    expect(process.exitCode).toBe(0);
+  });
 });
