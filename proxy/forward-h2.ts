@@ -13,7 +13,7 @@ import { pump, type Pump } from './pump.js';
 import { H2Pool, type H2StreamRequest, type UpstreamH2Session } from './upstream/h2-pool.js';
 import { OriginNotH2Error, UpstreamError } from './upstream/errors.js';
 
-const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.constants;
+const { NGHTTP2_CANCEL, NGHTTP2_FLAG_END_STREAM, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.constants;
 /** Attempts after GOAWAYs (each on a new session); bounded so a flapping origin cannot loop. */
 const MAX_ATTEMPTS = 3;
 
@@ -76,12 +76,12 @@ export function forwardOverH2(ps: ProxiedStream, opts: H2ForwardOptions): void {
       const status = Number(headers[':status']);
       if (status > 100 && status < 200) ps.informational(status, downstreamResponseHeaders(headers, '2'));
     });
-    stream.once('response', (headers) => {
+    stream.once('response', (headers, flags) => {
       responded = true;
       clearTimeout(timer);
       if (ps.downstreamClosed || ps.failed) return;
       const status = Number(headers[':status']);
-      if (!ps.relayHead(status, downstreamResponseHeaders(headers, '2'))) return;
+      if (!ps.relayHead(status, downstreamResponseHeaders(headers, '2'), (flags & NGHTTP2_FLAG_END_STREAM) !== 0)) return;
       const expected = status === 204 || status === 304 || ps.start.method === 'HEAD' ? undefined : headers['content-length'];
       const response = pump(stream, ps.sink, () => {
         // Node ends the readable side of a reset stream too; only a clean end completes the response.

@@ -154,12 +154,17 @@ export class ProxiedStream {
     return this.pair;
   }
 
-  writeHead(status: number, headers: OutgoingHttpHeaders): void {
+  /**
+   * `endStream`: the head is the whole response (HTTP/2 only). It then goes out as one HEADERS
+   * frame with END_STREAM, as the origin sent it: gRPC's Trailers-Only form, whose status a gRPC
+   * client reads only there (HEADERS then an empty DATA END_STREAM is "closed without trailers").
+   */
+  writeHead(status: number, headers: OutgoingHttpHeaders, endStream = false): void {
     this.status = status;
     if (this.pair) (this.pair.res as ServerResponse).writeHead(status, headers);
     else {
       headers[':status'] = status;
-      this.h2Stream!.respond(headers, { waitForTrailers: true });
+      this.h2Stream!.respond(headers, endStream ? { endStream } : { waitForTrailers: true });
     }
   }
 
@@ -167,9 +172,9 @@ export class ProxiedStream {
    * Sends the origin's response head downstream. Node validates it (and throws); an origin's head
    * it refuses fails this stream with 502 — a throw in an event handler would end the process.
    */
-  relayHead(status: number, headers: OutgoingHttpHeaders): boolean {
+  relayHead(status: number, headers: OutgoingHttpHeaders, endStream = false): boolean {
     try {
-      this.writeHead(status, headers);
+      this.writeHead(status, headers, endStream);
       return true;
     } catch (err) {
       this.fail(new UpstreamError('protocol', `origin response head refused: ${(err as Error).message}`));

@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { StreamEndRecord } from '../../proxy/events.js';
@@ -153,4 +154,71 @@ test('https origin without h2 (fallback to HTTP/1.1): request trailers that arri
   expect(r.body.toString()).toBe('early trailers');
   expect(r.trailers?.['x-echo-sha256']).toBe(sha256(body));
   expect(r.trailers?.['x-echo-x-sum']).toBe('abc');
+});
+
+/** A gRPC-like origin on node:http2's core API (h2c): echoes the message, status in trailers. */
+async function grpcOrigin(): Promise<{ url: string; seen: http2.IncomingHttpHeaders[] }> {
+  const seen: http2.IncomingHttpHeaders[] = [];
+  const server = http2.createServer();
+  server.on('stream', (stream, headers) => {
+    seen.push(headers);
+    if (headers[':path'] === '/pkg.Svc/Missing') {
+      // Trailers-Only: one HEADERS frame with END_STREAM carries the status.
+      return stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '12', 'grpc-message': 'unimplemented' }, { endStream: true });
+    }
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.once('end', () => {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0', 'grpc-message': 'ok' }));
+      stream.end(Buffer.concat(chunks));
+    });
+  });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (s) => (sessions.add(s), s.once('close', () => sessions.delete(s))));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(() => {
+    for (const s of sessions) s.destroy();
+    return new Promise((r) => server.close(r));
+  });
+  return { url: `h2c://127.0.0.1:${(server.address() as net.AddressInfo).port}`, seen };
+}
+
+/** A gRPC message frame: compressed flag 0, 4-byte length, payload. */
+function grpcFrame(payload: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.writeUInt32BE(payload.length, 1);
+  return Buffer.concat([head, payload]);
+}
+
+describe('a gRPC-like exchange', () => {
+  const grpcHeaders = { te: 'trailers', 'content-type': 'application/grpc' };
+
+  test('te: trailers and application/grpc reach the origin; the message and grpc-status trailer come back', async () => {
+    const origin = await grpcOrigin();
+    const { ends, session } = await proxyTo(origin.url);
+    const message = grpcFrame(Buffer.from('ping'));
+    const res = await get(session, '/pkg.Svc/Echo', { body: message, headers: grpcHeaders });
+    expect(origin.seen[0]).toMatchObject({ te: 'trailers', 'content-type': 'application/grpc', ':method': 'POST' });
+    expect(res.headers['content-type']).toBe('application/grpc');
+    expect(res.body.equals(message)).toBe(true);
+    expect(res.trailers).toMatchObject({ 'grpc-status': '0', 'grpc-message': 'ok' });
+    await waitFor('the stream-end record', () => ends.length === 1);
+    expect(ends[0]).toMatchObject({ outcome: 'completed', bytesIn: message.length, bytesOut: message.length });
+  });
+
+  test('a Trailers-Only response stays one HEADERS frame with END_STREAM (gRPC clients read the status only there)', async () => {
+    const origin = await grpcOrigin();
+    const { ends, session } = await proxyTo(origin.url);
+    const stream = request(session, '/pkg.Svc/Missing', { body: grpcFrame(Buffer.from('x')), headers: grpcHeaders });
+    let headersFlags = 0;
+    stream.once('response', (_h, flags) => (headersFlags = flags));
+    const res = await collect(stream);
+    expect(res.headers).toMatchObject({ 'grpc-status': '12', 'grpc-message': 'unimplemented' });
+    expect(res.body.length).toBe(0);
+    expect(headersFlags & http2.constants.NGHTTP2_FLAG_END_STREAM).toBe(http2.constants.NGHTTP2_FLAG_END_STREAM);
+    await waitFor('the stream-end record', () => ends.length === 1);
+    expect(ends[0]).toMatchObject({ outcome: 'completed', status: 200 });
+  });
 });
