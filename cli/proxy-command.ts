@@ -138,7 +138,10 @@ async function run(args: ProxyArgs, io: ProxyMainIo, logger: Logger): Promise<vo
     });
     const proxy = server.proxies.get('h2race');
     io.stdout(`h2race proxy on https://${proxy?.toJSON().listen ?? listen} → ${origin}; Toxiproxy API on ${server.url}`);
+    // Without a listener SIGHUP would end the process; the API, not the file, holds the proxy now.
+    const stopReloading = io.onReload?.(() => io.stderr('h2race proxy: reload asked, but with --api the proxy is the API\'s: change it through the API')) ?? (() => {});
     await io.untilStop(() => undefined);
+    stopReloading();
     await server.close();
     return;
   }

@@ -2,6 +2,7 @@
  * SIGHUP on a real `h2race proxy --config FILE` process: a bad file is refused with one line
  * naming the file and the field while the proxy keeps serving on its running config; a good file's
  * faults reach new requests at once, and a changed proxy section is reported as needing a restart.
+ * With --api the API owns the proxy: SIGHUP is answered, not fatal.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,6 +70,22 @@ describe('config reload (SIGHUP)', () => {
       const slow = await timedGet(proxy.port);
       expect(slow.status).toBe(200);
       expect(slow.ms).toBeGreaterThanOrEqual(400);
+    } finally {
+      proxy.kill();
+      await proxy.exit;
+    }
+  });
+
+  it('with --api: SIGHUP is answered with one line, and the proxy keeps running and serving', { timeout: 60_000 }, async () => {
+    writeConfig('faults: {}\n');
+    const proxy = await startProxyProcess(['--listen', '127.0.0.1:0', '--config', configPath, '--api', '127.0.0.1:0']);
+    try {
+      proxy.child.kill('SIGHUP');
+      await waitFor('the reload answer', () => proxy.stderr.some((l) => l.includes('reload asked')), 10_000);
+      expect(proxy.stderr.find((l) => l.includes('reload asked'))).toContain('--api');
+      expect(proxy.child.exitCode).toBeNull();
+      expect(proxy.child.signalCode).toBeNull();
+      expect((await timedGet(proxy.port)).status).toBe(200);
     } finally {
       proxy.kill();
       await proxy.exit;
