@@ -10,9 +10,12 @@ import { once } from 'node:events';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
+import { CLIENT_PREFACE, FRAME_HEADER_LENGTH, FrameFlag, FrameType } from '../../faults/frames/constants.js';
+import { readFrameHeader } from '../../faults/frames/codec.js';
 import type { StreamEndRecord } from '../../proxy/events.js';
 import { patternBytes, sha256 } from '../helpers/bytes.js';
 import { collect, connectH2, get, request, startTestProxy } from '../helpers/h2-client.js';
+import { dataFrame, encodeHeaderBlock, frame, headersFrame, settingsFrame, type HeaderList } from '../helpers/raw-h2.js';
 import { startTestOrigin, type OriginKind } from '../helpers/origins.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
@@ -220,5 +223,103 @@ describe('a gRPC-like exchange', () => {
     expect(headersFlags & http2.constants.NGHTTP2_FLAG_END_STREAM).toBe(http2.constants.NGHTTP2_FLAG_END_STREAM);
     await waitFor('the stream-end record', () => ends.length === 1);
     expect(ends[0]).toMatchObject({ outcome: 'completed', status: 200 });
+  });
+});
+
+/**
+ * A cleartext HTTP/2 origin written frame by frame: to each request it answers 200, `hello`, and
+ * the trailers it is given, as they are (node:http2 would refuse to send invalid ones).
+ */
+async function rawTrailersOrigin(trailers: HeaderList): Promise<string> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.write(settingsFrame([]));
+    let inbound = Buffer.alloc(0);
+    let prefaceSeen = false;
+    socket.on('data', (chunk: Buffer) => {
+      inbound = Buffer.concat([inbound, chunk]);
+      if (!prefaceSeen) {
+        if (inbound.length < CLIENT_PREFACE.length) return;
+        inbound = inbound.subarray(CLIENT_PREFACE.length);
+        prefaceSeen = true;
+      }
+      while (inbound.length >= FRAME_HEADER_LENGTH) {
+        const h = readFrameHeader(inbound);
+        if (inbound.length < FRAME_HEADER_LENGTH + h.length) return;
+        inbound = inbound.subarray(FRAME_HEADER_LENGTH + h.length);
+        if (h.type === FrameType.SETTINGS && !(h.flags & FrameFlag.ACK)) socket.write(frame(FrameType.SETTINGS, FrameFlag.ACK, 0));
+        if (h.type === FrameType.HEADERS) {
+          socket.write(Buffer.concat([
+            headersFrame(h.streamId, encodeHeaderBlock([[':status', '200'], ['content-type', 'text/plain']]), { endStream: false }),
+            dataFrame(h.streamId, Buffer.from('hello')),
+            headersFrame(h.streamId, encodeHeaderBlock(trailers), { endStream: true }),
+          ]));
+        }
+      }
+    });
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(() => {
+    for (const s of sockets) s.destroy();
+    return new Promise((r) => server.close(r));
+  });
+  return `h2c://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+}
+
+test('an HTTP/2 origin\'s trailer fields HTTP/2 does not allow are dropped; the valid one and the body arrive, the stream ends cleanly', async () => {
+  // A control character in a value and a space in a name (nghttp2 drops those fields), te (hop-by-hop).
+  const url = await rawTrailersOrigin([['x-ok', '1'], ['x-ctl', 'a\u0001b'], ['x-sp ace', '1'], ['te', 'trailers']]);
+  const { ends, session } = await proxyTo(url);
+  const res = await get(session, '/t');
+  expect(res.body.toString()).toBe('hello');
+  expect(Object.entries(res.trailers ?? {})).toEqual([['x-ok', '1']]);
+  await waitFor('the stream-end record', () => ends.length === 1);
+  expect(ends[0]).toMatchObject({ outcome: 'completed', bytesOut: 5 });
+});
+
+describe('failures on the core path', () => {
+  test('HEAD to an unreachable origin: 502 with x-h2race-error, no body, the stream closes', async () => {
+    const probe = await startTestOrigin('h2c');
+    await probe.close();
+    const { ends, session } = await proxyTo(`h2c://127.0.0.1:${probe.port}`);
+    const res = await get(session, '/small', { method: 'HEAD' });
+    expect(res.status).toBe(502);
+    expect(res.headers['x-h2race-error']).toBe('connect-refused');
+    expect(res.body.length).toBe(0);
+    await waitFor('the stream-end record', () => ends.length === 1);
+    expect(ends[0]).toMatchObject({ outcome: 'upstream-error', status: 502 });
+  });
+
+  test('HTTP/1.1 origin (compat pair) that does not answer in time: 504 with x-h2race-error', async () => {
+    const { ends, session } = await setUp('h1', { upstream: { responseTimeoutMs: 300 } });
+    const res = await get(session, '/hold');
+    expect(res.status).toBe(504);
+    expect(res.headers['x-h2race-error']).toBe('response-timeout');
+    await waitFor('the stream-end record', () => ends.length === 1);
+    expect(ends[0]).toMatchObject({ outcome: 'upstream-error', status: 504 });
+  });
+
+  test('https origin without h2 (fallback): a cancel mid-download destroys the upstream connection; outcome cancelled-by-client', async () => {
+    const { origin, ends, session } = await setUp('h1-tls');
+    const size = 8 * 1024 * 1024;
+    const victim = request(session, `/bytes?size=${size}&chunk=65536&delay=4`);
+    victim.on('error', () => {});
+    await new Promise<void>((resolve) => {
+      let n = 0;
+      victim.on('data', (c: Buffer) => ((n += c.length) >= 256 * 1024 ? resolve() : undefined));
+    });
+    victim.close(http2.constants.NGHTTP2_CANCEL);
+    await origin.streams[0]!.closed;
+    await waitFor('the upstream connection to close', () => origin.closedConnections.has(origin.streams[0]!.connection));
+    expect(origin.streams[0]!.written).toBeLessThan(size);
+    await waitFor('the stream-end record', () => ends.length === 1);
+    expect(ends[0]).toMatchObject({ outcome: 'cancelled-by-client', rstCode: http2.constants.NGHTTP2_CANCEL });
+    // The proxy serves on, over a new connection.
+    expect((await get(session, '/small')).status).toBe(200);
+    expect(origin.streams[1]!.connection).not.toBe(origin.streams[0]!.connection);
   });
 });
