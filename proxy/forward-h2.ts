@@ -103,6 +103,14 @@ export function forwardOverH2(ps: ProxiedStream, opts: H2ForwardOptions): void {
     });
     stream.once('close', () => {
       clearTimeout(timer);
+      if (finished && body && !ps.body.readableEnded) {
+        // The origin answered in full and stopped reading the request (RFC 9113 §8.1). The rest
+        // of the body goes nowhere: read and drop it, or the client, out of window, never finishes
+        // sending and its stream never closes. (An RST_STREAM(NO_ERROR) could overtake the
+        // response's last DATA frames in nghttp2's queue.)
+        body.detach();
+        ps.body.resume();
+      }
       if (finished || ps.downstreamClosed || ps.failed) return;
       const retryable = !responded && (body === undefined || body.bytes === 0) && H2Pool.unprocessed(stream, session);
       const refused = stream.rstCode === NGHTTP2_REFUSED_STREAM && session.goawayLastStreamId === undefined;

@@ -323,3 +323,27 @@ describe('failures on the core path', () => {
     expect(origin.streams[1]!.connection).not.toBe(origin.streams[0]!.connection);
   });
 });
+
+test('an origin that answers in full before reading the upload (RFC 9113 §8.1): the client gets the answer and its stream closes', async () => {
+  const server = http2.createServer();
+  // Answers at once and never reads: node:http2 then ends the stream with RST_STREAM(NO_ERROR).
+  server.on('stream', (stream) => {
+    stream.respond({ ':status': 413, 'content-length': 9 });
+    stream.end('too large');
+  });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (s) => (sessions.add(s), s.once('close', () => sessions.delete(s))));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(() => {
+    for (const s of sessions) s.destroy();
+    return new Promise((r) => server.close(r));
+  });
+  const { ends, session } = await proxyTo(`h2c://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+  // Far beyond the windows: the upload can only finish if someone keeps reading it.
+  const res = await get(session, '/upload', { body: patternBytes(0, 8 * 1024 * 1024) });
+  expect(res.status).toBe(413);
+  expect(res.body.toString()).toBe('too large');
+  await waitFor('the stream-end record', () => ends.length === 1);
+  expect(ends[0]).toMatchObject({ outcome: 'completed', status: 413, bytesOut: 9 });
+});
