@@ -32,11 +32,13 @@ export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
   const req = pair.req as http.IncomingMessage;
   const res = pair.res as http.ServerResponse;
   const port = Number(opts.origin.port) || (opts.origin.protocol === 'https:' ? 443 : 80);
+  let upstreamReq: http.ClientRequest | undefined;
+  let dropBody = false;
   void (http2Proxy.web(req, res, {
     hostname: opts.origin.hostname,
     port,
     onReq: async () => {
-      const upstream = http.request({
+      const upstream = upstreamReq = http.request({
         agent: opts.agent,
         host: opts.origin.hostname.replace(/^\[|\]$/g, ''),
         port,
@@ -54,6 +56,7 @@ export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
       // before its reader is attached and lose chunks, so the bytes are counted where they go out.
       const write = upstream.write;
       upstream.write = function countedWrite(this: http.ClientRequest, chunk: Buffer, encoding?: unknown, cb?: unknown) {
+        if (dropBody) return true;
         ps.bytesIn += chunk.length;
         return (write as (c: Buffer, e?: unknown, cb?: unknown) => boolean).call(this, chunk, encoding, cb);
       } as typeof upstream.write;
@@ -66,7 +69,18 @@ export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
     onRes: async (_req, _res, proxyRes) => {
       const upstreamRes = proxyRes as unknown as http.IncomingMessage;
       if (!ps.relayHead(upstreamRes.statusCode ?? 502, downstreamResponseHeaders(upstreamRes.headers, '1.1'))) return;
-      ps.responseBody = pump(upstreamRes, res, () => ps.endResponse(forwardableTrailers(upstreamRes.trailers)));
+      ps.responseBody = pump(upstreamRes, res, () => {
+        if (!req.readableEnded) {
+          // The origin answered in full before the whole request body went up (e.g. a 413, a 401).
+          // Its connection holds half a body: destroyed, never reused. The rest of the body goes
+          // nowhere: read and dropped (http2-proxy paused the request on backpressure and would
+          // never resume it), or the client never finishes sending and its stream never closes.
+          dropBody = true;
+          upstreamReq!.destroy();
+          req.resume();
+        }
+        ps.endResponse(forwardableTrailers(upstreamRes.trailers));
+      });
     },
   }) as Promise<void>).catch((err: Error & { statusCode?: number; code?: string }) => {
     if (ps.downstreamClosed) return;

@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -324,26 +325,31 @@ describe('failures on the core path', () => {
   });
 });
 
-test('an origin that answers in full before reading the upload (RFC 9113 §8.1): the client gets the answer and its stream closes', async () => {
-  const server = http2.createServer();
-  // Answers at once and never reads: node:http2 then ends the stream with RST_STREAM(NO_ERROR).
-  server.on('stream', (stream) => {
-    stream.respond({ ':status': 413, 'content-length': 9 });
-    stream.end('too large');
-  });
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on('session', (s) => (sessions.add(s), s.once('close', () => sessions.delete(s))));
+/** An origin that answers 413 at once and never reads the request body (h2c: node:http2 then ends the stream with RST_STREAM(NO_ERROR)). */
+async function earlyAnswerOrigin(kind: 'h2c' | 'h1'): Promise<string> {
+  const server = kind === 'h2c'
+    ? http2.createServer((_req, res) => res.writeHead(413, { 'content-length': 9 }).end('too large'))
+    : http.createServer((_req, res) => res.writeHead(413, { 'content-length': 9 }).end('too large'));
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (s: net.Socket) => (sockets.add(s), s.once('close', () => sockets.delete(s))));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   cleanups.push(() => {
-    for (const s of sessions) s.destroy();
+    for (const s of sockets) s.destroy();
     return new Promise((r) => server.close(r));
   });
-  const { ends, session } = await proxyTo(`h2c://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+  return `${kind === 'h2c' ? 'h2c' : 'http'}://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+}
+
+test.each(['h2c', 'h1'] as const)('an origin (%s) that answers in full before reading the upload: the client gets the answer and its stream closes', async (kind) => {
+  const { ends, session } = await proxyTo(await earlyAnswerOrigin(kind));
   // Far beyond the windows: the upload can only finish if someone keeps reading it.
   const res = await get(session, '/upload', { body: patternBytes(0, 8 * 1024 * 1024) });
   expect(res.status).toBe(413);
   expect(res.body.toString()).toBe('too large');
   await waitFor('the stream-end record', () => ends.length === 1);
   expect(ends[0]).toMatchObject({ outcome: 'completed', status: 413, bytesOut: 9 });
+  // The proxy serves on (HTTP/1.1: over a new connection, the old one held half a body).
+  const again = await get(session, '/upload', { body: Buffer.from('small') });
+  expect(again.status).toBe(413);
 });
