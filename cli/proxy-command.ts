@@ -20,6 +20,7 @@ import { planFaults } from '../faults/profiles/plan.js';
 import { POOL_MODES, type PoolMode } from '../faults/pool/types.js';
 import { startApiServer } from '../faults/toxiproxy/api-server.js';
 import { createH2raceStarter } from '../faults/toxiproxy/h2race-starter.js';
+import { loadOrCreateCertificate, type Certificate } from '../proxy/certs.js';
 import { startH2race, type RunningH2race } from '../proxy/h2race.js';
 import type { PoolConfig } from '../config/pool-schema.js';
 import { createLogger, type Logger } from '../proxy/log.js';
@@ -128,6 +129,8 @@ async function run(args: ProxyArgs, io: ProxyMainIo, logger: Logger): Promise<vo
     // Single faults and presets arrive as toxics the API then owns; a profile file stays a
     // profile, so its schedule walks under the API as it would without it.
     const plan = planFaults(faults);
+    // Made (or found) here so the line below can name it; the API's proxy then reuses the file.
+    const certificate = await loadOrCreateCertificate(config);
     const server = await startApiServer({
       host: api.host,
       port: api.port,
@@ -138,6 +141,7 @@ async function run(args: ProxyArgs, io: ProxyMainIo, logger: Logger): Promise<vo
     });
     const proxy = server.proxies.get('h2race');
     io.stdout(`h2race proxy on https://${proxy?.toJSON().listen ?? listen} → ${origin}; Toxiproxy API on ${server.url}`);
+    io.stdout(certificateLine(certificate.fingerprint256, certificate.source, certificate.certPath));
     // Without a listener SIGHUP would end the process; the API, not the file, holds the proxy now.
     const stopReloading = io.onReload?.(() => io.stderr('h2race proxy: reload asked, but with --api the proxy is the API\'s: change it through the API')) ?? (() => {});
     await io.untilStop(() => undefined);
@@ -149,7 +153,7 @@ async function run(args: ProxyArgs, io: ProxyMainIo, logger: Logger): Promise<vo
   const running = await startH2race({ ...config, pool, faults, framePath: args['frame-path'], logger });
   const { proxy } = running;
   io.stdout(`h2race proxy on ${proxy.url}${proxy.h2cUrl ? ` and ${proxy.h2cUrl} (h2c)` : ''} → ${config.origin} (pool ${running.poolMode}, seed ${running.seed})`);
-  io.stdout(`certificate SHA-256 ${proxy.fingerprint} (${proxy.certSource === 'files' ? '' : `${proxy.certSource === 'generated' ? 'generated' : 'reused'} `}${proxy.certPath})`);
+  io.stdout(certificateLine(proxy.fingerprint, proxy.certSource, proxy.certPath));
   const stopReloading = io.onReload?.(() => void reload(args, { config, pool }, running, io)) ?? (() => {});
   await io.untilStop(() => {
     io.stderr('h2race proxy: second signal, cutting connections');
@@ -157,6 +161,11 @@ async function run(args: ProxyArgs, io: ProxyMainIo, logger: Logger): Promise<vo
   });
   stopReloading();
   await running.close();
+}
+
+/** What a client pins or trusts: `certificate SHA-256 AB:… (generated .h2race/proxy-cert.pem)`. */
+function certificateLine(fingerprint: string, source: Certificate['source'], path: string): string {
+  return `certificate SHA-256 ${fingerprint} (${source === 'files' ? '' : `${source === 'generated' ? 'generated' : 'reused'} `}${path})`;
 }
 
 /**

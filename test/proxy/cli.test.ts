@@ -104,8 +104,9 @@ describe('a running proxy', () => {
     const cmd = startCommand(
       args({ origin: origin.url, 'state-dir': stateDir, 'origin-ca': certPath, latency: '80ms', loss: '1%', api: '127.0.0.1:0' }),
     );
-    await waitFor('the startup line', () => cmd.stdout.length === 1 || cmd.stderr.length > 0);
+    await waitFor('the startup lines', () => cmd.stdout.length === 2 || cmd.stderr.length > 0);
     expect(cmd.stderr).toEqual([]);
+    expect(cmd.stdout[1]).toMatch(/^certificate SHA-256 [0-9A-F:]{95} /);
     const api = /Toxiproxy API on (http:\/\/[\d.:]+)/.exec(cmd.stdout[0]!)![1]!;
     const toxics = (await (await fetch(`${api}/proxies/h2race/toxics`)).json()) as { name: string; attributes: Record<string, unknown> }[];
     expect(toxics.map((t) => t.name).sort()).toEqual(['latency_downstream', 'latency_upstream', 'loss_downstream', 'loss_upstream']);
