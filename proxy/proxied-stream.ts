@@ -81,7 +81,13 @@ export class ProxiedStream {
       this.rawHeaders = exchange.rawHeaders;
       h2.once('trailers', (trailers) => (this.requestTrailerFields = trailers));
       // Every response may end with trailers (the origin's, known only at its end): an empty
-      // set is sent as an empty END_STREAM DATA frame, as Node's compat layer does.
+      // set is sent as an empty END_STREAM DATA frame, as Node's compat layer does. Waiting for
+      // trailers also keeps fail() honest: stream.close(code) ends the writable side first, and
+      // without a trailers wait Node flushes that END_STREAM ahead of the RST_STREAM, so a body
+      // cut short reached the client as a short complete one (PROTOCOL_ERROR there, measured)
+      // instead of RST_STREAM(INTERNAL_ERROR). The price: END_STREAM leaves a setImmediate after
+      // the last DATA frame, and a client that already has every byte (curl) may reset the stream
+      // in between, which then ends as cancelled-by-client.
       h2.on('wantTrailers', this.sendTrailers);
       h2.once('close', () => this.end());
     } else {
