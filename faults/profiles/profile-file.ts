@@ -24,7 +24,7 @@ import type { ToxicSpec } from '../link/types.js';
 import { ToxicSpecError } from '../toxics/registry.js';
 import { faultsToToxics, linkFaultFields, mergeFaults, type LinkFaults } from './fault-settings.js';
 import { presetName } from './presets.js';
-import { formatDuration, parseDuration, UnitError } from './units.js';
+import { formatDuration, parseDuration, unitSchema, UnitError } from './units.js';
 import '../toxics/all.js';
 
 export class ProfileError extends Error {
@@ -52,15 +52,7 @@ export interface Schedule {
   steps: ScheduleStep[];
 }
 
-const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  try {
-    return parseDuration(value);
-  } catch (err) {
-    if (!(err instanceof UnitError)) throw err;
-    ctx.addIssue({ code: 'custom', message: err.message });
-    return z.NEVER;
-  }
-});
+const duration = unitSchema(parseDuration);
 
 const stepSchema = z
   .object({
