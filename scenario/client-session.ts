@@ -17,6 +17,11 @@ export interface TargetOptions {
   url: string;
   /** PEM CA to verify the target with; when absent, any certificate is accepted. */
   ca?: string;
+  /**
+   * Dial this address instead of the URL's (a shaping relay in front of the target); SNI,
+   * :authority and the certificate check still name the URL's host.
+   */
+  via?: { host: string; port: number };
 }
 
 /** Validates a target URL; a one-line error names the field. */
@@ -42,17 +47,20 @@ export function openSession(
   const secure = url.protocol === 'https:';
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port || (secure ? 443 : 80));
+  const dial = target.via ?? { host, port };
   const connectTarget = (): net.Socket => {
     const socket = secure
       ? tls.connect({
-          host,
-          port,
+          host: dial.host,
+          port: dial.port,
           servername: net.isIP(host) ? undefined : host,
+          // Without a servername node checks the name it dialed: the relay's, not the target's.
+          checkServerIdentity: (_name, cert) => tls.checkServerIdentity(host, cert),
           ALPNProtocols: ['h2'],
           ca: target.ca,
           rejectUnauthorized: target.ca !== undefined,
         })
-      : net.connect({ host, port });
+      : net.connect(dial);
     socket.setNoDelay(true);
     return socket;
   };

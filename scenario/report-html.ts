@@ -57,7 +57,7 @@ function runSection({ summary: s, record: r }: ReportRun): string {
   const shown = [...r.connections].sort((a, b) => damaged(b) - damaged(a) || a.id - b.id).slice(0, MAX_CONNECTIONS);
   const runEnd = r.durationMs;
   return `<section><h2>${esc(s.mode ?? 'run')}${s.profile ? ` · ${esc(s.profile)}` : ''} <span class="v ${s.verdict}">${s.verdict}</span></h2>
-<p class="meta">target ${esc(r.target)} · ${r.viewers} viewers · ${(r.durationMs / 1000).toFixed(1)} s · seed ${r.seed} · ${r.connections.length} connections ·
+<p class="meta">target ${esc(r.target)}${r.shape === undefined ? '' : ` (shaped: through a relay running ${esc(r.shape)} both ways)`} · ${r.viewers} viewers · ${(r.durationMs / 1000).toFixed(1)} s · seed ${r.seed} · ${r.connections.length} connections ·
 ${s.streams} streams (video ${s.streamsByKind.video}, SSE ${s.streamsByKind.events}, small ${s.streamsByKind.small}) · ${esc(formatBytes(s.bodyBytes))} received</p>
 <ul class="facts">
 <li>collateral failures: <b>${s.collateral}</b> ${s.collateral ? `(${esc(formatCounts(s.collateralCodes))})` : ''}</li>

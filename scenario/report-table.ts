@@ -29,6 +29,7 @@ export function formatTable(summaries: readonly RunSummary[], color = false): st
   const out = [line(COLUMNS.map((c) => c.title)), widths.map((w) => '-'.repeat(w)).join('  ')];
   summaries.forEach((s, i) => {
     out.push(paint(s, line(rows[i]!)));
+    if (s.shape !== undefined) out.push(`    shaped: viewers reached the target through a relay running ${s.shape} both ways`);
     if (s.collateral > 0) out.push(`    collateral: ${formatCounts(s.collateralCodes)}`);
     if (s.verifyErrors > 0) out.push(`    ${s.verifyErrors} bodies could not be verified (see --json / the HTML report)`);
     if (goawayTotal(s, 'client') + goawayTotal(s, 'server') > 0) {

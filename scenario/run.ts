@@ -1,13 +1,15 @@
 /**
  * runScenario(): browser-like traffic through a target for a fixed time, recorded stream by
  * stream (types.ts). Viewers start staggered, run until the duration is over, then stop; the
- * run waits (bounded) for asynchronous verification before it returns its record.
+ * run waits (bounded) for asynchronous verification before it returns its record. With `shape`,
+ * every viewer connection reaches the target through a shaping relay (shaped-path.ts).
  */
-import type { Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 import { SeededRandom } from '../faults/random.js';
-import { openSession, parseTarget } from './client-session.js';
+import { openSession, parseTarget, type TargetOptions } from './client-session.js';
 import { FrameTapRelay } from './frame-tap.js';
 import { RunRecorder } from './recorder.js';
+import { startShapedPath, type ShapedPath } from './shaped-path.js';
 import type { RunRecord } from './types.js';
 import { demoVerifier, type ContentVerifier } from './verifier.js';
 import { Viewer, type ScenarioPaths } from './viewer.js';
@@ -27,9 +29,17 @@ export interface ScenarioOptions {
   paths?: Partial<ScenarioPaths>;
   /** How bodies are checked; the demo origin's content function by default. */
   verifier?: ContentVerifier;
+  /**
+   * A preset or profile file: viewers reach the target through a TCP relay with its link toxics
+   * both ways, so the target's writes queue up as over the internet. The report labels the
+   * profile with it unless `profile` is given.
+   */
+  shape?: string;
   /** Labels for the report. */
   mode?: string;
   profile?: string;
+  /** Ends the run early (Ctrl-C): everything is closed, then runScenario rejects. */
+  signal?: AbortSignal;
   onProgress?: (progress: ScenarioProgress) => void;
   logger?: Logger;
 }
@@ -49,6 +59,8 @@ export const SCENARIO_DEFAULTS = { viewers: 4, durationMs: 10_000, seed: 1, seek
 const STAGGER_MS = 25;
 const PROGRESS_EVERY_MS = 250;
 const CONNECT_TIMEOUT_MS = 5000;
+/** A handshake over a slow profile takes a few of its round trips (3g-slow: 2 s each). */
+const SHAPED_CONNECT_TIMEOUT_MS = 30_000;
 const VERIFY_WAIT_MS = 15_000;
 
 export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
@@ -63,10 +75,33 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
   check(smallPerSecond >= 0 && smallPerSecond <= 100, `small request rate must be in [0, 100]/s, got ${smallPerSecond}`);
   const paths = { ...DEFAULT_PATHS, ...opts.paths };
   for (const [name, path] of Object.entries(paths)) check(path.startsWith('/'), `${name} path must start with /, got "${path}"`);
-  parseTarget(opts.target, 'target');
-  const target = { url: opts.target, ca: opts.ca };
-  await probe(target);
+  const url = parseTarget(opts.target, 'target');
+  // Straight to the target first: an unreachable one is named as such, not as a relay failure.
+  await probe({ url: opts.target, ca: opts.ca }, CONNECT_TIMEOUT_MS);
+  checkAborted(opts.signal);
+  let shaped: ShapedPath | undefined;
+  if (opts.shape !== undefined) {
+    shaped = await startShapedPath(url, opts.shape, seed, opts.logger ?? pino({ level: 'silent' }));
+  }
+  try {
+    const target = { url: opts.target, ca: opts.ca, via: shaped?.address };
+    if (shaped) await probe(target, SHAPED_CONNECT_TIMEOUT_MS);
+    return await drive(opts, target, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, paths });
+  } finally {
+    await shaped?.close();
+  }
+}
 
+interface DriveSettings {
+  viewers: number;
+  durationMs: number;
+  seed: number;
+  seeksPerSecond: number;
+  smallPerSecond: number;
+  paths: ScenarioPaths;
+}
+
+async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, paths }: DriveSettings): Promise<RunRecord> {
   const relay = await FrameTapRelay.start();
   const recorder = new RunRecorder();
   const pending = new Set<Promise<void>>();
@@ -94,16 +129,34 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
     });
   const ticker = setInterval(progress, PROGRESS_EVERY_MS);
   try {
-    await new Promise((resolve) => setTimeout(resolve, durationMs));
+    await sleep(durationMs, opts.signal);
   } finally {
     clearInterval(ticker);
     starts.forEach(clearTimeout);
     await Promise.all(crowd.map((v) => v.stop()));
     await relay.close();
   }
+  checkAborted(opts.signal);
   await settle(pending, opts.logger);
   progress();
-  return recorder.result({ target: opts.target, mode: opts.mode, profile: opts.profile, seed, viewers });
+  return recorder.result({ target: opts.target, mode: opts.mode, profile: opts.profile ?? opts.shape, shape: opts.shape, seed, viewers });
+}
+
+/** `ms`, or until `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new Error('scenario interrupted');
 }
 
 function check(ok: boolean, message: string): void {
@@ -111,22 +164,23 @@ function check(ok: boolean, message: string): void {
 }
 
 /** One connection up front, so an unreachable target is one clear error instead of a run of failures. */
-async function probe(target: { url: string; ca?: string }): Promise<void> {
+async function probe(target: TargetOptions, timeoutMs: number): Promise<void> {
   const session = openSession(target);
+  const where = target.via ? `target ${target.url} (through the --shape relay)` : `target ${target.url}`;
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`target ${target.url}: no HTTP/2 connection within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+      const timer = setTimeout(() => reject(new Error(`${where}: no HTTP/2 connection within ${timeoutMs} ms`)), timeoutMs);
       session.once('remoteSettings', () => {
         clearTimeout(timer);
         resolve();
       });
       session.on('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new Error(`target ${target.url}: ${err.code ?? err.message}${err.code ? ` (${err.message})` : ''}`));
+        reject(new Error(`${where}: ${err.code ?? err.message}${err.code ? ` (${err.message})` : ''}`));
       });
       session.once('close', () => {
         clearTimeout(timer);
-        reject(new Error(`target ${target.url}: connection closed before HTTP/2 SETTINGS (does it speak h2?)`));
+        reject(new Error(`${where}: connection closed before HTTP/2 SETTINGS (does it speak h2?)`));
       });
     });
   } finally {

@@ -13,6 +13,8 @@ export type Verdict = 'CLEAN' | 'COLLATERAL';
 export interface RunSummary {
   mode?: string;
   profile?: string;
+  /** Set when the viewers reached the target through a shaping relay running this profile. */
+  shape?: string;
   target: string;
   durationMs: number;
   viewers: number;
@@ -68,6 +70,7 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
   return {
     mode: run.mode,
     profile: run.profile,
+    shape: run.shape,
     target: run.target,
     durationMs: run.durationMs,
     viewers: run.viewers,

@@ -89,6 +89,8 @@ export interface RunRecord {
   /** Pool mode and profile when the caller knows them (compare); free-form labels otherwise. */
   mode?: string;
   profile?: string;
+  /** The preset or profile file of the relay the viewers reached the target through (scenario --shape). */
+  shape?: string;
   seed: number;
   viewers: number;
   startedAt: string;

@@ -1,0 +1,68 @@
+/**
+ * `scenario --shape`: a slow public-internet path between the viewers and the target, so that the
+ * target's own socket writes are still pending when a viewer's RST_STREAM arrives (the condition
+ * of the Jetty cancel race, which never holds on a LAN):
+ *
+ *   viewer ─TLS─▶ 127.0.0.1:<relay> ─[profile's link toxics, both ways]─▶ target
+ *
+ * It is a Toxiproxy TCP proxy (faults/toxiproxy/tcp-proxy.ts): each connection is relayed through
+ * LinkedSockets whose link queues are bounded, so a slow downstream link stops the relay reading
+ * the target and the backpressure reaches the target's socket. TLS passes through untouched; the
+ * viewers still name the target (SNI, :authority, certificate check).
+ *
+ * Lifecycle: runScenario owns the ShapedPath; close() stops the profile's schedule and the proxy,
+ * which ends every relayed connection.
+ */
+import type { Logger } from 'pino';
+import type { ToxicSpec } from '../faults/link/types.js';
+import { planFaults, startFaultPlan, type FaultPlan } from '../faults/profiles/plan.js';
+import { SeededRandom } from '../faults/random.js';
+import { findToxicType } from '../faults/toxics/registry.js';
+import { ProxyFaults } from '../faults/toxiproxy/proxy-faults.js';
+import { TcpProxy } from '../faults/toxiproxy/tcp-proxy.js';
+
+export interface ShapedPath {
+  /** The preset name or profile file the path runs. */
+  readonly shape: string;
+  /** Where viewers dial instead of the target. */
+  readonly address: { host: string; port: number };
+  close(): Promise<void>;
+}
+
+/** Starts the relay for `target` (an http URL); `shape` is a preset or a profile file. */
+export async function startShapedPath(target: URL, shape: string, seed: number, logger: Logger): Promise<ShapedPath> {
+  const plan = planShape(shape);
+  const port = target.port || (target.protocol === 'https:' ? '443' : '80');
+  const faults = new ProxyFaults(undefined, logger);
+  const proxy = new TcpProxy(
+    { name: 'scenario-shape', listen: '127.0.0.1:0', upstream: `${target.hostname}:${port}`, enabled: true, kind: 'tcp' },
+    { logger, faults, random: new SeededRandom(seed, 'scenario-shape') },
+  );
+  await proxy.start();
+  const runner = startFaultPlan(plan, faults.toxics, logger);
+  const listen = proxy.toJSON().listen;
+  return {
+    shape,
+    address: { host: '127.0.0.1', port: Number(listen.slice(listen.lastIndexOf(':') + 1)) },
+    async close() {
+      runner?.stop();
+      await proxy.stop();
+    },
+  };
+}
+
+/** The profile's plan; a frame toxic cannot act on a TCP relay carrying TLS, so it is refused. */
+function planShape(shape: string): FaultPlan {
+  let plan: FaultPlan;
+  try {
+    plan = planFaults({ profile: shape });
+  } catch (err) {
+    throw new Error(`shape: ${(err as Error).message}`);
+  }
+  const all: ToxicSpec[] = [...plan.toxics, ...(plan.schedule?.steps.flatMap((s) => s.toxics) ?? [])];
+  const frame = all.find((t) => findToxicType(t.type)?.kind === 'frame');
+  if (frame) {
+    throw new Error(`shape: ${shape} has the HTTP/2 frame toxic ${frame.type}; the shaping relay carries TLS as TCP and runs only link toxics`);
+  }
+  return plan;
+}
