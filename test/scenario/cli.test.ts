@@ -5,11 +5,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import yargs from 'yargs';
-import { compareCommand } from '../../cli/compare-command.js';
-import { scenarioCommand } from '../../cli/scenario-command.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
+import { runCli } from './run-cli.js';
 
 let origin: DemoOrigin;
 let dir: string;
@@ -23,24 +21,10 @@ afterAll(async () => {
   process.exitCode = undefined;
 });
 
-async function run(...argv: string[]): Promise<string> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += chunk.toString();
-    return true;
-  });
-  try {
-    await yargs().scriptName('h2race').strict().command(scenarioCommand).command(compareCommand).parseAsync(argv);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
-
 describe('h2race scenario / compare', () => {
   it('scenario --json against the demo origin: CLEAN, exit code 0, HTML written', async () => {
     const html = join(dir, 'scenario.html');
-    const out = await run('scenario', '--target', origin.urls.tls!, '--viewers', '2', '--duration', '1.5', '--seek-rate', '3',
+    const out = await runCli('scenario', '--target', origin.urls.tls!, '--viewers', '2', '--duration', '1.5', '--seek-rate', '3',
       '--video-path', '/video?rate=2000000', '--json', '--html', html);
     const json = JSON.parse(out) as { verdict: string; runs: { summary: { cancels: number; collateral: number } }[] };
     expect(json.verdict).toBe('CLEAN');
@@ -52,7 +36,7 @@ describe('h2race scenario / compare', () => {
 
   it('compare prints the table for the modes asked for and exits 0 when the safe ones are clean', async () => {
     const html = join(dir, 'compare.html');
-    const out = await run('compare', '--modes', 'retain', '--profile', 'fios', '--viewers', '2', '--duration', '1.5', '--html', html);
+    const out = await runCli('compare', '--modes', 'retain', '--profile', 'fios', '--viewers', '2', '--duration', '1.5', '--html', html);
     expect(out).toMatch(/^mode\s+profile\s+verdict/m);
     expect(out).toMatch(/^retain\s+fios\s+CLEAN/m);
     expect(out).toContain(`HTML report: ${html}`);
@@ -63,11 +47,11 @@ describe('h2race scenario / compare', () => {
     type Out = { exitCode: number; runs: { summary: { verdict: string; streams: number; collateral: number; collateralCodes: Record<string, number> } }[] };
     const args = ['compare', '--origin', origin.urls.tls!, '--modes', 'retain', '--profile', 'fios', '--viewers', '2', '--duration', '1.5',
       '--json', '--html', join(dir, 'origin.html')];
-    const refused = (JSON.parse(await run(...args)) as Out).runs[0]!.summary;
+    const refused = (JSON.parse(await runCli(...args)) as Out).runs[0]!.summary;
     expect(refused.collateralCodes['HTTP 502'], JSON.stringify(refused)).toBeGreaterThan(0);
     expect(process.exitCode).toBe(1);
 
-    const json = JSON.parse(await run(...args, '--insecure')) as Out;
+    const json = JSON.parse(await runCli(...args, '--insecure')) as Out;
     const summary = json.runs[0]!.summary;
     expect(summary.verdict, JSON.stringify(summary)).toBe('CLEAN');
     expect(summary.streams).toBeGreaterThan(0);
