@@ -58,6 +58,10 @@ export class ViewerConnection implements StreamConnection {
       recorder.sessionErrors.push({ connection: id, atMs: recorder.now(), message: `${err.code ?? 'error'}: ${err.message}` });
       if (!this.stopping) this.deathReason ??= `session error ${err.code ?? err.message}`;
     });
+    // The connection's end, named before node closes its streams (with a CANCEL code of its own).
+    this.session.socket.once('close', () => {
+      if (!this.stopping) this.deathReason ??= 'connection closed';
+    });
     this.session.once('close', () => {
       this.record.closedMs = recorder.now();
       if (!this.stopping) {

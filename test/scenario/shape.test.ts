@@ -7,7 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { ReferenceVerifier } from '../../scenario/reference-verifier.js';
 import { runScenario } from '../../scenario/run.js';
@@ -95,6 +95,7 @@ describe('scenario --shape', () => {
     expect(shaped.resets, whyShaped).toBe(shaped.pendingCancels);
     expect(s.verdict, whyShaped).toBe('COLLATERAL');
     expect(s.collateral, whyShaped).toBeGreaterThan(0);
+    expect(Object.keys(s.collateralCodes), whyShaped).toEqual(['connection closed']);
     expect(s.shape, whyShaped).toBe('3g');
     expect(s.profile, whyShaped).toBe('3g');
     expect(process.exitCode).toBe(1);
@@ -174,5 +175,26 @@ describe('scenario --shape', () => {
     clearTimeout(timer);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await refused(relayAddress()!)).toBe(true);
+  });
+
+  it('Ctrl-C ends a shaped CLI run through its cleanup: one line on stderr, exit code 130', async () => {
+    let err = '';
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      err += chunk.toString();
+      return true;
+    });
+    const started = Date.now();
+    const timer = setTimeout(() => process.emit('SIGINT'), 800);
+    try {
+      const out = await runCli('scenario', '--target', demo.urls.tls!, '--shape', 'cable', '--viewers', '1', '--duration', '30', '--json');
+      expect(out).toBe('');
+    } finally {
+      clearTimeout(timer);
+      spy.mockRestore();
+    }
+    expect(err).toBe('h2race: scenario interrupted; everything it started is closed\n');
+    expect(process.exitCode).toBe(130);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(process.listeners('SIGINT')).toEqual([]);
   });
 });
