@@ -7,8 +7,10 @@
  *
  * It is a Toxiproxy TCP proxy (faults/toxiproxy/tcp-proxy.ts): each connection is relayed through
  * LinkedSockets whose link queues are bounded, so a slow downstream link stops the relay reading
- * the target and the backpressure reaches the target's socket. TLS passes through untouched; the
- * viewers still name the target (SNI, :authority, certificate check).
+ * the target and the backpressure reaches the target's socket. Each viewer connection gets links
+ * of its own (each viewer has its own access line); a profile file's schedule changes them all.
+ * TLS passes through untouched; the viewers still name the target (SNI, :authority, certificate
+ * check).
  *
  * Lifecycle: runScenario owns the ShapedPath; close() stops the profile's schedule and the proxy,
  * which ends every relayed connection.
