@@ -50,6 +50,11 @@ export function describeFrame(h: FrameHeader): string {
   return `${frameTypeName(h.type)} stream=${h.streamId} length=${h.length} flags=0x${h.flags.toString(16)}`;
 }
 
+/** A violation by frame `h`; the description is built only here, off the path of valid frames. */
+export function frameError(h: FrameHeader, code: number, problem: string): FrameError {
+  return new FrameError(code, `${describeFrame(h)}: ${problem}`);
+}
+
 /** Frames that belong to the connection, never to a stream. */
 const CONNECTION_ONLY: ReadonlySet<number> = new Set([FrameType.SETTINGS, FrameType.PING, FrameType.GOAWAY]);
 /** Frames that always belong to a stream. */
@@ -75,30 +80,29 @@ const FIXED_LENGTH = new Map<number, number>([
  * connection errors: the frame path has no per-stream error channel, and failing hard is safe.
  */
 export function validateFrameHeader(h: FrameHeader, maxFrameSize: number): void {
-  const what = describeFrame(h);
   if (h.length > maxFrameSize) {
-    throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, `${what}: exceeds SETTINGS_MAX_FRAME_SIZE ${maxFrameSize}`);
+    throw frameError(h, ErrorCode.FRAME_SIZE_ERROR, `exceeds SETTINGS_MAX_FRAME_SIZE ${maxFrameSize}`);
   }
   if (h.streamId === 0 && STREAM_ONLY.has(h.type)) {
-    throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${what}: must be on a stream, not stream 0`);
+    throw frameError(h, ErrorCode.PROTOCOL_ERROR, 'must be on a stream, not stream 0');
   }
   if (h.streamId !== 0 && CONNECTION_ONLY.has(h.type)) {
-    throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${what}: must be on stream 0`);
+    throw frameError(h, ErrorCode.PROTOCOL_ERROR, 'must be on stream 0');
   }
   const fixed = FIXED_LENGTH.get(h.type);
   if (fixed !== undefined && h.length !== fixed) {
-    throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, `${what}: payload must be ${fixed} bytes`);
+    throw frameError(h, ErrorCode.FRAME_SIZE_ERROR, `payload must be ${fixed} bytes`);
   }
   if (h.type === FrameType.SETTINGS) {
     if (h.flags & FrameFlag.ACK && h.length !== 0) {
-      throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, `${what}: SETTINGS ACK must be empty`);
+      throw frameError(h, ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS ACK must be empty');
     }
     if (h.length % 6 !== 0) {
-      throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, `${what}: SETTINGS payload must be a multiple of 6`);
+      throw frameError(h, ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS payload must be a multiple of 6');
     }
   }
   if (h.type === FrameType.GOAWAY && h.length < 8) {
-    throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, `${what}: GOAWAY payload must be at least 8 bytes`);
+    throw frameError(h, ErrorCode.FRAME_SIZE_ERROR, 'GOAWAY payload must be at least 8 bytes');
   }
 }
 
@@ -107,7 +111,7 @@ export function validateFramePayload(h: FrameHeader, payload: Buffer): void {
   if ((h.type === FrameType.DATA || h.type === FrameType.HEADERS) && h.flags & FrameFlag.PADDED) {
     const minimum = 1 + (h.type === FrameType.HEADERS && h.flags & FrameFlag.PRIORITY ? 5 : 0);
     if (h.length < minimum || payload[0]! > h.length - minimum) {
-      throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${describeFrame(h)}: padding longer than the payload`);
+      throw frameError(h, ErrorCode.PROTOCOL_ERROR, 'padding longer than the payload');
     }
   }
   if (h.type === FrameType.SETTINGS) parseSettings(payload);
@@ -115,7 +119,7 @@ export function validateFramePayload(h: FrameHeader, payload: Buffer): void {
   // INTERNAL_ERROR). On a stream it is a stream error, left to the session, which fails the whole
   // connection for it (§5.4.1 allows that); the frame path's GOAWAY then says PROTOCOL_ERROR.
   if (h.type === FrameType.WINDOW_UPDATE && h.streamId === 0 && (payload.readUInt32BE(0) & 0x7fffffff) === 0) {
-    throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${describeFrame(h)}: a connection window increment of 0`);
+    throw frameError(h, ErrorCode.PROTOCOL_ERROR, 'a connection window increment of 0');
   }
 }
 

@@ -4,7 +4,7 @@
  * handed out as a view of that chunk; only a frame split across chunks is assembled (copied).
  */
 import { CLIENT_PREFACE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType } from './constants.js';
-import { FrameError, describeFrame, readFrameHeader, validateFrameHeader, validateFramePayload, type FrameHeader } from './codec.js';
+import { FrameError, frameError, readFrameHeader, validateFrameHeader, validateFramePayload, type FrameHeader } from './codec.js';
 
 export interface InboundFrame {
   header: FrameHeader;
@@ -96,25 +96,22 @@ export class InboundParser {
   private check(header: FrameHeader): void {
     validateFrameHeader(header, this.maxFrameSize);
     if (this.firstFrame && (header.type !== FrameType.SETTINGS || header.flags & FrameFlag.ACK)) {
-      throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${describeFrame(header)}: the preface must be followed by SETTINGS`);
+      throw frameError(header, ErrorCode.PROTOCOL_ERROR, 'the preface must be followed by SETTINGS');
     }
     this.firstFrame = false;
     if (this.continuationOf !== 0) {
       if (header.type !== FrameType.CONTINUATION || header.streamId !== this.continuationOf) {
-        throw new FrameError(
-          ErrorCode.PROTOCOL_ERROR,
-          `${describeFrame(header)}: expected CONTINUATION of stream ${this.continuationOf}`,
-        );
+        throw frameError(header, ErrorCode.PROTOCOL_ERROR, `expected CONTINUATION of stream ${this.continuationOf}`);
       }
     } else if (header.type === FrameType.CONTINUATION) {
-      throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${describeFrame(header)}: no header block is open`);
+      throw frameError(header, ErrorCode.PROTOCOL_ERROR, 'no header block is open');
     }
     if (header.type === FrameType.PUSH_PROMISE) {
-      throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${describeFrame(header)}: a client must not push`);
+      throw frameError(header, ErrorCode.PROTOCOL_ERROR, 'a client must not push');
     }
     // §5.1.1: a client opens odd-numbered streams only. (node:http2 would answer INTERNAL_ERROR.)
     if (header.type === FrameType.HEADERS && header.streamId % 2 === 0) {
-      throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${describeFrame(header)}: a client must open odd-numbered streams`);
+      throw frameError(header, ErrorCode.PROTOCOL_ERROR, 'a client must open odd-numbered streams');
     }
     const opensBlock = header.type === FrameType.HEADERS || header.type === FrameType.CONTINUATION;
     if (opensBlock) this.continuationOf = header.flags & FrameFlag.END_HEADERS ? 0 : header.streamId;
