@@ -68,11 +68,6 @@ export class SseClient {
     });
   }
 
-  /** Whether an SSE stream is open now. */
-  get active(): boolean {
-    return this.current !== undefined;
-  }
-
   stop(): void {
     this.stopped = true;
     if (this.reopenTimer) clearTimeout(this.reopenTimer);

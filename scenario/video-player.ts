@@ -63,10 +63,6 @@ export class VideoPlayer {
     this.position = to;
     this.play(conn);
   }
-
-  get playing(): boolean {
-    return this.current !== undefined;
-  }
 }
 
 function parseContentRange(value: string | string[] | undefined): { start: number; size: number } | undefined {

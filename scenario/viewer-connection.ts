@@ -77,11 +77,6 @@ export class ViewerConnection implements StreamConnection {
     return !this.stopping && !this.draining && this.deathReason === undefined && !this.session.closed && !this.session.destroyed;
   }
 
-  /** Whether the connection is up: its first SETTINGS exchange is done. */
-  get connected(): boolean {
-    return !this.session.connecting && this.usable;
-  }
-
   request(kind: StreamKind, headers: http2.OutgoingHttpHeaders, rangeStart?: number): OpenedStream {
     const stream = this.session.request({ ':method': 'GET', ...headers });
     const record = this.recorder.track(stream, this, kind, String(headers[':path']), rangeStart);
