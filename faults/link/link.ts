@@ -10,9 +10,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { SeededRandom } from '../random.js';
-import { findToxicType } from '../toxics/registry.js';
 import { ChunkTracker, type EndReason, type Piece } from './piece.js';
-import { passThrough, type FaultDecision, type LinkStage, type LinkToxicImpl, type StageContext } from './stage.js';
+import { linkToxicImpl, passThrough, rollToxicity, type FaultDecision, type LinkStage, type StageContext } from './stage.js';
 import { followToxics, linkToxicsOf, type ToxicEdit, type ToxicSet } from './toxic-set.js';
 import type { Direction, Link, LinkChunk, LinkControl, LinkEvents, LinkSink, ToxicSpec } from './types.js';
 
@@ -175,11 +174,9 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     this.states.set(spec.name, state);
     const ctx = this.contextFor(node, random.fork('effect'), state);
     node.ctx = ctx;
-    // Toxiproxy rolls toxicity per connection and direction each time the toxic's stage starts.
-    const active = spec.toxicity >= 1 || (spec.toxicity > 0 && random.next() < spec.toxicity);
+    const active = rollToxicity(spec, random);
     if (spec.toxicity < 1) ctx.record('toxicity', active);
-    const impl = findToxicType(spec.type)!.impl as LinkToxicImpl<unknown>;
-    node.stage = active ? impl.stage(ctx) : passThrough(ctx);
+    node.stage = active ? linkToxicImpl(spec).stage(ctx) : passThrough(ctx);
     return node;
   }
 
@@ -272,5 +269,5 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
 }
 
 function closesWhenRemoved(spec: ToxicSpec): boolean {
-  return (findToxicType(spec.type)!.impl as LinkToxicImpl<unknown>).closesWhenRemoved === true;
+  return linkToxicImpl(spec).closesWhenRemoved === true;
 }

@@ -11,6 +11,7 @@
  * there and chained delays do not drift.
  */
 import type { SeededRandom } from '../random.js';
+import { findToxicType } from '../toxics/registry.js';
 import type { EndReason, Piece } from './piece.js';
 import type { Direction, ToxicSpec } from './types.js';
 
@@ -67,4 +68,14 @@ export interface LinkToxicImpl<A> {
 /** A stage that lets everything through: noop, and any toxic whose toxicity roll failed. */
 export function passThrough(ctx: StageContext<unknown>): LinkStage {
   return { push: (piece) => ctx.emit(piece), drain: () => [] };
+}
+
+/** The implementation of a link-kind toxic (the spec was validated, so its type is registered). */
+export function linkToxicImpl(spec: ToxicSpec): LinkToxicImpl<unknown> {
+  return findToxicType(spec.type)!.impl as LinkToxicImpl<unknown>;
+}
+
+/** Toxiproxy's roll: does the toxic act on this connection and direction, each time its stage starts. */
+export function rollToxicity(spec: ToxicSpec, random: SeededRandom): boolean {
+  return spec.toxicity >= 1 || (spec.toxicity > 0 && random.next() < spec.toxicity);
 }

@@ -7,9 +7,9 @@
  * set() replaces every sub-stage at once: the held pieces, oldest (furthest down) first, go into
  * the new first sub-stage with the time they reached the one that held them.
  */
-import { findToxicType } from '../toxics/registry.js';
 import type { Piece } from './piece.js';
-import { passThrough, type LinkStage, type LinkToxicImpl, type StageContext } from './stage.js';
+import { linkToxicImpl, passThrough, rollToxicity, type LinkStage, type StageContext } from './stage.js';
+import { linkToxicsOf } from './toxic-set.js';
 import type { ToxicSpec } from './types.js';
 
 export class SubChain {
@@ -22,7 +22,7 @@ export class SubChain {
   set(specs: readonly ToxicSpec[]): void {
     const held = this.drain();
     const generation = ++this.generation;
-    const runnable = specs.filter((s) => s.stream === this.ctx.direction && findToxicType(s.type)?.kind === 'link');
+    const runnable = linkToxicsOf(specs, this.ctx.direction);
     const stages: LinkStage[] = [];
     runnable.forEach((spec, i) => {
       const random = this.ctx.random.fork(`${generation}/${spec.name}`);
@@ -35,9 +35,7 @@ export class SubChain {
         emit: (piece) => (i + 1 < stages.length ? stages[i + 1]!.push(piece) : this.ctx.emit(piece)),
         record: (kind, value) => this.ctx.record(`${spec.name}.${kind}`, value),
       };
-      const active = spec.toxicity >= 1 || (spec.toxicity > 0 && random.next() < spec.toxicity);
-      const impl = findToxicType(spec.type)!.impl as LinkToxicImpl<unknown>;
-      stages.push(active ? impl.stage(sub) : passThrough(sub));
+      stages.push(rollToxicity(spec, random) ? linkToxicImpl(spec).stage(sub) : passThrough(sub));
     });
     this.stages = stages;
     for (const piece of held) this.push(piece);

@@ -11,6 +11,8 @@ const entries = [
   '../../faults/toxics/profile.js',
   '../../faults/toxics/all.js',
   '../../faults/link/toxic-set.js',
+  '../../faults/link/sub-chain.js',
+  '../../faults/link/link.js',
   '../../config/api-schema.js',
   '../../config/faults-schema.js',
 ];
