@@ -19,6 +19,7 @@ import { loopbackPair, type LoopbackPair } from '../faults/link/loopback-pair.js
 import { ToxicSet } from '../faults/link/toxic-set.js';
 import { SeededRandom } from '../faults/random.js';
 import { loadTrace, traceCapacity } from '../faults/profiles/trace-loader.js';
+import { fidelityTable } from './report-table.js';
 
 export interface FidelityRow {
   figure: string;
@@ -324,8 +325,5 @@ function round(n: number): number {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const rows = await runLinkFidelity({ quick: process.argv.includes('--quick') });
-  const headers = [...new Set(rows.flatMap((r) => Object.keys(r)))] as Array<keyof FidelityRow>;
-  const cells = [headers.map(String), ...rows.map((r) => headers.map((h) => String(r[h] ?? '–')))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
-  for (const line of cells) process.stdout.write(`${line.map((c, i) => c.padEnd(widths[i]!)).join('  ')}\n`);
+  process.stdout.write(`${fidelityTable(rows)}\n`);
 }

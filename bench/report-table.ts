@@ -1,5 +1,6 @@
 /** The bench report as plain-text tables for the terminal (and for pasting into the README). */
 import type { BenchReport } from './bench.js';
+import type { FidelityRow } from './link-fidelity.js';
 import type { Figures } from './summary.js';
 import type { WorkloadName } from './workloads.js';
 
@@ -121,11 +122,7 @@ export function formatReport(report: BenchReport): string {
     );
   }
   const fidelity = fidelityRows(report.linkFidelity);
-  if (fidelity.length > 0) {
-    const headers = [...new Set(fidelity.flatMap((row) => Object.keys(row)))];
-    out.push('', 'link fidelity (configured vs measured)');
-    out.push(table(headers, fidelity.map((row) => headers.map((h) => cell(row[h])))));
-  }
+  if (fidelity.length > 0) out.push('', 'link fidelity (configured vs measured)', fidelityTable(fidelity));
   if (report.linkFidelity !== undefined && !Array.isArray(report.linkFidelity)) {
     out.push(`link fidelity FAILED: ${report.linkFidelity.error}`);
   }
@@ -134,9 +131,15 @@ export function formatReport(report: BenchReport): string {
   return out.join('\n');
 }
 
-/** The link engineer's rows (their columns may grow), or none when that part failed. */
-function fidelityRows(value: BenchReport['linkFidelity']): Array<Record<string, unknown>> {
-  return Array.isArray(value) ? (value as unknown as Array<Record<string, unknown>>) : [];
+/** Fidelity rows as a table, one column per field any row has (their columns may grow). */
+export function fidelityTable(rows: readonly FidelityRow[]): string {
+  const headers = [...new Set(rows.flatMap((row) => Object.keys(row)))] as Array<keyof FidelityRow>;
+  return table(headers, rows.map((row) => headers.map((h) => cell(row[h]))));
+}
+
+/** The link engineer's rows, or none when that part failed. */
+function fidelityRows(value: BenchReport['linkFidelity']): FidelityRow[] {
+  return Array.isArray(value) ? value : [];
 }
 
 function cell(value: unknown): string {
