@@ -12,6 +12,8 @@ import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
 import type { LinkedSocketOptions } from '../faults/link/linked-socket.js';
@@ -230,8 +232,8 @@ async function disabledRows(quick: boolean): Promise<FidelityRow[]> {
       best.linkedRate = Math.max(best.linkedRate, l.rate);
       best.directCpu = Math.min(best.directCpu, d.cpuPerMB);
       best.linkedCpu = Math.min(best.linkedCpu, l.cpuPerMB);
-      best.directRtt = Math.min(best.directRtt, await pingPong(direct.client, direct.client, direct.peer, pings));
-      best.linkedRtt = Math.min(best.linkedRtt, await pingPong(linked.linked, linked.linked, linked.peer, pings));
+      best.directRtt = Math.min(best.directRtt, await pingPong(direct.client, direct.peer, pings));
+      best.linkedRtt = Math.min(best.linkedRtt, await pingPong(linked.linked, linked.peer, pings));
     }
   } finally {
     direct.close();
@@ -269,16 +271,16 @@ async function bulk(writer: NodeJS.WritableStream, peer: Socket, bytes: number):
   return { rate, cpuPerMB: (cpu.user + cpu.system) / (bytes / 1e6) };
 }
 
-/** Median round trip of 32-byte pings echoed by `peer`. */
-async function pingPong(writer: NodeJS.WritableStream, reader: NodeJS.ReadableStream, peer: Socket, rounds: number): Promise<number> {
+/** Median round trip of 32-byte pings `socket` writes and `peer` echoes back to it. */
+async function pingPong(socket: Duplex, peer: Socket, rounds: number): Promise<number> {
   const echo = (d: Buffer): void => void peer.write(d);
   peer.on('data', echo);
   const ping = Buffer.alloc(32, 2);
   const samples: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const t0 = performance.now();
-    const reply = once(reader as unknown as NodeJS.EventEmitter, 'data');
-    writer.write(ping);
+    const reply = once(socket, 'data');
+    socket.write(ping);
     await reply;
     samples.push(performance.now() - t0);
   }
@@ -313,10 +315,6 @@ function projectRoot(): string {
   let dir = import.meta.dirname;
   while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   return dir;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 function round(n: number): number {
