@@ -106,19 +106,22 @@ export function validateFrameHeader(h: FrameHeader, maxFrameSize: number): void 
   }
 }
 
-/** Checks a whole frame's payload where §6 has rules the header cannot show. */
-export function validateFramePayload(h: FrameHeader, payload: Buffer): void {
+/**
+ * Checks a whole frame (`frame` holds it, header included) where §6 has rules the header cannot
+ * show. Reads the payload in place: no view of it is made for the frames that have no such rule.
+ */
+export function validateFramePayload(h: FrameHeader, frame: Buffer): void {
   if ((h.type === FrameType.DATA || h.type === FrameType.HEADERS) && h.flags & FrameFlag.PADDED) {
     const minimum = 1 + (h.type === FrameType.HEADERS && h.flags & FrameFlag.PRIORITY ? 5 : 0);
-    if (h.length < minimum || payload[0]! > h.length - minimum) {
+    if (h.length < minimum || frame[FRAME_HEADER_LENGTH]! > h.length - minimum) {
       throw frameError(h, ErrorCode.PROTOCOL_ERROR, 'padding longer than the payload');
     }
   }
-  if (h.type === FrameType.SETTINGS) parseSettings(payload);
+  if (h.type === FrameType.SETTINGS) parseSettings(frame.subarray(FRAME_HEADER_LENGTH));
   // §6.9: a zero increment is a connection error on stream 0 (node:http2 would answer
   // INTERNAL_ERROR). On a stream it is a stream error, left to the session, which fails the whole
   // connection for it (§5.4.1 allows that); the frame path's GOAWAY then says PROTOCOL_ERROR.
-  if (h.type === FrameType.WINDOW_UPDATE && h.streamId === 0 && (payload.readUInt32BE(0) & 0x7fffffff) === 0) {
+  if (h.type === FrameType.WINDOW_UPDATE && h.streamId === 0 && (frame.readUInt32BE(FRAME_HEADER_LENGTH) & 0x7fffffff) === 0) {
     throw frameError(h, ErrorCode.PROTOCOL_ERROR, 'a connection window increment of 0');
   }
 }

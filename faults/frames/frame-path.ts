@@ -335,7 +335,6 @@ export class FramePath extends Duplex {
   private onInboundFrame(frame: InboundFrame): void {
     const { header, bytes } = frame;
     this.guard.check(header, performance.now());
-    const payload = bytes.subarray(FRAME_HEADER_LENGTH);
     switch (header.type) {
       case FrameType.RST_STREAM: {
         const delay = this.toxics.inboundResetDelay(header.streamId);
@@ -344,15 +343,15 @@ export class FramePath extends Duplex {
           this.addTimer(this.resetTimers, delay, () => this.deliverReset(held, false));
           return;
         }
-        this.seeReset(header.streamId, parseRstStream(payload).errorCode, false);
+        this.seeReset(header.streamId, parseRstStream(bytes.subarray(FRAME_HEADER_LENGTH)).errorCode, false);
         break;
       }
       case FrameType.GOAWAY:
-        this.events.emit('goaway', parseGoaway(payload));
+        this.events.emit('goaway', parseGoaway(bytes.subarray(FRAME_HEADER_LENGTH)));
         break;
       case FrameType.SETTINGS:
         if (!(header.flags & FrameFlag.ACK)) {
-          const settings = parseSettings(payload);
+          const settings = parseSettings(bytes.subarray(FRAME_HEADER_LENGTH));
           this.peerMaxFrameSize = settings.get(SettingId.MAX_FRAME_SIZE) ?? this.peerMaxFrameSize;
           this.events.emit('settings', { settings, peerMaxFrameSize: this.peerMaxFrameSize });
         }
@@ -395,23 +394,32 @@ export class FramePath extends Duplex {
     else sendClientRst();
   }
 
+  /** Hands the queued bytes to the session; views adjacent in one chunk go as one push. */
   private pushQueued(): void {
     const queue = this.pushQueue;
     if (queue.length === 0) return;
-    let run = queue[0]!;
+    let first = queue[0]!;
+    let end = first.byteOffset + first.length;
     let more = true;
     for (let i = 1; i < queue.length; i++) {
       const next = queue[i]!;
-      if (next.buffer === run.buffer && run.byteOffset + run.length === next.byteOffset) {
-        run = Buffer.from(run.buffer, run.byteOffset, run.length + next.length);
+      if (next.buffer === first.buffer && next.byteOffset === end) {
+        end += next.length;
       } else {
-        more = this.push(run) && more;
-        run = next;
+        more = this.pushRun(first, end) && more;
+        first = next;
+        end = next.byteOffset + next.length;
       }
     }
-    more = this.push(run) && more;
+    more = this.pushRun(first, end) && more;
     queue.length = 0;
     if (!more) this.socket.pause();
+  }
+
+  /** Pushes `first` extended to `end` in its memory: one view for the run, not one per frame in it. */
+  private pushRun(first: Buffer, end: number): boolean {
+    const length = end - first.byteOffset;
+    return this.push(length === first.length ? first : Buffer.from(first.buffer, first.byteOffset, length));
   }
 
   // ── ending ────────────────────────────────────────────────────────────────────────────────

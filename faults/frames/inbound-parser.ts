@@ -118,7 +118,7 @@ export class InboundParser {
   }
 
   private emit(header: FrameHeader, bytes: Buffer, onFrame: (frame: InboundFrame) => void): void {
-    validateFramePayload(header, bytes.subarray(FRAME_HEADER_LENGTH));
+    validateFramePayload(header, bytes);
     onFrame({ header, bytes });
   }
 }
