@@ -9,21 +9,20 @@ export const limitDataToxic = registerLinkToxic({
   summary: 'close the connection once bytes bytes have passed',
   schema: z.object({ bytes: intAttribute() }),
   stage(ctx) {
-    const state = ctx.state as { passed?: number };
-    let left = ctx.attributes.bytes - (state.passed ?? 0);
+    // One count, in the stage's state so it survives an update; what is left derives from it.
+    const state = ctx.state as { passed: number };
+    state.passed ??= 0;
     let closed = false;
     const pass = (piece: Piece): void => {
-      state.passed = (state.passed ?? 0) + piece.data.length;
+      state.passed += piece.data.length;
       ctx.emit(piece);
     };
     return {
       push(piece) {
         if (closed) return ctx.drop(piece, 'limit_data reached');
         if (piece.end) return ctx.emit(piece);
-        if (piece.data.length < left) {
-          left -= piece.data.length;
-          return pass(piece);
-        }
+        const left = ctx.attributes.bytes - state.passed;
+        if (piece.data.length < left) return pass(piece);
         if (left > 0) {
           const [head, tail] = cutPiece(piece, [left]);
           pass(head!);
@@ -31,7 +30,6 @@ export const limitDataToxic = registerLinkToxic({
         } else {
           ctx.drop(piece, 'limit_data reached');
         }
-        left = 0;
         closed = true;
         ctx.close('end');
       },
