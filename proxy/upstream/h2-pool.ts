@@ -7,7 +7,8 @@
  * Lifecycle of an UpstreamH2Session (owner: this pool): created by openSession() and counted
  * toward maxSessions from that moment; `ready` on the origin's first SETTINGS; takes streams
  * while ready and not draining; drains on GOAWAY, idle timeout or pool close (no new streams,
- * closes once empty); ends in its session's 'close' handler — the one place it leaves the pool.
+ * closes once empty); leaves the pool in forget(), from its session's 'close' handler, or before it
+ * has a session when the connect fails, the pool closed meanwhile or the origin refused h2.
  * A stream's slot is freed by the stream's own 'close'.
  */
 import * as http2 from 'node:http2';
@@ -61,8 +62,8 @@ export class H2Pool {
   private closed = false;
   /** Set after a failed connect while other sessions live: no new connect until it fires. */
   private retryTimer?: NodeJS.Timeout;
-  /** Woken whenever a session closes (close() waits on them). */
-  private readonly closeWaiters = new Set<() => void>();
+  /** close()'s wait, ended when the last session leaves the pool. */
+  private onEmpty?: () => void;
   /** Set once an https:// origin answered ALPN without h2: the pool refuses from then on. */
   private notH2?: OriginNotH2Error;
 
@@ -103,17 +104,13 @@ export class H2Pool {
     this.closed = true;
     this.failQueue(new UpstreamError('connection-lost', 'proxy is shutting down'));
     for (const s of this.sessions) this.drain(s);
-    const deadline = Date.now() + timeoutMs;
-    while (this.sessions.size > 0 && Date.now() < deadline) {
+    if (this.sessions.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, Math.max(1, deadline - Date.now()));
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.closeWaiters.add(done);
+        this.onEmpty = resolve;
+        timer = setTimeout(resolve, timeoutMs);
       });
-      this.closeWaiters.clear();
+      clearTimeout(timer);
     }
     this.destroy();
   }
@@ -186,19 +183,19 @@ export class H2Pool {
         (s as { id: number }).id = t.id;
         if (opts.tls && t.alpn !== 'h2') {
           t.stream.destroy();
-          this.sessions.delete(s);
+          this.forget(s);
           this.notH2 = new OriginNotH2Error(t.alpn);
           return this.failQueue(this.notH2);
         }
         if (this.closed) {
           t.stream.destroy();
-          this.sessions.delete(s);
+          this.forget(s);
           return;
         }
         this.startSession(s, t.stream);
       },
       (err: unknown) => {
-        this.sessions.delete(s);
+        this.forget(s);
         this.failedBeforeReady(connectError(err, opts.origin));
       },
     );
@@ -244,9 +241,8 @@ export class H2Pool {
     });
     session.once('close', () => {
       clearTimeout(settingsTimer);
-      this.sessions.delete(s);
       if (s.idleTimer) clearTimeout(s.idleTimer);
-      this.closeWaiters.forEach((w) => w());
+      this.forget(s);
       if (s.ready) {
         opts.events.emit('upstream-session-close', { ...record, error: lastError?.message });
         this.pump();
@@ -257,6 +253,11 @@ export class H2Pool {
       }
       opts.logger.debug({ upstream: s.id, err: lastError?.message }, 'upstream session closed');
     });
+  }
+
+  private forget(s: UpstreamH2Session): void {
+    this.sessions.delete(s);
+    if (this.sessions.size === 0) this.onEmpty?.();
   }
 
   /** A session died before it could carry a stream: with no other session coming, fail the waiters. */

@@ -62,8 +62,35 @@ test('streams still running at the deadline are cut', async () => {
   cleanups.push(() => session.destroy());
   const held = collect(request(session, '/hold'));
   await waitFor('the request at the origin', () => origin.held.length === 1);
+  // Expected before close(): the cut may reach the client before close() resolves.
+  const cut = expect(held).rejects.toThrow(/stream closed before its end/);
   const started = Date.now();
   await proxy.close();
   expect(Date.now() - started).toBeGreaterThanOrEqual(250);
-  await expect(held).rejects.toThrow(/stream closed before its end/);
+  await cut;
+});
+
+test('an upstream connect still under way when the proxy closes ends close() as it fails, not at the deadline', async () => {
+  // Accepts TCP and never answers the TLS handshake: the pool's connect waits for connectTimeoutMs.
+  const silent = net.createServer((socket) => cleanups.push(() => socket.destroy()));
+  silent.listen(0, '127.0.0.1');
+  await new Promise((r) => silent.once('listening', r));
+  cleanups.push(() => new Promise((r) => silent.close(r)));
+  let accepted = 0;
+  silent.on('connection', () => accepted++);
+  const origin = `https://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+  const proxy = await startTestProxy(origin, { shutdownTimeoutMs: 5000, upstream: { connectTimeoutMs: 300 } });
+  const ends: string[] = [];
+  proxy.events.on('stream-end', (r) => ends.push(r.outcome));
+  const session = await connectH2(proxy.url);
+  const stream = request(session, '/small');
+  stream.on('error', () => {});
+  await waitFor('the pool connecting', () => accepted === 1);
+  // The client leaves: its request is withdrawn from the queue, the connect goes on.
+  session.destroy();
+  await waitFor('the stream-end record', () => ends.length === 1);
+  expect(ends).toEqual(['cancelled-by-client']);
+  const started = Date.now();
+  await proxy.close();
+  expect(Date.now() - started).toBeLessThan(2500);
 });
