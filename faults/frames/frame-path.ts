@@ -24,6 +24,7 @@ import { sessionFailureGoaway, type SessionFailure } from './session-error.js';
 import { FloodGuard, type FloodLimits } from './flood-guard.js';
 import { OutboundFramer, type OutboundFrame } from './outbound-framer.js';
 import { FrameToxicChain, type ToxicDecision } from './toxic-chain.js';
+import { TimerSet } from './timer-set.js';
 import type { BufferPool, Lease } from '../pool/types.js';
 import type { Link, ToxicSpec } from '../link/types.js';
 import { createLink } from '../link/link.js';
@@ -80,7 +81,8 @@ export class FramePath extends Duplex {
   private finalCallback: (() => void) | undefined;
   private session: http2.ServerHttp2Session | undefined;
   private readonly toxics: FrameToxicChain;
-  private readonly resetTimers = new Set<NodeJS.Timeout>();
+  /** Client RST_STREAMs held by rst_delay. */
+  private readonly resetTimers = new TimerSet();
   private readonly pushQueue: Buffer[] = [];
   /** Streams whose response HEADERS have not gone out yet, with their :path. */
   private readonly awaitingResponse = new Map<number, { stream: http2.ServerHttp2Stream; path: string }>();
@@ -340,7 +342,7 @@ export class FramePath extends Duplex {
         const delay = this.toxics.inboundResetDelay(header.streamId);
         if (delay > 0) {
           const held = Buffer.from(bytes);
-          this.addTimer(this.resetTimers, delay, () => this.deliverReset(held, false));
+          this.resetTimers.add(delay, () => this.deliverReset(held, false));
           return;
         }
         this.seeReset(header.streamId, parseRstStream(bytes.subarray(FRAME_HEADER_LENGTH)).errorCode, false);
@@ -450,22 +452,9 @@ export class FramePath extends Duplex {
     this.events.emit('goaway-sent', { lastStreamId: this.lastStreamId, errorCode: code, own: true });
   }
 
-  private addTimer(set: Set<NodeJS.Timeout>, ms: number, fn: () => void): void {
-    const timer = setTimeout(() => {
-      set.delete(timer);
-      fn();
-    }, ms);
-    set.add(timer);
-  }
-
-  private clearTimers(set: Set<NodeJS.Timeout>): void {
-    for (const timer of set) clearTimeout(timer);
-    set.clear();
-  }
-
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this.unsubscribe();
-    this.clearTimers(this.resetTimers);
+    this.resetTimers.clear();
     this.toxics.dispose((frame) => this.frameWritten(frame));
     const partial = this.framer.abandon();
     if (partial) this.frameWritten(partial);

@@ -10,6 +10,7 @@ import type { SeededRandom } from '../random.js';
 import { findToxicType } from '../toxics/registry.js';
 import type { EmitFrame, FrameToxicImpl, FrameToxicInstance } from './frame-toxic.js';
 import type { OutboundFrame } from './outbound-framer.js';
+import { TimerSet } from './timer-set.js';
 
 export interface ToxicDecision {
   toxic: string;
@@ -21,7 +22,7 @@ interface ActiveToxic {
   /** The spec as JSON: an unchanged toxic is kept across list changes. */
   key: string;
   instance: FrameToxicInstance;
-  timers: Set<NodeJS.Timeout>;
+  timers: TimerSet;
 }
 
 export class FrameToxicChain {
@@ -52,7 +53,7 @@ export class FrameToxicChain {
       });
     this.entry = this.chainFrom(0);
     for (const leaving of old.values()) {
-      clearTimers(leaving.timers);
+      leaving.timers.clear();
       leaving.instance.flush?.(this.entry);
     }
   }
@@ -77,7 +78,7 @@ export class FrameToxicChain {
   /** The connection ended: timers stop, held frames go to `drop`. */
   dispose(drop: EmitFrame): void {
     for (const t of this.toxics) {
-      clearTimers(t.timers);
+      t.timers.clear();
       t.instance.flush?.(drop);
     }
     this.toxics = [];
@@ -86,20 +87,14 @@ export class FrameToxicChain {
 
   private open(spec: ToxicSpec, key: string): ActiveToxic {
     const rng = this.rng.fork(`frame/${spec.name}`);
-    const timers = new Set<NodeJS.Timeout>();
+    const timers = new TimerSet();
     // Toxiproxy rolls toxicity once per connection; an inactive toxic keeps its place, doing nothing.
     if (spec.toxicity < 1 && rng.fork('toxicity').next() >= spec.toxicity) return { key, instance: {}, timers };
     const impl = findToxicType(spec.type)!.impl as FrameToxicImpl<unknown>;
     const instance = impl.open(spec.attributes, {
       rng,
       log: this.log.child({ toxic: spec.name }),
-      setTimer: (ms, fn) => {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          fn();
-        }, ms);
-        timers.add(timer);
-      },
+      setTimer: (ms, fn) => timers.add(ms, fn),
       record: (kind, value) => this.record({ toxic: spec.name, kind, value }),
     });
     return { key, instance, timers };
@@ -115,9 +110,4 @@ export class FrameToxicChain {
     }
     return next;
   }
-}
-
-function clearTimers(timers: Set<NodeJS.Timeout>): void {
-  for (const timer of timers) clearTimeout(timer);
-  timers.clear();
 }
