@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ToxicSet } from '../../faults/link/toxic-set.js';
-import { loopbackPair, receiveBytes, type LoopbackPair } from '../link/loopback.js';
+import { loopbackPair, probe, type LoopbackPair } from '../link/loopback.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h2race-schedule-toxic-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -13,13 +13,6 @@ afterEach(async () => {
   await pair?.close();
   pair = undefined;
 });
-
-async function probe(p: LoopbackPair, bytes = 1): Promise<number> {
-  const got = receiveBytes(p.peer, bytes);
-  const t0 = performance.now();
-  p.linked.write(Buffer.alloc(bytes, 1));
-  return (await got).at - t0;
-}
 
 describe('profile and schedule toxics (through the same API as Toxiproxy’s)', () => {
   it('a profile toxic applies a preset to its direction: 2g up is 400 ms one way and 256 kbit/s', async () => {

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { ToxicSet } from '../../faults/link/toxic-set.js';
 import { parseProfile } from '../../faults/profiles/profile-file.js';
 import { ScheduleRunner } from '../../faults/profiles/schedule-runner.js';
-import { loopbackPair, receiveBytes, type LoopbackPair } from '../link/loopback.js';
+import { loopbackPair, probe, type LoopbackPair } from '../link/loopback.js';
 
 const logger = pino({ level: 'silent' });
 let pair: LoopbackPair | undefined;
@@ -15,13 +15,6 @@ afterEach(async () => {
 });
 
 const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
-
-async function probe(p: LoopbackPair): Promise<number> {
-  const got = receiveBytes(p.peer, 1);
-  const t0 = performance.now();
-  p.linked.write('p');
-  return (await got).at - t0;
-}
 
 describe('schedules', () => {
   it('each step takes effect on a live connection at its time', async () => {
