@@ -27,8 +27,11 @@ interface ActiveToxic {
 
 export class FrameToxicChain {
   private toxics: ActiveToxic[] = [];
-  /** Where an outbound frame enters the chain. */
-  private entry: EmitFrame;
+  /**
+   * The outbound path from toxic i on to the sink, for i in 0..toxics.length (the last is the
+   * sink): built when the list changes, not per frame or batch. stages[0] is where a frame enters.
+   */
+  private stages: EmitFrame[];
 
   constructor(
     private readonly rng: SeededRandom,
@@ -37,7 +40,7 @@ export class FrameToxicChain {
     private readonly sink: EmitFrame,
     private readonly record: (decision: ToxicDecision) => void,
   ) {
-    this.entry = sink;
+    this.stages = [sink];
   }
 
   /** A toxic whose spec did not change keeps its state; frames held by a leaving one go on through the new chain. */
@@ -51,20 +54,20 @@ export class FrameToxicChain {
         old.delete(key);
         return kept ?? this.open(spec, key);
       });
-    this.entry = this.chainFrom(0);
+    this.stages = this.buildStages();
     for (const leaving of old.values()) {
       leaving.timers.clear();
-      leaving.instance.flush?.(this.entry);
+      leaving.instance.flush?.(this.stages[0]!);
     }
   }
 
   send(frame: OutboundFrame): void {
-    this.entry(frame);
+    this.stages[0]!(frame);
   }
 
   /** The session's write batch ended: each stage's held frames go through the stages after it. */
   flush(): void {
-    this.toxics.forEach((t, i) => t.instance.flush?.(this.chainFrom(i + 1)));
+    this.toxics.forEach((t, i) => t.instance.flush?.(this.stages[i + 1]!));
   }
 
   inboundResetDelay(streamId: number): number {
@@ -82,7 +85,7 @@ export class FrameToxicChain {
       t.instance.flush?.(drop);
     }
     this.toxics = [];
-    this.entry = drop;
+    this.stages = [drop];
   }
 
   private open(spec: ToxicSpec, key: string): ActiveToxic {
@@ -100,14 +103,14 @@ export class FrameToxicChain {
     return { key, instance, timers };
   }
 
-  /** The outbound path from toxic `index` on to the sink. */
-  private chainFrom(index: number): EmitFrame {
-    let next = this.sink;
-    for (let i = this.toxics.length - 1; i >= index; i--) {
+  private buildStages(): EmitFrame[] {
+    const stages: EmitFrame[] = [];
+    stages[this.toxics.length] = this.sink;
+    for (let i = this.toxics.length - 1; i >= 0; i--) {
       const { instance } = this.toxics[i]!;
-      const after = next;
-      if (instance.outbound) next = (frame) => instance.outbound!(frame, after);
+      const after = stages[i + 1]!;
+      stages[i] = instance.outbound ? (frame) => instance.outbound!(frame, after) : after;
     }
-    return next;
+    return stages;
   }
 }
