@@ -25,28 +25,6 @@ export interface UpstreamConnectionOptions {
   logger: Logger;
 }
 
-/** One connection for a pool or agent: its options, asking TLS for `alpn` when it uses TLS. */
-export function connectFor(opts: UpstreamConnectionOptions, alpn: string[]): Promise<UpstreamTransport> {
-  return connectUpstream({
-    origin: opts.origin,
-    alpn: opts.tls ? alpn : undefined,
-    timeoutMs: opts.connectTimeoutMs,
-    rejectUnauthorized: opts.rejectUnauthorized,
-    ca: opts.ca,
-    wrapper: opts.wrapper,
-  });
-}
-
-export interface ConnectOptions {
-  origin: URL;
-  /** TLS with these ALPN protocols; undefined = cleartext. */
-  alpn?: string[];
-  timeoutMs: number;
-  rejectUnauthorized: boolean;
-  ca?: string;
-  wrapper?: UpstreamWrapper;
-}
-
 export interface UpstreamTransport {
   id: number;
   /** What the protocol runs over: the TLS socket, the wrapper's Duplex, or the TCP socket. */
@@ -58,7 +36,8 @@ export interface UpstreamTransport {
 
 let nextUpstreamId = 1;
 
-export function connectUpstream(opts: ConnectOptions): Promise<UpstreamTransport> {
+/** One connection for a pool or agent, asking TLS for `alpn` when the origin uses TLS. */
+export function connectFor(opts: UpstreamConnectionOptions, alpn: string[]): Promise<UpstreamTransport> {
   const id = nextUpstreamId++;
   const { origin } = opts;
   const host = origin.hostname.replace(/^\[|\]$/g, '');
@@ -76,8 +55,8 @@ export function connectUpstream(opts: ConnectOptions): Promise<UpstreamTransport
       reject(err);
     };
     const timer = setTimeout(
-      () => fail(new UpstreamError('connect-timeout', `connecting to origin ${origin.host} timed out after ${opts.timeoutMs} ms`)),
-      opts.timeoutMs,
+      () => fail(new UpstreamError('connect-timeout', `connecting to origin ${origin.host} timed out after ${opts.connectTimeoutMs} ms`)),
+      opts.connectTimeoutMs,
     );
     const onError = (err: Error) => fail(connectError(err, origin));
     socket.once('error', onError);
@@ -91,7 +70,7 @@ export function connectUpstream(opts: ConnectOptions): Promise<UpstreamTransport
     };
     socket.once('connect', () => {
       const wrapped = opts.wrapper ? opts.wrapper.wrap(socket, { id, origin }) : socket;
-      if (!opts.alpn) {
+      if (!opts.tls) {
         transport = wrapped;
         ready(false);
         return;
@@ -99,7 +78,7 @@ export function connectUpstream(opts: ConnectOptions): Promise<UpstreamTransport
       const tlsSocket = tls.connect({
         socket: wrapped as net.Socket,
         servername: net.isIP(host) ? undefined : host,
-        ALPNProtocols: opts.alpn,
+        ALPNProtocols: alpn,
         rejectUnauthorized: opts.rejectUnauthorized,
         ca: opts.ca,
       });
