@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { ProxyConfig } from '../../config/proxy-schema.js';
 import type { UpstreamWrapper } from '../connection-wrapper.js';
 import type { ProxyEvents } from '../events.js';
+import type { UpstreamConnectionOptions } from './connect.js';
 import { H1Agent } from './h1-agent.js';
 import { H2Pool } from './h2-pool.js';
 
@@ -18,34 +19,37 @@ export class OriginUpstream {
   readonly tls: boolean;
   readonly h2?: H2Pool;
   private h1Agent?: H1Agent;
-  private readonly ca?: string;
+  /** What the h2 pool and the HTTP/1.1 agent connect with. */
+  private readonly connection: UpstreamConnectionOptions;
 
   constructor(
     private readonly config: ProxyConfig['upstream'],
     origin: string,
-    private readonly wrapper: UpstreamWrapper | undefined,
-    private readonly events: ProxyEvents,
-    private readonly logger: Logger,
+    wrapper: UpstreamWrapper | undefined,
+    events: ProxyEvents,
+    logger: Logger,
   ) {
     this.origin = new URL(origin);
     this.tls = this.origin.protocol === 'https:';
-    this.ca = config.ca === undefined ? undefined : readCa(config.ca);
+    this.connection = {
+      origin: this.origin,
+      tls: this.tls,
+      idleTimeoutMs: config.idleTimeoutMs,
+      connectTimeoutMs: config.connectTimeoutMs,
+      rejectUnauthorized: config.rejectUnauthorized,
+      ca: config.ca === undefined ? undefined : readCa(config.ca),
+      wrapper,
+      events,
+      logger,
+    };
     if (this.origin.protocol !== 'http:') {
       this.h2 = new H2Pool({
-        origin: this.origin,
-        tls: this.tls,
+        ...this.connection,
         settings: config.settings,
         connectionWindowSize: config.connectionWindowSize,
         maxSessionMemoryMiB: config.maxSessionMemoryMiB,
         maxSessions: config.maxSessions,
         maxQueued: config.maxQueued,
-        idleTimeoutMs: config.idleTimeoutMs,
-        connectTimeoutMs: config.connectTimeoutMs,
-        rejectUnauthorized: config.rejectUnauthorized,
-        ca: this.ca,
-        wrapper,
-        events,
-        logger,
       });
     }
   }
@@ -57,18 +61,7 @@ export class OriginUpstream {
 
   /** The HTTP/1.1 agent, made on first use. */
   get h1(): H1Agent {
-    this.h1Agent ??= new H1Agent({
-      origin: this.origin,
-      tls: this.tls,
-      maxSockets: this.config.maxSockets,
-      idleTimeoutMs: this.config.idleTimeoutMs,
-      connectTimeoutMs: this.config.connectTimeoutMs,
-      rejectUnauthorized: this.config.rejectUnauthorized,
-      ca: this.ca,
-      wrapper: this.wrapper,
-      events: this.events,
-      logger: this.logger,
-    });
+    this.h1Agent ??= new H1Agent({ ...this.connection, maxSockets: this.config.maxSockets });
     return this.h1Agent;
   }
 
