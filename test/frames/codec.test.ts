@@ -11,7 +11,9 @@ import {
   validateFrameHeader,
 } from '../../faults/frames/codec.js';
 import { InboundParser, type InboundFrame } from '../../faults/frames/inbound-parser.js';
-import { frame, GOOD_START } from './raw-client.js';
+import { frame, settingsFrame } from '../helpers/raw-h2.js';
+
+const GOOD_START = Buffer.concat([CLIENT_PREFACE, settingsFrame([])]);
 
 function setting(id: number, value: number): Buffer {
   const b = Buffer.alloc(6);

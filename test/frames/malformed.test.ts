@@ -3,7 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_PREFACE, ErrorCode, FrameFlag, FrameType } from '../../faults/frames/constants.js';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
 import { closeClient, connect, get, startFrameServer, type FrameServer } from './harness.js';
-import { frame, GOOD_START, sendRaw } from './raw-client.js';
+import { connectRaw, frame, settingsFrame, type RawH2 } from '../helpers/raw-h2.js';
+
+/** What a well-behaved client starts with. */
+const GOOD_START = Buffer.concat([CLIENT_PREFACE, settingsFrame([])]);
+
+/** A raw connection to `server` that has sent nothing yet. */
+function connectSilent(server: FrameServer): Promise<RawH2> {
+  return connectRaw({ port: Number(new URL(server.url).port), tls: server.tls, preface: false });
+}
 
 const u32 = (v: number): Buffer => {
   const b = Buffer.alloc(4);
@@ -50,9 +58,12 @@ describe.each([false, true])('malformed inbound frames (tls=%s)', (tls) => {
   it.each(CASES)('%s: GOAWAY with the right code, the connection closes, another one keeps working', async (_name, bytes, code) => {
     const healthy = connect(server);
     expect((await get(healthy, '/before')).body.toString()).toBe('fine');
-    const result = await sendRaw(server, bytes);
-    expect(result.goaway?.errorCode, JSON.stringify(server.seen.slice(-3))).toBe(code);
-    expect(result.closed).toBe(true);
+    const raw = await connectSilent(server);
+    await raw.send(bytes);
+    const closed = await raw.waitForClose(5000);
+    raw.close();
+    expect(raw.goaway?.errorCode, JSON.stringify(server.seen.slice(-3))).toBe(code);
+    expect(closed).toBe(true);
     expect((await get(healthy, '/after')).body.toString()).toBe('fine');
     await closeClient(healthy);
   });
@@ -62,10 +73,11 @@ describe.each([false, true])('malformed inbound frames (tls=%s)', (tls) => {
     expect((await get(client, '/x')).status).toBe(200);
     await closeClient(client);
     const bytes = Buffer.concat([GOOD_START, frame(FrameType.PING, 0, 0, Buffer.from('12345678'))]);
-    const result = await sendRaw(server, [...bytes].map((b) => Buffer.from([b])), {
-      until: (r) => r.frames.some((f) => f.type === FrameType.PING),
-    });
-    const pingAck = result.frames.find((f) => f.type === FrameType.PING);
+    const raw = await connectSilent(server);
+    for (const b of bytes) await raw.send(Buffer.from([b]));
+    await raw.waitFor(() => raw.count(FrameType.PING) > 0, 5000);
+    raw.close();
+    const pingAck = raw.framesOf(FrameType.PING)[0];
     expect(pingAck?.flags).toBe(FrameFlag.ACK);
     expect(pingAck?.payload.toString()).toBe('12345678');
   });
