@@ -9,8 +9,8 @@ import { createH2raceStarter } from '../../faults/toxiproxy/h2race-starter.js';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { connectH2, get } from '../helpers/h2-client.js';
 import { testCert } from '../helpers/tls-cert.js';
-import { exchange, portOf, raw, startTestApi, type TestApi } from './harness.js';
-import { parsePrometheusText, sumOf } from './prometheus-text.js';
+import { exchange, portOf, raw, scrape, scrapeUntil, startTestApi, type TestApi } from './harness.js';
+import { sumOf } from './prometheus-text.js';
 
 let t: TestApi;
 let origin: DemoOrigin;
@@ -55,7 +55,7 @@ describe('h2race proxies through the API', () => {
     const fast = await timedGet(session, '/small?size=1000');
     expect(fast.ms).toBeLessThan(400);
 
-    const e = parsePrometheusText((await raw(t.url, 'GET', '/metrics')).text);
+    const e = await scrape(t.url);
     expect(sumOf(e, 'h2race_streams_total', { proxy: 'web', outcome: 'completed' })).toBe(5);
     expect(sumOf(e, 'h2race_stream_bytes_total', { proxy: 'web', direction: 'downstream' })).toBe(5000);
     expect(sumOf(e, 'h2race_pool_events_total', { proxy: 'web', mode: 'retain', counter: 'acquired' })).toBeGreaterThan(0);
@@ -90,14 +90,9 @@ describe('h2race proxies through the API', () => {
     // Other streams on the same connection are unharmed (retain mode is safe).
     expect((await get(session, '/small?size=100')).status).toBe(200);
     session.close();
-    let cancels = 0;
-    for (let i = 0; i < 40 && cancels === 0; i++) {
-      const e = parsePrometheusText((await raw(t.url, 'GET', '/metrics')).text);
-      cancels = sumOf(e, 'h2race_stream_cancels_total', { proxy: 'seek' });
-      if (cancels === 0) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(cancels).toBe(1);
-    const e = parsePrometheusText((await raw(t.url, 'GET', '/metrics')).text);
+    const counted = await scrapeUntil(t.url, (x) => sumOf(x, 'h2race_stream_cancels_total', { proxy: 'seek' }) > 0);
+    expect(sumOf(counted, 'h2race_stream_cancels_total', { proxy: 'seek' })).toBe(1);
+    const e = await scrape(t.url);
     expect(sumOf(e, 'h2race_collateral_failures_total', { proxy: 'seek' })).toBe(0);
     expect(sumOf(e, 'h2race_streams_total', { proxy: 'seek', outcome: 'completed' })).toBe(1);
     await proxy.remove();

@@ -5,8 +5,10 @@
  */
 import { createServer, connect, type Server, type Socket, type AddressInfo } from 'node:net';
 import { Toxiproxy } from 'toxiproxy-node-client';
+import { expect } from 'vitest';
 import { silentLogger } from '../../proxy/log.js';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../faults/toxiproxy/api-server.js';
+import { parsePrometheusText, type Exposition } from './prometheus-text.js';
 
 export interface TestApi {
   api: ApiServer;
@@ -30,6 +32,24 @@ export interface RawResponse {
 export async function raw(url: string, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<RawResponse> {
   const res = await fetch(url + path, { method, body: method === "GET" || method === "HEAD" ? undefined : body, headers });
   return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+/** GET /metrics of the API at `url`: a 200 in Prometheus' text format, parsed. */
+export async function scrape(url: string): Promise<Exposition> {
+  const res = await raw(url, 'GET', '/metrics');
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  return parsePrometheusText(res.text);
+}
+
+/** Scrape until `ok` holds (connections close asynchronously); bounded: 40 tries, 50 ms apart. */
+export async function scrapeUntil(url: string, ok: (e: Exposition) => boolean): Promise<Exposition> {
+  for (let i = 0; i < 40; i++) {
+    const e = await scrape(url);
+    if (ok(e)) return e;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return scrape(url);
 }
 
 /** Servers the tests start, closed by `closeAll`. */

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxyEvents, type StreamEndRecord } from '../../proxy/events.js';
 import type { PoolStats } from '../../faults/pool/types.js';
-import { exchange, portOf, raw, Servers, startTestApi, type TestApi } from './harness.js';
-import { parsePrometheusText, sumOf, type Exposition } from './prometheus-text.js';
+import { exchange, portOf, scrape, scrapeUntil, Servers, startTestApi, type TestApi } from './harness.js';
+import { sumOf } from './prometheus-text.js';
 
 let t: TestApi;
 const servers = new Servers();
@@ -18,23 +18,6 @@ afterAll(async () => {
   await servers.closeAll();
 });
 
-async function scrape(): Promise<Exposition> {
-  const res = await raw(t.url, 'GET', '/metrics');
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-  return parsePrometheusText(res.text);
-}
-
-/** Scrape until `ok` holds (connections close asynchronously); bounded. */
-async function scrapeUntil(ok: (e: Exposition) => boolean): Promise<Exposition> {
-  for (let i = 0; i < 40; i++) {
-    const e = await scrape();
-    if (ok(e)) return e;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return scrape();
-}
-
 describe('GET /metrics', () => {
   it('counts a TCP proxy’s connections and bytes per direction', async () => {
     const upstream = `127.0.0.1:${await servers.echo()}`;
@@ -45,7 +28,7 @@ describe('GET /metrics', () => {
       expect(r.data.length).toBe(size);
     }
     const total = sizes.reduce((a, b) => a + b, 0);
-    const e = await scrapeUntil((x) => sumOf(x, 'h2race_tcp_connections_open', { proxy: 'm' }) === 0 && sumOf(x, 'toxiproxy_proxy_sent_bytes_total', { proxy: 'm', direction: 'downstream' }) === total);
+    const e = await scrapeUntil(t.url, (x) => sumOf(x, 'h2race_tcp_connections_open', { proxy: 'm' }) === 0 && sumOf(x, 'toxiproxy_proxy_sent_bytes_total', { proxy: 'm', direction: 'downstream' }) === total);
     expect(e.types.get('toxiproxy_proxy_received_bytes_total')).toBe('counter');
     // Process metrics only when asked for (--runtime-metrics).
     expect(e.samples.some((s) => s.name.startsWith('process_'))).toBe(false);
@@ -65,7 +48,7 @@ describe('GET /metrics', () => {
     await proxy.addToxic({ name: 'hold', type: 'latency', stream: 'upstream', toxicity: 1, attributes: { latency: 3000, jitter: 0 } });
     const pending = exchange(portOf(proxy.listen), Buffer.alloc(3000, 'q'), { deadlineMs: 2000 });
     // For 3 s the latency toxic holds everything the client sent.
-    const e = await scrapeUntil((x) => sumOf(x, 'h2race_link_queued_bytes', { proxy: 'q', direction: 'upstream' }) === 3000);
+    const e = await scrapeUntil(t.url, (x) => sumOf(x, 'h2race_link_queued_bytes', { proxy: 'q', direction: 'upstream' }) === 3000);
     expect(sumOf(e, 'h2race_link_queued_bytes', { proxy: 'q', direction: 'upstream' })).toBe(3000);
     expect(sumOf(e, 'h2race_link_queued_bytes', { proxy: 'q', direction: 'downstream' })).toBe(0);
     await proxy.remove();
@@ -97,7 +80,7 @@ describe('GET /metrics', () => {
     events.emit('upstream-session-open', { id: 2, origin: 'https://o', protocol: 'h2' });
     events.emit('upstream-session-close', { id: 1, origin: 'https://o', protocol: 'h2' });
 
-    let e = await scrape();
+    let e = await scrape(t.url);
     expect(sumOf(e, 'h2race_streams_total', { proxy: 'h2', outcome: 'completed' })).toBe(2);
     expect(sumOf(e, 'h2race_streams_total', { proxy: 'h2' })).toBe(6);
     expect(sumOf(e, 'h2race_stream_cancels_total', { proxy: 'h2', by: 'client' })).toBe(1);
@@ -115,7 +98,7 @@ describe('GET /metrics', () => {
     detachPool();
     detachProxy();
     end(11, 'completed');
-    e = await scrape();
+    e = await scrape(t.url);
     // A detached pool keeps its last counts; a detached proxy is no longer counted.
     expect(sumOf(e, 'h2race_pool_events_total', { mode: 'release-on-reset', counter: 'races' })).toBe(3);
     expect(sumOf(e, 'h2race_pool_buffers', { mode: 'release-on-reset' })).toBe(0);

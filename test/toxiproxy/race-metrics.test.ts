@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createH2raceStarter } from '../../faults/toxiproxy/h2race-starter.js';
 import { BACKPRESSURE_BYTES, seekHandler, Y_BYTES, Y_FILL } from '../frames/seek-scenario.js';
 import { testCert } from '../helpers/tls-cert.js';
-import { raw, startTestApi, type TestApi } from './harness.js';
-import { parsePrometheusText, sumOf, type Exposition } from './prometheus-text.js';
+import { raw, scrape, scrapeUntil, startTestApi, type TestApi } from './harness.js';
+import { sumOf } from './prometheus-text.js';
 
 let t: TestApi;
 let origin: http2.Http2Server;
@@ -35,7 +35,7 @@ afterAll(async () => {
 /** Resolves when /metrics shows an error GOAWAY from the client on `proxy` (checked every 100 ms). */
 async function peerGoaway(proxy: string, stop: { done: boolean }): Promise<boolean> {
   while (!stop.done) {
-    const e = parsePrometheusText((await raw(t.url, 'GET', '/metrics')).text);
+    const e = await scrape(t.url);
     const all = sumOf(e, 'h2race_goaways_total', { proxy, sender: 'peer' });
     if (all > sumOf(e, 'h2race_goaways_total', { proxy, sender: 'peer', code: 'NO_ERROR' })) return false;
     await new Promise((r) => setTimeout(r, 100));
@@ -79,15 +79,6 @@ async function seek(url: string, proxy: string): Promise<{ yIntact: boolean }> {
   }
 }
 
-async function scrapeUntil(ok: (e: Exposition) => boolean): Promise<Exposition> {
-  let e = parsePrometheusText((await raw(t.url, 'GET', '/metrics')).text);
-  for (let i = 0; i < 40 && !ok(e); i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    e = parsePrometheusText((await raw(t.url, 'GET', '/metrics')).text);
-  }
-  return e;
-}
-
 async function makeProxy(name: string, pool: string): Promise<string> {
   const res = await raw(t.url, 'POST', '/proxies', JSON.stringify({ name, kind: 'h2race', pool, listen: '127.0.0.1:0', upstream: `h2c://127.0.0.1:${(origin.address() as AddressInfo).port}` }));
   expect(res.status, res.text).toBe(201);
@@ -102,7 +93,7 @@ describe('the cancel race in /metrics', () => {
     const url = await makeProxy('unsafe', 'release-on-reset');
     const { yIntact } = await seek(url, 'unsafe');
     expect(yIntact).toBe(false);
-    const e = await scrapeUntil((x) => sumOf(x, 'h2race_collateral_failures_total', { proxy: 'unsafe' }) > 0);
+    const e = await scrapeUntil(t.url, (x) => sumOf(x, 'h2race_collateral_failures_total', { proxy: 'unsafe' }) > 0);
     expect(sumOf(e, 'h2race_pool_events_total', { proxy: 'unsafe', mode: 'release-on-reset', counter: 'races' })).toBeGreaterThan(0);
     expect(sumOf(e, 'h2race_goaways_total', { proxy: 'unsafe', side: 'downstream', sender: 'peer' })).toBeGreaterThanOrEqual(1);
     expect(sumOf(e, 'h2race_stream_cancels_total', { proxy: 'unsafe' })).toBeGreaterThanOrEqual(1);
@@ -113,7 +104,7 @@ describe('the cancel race in /metrics', () => {
     const url = await makeProxy('safe', 'retain');
     const { yIntact } = await seek(url, 'safe');
     expect(yIntact).toBe(true);
-    const e = await scrapeUntil((x) => sumOf(x, 'h2race_stream_cancels_total', { proxy: 'safe' }) > 0);
+    const e = await scrapeUntil(t.url, (x) => sumOf(x, 'h2race_stream_cancels_total', { proxy: 'safe' }) > 0);
     expect(sumOf(e, 'h2race_stream_cancels_total', { proxy: 'safe' })).toBeGreaterThanOrEqual(1);
     expect(sumOf(e, 'h2race_pool_events_total', { proxy: 'safe', mode: 'retain', counter: 'races' })).toBe(0);
     expect(sumOf(e, 'h2race_goaways_total', { proxy: 'safe', code: 'FRAME_SIZE_ERROR' }) + sumOf(e, 'h2race_goaways_total', { proxy: 'safe', code: 'PROTOCOL_ERROR' })).toBe(0);
