@@ -1,9 +1,10 @@
 import net from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { startDemoOrigin } from '../../origin/demo-origin.js';
 import { runScenario } from '../../scenario/run.js';
 import { summarize } from '../../scenario/summary.js';
 import { ReferenceVerifier } from '../../scenario/reference-verifier.js';
+import { demoVerifier, type ContentVerifier, type Mismatch } from '../../scenario/verifier.js';
 import { corruptVideo, disarmBefore, resetSseOnCancel, type Misbehaving } from './test-origins.js';
 
 // Paced video keeps three viewers' downloads from eating the machine; content is unaffected.
@@ -104,6 +105,42 @@ describe('scenario against the demo origin', () => {
     expect(s.corruptedBytes, why).toBe(bad.count);
     expect(s.streamsByKind.small, why).toBeGreaterThan(1);
     expect(run.verifyErrors, why).toEqual([]);
+  });
+
+  it('a run that waited for verification leaves no timer behind (the CLI process can exit at once)', async () => {
+    // Every timer set from here on, until it fires or is cleared.
+    const live = new Set<NodeJS.Timeout>();
+    const { setTimeout: set, clearTimeout: clear } = globalThis;
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: (...a: unknown[]) => void, ms?: number, ...a: unknown[]) => {
+      const t = set(() => {
+        live.delete(t);
+        fn(...a);
+      }, ms);
+      live.add(t);
+      return t;
+    }) as typeof setTimeout);
+    vi.spyOn(globalThis, 'clearTimeout').mockImplementation((t) => {
+      live.delete(t as NodeJS.Timeout);
+      clear(t);
+    });
+    try {
+      const origin = await startDemoOrigin({ h2c: { host: '127.0.0.1', port: 0 } });
+      // Every body's check is still running when the run ends, so the run has to wait for it.
+      const slow: ContentVerifier = {
+        ...demoVerifier,
+        verifyBody: async (...args) => {
+          await new Promise((resolve) => set(resolve, 200));
+          return demoVerifier.verifyBody(...args) as Mismatch;
+        },
+      };
+      const run = await runScenario({ target: origin.urls.h2c!, viewers: 1, durationMs: 300, seeksPerSecond: 0, paths, verifier: slow });
+      await origin.close();
+      expect(summarize(run).verdict).toBe('CLEAN');
+      expect(run.streams.length).toBeGreaterThan(0);
+      expect([...live].filter((t) => t.hasRef()).length).toBe(0);
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 
   it('an unreachable target is one clear error', async () => {
