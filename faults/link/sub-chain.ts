@@ -6,6 +6,9 @@
  *
  * set() replaces every sub-stage at once: the held pieces, oldest (furthest down) first, go into
  * the new first sub-stage with the time they reached the one that held them.
+ *
+ * Lifecycle: the stage that runs the sub-chain owns it; that stage's drain() calls drain(), the one
+ * place its sub-stages (and their timers) end.
  */
 import type { Piece } from './piece.js';
 import { linkToxicImpl, passThrough, rollToxicity, type LinkStage, type StageContext } from './stage.js';
