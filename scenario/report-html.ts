@@ -51,9 +51,12 @@ function summaryTable(rows: readonly RunSummary[]): string {
 }
 
 function runSection({ summary: s, record: r }: ReportRun): string {
-  const damaged = (c: ConnectionRecord): number =>
-    r.goaways.filter((g) => g.connection === c.id && g.code !== 0).length * 100 +
-    r.streams.filter((x) => x.connection === c.id && ((x.outcome === 'failed' && !x.cancelledByUs) || x.corruptBytes > 0)).length;
+  // Damage per connection, counted in one pass (not once per comparison of the sort).
+  const damage = new Map<number, number>();
+  const add = (connection: number, n: number): void => void damage.set(connection, (damage.get(connection) ?? 0) + n);
+  for (const g of r.goaways) if (g.code !== 0) add(g.connection, 100);
+  for (const x of r.streams) if ((x.outcome === 'failed' && !x.cancelledByUs) || x.corruptBytes > 0) add(x.connection, 1);
+  const damaged = (c: ConnectionRecord): number => damage.get(c.id) ?? 0;
   const shown = [...r.connections].sort((a, b) => damaged(b) - damaged(a) || a.id - b.id).slice(0, MAX_CONNECTIONS);
   const runEnd = r.durationMs;
   return `<section><h2>${esc(s.mode ?? 'run')}${s.profile ? ` · ${esc(s.profile)}` : ''} <span class="v ${s.verdict}">${s.verdict}</span></h2>
