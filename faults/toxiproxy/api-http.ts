@@ -21,7 +21,7 @@ import { decodeGoJson } from './go-json.js';
 import { formatAddress } from './listen-address.js';
 
 /** Larger bodies are refused before they are read whole (Toxiproxy has no limit; we want one). */
-export const MAX_BODY_BYTES = 1 << 20;
+const MAX_BODY_BYTES = 1 << 20;
 /** Toxiproxy wraps every handler in http.TimeoutHandler(25 s). */
 export const HANDLER_TIMEOUT_MS = 25_000;
 /** Toxiproxy's http.Server ReadTimeout: headers and body must arrive within 15 s. */
@@ -113,11 +113,11 @@ function withTimeout(p: Promise<Reply>, ms: number): Promise<Reply> {
 }
 
 /** Go's http.Error: text/plain, nosniff, the text and a newline. */
-export function plainError(text: string, status: number): Reply {
+function plainError(text: string, status: number): Reply {
   return { status, contentType: 'text/plain; charset=utf-8', headers: { 'X-Content-Type-Options': 'nosniff' }, body: `${text}\n` };
 }
 
-export function errorReply(err: ApiError): Reply {
+function errorReply(err: ApiError): Reply {
   return plainError(JSON.stringify(err), err.status);
 }
 

@@ -8,13 +8,13 @@ import { proxyUpdateSchema, type ProxyBody } from '../../config/api-schema.js';
 import type { ToxicSpec } from '../link/types.js';
 import { ApiError, ErrToxicNotFound } from './api-error.js';
 import { json, noContent, readJson, type Reply, type Route } from './api-http.js';
-import { checkToxicFits, toxicJson, type ManagedProxy } from './managed-proxy.js';
+import { checkToxicFits, toxicJson, toxicsForApi, type ManagedProxy } from './managed-proxy.js';
 import type { H2raceMetrics } from './metrics.js';
 import type { ProxyCollection } from './proxy-collection.js';
 import { parsePopulateBody, parseProxyBody, proxyBodyError } from './proxy-body.js';
 import { toxicFromCreateBody, toxicFromUpdateBody } from './toxic-body.js';
 
-export const TOXIPROXY_VERSION = '2.12.0';
+const TOXIPROXY_VERSION = '2.12.0';
 
 export function buildRoutes(proxies: ProxyCollection, logger: Logger, metrics: H2raceMetrics): Route[] {
   const toxicNames = (proxy: ManagedProxy) => (name: string) => proxy.toxics.get(name) !== undefined;
@@ -69,7 +69,7 @@ export function buildRoutes(proxies: ProxyCollection, logger: Logger, metrics: H
     {
       pattern: /^\/proxies\/([^/]+)\/toxics$/,
       methods: {
-        GET: async (_req, [name]) => json(proxies.get(name!).toJSON().toxics),
+        GET: async (_req, [name]) => json(toxicsForApi(proxies.get(name!).toxics)),
         POST: async (req, [name]) => {
           const proxy = proxies.get(name!);
           const spec = toxicFromCreateBody(await readJson(req), toxicNames(proxy));
