@@ -19,7 +19,6 @@ const http2Proxy = createRequire(import.meta.url)('http2-proxy') as typeof impor
 
 export interface H1ForwardOptions {
   agent: H1Agent;
-  origin: URL;
   /** End-to-end request headers with `host` set. */
   headers: OutgoingHttpHeaders;
   /** Idle time allowed on the upstream socket during the exchange; exceeded → 504. 0 = none. */
@@ -31,16 +30,16 @@ export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
   const pair = ps.compat();
   const req = pair.req as http.IncomingMessage;
   const res = pair.res as http.ServerResponse;
-  const port = Number(opts.origin.port) || (opts.origin.protocol === 'https:' ? 443 : 80);
   let upstreamReq: http.ClientRequest | undefined;
   let dropBody = false;
+  const { host, port } = opts.agent.endpoint;
   void (http2Proxy.web(req, res, {
-    hostname: opts.origin.hostname,
+    hostname: host,
     port,
     onReq: async () => {
       const upstream = upstreamReq = http.request({
         agent: opts.agent,
-        host: opts.origin.hostname.replace(/^\[|\]$/g, ''),
+        host,
         port,
         method: ps.start.method,
         path: ps.start.path,

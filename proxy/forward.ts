@@ -38,7 +38,6 @@ export function createForwarder(
     const client = { remoteAddress: connection.remoteAddress, tls: connection.tls, httpVersion: h2Stream ? '2' as const : '1.1' as const };
     const viaH1 = () => forwardOverH1(ps, {
       agent: upstream.h1,
-      origin: upstream.origin,
       headers: upstreamRequestHeaders(ps.headers, client, authority),
       timeoutMs: config.upstream.responseTimeoutMs,
     });

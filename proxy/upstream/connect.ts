@@ -36,12 +36,16 @@ export interface UpstreamTransport {
 
 let nextUpstreamId = 1;
 
+/** Where a socket to `origin` goes: its host without IPv6 brackets, its port or the scheme's default. */
+export function originEndpoint(origin: URL): { host: string; port: number } {
+  return { host: origin.hostname.replace(/^\[|\]$/g, ''), port: Number(origin.port) || (origin.protocol === 'https:' ? 443 : 80) };
+}
+
 /** One connection for a pool or agent, asking TLS for `alpn` when the origin uses TLS. */
 export function connectFor(opts: UpstreamConnectionOptions, alpn: string[]): Promise<UpstreamTransport> {
   const id = nextUpstreamId++;
   const { origin } = opts;
-  const host = origin.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(origin.port) || (origin.protocol === 'https:' ? 443 : 80);
+  const { host, port } = originEndpoint(origin);
   return new Promise<UpstreamTransport>((resolve, reject) => {
     const socket = net.connect({ host, port, noDelay: true });
     let transport: Duplex = socket;

@@ -7,7 +7,7 @@
 import * as http from 'node:http';
 import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connectFor, type UpstreamConnectionOptions } from './connect.js';
+import { connectFor, originEndpoint, type UpstreamConnectionOptions } from './connect.js';
 
 export interface H1AgentOptions extends UpstreamConnectionOptions {
   maxSockets: number;
@@ -21,8 +21,12 @@ export function upstreamIdOf(socket: object | null | undefined): number | undefi
 }
 
 export class H1Agent extends http.Agent {
+  /** The host and port requests through this agent name (its connections come from connectFor). */
+  readonly endpoint: { host: string; port: number };
+
   constructor(private readonly opts: H1AgentOptions) {
     super({ keepAlive: true, maxSockets: opts.maxSockets, maxFreeSockets: opts.maxSockets, timeout: opts.idleTimeoutMs, scheduling: 'lifo' });
+    this.endpoint = originEndpoint(opts.origin);
   }
 
   override createConnection(_options: http.ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): undefined {
