@@ -18,7 +18,17 @@ import type * as net from 'node:net';
 import type * as http2 from 'node:http2';
 import type { Logger } from 'pino';
 import { ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType, SettingId } from './constants.js';
-import { FrameError, encodeGoaway, encodeRstStream, parseGoaway, parseRstStream, parseSettings, type FrameHeader, type Settings } from './codec.js';
+import {
+  FrameError,
+  encodeGoaway,
+  encodeRstStream,
+  parseGoaway,
+  parseRstStream,
+  parseSettings,
+  readFrameHeader,
+  type FrameHeader,
+  type Settings,
+} from './codec.js';
 import { InboundParser, type InboundFrame } from './inbound-parser.js';
 import { sessionFailureGoaway, type SessionFailure } from './session-error.js';
 import { FloodGuard, type FloodLimits } from './flood-guard.js';
@@ -303,7 +313,7 @@ export class FramePath extends Duplex {
 
   /** Sends a frame of h2race's own (an injected RST_STREAM) through the pool like any other. */
   private sendOwnFrame(bytes: Buffer): void {
-    const header = { length: bytes.length - FRAME_HEADER_LENGTH, type: bytes[3]!, flags: bytes[4]!, streamId: bytes.readUInt32BE(5) };
+    const header = readFrameHeader(bytes);
     const lease = this.acquire(header);
     bytes.copy(lease.buffer);
     this.toxics.send({ header, lease });
@@ -365,7 +375,7 @@ export class FramePath extends Duplex {
   /** Hands a RST_STREAM frame to the session outside the normal flow (held or injected). */
   private deliverReset(frame: Buffer, injected: boolean): void {
     if (this.failed || this.destroyed) return;
-    this.seeReset(frame.readUInt32BE(5) & 0x7fffffff, frame.readUInt32BE(FRAME_HEADER_LENGTH), injected);
+    this.seeReset(readFrameHeader(frame).streamId, parseRstStream(frame.subarray(FRAME_HEADER_LENGTH)).errorCode, injected);
     this.pushQueue.push(frame);
     this.pushQueued();
   }
