@@ -6,12 +6,10 @@
  * Starting a proxy is injected (StartProxyForMode): this module knows nothing of the proxy's
  * parts, and tests can run it against any stand-in that really proxies.
  */
-import type { Logger } from 'pino';
 import { startDemoOrigin, type DemoOrigin } from '../origin/demo-origin.js';
 import { runScenario, type ScenarioOptions, type ScenarioProgress } from './run.js';
 import { summarize, type RunSummary } from './summary.js';
 import type { RunRecord } from './types.js';
-import type { ContentVerifier } from './verifier.js';
 
 export interface ProxyForMode {
   /** Where viewers connect: https://host:port. */
@@ -26,17 +24,14 @@ export type StartProxyForMode = (mode: string, profile: string, originUrl: strin
 /** Modes that must come out clean: the fixes and no pooling. release-on-reset is the bug. */
 export const SAFE_MODES: ReadonlySet<string> = new Set(['none', 'discard-on-reset', 'retain']);
 
-export interface CompareOptions extends Omit<ScenarioOptions, 'target' | 'mode' | 'profile' | 'onProgress' | 'verifier'> {
+export interface CompareOptions extends Omit<ScenarioOptions, 'target' | 'mode' | 'profile' | 'onProgress'> {
   modes: readonly string[];
   profiles: readonly string[];
   startProxyForMode: StartProxyForMode;
   /** The origin behind the proxies; the embedded demo origin (h2c) when absent. */
   origin?: string;
-  /** Verifier for an external origin (the demo origin's content function otherwise). */
-  verifier?: ContentVerifier;
   /** Called as each run starts and progresses. */
   onProgress?: (run: { mode: string; profile: string; index: number; total: number }, progress: ScenarioProgress) => void;
-  logger?: Logger;
 }
 
 export interface CompareResult {
