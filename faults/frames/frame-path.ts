@@ -132,7 +132,7 @@ export class FramePath extends Duplex {
       (frame) => this.enqueue(frame),
       (decision) => this.events.emit('decision', decision),
     );
-    this.unsubscribe = followToxics(opts.toxics ?? [], (toxics) => this.setToxics(toxics));
+    this.unsubscribe = followToxics(opts.toxics ?? [], (toxics) => this.toxics.set(toxics));
     socket.on('data', (chunk: Buffer) => this.onInbound(chunk));
     socket.on('end', () => this.destroy());
     socket.on('error', (err) => this.destroy(err));
@@ -178,11 +178,6 @@ export class FramePath extends Duplex {
       this.awaitingResponse.set(id, { stream, path: String(headers[':path'] ?? '') });
       stream.once('close', () => this.awaitingResponse.delete(id));
     });
-  }
-
-  /** Follows a change of the proxy's toxic list on the live connection. */
-  setToxics(specs: readonly ToxicSpec[]): void {
-    this.toxics.set(specs);
   }
 
   // ── outbound ──────────────────────────────────────────────────────────────────────────────
