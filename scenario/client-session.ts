@@ -9,8 +9,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { FrameTapEvents, FrameTapRelay } from './frame-tap.js';
 
-export const BROWSER_STREAM_WINDOW = 6 * 1024 * 1024;
-export const BROWSER_CONNECTION_WINDOW = 15 * 1024 * 1024;
+const BROWSER_STREAM_WINDOW = 6 * 1024 * 1024;
+const BROWSER_CONNECTION_WINDOW = 15 * 1024 * 1024;
 
 export interface TargetOptions {
   /** https://host:port (TLS h2) or h2c://host:port / http://host:port (cleartext prior knowledge). */
