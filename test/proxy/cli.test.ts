@@ -11,26 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { proxyMain, type ProxyArgs } from '../../cli/proxy-command.js';
 import { startTestOrigin, type TestOrigin } from '../helpers/origins.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
+import { startProxyCommand } from './proxy-command.js';
 
 const run = promisify(execFile);
-
-function args(extra: Partial<ProxyArgs>): ProxyArgs {
-  return { 'frame-path': true, 'log-level': 'silent', listen: '127.0.0.1:0', ...extra };
-}
-
-/** Runs the command until `stop` is called; collects its output lines. */
-function startCommand(a: ProxyArgs) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  let stop!: () => void;
-  const stopped = new Promise<void>((r) => (stop = r));
-  const exit = proxyMain(a, { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), untilStop: () => stopped });
-  return { stdout, stderr, stop, exit };
-}
 
 describe('startup errors: one line, exit 1', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'h2race-cli-'));
@@ -40,7 +26,7 @@ describe('startup errors: one line, exit 1', () => {
     busy.listen(0, '127.0.0.1');
     await new Promise((r) => busy.once('listening', r));
     const address = `127.0.0.1:${(busy.address() as net.AddressInfo).port}`;
-    const cmd = startCommand(args({ listen: address, origin: 'http://127.0.0.1:9', 'state-dir': stateDir }));
+    const cmd = startProxyCommand({ listen: address, origin: 'http://127.0.0.1:9', 'state-dir': stateDir });
     expect(await cmd.exit).toBe(1);
     expect(cmd.stderr).toEqual([`h2race proxy: cannot listen on ${address}: address already in use`]);
     busy.close();
@@ -49,15 +35,15 @@ describe('startup errors: one line, exit 1', () => {
   test('a bad config field names the file and the field path; a bad flag names the flag', async () => {
     const file = join(stateDir, 'bad.yaml');
     writeFileSync(file, 'proxy:\n  origin: http://127.0.0.1:9\n  upstream:\n    maxSessions: 0\n');
-    const bad = startCommand(args({ config: file }));
+    const bad = startProxyCommand({ config: file });
     expect(await bad.exit).toBe(1);
     expect(bad.stderr).toEqual([`h2race proxy: ${file}: proxy.upstream.maxSessions: Too small: expected number to be >=1`]);
 
-    const flag = startCommand(args({ origin: 'http://127.0.0.1:9', 'downstream-max-frame-size': 5 }));
+    const flag = startProxyCommand({ origin: 'http://127.0.0.1:9', 'downstream-max-frame-size': 5 });
     expect(await flag.exit).toBe(1);
     expect(flag.stderr).toEqual(['h2race proxy: --downstream-max-frame-size: Too small: expected number to be >=16384']);
 
-    const none = startCommand(args({}));
+    const none = startProxyCommand({});
     expect(await none.exit).toBe(1);
     expect(none.stderr[0]).toMatch(/^h2race proxy: no origin: give --origin/);
   });
@@ -75,7 +61,7 @@ describe('a running proxy', () => {
 
   test('prints URL and fingerprint, serves curl over h2 and http/1.1, reuses its certificate', async () => {
     const { certPath } = await testCert();
-    const first = startCommand(args({ origin: origin.url, 'state-dir': stateDir, 'origin-ca': certPath }));
+    const first = startProxyCommand({ origin: origin.url, 'state-dir': stateDir, 'origin-ca': certPath });
     await waitFor('the startup lines', () => first.stdout.length === 2 || first.stderr.length > 0);
     expect(first.stderr).toEqual([]);
     const url = /^h2race proxy on (https:\/\/127\.0\.0\.1:\d+) → /.exec(first.stdout[0]!)![1]!;
@@ -92,7 +78,7 @@ describe('a running proxy', () => {
     first.stop();
     expect(await first.exit).toBe(0);
 
-    const second = startCommand(args({ origin: origin.url, 'state-dir': stateDir, 'origin-ca': certPath }));
+    const second = startProxyCommand({ origin: origin.url, 'state-dir': stateDir, 'origin-ca': certPath });
     await waitFor('the startup lines', () => second.stdout.length === 2 || second.stderr.length > 0);
     expect(second.stdout[1]).toBe(`certificate SHA-256 ${fingerprint} (reused ${join(stateDir, 'proxy-cert.pem')})`);
     second.stop();
@@ -101,9 +87,7 @@ describe('a running proxy', () => {
 
   test('--api: the fault flags become the API-owned proxy\'s toxics', async () => {
     const { certPath } = await testCert();
-    const cmd = startCommand(
-      args({ origin: origin.url, 'state-dir': stateDir, 'origin-ca': certPath, latency: '80ms', loss: '1%', api: '127.0.0.1:0' }),
-    );
+    const cmd = startProxyCommand({ origin: origin.url, 'state-dir': stateDir, 'origin-ca': certPath, latency: '80ms', loss: '1%', api: '127.0.0.1:0' });
     await waitFor('the startup lines', () => cmd.stdout.length === 2 || cmd.stderr.length > 0);
     expect(cmd.stderr).toEqual([]);
     expect(cmd.stdout[1]).toMatch(/^certificate SHA-256 [0-9A-F:]{95} /);

@@ -8,7 +8,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { proxyMain, type ProxyArgs } from '../../cli/proxy-command.js';
 import { ConfigError, loadConfigFile } from '../../config/load.js';
 import { ErrorCode, FrameType, errorCodeName } from '../../faults/frames/constants.js';
 import { DEFAULT_FLOOD_LIMITS } from '../../faults/frames/flood-guard.js';
@@ -16,6 +15,7 @@ import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { connectRaw, pingFrame } from '../helpers/raw-h2.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
+import { startProxyCommand } from './proxy-command.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h2race-flood-limits-'));
 function file(name: string, text: string): string {
@@ -60,12 +60,7 @@ describe('a PING cap from the config file', () => {
   /** Runs `h2race proxy --config <file>`, sends 20 PINGs at once, and reports what came back. */
   async function pingFlood(config: string): Promise<{ acks: number; goaway: string | undefined; closed: boolean }> {
     const { certPath, keyPath } = await testCert();
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    let stop!: () => void;
-    const stopped = new Promise<void>((r) => (stop = r));
-    const args: ProxyArgs = { 'frame-path': true, 'log-level': 'silent', listen: '127.0.0.1:0', config, cert: certPath, key: keyPath, 'state-dir': dir };
-    const exit = proxyMain(args, { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), untilStop: () => stopped });
+    const { stdout, stderr, stop, exit } = startProxyCommand({ config, cert: certPath, key: keyPath, 'state-dir': dir });
     try {
       await waitFor('the startup line', () => stdout.length > 0 || stderr.length > 0, 10_000);
       expect(stderr).toEqual([]);

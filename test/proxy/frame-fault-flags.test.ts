@@ -11,13 +11,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { proxyMain, type ProxyArgs } from '../../cli/proxy-command.js';
+import type { ProxyArgs } from '../../cli/proxy-command.js';
 import { firstVideoMismatch } from '../../origin/content.js';
 import { createDemoHandler } from '../../origin/handler.js';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { connectH2, get, request } from '../helpers/h2-client.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
+import { startProxyCommand } from './proxy-command.js';
 
 /** 8 MiB at 256 KiB/s: 32 s in whole, so a cancel always meets it under way. */
 const VIDEO = '/video?size=8388608&rate=262144';
@@ -47,21 +48,13 @@ afterAll(async () => {
 
 /** Runs `h2race proxy` until stop(); resolves with the TLS URL (and the API's) once it is up. */
 async function startCommand(extra: Partial<ProxyArgs>) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  let stop!: () => void;
-  const stopped = new Promise<void>((r) => (stop = r));
-  const args: ProxyArgs = {
-    'frame-path': true,
-    'log-level': 'silent',
-    listen: '127.0.0.1:0',
+  const { stdout, stderr, stop, exit } = startProxyCommand({
     origin: origin.urls.h2c!,
     cert: cert.certPath,
     key: cert.keyPath,
     'state-dir': stateDir,
     ...extra,
-  };
-  const exit = proxyMain(args, { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), untilStop: () => stopped });
+  });
   await waitFor('the startup line', () => stdout.length > 0 || stderr.length > 0, 10_000);
   expect(stderr).toEqual([]);
   const url = /^h2race proxy on (https:\/\/\S+)/.exec(stdout[0]!)?.[1];
@@ -166,12 +159,9 @@ describe('h2race proxy with frame-fault flags', () => {
   });
 
   it('a bad frame-fault flag: exit 1, one line naming the flag', async () => {
-    const stderr: string[] = [];
-    const code = await proxyMain(
-      { 'frame-path': true, 'log-level': 'silent', listen: '127.0.0.1:0', origin: origin.urls.h2c!, rstInject: '/video@soon' },
-      { stdout: () => {}, stderr: (l) => stderr.push(l), untilStop: () => Promise.resolve() },
-    );
-    expect(code).toBe(1);
-    expect(stderr).toEqual(['h2race proxy: --rst-inject: after: "soon" is not a duration (e.g. 80ms or 1.5s); units: ms, s']);
+    const cmd = startProxyCommand({ origin: origin.urls.h2c!, rstInject: '/video@soon' });
+    cmd.stop();
+    expect(await cmd.exit).toBe(1);
+    expect(cmd.stderr).toEqual(['h2race proxy: --rst-inject: after: "soon" is not a duration (e.g. 80ms or 1.5s); units: ms, s']);
   });
 });
