@@ -1,6 +1,10 @@
 /**
  * Cuts the session's output (writes that do not align with frames) at frame boundaries and copies
  * each frame exactly once, straight from the session's chunks into a buffer leased from the pool.
+ *
+ * Lifecycle: owned by one FramePath. A lease taken for a frame is the framer's until the frame is
+ * whole and goes to `onFrame` (the FramePath's from then on); a frame still incomplete when the
+ * connection ends goes back through `abandon`, called only from FramePath._destroy.
  */
 import { FRAME_HEADER_LENGTH } from './constants.js';
 import { readFrameHeader, type FrameHeader } from './codec.js';
