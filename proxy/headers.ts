@@ -29,7 +29,7 @@ type HeaderValue = string | string[] | number | undefined;
  * The end-to-end headers of `incoming`: no pseudo-headers, no hop-by-hop headers, none named by
  * `connection`. `te: trailers` survives (gRPC needs it, HTTP/2 allows it).
  */
-export function endToEndHeaders(incoming: IncomingHttpHeaders | OutgoingHttpHeaders, out: OutgoingHttpHeaders = {}): OutgoingHttpHeaders {
+function endToEndHeaders(incoming: IncomingHttpHeaders | OutgoingHttpHeaders, out: OutgoingHttpHeaders = {}): OutgoingHttpHeaders {
   const connection = incoming.connection;
   const named = typeof connection === 'string' && connection !== 'keep-alive' && connection !== 'close'
     ? new Set(connection.toLowerCase().split(',').map((t) => t.trim()))
