@@ -30,12 +30,10 @@ const PENDING_BYTES = 64 * 1024;
 export interface JettyLikeOrigin {
   url: string;
   cert: CertPair;
-  /** Cancels of /video streams that found more than PENDING_BYTES unsent on the socket. */
+  /** Cancels of /video streams that found more than PENDING_BYTES unsent on the socket; each resets its connection. */
   pendingCancels: number;
   /** Cancels that found the socket (nearly) drained. */
   flushedCancels: number;
-  /** Connections it reset (one per pending cancel while armed). */
-  resets: number;
   /** Cancels count only while armed (the end of a run cancels everything). */
   armed: boolean;
   /** The SNI name of each TLS connection (false or null: none sent). */
@@ -103,7 +101,6 @@ export async function startJettyLikeOrigin(): Promise<JettyLikeOrigin> {
           return;
         }
         origin.pendingCancels++;
-        origin.resets++;
         sockets.raw.resetAndDestroy();
         session.destroy();
       });
@@ -132,7 +129,6 @@ export async function startJettyLikeOrigin(): Promise<JettyLikeOrigin> {
     cert,
     pendingCancels: 0,
     flushedCancels: 0,
-    resets: 0,
     armed: true,
     servernames: [],
     async close() {
