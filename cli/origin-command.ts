@@ -3,6 +3,7 @@
  * ports when none is given); runs until SIGINT/SIGTERM.
  */
 import { readFileSync } from 'node:fs';
+import { untilSignal } from './signals.js';
 import type { CommandModule } from 'yargs';
 import pino from 'pino';
 import { parseListenAddress, startDemoOrigin } from '../origin/demo-origin.js';
@@ -51,14 +52,12 @@ export const originCommand: CommandModule<object, OriginArgs> = {
       videoFile: args['video-file'],
       logger,
     });
+    const stopped = untilSignal();
     for (const [kind, url] of Object.entries(origin.urls)) process.stdout.write(`${kind.padEnd(5)} ${url}\n`);
     if (origin.cert) {
       process.stdout.write(`certificate SHA-256 ${origin.cert.fingerprint}\n`);
     }
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await stopped;
     await origin.close();
   },
 };

@@ -24,6 +24,7 @@ import { loadOrCreateCertificate, type Certificate } from '../proxy/certs.js';
 import { startH2race, type RunningH2race } from '../proxy/h2race.js';
 import type { PoolConfig } from '../config/pool-schema.js';
 import { createLogger, type Logger } from '../proxy/log.js';
+import { untilSignal } from './signals.js';
 
 const SIDES = ['downstream', 'upstream'] as const;
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -115,6 +116,7 @@ export async function proxyMain(args: ProxyArgs, io: ProxyMainIo = processIo, lo
   }
 }
 
+/** The signal handlers (reload, stop) go in before the startup lines: see cli/signals.ts. */
 async function run(args: ProxyArgs, io: ProxyMainIo, logger: Logger): Promise<void> {
   const file: Config = args.config === undefined ? {} : await loadConfigFile(args.config);
   const config = resolveProxyConfig(args, file.proxy);
@@ -140,11 +142,12 @@ async function run(args: ProxyArgs, io: ProxyMainIo, logger: Logger): Promise<vo
       proxies: [{ name: 'h2race', kind: 'h2race', listen, upstream: origin, enabled: true, pool: pool.mode, profile: plan.schedule ? faults.profile : undefined, toxics: plan.schedule ? [] : plan.toxics }],
     });
     const proxy = server.proxies.get('h2race');
-    io.stdout(`h2race proxy on https://${proxy?.toJSON().listen ?? listen} → ${origin}; Toxiproxy API on ${server.url}`);
-    io.stdout(certificateLine(certificate.fingerprint256, certificate.source, certificate.certPath));
     // Without a listener SIGHUP would end the process; the API, not the file, holds the proxy now.
     const stopReloading = io.onReload?.(() => io.stderr('h2race proxy: reload asked, but with --api the proxy is the API\'s: change it through the API')) ?? (() => {});
-    await io.untilStop(() => undefined);
+    const stopped = io.untilStop(() => undefined);
+    io.stdout(`h2race proxy on https://${proxy?.toJSON().listen ?? listen} → ${origin}; Toxiproxy API on ${server.url}`);
+    io.stdout(certificateLine(certificate.fingerprint256, certificate.source, certificate.certPath));
+    await stopped;
     stopReloading();
     await server.close();
     return;
@@ -152,13 +155,14 @@ async function run(args: ProxyArgs, io: ProxyMainIo, logger: Logger): Promise<vo
 
   const running = await startH2race({ ...config, pool, faults, framePath: args['frame-path'], logger });
   const { proxy } = running;
-  io.stdout(`h2race proxy on ${proxy.url}${proxy.h2cUrl ? ` and ${proxy.h2cUrl} (h2c)` : ''} → ${config.origin} (pool ${running.poolMode}, seed ${running.seed})`);
-  io.stdout(certificateLine(proxy.fingerprint, proxy.certSource, proxy.certPath));
   const stopReloading = io.onReload?.(() => void reload(args, { config, pool }, running, io)) ?? (() => {});
-  await io.untilStop(() => {
+  const stopped = io.untilStop(() => {
     io.stderr('h2race proxy: second signal, cutting connections');
     proxy.destroy();
   });
+  io.stdout(`h2race proxy on ${proxy.url}${proxy.h2cUrl ? ` and ${proxy.h2cUrl} (h2c)` : ''} → ${config.origin} (pool ${running.poolMode}, seed ${running.seed})`);
+  io.stdout(certificateLine(proxy.fingerprint, proxy.certSource, proxy.certPath));
+  await stopped;
   stopReloading();
   await running.close();
 }
@@ -275,16 +279,3 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function untilSignal(onSecond: () => void): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const first = () => {
-      process.off('SIGINT', first);
-      process.off('SIGTERM', first);
-      process.once('SIGINT', onSecond);
-      process.once('SIGTERM', onSecond);
-      resolve();
-    };
-    process.on('SIGINT', first);
-    process.on('SIGTERM', first);
-  });
-}

@@ -4,6 +4,7 @@
  * `--host`/`--port` override the file's `api:` section. Runs until SIGINT/SIGTERM.
  */
 import type { Logger } from 'pino';
+import { untilSignal } from './signals.js';
 import type { CommandModule } from 'yargs';
 import { loadConfigFile } from '../config/load.js';
 import { startApiServer, type ApiServer } from '../faults/toxiproxy/api-server.js';
@@ -33,11 +34,9 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .option('log-level', { type: 'string', default: 'info', describe: 'pino level' }),
   handler: async (args) => {
     const api = await startServer(args, createLogger({ level: args['log-level'], name: 'h2race-server' }));
+    const stopped = untilSignal();
     process.stdout.write(`Toxiproxy API on ${api.url} (seed ${args.seed})\n`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await stopped;
     await api.close();
   },
 };
