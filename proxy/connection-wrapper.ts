@@ -27,6 +27,12 @@ export interface DownstreamWrapper {
   wrap(socket: net.Socket, info: ConnectionInfo): stream.Duplex;
   /** Called synchronously when the session over that Duplex is created (the 'session' event fires inside emit('connection')). */
   sessionCreated?(duplex: stream.Duplex, session: http2.ServerHttp2Session, info: ConnectionInfo): void;
+  /**
+   * For an HTTP/1.1 connection that became a tunnel (a WebSocket Upgrade), as the front hands it
+   * over: the Duplex the tunnel's bytes run over (the downstream link; no frame path, there are
+   * no HTTP/2 frames in it). Without it the tunnel runs on the socket.
+   */
+  wrapTunnel?(socket: net.Socket, info: ConnectionInfo): stream.Duplex;
 }
 
 export interface UpstreamWrapper {

@@ -34,7 +34,7 @@ export function createForwarder(
     // A stream nobody moves bytes on (e.g. a client announcing a zero window) must not pin its
     // upstream stream forever.
     if (h2Stream && idleMs > 0) h2Stream.setTimeout(idleMs, () => ps.idleTimeout(idleMs));
-    const authority = config.upstream.rewriteHost ? upstream.origin.host : requestAuthority(ps.headers) ?? upstream.origin.host;
+    const authority = upstreamAuthority(upstream, config, ps.headers);
     const client = { remoteAddress: connection.remoteAddress, tls: connection.tls, httpVersion: h2Stream ? '2' as const : '1.1' as const };
     const viaH1 = () => forwardOverH1(ps, {
       agent: upstream.h1,
@@ -51,6 +51,11 @@ export function createForwarder(
     });
     forwardOverH2(ps, { pool: upstream.h2!, headers: h2Headers, hasBody, responseTimeoutMs: config.upstream.responseTimeoutMs, onNotH2: viaH1 });
   };
+}
+
+/** The host the origin is told: its own with rewriteHost, else the client's (the origin's without one). */
+export function upstreamAuthority(upstream: OriginUpstream, config: Pick<ProxyConfig, 'upstream'>, headers: IncomingHttpHeaders): string {
+  return config.upstream.rewriteHost ? upstream.origin.host : requestAuthority(headers) ?? upstream.origin.host;
 }
 
 /** RFC 9113 §6.5.2: Σ over fields (pseudo-headers included) of name + value + 32 octets. */

@@ -4,6 +4,7 @@
  *   TLS listener ─ ALPN h2 ───────┐
  *   h2c listener (cleartext) ─────┴─▶ wrap() ─▶ http2 server session ─▶ request handler
  *   TLS listener ─ ALPN http/1.1 or none ───▶ http server (HTTP/1.1) ──▶ request handler
+ *                                                   └ Upgrade ─▶ wrapTunnel() ─▶ upgrade handler
  *
  * The http2 and http servers never listen; sockets are handed to them with emit('connection').
  * So they cannot track or close their connections: this file does (sessions and HTTP/1.1 sockets
@@ -21,6 +22,8 @@ import { parseListenAddress } from '../config/proxy-schema.js';
 import type { ConnectionInfo, DownstreamWrapper } from './connection-wrapper.js';
 import type { ProxyEvents } from './events.js';
 import type { RequestHandler } from './forward.js';
+import type { UpgradeHandler } from './forward-ws.js';
+import { socketLike } from './socket-like.js';
 
 export interface FrontOptions {
   cert: string;
@@ -28,6 +31,8 @@ export interface FrontOptions {
   downstream: ProxyConfig['downstream'];
   wrapper?: DownstreamWrapper;
   onRequest: RequestHandler;
+  /** HTTP/1.1 requests with Upgrade: the connection is the handler's from then on. */
+  onUpgrade: UpgradeHandler;
   events: ProxyEvents;
   logger: Logger;
 }
@@ -94,6 +99,16 @@ export class Front {
     };
     this.h1Server.on('request', onH1Request);
     this.h1Server.on('checkContinue', onH1Request);
+    this.h1Server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+      const conn = this.h1Sockets.get(socket);
+      if (!conn || this.closing) return void socket.destroy();
+      clearTimeout(conn.headersTimer);
+      // Never back to 0: the connection is the tunnel's until it closes.
+      conn.active++;
+      conn.requests++;
+      const wrapped = opts.wrapper?.wrapTunnel?.(socket, conn.info);
+      opts.onUpgrade({ req, socket: wrapped ? socketLike(wrapped, socket) : socket, head }, conn.info, conn.requests);
+    });
     this.h1Server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
       opts.logger.debug({ err: err.code ?? err.message }, 'bad HTTP/1.1 request');
       socket.destroy();

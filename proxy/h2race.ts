@@ -24,7 +24,8 @@ import type { BufferPool, PoolMode } from '../faults/pool/types.js';
 import { planFaults, startFaultPlan, type FaultSettings } from '../faults/profiles/plan.js';
 import type { ScheduleRunner } from '../faults/profiles/schedule-runner.js';
 import { SeededRandom } from '../faults/random.js';
-import type { ConnectionInfo, UpstreamWrapper } from './connection-wrapper.js';
+import type * as net from 'node:net';
+import type { ConnectionInfo, DownstreamWrapper, UpstreamWrapper } from './connection-wrapper.js';
 import { silentLogger } from './log.js';
 import { startProxy, type RunningProxy, type StartProxyOptions } from './start.js';
 
@@ -99,8 +100,12 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
 
   const connections = new Map<number, FramePath>();
   const upstreamSockets = new Set<LinkedSocket>();
-  const downstreamWrapper = framePath
-    ? createFramePathWrapper({
+  // WebSocket tunnels of the HTTP/1.1 front: the downstream link's toxics, and no frame path.
+  const tunnelSockets = new Set<LinkedSocket>();
+  const tunnelRandom = random.fork('tunnels');
+  const downstreamWrapper: DownstreamWrapper | undefined = framePath
+    ? {
+      ...createFramePathWrapper({
         pool,
         toxics,
         seed,
@@ -115,7 +120,14 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
             proxy.events.emit('goaway', { side: 'downstream', id: info.id, code: errorCode, lastStreamId, received: false });
           });
         },
-      })
+      }),
+      wrapTunnel(socket: net.Socket, info: ConnectionInfo) {
+        const linked = new LinkedSocket({ socket, direction: 'downstream', random: tunnelRandom.fork(`conn-${info.id}`), toxics });
+        tunnelSockets.add(linked);
+        linked.once('close', () => tunnelSockets.delete(linked));
+        return linked;
+      },
+    }
     : undefined;
   const upstreamRandom = random.fork('upstream');
   const upstreamWrapper: UpstreamWrapper = {
@@ -153,6 +165,7 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
     queuedBytes() {
       let downstream = 0;
       for (const path of connections.values()) downstream += path.pendingBytes;
+      for (const s of tunnelSockets) downstream += s.link.queuedBytes;
       let upstream = 0;
       for (const s of upstreamSockets) upstream += s.link.queuedBytes;
       return { upstream, downstream };

@@ -10,6 +10,7 @@ import { loadOrCreateCertificate, type Certificate } from './certs.js';
 import type { DownstreamWrapper, UpstreamWrapper } from './connection-wrapper.js';
 import { createProxyEvents, type ProxyEvents } from './events.js';
 import { createForwarder } from './forward.js';
+import { createTunnelForwarder } from './forward-ws.js';
 import { Front } from './front.js';
 import { silentLogger } from './log.js';
 import { OriginUpstream } from './upstream/origin-upstream.js';
@@ -56,6 +57,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     downstream: config.downstream,
     wrapper: downstreamWrapper,
     onRequest: createForwarder(upstream, config, events, logger),
+    onUpgrade: createTunnelForwarder(upstream, config, events, logger),
     events,
     logger,
   });

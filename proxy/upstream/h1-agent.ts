@@ -5,8 +5,8 @@
  * was cancelled is destroyed by the forwarder, never handed back to the pool.
  */
 import * as http from 'node:http';
-import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { socketLike } from '../socket-like.js';
 import { connectFor, originEndpoint, type UpstreamConnectionOptions } from './connect.js';
 
 export interface H1AgentOptions extends UpstreamConnectionOptions {
@@ -51,25 +51,4 @@ export class H1Agent extends http.Agent {
     );
     return undefined;
   }
-}
-
-/**
- * Gives a wrapper's Duplex the socket methods http.Agent and ClientRequest call (keep-alive,
- * Nagle, timeouts, ref), acting on the real socket underneath.
- */
-function socketLike(duplex: Duplex, socket: net.Socket): Duplex {
-  const d = duplex as Duplex & Partial<net.Socket>;
-  d.setKeepAlive ??= (enable?: boolean, delay?: number) => (socket.setKeepAlive(enable, delay), d as net.Socket);
-  d.setNoDelay ??= (noDelay?: boolean) => (socket.setNoDelay(noDelay), d as net.Socket);
-  d.ref ??= () => (socket.ref(), d as net.Socket);
-  d.unref ??= () => (socket.unref(), d as net.Socket);
-  if (!d.setTimeout) {
-    socket.on('timeout', () => d.emit('timeout'));
-    d.setTimeout = (ms: number, cb?: () => void) => {
-      socket.setTimeout(ms);
-      if (cb) d.once('timeout', cb);
-      return d as net.Socket;
-    };
-  }
-  return d;
 }

@@ -19,6 +19,7 @@ export class OriginUpstream {
   readonly tls: boolean;
   readonly h2?: H2Pool;
   private h1Agent?: H1Agent;
+  private tunnelAgent?: H1Agent;
   /** What the h2 pool and the HTTP/1.1 agent connect with. */
   private readonly connection: UpstreamConnectionOptions;
 
@@ -65,15 +66,27 @@ export class OriginUpstream {
     return this.h1Agent;
   }
 
+  /**
+   * HTTP/1.1 connections for WebSocket tunnels, made on first use. Apart from the request agent:
+   * making that one is what switches an https:// origin to HTTP/1.1 (usesH1). An upgraded socket
+   * leaves its agent (Node's 'agentRemove'): the tunnel that holds it ends it.
+   */
+  get tunnels(): H1Agent {
+    this.tunnelAgent ??= new H1Agent({ ...this.connection, maxSockets: this.config.maxSockets });
+    return this.tunnelAgent;
+  }
+
   /** Graceful: HTTP/2 sessions drain (up to `timeoutMs`); idle HTTP/1.1 connections close. */
   async close(timeoutMs: number): Promise<void> {
     this.h1Agent?.destroy();
+    this.tunnelAgent?.destroy();
     await this.h2?.close(timeoutMs);
   }
 
   destroy(): void {
     this.h2?.destroy();
     this.h1Agent?.destroy();
+    this.tunnelAgent?.destroy();
   }
 }
 
