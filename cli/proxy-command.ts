@@ -44,6 +44,7 @@ export interface ProxyArgs extends FaultArgs {
   cert?: string;
   key?: string;
   'state-dir'?: string;
+  keylog?: string;
   config?: string;
   pool?: PoolMode;
   'frame-path': boolean;
@@ -68,6 +69,7 @@ export const proxyCommand: CommandModule<object, ProxyArgs> = {
       .option('cert', { type: 'string', describe: 'PEM certificate (default: self-signed, made once in --state-dir)' })
       .option('key', { type: 'string', describe: 'PEM private key for --cert' })
       .option('state-dir', { type: 'string', describe: 'where the generated certificate is kept [.h2race]' })
+      .option('keylog', { type: 'string', describe: 'append the TLS secrets of both sides to this NSS key log (for Wireshark) [$SSLKEYLOGFILE]' })
       .option('config', { type: 'string', describe: 'YAML/JSON file with sections proxy, pool, faults (flags win)' })
       .option('pool', { choices: POOL_MODES, describe: 'buffer pool mode of the frame path [retain]' })
       .option('frame-path', { type: 'boolean', default: true, describe: 'run clients through the frame path (--no-frame-path: plain node:http2 forwarding)' })
@@ -211,8 +213,11 @@ function poolSettings(args: ProxyArgs, file: Config): Partial<PoolConfig> {
   return { ...file.pool, ...(args.pool === undefined ? {} : { mode: args.pool }) };
 }
 
-/** The proxy section of the config file with the flags given on top; every field checked. */
-export function resolveProxyConfig(args: ProxyArgs, file?: Config['proxy']): ProxyConfig {
+/**
+ * The proxy section of the config file with the flags given on top; every field checked.
+ * SSLKEYLOGFILE (the convention curl and browsers follow) names the key log when neither does.
+ */
+export function resolveProxyConfig(args: ProxyArgs, file?: Config['proxy'], env: NodeJS.ProcessEnv = process.env): ProxyConfig {
   const flags: ProxyConfigInput & Record<string, unknown> = {} as never;
   const set = (key: string, value: unknown) => {
     if (value !== undefined) flags[key] = value;
@@ -223,6 +228,7 @@ export function resolveProxyConfig(args: ProxyArgs, file?: Config['proxy']): Pro
   set('cert', args.cert);
   set('key', args.key);
   set('stateDir', args['state-dir']);
+  set('keylog', args.keylog);
   const upstream: Record<string, unknown> = {};
   if (args['max-sessions'] !== undefined) upstream.maxSessions = args['max-sessions'];
   if (args['connect-timeout'] !== undefined) upstream.connectTimeoutMs = args['connect-timeout'];
@@ -248,6 +254,7 @@ export function resolveProxyConfig(args: ProxyArgs, file?: Config['proxy']): Pro
   }
   const merged = deepMerge((file ?? {}) as Record<string, unknown>, flags);
   if (merged.origin === undefined) throw new ConfigError('no origin: give --origin <url> (or proxy.origin in the config file)');
+  if (merged.keylog === undefined && env.SSLKEYLOGFILE) merged.keylog = env.SSLKEYLOGFILE;
   return validate(proxyConfigSchema, merged, args.config ?? 'proxy');
 }
 

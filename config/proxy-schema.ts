@@ -133,6 +133,8 @@ export const proxyConfigSchema = z.strictObject({
   key: z.string().min(1).optional(),
   /** Where the generated certificate is kept (relative to the working directory). */
   stateDir: z.string().min(1).default('.h2race'),
+  /** NSS key log file (SSLKEYLOGFILE format) for the TLS sessions on both sides, appended. */
+  keylog: z.string().min(1).optional(),
   downstream: downstreamSchema.prefault({}),
   upstream: upstreamSchema.prefault({}),
   /** close(): how long in-flight streams may finish before they are cut. */

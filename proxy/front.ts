@@ -33,6 +33,8 @@ export interface FrontOptions {
   onRequest: RequestHandler;
   /** HTTP/1.1 requests with Upgrade: the connection is the handler's from then on. */
   onUpgrade: UpgradeHandler;
+  /** Gets every TLS secret of the front's handshakes (the key log). */
+  keylog?: (line: Buffer) => void;
   events: ProxyEvents;
   logger: Logger;
 }
@@ -124,6 +126,8 @@ export class Front {
       if (socket.alpnProtocol === 'h2') this.attachH2(socket, info);
       else this.attachH1(socket, info);
     });
+    const { keylog } = opts;
+    if (keylog) this.tlsServer.on('keylog', (line: Buffer) => keylog(line));
     this.tlsServer.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
       opts.logger.debug({ err: err.code ?? err.message }, 'TLS handshake failed');
       socket.destroy();

@@ -12,6 +12,7 @@ import { createProxyEvents, type ProxyEvents } from './events.js';
 import { createForwarder } from './forward.js';
 import { createTunnelForwarder } from './forward-ws.js';
 import { Front } from './front.js';
+import { openKeyLog } from './keylog.js';
 import { silentLogger } from './log.js';
 import { OriginUpstream } from './upstream/origin-upstream.js';
 
@@ -50,7 +51,15 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const config = validate(proxyConfigSchema, input, 'proxy options');
   const certificate = await loadOrCreateCertificate(config);
   const events = createProxyEvents();
-  const upstream = new OriginUpstream(config.upstream, config.origin, upstreamWrapper, events, logger);
+  const keylog = config.keylog === undefined ? undefined : await openKeyLog(config.keylog, logger);
+  const writeKey = keylog && ((line: Buffer) => keylog.write(line));
+  let upstream: OriginUpstream;
+  try {
+    upstream = new OriginUpstream(config.upstream, config.origin, upstreamWrapper, events, logger, writeKey);
+  } catch (err) {
+    await keylog?.close();
+    throw err;
+  }
   const front = new Front({
     cert: certificate.cert,
     key: certificate.key,
@@ -58,6 +67,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     wrapper: downstreamWrapper,
     onRequest: createForwarder(upstream, config, events, logger),
     onUpgrade: createTunnelForwarder(upstream, config, events, logger),
+    keylog: writeKey,
     events,
     logger,
   });
@@ -69,6 +79,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   } catch (err) {
     front.destroy();
     upstream.destroy();
+    await keylog?.close();
     throw err;
   }
   let closing: Promise<void> | undefined;
@@ -89,12 +100,14 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
         const started = Date.now();
         await front.close(config.shutdownTimeoutMs);
         await upstream.close(Math.max(0, config.shutdownTimeoutMs - (Date.now() - started)));
+        await keylog?.close();
       })();
       return closing;
     },
     destroy() {
       front.destroy();
       upstream.destroy();
+      void keylog?.close();
     },
   };
 }

@@ -21,6 +21,8 @@ export interface UpstreamConnectionOptions {
   rejectUnauthorized: boolean;
   ca?: string;
   wrapper?: UpstreamWrapper;
+  /** Gets every TLS secret of the upstream handshakes (the key log). */
+  keylog?: (line: Buffer) => void;
   events: ProxyEvents;
   logger: Logger;
 }
@@ -87,6 +89,8 @@ export function connectFor(opts: UpstreamConnectionOptions, alpn: string[]): Pro
         ca: opts.ca,
       });
       transport = tlsSocket;
+      const { keylog } = opts;
+      if (keylog) tlsSocket.on('keylog', (line) => keylog(line));
       tlsSocket.once('error', onError);
       tlsSocket.once('secureConnect', () => ready(tlsSocket.alpnProtocol ?? false));
     });

@@ -29,6 +29,7 @@ export class OriginUpstream {
     wrapper: UpstreamWrapper | undefined,
     events: ProxyEvents,
     logger: Logger,
+    keylog?: (line: Buffer) => void,
   ) {
     this.origin = new URL(origin);
     this.tls = this.origin.protocol === 'https:';
@@ -40,6 +41,7 @@ export class OriginUpstream {
       rejectUnauthorized: config.rejectUnauthorized,
       ca: config.ca === undefined ? undefined : readCa(config.ca),
       wrapper,
+      keylog,
       events,
       logger,
     };
