@@ -33,7 +33,7 @@ interface Proxy {
   ends: StreamEndRecord[];
 }
 
-async function proxyTo(origin: string, toxics: ToxicInput[] = []): Promise<Proxy> {
+async function proxyTo(origin: string, toxics: ToxicInput[] = [], streamIdleTimeoutMs?: number): Promise<Proxy> {
   const { certPath, keyPath } = await testCert();
   const h2race = await startH2race({
     listen: '127.0.0.1:0',
@@ -43,6 +43,7 @@ async function proxyTo(origin: string, toxics: ToxicInput[] = []): Promise<Proxy
     key: keyPath,
     shutdownTimeoutMs: 500,
     upstream: { ca: certPath, connectTimeoutMs: 2000 },
+    downstream: { streamIdleTimeoutMs },
     toxics: new ToxicSet(toxics),
   });
   cleanups.push(() => h2race.close());
@@ -189,6 +190,17 @@ describe.each(['h1', 'h1-tls'] as const)('origin %s', (kind) => {
     await waitFor('the stream-end record', () => proxy.ends.length === 1);
     expect(proxy.ends[0]).toMatchObject({ status: 403, outcome: 'completed', bytesOut: 10 });
   });
+});
+
+test('a tunnel silent for longer than the stream idle timeout stays open (WebSockets idle for minutes)', async () => {
+  const origin = await startWsOrigin('h1');
+  cleanups.push(() => origin.close());
+  const proxy = await proxyTo(origin.url, [], 100);
+  const ws = await openWs(`${proxy.wsUrl}/quiet`);
+  await roundTrip(ws, 'before');
+  await new Promise((r) => setTimeout(r, 400));
+  await roundTrip(ws, 'after four idle timeouts');
+  expect(proxy.ends).toEqual([]);
 });
 
 describe('a tunnel that breaks', () => {
