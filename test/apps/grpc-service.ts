@@ -5,8 +5,9 @@
  * the origin sees is recorded with how it ended (finished, or cancelled by the client).
  *
  *   Unary         echo; x-mode: not-found (a Trailers-Only error), hold (never answers)
- *   ServerStream  x-count messages `<i>` every x-interval-ms ms (x-count 0: until cancelled);
- *                 x-mode: internal (INTERNAL with a message after two messages)
+ *   ServerStream  x-count messages `<i>` every x-interval-ms ms (x-count 0: until cancelled), or
+ *                 with x-size messages of that many 0x79 bytes; x-mode: internal (INTERNAL with a
+ *                 message after two messages)
  *   ClientStream  answers `<messages>:<bytes>` once the client ends
  *   Bidi          echoes each message, ends when the client ends
  *
@@ -92,6 +93,9 @@ function seen(origin: GrpcOrigin, method: string, call: ServerCall): CallSeen {
   return record;
 }
 
+/** The byte of x-size messages. */
+export const FILL = 0x79;
+
 const trailer = () => metadataOf({ 'x-server-trailer': 't1' });
 
 export async function startGrpcOrigin(): Promise<GrpcOrigin> {
@@ -122,6 +126,7 @@ export async function startGrpcOrigin(): Promise<GrpcOrigin> {
       const record = seen(origin, 'serverStream', call);
       const count = Number(call.metadata.get('x-count')[0] ?? 3);
       const interval = Number(call.metadata.get('x-interval-ms')[0] ?? 0);
+      const size = Number(call.metadata.get('x-size')[0] ?? 0);
       const internal = call.metadata.get('x-mode')[0] === 'internal';
       let sent = 0;
       const next = () => {
@@ -134,7 +139,8 @@ export async function startGrpcOrigin(): Promise<GrpcOrigin> {
           record.end = 'finished';
           return call.end(trailer());
         }
-        call.write(Buffer.from(String(sent++)));
+        call.write(size > 0 ? Buffer.alloc(size, FILL) : Buffer.from(String(sent)));
+        sent++;
         setTimeout(next, interval);
       };
       next();
@@ -196,8 +202,8 @@ export function unary(client: TestClientApi, request: Buffer, fields: Record<str
   return settle(call, () => response);
 }
 
-export function serverStream(client: TestClientApi, fields: Record<string, string>): { call: grpc.ClientReadableStream<Buffer>; messages: string[]; result: Promise<CallResult<string[]>> } {
-  const call = client.serverStream(Buffer.alloc(0), metadataOf(fields));
+export function serverStream(client: TestClientApi, fields: Record<string, string>, options: grpc.CallOptions = {}): { call: grpc.ClientReadableStream<Buffer>; messages: string[]; result: Promise<CallResult<string[]>> } {
+  const call = client.serverStream(Buffer.alloc(0), metadataOf(fields), options);
   const messages: string[] = [];
   call.on('data', (m: Buffer) => messages.push(m.toString()));
   return { call, messages, result: settle(call, () => messages) };
