@@ -32,6 +32,8 @@ export interface CompareOptions extends Omit<ScenarioOptions, 'target' | 'mode' 
   origin?: string;
   /** Called as each run starts and progresses. */
   onProgress?: (run: { mode: string; profile: string; index: number; total: number }, progress: ScenarioProgress) => void;
+  /** Called as each run ends: an interrupted compare still prints the runs it finished. */
+  onRunDone?: (run: CompareResult['runs'][number], index: number, total: number) => void;
 }
 
 export interface CompareResult {
@@ -43,7 +45,7 @@ export interface CompareResult {
 }
 
 export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
-  const { modes, profiles, startProxyForMode, origin: originUrl, onProgress, ...scenario } = opts;
+  const { modes, profiles, startProxyForMode, origin: originUrl, onProgress, onRunDone, ...scenario } = opts;
   if (modes.length === 0) throw new RangeError('compare needs at least one pooling mode');
   if (profiles.length === 0) throw new RangeError('compare needs at least one profile');
   let demo: DemoOrigin | undefined;
@@ -65,6 +67,7 @@ export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
             onProgress: (p) => onProgress?.({ mode, profile, index, total }, p),
           });
           runs.push({ summary: summarize(record, proxy.poolRaces()), record });
+          onRunDone?.(runs[index]!, index, total);
         } finally {
           await proxy.close();
         }
