@@ -1,0 +1,198 @@
+/**
+ * The stream log says what the client got: bytesOut counts the DATA frames the downstream link
+ * wrote to the client's socket (not what node:http2 took, nor what a shaped link still held), the
+ * duration runs to the last of those writes, and rst_inject's cancels have their own outcome.
+ * Each client here stops early in a way that leaves nothing in flight, so the counts are exact.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import * as http2 from 'node:http2';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode, FrameFlag, FrameType, SettingId } from '../../faults/frames/constants.js';
+import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
+import { H2raceMetrics } from '../../faults/toxiproxy/metrics.js';
+import type { StreamEndRecord } from '../../proxy/events.js';
+import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
+import { createLogger } from '../../proxy/log.js';
+import { connectRaw, encodeHeaderBlock, headersFrame, pingFrame, requestHeaders, rstFrame, windowUpdateFrame, type RawH2 } from '../helpers/raw-h2.js';
+import { startTestOrigin, type TestOrigin } from '../helpers/origins.js';
+import { testCert } from '../helpers/tls-cert.js';
+import { waitFor } from '../helpers/wait.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+interface Rig {
+  origin: TestOrigin;
+  h2race: RunningH2race;
+  toxics: ToxicSet;
+  ends: StreamEndRecord[];
+  /** The proxy's log lines, parsed. */
+  logLines: Array<Record<string, unknown>>;
+}
+
+async function setUp(toxics: readonly ToxicInput[] = []): Promise<Rig> {
+  const origin = await startTestOrigin('h2');
+  cleanups.push(() => origin.close());
+  const { certPath, keyPath } = await testCert();
+  const logLines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString().split('\n')) if (line) logLines.push(JSON.parse(line) as Record<string, unknown>);
+      cb();
+    },
+  });
+  const set = new ToxicSet(toxics);
+  const h2race = await startH2race({
+    listen: '127.0.0.1:0',
+    origin: origin.url,
+    cert: certPath,
+    key: keyPath,
+    upstream: { ca: certPath },
+    shutdownTimeoutMs: 500,
+    pool: { mode: 'retain' },
+    toxics: set,
+    logger: createLogger({ level: 'info', destination }),
+  });
+  cleanups.push(async () => {
+    await h2race.close();
+    expect(h2race.pool.stats().inUse).toBe(0);
+  });
+  const ends: StreamEndRecord[] = [];
+  h2race.proxy.events.on('stream-end', (r) => ends.push(r));
+  return { origin, h2race, toxics: set, ends, logLines };
+}
+
+/** A raw client whose stream window is `window` bytes (and the connection's as large). */
+async function rawClient(rig: Rig, window: number): Promise<RawH2> {
+  const raw = await connectRaw({ port: rig.h2race.proxy.address.port, settings: [[SettingId.INITIAL_WINDOW_SIZE, window]] });
+  cleanups.push(() => raw.close());
+  if (window > 65_535) await raw.send(windowUpdateFrame(0, window - 65_535));
+  return raw;
+}
+
+async function get(raw: RawH2, rig: Rig, path: string): Promise<void> {
+  const block = encodeHeaderBlock(requestHeaders(path, `127.0.0.1:${rig.h2race.proxy.address.port}`));
+  await raw.send(headersFrame(1, block, { endStream: true, endHeaders: true }));
+}
+
+/** Resolves once everything the proxy wrote before now has arrived: a PING's ACK queues behind it. */
+async function drained(raw: RawH2): Promise<void> {
+  const acks = () => raw.framesOf(FrameType.PING).filter((f) => f.flags & FrameFlag.ACK).length;
+  const before = acks();
+  await raw.send(pingFrame(7));
+  expect(await raw.waitFor(() => acks() > before, 10_000)).toBe(true);
+}
+
+describe('the stream log counts what reached the client socket', () => {
+  it('a client that stops reading at its flow-control window: bytesOut is exactly the window, not what node:http2 took', async () => {
+    const rig = await setUp();
+    const raw = await rawClient(rig, 40_000);
+    await get(raw, rig, '/bytes?size=1048576');
+    expect(await raw.waitFor(() => raw.dataBytes.get(1) === 40_000, 10_000)).toBe(true);
+    // The origin handed the proxy far more than the client could take.
+    await waitFor('the origin to have written ahead', () => (rig.origin.streams[0]?.written ?? 0) > 100_000);
+    await raw.send(rstFrame(1, ErrorCode.CANCEL));
+    await waitFor('the stream-end record', () => rig.ends.length === 1);
+    expect(rig.ends[0]).toMatchObject({ path: '/bytes?size=1048576', status: 200, bytesOut: 40_000, outcome: 'cancelled-by-client', rstCode: ErrorCode.CANCEL });
+    await drained(raw);
+    expect(raw.dataBytes.get(1)).toBe(40_000);
+  });
+
+  it('a client that resets early on a slow link: the frames the link writes after its reset count too', async () => {
+    // 2 Mbit/s to the client; its window lets the session queue 150 kB in the link at once.
+    const rig = await setUp([{ type: 'bandwidth', stream: 'downstream', attributes: { bits: 2_000_000 } }]);
+    const raw = await rawClient(rig, 150_000);
+    await get(raw, rig, '/bytes?size=1048576');
+    await waitFor('the link to hold the window', () => rig.h2race.queuedBytes().downstream >= 100_000);
+    expect(await raw.waitFor(() => (raw.dataBytes.get(1) ?? 0) > 0, 10_000)).toBe(true);
+    const atReset = raw.dataBytes.get(1)!;
+    await raw.send(rstFrame(1, ErrorCode.CANCEL));
+    await waitFor('the stream-end record', () => rig.ends.length === 1, 10_000);
+    const end = rig.ends[0]!;
+    expect(end.outcome).toBe('cancelled-by-client');
+    // The link went on writing the frames it held (retain keeps them): the record waited for them.
+    expect(end.bytesOut).toBeGreaterThan(atReset + 50_000);
+    await drained(raw);
+    expect(raw.dataBytes.get(1)).toBe(end.bytesOut);
+    // Those writes took the link at least bytes / rate: the duration runs to the last one.
+    expect(end.durationMs).toBeGreaterThanOrEqual(0.95 * ((end.bytesOut * 8) / 2_000_000) * 1000);
+  });
+
+  it('a node:http2 download over a slow link: completed, all bytes, and the duration covers the link', async () => {
+    const rig = await setUp([{ type: 'bandwidth', stream: 'downstream', attributes: { bits: 2_000_000 } }]);
+    const { cert } = await testCert();
+    const session = http2.connect(rig.h2race.proxy.url, { ca: cert });
+    cleanups.push(() => session.destroy());
+    const stream = session.request({ ':path': '/bytes?size=150000' });
+    let received = 0;
+    stream.on('data', (d: Buffer) => (received += d.length));
+    await once(stream, 'end');
+    expect(received).toBe(150_000);
+    await waitFor('the stream-end record', () => rig.ends.length === 1);
+    const end = rig.ends[0]!;
+    expect(end).toMatchObject({ bytesOut: 150_000, outcome: 'completed' });
+    // node:http2 took all of it at once (the link queues 2 MiB); the link needed ≥ 600 ms.
+    expect(end.durationMs).toBeGreaterThanOrEqual(0.95 * 600);
+  });
+
+  it('curl killed while the rest of a finished response waits in a stalled link: bytesOut is what curl got, and the response is not completed', async () => {
+    const rig = await setUp();
+    const firstPart = 70_000;
+    const rest = 90_000;
+    const held = new Promise<TestOrigin['held'][number]>((resolve) => (rig.origin.onHold = resolve));
+    const curl = spawn('curl', ['-sk', '--http2', '-N', `${rig.h2race.proxy.url}/hold`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const exited = once(curl, 'exit');
+    cleanups.push(() => curl.kill('SIGKILL'));
+    let got = 0;
+    curl.stdout.on('data', (d: Buffer) => (got += d.length));
+    const res = (await held).res as http2.Http2ServerResponse;
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    res.write(Buffer.alloc(firstPart, 1));
+    await waitFor('curl to have the first part', () => got === firstPart, 10_000);
+    // Stall the client's link, then let the origin finish: the rest goes no further than the link.
+    rig.toxics.add({ type: 'timeout', stream: 'downstream', attributes: { timeout: 0 } });
+    res.end(Buffer.alloc(rest, 2));
+    await waitFor('the rest to be queued in the stalled link', () => rig.h2race.queuedBytes().downstream >= rest);
+    // node:http2 is done with the stream; the log waits for the link.
+    expect(rig.ends).toHaveLength(0);
+    curl.kill('SIGKILL');
+    await exited;
+    await waitFor('the stream-end record', () => rig.ends.length === 1);
+    expect(got).toBe(firstPart);
+    expect(rig.ends[0]).toMatchObject({
+      path: '/hold',
+      bytesOut: firstPart,
+      outcome: 'reset',
+      error: 'the connection ended before the end of the response was written to it',
+    });
+    const line = rig.logLines.find((l) => l.msg === 'stream end');
+    expect(line).toMatchObject({ bytesOut: firstPart, outcome: 'reset' });
+  });
+});
+
+describe('injected cancels', () => {
+  it('rst_inject cancels a stream mid-body: outcome injected-cancel in the log, the event and /metrics; bytesOut what the client got', async () => {
+    const rig = await setUp([{ type: 'rst_inject', attributes: { path: '/bytes', after: 50 } }]);
+    const metrics = new H2raceMetrics();
+    cleanups.push(metrics.observeProxy(rig.h2race.proxy.events, { proxy: 'p' }));
+    // The window keeps the response unfinished until the injected cancel.
+    const raw = await rawClient(rig, 40_000);
+    await get(raw, rig, '/bytes?size=1048576');
+    expect(await raw.waitFor(() => raw.resets.has(1), 10_000)).toBe(true);
+    expect(raw.resets.get(1)).toBe(ErrorCode.CANCEL);
+    await waitFor('the stream-end record', () => rig.ends.length === 1);
+    await drained(raw);
+    const end = rig.ends[0]!;
+    expect(end).toMatchObject({ outcome: 'injected-cancel', rstCode: ErrorCode.CANCEL, bytesOut: raw.dataBytes.get(1) });
+    expect(end.bytesOut).toBe(40_000);
+    expect(rig.logLines.find((l) => l.msg === 'stream end')).toMatchObject({ outcome: 'injected-cancel', bytesOut: 40_000 });
+    const { body } = await metrics.render();
+    expect(body).toContain('h2race_streams_total{proxy="p",outcome="injected-cancel"} 1');
+    expect(body).toContain('h2race_stream_cancels_total{proxy="p",by="injected"} 1');
+    expect(body).not.toContain('by="client"');
+  });
+});
