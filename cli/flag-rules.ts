@@ -48,12 +48,14 @@ export function exclusive(args: Record<string, unknown>, a: string, b: string): 
 /** A URL with one of `schemes` (`https:`, `h2c:` …). */
 export function urlFlag(name: string, value: string | undefined, schemes: readonly string[]): void {
   if (value === undefined) return;
-  let url: URL;
+  let url: URL | undefined;
   try {
-    url = new URL(value);
+    // Without `//`, `localhost:8474` would parse as a URL of scheme `localhost:`.
+    if (value.includes('//')) url = new URL(value);
   } catch {
-    throw new UsageError(`--${name} ${JSON.stringify(value)} is not a URL (expected ${schemes.map((s) => `${s}//host:port`).join(' or ')})`);
+    // url stays undefined: not a URL.
   }
+  if (!url) throw new UsageError(`--${name} ${JSON.stringify(value)} is not a URL (expected ${schemes.map((s) => `${s}//host:port`).join(' or ')})`);
   if (!schemes.includes(url.protocol)) {
     throw new UsageError(`--${name} ${JSON.stringify(value)}: scheme ${url.protocol} is not one of ${schemes.join(', ')}`);
   }

@@ -1,6 +1,8 @@
 /**
  * "did you mean": the valid word closest to a mistyped one, by Damerau-Levenshtein distance (a
- * swapped pair of letters is one edit, so `retian` finds `retain`), within a third of the word.
+ * swapped pair of letters is one edit, so `retian` finds `retain`), within a third of the word;
+ * a word that one of them begins (or that begins with one: `warning` for `warn`) counts as one and
+ * a half edits, so a true one-edit match wins (`prox` is `proxy`, not `proxies`).
  */
 
 /** The candidate closest to `word`, if one is near enough to be what was meant. */
@@ -10,7 +12,8 @@ export function nearest(word: string, candidates: readonly string[]): string | u
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const candidate of candidates) {
-    const d = distance(typed, candidate.toLowerCase());
+    const c = candidate.toLowerCase();
+    const d = Math.min(distance(typed, c), prefixOfEachOther(typed, c) ? 1.5 : Infinity);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
@@ -23,6 +26,10 @@ export function nearest(word: string, candidates: readonly string[]): string | u
 export function didYouMean(word: string, candidates: readonly string[], format: (c: string) => string = (c) => c): string {
   const near = nearest(word, candidates);
   return near === undefined ? '' : ` (did you mean ${format(near)}?)`;
+}
+
+function prefixOfEachOther(a: string, b: string): boolean {
+  return Math.min(a.length, b.length) >= 3 && (a.startsWith(b) || b.startsWith(a));
 }
 
 /** Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps. */

@@ -127,7 +127,7 @@ export async function proxyMain(args: ProxyArgs, io: ProxyMainIo = processIo, lo
 
 /** What the flags alone can tell, before anything is read or started. */
 function checkFlags(args: ProxyArgs): void {
-  readableFiles(args, ['config', 'cert', 'key', 'origin-ca']);
+  readableFiles(args, ['config', 'cert', 'key', 'origin-ca', 'trace-down', 'trace-up']);
   // With --config the file may hold the other half; its schema checks the pair then.
   if (args.config === undefined) together(args, 'cert', 'key');
   listenFlag('api', args.api);
