@@ -19,8 +19,9 @@ import { toxicCommand } from './toxic-command.js';
 import { serverCommand } from './server-command.js';
 import { proxyCommand } from './proxy-command.js';
 
-const check = new FlagCheck();
-const cli = yargs(hideBin(process.argv))
+const words = hideBin(process.argv);
+const check = new FlagCheck(words);
+const cli = yargs(words)
   .scriptName('h2race')
   // failure.ts rewords yargs' own messages, which follow the locale otherwise.
   .locale('en')

@@ -33,7 +33,6 @@ export function numberFlags<K extends string>(flags: Record<K, NumberFlag>): Rec
 }
 
 export function checkNumber(name: string, rule: NumberRule, value: unknown): number {
-  if (Array.isArray(value)) throw new UsageError(`--${name} given ${value.length} times: give it once`);
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   const ok =
     Number.isFinite(n) &&

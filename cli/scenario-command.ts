@@ -1,6 +1,8 @@
 /**
  * `h2race scenario --target URL`: browser-like traffic (seeking video, SSE, small requests)
- * through any HTTP/2 server or proxy, and the collateral-damage verdict. Exit code 0 when CLEAN.
+ * through any HTTP/2 server or proxy, and the verdict (scenario/summary.ts); its exit code is
+ * the verdict's (exit-codes.ts). A target that cannot be tested (down, TLS refused, a path that
+ * is not there) is verdict ERROR, found by the preflight before the run.
  * `--profile` (alias `--shape`) puts a slow link between the viewers and the target — a local TCP
  * relay running the profile's link faults, as `--profile` shapes the link in `proxy` and
  * `compare` — so a server's own writes are pending when cancels arrive. Ctrl-C ends the run
@@ -8,6 +10,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { checkProfileFlag } from '../faults/profiles/cli-options.js';
+import { PreflightError } from '../scenario/preflight.js';
 import { runScenario } from '../scenario/run.js';
 import { frameToxicIn } from '../scenario/shaped-path.js';
 import { summarize } from '../scenario/summary.js';
@@ -17,10 +20,11 @@ import {
   scenarioOptionsFrom,
   trafficOptions,
   verifierFrom,
+  writeCouldNotTest,
   writeOutputs,
   type TrafficArgs,
 } from '../scenario/cli-options.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode, VERDICT_EXIT_CODES_HELP, verdictExitCode } from './exit-codes.js';
 import { urlFlag } from './flag-rules.js';
 import { stderrLogger } from './logger.js';
 import { abortOnSignal } from './signals.js';
@@ -50,7 +54,8 @@ export const scenarioCommand: CommandModule<object, ScenarioArgs> = {
         checkProfile(a.profile);
         checkTrafficFlags(a as unknown as TrafficArgs);
         return true;
-      }) as never,
+      })
+      .epilog(VERDICT_EXIT_CODES_HELP) as never,
   handler: async (args) => {
     const verifier = verifierFrom(args, 'demo', args.target);
     const bar = progressBar(!args.json);
@@ -67,18 +72,25 @@ export const scenarioCommand: CommandModule<object, ScenarioArgs> = {
         logger: stderrLogger('h2race-scenario', 'warn'),
         onProgress: (p) => bar.update(args.mode ?? 'scenario', p),
       }).catch((err: unknown) => {
+        if (err instanceof PreflightError) return err;
         if (!interrupt.signal.aborted) throw err;
         return undefined;
       });
       bar.stop();
+      if (record instanceof PreflightError) {
+        writeCouldNotTest(args, record.message);
+        process.exitCode = ExitCode.CouldNotTest;
+        return;
+      }
       if (!record) {
         process.stderr.write('h2race scenario: interrupted before the run ended; everything it started is closed\n');
         process.exitCode = ExitCode.Interrupted;
         return;
       }
       const summary = summarize(record);
-      writeOutputs([{ summary, record }], args, args.html, { verdict: summary.verdict });
-      process.exitCode = summary.verdict === 'CLEAN' ? ExitCode.Ok : ExitCode.Collateral;
+      const exitCode = verdictExitCode(summary.verdict);
+      writeOutputs([{ summary, record }], args, args.html, { verdict: summary.verdict, error: summary.error, exitCode });
+      process.exitCode = exitCode;
     } finally {
       interrupt.dispose();
       bar.stop();
@@ -90,7 +102,7 @@ export const scenarioCommand: CommandModule<object, ScenarioArgs> = {
 /** A preset or profile file whose faults a TCP relay can run (link faults, not HTTP/2 frame ones). */
 function checkProfile(profile: string | string[] | undefined): void {
   if (profile === undefined) return;
-  if (Array.isArray(profile)) throw new UsageError(`--profile (or --shape) given ${profile.length} times: give one`);
+  if (Array.isArray(profile)) throw new UsageError(`--profile given ${profile.length} times: give it once`);
   const frame = frameToxicIn(checkProfileFlag('--profile', profile));
   if (frame) {
     throw new UsageError(

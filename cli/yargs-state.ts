@@ -8,7 +8,7 @@ interface YargsInternals {
     key: Record<string, unknown>;
     alias: Record<string, string[]>;
     choices: Record<string, unknown[]>;
-    hiddenOptions: string[];
+    array: string[];
   };
   getInternalMethods(): {
     getContext(): { commands: string[] };
@@ -25,6 +25,9 @@ export interface YargsState {
   subcommandsAndAliases: string[];
   /** Every flag name it knows (aliases too) and the choices of those that have them. */
   flags: string[];
+  /** The flags' own names (no aliases), and those that may be given more than once (arrays). */
+  keys: string[];
+  repeatable: string[];
   aliases: Record<string, string[]>;
   choices: Record<string, readonly string[]>;
   /** A command's handler already ran: the outer command's middleware is called again, after it. */
@@ -41,6 +44,8 @@ export function yargsState(y: unknown): YargsState {
     subcommands: Object.keys(commands.getCommandHandlers()),
     subcommandsAndAliases: commands.getCommands(),
     flags: [...Object.keys(options.key), ...Object.values(options.alias).flat()],
+    keys: Object.keys(options.key),
+    repeatable: options.array,
     aliases: options.alias,
     choices: Object.fromEntries(Object.entries(options.choices).map(([k, v]) => [k, v.map(String)])),
     ran: methods.getHasOutput(),
