@@ -2,13 +2,16 @@
  * `h2race compare` (and `npm start`): the scenario through one h2race per pooling mode in front
  * of the origin — the embedded demo origin unless --origin names one — on a public-internet
  * profile. Prints the table (or --json) on stdout, a line per finished run on stderr, and writes
- * the HTML report (with --json only when --html names it). Exit code 0 when every safe mode is
- * CLEAN; Ctrl-C prints the runs finished so far and exits 130.
+ * the HTML report (with --json only when --html names it). The exit code is the worst safe
+ * mode's verdict's (exit-codes.ts): 0 when every safe mode is CLEAN; an origin that cannot be
+ * tested is verdict ERROR before any mode runs. Ctrl-C prints the runs finished so far and exits 130.
  */
 import type { CommandModule } from 'yargs';
 import { checkProfileFlag } from '../faults/profiles/cli-options.js';
 import { POOL_MODES } from '../faults/pool/types.js';
-import { runCompare } from '../scenario/compare.js';
+import { runCompare, SAFE_MODES, type CompareResult } from '../scenario/compare.js';
+import { PreflightError } from '../scenario/preflight.js';
+import type { Verdict } from '../scenario/summary.js';
 import { h2raceForMode } from '../scenario/h2race-proxy.js';
 import type { ReportRun } from '../scenario/report-html.js';
 import {
@@ -17,10 +20,11 @@ import {
   scenarioOptionsFrom,
   trafficOptions,
   verifierFrom,
+  writeCouldNotTest,
   writeOutputs,
   type TrafficArgs,
 } from '../scenario/cli-options.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode, VERDICT_EXIT_CODES_HELP } from './exit-codes.js';
 import { exclusive, readableFiles, together, urlFlag } from './flag-rules.js';
 import { stderrLogger } from './logger.js';
 import { abortOnSignal } from './signals.js';
@@ -64,7 +68,8 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         for (const profile of a.profile) checkProfileFlag('--profile', profile);
         checkTrafficFlags(a as unknown as TrafficArgs);
         return true;
-      }) as never,
+      })
+      .epilog(VERDICT_EXIT_CODES_HELP) as never,
   handler: async (args) => {
     const html = args.html ?? (args.json ? undefined : DEFAULT_HTML_REPORT);
     const verifier = verifierFrom(args, args.origin ? 'reference' : 'demo', args.origin);
@@ -94,20 +99,24 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
           process.stderr.write(`h2race compare: run ${index + 1}/${total} done: ${run.summary.mode} (${run.summary.profile}) ${run.summary.verdict}\n`);
         },
       }).catch((err: unknown) => {
+        if (err instanceof PreflightError) return err;
         if (!interrupt.signal.aborted) throw err;
         return undefined;
       });
       bar.stop();
+      if (result instanceof PreflightError) {
+        writeCouldNotTest(args, result.proxyError === 'tls' && !args.insecure ? `${result.message} (${TLS_HINT})` : result.message);
+        process.exitCode = ExitCode.CouldNotTest;
+        return;
+      }
       if (!result) {
         process.stderr.write(`h2race compare: interrupted; ${finished.length} of ${total} runs finished${finished.length > 0 ? ' and are reported' : ''}\n`);
         writeOutputs(finished, args, html, { interrupted: true, finishedRuns: finished.length, totalRuns: total });
         process.exitCode = ExitCode.Interrupted;
         return;
       }
-      writeOutputs(result.runs, args, html, { failedSafeModes: result.failedSafeModes, exitCode: result.exitCode });
-      if (!args.json && result.failedSafeModes.length > 0) {
-        process.stdout.write(`safe modes with collateral damage: ${result.failedSafeModes.join(', ')}\n`);
-      }
+      writeOutputs(result.runs, args, html, { verdict: result.verdict, failedSafeModes: result.failedSafeModes, exitCode: result.exitCode });
+      if (!args.json) process.stdout.write(safeModeLines(result));
       process.exitCode = result.exitCode;
     } finally {
       interrupt.dispose();
@@ -116,3 +125,19 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     }
   },
 };
+
+const TLS_HINT = "the origin's certificate was refused: --insecure accepts a self-signed one, --origin-ca FILE names its CA";
+
+const SAFE_MODE_LINES: [Verdict, string][] = [
+  ['COLLATERAL', 'safe modes with collateral damage'],
+  ['ERROR', 'safe modes that could not test'],
+  ['ORIGIN-ERRORS', 'safe modes with origin errors'],
+];
+
+/** One line per kind of verdict the safe modes should not have, naming them. */
+function safeModeLines(result: CompareResult): string {
+  return SAFE_MODE_LINES.map(([verdict, title]) => {
+    const modes = result.runs.map((r) => r.summary).filter((s) => s.verdict === verdict && SAFE_MODES.has(s.mode ?? ''));
+    return modes.length === 0 ? '' : `${title}: ${modes.map((s) => `${s.mode} (${s.profile})`).join(', ')}\n`;
+  }).join('');
+}

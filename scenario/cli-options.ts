@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Options } from 'yargs';
+import { verdictExitCode } from '../cli/exit-codes.js';
 import { readableFiles, urlFlag, writableFile } from '../cli/flag-rules.js';
 import { numberFlags } from '../cli/number-flags.js';
 import { UsageError } from '../cli/usage-error.js';
@@ -91,7 +92,7 @@ export function progressBar(enabled: boolean): { update(label: string, p: Scenar
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: '{label} [{bar}] {percentage}% | {streams} streams | collateral {collateral} | GOAWAY {goaways}',
+      format: '{label} [{bar}] {percentage}% | {streams} streams | failed {failed} | GOAWAY {goaways}',
       hideCursor: true,
       clearOnComplete: true,
     },
@@ -100,7 +101,7 @@ export function progressBar(enabled: boolean): { update(label: string, p: Scenar
   let current: string | undefined;
   return {
     update(label, p) {
-      const payload = { label, streams: p.streams, collateral: p.collateral, goaways: p.goaways };
+      const payload = { label, streams: p.streams, failed: p.failed, goaways: p.goaways };
       if (current !== label) {
         if (current !== undefined) bar.stop();
         bar.start(p.durationMs, p.elapsedMs, payload);
@@ -123,6 +124,18 @@ export function writeOutputs(runs: readonly ReportRun[], args: TrafficArgs, html
   if (html !== undefined && runs.length > 0) {
     writeFileSync(html, renderHtmlReport(runs));
     if (!args.json) process.stdout.write(`HTML report: ${html}\n`);
+  }
+}
+
+/**
+ * A run that could not test (a PreflightError): the cause on stdout — one line, or with --json
+ * the same object a run prints, with no runs.
+ */
+export function writeCouldNotTest(args: TrafficArgs, cause: string): void {
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ verdict: 'ERROR', error: cause, exitCode: verdictExitCode('ERROR'), runs: [] }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`ERROR: could not test: ${cause}\n`);
   }
 }
 
