@@ -10,8 +10,6 @@
  */
 import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
@@ -20,6 +18,7 @@ import type { LinkedSocketOptions } from '../faults/link/linked-socket.js';
 import { loopbackPair, type LoopbackPair } from '../faults/link/loopback-pair.js';
 import { ToxicSet } from '../faults/link/toxic-set.js';
 import { SeededRandom } from '../faults/random.js';
+import { generateTraceLines, writeTempTrace, type RateStep } from '../faults/profiles/trace-generator.js';
 import { loadTrace, traceCapacity } from '../faults/profiles/trace-loader.js';
 import { fidelityTable } from './report-table.js';
 
@@ -38,7 +37,18 @@ export interface FidelityRow {
   met: boolean;
 }
 
-const TRACE_FILE = resolve(projectRoot(), '../shared/traces/Verizon-LTE-short.down');
+/**
+ * An LTE-like downlink for the trace row, generated (seeded) so the bench needs no recorded trace:
+ * rates that step down and up with two short outages, 12 s looping.
+ */
+const TRACE_PROFILE: readonly RateStep[] = [
+  { ms: 3000, mbps: 12 },
+  { ms: 400, mbps: 0 },
+  { ms: 4000, mbps: 6 },
+  { ms: 250, mbps: 0 },
+  { ms: 4350, mbps: 9 },
+];
+const TRACE_SEED = 7;
 const PROBE_BYTES = 16;
 const PROBE_CONNECTIONS = 4;
 /** Close to an HTTP/2 DATA frame's default maximum. */
@@ -193,25 +203,30 @@ async function rateRow(bits: number, seconds: number): Promise<FidelityRow> {
 }
 
 async function traceRow(seconds: number): Promise<FidelityRow> {
-  const trace = loadTrace(TRACE_FILE);
-  const toxics = new ToxicSet();
-  const capacityBits = await withPair(toxics, 1 << 20, async ({ linked, peer }) => {
-    const stop = flood(linked);
-    const start = performance.now();
-    toxics.add({ type: 'trace', stream: 'upstream', attributes: { file: TRACE_FILE } });
-    const bytes = await countBetween(peer, start + 500, start + 500 + seconds * 1000);
-    stop();
-    return { measured: (bytes * 8) / seconds, capacity: (traceCapacity(trace, 500, 500 + seconds * 1000) * 8) / seconds };
-  });
-  return row(
-    'trace replay throughput',
-    `Verizon-LTE-short.down, ${seconds} s from 0.5 s, backlogged`,
-    capacityBits.capacity / 1e6,
-    capacityBits.measured / 1e6,
-    'Mbit/s',
-    '±5%',
-    within(capacityBits.capacity, capacityBits.measured, 0.05 * capacityBits.capacity),
-  );
+  const generated = writeTempTrace('lte-like.down', generateTraceLines(TRACE_PROFILE, TRACE_SEED));
+  try {
+    const trace = loadTrace(generated.file);
+    const toxics = new ToxicSet();
+    const bits = await withPair(toxics, 1 << 20, async ({ linked, peer }) => {
+      const stop = flood(linked);
+      const start = performance.now();
+      toxics.add({ type: 'trace', stream: 'upstream', attributes: { file: generated.file } });
+      const bytes = await countBetween(peer, start + 500, start + 500 + seconds * 1000);
+      stop();
+      return { measured: (bytes * 8) / seconds, capacity: (traceCapacity(trace, 500, 500 + seconds * 1000) * 8) / seconds };
+    });
+    return row(
+      'trace replay throughput',
+      `generated LTE-like trace (seed ${TRACE_SEED}, ${trace.period / 1000} s loop), ${seconds} s from 0.5 s, backlogged`,
+      bits.capacity / 1e6,
+      bits.measured / 1e6,
+      'Mbit/s',
+      '±5%',
+      within(bits.capacity, bits.measured, 0.05 * bits.capacity),
+    );
+  } finally {
+    generated.remove();
+  }
 }
 
 async function disabledRows(quick: boolean): Promise<FidelityRow[]> {
@@ -308,13 +323,6 @@ async function rawPair(): Promise<{ client: Socket; peer: Socket; close(): void 
       server.close();
     },
   };
-}
-
-/** The folder holding package.json, whether this runs from bench/ or dist/bench/. */
-function projectRoot(): string {
-  let dir = import.meta.dirname;
-  while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
 }
 
 function round(n: number): number {

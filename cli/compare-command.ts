@@ -1,16 +1,38 @@
 /**
  * `h2race compare` (and `npm start`): the scenario through one h2race per pooling mode in front
  * of the origin — the embedded demo origin unless --origin names one — on a public-internet
- * profile. Prints the table, writes the HTML report; exit code 0 when every safe mode is CLEAN.
+ * profile. Prints the table (or --json) on stdout, a line per finished run on stderr, and writes
+ * the HTML report (with --json only when --html names it). The exit code is the worst safe
+ * mode's verdict's (exit-codes.ts): 0 when every safe mode is CLEAN; an origin that cannot be
+ * tested is verdict ERROR before any mode runs. Ctrl-C prints the runs finished so far and exits 130.
  */
 import type { CommandModule } from 'yargs';
+import { checkProfileFlag } from '../faults/profiles/cli-options.js';
 import { POOL_MODES } from '../faults/pool/types.js';
-import { runCompare } from '../scenario/compare.js';
+import { runCompare, SAFE_MODES, type CompareResult } from '../scenario/compare.js';
+import { PreflightError } from '../scenario/preflight.js';
+import type { Verdict } from '../scenario/summary.js';
 import { h2raceForMode } from '../scenario/h2race-proxy.js';
-import { progressBar, scenarioOptionsFrom, trafficOptions, verifierFrom, writeOutputs, type TrafficArgs } from '../scenario/cli-options.js';
+import type { ReportRun } from '../scenario/report-html.js';
+import {
+  checkTrafficFlags,
+  progressBar,
+  scenarioOptionsFrom,
+  trafficOptions,
+  verifierFrom,
+  writeCouldNotTest,
+  writeOutputs,
+  type TrafficArgs,
+} from '../scenario/cli-options.js';
+import { ExitCode, VERDICT_EXIT_CODES_HELP } from './exit-codes.js';
+import { exclusive, readableFiles, together, urlFlag } from './flag-rules.js';
+import { stderrLogger } from './logger.js';
+import { abortOnSignal } from './signals.js';
 
 /** Cable broadband (5/1 Mbit/s, 28 ms RTT): slow enough that writes are in flight when a cancel arrives. */
 export const DEFAULT_COMPARE_PROFILE = 'cable';
+/** Where the HTML report goes when --html does not say (and --json is not given). */
+export const DEFAULT_HTML_REPORT = 'h2race-report.html';
 
 interface CompareArgs extends TrafficArgs {
   origin?: string;
@@ -37,14 +59,24 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
       .option('insecure', { type: 'boolean', describe: 'do not verify the https:// origin\'s certificate (a self-signed one answers 502 otherwise)' })
       .option('origin-ca', { type: 'string', describe: 'PEM of the CA that signed the https:// origin\'s certificate' })
       .options(trafficOptions)
-      .option('html', { type: 'string', default: 'h2race-report.html', describe: 'write the HTML report to this file' })
+      .option('html', { type: 'string', defaultDescription: `${DEFAULT_HTML_REPORT}; none with --json`, describe: 'write the HTML report to this file' })
       .check((a) => {
-        if (a.demo && a.origin) throw new Error('--demo and --origin exclude each other');
+        exclusive(a, 'demo', 'origin');
+        urlFlag('origin', a.origin, ['https:', 'h2c:', 'http:']);
+        together(a, 'cert', 'key');
+        readableFiles(a, ['cert', 'key', 'origin-ca']);
+        for (const profile of a.profile) checkProfileFlag('--profile', profile);
+        checkTrafficFlags(a as unknown as TrafficArgs);
         return true;
-      }) as never,
+      })
+      .epilog(VERDICT_EXIT_CODES_HELP) as never,
   handler: async (args) => {
+    const html = args.html ?? (args.json ? undefined : DEFAULT_HTML_REPORT);
     const verifier = verifierFrom(args, args.origin ? 'reference' : 'demo', args.origin);
     const bar = progressBar(!args.json);
+    const interrupt = abortOnSignal();
+    const total = args.modes.length * args.profile.length;
+    const finished: ReportRun[] = [];
     try {
       const result = await runCompare({
         ...scenarioOptionsFrom(args),
@@ -52,6 +84,8 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         profiles: args.profile,
         origin: args.origin,
         verifier,
+        signal: interrupt.signal,
+        logger: stderrLogger('h2race-compare', 'warn'),
         startProxyForMode: h2raceForMode({
           seed: args.seed,
           certPath: args.cert,
@@ -59,16 +93,51 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
           upstream: { rejectUnauthorized: args.insecure === undefined ? undefined : !args.insecure, ca: args['origin-ca'] },
         }),
         onProgress: (run, p) => bar.update(`${run.mode} (${run.profile}) ${run.index + 1}/${run.total}`, p),
+        onRunDone: (run, index) => {
+          finished.push(run);
+          bar.stop();
+          process.stderr.write(`h2race compare: run ${index + 1}/${total} done: ${run.summary.mode} (${run.summary.profile}) ${run.summary.verdict}\n`);
+        },
+      }).catch((err: unknown) => {
+        if (err instanceof PreflightError) return err;
+        if (!interrupt.signal.aborted) throw err;
+        return undefined;
       });
       bar.stop();
-      writeOutputs(result.runs, args, { failedSafeModes: result.failedSafeModes, exitCode: result.exitCode });
-      if (!args.json && result.failedSafeModes.length > 0) {
-        process.stdout.write(`safe modes with collateral damage: ${result.failedSafeModes.join(', ')}\n`);
+      if (result instanceof PreflightError) {
+        writeCouldNotTest(args, result.proxyError === 'tls' && !args.insecure ? `${result.message} (${TLS_HINT})` : result.message);
+        process.exitCode = ExitCode.CouldNotTest;
+        return;
       }
+      if (!result) {
+        process.stderr.write(`h2race compare: interrupted; ${finished.length} of ${total} runs finished${finished.length > 0 ? ' and are reported' : ''}\n`);
+        writeOutputs(finished, args, html, { interrupted: true, finishedRuns: finished.length, totalRuns: total });
+        process.exitCode = ExitCode.Interrupted;
+        return;
+      }
+      writeOutputs(result.runs, args, html, { verdict: result.verdict, failedSafeModes: result.failedSafeModes, exitCode: result.exitCode });
+      if (!args.json) process.stdout.write(safeModeLines(result));
       process.exitCode = result.exitCode;
     } finally {
+      interrupt.dispose();
       bar.stop();
       await verifier.close();
     }
   },
 };
+
+const TLS_HINT = "the origin's certificate was refused: --insecure accepts a self-signed one, --origin-ca FILE names its CA";
+
+const SAFE_MODE_LINES: [Verdict, string][] = [
+  ['COLLATERAL', 'safe modes with collateral damage'],
+  ['ERROR', 'safe modes that could not test'],
+  ['ORIGIN-ERRORS', 'safe modes with origin errors'],
+];
+
+/** One line per kind of verdict the safe modes should not have, naming them. */
+function safeModeLines(result: CompareResult): string {
+  return SAFE_MODE_LINES.map(([verdict, title]) => {
+    const modes = result.runs.map((r) => r.summary).filter((s) => s.verdict === verdict && SAFE_MODES.has(s.mode ?? ''));
+    return modes.length === 0 ? '' : `${title}: ${modes.map((s) => `${s.mode} (${s.profile})`).join(', ')}\n`;
+  }).join('');
+}

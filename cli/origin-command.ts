@@ -1,12 +1,15 @@
 /**
  * `h2race origin`: the embedded demo origin on the listeners asked for (all three on ephemeral
- * ports when none is given); runs until SIGINT/SIGTERM.
+ * ports when none is given); runs until SIGINT/SIGTERM. Its URLs go to stdout, its log to stderr.
  */
 import { readFileSync } from 'node:fs';
-import { untilSignal } from './signals.js';
 import type { CommandModule } from 'yargs';
-import pino from 'pino';
 import { parseListenAddress, startDemoOrigin } from '../origin/demo-origin.js';
+import { readableFiles, together } from './flag-rules.js';
+import { stderrLogger } from './logger.js';
+import { numberFlags } from './number-flags.js';
+import { untilSignal } from './signals.js';
+import { UsageError } from './usage-error.js';
 
 interface OriginArgs {
   tls?: string;
@@ -18,6 +21,8 @@ interface OriginArgs {
   'video-file'?: string;
 }
 
+const LISTENERS = ['tls', 'h2c', 'http'] as const;
+
 export const originCommand: CommandModule<object, OriginArgs> = {
   command: 'origin',
   describe: 'run the embedded demo origin (/video, /events, /small, /echo, demo page /)',
@@ -28,29 +33,23 @@ export const originCommand: CommandModule<object, OriginArgs> = {
       .option('http', { type: 'string', describe: 'HTTP/1.1 listener, host:port' })
       .option('cert', { type: 'string', describe: 'PEM certificate for --tls (self-signed when absent)' })
       .option('key', { type: 'string', describe: 'PEM private key for --cert' })
-      .option('video-size', { type: 'number', describe: 'bytes of /video when the request gives no ?size=' })
+      .options(numberFlags({ 'video-size': { integer: true, min: 0, describe: 'bytes of /video when the request gives no ?size=' } }))
       .option('video-file', { type: 'string', describe: 'a real media file served at /video.mp4 and by the demo page' })
       .check((a) => {
-        if ((a.cert === undefined) !== (a.key === undefined)) throw new Error('--cert and --key go together');
+        together(a, 'cert', 'key');
+        readableFiles(a, ['cert', 'key', 'video-file']);
+        for (const name of LISTENERS) listenAddress(a, name);
         return true;
-      }),
+      }) as never,
   handler: async (args) => {
-    const logger = pino({ name: 'h2race-origin' });
-    const pem = (path: string, field: string): string => {
-      try {
-        return readFileSync(path, 'utf8');
-      } catch (err) {
-        throw new Error(`${field}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-      }
-    };
     const origin = await startDemoOrigin({
-      tls: args.tls === undefined ? undefined : parseListenAddress(args.tls, '--tls'),
-      h2c: args.h2c === undefined ? undefined : parseListenAddress(args.h2c, '--h2c'),
-      http: args.http === undefined ? undefined : parseListenAddress(args.http, '--http'),
-      cert: args.cert && args.key ? { cert: pem(args.cert, '--cert'), key: pem(args.key, '--key') } : undefined,
+      tls: listenAddress(args, 'tls'),
+      h2c: listenAddress(args, 'h2c'),
+      http: listenAddress(args, 'http'),
+      cert: args.cert && args.key ? { cert: readFileSync(args.cert, 'utf8'), key: readFileSync(args.key, 'utf8') } : undefined,
       videoSize: args['video-size'],
       videoFile: args['video-file'],
-      logger,
+      logger: stderrLogger('h2race-origin', 'info'),
     });
     const stopped = untilSignal();
     for (const [kind, url] of Object.entries(origin.urls)) process.stdout.write(`${kind.padEnd(5)} ${url}\n`);
@@ -61,3 +60,13 @@ export const originCommand: CommandModule<object, OriginArgs> = {
     await origin.close();
   },
 };
+
+function listenAddress(args: OriginArgs, name: (typeof LISTENERS)[number]): ReturnType<typeof parseListenAddress> | undefined {
+  const value = args[name];
+  if (value === undefined) return undefined;
+  try {
+    return parseListenAddress(value, `--${name}`);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}

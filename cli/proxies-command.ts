@@ -2,10 +2,15 @@
  * `h2race proxies list|create|delete|toggle|inspect`: toxiproxy-cli's proxy commands, built on
  * toxiproxy-node-client, so they drive h2race's admin API or a real toxiproxy-server alike.
  * The server is `--host` (default http://localhost:8474) or $TOXIPROXY_URL, as toxiproxy-cli reads it.
+ * A request the API refuses fails with the API's own message and status (api-client.ts).
  */
 import type { Argv, CommandModule } from 'yargs';
-import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
+import type { Toxiproxy, Proxy } from 'toxiproxy-node-client';
 import type { ToxicSpec } from '../faults/link/types.js';
+import { checkProfileFlag } from '../faults/profiles/cli-options.js';
+import { POOL_MODES } from '../faults/pool/types.js';
+import { toxiproxyClient } from './api-client.js';
+import { listenFlag, urlFlag } from './flag-rules.js';
 
 export interface HostArgs {
   host: string;
@@ -19,11 +24,14 @@ export function withHost<T>(y: Argv<T>): Argv<T & HostArgs> {
     default: process.env.TOXIPROXY_URL ?? 'http://localhost:8474',
     defaultDescription: '$TOXIPROXY_URL or http://localhost:8474',
     describe: 'Toxiproxy API to talk to (h2race server or toxiproxy-server)',
+  }).check((a) => {
+    urlFlag('host', a.host, ['http:', 'https:']);
+    return true;
   }) as Argv<T & HostArgs>;
 }
 
 export function clientFor(args: HostArgs): Toxiproxy {
-  return new Toxiproxy(args.host.replace(/\/+$/, ''));
+  return toxiproxyClient(args.host);
 }
 
 /** The client drops a proxy's toxics; read them from the API with the client's own HTTP helper. */
@@ -58,7 +66,7 @@ interface CreateArgs extends NameArgs {
   listen: string;
   upstream: string;
   kind?: 'tcp' | 'h2race';
-  pool?: string;
+  pool?: (typeof POOL_MODES)[number];
   profile?: string;
 }
 
@@ -90,8 +98,13 @@ const create: CommandModule<object, CreateArgs> = {
       .option('listen', { alias: 'l', type: 'string', default: '127.0.0.1:0', describe: 'address the proxy listens on (port 0: any free port)' })
       .option('upstream', { alias: 'u', type: 'string', demandOption: true, describe: 'address the proxy forwards to (kind h2race: the origin URL)' })
       .option('kind', { type: 'string', choices: ['tcp', 'h2race'] as const, describe: 'h2race only: tcp (default) or h2race, the TLS HTTP/2 proxy' })
-      .option('pool', { type: 'string', describe: 'h2race only, kind h2race: buffer pool mode' })
-      .option('profile', { type: 'string', describe: 'h2race only: network preset or profile file the toxics start from' }),
+      .option('pool', { choices: POOL_MODES, describe: 'h2race only, kind h2race: buffer pool mode' })
+      .option('profile', { type: 'string', describe: 'h2race only: network preset or profile file the toxics start from' })
+      .check((a) => {
+        listenFlag('listen', a.listen);
+        if (a.profile !== undefined) checkProfileFlag('--profile', a.profile);
+        return true;
+      }),
   handler: async (args) => {
     const client = clientFor(args);
     // h2race's own fields travel in the same body; toxiproxy-server ignores them.
@@ -145,7 +158,7 @@ const inspect: CommandModule<object, NameArgs> = {
 };
 
 export const proxiesCommand: CommandModule = {
-  command: 'proxies <command>',
+  command: 'proxies',
   describe: "manage a Toxiproxy API's proxies (list, create, delete, toggle, inspect), like toxiproxy-cli",
   builder: (y) =>
     y
@@ -153,7 +166,6 @@ export const proxiesCommand: CommandModule = {
       .command(create)
       .command(remove)
       .command(toggle)
-      .command(inspect)
-      .demandCommand(1, 'name a proxies command: list, create, delete, toggle, inspect'),
+      .command(inspect),
   handler: () => undefined,
 };

@@ -2,9 +2,10 @@
  * `h2race proxy`: the TLS HTTP/2 reverse proxy in front of --origin, with its frame path, buffer
  * pool and link faults (startH2race). Settings come from --config (sections proxy, pool, faults)
  * with flags winning; with --api the Toxiproxy-compatible API runs and owns the proxy.
- * Startup failures (port in use, bad cert, bad config) print one line and exit 1.
+ * A command-line mistake prints one line and exits 2; a startup failure (port in use, a bad
+ * certificate or config file) one line and exit 1. Logs go to stderr, the startup lines to stdout.
  */
-import type { Argv, CommandModule, Options } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { ConfigError, loadConfigFile, validate } from '../config/load.js';
 import {
   HTTP2_SETTING_NAMES,
@@ -15,7 +16,7 @@ import {
   type ProxyConfigInput,
 } from '../config/proxy-schema.js';
 import type { Config } from '../config/schema.js';
-import { faultCliOptions, faultSettingsFromArgs, type FaultArgs } from '../faults/profiles/cli-options.js';
+import { checkProfileFlag, faultCliOptions, faultSettingsFromArgs, type FaultArgs } from '../faults/profiles/cli-options.js';
 import { planFaults } from '../faults/profiles/plan.js';
 import { POOL_MODES, type PoolMode } from '../faults/pool/types.js';
 import { startApiServer } from '../faults/toxiproxy/api-server.js';
@@ -23,19 +24,25 @@ import { createH2raceStarter } from '../faults/toxiproxy/h2race-starter.js';
 import { loadOrCreateCertificate, type Certificate } from '../proxy/certs.js';
 import { startH2race, type RunningH2race } from '../proxy/h2race.js';
 import type { PoolConfig } from '../config/pool-schema.js';
-import { createLogger, type Logger } from '../proxy/log.js';
+import type { Logger } from '../proxy/log.js';
+import { ExitCode } from './exit-codes.js';
+import { listenFlag, readableFiles, together } from './flag-rules.js';
+import { LOG_LEVELS, stderrLogger } from './logger.js';
+import { numberFlags } from './number-flags.js';
 import { untilSignal } from './signals.js';
+import { UsageError } from './usage-error.js';
 
 const SIDES = ['downstream', 'upstream'] as const;
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** `--downstream-initial-window-size`, ... for the five settings on both sides. */
-const settingsOptions = Object.fromEntries(
+const settingsOptions = numberFlags(Object.fromEntries(
   SIDES.flatMap((side) => HTTP2_SETTING_NAMES.map((name) => [
     `${side}-${kebab(name)}`,
-    { type: 'number', group: 'HTTP/2 settings:', describe: `${name} the proxy announces to the ${side === 'downstream' ? 'clients' : 'origin'}` } as Options,
+    { integer: true, group: 'HTTP/2 settings:', describe: `${name} the proxy announces to the ${side === 'downstream' ? 'clients' : 'origin'}` },
   ])),
-);
+));
+
 
 export interface ProxyArgs extends FaultArgs {
   listen?: string;
@@ -73,15 +80,17 @@ export const proxyCommand: CommandModule<object, ProxyArgs> = {
       .option('config', { type: 'string', describe: 'YAML/JSON file with sections proxy, pool, faults (flags win)' })
       .option('pool', { choices: POOL_MODES, describe: 'buffer pool mode of the frame path [retain]' })
       .option('frame-path', { type: 'boolean', default: true, describe: 'run clients through the frame path (--no-frame-path: plain node:http2 forwarding)' })
-      .option('max-sessions', { type: 'number', group: 'Upstream:', describe: 'HTTP/2 sessions per origin [4]' })
-      .option('connect-timeout', { type: 'number', group: 'Upstream:', describe: 'ms to connect to the origin before 504 [5000]' })
-      .option('response-timeout', { type: 'number', group: 'Upstream:', describe: 'ms for the origin\'s response headers before 504, 0 = none [30000]' })
+      .options(numberFlags({
+        'max-sessions': { integer: true, group: 'Upstream:', describe: 'HTTP/2 sessions per origin [4]' },
+        'connect-timeout': { integer: true, group: 'Upstream:', describe: 'ms to connect to the origin before 504 [5000]' },
+        'response-timeout': { integer: true, group: 'Upstream:', describe: 'ms for the origin\'s response headers before 504, 0 = none [30000]' },
+      }))
       .option('insecure', { type: 'boolean', group: 'Upstream:', describe: 'do not verify the origin\'s certificate' })
       .option('origin-ca', { type: 'string', group: 'Upstream:', describe: 'PEM of the CA that signed the origin\'s certificate' })
       .options(settingsOptions)
       .options(faultCliOptions)
       .option('api', { type: 'string', describe: 'also run the Toxiproxy-compatible API on host:port; it then owns this proxy' })
-      .option('log-level', { type: 'string', default: 'info', describe: 'pino level (silent, error, warn, info, debug)' }) as unknown as Argv<ProxyArgs>,
+      .option('log-level', { choices: LOG_LEVELS, default: 'info', describe: 'pino level of the log lines on stderr' }) as unknown as Argv<ProxyArgs>,
   handler: async (args) => {
     const code = await proxyMain(args);
     if (code !== 0) process.exit(code);
@@ -107,27 +116,36 @@ const processIo: ProxyMainIo = {
   },
 };
 
-/** The command without the process around it: runs until stopped; 0, or 1 after a one-line error. */
+/** The command without the process around it: runs until stopped; 0, or 2 / 1 after a one-line error. */
 export async function proxyMain(args: ProxyArgs, io: ProxyMainIo = processIo, logger?: Logger): Promise<number> {
   try {
-    await run(args, io, logger ?? createLogger({ level: args['log-level'], name: 'h2race' }));
-    return 0;
+    await run(args, io, logger ?? stderrLogger('h2race', args['log-level']));
+    return ExitCode.Ok;
   } catch (err) {
     io.stderr(`h2race proxy: ${(err as Error).message}`);
-    return 1;
+    return err instanceof UsageError ? ExitCode.Usage : ExitCode.Failed;
   }
+}
+
+/** What the flags alone can tell, before anything is read or started. */
+function checkFlags(args: ProxyArgs): void {
+  readableFiles(args, ['config', 'cert', 'key', 'origin-ca', 'trace-down', 'trace-up']);
+  // With --config the file may hold the other half; its schema checks the pair then.
+  if (args.config === undefined) together(args, 'cert', 'key');
+  listenFlag('api', args.api);
+  if (args.profile !== undefined) checkProfileFlag('--profile', args.profile);
 }
 
 /** The signal handlers (reload, stop) go in before the startup lines: see cli/signals.ts. */
 async function run(args: ProxyArgs, io: ProxyMainIo, logger: Logger): Promise<void> {
+  checkFlags(args);
   const file: Config = args.config === undefined ? {} : await loadConfigFile(args.config);
   const config = resolveProxyConfig(args, file.proxy);
   const faults = faultSettingsFromArgs(args, file.faults);
   const pool = poolSettings(args, file);
 
   if (args.api !== undefined) {
-    const api = parseListenAddress(args.api);
-    if (!api) throw new ConfigError(`--api: expected host:port, got ${args.api}`);
+    const api = parseListenAddress(args.api)!;
     const { listen, origin, h2cListen: _h2c, ...base } = config;
     const { mode: _mode, ...poolBase } = pool;
     // Single faults and presets arrive as toxics the API then owns; a profile file stays a
@@ -250,10 +268,10 @@ export function resolveProxyConfig(args: ProxyArgs, file?: Config['proxy'], env:
     validate(proxyFileSchema, flags, 'command line');
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    throw new ConfigError(err.message.replace(/^command line: ([\w.]+)/, (_, path: string) => `--${flagName(path)}`));
+    throw new UsageError(err.message.replace(/^command line: ([\w.]+)/, (_, path: string) => `--${flagName(path)}`));
   }
   const merged = deepMerge((file ?? {}) as Record<string, unknown>, flags);
-  if (merged.origin === undefined) throw new ConfigError('no origin: give --origin <url> (or proxy.origin in the config file)');
+  if (merged.origin === undefined) throw new UsageError('missing required flag --origin (or proxy.origin in the config file)');
   if (merged.keylog === undefined && env.SSLKEYLOGFILE) merged.keylog = env.SSLKEYLOGFILE;
   return validate(proxyConfigSchema, merged, args.config ?? 'proxy');
 }

@@ -1,19 +1,39 @@
 /**
  * `h2race scenario --target URL`: browser-like traffic (seeking video, SSE, small requests)
- * through any HTTP/2 server or proxy, and the collateral-damage verdict. Exit code 0 when CLEAN.
- * `--shape` puts a slow link (a TCP relay with a profile's toxics) between the viewers and the
- * target, so a server's own writes are pending when cancels arrive. Ctrl-C ends the run cleanly.
+ * through any HTTP/2 server or proxy, and the verdict (scenario/summary.ts); its exit code is
+ * the verdict's (exit-codes.ts). A target that cannot be tested (down, TLS refused, a path that
+ * is not there) is verdict ERROR, found by the preflight before the run.
+ * `--profile` (alias `--shape`) puts a slow link between the viewers and the target — a local TCP
+ * relay running the profile's link faults, as `--profile` shapes the link in `proxy` and
+ * `compare` — so a server's own writes are pending when cancels arrive. Ctrl-C ends the run
+ * through its cleanup, then one line on stderr and exit 130.
  */
 import type { CommandModule } from 'yargs';
+import { checkProfileFlag } from '../faults/profiles/cli-options.js';
+import { PreflightError } from '../scenario/preflight.js';
 import { runScenario } from '../scenario/run.js';
+import { frameToxicIn } from '../scenario/shaped-path.js';
 import { summarize } from '../scenario/summary.js';
-import { progressBar, scenarioOptionsFrom, trafficOptions, verifierFrom, writeOutputs, type TrafficArgs } from '../scenario/cli-options.js';
+import {
+  checkTrafficFlags,
+  progressBar,
+  scenarioOptionsFrom,
+  trafficOptions,
+  verifierFrom,
+  writeCouldNotTest,
+  writeOutputs,
+  type TrafficArgs,
+} from '../scenario/cli-options.js';
+import { ExitCode, VERDICT_EXIT_CODES_HELP, verdictExitCode } from './exit-codes.js';
+import { urlFlag } from './flag-rules.js';
+import { stderrLogger } from './logger.js';
+import { abortOnSignal } from './signals.js';
+import { UsageError } from './usage-error.js';
 
 interface ScenarioArgs extends TrafficArgs {
   target: string;
   mode?: string;
   profile?: string;
-  shape?: string;
 }
 
 export const scenarioCommand: CommandModule<object, ScenarioArgs> = {
@@ -23,46 +43,70 @@ export const scenarioCommand: CommandModule<object, ScenarioArgs> = {
     y
       .option('target', { type: 'string', demandOption: true, describe: 'https://host:port (h2 over TLS) or h2c://host:port' })
       .option('mode', { type: 'string', describe: 'label for the report: the pool mode behind the target' })
-      .option('profile', { type: 'string', describe: 'label for the report: the network profile behind the target (default: --shape)' })
-      .option('shape', {
+      .option('profile', {
+        alias: 'shape',
         type: 'string',
-        describe: 'preset or profile file: reach the target through a local TCP relay with this profile on both directions (TLS passes through)',
+        describe: 'network preset or profile file: the viewers reach the target through a local TCP relay running it both ways (TLS passes through)',
       })
-      .options(trafficOptions) as never,
+      .options(trafficOptions)
+      .check((a) => {
+        urlFlag('target', a.target, ['https:', 'h2c:', 'http:']);
+        checkProfile(a.profile);
+        checkTrafficFlags(a as unknown as TrafficArgs);
+        return true;
+      })
+      .epilog(VERDICT_EXIT_CODES_HELP) as never,
   handler: async (args) => {
     const verifier = verifierFrom(args, 'demo', args.target);
     const bar = progressBar(!args.json);
-    // Ctrl-C ends the run through its finally blocks (viewers, relays, the --shape relay) first.
-    const interrupt = new AbortController();
-    const onSigint = (): void => interrupt.abort();
-    process.once('SIGINT', onSigint);
+    // Ctrl-C ends the run through its finally blocks (viewers, relays, the shaping relay) first.
+    const interrupt = abortOnSignal();
     try {
       const record = await runScenario({
         ...scenarioOptionsFrom(args),
         target: args.target,
         verifier,
         mode: args.mode,
-        profile: args.profile,
-        shape: args.shape,
+        shape: args.profile,
         signal: interrupt.signal,
+        logger: stderrLogger('h2race-scenario', 'warn'),
         onProgress: (p) => bar.update(args.mode ?? 'scenario', p),
       }).catch((err: unknown) => {
+        if (err instanceof PreflightError) return err;
         if (!interrupt.signal.aborted) throw err;
         return undefined;
       });
       bar.stop();
+      if (record instanceof PreflightError) {
+        writeCouldNotTest(args, record.message);
+        process.exitCode = ExitCode.CouldNotTest;
+        return;
+      }
       if (!record) {
-        process.stderr.write('h2race: scenario interrupted; everything it started is closed\n');
-        process.exitCode = 130;
+        process.stderr.write('h2race scenario: interrupted before the run ended; everything it started is closed\n');
+        process.exitCode = ExitCode.Interrupted;
         return;
       }
       const summary = summarize(record);
-      writeOutputs([{ summary, record }], args, { verdict: summary.verdict });
-      process.exitCode = summary.verdict === 'CLEAN' ? 0 : 1;
+      const exitCode = verdictExitCode(summary.verdict);
+      writeOutputs([{ summary, record }], args, args.html, { verdict: summary.verdict, error: summary.error, exitCode });
+      process.exitCode = exitCode;
     } finally {
-      process.off('SIGINT', onSigint);
+      interrupt.dispose();
       bar.stop();
       await verifier.close();
     }
   },
 };
+
+/** A preset or profile file whose faults a TCP relay can run (link faults, not HTTP/2 frame ones). */
+function checkProfile(profile: string | string[] | undefined): void {
+  if (profile === undefined) return;
+  if (Array.isArray(profile)) throw new UsageError(`--profile given ${profile.length} times: give it once`);
+  const frame = frameToxicIn(checkProfileFlag('--profile', profile));
+  if (frame) {
+    throw new UsageError(
+      `--profile ${profile} has the HTTP/2 frame fault ${frame}, which scenario's TCP relay cannot run on TLS; put it in an h2race proxy in front of the target instead (h2race proxy --profile ${profile})`,
+    );
+  }
+}

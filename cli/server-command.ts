@@ -10,7 +10,9 @@ import { loadConfigFile } from '../config/load.js';
 import { startApiServer, type ApiServer } from '../faults/toxiproxy/api-server.js';
 import { createH2raceStarter } from '../faults/toxiproxy/h2race-starter.js';
 import { H2raceMetrics } from '../faults/toxiproxy/metrics.js';
-import { createLogger } from '../proxy/log.js';
+import { readableFiles } from './flag-rules.js';
+import { numberFlags } from './number-flags.js';
+import { LOG_LEVELS, stderrLogger } from './logger.js';
 
 export interface ServerArgs {
   host?: string;
@@ -27,13 +29,19 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
   builder: (y) =>
     y
       .option('host', { type: 'string', describe: 'address the API listens on (default 127.0.0.1)' })
-      .option('port', { type: 'number', describe: 'port the API listens on (default 8474)' })
+      .options(numberFlags({
+        port: { integer: true, min: 0, max: 65535, describe: 'port the API listens on (default 8474)' },
+        seed: { integer: true, default: Date.now() % 2 ** 31, defaultDescription: 'time', describe: 'seed of every fault decision' },
+      }))
       .option('config', { type: 'string', describe: 'YAML/JSON file: api: {host, port}, proxies: [{name, listen, upstream, toxics: [...]}]' })
-      .option('seed', { type: 'number', default: Date.now() % 2 ** 31, defaultDescription: 'time', describe: 'seed of every fault decision' })
       .option('runtime-metrics', { type: 'boolean', default: false, describe: "add Node's process metrics (CPU, memory, event loop lag) to /metrics" })
-      .option('log-level', { type: 'string', default: 'info', describe: 'pino level' }),
+      .option('log-level', { choices: LOG_LEVELS, default: 'info', describe: 'pino level of the log lines on stderr' })
+      .check((a) => {
+        readableFiles(a, ['config']);
+        return true;
+      }) as never,
   handler: async (args) => {
-    const api = await startServer(args, createLogger({ level: args['log-level'], name: 'h2race-server' }));
+    const api = await startServer(args, stderrLogger('h2race-server', args['log-level']));
     const stopped = untilSignal();
     process.stdout.write(`Toxiproxy API on ${api.url} (seed ${args.seed})\n`);
     await stopped;

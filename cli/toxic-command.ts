@@ -10,7 +10,10 @@
 import type { Argv, CommandModule } from 'yargs';
 import { listToxicTypes } from '../faults/toxics/registry.js';
 import '../faults/toxics/all.js';
+import { didYouMean } from './nearest.js';
+import { numberFlags } from './number-flags.js';
 import { attempt, clientFor, formatToxic, toxicsOf, withHost, type HostArgs } from './proxies-command.js';
+import { UsageError } from './usage-error.js';
 
 interface ProxyArgs extends HostArgs {
   proxy: string;
@@ -33,7 +36,7 @@ export function parseAttributes(pairs: readonly string[] = []): Record<string, u
   const out: Record<string, unknown> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new Error(`--attribute ${pair}: expected key=value`);
+    if (eq <= 0) throw new UsageError(`--attribute ${pair}: expected key=value`);
     const key = pair.slice(0, eq);
     const text = pair.slice(eq + 1);
     out[key] = text === 'true' ? true : text === 'false' ? false : text !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
@@ -47,7 +50,7 @@ const proxyArg = <T>(y: Argv<T>) =>
 const toxicOptions = <T>(y: Argv<T>) =>
   proxyArg(y)
     .option('toxicName', { alias: 'n', type: 'string', describe: 'name of the toxic' })
-    .option('toxicity', { alias: 'tox', type: 'number', describe: 'share of connections it affects, 0..1 (default 1)' })
+    .options(numberFlags({ toxicity: { alias: 'tox', min: 0, max: 1, describe: 'share of connections it affects, 0..1 (default 1)' } }))
     .option('attribute', { alias: 'a', type: 'string', array: true, describe: 'toxic attribute key=value (repeatable)' }) as Argv<T & ToxicArgs>;
 
 const add: CommandModule<object, AddArgs> = {
@@ -58,7 +61,14 @@ const add: CommandModule<object, AddArgs> = {
       .option('type', { alias: 't', type: 'string', demandOption: true, describe: 'toxic type (h2race toxic types)' })
       .option('upstream', { alias: 'u', type: 'boolean', describe: 'act on client → server data' })
       .option('downstream', { alias: 'd', type: 'boolean', describe: 'act on server → client data (default)' })
-      .conflicts('upstream', 'downstream'),
+      .conflicts('upstream', 'downstream')
+      .check((a) => {
+        // The types this build knows: a typo is named here with the nearest, before the API says 400.
+        const known = listToxicTypes().map((t) => t.type);
+        if (!known.includes(a.type)) throw new UsageError(`--type "${a.type}" is not a toxic type${didYouMean(a.type, known) || ` (h2race toxic types lists them)`}`);
+        parseAttributes(a.attribute);
+        return true;
+      }),
   handler: async (args) => {
     const client = clientFor(args);
     const stream = args.upstream ? 'upstream' : 'downstream';
@@ -128,7 +138,7 @@ const types: CommandModule = {
 };
 
 export const toxicCommand: CommandModule = {
-  command: 'toxic <command>',
+  command: 'toxic',
   describe: "add, update, remove or list a proxy's toxics through a Toxiproxy API, like toxiproxy-cli",
   builder: (y) =>
     y
@@ -136,7 +146,6 @@ export const toxicCommand: CommandModule = {
       .command(update)
       .command(remove)
       .command(list)
-      .command(types)
-      .demandCommand(1, 'name a toxic command: add, update, remove, list, types'),
+      .command(types),
   handler: () => undefined,
 };

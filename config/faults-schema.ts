@@ -9,8 +9,8 @@
  *     jitter: 20ms
  *     bandwidth: 4mbit
  *     loss: 0.5%
- *     traceDown: ../shared/traces/Verizon-LTE-short.down
- *     traceUp: ../shared/traces/Verizon-LTE-short.up
+ *     traceDown: traces/Verizon-LTE-short.down   # Mahimahi traces (README: Traces), relative to the working dir
+ *     traceUp: traces/Verizon-LTE-short.up
  *     reorder: 8:0.3         # HTTP/2 frames to the client: window[:probability]
  *     rstDelay: 50ms         # client RST_STREAMs held this long
  *     rstInject: /video@300ms:0.5   # or { path: /video, after: 300ms, probability: 0.5 }

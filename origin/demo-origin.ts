@@ -48,6 +48,20 @@ export interface DemoOrigin {
 
 const SCHEME: Record<ListenerKind, string> = { tls: 'https', h2c: 'h2c', http: 'http' };
 
+/**
+ * node:http2's per-session memory cap, in MB (node's default is 10). Node counts the bytes a
+ * stream has queued against its session until nghttp2 sends them, and a stream reset with bytes
+ * still queued never gives them back (Node 20: DecrementAvailableOutboundLength runs only when
+ * nghttp2 takes data). Every seek a viewer makes through a slow link resets a range with a 16 KiB
+ * chunk queued, so a session's count grows ~16 KiB per seek while its real memory does not
+ * (measured: 609 cancels on one session with the default cap, then every new stream refused with
+ * RST_STREAM(ENHANCE_YOUR_CALM), and past 100 refusals the session torn down). A proxy pools all
+ * its viewers on one upstream session: 8 viewers seeking 3 times a second reach that in 25 s.
+ * The demo origin must serve any run, so the cap is set where no run reaches it (10^6 MB: 6×10^7
+ * seeks); node stores it as a uint32, so Infinity would be 0 and refuse everything.
+ */
+const SESSION_MEMORY_MB = 1_000_000;
+
 type AnyServer = http.Server | http2.Http2Server | http2.Http2SecureServer;
 
 export async function startDemoOrigin(opts: DemoOriginOptions = {}): Promise<DemoOrigin> {
@@ -99,11 +113,11 @@ export async function startDemoOrigin(opts: DemoOriginOptions = {}): Promise<Dem
       const server: AnyServer =
         kind === 'tls'
           ? http2.createSecureServer(
-              { cert: cert!.cert, key: cert!.key, allowHTTP1: true, settings: opts.http2Settings },
+              { cert: cert!.cert, key: cert!.key, allowHTTP1: true, settings: opts.http2Settings, maxSessionMemory: SESSION_MEMORY_MB },
               handler as never,
             )
           : kind === 'h2c'
-            ? http2.createServer({ settings: opts.http2Settings }, handler as never)
+            ? http2.createServer({ settings: opts.http2Settings, maxSessionMemory: SESSION_MEMORY_MB }, handler as never)
             : http.createServer(handler as never);
       servers.push(server);
       track(server);

@@ -20,6 +20,35 @@ export interface ConnectionInfo {
   remotePort?: number;
   alpn: string | false;
   tls: boolean;
+  /**
+   * What of each stream's response reached the client's socket: set by a downstream wrapper that
+   * writes the socket itself (the frame path). Without one, the stream log can only count the
+   * bytes handed to node:http2.
+   */
+  delivery?: DeliveryLedger;
+}
+
+/** What of one stream's response the client's link wrote to the socket. */
+export interface StreamDelivery {
+  /** Payload bytes of the stream's DATA frames written to the socket (padding excluded). */
+  bodyBytes: number;
+  /** When the last of those frames was written (performance.now() ms); undefined if none was. */
+  lastWriteAt: number | undefined;
+  /** The frame carrying END_STREAM was written: the client has the whole response. */
+  endWritten: boolean;
+  /** h2race cancelled the stream itself (rst_inject) while some of its frames were unwritten. */
+  injectedCancel: boolean;
+}
+
+/**
+ * Per stream, from `open` (the stream reaches the proxy) to the callback of `whenSettled` (the
+ * stream has closed and every frame the session wrote for it was written or dropped): a stream's
+ * entry ends there, once; frames of a stream not open are not counted.
+ */
+export interface DeliveryLedger {
+  open(streamId: number): void;
+  /** Calls `done` once none of the stream's frames is still queued on the way to the socket. */
+  whenSettled(streamId: number, done: (delivery: StreamDelivery) => void): void;
 }
 
 export interface DownstreamWrapper {

@@ -8,13 +8,18 @@ import { EventEmitter } from 'node:events';
 export type Side = 'downstream' | 'upstream';
 
 export type StreamOutcome =
-  /** The whole response reached the client. */
+  /** The whole response reached the client (through the frame path: its END_STREAM frame was written to the socket). */
   | 'completed'
   /** The client cancelled: RST_STREAM(CANCEL) on HTTP/2, a closed connection on HTTP/1.1. */
   | 'cancelled-by-client'
+  /** h2race cancelled it on both sides (the rst_inject toxic) before the client had the whole response. */
+  | 'injected-cancel'
   /** The upstream failed: the client got a 502/504 or RST_STREAM(INTERNAL_ERROR). */
   | 'upstream-error'
-  /** The downstream stream was reset for another reason (client RST with another code, session gone). */
+  /**
+   * The downstream stream was reset for another reason (client RST with another code, session
+   * gone), or its connection ended before the end of a finished response was written to it.
+   */
   | 'reset';
 
 export interface StreamStartRecord {
@@ -32,8 +37,13 @@ export interface StreamEndRecord extends StreamStartRecord {
   status?: number;
   /** Request body bytes forwarded upstream. */
   bytesIn: number;
-  /** Response body bytes written downstream. */
+  /**
+   * Response body bytes that reached the client's link: on HTTP/2 through the frame path, payload
+   * bytes of the stream's DATA frames the downstream link wrote to the socket (not those handed to
+   * node:http2 or still queued); otherwise (HTTP/1.1, no frame path) the body bytes handed to Node.
+   */
   bytesOut: number;
+  /** From the request to the stream's end or the last of those writes, whichever is later. */
   durationMs: number;
   outcome: StreamOutcome;
   /** RST_STREAM code of the downstream stream when it ended in a reset (HTTP/2 only). */

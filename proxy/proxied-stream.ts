@@ -9,7 +9,10 @@
  *
  * Lifecycle — owner: the forwarder (proxy/forward.ts) that creates it in the front's request
  * handler. It lives until the downstream response closes (`res` 'close'), and ends there, in
- * end(), exactly once: outcome decided, 'stream-end' emitted, one log line written.
+ * end(), exactly once: the session's outcome decided, the upstream side let go. Its record follows
+ * in report(), exactly once: at once, or — when the connection has a delivery ledger (the frame
+ * path) — once the link has written or dropped every frame of the stream, so that the bytes,
+ * duration and outcome logged are what reached the client's socket.
  *   - The downstream closing first (client RST_STREAM / disconnect) aborts the live upstream
  *     attempt through `cancelUpstream` (RST_STREAM(CANCEL) upstream, or the HTTP/1.1 socket
  *     destroyed) — that attempt and nothing else.
@@ -21,7 +24,7 @@ import * as http2 from 'node:http2';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { ConnectionInfo } from './connection-wrapper.js';
+import type { ConnectionInfo, StreamDelivery } from './connection-wrapper.js';
 import type { Pump } from './pump.js';
 import type { ProxyEvents, StreamEndRecord, StreamOutcome, StreamStartRecord } from './events.js';
 import { UpstreamError } from './upstream/errors.js';
@@ -103,6 +106,7 @@ export class ProxiedStream {
       method: h2 ? String(this.headers[':method'] ?? 'GET') : exchange.req.method ?? 'GET',
       path: h2 ? String(this.headers[':path'] ?? '/') : exchange.req.url ?? '/',
     };
+    if (h2) connection.delivery?.open(streamId);
     events.emit('stream-start', this.start);
   }
 
@@ -269,6 +273,7 @@ export class ProxiedStream {
   private end(): void {
     if (this.downstreamClosed) return;
     this.downstreamClosed = true;
+    const closedAt = performance.now();
     const h2 = this.h2Stream;
     const rstCode = h2?.rstCode;
     let outcome: StreamOutcome;
@@ -282,7 +287,18 @@ export class ProxiedStream {
       this.cancelUpstream?.();
     }
     this.cancelUpstream = undefined;
+    const ledger = h2 && this.connection.delivery;
+    if (ledger) ledger.whenSettled(this.start.streamId, (delivery) => this.report(outcome, rstCode, closedAt, delivery));
+    else this.report(outcome, rstCode, closedAt, undefined);
+  }
+
+  /** The stream-end record: bytes and duration are the socket's when `delivery` tells them. */
+  private report(sessionOutcome: StreamOutcome, rstCode: number | undefined, closedAt: number, delivery: StreamDelivery | undefined): void {
     const { start } = this;
+    const outcome = delivery ? deliveredOutcome(sessionOutcome, delivery) : sessionOutcome;
+    const endAt = Math.max(closedAt, delivery?.lastWriteAt ?? closedAt);
+    let error = this.failure?.message ?? (this.idleFor === undefined ? undefined : `downstream idle for ${this.idleFor} ms`);
+    if (outcome === 'reset' && sessionOutcome === 'completed') error = 'the connection ended before the end of the response was written to it';
     // Spelled out: an object spread here cost tens of µs per stream (V8 slow path) on Node 20.
     const record: StreamEndRecord = {
       connectionId: start.connectionId,
@@ -292,15 +308,26 @@ export class ProxiedStream {
       path: start.path,
       status: this.status,
       bytesIn: this.bytesIn + (this.requestBody?.bytes ?? 0),
-      bytesOut: this.responseBody?.bytes ?? 0,
-      durationMs: Math.round((performance.now() - this.startedAt) * 1000) / 1000,
+      bytesOut: delivery ? delivery.bodyBytes : this.responseBody?.bytes ?? 0,
+      durationMs: Math.round((endAt - this.startedAt) * 1000) / 1000,
       outcome,
       rstCode: rstCode !== undefined && rstCode !== NGHTTP2_NO_ERROR ? rstCode : undefined,
       upstreamId: this.upstreamId,
       attempts: this.attempts,
-      error: this.failure?.message ?? (this.idleFor === undefined ? undefined : `downstream idle for ${this.idleFor} ms`),
+      error,
     };
     this.events.emit('stream-end', record);
     this.logger.info(record, 'stream end');
   }
+}
+
+/**
+ * The session's view of how a stream ended, told by what reached the socket: a response the
+ * session finished is complete only once its END_STREAM frame was written, and a cancel of
+ * rst_inject's is not the client's.
+ */
+function deliveredOutcome(outcome: StreamOutcome, delivery: StreamDelivery): StreamOutcome {
+  if (outcome === 'completed' && !delivery.endWritten) return delivery.injectedCancel ? 'injected-cancel' : 'reset';
+  if (outcome === 'cancelled-by-client' && delivery.injectedCancel) return 'injected-cancel';
+  return outcome;
 }

@@ -1,10 +1,15 @@
 /**
- * The traffic options `h2race scenario` and `h2race compare` share, and their translation into
- * ScenarioOptions; plus the progress bar and the outputs (table, JSON, HTML) both print.
+ * The traffic options `h2race scenario` and `h2race compare` share, their checks and their
+ * translation into ScenarioOptions; plus the progress bar and the outputs both print: the table or
+ * --json on stdout (nothing else goes there), progress on stderr, the HTML report when asked for.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Options } from 'yargs';
+import { verdictExitCode } from '../cli/exit-codes.js';
+import { readableFiles, urlFlag, writableFile } from '../cli/flag-rules.js';
+import { numberFlags } from '../cli/number-flags.js';
+import { UsageError } from '../cli/usage-error.js';
 import { formatTable } from './report-table.js';
 import { renderHtmlReport, type ReportRun } from './report-html.js';
 import { DEFAULT_PATHS, SCENARIO_DEFAULTS, type ScenarioOptions, type ScenarioProgress } from './run.js';
@@ -27,12 +32,15 @@ export interface TrafficArgs {
   html?: string;
 }
 
+/** The number flags' limits are runScenario's own, said here so that a bad value is named by its flag. */
 export const trafficOptions = {
-  viewers: { type: 'number', default: SCENARIO_DEFAULTS.viewers, describe: 'simulated viewers, one HTTP/2 connection each' },
-  duration: { type: 'number', default: SCENARIO_DEFAULTS.durationMs / 1000, describe: 'seconds per run' },
-  seed: { type: 'number', default: SCENARIO_DEFAULTS.seed, describe: 'seed for seek times/positions and the proxy faults' },
-  'seek-rate': { type: 'number', default: SCENARIO_DEFAULTS.seeksPerSecond, describe: 'mean seeks per second per viewer (each cancels a range)' },
-  'small-rate': { type: 'number', default: SCENARIO_DEFAULTS.smallPerSecond, describe: 'mean small requests per second per viewer' },
+  ...numberFlags({
+    viewers: { integer: true, min: 1, max: 1000, default: SCENARIO_DEFAULTS.viewers, describe: 'simulated viewers, one HTTP/2 connection each' },
+    duration: { above: 0, max: 86_400, default: SCENARIO_DEFAULTS.durationMs / 1000, describe: 'seconds per run' },
+    seed: { integer: true, default: SCENARIO_DEFAULTS.seed, describe: 'seed for seek times/positions and the proxy faults' },
+    'seek-rate': { min: 0, max: 100, default: SCENARIO_DEFAULTS.seeksPerSecond, describe: 'mean seeks per second per viewer (each cancels a range)' },
+    'small-rate': { min: 0, max: 100, default: SCENARIO_DEFAULTS.smallPerSecond, describe: 'mean small requests per second per viewer' },
+  }),
   'video-path': { type: 'string', default: DEFAULT_PATHS.video, describe: 'path of the ranged resource the player seeks in' },
   'events-path': { type: 'string', default: DEFAULT_PATHS.events, describe: 'path of the SSE stream' },
   'small-path': { type: 'string', default: DEFAULT_PATHS.small, describe: 'path of the small requests' },
@@ -42,9 +50,19 @@ export const trafficOptions = {
     describe: "how corrupted bytes are found: 'demo' (the demo origin's content function) or 'reference' (fetch the same range again from --reference)",
   },
   reference: { type: 'string', describe: 'h2 URL to re-fetch ranges from for --verify reference (best: the origin itself)' },
-  json: { type: 'boolean', default: false, describe: 'print the results as JSON on stdout (no table, no progress bar)' },
+  json: { type: 'boolean', default: false, describe: 'print the results as JSON on stdout (no table, no progress bar, no HTML unless --html)' },
   html: { type: 'string', describe: 'write the HTML report to this file' },
 } satisfies Record<string, Options>;
+
+/** What the traffic flags alone can tell, before anything starts. */
+export function checkTrafficFlags(args: TrafficArgs): void {
+  readableFiles(args as unknown as Record<string, unknown>, ['ca']);
+  writableFile('html', args.html);
+  urlFlag('reference', args.reference, ['https:', 'h2c:']);
+  for (const name of ['video-path', 'events-path', 'small-path'] as const) {
+    if (!args[name].startsWith('/')) throw new UsageError(`--${name} must start with /, got ${JSON.stringify(args[name])}`);
+  }
+}
 
 export function scenarioOptionsFrom(args: TrafficArgs): Omit<ScenarioOptions, 'target'> {
   const ca = args.ca === undefined ? undefined : readText(args.ca, '--ca');
@@ -64,7 +82,7 @@ export function verifierFrom(args: TrafficArgs, defaultKind: 'demo' | 'reference
   const kind = args.verify ?? defaultKind;
   if (kind === 'demo') return demoVerifier;
   const url = args.reference ?? fallbackReference;
-  if (!url) throw new Error('--verify reference needs --reference <h2 URL>');
+  if (!url) throw new UsageError('--verify reference needs --reference <h2 URL>');
   return new ReferenceVerifier({ url, ca: args.ca === undefined ? undefined : readText(args.ca, '--ca') });
 }
 
@@ -74,7 +92,7 @@ export function progressBar(enabled: boolean): { update(label: string, p: Scenar
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: '{label} [{bar}] {percentage}% | {streams} streams | collateral {collateral} | GOAWAY {goaways}',
+      format: '{label} [{bar}] {percentage}% | {streams} streams | failed {failed} | GOAWAY {goaways}',
       hideCursor: true,
       clearOnComplete: true,
     },
@@ -83,7 +101,7 @@ export function progressBar(enabled: boolean): { update(label: string, p: Scenar
   let current: string | undefined;
   return {
     update(label, p) {
-      const payload = { label, streams: p.streams, collateral: p.collateral, goaways: p.goaways };
+      const payload = { label, streams: p.streams, failed: p.failed, goaways: p.goaways };
       if (current !== label) {
         if (current !== undefined) bar.stop();
         bar.start(p.durationMs, p.elapsedMs, payload);
@@ -96,16 +114,28 @@ export function progressBar(enabled: boolean): { update(label: string, p: Scenar
   };
 }
 
-/** Table (or JSON) on stdout, and the HTML report when asked for. */
-export function writeOutputs(runs: readonly ReportRun[], args: TrafficArgs, extra: Record<string, unknown>): void {
+/** Table (or JSON) on stdout, and the HTML report to `html` when there is one. */
+export function writeOutputs(runs: readonly ReportRun[], args: TrafficArgs, html: string | undefined, extra: Record<string, unknown>): void {
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ ...extra, runs: runs.map((r) => ({ summary: r.summary, goaways: r.record.goaways, verifyErrors: r.record.verifyErrors.slice(0, 20) })) }, null, 2)}\n`);
-  } else {
+  } else if (runs.length > 0) {
     process.stdout.write(`${formatTable(runs.map((r) => r.summary), process.stdout.isTTY === true)}\n`);
   }
-  if (args.html) {
-    writeFileSync(args.html, renderHtmlReport(runs));
-    if (!args.json) process.stdout.write(`HTML report: ${args.html}\n`);
+  if (html !== undefined && runs.length > 0) {
+    writeFileSync(html, renderHtmlReport(runs));
+    if (!args.json) process.stdout.write(`HTML report: ${html}\n`);
+  }
+}
+
+/**
+ * A run that could not test (a PreflightError): the cause on stdout — one line, or with --json
+ * the same object a run prints, with no runs.
+ */
+export function writeCouldNotTest(args: TrafficArgs, cause: string): void {
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ verdict: 'ERROR', error: cause, exitCode: verdictExitCode('ERROR'), runs: [] }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`ERROR: could not test: ${cause}\n`);
   }
 }
 

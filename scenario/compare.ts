@@ -3,12 +3,17 @@
  * front of one origin — the embedded demo origin unless the caller gives one. Each run gets a
  * fresh proxy, so no pool state carries over between modes.
  *
+ * Before any mode runs, one preflight (preflight.ts) goes through a proxy with no faults: an
+ * origin that is down, refuses h2race's TLS check or lacks a path is a PreflightError naming the
+ * cause, not four runs of failures. The result's verdict is the worst of the safe modes'.
+ *
  * Starting a proxy is injected (StartProxyForMode): this module knows nothing of the proxy's
  * parts, and tests can run it against any stand-in that really proxies.
  */
 import { startDemoOrigin, type DemoOrigin } from '../origin/demo-origin.js';
-import { runScenario, type ScenarioOptions, type ScenarioProgress } from './run.js';
-import { summarize, type RunSummary } from './summary.js';
+import { verdictExitCode } from '../cli/exit-codes.js';
+import { preflightTarget, runScenario, type ScenarioOptions, type ScenarioProgress } from './run.js';
+import { summarize, worstVerdict, type RunSummary, type Verdict } from './summary.js';
 import type { RunRecord } from './types.js';
 
 export interface ProxyForMode {
@@ -19,12 +24,13 @@ export interface ProxyForMode {
   close(): Promise<void>;
 }
 
-export type StartProxyForMode = (mode: string, profile: string, originUrl: string) => Promise<ProxyForMode>;
+/** `profile` undefined: a proxy with no faults (the preflight's). */
+export type StartProxyForMode = (mode: string, profile: string | undefined, originUrl: string) => Promise<ProxyForMode>;
 
 /** Modes that must come out clean: the fixes and no pooling. release-on-reset is the bug. */
 export const SAFE_MODES: ReadonlySet<string> = new Set(['none', 'discard-on-reset', 'retain']);
 
-export interface CompareOptions extends Omit<ScenarioOptions, 'target' | 'mode' | 'profile' | 'onProgress'> {
+export interface CompareOptions extends Omit<ScenarioOptions, 'target' | 'mode' | 'profile' | 'onProgress' | 'preflight'> {
   modes: readonly string[];
   profiles: readonly string[];
   startProxyForMode: StartProxyForMode;
@@ -32,18 +38,22 @@ export interface CompareOptions extends Omit<ScenarioOptions, 'target' | 'mode' 
   origin?: string;
   /** Called as each run starts and progresses. */
   onProgress?: (run: { mode: string; profile: string; index: number; total: number }, progress: ScenarioProgress) => void;
+  /** Called as each run ends: an interrupted compare still prints the runs it finished. */
+  onRunDone?: (run: CompareResult['runs'][number], index: number, total: number) => void;
 }
 
 export interface CompareResult {
   runs: { summary: RunSummary; record: RunRecord }[];
-  /** Safe modes that were not CLEAN. */
+  /** Safe modes that were not CLEAN: 'retain (cable)'. */
   failedSafeModes: string[];
-  /** 0 when every safe mode is clean. */
+  /** The worst verdict of the safe modes (CLEAN when none ran). */
+  verdict: Verdict;
+  /** The verdict's exit code (cli/exit-codes.ts): 0 when every safe mode is CLEAN. */
   exitCode: number;
 }
 
 export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
-  const { modes, profiles, startProxyForMode, origin: originUrl, onProgress, ...scenario } = opts;
+  const { modes, profiles, startProxyForMode, origin: originUrl, onProgress, onRunDone, ...scenario } = opts;
   if (modes.length === 0) throw new RangeError('compare needs at least one pooling mode');
   if (profiles.length === 0) throw new RangeError('compare needs at least one profile');
   let demo: DemoOrigin | undefined;
@@ -51,6 +61,12 @@ export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
   try {
     if (!originUrl) demo = await startDemoOrigin({ h2c: { host: '127.0.0.1', port: 0 }, logger: opts.logger });
     const upstream = originUrl ?? demo!.urls.h2c!;
+    const checker = await startProxyForMode(modes[0]!, undefined, upstream);
+    try {
+      await preflightTarget({ ...scenario, target: checker.url });
+    } finally {
+      await checker.close();
+    }
     const total = modes.length * profiles.length;
     for (const profile of profiles) {
       for (const mode of modes) {
@@ -62,9 +78,11 @@ export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
             target: proxy.url,
             mode,
             profile,
+            preflight: false,
             onProgress: (p) => onProgress?.({ mode, profile, index, total }, p),
           });
           runs.push({ summary: summarize(record, proxy.poolRaces()), record });
+          onRunDone?.(runs[index]!, index, total);
         } finally {
           await proxy.close();
         }
@@ -73,8 +91,8 @@ export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
   } finally {
     await demo?.close();
   }
-  const failedSafeModes = runs
-    .filter((r) => SAFE_MODES.has(r.summary.mode ?? '') && r.summary.verdict !== 'CLEAN')
-    .map((r) => `${r.summary.mode} (${r.summary.profile})`);
-  return { runs, failedSafeModes, exitCode: failedSafeModes.length === 0 ? 0 : 1 };
+  const safe = runs.filter((r) => SAFE_MODES.has(r.summary.mode ?? '')).map((r) => r.summary);
+  const failedSafeModes = safe.filter((s) => s.verdict !== 'CLEAN').map((s) => `${s.mode} (${s.profile})`);
+  const verdict = worstVerdict(safe.map((s) => s.verdict));
+  return { runs, failedSafeModes, verdict, exitCode: verdictExitCode(verdict) };
 }

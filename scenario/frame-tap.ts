@@ -6,8 +6,11 @@
  * node:http2 answers a framing violation by sending GOAWAY and then goes quiet — no event tells
  * the application. A browser fails every stream at that moment, so the scenario must see its own
  * GOAWAY: the relay scans the client's outbound frame headers for it, and remembers the last
- * inbound frame header as the likely culprit. Only the 9-byte headers (and GOAWAY's first 8
- * payload bytes) are read; bytes pass through untouched.
+ * inbound frame header as the likely culprit. It also reports every RST_STREAM either side sends:
+ * node gives a stream's reset code (`rstCode`) without saying who sent it, and a stream our own
+ * stack reset for a bad frame is damage, while one the server reset is the server's refusal.
+ * Only the 9-byte headers (and the first 8 payload bytes of GOAWAY and RST_STREAM) are read;
+ * bytes pass through untouched.
  *
  * Why a loopback relay and not a JS Duplex given to http2.connect's createConnection: a session
  * over a JS stream delivered stale DATA bytes under load (measured on Node 20.20: the first bytes
@@ -26,6 +29,17 @@ export interface GoawayFrame {
   code: number;
 }
 
+export interface ResetFrame {
+  streamId: number;
+  code: number;
+}
+
+/** What a scanner reports: the frames whose payload it reads. */
+export interface ScannedFrames {
+  goaway?(frame: GoawayFrame): void;
+  reset?(frame: ResetFrame): void;
+}
+
 /** Incremental header-only scanner over one direction of an HTTP/2 byte stream. */
 export class FrameScanner {
   private skip: number;
@@ -33,14 +47,15 @@ export class FrameScanner {
   private headerFill = 0;
   private current: FrameHeader | undefined;
   private payloadLeft = 0;
-  private readonly goaway = Buffer.alloc(8);
-  private goawayFill = 0;
+  /** The start of a GOAWAY's or RST_STREAM's payload: last-stream-id and code, or the code. */
+  private readonly head = Buffer.alloc(8);
+  private headFill = 0;
   /** The most recent complete frame header seen. */
   last: FrameHeader | undefined;
 
   constructor(
     prefaceBytes: number,
-    private readonly onGoaway: (frame: GoawayFrame) => void,
+    private readonly report: ScannedFrames,
   ) {
     this.skip = prefaceBytes;
   }
@@ -59,25 +74,21 @@ export class FrameScanner {
         this.current = readFrameHeader(this.header);
         this.last = this.current;
         this.payloadLeft = this.current.length;
-        this.goawayFill = 0;
+        this.headFill = 0;
       }
       const frame = this.current;
       const n = Math.min(this.payloadLeft, chunk.length - at);
-      if (frame.type === FrameType.GOAWAY && this.goawayFill < 8) {
-        const take = Math.min(8 - this.goawayFill, n);
-        chunk.copy(this.goaway, this.goawayFill, at, at + take);
-        this.goawayFill += take;
+      const wanted = headBytes(frame.type);
+      if (this.headFill < wanted) {
+        const take = Math.min(wanted - this.headFill, n);
+        chunk.copy(this.head, this.headFill, at, at + take);
+        this.headFill += take;
       }
       at += n;
       this.payloadLeft -= n;
       if (this.payloadLeft === 0) {
         this.current = undefined;
-        if (frame.type === FrameType.GOAWAY && this.goawayFill === 8) {
-          this.onGoaway({
-            lastStreamId: this.goaway.readUInt32BE(0) & 0x7fffffff,
-            code: this.goaway.readUInt32BE(4),
-          });
-        }
+        if (wanted > 0 && this.headFill === wanted) this.emit(frame);
       }
     }
   }
@@ -85,11 +96,26 @@ export class FrameScanner {
   describeLast(): string | undefined {
     return this.last && describeFrame(this.last);
   }
+
+  private emit(frame: FrameHeader): void {
+    if (frame.type === FrameType.GOAWAY) {
+      this.report.goaway?.({ lastStreamId: this.head.readUInt32BE(0) & 0x7fffffff, code: this.head.readUInt32BE(4) });
+    } else {
+      this.report.reset?.({ streamId: frame.streamId, code: this.head.readUInt32BE(0) });
+    }
+  }
+}
+
+/** Payload bytes the scanner reads of a frame type (0: header only). */
+function headBytes(type: number): number {
+  return type === FrameType.GOAWAY ? 8 : type === FrameType.RST_STREAM ? 4 : 0;
 }
 
 export interface FrameTapEvents {
   /** Our own client sent GOAWAY (outbound). */
   onClientGoaway(frame: GoawayFrame, lastInbound: string | undefined): void;
+  /** An RST_STREAM went by: sent by our client (`client`) or by the target (`server`). */
+  onReset?(side: 'client' | 'server', frame: ResetFrame): void;
 }
 
 interface Claim {
@@ -152,8 +178,12 @@ export class FrameTapRelay {
   private pair(client: Socket, claim: Claim): void {
     client.setNoDelay(true);
     const target = claim.connectTarget();
-    const inbound = new FrameScanner(0, () => {});
-    const outbound = new FrameScanner(CLIENT_PREFACE.length, (frame) => claim.events.onClientGoaway(frame, inbound.describeLast()));
+    const { events } = claim;
+    const inbound = new FrameScanner(0, { reset: (frame) => events.onReset?.('server', frame) });
+    const outbound = new FrameScanner(CLIENT_PREFACE.length, {
+      goaway: (frame) => events.onClientGoaway(frame, inbound.describeLast()),
+      reset: (frame) => events.onReset?.('client', frame),
+    });
     this.pairs.add(client);
     this.pairs.add(target);
     pipe(client, target, (chunk) => outbound.push(chunk));

@@ -1,6 +1,6 @@
 /**
  * The StartProxyForMode compare uses by default: a real h2race (proxy/h2race.ts) on an ephemeral
- * port, with the given pool mode and network profile, in front of the origin.
+ * port, with the given pool mode and network profile (none: no faults), in front of the origin.
  */
 import type { Logger } from 'pino';
 import { startH2race } from '../proxy/h2race.js';

@@ -1,9 +1,11 @@
 /**
  * Collects everything a run records (types.ts) and turns node:http2 stream events into a
- * StreamRecord's outcome. The close handler in track() is the one place an outcome is decided.
+ * StreamRecord's outcome. The close handler in track() is the one place an outcome is decided;
+ * result() is the one place failures are attributed (fault.ts), once the relay has reported
+ * every frame — our client's own RST_STREAMs reach it only after node closed the stream.
  */
 import http2 from 'node:http2';
-import { errorCodeName } from '../faults/frames/constants.js';
+import { attribute, serverGoawayLimits } from './fault.js';
 import type {
   ConnectionRecord,
   GoawayRecord,
@@ -32,7 +34,7 @@ export class RunRecorder {
   readonly sse: SseCounters = { events: 0, gaps: 0, reconnects: 0, badEvents: 0, maxSilenceMs: 0 };
   bodyBytes = 0;
   /** Streams that failed although nobody on our side ended them (kept live for the progress bar). */
-  collateral = 0;
+  failed = 0;
   corruptBytes = 0;
 
   now(): number {
@@ -75,7 +77,11 @@ export class RunRecorder {
     let ended = false;
     let streamError: string | undefined;
     stream.once('ready', () => (record.streamId = stream.id));
-    stream.once('response', (headers) => (record.status = Number(headers[':status'])));
+    stream.once('response', (headers) => {
+      record.status = Number(headers[':status']);
+      const proxyError = headers['x-h2race-error'];
+      if (typeof proxyError === 'string') record.proxyError = proxyError;
+    });
     stream.on('data', (chunk: Buffer) => {
       record.bytes += chunk.length;
       this.bodyBytes += chunk.length;
@@ -97,8 +103,9 @@ export class RunRecorder {
         record.outcome = 'completed';
       } else {
         record.outcome = 'failed';
-        record.error = failureReason(record, conn, streamError);
-        this.collateral++;
+        record.connectionDeath = conn.deathReason;
+        record.clientError = streamError;
+        this.failed++;
       }
     });
     return record;
@@ -117,7 +124,15 @@ export class RunRecorder {
     stream.close(http2.constants.NGHTTP2_CANCEL);
   }
 
+  /** The run's record, every failed stream attributed (call once the relay has closed). */
   result(meta: Pick<RunRecord, 'target' | 'mode' | 'profile' | 'shape' | 'seed' | 'viewers'>): RunRecord {
+    const limits = serverGoawayLimits(this.goaways);
+    for (const s of this.streams) {
+      if (s.outcome !== 'failed') continue;
+      const { fault, reason } = attribute(s, limits.get(s.connection));
+      s.fault = fault;
+      s.error = reason;
+    }
     return {
       ...meta,
       startedAt: this.startedAt,
@@ -134,12 +149,3 @@ export class RunRecorder {
 }
 
 const stopping = new WeakSet<http2.ClientHttp2Stream>();
-
-/** The most telling reason first: the connection's death explains the stream's. */
-function failureReason(record: StreamRecord, conn: StreamConnection, streamError: string | undefined): string {
-  if (conn.deathReason) return conn.deathReason;
-  if (record.rstCode !== undefined) return `RST_STREAM ${errorCodeName(record.rstCode)}`;
-  if (record.status !== undefined && record.status >= 400) return `HTTP ${record.status}`;
-  if (streamError) return streamError;
-  return record.status === undefined ? 'closed before response' : 'closed before end of body';
-}

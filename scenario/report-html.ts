@@ -28,8 +28,10 @@ export function renderHtmlReport(runs: readonly ReportRun[], title = 'h2race col
 <style>${CSS}</style></head>
 <body>
 <h1>${esc(title)}</h1>
-<p class="meta">Generated ${esc(generated)}. A <b>collateral failure</b> is a stream that failed although nobody cancelled it.
-Verdict CLEAN = no collateral failure and no corrupted byte.</p>
+<p class="meta">Generated ${esc(generated)}. A <b>collateral failure</b> is a stream nobody cancelled that died with its connection
+(a GOAWAY, the connection lost) or whose bytes our client refused; an <b>origin error</b> is a stream the origin refused or failed on its own
+(its RST_STREAM, a 4xx/5xx, h2race's 502 for it). Verdicts: COLLATERAL = a collateral failure or a corrupted byte; ERROR = the run could
+not test (nothing played); ORIGIN-ERRORS = origin errors only; CLEAN = none of these.</p>
 ${summaryTable(runs.map((r) => r.summary))}
 ${runs.map(runSection).join('\n')}
 ${LEGEND}
@@ -38,11 +40,11 @@ ${LEGEND}
 }
 
 function summaryTable(rows: readonly RunSummary[]): string {
-  const head = ['mode', 'profile', 'verdict', 'streams', 'cancels', 'collateral', 'GOAWAY client/server', 'corrupted', 'SSE events / gaps / reconnects', 'pool races', 'throughput'];
+  const head = ['mode', 'profile', 'verdict', 'streams', 'cancels', 'collateral', 'origin errors', 'GOAWAY client/server', 'corrupted', 'SSE events / gaps / reconnects', 'pool races', 'throughput'];
   const body = rows
     .map(
       (s) => `<tr><td>${esc(s.mode ?? '-')}</td><td>${esc(s.profile ?? '-')}</td><td><span class="v ${s.verdict}">${s.verdict}</span></td>
-<td>${s.streams}</td><td>${s.cancels}</td><td>${s.collateral}</td><td>${goawayTotal(s, 'client')} / ${goawayTotal(s, 'server')}</td>
+<td>${s.streams}</td><td>${s.cancels}</td><td>${s.collateral}</td><td>${s.originErrors}</td><td>${goawayTotal(s, 'client')} / ${goawayTotal(s, 'server')}</td>
 <td>${esc(formatBytes(s.corruptedBytes))}</td><td>${s.sseEvents} / ${s.sseGaps} / ${s.sseReconnects}</td>
 <td>${s.poolRaces ?? '-'}</td><td>${esc(formatRate(s.throughputBytesPerSec))}</td></tr>`,
     )
@@ -63,7 +65,9 @@ function runSection({ summary: s, record: r }: ReportRun): string {
 <p class="meta">target ${esc(r.target)}${r.shape === undefined ? '' : ` (shaped: through a relay running ${esc(r.shape)} both ways)`} · ${r.viewers} viewers · ${(r.durationMs / 1000).toFixed(1)} s · seed ${r.seed} · ${r.connections.length} connections ·
 ${s.streams} streams (video ${s.streamsByKind.video}, SSE ${s.streamsByKind.events}, small ${s.streamsByKind.small}) · ${esc(formatBytes(s.bodyBytes))} received</p>
 <ul class="facts">
+${s.error === undefined ? '' : `<li>could not test: <b>${esc(s.error)}</b></li>`}
 <li>collateral failures: <b>${s.collateral}</b> ${s.collateral ? `(${esc(formatCounts(s.collateralCodes))})` : ''}</li>
+<li>origin errors: <b>${s.originErrors}</b> ${s.originErrors ? `(${esc(formatCounts(s.originErrorCodes))})` : ''}</li>
 <li>GOAWAY sent by client: ${esc(formatCounts(s.goaways.client))}; by server: ${esc(formatCounts(s.goaways.server))}</li>
 <li>corrupted bytes: <b>${s.corruptedBytes}</b>${s.verifyErrors ? ` (${s.verifyErrors} bodies could not be verified: ${esc(r.verifyErrors[0]!.message)})` : ''}; SSE: ${s.sseEvents} events, ${s.sseGaps} missing ids, ${s.sseReconnects} reconnects, longest silence ${s.sseMaxSilenceMs} ms</li>
 <li>races counted by the pool: ${s.poolRaces ?? 'not known'}</li>
@@ -91,8 +95,8 @@ function timeline(conn: ConnectionRecord, run: RunRecord, runEnd: number): strin
 
 function lane(s: StreamRecord, y: number, x: (t: number) => number, runEnd: number): string {
   const end = s.endMs ?? runEnd;
-  const collateral = s.outcome === 'failed' && !s.cancelledByUs;
-  const cls = `bar ${s.kind}${collateral ? ' failed' : ''}${s.outcome === 'cancelled' ? ' cancelled' : ''}`;
+  const fault = s.fault === 'collateral' ? ' failed' : s.fault === 'origin' ? ' origin' : '';
+  const cls = `bar ${s.kind}${fault}${s.outcome === 'cancelled' ? ' cancelled' : ''}`;
   const label = `${s.kind} #${s.streamId ?? '?'} ${s.path}${s.rangeStart !== undefined ? ` bytes=${s.rangeStart}-` : ''}`;
   const tip = `${label}\n${s.outcome ?? 'open'}${s.error ? `: ${s.error}` : ''}, ${s.bytes} bytes, ${(s.startMs / 1000).toFixed(3)}–${(end / 1000).toFixed(3)} s${s.corruptBytes ? `, ${s.corruptBytes} corrupted bytes` : ''}`;
   let out = `<g><title>${esc(tip)}</title><text x="${LEFT - 4}" y="${y + LANE - 2}" class="lbl">${esc(`${s.kind} #${s.streamId ?? '?'}`)}</text>
@@ -128,13 +132,14 @@ function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const LEGEND = `<p class="legend"><svg width="560" height="16">
+const LEGEND = `<p class="legend"><svg width="680" height="16">
 <rect x="0" y="3" width="24" height="8" class="bar video"/><text x="28" y="11">video range</text>
 <rect x="110" y="3" width="24" height="8" class="bar events"/><text x="138" y="11">SSE</text>
 <rect x="180" y="3" width="24" height="8" class="bar small"/><text x="208" y="11">small</text>
 <text x="258" y="12" class="cancel">×</text><text x="270" y="11">our cancel</text>
 <rect x="345" y="3" width="24" height="8" class="bar video failed"/><text x="373" y="11">collateral failure</text>
-<path d="M485 2 L490 7 L485 12 L480 7 Z" class="corrupt"/><text x="495" y="11">first bad byte</text></svg></p>`;
+<rect x="480" y="3" width="24" height="8" class="bar video origin"/><text x="508" y="11">origin error</text>
+<path d="M600 2 L605 7 L600 12 L595 7 Z" class="corrupt"/><text x="610" y="11">first bad byte</text></svg></p>`;
 
 const CSS = `
 body { font: 13px/1.45 system-ui, -apple-system, sans-serif; margin: 24px; color: #1d1d1f; background: #fff; }
@@ -144,10 +149,11 @@ h3 { font-size: 13px; font-weight: 600; margin: 14px 0 2px; }
 table.summary { border-collapse: collapse; margin: 12px 0; } table.summary th, table.summary td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; }
 table.summary td:nth-child(-n+3), table.summary th { text-align: left; } table.summary th { background: #f4f4f6; }
 .v { font-weight: 700; padding: 1px 6px; border-radius: 3px; font-size: 12px; } .v.CLEAN { background: #d9f2dd; color: #0b6b1d; } .v.COLLATERAL { background: #fadcdc; color: #a0161b; }
+.v.ORIGIN-ERRORS { background: #fcefd2; color: #7a4a00; } .v.ERROR { background: #eadcf5; color: #5a1a86; }
 svg { display: block; background: #fcfcfd; border: 1px solid #eee; } svg text { font: 9px ui-monospace, monospace; fill: #444; }
 .lbl { text-anchor: end; } .tick { text-anchor: middle; fill: #999; } .grid { stroke: #eee; }
 .bar.video { fill: #6a9fd8; } .bar.events { fill: #57b36a; } .bar.small { fill: #aaa; }
-.bar.cancelled { opacity: .55; } .bar.failed { fill: #e0484e; stroke: #8b0e12; stroke-width: 1; }
+.bar.cancelled { opacity: .55; } .bar.failed { fill: #e0484e; stroke: #8b0e12; stroke-width: 1; } .bar.origin { fill: #f0b429; stroke: #7a4a00; stroke-width: 1; }
 .cancel { fill: #222; font-size: 11px; font-weight: 700; } .corrupt { fill: #ff9f1a; stroke: #7a4300; stroke-width: .8; }
 .goaway { stroke: #c4161c; stroke-width: 1.5; stroke-dasharray: 4 2; } .goaway.ok { stroke: #999; } .gl { fill: #c4161c; font-weight: 700; }
 .legend svg { border: 0; background: none; }

@@ -1,9 +1,10 @@
 /**
- * The terminal table: one row per run (pooling mode × profile), the verdict first, then the
- * reasons for collateral failures and the GOAWAYs under the row that had them.
+ * The terminal table: one row per run (pooling mode × profile), the verdict first; under the row
+ * that had them, why it could not test, the reasons for collateral failures and for origin
+ * errors, and the GOAWAYs.
  */
 import { formatBytes, formatCounts, formatRate, goawayTotal } from './format.js';
-import type { RunSummary } from './summary.js';
+import type { RunSummary, Verdict } from './summary.js';
 
 const COLUMNS: { title: string; cell: (s: RunSummary) => string; right?: boolean }[] = [
   { title: 'mode', cell: (s) => s.mode ?? '-' },
@@ -12,6 +13,7 @@ const COLUMNS: { title: string; cell: (s: RunSummary) => string; right?: boolean
   { title: 'streams', cell: (s) => String(s.streams), right: true },
   { title: 'cancels', cell: (s) => String(s.cancels), right: true },
   { title: 'collateral', cell: (s) => String(s.collateral), right: true },
+  { title: 'origin errors', cell: (s) => String(s.originErrors), right: true },
   { title: 'GOAWAY c/s', cell: (s) => `${goawayTotal(s, 'client')}/${goawayTotal(s, 'server')}`, right: true },
   { title: 'corrupted', cell: (s) => formatBytes(s.corruptedBytes), right: true },
   { title: 'SSE ev/gap/re', cell: (s) => `${s.sseEvents}/${s.sseGaps}/${s.sseReconnects}`, right: true },
@@ -19,18 +21,22 @@ const COLUMNS: { title: string; cell: (s: RunSummary) => string; right?: boolean
   { title: 'throughput', cell: (s) => formatRate(s.throughputBytesPerSec), right: true },
 ];
 
+/** ANSI colours: green, yellow, magenta, red. */
+const VERDICT_COLOR: Record<Verdict, number> = { CLEAN: 32, 'ORIGIN-ERRORS': 33, ERROR: 35, COLLATERAL: 31 };
+
 export function formatTable(summaries: readonly RunSummary[], color = false): string {
   const rows = summaries.map((s) => COLUMNS.map((c) => c.cell(s)));
   const widths = COLUMNS.map((c, i) => Math.max(c.title.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string =>
     cells.map((cell, i) => (COLUMNS[i]!.right ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ');
-  const paint = (s: RunSummary, text: string): string =>
-    !color ? text : s.verdict === 'CLEAN' ? `\x1b[32m${text}\x1b[0m` : `\x1b[31m${text}\x1b[0m`;
+  const paint = (s: RunSummary, text: string): string => (color ? `\x1b[${VERDICT_COLOR[s.verdict]}m${text}\x1b[0m` : text);
   const out = [line(COLUMNS.map((c) => c.title)), widths.map((w) => '-'.repeat(w)).join('  ')];
   summaries.forEach((s, i) => {
     out.push(paint(s, line(rows[i]!)));
     if (s.shape !== undefined) out.push(`    shaped: viewers reached the target through a relay running ${s.shape} both ways`);
+    if (s.error !== undefined) out.push(`    error: ${s.error}`);
     if (s.collateral > 0) out.push(`    collateral: ${formatCounts(s.collateralCodes)}`);
+    if (s.originErrors > 0) out.push(`    origin errors: ${formatCounts(s.originErrorCodes)}`);
     if (s.verifyErrors > 0) out.push(`    ${s.verifyErrors} bodies could not be verified (see --json / the HTML report)`);
     if (goawayTotal(s, 'client') + goawayTotal(s, 'server') > 0) {
       out.push(`    GOAWAY sent by client: ${formatCounts(s.goaways.client)}; by server: ${formatCounts(s.goaways.server)}`);

@@ -1,13 +1,16 @@
 /**
  * runScenario(): browser-like traffic through a target for a fixed time, recorded stream by
- * stream (types.ts). Viewers start staggered, run until the duration is over, then stop; the
- * run waits (bounded) for asynchronous verification before it returns its record. With `shape`,
- * every viewer connection reaches the target through a shaping relay (shaped-path.ts).
+ * stream (types.ts). A preflight (preflight.ts) first checks the target can be tested at all —
+ * a target that cannot is a PreflightError, not a run. Viewers start staggered, run until the
+ * duration is over, then stop; the run waits (bounded) for asynchronous verification before it
+ * returns its record. With `shape`, every viewer connection reaches the target through a shaping
+ * relay (shaped-path.ts).
  */
 import { pino, type Logger } from 'pino';
 import { SeededRandom } from '../faults/random.js';
-import { openSession, parseTarget, type TargetOptions } from './client-session.js';
+import { parseTarget, type TargetOptions } from './client-session.js';
 import { FrameTapRelay } from './frame-tap.js';
+import { preflight, probeConnection } from './preflight.js';
 import { RunRecorder } from './recorder.js';
 import { startShapedPath, type ShapedPath } from './shaped-path.js';
 import type { RunRecord } from './types.js';
@@ -38,6 +41,11 @@ export interface ScenarioOptions {
   /** Labels for the report. */
   mode?: string;
   profile?: string;
+  /**
+   * Check every path before the run (default). compare checks once, through a faultless proxy,
+   * before any mode runs, and then only connects: a profile's frame faults may cancel a check.
+   */
+  preflight?: boolean;
   /** Ends the run early (Ctrl-C): everything is closed, then runScenario rejects. */
   signal?: AbortSignal;
   onProgress?: (progress: ScenarioProgress) => void;
@@ -48,7 +56,8 @@ export interface ScenarioProgress {
   elapsedMs: number;
   durationMs: number;
   streams: number;
-  collateral: number;
+  /** Streams that failed although nobody on our side ended them (whose fault is known at the end). */
+  failed: number;
   corruptBytes: number;
   goaways: number;
 }
@@ -59,6 +68,8 @@ export const SCENARIO_DEFAULTS = { viewers: 4, durationMs: 10_000, seed: 1, seek
 const STAGGER_MS = 25;
 const PROGRESS_EVERY_MS = 250;
 const CONNECT_TIMEOUT_MS = 5000;
+/** A path's check through a proxy waits for the origin's answer too. */
+const PREFLIGHT_TIMEOUT_MS = 10_000;
 /** A handshake over a slow profile takes a few of its round trips (3g-slow: 2 s each). */
 const SHAPED_CONNECT_TIMEOUT_MS = 30_000;
 const VERIFY_WAIT_MS = 15_000;
@@ -73,11 +84,11 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
   check(durationMs > 0 && durationMs <= 24 * 3600_000, `duration must be > 0 and at most a day, got ${durationMs} ms`);
   check(seeksPerSecond >= 0 && seeksPerSecond <= 100, `seek rate must be in [0, 100]/s, got ${seeksPerSecond}`);
   check(smallPerSecond >= 0 && smallPerSecond <= 100, `small request rate must be in [0, 100]/s, got ${smallPerSecond}`);
-  const paths = { ...DEFAULT_PATHS, ...opts.paths };
-  for (const [name, path] of Object.entries(paths)) check(path.startsWith('/'), `${name} path must start with /, got "${path}"`);
+  const paths = pathsOf(opts);
   const url = parseTarget(opts.target, 'target');
   // Straight to the target first: an unreachable one is named as such, not as a relay failure.
-  await probe({ url: opts.target, ca: opts.ca }, CONNECT_TIMEOUT_MS);
+  if (opts.preflight === false) await probeConnection({ url: opts.target, ca: opts.ca }, CONNECT_TIMEOUT_MS);
+  else await preflightTarget(opts);
   checkAborted(opts.signal);
   let shaped: ShapedPath | undefined;
   if (opts.shape !== undefined) {
@@ -85,11 +96,23 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
   }
   try {
     const target = { url: opts.target, ca: opts.ca, via: shaped?.address };
-    if (shaped) await probe(target, SHAPED_CONNECT_TIMEOUT_MS);
+    if (shaped) await probeConnection(target, SHAPED_CONNECT_TIMEOUT_MS);
     return await drive(opts, target, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, paths });
   } finally {
     await shaped?.close();
   }
+}
+
+/** The preflight runScenario does first (preflight.ts): a PreflightError when the target cannot be tested. */
+export async function preflightTarget(opts: Pick<ScenarioOptions, 'target' | 'ca' | 'paths'>): Promise<void> {
+  parseTarget(opts.target, 'target');
+  await preflight({ url: opts.target, ca: opts.ca }, pathsOf(opts), PREFLIGHT_TIMEOUT_MS);
+}
+
+function pathsOf(opts: Pick<ScenarioOptions, 'paths'>): ScenarioPaths {
+  const paths = { ...DEFAULT_PATHS, ...opts.paths };
+  for (const [name, path] of Object.entries(paths)) check(path.startsWith('/'), `${name} path must start with /, got "${path}"`);
+  return paths;
 }
 
 interface DriveSettings {
@@ -123,7 +146,7 @@ async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, du
       elapsedMs: Math.min(durationMs, recorder.now()),
       durationMs,
       streams: recorder.streams.length,
-      collateral: recorder.collateral,
+      failed: recorder.failed,
       corruptBytes: recorder.corruptBytes,
       goaways: recorder.goaways.length,
     });
@@ -161,31 +184,6 @@ function checkAborted(signal: AbortSignal | undefined): void {
 
 function check(ok: boolean, message: string): void {
   if (!ok) throw new RangeError(message);
-}
-
-/** One connection up front, so an unreachable target is one clear error instead of a run of failures. */
-async function probe(target: TargetOptions, timeoutMs: number): Promise<void> {
-  const session = openSession(target);
-  const where = target.via ? `target ${target.url} (through the --shape relay)` : `target ${target.url}`;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${where}: no HTTP/2 connection within ${timeoutMs} ms`)), timeoutMs);
-      session.once('remoteSettings', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      session.on('error', (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(new Error(`${where}: ${err.code ?? err.message}${err.code ? ` (${err.message})` : ''}`));
-      });
-      session.once('close', () => {
-        clearTimeout(timer);
-        reject(new Error(`${where}: connection closed before HTTP/2 SETTINGS (does it speak h2?)`));
-      });
-    });
-  } finally {
-    session.destroy();
-  }
 }
 
 /** Waits (bounded) for the verifications still running; the one deadline timer ends with the wait. */

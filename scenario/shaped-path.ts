@@ -61,10 +61,15 @@ function planShape(shape: string): FaultPlan {
   } catch (err) {
     throw new Error(`shape: ${(err as Error).message}`);
   }
-  const all: ToxicSpec[] = [...plan.toxics, ...(plan.schedule?.steps.flatMap((s) => s.toxics) ?? [])];
-  const frame = all.find((t) => findToxicType(t.type)?.kind === 'frame');
+  const frame = frameToxicIn(plan);
   if (frame) {
-    throw new Error(`shape: ${shape} has the HTTP/2 frame toxic ${frame.type}; the shaping relay carries TLS as TCP and runs only link toxics`);
+    throw new Error(`shape: ${shape} has the HTTP/2 frame toxic ${frame}; the shaping relay carries TLS as TCP and runs only link toxics`);
   }
   return plan;
+}
+
+/** The type of the plan's first HTTP/2 frame toxic, from the start or any step, if it has one. */
+export function frameToxicIn(plan: FaultPlan): string | undefined {
+  const all: ToxicSpec[] = [...plan.toxics, ...(plan.schedule?.steps.flatMap((s) => s.toxics) ?? [])];
+  return all.find((t) => findToxicType(t.type)?.kind === 'frame')?.type;
 }

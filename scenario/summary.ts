@@ -1,14 +1,23 @@
 /**
- * The collateral-damage verdict of one run: counts from its record, plus the races the pool
- * counted (the caller passes them in: only the proxy knows them).
+ * The verdict of one run: counts from its record, plus the races the pool counted (the caller
+ * passes them in: only the proxy knows them). Failed streams nobody on our side cancelled are
+ * either collateral or origin errors (fault.ts says which); the verdict, worst first:
  *
- * Collateral failure = a stream that failed although nobody on our side cancelled it. A run is
- * COLLATERAL when it has any, or any corrupted byte; CLEAN otherwise.
+ *   COLLATERAL     a collateral failure, or a corrupted byte: what h2race looks for.
+ *   ERROR          the run could not test: no video byte arrived (`error` says why). A target
+ *                  that cannot be tested at all is found before the run (preflight.ts).
+ *   ORIGIN-ERRORS  only streams the origin refused or failed one by one (`originErrorCodes`):
+ *                  no sign of cancellation damage, but those streams were not tested.
+ *   CLEAN          none of the above.
  */
 import { errorCodeName } from '../faults/frames/constants.js';
+import { formatCounts } from './format.js';
 import type { GoawaySide, RunRecord, StreamKind } from './types.js';
 
-export type Verdict = 'CLEAN' | 'COLLATERAL';
+export type Verdict = 'CLEAN' | 'ORIGIN-ERRORS' | 'ERROR' | 'COLLATERAL';
+
+/** Verdicts from the least to the most telling: a set of runs reports its worst. */
+export const VERDICT_ORDER: readonly Verdict[] = ['CLEAN', 'ORIGIN-ERRORS', 'ERROR', 'COLLATERAL'];
 
 export interface RunSummary {
   mode?: string;
@@ -24,9 +33,14 @@ export interface RunSummary {
   /** Our RST_STREAM(CANCEL)s (seeks). */
   cancels: number;
   completed: number;
+  /** Streams nobody cancelled that died with their connection or from bad bytes. */
   collateral: number;
   /** Collateral failures per reason ('client GOAWAY FRAME_SIZE_ERROR': 12, ...). */
   collateralCodes: Record<string, number>;
+  /** Streams the origin refused or failed one by one. */
+  originErrors: number;
+  /** Origin errors per reason ('HTTP 503': 4, 'RST_STREAM REFUSED_STREAM from server': 2, ...). */
+  originErrorCodes: Record<string, number>;
   /** GOAWAYs per side, per error code name. */
   goaways: Record<GoawaySide, Record<string, number>>;
   corruptedBytes: number;
@@ -42,31 +56,43 @@ export interface RunSummary {
   bodyBytes: number;
   throughputBytesPerSec: number;
   verdict: Verdict;
+  /** Why the run could not test (verdict ERROR). */
+  error?: string;
 }
 
 export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
   const streamsByKind: Record<StreamKind, number> = { video: 0, events: 0, small: 0 };
   const collateralCodes: Record<string, number> = {};
+  const originErrorCodes: Record<string, number> = {};
+  const videoFailures: Record<string, number> = {};
   let cancels = 0;
   let completed = 0;
   let collateral = 0;
+  let originErrors = 0;
   let corruptedBytes = 0;
+  let played = false;
   for (const s of run.streams) {
     streamsByKind[s.kind]++;
     corruptedBytes += s.corruptBytes;
     if (s.cancelledByUs) cancels++;
     if (s.outcome === 'completed') completed++;
-    if (s.outcome === 'failed' && !s.cancelledByUs) {
+    if (s.kind === 'video' && s.bytes > 0 && (s.status === 200 || s.status === 206)) played = true;
+    if (s.outcome !== 'failed') continue;
+    const reason = s.error ?? 'unknown';
+    if (s.kind === 'video') count(videoFailures, reason);
+    if (s.fault === 'origin') {
+      originErrors++;
+      count(originErrorCodes, reason);
+    } else {
       collateral++;
-      const reason = s.error ?? 'unknown';
-      collateralCodes[reason] = (collateralCodes[reason] ?? 0) + 1;
+      count(collateralCodes, reason);
     }
   }
   const goaways: RunSummary['goaways'] = { client: {}, server: {} };
-  for (const g of run.goaways) {
-    const name = errorCodeName(g.code);
-    goaways[g.side][name] = (goaways[g.side][name] ?? 0) + 1;
-  }
+  for (const g of run.goaways) count(goaways[g.side], errorCodeName(g.code));
+  const error = played ? undefined : nothingPlayed(run, streamsByKind.video, videoFailures);
+  const verdict: Verdict =
+    collateral > 0 || corruptedBytes > 0 ? 'COLLATERAL' : error !== undefined ? 'ERROR' : originErrors > 0 ? 'ORIGIN-ERRORS' : 'CLEAN';
   return {
     mode: run.mode,
     profile: run.profile,
@@ -81,6 +107,8 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
     completed,
     collateral,
     collateralCodes,
+    originErrors,
+    originErrorCodes,
     goaways,
     corruptedBytes,
     verifyErrors: run.verifyErrors.length,
@@ -92,6 +120,25 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
     poolRaces,
     bodyBytes: run.bodyBytes,
     throughputBytesPerSec: run.durationMs > 0 ? Math.round((run.bodyBytes * 1000) / run.durationMs) : 0,
-    verdict: collateral > 0 || corruptedBytes > 0 ? 'COLLATERAL' : 'CLEAN',
+    verdict,
+    error: verdict === 'ERROR' ? error : undefined,
   };
+}
+
+/** The worst of several verdicts (VERDICT_ORDER); CLEAN for none. */
+export function worstVerdict(verdicts: Iterable<Verdict>): Verdict {
+  let worst: Verdict = 'CLEAN';
+  for (const v of verdicts) if (VERDICT_ORDER.indexOf(v) > VERDICT_ORDER.indexOf(worst)) worst = v;
+  return worst;
+}
+
+function nothingPlayed(run: RunRecord, videoStreams: number, failures: Record<string, number>): string {
+  const seconds = (run.durationMs / 1000).toFixed(1);
+  if (videoStreams === 0) return `nothing played: no video request was made in ${seconds} s`;
+  const why = Object.keys(failures).length > 0 ? `; they ended in ${formatCounts(failures)}` : '';
+  return `nothing played: none of ${videoStreams} video requests received a byte in ${seconds} s${why}`;
+}
+
+function count(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
 }

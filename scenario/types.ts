@@ -2,19 +2,29 @@
  * What a scenario run records. Times are milliseconds since the run started.
  *
  * Lifecycle of a recorded stream: the viewer part that opens a request (video player, SSE client,
- * small requests) creates its StreamRecord through the StreamTracker and owns the HTTP/2 stream;
- * the tracker's 'close' handler is the one place the record gets its outcome. A stream WE end —
- * a seek's RST_STREAM(CANCEL), or the end of the run — is marked before the close, so a failure
- * is collateral exactly when nobody on our side asked for it.
+ * small requests) creates its StreamRecord through the RunRecorder and owns the HTTP/2 stream;
+ * the recorder's 'close' handler is the one place the record gets its outcome, from what the
+ * client saw. A stream WE end — a seek's RST_STREAM(CANCEL), or the end of the run — is marked
+ * before the close, so a failure is one nobody on our side asked for. Whose fault a failure was
+ * (fault.ts) is decided once the run is over, when every frame the relay saw has been counted.
  */
 
 export type StreamKind = 'video' | 'events' | 'small';
 
 /**
  * completed: ended normally; cancelled: we reset it (a seek); stopped: still open when the run
- * ended; failed: anything else — the peer reset it, the connection died under it, a 5xx.
+ * ended; failed: anything else — the peer reset it, the connection died under it, a 4xx/5xx.
  */
 export type StreamOutcome = 'completed' | 'cancelled' | 'stopped' | 'failed';
+
+/**
+ * Whose fault a failed stream is (fault.ts): `collateral` — it died with its connection, or our
+ * own HTTP/2 stack refused its bytes; `origin` — the server refused or failed that one stream
+ * (an RST_STREAM of its own, a 4xx/5xx, a stream it never processed).
+ */
+export type StreamFault = 'collateral' | 'origin';
+
+export type GoawaySide = 'client' | 'server';
 
 export interface StreamRecord {
   /** Run-wide sequence number. */
@@ -34,17 +44,25 @@ export interface StreamRecord {
   outcome?: StreamOutcome;
   /** We reset this stream on purpose (a seek). */
   cancelledByUs: boolean;
-  /** RST_STREAM code the stream closed with (node's `rstCode`), when not NO_ERROR. */
+  /** RST_STREAM code the stream closed with (node's `rstCode`, sent or received), when not NO_ERROR. */
   rstCode?: number;
-  /** Why it failed, in words: 'RST_STREAM INTERNAL_ERROR', 'client GOAWAY FRAME_SIZE_ERROR', 'HTTP 502'. */
+  /** The first RST_STREAM frame the relay saw for this stream, and who sent it. */
+  reset?: { side: GoawaySide; code: number };
+  /** The `x-h2race-error` header of an answer h2race's proxy made itself (its failure name: tls, stream-reset, connection-lost…). */
+  proxyError?: string;
+  /** Set when the stream was still unfinished as its connection died: why the connection died. */
+  connectionDeath?: string;
+  /** node's error code for the stream (ERR_HTTP2_STREAM_ERROR…), when it gave one. */
+  clientError?: string;
+  /** For a failed stream: whose fault (set when the run ends). */
+  fault?: StreamFault;
+  /** Why it failed, in words: 'client GOAWAY FRAME_SIZE_ERROR', 'RST_STREAM REFUSED_STREAM from server', 'HTTP 502 from h2race (stream-reset)'. */
   error?: string;
   /** Body bytes that differ from what the origin sent. */
   corruptBytes: number;
   /** Where and when the first corrupted byte arrived (body offset). */
   firstCorrupt?: { atMs: number; offset: number };
 }
-
-export type GoawaySide = 'client' | 'server';
 
 export interface GoawayRecord {
   connection: number;

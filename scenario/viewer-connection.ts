@@ -11,9 +11,9 @@
 import http2 from 'node:http2';
 import { errorCodeName } from '../faults/frames/constants.js';
 import { openSession, type TargetOptions } from './client-session.js';
-import type { FrameTapRelay, GoawayFrame } from './frame-tap.js';
+import type { FrameTapRelay, GoawayFrame, ResetFrame } from './frame-tap.js';
 import type { RunRecorder, StreamConnection } from './recorder.js';
-import type { ConnectionRecord, StreamKind, StreamRecord } from './types.js';
+import type { ConnectionRecord, GoawaySide, StreamKind, StreamRecord } from './types.js';
 
 export interface OpenedStream {
   stream: http2.ClientHttp2Stream;
@@ -25,6 +25,8 @@ export class ViewerConnection implements StreamConnection {
   deathReason: string | undefined;
   private readonly session: http2.ClientHttp2Session;
   private readonly open = new Set<http2.ClientHttp2Stream>();
+  /** Every stream's record by its stream id, for the RST_STREAMs the relay sees (also after the stream closed). */
+  private readonly byStreamId = new Map<number, StreamRecord>();
   private stopping = false;
   /** A graceful server GOAWAY: streams in flight finish, new ones go to a new connection. */
   private draining = false;
@@ -48,7 +50,11 @@ export class ViewerConnection implements StreamConnection {
         this.session.destroy();
       }
     };
-    this.session = openSession(target, { relay, events: { onClientGoaway } });
+    const onReset = (side: GoawaySide, frame: ResetFrame): void => {
+      const record = this.byStreamId.get(frame.streamId);
+      if (record) record.reset ??= { side, code: frame.code };
+    };
+    this.session = openSession(target, { relay, events: { onClientGoaway, onReset } });
     this.session.on('goaway', (code, lastStreamId) => {
       recorder.goaways.push({ connection: id, side: 'server', code, lastStreamId, atMs: recorder.now() });
       if (code !== http2.constants.NGHTTP2_NO_ERROR) this.deathReason ??= `server GOAWAY ${errorCodeName(code)}`;
@@ -81,6 +87,10 @@ export class ViewerConnection implements StreamConnection {
     const stream = this.session.request({ ':method': 'GET', ...headers });
     const record = this.recorder.track(stream, this, kind, String(headers[':path']), rangeStart);
     this.open.add(stream);
+    // Its id exists once node submitted its HEADERS (at once on a connected session, else at
+    // 'ready'), before any RST_STREAM for it can go by.
+    if (stream.id !== undefined) this.byStreamId.set(stream.id, record);
+    else stream.once('ready', () => this.byStreamId.set(stream.id!, record));
     // Stream errors are recorded by the recorder's handlers; this keeps them from being thrown.
     stream.on('error', () => {});
     stream.once('close', () => this.open.delete(stream));

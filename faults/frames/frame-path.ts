@@ -35,6 +35,7 @@ import { FloodGuard, type FloodLimits } from './flood-guard.js';
 import { OutboundFramer, type OutboundFrame } from './outbound-framer.js';
 import { FrameToxicChain, type ToxicDecision } from './toxic-chain.js';
 import { TimerSet } from './timer-set.js';
+import { StreamWriteLedger } from './stream-write-ledger.js';
 import type { BufferPool, Lease } from '../pool/types.js';
 import type { Link, ToxicSpec } from '../link/types.js';
 import { createLink } from '../link/link.js';
@@ -79,6 +80,8 @@ export class FramePath extends Duplex {
   readonly events = new EventEmitter<FramePathEvents>();
   /** The client's SETTINGS_MAX_FRAME_SIZE. */
   peerMaxFrameSize = 16_384;
+  /** Which of each stream's frames reached the socket: what the stream log reports. */
+  readonly delivery = new StreamWriteLedger();
   private readonly link: Link;
   private readonly parser = new InboundParser();
   private readonly framer: OutboundFramer;
@@ -219,6 +222,7 @@ export class FramePath extends Duplex {
     let pending = this.pendingByStream.get(header.streamId);
     if (!pending) this.pendingByStream.set(header.streamId, (pending = new Set()));
     pending.add(lease);
+    this.delivery.queued(header);
     this.queuedBytes += lease.buffer.length;
     if (this.queuedBytes > this.peakQueuedBytes) this.peakQueuedBytes = this.queuedBytes;
     return lease;
@@ -278,11 +282,12 @@ export class FramePath extends Duplex {
       return;
     }
     const { lease } = frame;
-    this.link.enqueue({ data: lease.buffer.subarray(0, lease.length), done: () => this.frameWritten(frame) });
+    this.link.enqueue({ data: lease.buffer.subarray(0, lease.length), done: (err) => this.frameWritten(frame, err === undefined) });
   }
 
-  /** The one place a lease leaves the frame path: written, or dropped. */
-  private frameWritten({ header, lease }: OutboundFrame): void {
+  /** The one place a lease leaves the frame path: `written` to the socket, or dropped. */
+  private frameWritten({ header, lease }: OutboundFrame, written = false): void {
+    this.delivery.settled(header, lease, written);
     const pending = this.pendingByStream.get(header.streamId);
     if (pending?.delete(lease) && pending.size === 0) this.pendingByStream.delete(header.streamId);
     this.opts.pool.writeDone(lease);
@@ -378,6 +383,7 @@ export class FramePath extends Duplex {
   /** The session is about to see a reset: the pool strategy decides what happens to the stream's queued buffers. */
   private seeReset(streamId: number, errorCode: number, injected: boolean): void {
     this.events.emit('reset', { streamId, errorCode, injected });
+    if (injected) this.delivery.injectedCancel(streamId);
     const pending = this.pendingByStream.get(streamId);
     if (!pending) return;
     // Each lease is reset at most once: later frames of this stream start a new set.

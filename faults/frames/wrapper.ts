@@ -41,6 +41,7 @@ export function createFramePathWrapper(opts: FramePathWrapperOptions): Downstrea
         // Forked per connection id: a connection's decisions do not depend on other connections.
         rng: random.fork(`conn-${info.id}`),
       });
+      info.delivery = path.delivery;
       opts.onConnection?.(path, info);
       return path;
     },

@@ -1,12 +1,16 @@
 /**
  * The fault flags of `h2race proxy` — link faults and HTTP/2 frame faults — (yargs option
- * definitions) and their translation into FaultSettings, on top of the config file's. A bad value
- * names its flag.
+ * definitions) and their translation into FaultSettings, on top of the config file's; and the
+ * check of a `--profile` value every command that takes one runs. A bad value is a UsageError
+ * naming its flag.
  */
 import type { Options } from 'yargs';
+import { didYouMean } from '../../cli/nearest.js';
+import { numberFlags } from '../../cli/number-flags.js';
+import { UsageError } from '../../cli/usage-error.js';
 import { parseReorder, parseRstDelay, parseRstInject } from './frame-fault-settings.js';
-import type { FaultSettings } from './plan.js';
-import { presetNames } from './presets.js';
+import { isProfileFile, planFaults, type FaultPlan, type FaultSettings } from './plan.js';
+import { findPreset, presetNames } from './presets.js';
 import { loadTrace, TraceError } from './trace-loader.js';
 import { parseDuration, parsePercent, parseRate, UnitError } from './units.js';
 
@@ -30,7 +34,7 @@ export const faultCliOptions = {
     type: 'string',
     describe: '<path>[@<after>][:<probability>]: cancel streams whose :path matches (prefix or /regex/) after this long from the response start, both ways (a browser seek without a browser), e.g. /video@300ms:0.5',
   },
-  seed: { type: 'number', describe: 'seed for every random fault decision (same seed, same run)' },
+  ...numberFlags({ seed: { integer: true, describe: 'seed for every random fault decision (same seed, same run)' } }),
 } as const satisfies Record<string, Options>;
 
 export interface FaultArgs {
@@ -61,7 +65,7 @@ export function faultSettingsFromArgs(args: FaultArgs, config: FaultSettings = {
   if (args.rstDelay !== undefined) settings.rstDelay = flag('--rst-delay', parseRstDelay, args.rstDelay);
   if (args.rstInject !== undefined) settings.rstInject = flag('--rst-inject', parseRstInject, args.rstInject);
   if (args.seed !== undefined) {
-    if (!Number.isSafeInteger(args.seed)) throw new UnitError(`--seed: ${String(args.seed)} is not an integer`);
+    if (!Number.isSafeInteger(args.seed)) throw new UsageError(`--seed must be an integer, got ${JSON.stringify(String(args.seed))}`);
     settings.seed = args.seed;
   }
   return settings;
@@ -71,7 +75,7 @@ function flag<T>(name: string, parse: (v: string | number) => T, value: string |
   try {
     return parse(value);
   } catch (err) {
-    if (err instanceof UnitError || err instanceof TraceError) throw new UnitError(`${name}: ${err.message}`);
+    if (err instanceof UnitError || err instanceof TraceError) throw new UsageError(`${name}: ${err.message}`);
     throw err;
   }
 }
@@ -80,4 +84,20 @@ function flag<T>(name: string, parse: (v: string | number) => T, value: string |
 function traceFile(value: string | number): string {
   loadTrace(String(value));
   return String(value);
+}
+
+/**
+ * A `--profile` value: a preset (the nearest one named when it is none) or a profile file that
+ * loads; its plan, for a caller with more to check.
+ */
+export function checkProfileFlag(flag: string, profile: string): FaultPlan {
+  if (!isProfileFile(profile) && !findPreset(profile)) {
+    const near = didYouMean(profile, presetNames()) || ` (presets: ${presetNames().join(', ')})`;
+    throw new UsageError(`${flag} "${profile}" is neither a preset nor a profile file${near}`);
+  }
+  try {
+    return planFaults({ profile });
+  } catch (err) {
+    throw new UsageError(`${flag} ${(err as Error).message}`);
+  }
 }

@@ -70,7 +70,7 @@ export class H2raceMetrics {
   });
   private readonly cancels = new Counter({
     name: 'h2race_stream_cancels_total',
-    help: 'Streams cancelled with RST_STREAM, by who cancelled.',
+    help: 'Streams cancelled with RST_STREAM, by who cancelled: the client, the proxy (idle stream), or injected (the rst_inject toxic).',
     labelNames: ['proxy', 'by'] as const,
     registers: [this.registry],
   });
@@ -206,6 +206,7 @@ export class H2raceMetrics {
     const onStreamEnd = (e: StreamEndRecord) => {
       this.streams.inc({ proxy, outcome: e.outcome });
       if (e.outcome === 'cancelled-by-client') this.cancels.inc({ proxy, by: 'client' });
+      else if (e.outcome === 'injected-cancel') this.cancels.inc({ proxy, by: 'injected' });
       else if (e.rstCode === CANCEL) this.cancels.inc({ proxy, by: 'proxy' });
       else if (collateral.isCollateral(e)) this.collateral.inc({ proxy });
       if (e.bytesIn > 0) this.streamBytes.inc({ proxy, direction: 'upstream' }, e.bytesIn);

@@ -42,7 +42,6 @@ describe('bad configuration at start', () => {
     const cases: Array<[string, string, RegExp]> = [
       ['YAML that does not parse', file('broken.yaml', 'proxy:\n  origin: [h2c://x\n'), /^h2race proxy: .*broken\.yaml: not valid YAML: /],
       ['JSON that does not parse', file('broken.json', '{"proxy": {'), /^h2race proxy: .*broken\.json: not valid JSON: /],
-      ['a file that is not there', join(dir, 'missing.yaml'), /^h2race proxy: .*missing\.yaml: cannot read: ENOENT$/],
       ['a value of the wrong type', file('type.yaml', `${origin}  upstream:\n    responseTimeoutMs: soon\n`), /^h2race proxy: .*type\.yaml: proxy\.upstream\.responseTimeoutMs: .*number/],
       ['a value out of range', file('range.yaml', `${origin}  downstream:\n    settings:\n      maxFrameSize: 100\n`), /^h2race proxy: .*range\.yaml: proxy\.downstream\.settings\.maxFrameSize: /],
       ['an unknown field', file('unknown.yaml', `${origin}  upstreem: {}\n`), /^h2race proxy: .*unknown\.yaml: proxy: .*upstreem/],
@@ -57,6 +56,9 @@ describe('bad configuration at start', () => {
       expect({ what, code, lines: stderr.length }).toEqual({ what, code: 1, lines: 1 });
       expect(stderr[0], what).toMatch(line);
     }
+    // A --config path that is not there is a command-line mistake: exit 2, the flag named.
+    const missing = join(dir, 'missing.yaml');
+    expect(await refusedInProcess({ config: missing })).toEqual({ code: 2, stderr: [`h2race proxy: --config ${JSON.stringify(missing)}: no such file`] });
   });
 
   it('as a real process (dist/cli/main.js): exit code 1 and the one line on stderr', { timeout: 200_000 }, async () => {

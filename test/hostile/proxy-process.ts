@@ -34,15 +34,26 @@ export interface ProxyProcess {
   kill(): void;
 }
 
-export function spawnCli(args: string[]): ProxyProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `cwd`: where it runs (a temp dir keeps what it writes, such as reports, out of the checkout). */
+export function spawnCli(args: string[], options: { cwd?: string } = {}): ProxyProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd });
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const lines = (into: string[]) => (chunk: Buffer) => into.push(...chunk.toString().split('\n').filter((l) => l !== ''));
-  child.stdout!.on('data', lines(stdout));
-  child.stderr!.on('data', lines(stderr));
+  // A line can arrive in two chunks: only complete lines are pushed, the rest at the stream's end.
+  const lines = (stream: NodeJS.ReadableStream, into: string[]) => {
+    let partial = '';
+    stream.on('data', (chunk: Buffer) => {
+      const parts = (partial + chunk.toString()).split('\n');
+      partial = parts.pop()!;
+      into.push(...parts.filter((l) => l !== ''));
+    });
+    stream.on('end', () => partial !== '' && into.push(partial));
+  };
+  lines(child.stdout!, stdout);
+  lines(child.stderr!, stderr);
+  // 'close', not 'exit': by then every line the process wrote has been read.
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    child.once('close', (code, signal) => resolve({ code, signal })),
   );
   return {
     child,

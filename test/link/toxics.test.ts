@@ -1,11 +1,13 @@
 import { once } from 'node:events';
-import { resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
+import { generateTraceLines, writeTempTrace } from '../../faults/profiles/trace-generator.js';
 import { loadTrace } from '../../faults/profiles/trace-loader.js';
 import { loopbackPair, receiveBytes, type LoopbackPair } from './loopback.js';
 
-const TRACES = resolve(import.meta.dirname, '../../../shared/traces');
+// A 3G-like downlink (~0.4 Mbit/s, then an outage): its first 20 opportunities spread over a second.
+const slowCellular = writeTempTrace('slow-cellular.down', generateTraceLines([{ ms: 1000, mbps: 0.4 }, { ms: 500, mbps: 0 }, { ms: 2500, mbps: 0.2 }], 13));
+afterAll(() => slowCellular.remove());
 
 let pair: LoopbackPair | undefined;
 afterEach(async () => {
@@ -171,8 +173,8 @@ describe('link toxics on a real socket', () => {
     expect((await got).at - t0).toBeLessThan(600);
   });
 
-  it('a trace replays its delivery schedule (Verizon EV-DO downlink, first 600 ms)', async () => {
-    const file = resolve(TRACES, 'Verizon-EVDO-driving.down');
+  it('a trace replays its delivery schedule (a generated 3G-like downlink, first 20 opportunities)', async () => {
+    const { file } = slowCellular;
     const { times } = loadTrace(file);
     const toxics = new ToxicSet();
     pair = await loopbackPair({ toxics });

@@ -5,6 +5,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { countVideoMismatches, sseEventData, videoBytes } from '../../origin/content.js';
+import { createDemoHandler } from '../../origin/handler.js';
 
 interface Reply {
   status: number;
@@ -215,5 +216,56 @@ describe('pacing and errors', () => {
     await expect(startDemoOrigin({ http: { host: '127.0.0.1', port } })).rejects.toThrow(
       `demo origin: cannot listen (http) on 127.0.0.1:${port}: EADDRINUSE`,
     );
+  });
+});
+
+/**
+ * Node counts the bytes queued on a stream against its session's memory cap and never gives back
+ * the bytes of a stream reset while they were queued. The client's one-byte window makes that
+ * exact: the first DATA byte means the origin wrote its first 16 KiB chunk, and the rest of it
+ * stays queued when the client resets the stream right there (a viewer's seek over a slow link).
+ */
+async function cancelsAfterFirstByte(url: string, count: number): Promise<Record<string, number>> {
+  const session = http2.connect(url.replace(/^h2c:/, 'http:'), { rejectUnauthorized: false, settings: { initialWindowSize: 1 } });
+  session.on('error', () => {});
+  /** Streams per RST_STREAM code they closed with; 'session gone' once the origin tore the session down. */
+  const codes: Record<string, number> = {};
+  const note = (key: string): void => void (codes[key] = (codes[key] ?? 0) + 1);
+  const one = (): Promise<void> =>
+    new Promise((resolve) => {
+      if (session.closed || session.destroyed) return resolve(note('session gone'));
+      const video = session.request({ ':path': '/video', range: 'bytes=0-' });
+      video.on('error', () => {});
+      video.once('data', () => video.close(http2.constants.NGHTTP2_CANCEL));
+      video.once('close', () => resolve(note(String(video.rstCode))));
+    });
+  const lanes = 10;
+  await Promise.all(Array.from({ length: lanes }, async () => {
+    for (let i = 0; i < count / lanes; i++) await one();
+  }));
+  session.destroy();
+  return codes;
+}
+
+describe('a session through many seeks', () => {
+  // 10 MB (node's default cap) / 16 KiB ≈ 610 such cancels; nghttp2's reset guard allows 1000 at once.
+  const CANCELS = 800;
+  const { NGHTTP2_CANCEL, NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
+
+  it("node's default memory cap refuses streams after a few hundred cancels (the load is real)", async () => {
+    const plain = http2.createServer(createDemoHandler({ videoSize: 1 << 20 }) as never);
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    try {
+      const codes = await cancelsAfterFirstByte(`h2c://127.0.0.1:${(plain.address() as net.AddressInfo).port}`, CANCELS);
+      expect(codes[NGHTTP2_ENHANCE_YOUR_CALM], JSON.stringify(codes)).toBeGreaterThan(0);
+      expect(codes[NGHTTP2_CANCEL], JSON.stringify(codes)).toBeLessThan(CANCELS);
+    } finally {
+      plain.close();
+    }
+  });
+
+  it.each(['tls', 'h2c'] as const)('the demo origin (%s) answers every stream', async (kind) => {
+    const codes = await cancelsAfterFirstByte(origin.urls[kind]!, CANCELS);
+    expect(codes).toEqual({ [NGHTTP2_CANCEL]: CANCELS });
   });
 });

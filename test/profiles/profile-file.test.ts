@@ -4,9 +4,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadProfileFile } from '../../faults/profiles/profile-file.js';
 import { planFaults } from '../../faults/profiles/plan.js';
+import { generateTraceLines } from '../../faults/profiles/trace-generator.js';
 import { loadTrace, parseTrace, traceCapacity } from '../../faults/profiles/trace-loader.js';
 
-const TRACES = resolve(import.meta.dirname, '../../../shared/traces');
 const dir = mkdtempSync(join(tmpdir(), 'h2race-profiles-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -72,15 +72,22 @@ steps:
 });
 
 describe('Mahimahi traces', () => {
-  it('loads the shared traces and knows their capacity', () => {
-    const trace = loadTrace(resolve(TRACES, 'Verizon-EVDO-driving.down'));
-    expect(trace.times.length).toBe(46065);
-    expect(trace.period).toBe(1_062_016);
-    expect(loadTrace(resolve(TRACES, 'Verizon-EVDO-driving.down'))).toBe(trace);
-    // 31 opportunities in the first second (see the file), 1500 B each.
-    expect(traceCapacity(trace, 0, 1000)).toBe(31 * 1500);
+  it('loads a generated cellular trace and knows its capacity', () => {
+    // 3G-like: a slow second, an outage, a slower stretch; 4 s, looping.
+    const lines = generateTraceLines([{ ms: 1000, mbps: 0.4 }, { ms: 500, mbps: 0 }, { ms: 2500, mbps: 0.2 }], 13);
+    const path = file('cellular.down', `${lines.join('\n')}\n`);
+    const trace = loadTrace(path);
+    expect(trace.times.length).toBe(lines.length);
+    expect(trace.period).toBe(Number(lines.at(-1)));
+    expect(loadTrace(path)).toBe(trace);
+    const inFirstSecond = lines.filter((l) => Number(l) < 1000).length;
+    expect(inFirstSecond).toBeGreaterThan(0);
+    expect(traceCapacity(trace, 0, 1000)).toBe(inFirstSecond * 1500);
     // Looping: the second loop starts at the period.
-    expect(traceCapacity(trace, trace.period, trace.period + 1000)).toBe(31 * 1500);
+    expect(traceCapacity(trace, trace.period, trace.period + 1000)).toBe(inFirstSecond * 1500);
+    // The outage (1000–1500 ms) delivers nothing, in every loop.
+    expect(traceCapacity(trace, 1000, 1500)).toBe(0);
+    expect(traceCapacity(trace, trace.period + 1000, trace.period + 1500)).toBe(0);
   });
 
   it('a one-line "1" trace is a 12 Mbit/s link', () => {

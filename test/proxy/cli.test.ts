@@ -1,6 +1,7 @@
 /**
  * `h2race proxy` as a user runs it (in-process through proxyMain): startup errors are one line
- * and exit 1; a started proxy prints its URL and certificate fingerprint, keeps the generated
+ * and exit 1, a bad flag one line and exit 2 (every kind of command-line error, on a real process,
+ * is in test/cli/); a started proxy prints its URL and certificate fingerprint, keeps the generated
  * certificate for the next start, and curl gets through it over HTTP/2 and HTTP/1.1.
  */
 import { execFile } from 'node:child_process';
@@ -18,7 +19,7 @@ import { startProxyCommand } from './proxy-command.js';
 
 const run = promisify(execFile);
 
-describe('startup errors: one line, exit 1', () => {
+describe('startup errors: one line, exit 1 (a bad flag: exit 2)', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'h2race-cli-'));
 
   test('port in use names the address', async () => {
@@ -32,7 +33,7 @@ describe('startup errors: one line, exit 1', () => {
     busy.close();
   });
 
-  test('a bad config field names the file and the field path; a bad flag names the flag', async () => {
+  test('a bad config field names the file and the field path (exit 1); a bad flag names the flag (exit 2)', async () => {
     const file = join(stateDir, 'bad.yaml');
     writeFileSync(file, 'proxy:\n  origin: http://127.0.0.1:9\n  upstream:\n    maxSessions: 0\n');
     const bad = startProxyCommand({ config: file });
@@ -40,12 +41,12 @@ describe('startup errors: one line, exit 1', () => {
     expect(bad.stderr).toEqual([`h2race proxy: ${file}: proxy.upstream.maxSessions: Too small: expected number to be >=1`]);
 
     const flag = startProxyCommand({ origin: 'http://127.0.0.1:9', 'downstream-max-frame-size': 5 });
-    expect(await flag.exit).toBe(1);
+    expect(await flag.exit).toBe(2);
     expect(flag.stderr).toEqual(['h2race proxy: --downstream-max-frame-size: Too small: expected number to be >=16384']);
 
     const none = startProxyCommand({});
-    expect(await none.exit).toBe(1);
-    expect(none.stderr[0]).toMatch(/^h2race proxy: no origin: give --origin/);
+    expect(await none.exit).toBe(2);
+    expect(none.stderr).toEqual(['h2race proxy: missing required flag --origin (or proxy.origin in the config file)']);
   });
 });
 

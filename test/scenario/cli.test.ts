@@ -43,13 +43,19 @@ describe('h2race scenario / compare', () => {
     expect(process.exitCode).toBe(0);
   });
 
-  it('compare --origin with a self-signed https:// origin: every stream a 502 unless --insecure', async () => {
-    type Out = { exitCode: number; runs: { summary: { verdict: string; streams: number; collateral: number; collateralCodes: Record<string, number> } }[] };
+  it('compare --origin with a self-signed https:// origin: ERROR before any mode runs (exit 3) unless --insecure', async () => {
+    type Out = { verdict: string; error?: string; exitCode: number; runs: { summary: { verdict: string; streams: number; collateral: number } }[] };
     const args = ['compare', '--origin', origin.urls.tls!, '--modes', 'retain', '--profile', 'fios', '--viewers', '2', '--duration', '1.5',
       '--json', '--html', join(dir, 'origin.html')];
-    const refused = (JSON.parse(await runCli(...args)) as Out).runs[0]!.summary;
-    expect(refused.collateralCodes['HTTP 502'], JSON.stringify(refused)).toBeGreaterThan(0);
-    expect(process.exitCode).toBe(1);
+    const refused = JSON.parse(await runCli(...args)) as Out;
+    expect(refused.verdict).toBe('ERROR');
+    expect(refused.runs).toEqual([]);
+    expect(refused.error).toBe(
+      `GET /video, /events, /small: HTTP 502 from h2race (tls): TLS with origin ${new URL(origin.urls.tls!).host} failed: DEPTH_ZERO_SELF_SIGNED_CERT` +
+        " (the origin's certificate was refused: --insecure accepts a self-signed one, --origin-ca FILE names its CA)",
+    );
+    expect(refused.exitCode).toBe(3);
+    expect(process.exitCode).toBe(3);
 
     const json = JSON.parse(await runCli(...args, '--insecure')) as Out;
     const summary = json.runs[0]!.summary;

@@ -50,6 +50,9 @@ describe('compare', () => {
     expect(fix!.cancels, why).toBeGreaterThan(5);
     expect(result.exitCode).toBe(0);
     expect(result.failedSafeModes).toEqual([]);
+    expect(result.verdict).toBe('CLEAN');
+    // Every failure the race caused died with its connection: none passes as the origin's.
+    expect(bug!.originErrors, why).toBe(0);
 
     const table = formatTable(result.runs.map((r) => r.summary));
     expect(table).toMatch(/^release-on-reset\s+cable\s+COLLATERAL/m);
@@ -66,7 +69,7 @@ describe('compare', () => {
     expect((html.match(/<svg width="960"/g) ?? []).length).toBeGreaterThan(1);
   });
 
-  it('a safe mode with damage fails the exit code', async () => {
+  it('a safe mode whose origin resets streams is ORIGIN-ERRORS, and fails the exit code with 4', async () => {
     // A stand-in proxy that really proxies nothing but points viewers at an origin that resets.
     const { resetSseOnCancel } = await import('./test-origins.js');
     const bad = await resetSseOnCancel();
@@ -80,9 +83,10 @@ describe('compare', () => {
         durationMs: 1500,
         seeksPerSecond: 4,
       });
-      expect(result.runs[0]!.summary.verdict).toBe('COLLATERAL');
+      expect(result.runs[0]!.summary.verdict).toBe('ORIGIN-ERRORS');
       expect(result.failedSafeModes).toEqual(['retain (lan)']);
-      expect(result.exitCode).toBe(1);
+      expect(result.verdict).toBe('ORIGIN-ERRORS');
+      expect(result.exitCode).toBe(4);
     } finally {
       await bad.origin.close();
     }

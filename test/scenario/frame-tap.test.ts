@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { countVideoMismatches } from '../../origin/content.js';
 import { openSession } from '../../scenario/client-session.js';
-import { FrameScanner, FrameTapRelay, type GoawayFrame } from '../../scenario/frame-tap.js';
+import { FrameScanner, FrameTapRelay, type GoawayFrame, type ResetFrame } from '../../scenario/frame-tap.js';
 import { ErrorCode } from '../../faults/frames/constants.js';
 
 let origin: DemoOrigin;
@@ -83,16 +83,19 @@ describe('FrameTapRelay', () => {
 });
 
 describe('FrameScanner', () => {
-  it('finds a GOAWAY split across chunks at every boundary', () => {
+  it('finds a GOAWAY and an RST_STREAM split across chunks at every boundary', () => {
     const goaway = Buffer.from([0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 6]);
+    const reset = Buffer.from([0, 0, 4, 3, 0, 0, 0, 0, 9, 0, 0, 0, 7]);
     const ping = Buffer.from([0, 0, 8, 6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
-    const bytes = Buffer.concat([ping, goaway, ping]);
+    const bytes = Buffer.concat([ping, goaway, reset, ping]);
     for (let cut = 0; cut <= bytes.length; cut++) {
-      const found: GoawayFrame[] = [];
-      const scanner = new FrameScanner(0, (f) => found.push(f));
+      const goaways: GoawayFrame[] = [];
+      const resets: ResetFrame[] = [];
+      const scanner = new FrameScanner(0, { goaway: (f) => goaways.push(f), reset: (f) => resets.push(f) });
       scanner.push(bytes.subarray(0, cut));
       scanner.push(bytes.subarray(cut));
-      expect(found).toEqual([{ lastStreamId: 5, code: 6 }]);
+      expect(goaways).toEqual([{ lastStreamId: 5, code: 6 }]);
+      expect(resets).toEqual([{ streamId: 9, code: 7 }]);
       expect(scanner.describeLast()).toBe('PING stream=0 length=8 flags=0x0');
     }
   });

@@ -101,21 +101,21 @@ describe('scenario --shape', () => {
     expect(process.exitCode).toBe(1);
   });
 
-  it('TLS passes through: SNI and the certificate check name the target (--ca, localhost); --profile stays the label', async () => {
+  it('TLS passes through: SNI and the certificate check name the target (--ca, localhost); the shape names the profile', async () => {
     const origin = await jettyLike();
     origin.armed = false;
     const ca = join(dir, 'ca.pem');
     writeFileSync(ca, origin.cert.cert);
     const target = origin.url.replace('127.0.0.1', 'localhost');
     const out = JSON.parse(
-      await runCli('scenario', '--target', target, '--ca', ca, '--shape', 'fios', '--profile', 'my-label', '--viewers', '1', '--duration', '1',
+      await runCli('scenario', '--target', target, '--ca', ca, '--shape', 'fios', '--viewers', '1', '--duration', '1',
         '--seek-rate', '0', '--small-rate', '2', '--small-path', '/small?size=2000', '--json'),
     ) as Out;
     const s = out.runs[0]!.summary;
     expect(s.verdict, JSON.stringify(s)).toBe('CLEAN');
     expect(s.streamsByKind.small, JSON.stringify(s)).toBeGreaterThan(0);
     expect(s.shape).toBe('fios');
-    expect(s.profile).toBe('my-label');
+    expect(s.profile).toBe('fios');
     // The direct probe, the probe through the relay, the viewer's connection.
     expect(origin.servernames).toEqual(['localhost', 'localhost', 'localhost']);
   });
@@ -192,7 +192,7 @@ describe('scenario --shape', () => {
       clearTimeout(timer);
       spy.mockRestore();
     }
-    expect(err).toBe('h2race: scenario interrupted; everything it started is closed\n');
+    expect(err).toBe('h2race scenario: interrupted before the run ended; everything it started is closed\n');
     expect(process.exitCode).toBe(130);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(process.listeners('SIGINT')).toEqual([]);

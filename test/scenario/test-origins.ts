@@ -3,6 +3,8 @@
  * - resetSseOnCancel: every client cancel of a /video stream resets the SSE streams of the same
  *   connection with RST_STREAM(INTERNAL_ERROR) — the collateral damage, as an origin bug.
  * - corruptVideo: flips given bytes of every /video response body.
+ * - refuseSome: refuses every third /video stream with RST_STREAM(REFUSED_STREAM) and answers
+ *   every third /small request 503 — an origin failing streams one by one, connection intact.
  * Each counts what it actually did (only while `armed`, so that the end of a run, when the client
  * cancels everything, does not blur the count).
  */
@@ -67,6 +69,37 @@ export async function corruptVideo(bodyIndexes: readonly number[]): Promise<Misb
         written += copy.length;
         return write(copy, ...(rest as [() => void]));
       }) as typeof res.write;
+    }
+    demo(req, res);
+  };
+  state.origin = await startDemoOrigin({ tls: { host: '127.0.0.1', port: 0 }, h2c: { host: '127.0.0.1', port: 0 }, handler });
+  return state;
+}
+
+export interface Refusing extends Misbehaving {
+  /** Of `count`: /video streams refused and /small requests answered 503. */
+  refused: number;
+  unavailable: number;
+}
+
+export async function refuseSome(): Promise<Refusing> {
+  const state: Refusing = { origin: undefined as never, count: 0, armed: true, refused: 0, unavailable: 0 };
+  // The first of each (the preflight's) is served, so the run is testable.
+  const seen = { video: 0, small: 0 };
+  const handler: DemoHandler = (req, res) => {
+    const path = pathOf(req);
+    if (path === '/video' && ++seen.video % 3 === 0 && state.armed) {
+      (req as unknown as http2.Http2ServerRequest).stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      state.refused++;
+      state.count++;
+      return;
+    }
+    if (path === '/small' && ++seen.small % 3 === 0 && state.armed) {
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('busy\n');
+      state.unavailable++;
+      state.count++;
+      return;
     }
     demo(req, res);
   };

@@ -1,0 +1,72 @@
+/**
+ * Which of each stream's outbound frames the downstream link wrote to the client's socket, for
+ * the stream log (proxy/connection-wrapper.ts: DeliveryLedger). node:http2 reports a stream done
+ * once it has handed its frames over; on a shaped link they may sit in the link for seconds after,
+ * or never go out when the connection dies first.
+ *
+ * Lifecycle: owned by one FramePath, which reports every frame it leases (`queued`) and where that
+ * lease leaves it (`settled`: written, or dropped). A stream's entry is opened by the proxy when
+ * the stream arrives and ends in `finish`, once the proxy has asked `whenSettled` and none of the
+ * stream's frames is pending: the callback fires there, exactly once.
+ */
+import type { DeliveryLedger, StreamDelivery } from '../../proxy/connection-wrapper.js';
+import { FRAME_HEADER_LENGTH, FrameFlag, FrameType } from './constants.js';
+import type { FrameHeader } from './codec.js';
+import type { Lease } from '../pool/types.js';
+
+interface Entry extends StreamDelivery {
+  /** Frames leased for the stream and not yet written or dropped. */
+  pending: number;
+  /** Set by whenSettled: the stream has closed and waits for its frames. */
+  done: ((delivery: StreamDelivery) => void) | undefined;
+}
+
+export class StreamWriteLedger implements DeliveryLedger {
+  private readonly streams = new Map<number, Entry>();
+
+  open(streamId: number): void {
+    this.streams.set(streamId, { bodyBytes: 0, lastWriteAt: undefined, endWritten: false, injectedCancel: false, pending: 0, done: undefined });
+  }
+
+  whenSettled(streamId: number, done: (delivery: StreamDelivery) => void): void {
+    const entry = this.streams.get(streamId);
+    if (!entry) return done({ bodyBytes: 0, lastWriteAt: undefined, endWritten: false, injectedCancel: false });
+    entry.done = done;
+    if (entry.pending === 0) this.finish(streamId, entry);
+  }
+
+  /** A frame of `header` was leased: it is on its way to the socket. */
+  queued(header: FrameHeader): void {
+    const entry = this.streams.get(header.streamId);
+    if (entry) entry.pending++;
+  }
+
+  /** The frame left the frame path: `written` to the socket, or dropped. */
+  settled(header: FrameHeader, lease: Lease, written: boolean): void {
+    const entry = this.streams.get(header.streamId);
+    if (!entry) return;
+    if (written) {
+      if (header.type === FrameType.DATA) {
+        // node:http2 pads only with a paddingStrategy, which h2race never sets.
+        const padding = header.flags & FrameFlag.PADDED ? 1 + lease.buffer[FRAME_HEADER_LENGTH]! : 0;
+        entry.bodyBytes += header.length - padding;
+        entry.lastWriteAt = performance.now();
+      }
+      if (header.flags & FrameFlag.END_STREAM && (header.type === FrameType.DATA || header.type === FrameType.HEADERS)) {
+        entry.endWritten = true;
+      }
+    }
+    if (--entry.pending === 0 && entry.done) this.finish(header.streamId, entry);
+  }
+
+  /** rst_inject cancelled the stream. */
+  injectedCancel(streamId: number): void {
+    const entry = this.streams.get(streamId);
+    if (entry) entry.injectedCancel = true;
+  }
+
+  private finish(streamId: number, entry: Entry): void {
+    this.streams.delete(streamId);
+    entry.done!(entry);
+  }
+}
