@@ -291,11 +291,15 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     this.maybeDrain();
   }
 
+  /**
+   * 'drain' goes out on the next tick, never from inside a stage: a producer answering it would
+   * enqueue while a stage is still handing a piece on, and a piece released at once could then
+   * overtake it.
+   */
   private maybeDrain(): void {
-    if (this.needDrain && this.backlog < this.highWaterMark) {
-      this.needDrain = false;
-      this.emit('drain');
-    }
+    if (!this.needDrain || this.backlog >= this.highWaterMark) return;
+    this.needDrain = false;
+    process.nextTick(() => this.emit('drain'));
   }
 
   private readonly settle = (tracker: ChunkTracker, err?: Error): void => {

@@ -76,6 +76,16 @@ describe('link backlog', () => {
     expect(pair.linked.link.queuedBytes).toBe(0);
   });
 
+  it("a producer that answers 'drain' at once cannot overtake the piece whose leaving fired it", async () => {
+    // 1 Gbit/s: both pieces leave the bottleneck as soon as they arrive; then 5 ms of propagation.
+    const { link, sunk } = memoryLink([spec('bandwidth', { bits: 1e9 }), spec('latency', { latency: 5 })], 1000);
+    link.once('drain', () => link.enqueue({ data: Buffer.alloc(1) }));
+    const all = new Promise<void>((resolve) => link.enqueue({ data: Buffer.alloc(2000), done: () => resolve() }));
+    await all;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sunk).toEqual([2000, 1]);
+  });
+
   it('a profile toxic (bandwidth and latency inside one stage) keeps its propagation out of the backlog too', async () => {
     const { link, sunk } = memoryLink([spec('profile', { preset: 'satellite' })], 16 * 1024);
     // Satellite's downlink is 3.125 MB/s: 20 kB cross its bottleneck in one 10 ms slice, then wait 300 ms.
