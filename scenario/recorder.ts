@@ -29,7 +29,7 @@ export class RunRecorder {
   readonly goaways: GoawayRecord[] = [];
   readonly sessionErrors: ErrorRecord[] = [];
   readonly verifyErrors: ErrorRecord[] = [];
-  readonly sse: SseCounters = { events: 0, gaps: 0, reconnects: 0, badEvents: 0, maxSilenceMs: 0 };
+  readonly sse: SseCounters = { events: 0, gaps: 0, reconnects: 0, badEvents: 0, maxSilenceMs: 0, silentStreams: 0 };
   bodyBytes = 0;
   /** Streams that failed although nobody on our side ended them (kept live for the progress bar). */
   collateral = 0;

@@ -36,7 +36,10 @@ export interface RunSummary {
   sseGaps: number;
   sseReconnects: number;
   sseBadEvents: number;
+  /** The longest time a viewer's SSE went without an event, from its first request on. */
   sseMaxSilenceMs: number;
+  /** SSE streams that never delivered an event. */
+  sseSilentStreams: number;
   /** Races the pool counted (buffer reused while its write was pending); undefined when unknown. */
   poolRaces?: number;
   bodyBytes: number;
@@ -89,6 +92,7 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
     sseReconnects: run.sse.reconnects,
     sseBadEvents: run.sse.badEvents,
     sseMaxSilenceMs: Math.round(run.sse.maxSilenceMs),
+    sseSilentStreams: run.sse.silentStreams,
     poolRaces,
     bodyBytes: run.bodyBytes,
     throughputBytesPerSec: run.durationMs > 0 ? Math.round((run.bodyBytes * 1000) / run.durationMs) : 0,

@@ -80,8 +80,10 @@ export interface SseCounters {
   reconnects: number;
   /** Events whose data differs from what the origin sends for that id. */
   badEvents: number;
-  /** The longest time without an event on any viewer's stream. */
+  /** The longest time without an event on any viewer's stream, counted from its first request. */
   maxSilenceMs: number;
+  /** SSE streams that ended, or were open when the run ended, without delivering an event. */
+  silentStreams: number;
 }
 
 export interface RunRecord {
