@@ -117,7 +117,7 @@ export class RunRecorder {
     stream.close(http2.constants.NGHTTP2_CANCEL);
   }
 
-  result(meta: Pick<RunRecord, 'target' | 'mode' | 'profile' | 'shape' | 'seed' | 'viewers'>): RunRecord {
+  result(meta: Pick<RunRecord, 'target' | 'mode' | 'profile' | 'shape' | 'seed' | 'viewers' | 'drain'>): RunRecord {
     return {
       ...meta,
       startedAt: this.startedAt,

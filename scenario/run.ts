@@ -1,16 +1,18 @@
 /**
  * runScenario(): browser-like traffic through a target for a fixed time, recorded stream by
- * stream (types.ts). Viewers start staggered, run until the duration is over, then stop; the
- * run waits (bounded) for asynchronous verification before it returns its record. With `shape`,
+ * stream (types.ts). Viewers start staggered, run until the duration is over, drain (drain.ts:
+ * until what the server wrote after the last cancel has arrived), then stop; the run waits
+ * (bounded) for asynchronous verification before it returns its record. With `shape`,
  * every viewer connection reaches the target through a shaping relay (shaped-path.ts).
  */
 import { pino, type Logger } from 'pino';
 import { SeededRandom } from '../faults/random.js';
 import { openSession, parseTarget, type TargetOptions } from './client-session.js';
+import { drainViewers } from './drain.js';
 import { FrameTapRelay } from './frame-tap.js';
 import { RunRecorder } from './recorder.js';
 import { startShapedPath, type ShapedPath } from './shaped-path.js';
-import type { RunRecord } from './types.js';
+import type { DrainRecord, RunRecord } from './types.js';
 import { demoVerifier, type ContentVerifier } from './verifier.js';
 import { Viewer, type ScenarioPaths } from './viewer.js';
 
@@ -128,8 +130,10 @@ async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, du
       goaways: recorder.goaways.length,
     });
   const ticker = setInterval(progress, PROGRESS_EVERY_MS);
+  let drain: DrainRecord | undefined;
   try {
     await sleep(durationMs, opts.signal);
+    if (!opts.signal?.aborted) drain = await drainViewers(crowd, recorder, opts.signal);
   } finally {
     clearInterval(ticker);
     starts.forEach(clearTimeout);
@@ -139,7 +143,7 @@ async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, du
   checkAborted(opts.signal);
   await settle(pending, opts.logger);
   progress();
-  return recorder.result({ target: opts.target, mode: opts.mode, profile: opts.profile ?? opts.shape, shape: opts.shape, seed, viewers });
+  return recorder.result({ target: opts.target, mode: opts.mode, profile: opts.profile ?? opts.shape, shape: opts.shape, seed, viewers, drain });
 }
 
 /** `ms`, or until `signal` aborts. */

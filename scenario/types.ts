@@ -86,6 +86,18 @@ export interface SseCounters {
   silentStreams: number;
 }
 
+/** The end of the run's activity (scenario/drain.ts): after the duration, before everything stops. */
+export interface DrainRecord {
+  /** When the activity ended: no seek or small request after it. */
+  fromMs: number;
+  /**
+   * When the last viewer's answer to a PING sent then arrived: the server's bytes written after it
+   * read the run's last cancel had all arrived by then. Undefined: not within `limitMs`.
+   */
+  answeredMs?: number;
+  limitMs: number;
+}
+
 export interface RunRecord {
   target: string;
   /** Pool mode and profile when the caller knows them (compare); free-form labels otherwise. */
@@ -106,4 +118,5 @@ export interface RunRecord {
   sse: SseCounters;
   /** Response body bytes received, all streams. */
   bodyBytes: number;
+  drain?: DrainRecord;
 }
