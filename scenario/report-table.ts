@@ -2,7 +2,7 @@
  * The terminal table: one row per run (pooling mode × profile), the verdict first, then the
  * reasons for collateral failures and the GOAWAYs under the row that had them.
  */
-import { formatBytes, formatCounts, formatRate, goawayTotal } from './format.js';
+import { formatBytes, formatCounts, formatDrain, formatRate, formatShape, goawayTotal } from './format.js';
 import type { RunSummary } from './summary.js';
 
 const COLUMNS: { title: string; cell: (s: RunSummary) => string; right?: boolean }[] = [
@@ -29,7 +29,10 @@ export function formatTable(summaries: readonly RunSummary[], color = false): st
   const out = [line(COLUMNS.map((c) => c.title)), widths.map((w) => '-'.repeat(w)).join('  ')];
   summaries.forEach((s, i) => {
     out.push(paint(s, line(rows[i]!)));
-    if (s.shape !== undefined) out.push(`    shaped: viewers reached the target through a relay running ${s.shape} both ways`);
+    const shape = formatShape(s);
+    if (shape) out.push(`    shaped: ${shape}`);
+    const drain = formatDrain(s);
+    if (drain) out.push(`    late bytes: ${drain}`);
     if (s.collateral > 0) out.push(`    collateral: ${formatCounts(s.collateralCodes)}`);
     if (s.verifyErrors > 0) out.push(`    ${s.verifyErrors} bodies could not be verified (see --json / the HTML report)`);
     if (goawayTotal(s, 'client') + goawayTotal(s, 'server') > 0) {

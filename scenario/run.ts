@@ -87,8 +87,10 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
   }
   try {
     const target = { url: opts.target, ca: opts.ca, via: shaped?.address };
-    if (shaped) await probe(target, SHAPED_CONNECT_TIMEOUT_MS);
-    return await drive(opts, target, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, paths });
+    const rttMs = shaped && (await probe(target, SHAPED_CONNECT_TIMEOUT_MS));
+    const record = await drive(opts, target, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, paths });
+    if (!shaped) return record;
+    return { ...record, shapedPath: { rttMs, downBytesPerSecond: shaped.downBytesPerSecond(), preset: shaped.preset } };
   } finally {
     await shaped?.close();
   }
@@ -167,24 +169,33 @@ function check(ok: boolean, message: string): void {
   if (!ok) throw new RangeError(message);
 }
 
-/** One connection up front, so an unreachable target is one clear error instead of a run of failures. */
-async function probe(target: TargetOptions, timeoutMs: number): Promise<void> {
+/**
+ * One connection up front, so an unreachable target is one clear error instead of a run of
+ * failures. Resolves with the round trip of a PING on it (ms; undefined if unanswered).
+ */
+async function probe(target: TargetOptions, timeoutMs: number): Promise<number | undefined> {
   const session = openSession(target);
   const where = target.via ? `target ${target.url} (through the --shape relay)` : `target ${target.url}`;
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${where}: no HTTP/2 connection within ${timeoutMs} ms`)), timeoutMs);
+    return await new Promise<number | undefined>((resolve, reject) => {
+      // Once the SETTINGS came the target is reachable; the PING only measures.
+      let phase: 'settings' | 'ping' = 'settings';
+      const fail = (err: Error): void => (phase === 'settings' ? reject(err) : resolve(undefined));
+      const timer = setTimeout(() => fail(new Error(`${where}: no HTTP/2 connection within ${timeoutMs} ms`)), timeoutMs);
       session.once('remoteSettings', () => {
-        clearTimeout(timer);
-        resolve();
+        phase = 'ping';
+        session.ping((err, ms) => {
+          clearTimeout(timer);
+          resolve(err ? undefined : ms);
+        });
       });
       session.on('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new Error(`${where}: ${err.code ?? err.message}${err.code ? ` (${err.message})` : ''}`));
+        fail(new Error(`${where}: ${err.code ?? err.message}${err.code ? ` (${err.message})` : ''}`));
       });
       session.once('close', () => {
         clearTimeout(timer);
-        reject(new Error(`${where}: connection closed before HTTP/2 SETTINGS (does it speak h2?)`));
+        fail(new Error(`${where}: connection closed before HTTP/2 SETTINGS (does it speak h2?)`));
       });
     });
   } finally {

@@ -6,7 +6,7 @@
  * COLLATERAL when it has any, or any corrupted byte; CLEAN otherwise.
  */
 import { errorCodeName } from '../faults/frames/constants.js';
-import type { GoawaySide, RunRecord, StreamKind } from './types.js';
+import type { DrainRecord, GoawaySide, RunRecord, ShapedPathRecord, StreamKind } from './types.js';
 
 export type Verdict = 'CLEAN' | 'COLLATERAL';
 
@@ -44,6 +44,10 @@ export interface RunSummary {
   poolRaces?: number;
   bodyBytes: number;
   throughputBytesPerSec: number;
+  /** The shaping relay's measured RTT and rate beside its preset's (scenario --shape). */
+  shapedPath?: ShapedPathRecord;
+  /** When what the server wrote after the run's last cancel had arrived. */
+  drain?: DrainRecord;
   verdict: Verdict;
 }
 
@@ -96,6 +100,8 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
     poolRaces,
     bodyBytes: run.bodyBytes,
     throughputBytesPerSec: run.durationMs > 0 ? Math.round((run.bodyBytes * 1000) / run.durationMs) : 0,
+    shapedPath: run.shapedPath,
+    drain: run.drain,
     verdict: collateral > 0 || corruptedBytes > 0 ? 'COLLATERAL' : 'CLEAN',
   };
 }

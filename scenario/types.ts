@@ -98,6 +98,16 @@ export interface DrainRecord {
   limitMs: number;
 }
 
+/** The shaping relay as it ran (scenario --shape): what the viewers' path measured, beside the preset. */
+export interface ShapedPathRecord {
+  /** Round trip of a PING through the relay before the run, on an idle connection (ms). */
+  rttMs?: number;
+  /** Bytes per second the relay delivered toward the viewers while it had bytes for them. */
+  downBytesPerSecond?: number;
+  /** The preset's figures, when the shape is a preset. */
+  preset?: { rttMs: number; downBytesPerSecond?: number };
+}
+
 export interface RunRecord {
   target: string;
   /** Pool mode and profile when the caller knows them (compare); free-form labels otherwise. */
@@ -119,4 +129,5 @@ export interface RunRecord {
   /** Response body bytes received, all streams. */
   bodyBytes: number;
   drain?: DrainRecord;
+  shapedPath?: ShapedPathRecord;
 }

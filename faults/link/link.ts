@@ -19,7 +19,7 @@ import type { SeededRandom } from '../random.js';
 import { ChunkTracker, type EndReason, type Piece } from './piece.js';
 import { linkToxicImpl, rollToxicity, startLinkStage, type FaultDecision, type LinkStage, type StageContext } from './stage.js';
 import { followToxics, linkToxicsOf, type ToxicEdit, type ToxicSet } from './toxic-set.js';
-import type { Direction, Link, LinkChunk, LinkControl, LinkEvents, LinkSink, ToxicSpec } from './types.js';
+import type { Direction, Link, LinkChunk, LinkControl, LinkDelivery, LinkEvents, LinkSink, ToxicSpec } from './types.js';
 
 export interface CreateLinkOptions {
   direction: Direction;
@@ -58,6 +58,9 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   private wire = 0;
   /** Bytes handed to the sink whose write has not called back. */
   private atSink = 0;
+  /** See Link.delivery; `heldSince` is set while the backlog or the wire holds bytes. */
+  private readonly delivered = { bytes: 0, busyMs: 0 };
+  private heldSince: number | undefined;
   private state: 'open' | 'ending' | 'closing' | 'finished' = 'open';
   private needDrain = false;
   private readonly starts = new Map<string, number>();
@@ -79,6 +82,11 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     return this.backlog;
   }
 
+  get delivery(): LinkDelivery {
+    const ongoing = this.heldSince === undefined ? 0 : performance.now() - this.heldSince;
+    return { bytes: this.delivered.bytes, busyMs: this.delivered.busyMs + ongoing };
+  }
+
   get queuedChunks(): number {
     return this.trackers.size;
   }
@@ -93,6 +101,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     const first = this.chain[0];
     const piece = { data: chunk.data, at: performance.now(), tracker };
     this.backlog += chunk.data.length;
+    this.clockHeld();
     if (this.backlog >= this.highWaterMark) this.needDrain = true;
     // No toxics: straight to the sink, no clock.
     if (first) first.stage.push(piece);
@@ -215,6 +224,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
         if (this.state === 'finished') return;
         this.wire += bytes;
         this.backlog -= bytes;
+        this.clockHeld();
         this.maybeDrain();
       },
       close: (reason) => {
@@ -249,6 +259,8 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     const length = piece.data.length;
     this.backlog -= length;
     this.atSink += length;
+    this.delivered.bytes += length;
+    this.clockHeld();
     this.options.sink(piece.data, (err) => {
       this.atSink -= length;
       piece.tracker!.written(err);
@@ -282,13 +294,25 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     // Nothing waits in the link any more; what the sink has calls back still.
     this.backlog = 0;
     this.wire = 0;
+    this.clockHeld();
     if (failInFlight) for (const tracker of [...this.trackers]) tracker.fail(err);
   }
 
   private drop(piece: Piece, reason: string): void {
     if (this.state !== 'finished') this.backlog -= piece.data.length;
+    this.clockHeld();
     piece.tracker?.fail(new Error(`write dropped by ${reason}`));
     this.maybeDrain();
+  }
+
+  /** Starts or stops the clock of Link.delivery as the link starts or stops holding bytes. */
+  private clockHeld(): void {
+    const held = this.backlog + this.wire > 0;
+    if (held && this.heldSince === undefined) this.heldSince = performance.now();
+    else if (!held && this.heldSince !== undefined) {
+      this.delivered.busyMs += performance.now() - this.heldSince;
+      this.heldSince = undefined;
+    }
   }
 
   /**
