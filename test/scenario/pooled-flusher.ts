@@ -18,8 +18,8 @@
  * Lifecycle: the server's connection handler owns the flusher; it ends with its socket (the
  * flusher's _destroy destroys it, and the socket's close destroys the flusher).
  */
-import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
+import { TapDuplex } from '../helpers/tap-duplex.js';
 
 export type PoolMode = 'release-on-reset' | 'fixed';
 
@@ -72,29 +72,19 @@ export class FramePool {
   }
 }
 
-export class PooledFlusher extends Duplex {
+export class PooledFlusher extends TapDuplex {
   private partial: Buffer = Buffer.alloc(0);
   private readonly pending = new Map<number, Set<Entry>>();
   private readonly waiters = new Map<number, (() => void)[]>();
 
   constructor(
-    readonly socket: Socket,
+    socket: Socket,
     private readonly pool: FramePool,
     private readonly mode: PoolMode,
     private readonly counts: FlusherCounts,
     private readonly armed: () => boolean,
   ) {
-    super();
-    socket.on('data', (data: Buffer) => {
-      if (!this.push(data)) socket.pause();
-    });
-    socket.on('end', () => this.push(null));
-    socket.on('error', (err) => this.destroy(err));
-    socket.on('close', () => this.destroy());
-  }
-
-  override _read(): void {
-    this.socket.resume();
+    super(socket);
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
@@ -152,14 +142,8 @@ export class PooledFlusher extends Duplex {
     for (const resolve of waiting) resolve();
   }
 
-  override _final(cb: (err?: Error | null) => void): void {
-    this.socket.end();
-    cb();
-  }
-
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    this.socket.destroy();
     for (const [stream, entries] of [...this.pending]) this.settle(stream, entries);
-    cb(err);
+    super._destroy(err, cb);
   }
 }
