@@ -23,3 +23,40 @@ export function formatCounts(counts: Record<string, number>): string {
 export function goawayTotal(s: RunSummary, side: 'client' | 'server'): number {
   return Object.values(s.goaways[side]).reduce((a, b) => a + b, 0);
 }
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function kBps(bytesPerSec: number): string {
+  return `${Math.round(bytesPerSec / 1000)} kB/s`;
+}
+
+/** "relay running 3g both ways: RTT 302 ms (3g: 300 ms), down 199 kB/s (3g: 200 kB/s)". */
+export function formatShape(s: RunSummary): string | undefined {
+  if (s.shape === undefined) return undefined;
+  const path = s.shapedPath;
+  const preset = path?.preset;
+  const beside = (measured: string, nominal: string | undefined): string => (nominal ? `${measured} (${s.shape}: ${nominal})` : measured);
+  const parts = [
+    path?.rttMs !== undefined && `RTT ${beside(`${Math.round(path.rttMs)} ms`, preset && `${preset.rttMs} ms`)}`,
+    path?.downBytesPerSecond !== undefined &&
+      `down ${beside(kBps(path.downBytesPerSecond), preset?.downBytesPerSecond === undefined ? undefined : kBps(preset.downBytesPerSecond))}`,
+  ].filter(Boolean);
+  return `viewers reached the target through a relay running ${s.shape} both ways${parts.length ? `: measured ${parts.join(', ')}` : ''}`;
+}
+
+/**
+ * When the server's bytes written after the run's last cancel arrived (scenario/drain.ts): damage
+ * cannot show earlier. Said for shaped runs, and for any run where it took a second or more.
+ */
+export function formatDrain(s: RunSummary): string | undefined {
+  const d = s.drain;
+  if (!d) return undefined;
+  if (d.answeredMs === undefined) {
+    return `the first byte the server wrote after the last cancels (at ${seconds(d.fromMs)}) had not arrived ${seconds(d.limitMs)} later: damage they did cannot show in this run`;
+  }
+  const late = d.answeredMs - d.fromMs;
+  if (s.shape === undefined && late < 1000) return undefined;
+  return `the first byte the server wrote after the last cancels (at ${seconds(d.fromMs)}) arrived at ${seconds(d.answeredMs)}: damage a cancel does arrives up to ${seconds(late)} after it (the run waited that long)`;
+}

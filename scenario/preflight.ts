@@ -28,10 +28,24 @@ export class PreflightError extends Error {
 /** Error bodies are read this far for their first line. */
 const ERROR_BODY_BYTES = 300;
 
-/** Opens a session to `target` and waits for its SETTINGS: an unreachable target is one clear error. */
-export async function probeConnection(target: TargetOptions, timeoutMs: number): Promise<void> {
+/**
+ * Opens a session to `target` and waits for its SETTINGS: an unreachable target is one clear
+ * error. Resolves with the round trip of a PING on it (ms; undefined if unanswered in time): a
+ * shaped run reports it beside its preset's RTT.
+ */
+export async function probeConnection(target: TargetOptions, timeoutMs: number): Promise<number | undefined> {
   const session = await connect(target, timeoutMs);
-  session.destroy();
+  try {
+    return await new Promise<number | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), timeoutMs);
+      session.ping((err, ms) => {
+        clearTimeout(timer);
+        resolve(err ? undefined : ms);
+      });
+    });
+  } finally {
+    session.destroy();
+  }
 }
 
 /** Checks every path the run will request; throws a PreflightError naming all that fail. */

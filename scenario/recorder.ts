@@ -31,7 +31,7 @@ export class RunRecorder {
   readonly goaways: GoawayRecord[] = [];
   readonly sessionErrors: ErrorRecord[] = [];
   readonly verifyErrors: ErrorRecord[] = [];
-  readonly sse: SseCounters = { events: 0, gaps: 0, reconnects: 0, badEvents: 0, maxSilenceMs: 0 };
+  readonly sse: SseCounters = { events: 0, gaps: 0, reconnects: 0, badEvents: 0, maxSilenceMs: 0, silentStreams: 0 };
   bodyBytes = 0;
   /** Streams that failed although nobody on our side ended them (kept live for the progress bar). */
   failed = 0;
@@ -125,7 +125,7 @@ export class RunRecorder {
   }
 
   /** The run's record, every failed stream attributed (call once the relay has closed). */
-  result(meta: Pick<RunRecord, 'target' | 'mode' | 'profile' | 'shape' | 'seed' | 'viewers'>): RunRecord {
+  result(meta: Pick<RunRecord, 'target' | 'mode' | 'profile' | 'shape' | 'seed' | 'viewers' | 'drain'>): RunRecord {
     const limits = serverGoawayLimits(this.goaways);
     for (const s of this.streams) {
       if (s.outcome !== 'failed') continue;

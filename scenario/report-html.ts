@@ -4,7 +4,7 @@
  * stream a lane, our cancels, the first corrupted bytes, the GOAWAY and the streams it took down.
  */
 import { errorCodeName } from '../faults/frames/constants.js';
-import { formatBytes, formatCounts, formatRate, goawayTotal } from './format.js';
+import { formatBytes, formatCounts, formatDrain, formatRate, formatShape, goawayTotal } from './format.js';
 import type { RunSummary } from './summary.js';
 import type { ConnectionRecord, GoawayRecord, RunRecord, StreamRecord } from './types.js';
 
@@ -62,15 +62,16 @@ function runSection({ summary: s, record: r }: ReportRun): string {
   const shown = [...r.connections].sort((a, b) => damaged(b) - damaged(a) || a.id - b.id).slice(0, MAX_CONNECTIONS);
   const runEnd = r.durationMs;
   return `<section><h2>${esc(s.mode ?? 'run')}${s.profile ? ` · ${esc(s.profile)}` : ''} <span class="v ${s.verdict}">${s.verdict}</span></h2>
-<p class="meta">target ${esc(r.target)}${r.shape === undefined ? '' : ` (shaped: through a relay running ${esc(r.shape)} both ways)`} · ${r.viewers} viewers · ${(r.durationMs / 1000).toFixed(1)} s · seed ${r.seed} · ${r.connections.length} connections ·
+<p class="meta">target ${esc(r.target)}${r.shape === undefined ? '' : ` (shaped: ${esc(formatShape(s)!)})`} · ${r.viewers} viewers · ${(r.durationMs / 1000).toFixed(1)} s · seed ${r.seed} · ${r.connections.length} connections ·
 ${s.streams} streams (video ${s.streamsByKind.video}, SSE ${s.streamsByKind.events}, small ${s.streamsByKind.small}) · ${esc(formatBytes(s.bodyBytes))} received</p>
 <ul class="facts">
 ${s.error === undefined ? '' : `<li>could not test: <b>${esc(s.error)}</b></li>`}
 <li>collateral failures: <b>${s.collateral}</b> ${s.collateral ? `(${esc(formatCounts(s.collateralCodes))})` : ''}</li>
 <li>origin errors: <b>${s.originErrors}</b> ${s.originErrors ? `(${esc(formatCounts(s.originErrorCodes))})` : ''}</li>
 <li>GOAWAY sent by client: ${esc(formatCounts(s.goaways.client))}; by server: ${esc(formatCounts(s.goaways.server))}</li>
-<li>corrupted bytes: <b>${s.corruptedBytes}</b>${s.verifyErrors ? ` (${s.verifyErrors} bodies could not be verified: ${esc(r.verifyErrors[0]!.message)})` : ''}; SSE: ${s.sseEvents} events, ${s.sseGaps} missing ids, ${s.sseReconnects} reconnects, longest silence ${s.sseMaxSilenceMs} ms</li>
-<li>races counted by the pool: ${s.poolRaces ?? 'not known'}</li>
+<li>corrupted bytes: <b>${s.corruptedBytes}</b>${s.verifyErrors ? ` (${s.verifyErrors} bodies could not be verified: ${esc(r.verifyErrors[0]!.message)})` : ''}; SSE: ${s.sseEvents} events, ${s.sseGaps} missing ids, ${s.sseReconnects} reconnects, longest silence ${s.sseMaxSilenceMs} ms${s.sseSilentStreams ? `, ${s.sseSilentStreams} streams never delivered an event` : ''}</li>
+<li>races counted by the pool: ${s.poolRaces ?? 'not known'}</li>${formatDrain(s) ? `
+<li>late bytes: ${esc(formatDrain(s)!)}</li>` : ''}
 </ul>
 ${shown.map((c) => timeline(c, r, runEnd)).join('\n')}
 ${r.connections.length > shown.length ? `<p class="meta">${r.connections.length - shown.length} more connections not drawn.</p>` : ''}

@@ -3,7 +3,7 @@
  * that had them, why it could not test, the reasons for collateral failures and for origin
  * errors, and the GOAWAYs.
  */
-import { formatBytes, formatCounts, formatRate, goawayTotal } from './format.js';
+import { formatBytes, formatCounts, formatDrain, formatRate, formatShape, goawayTotal } from './format.js';
 import type { RunSummary, Verdict } from './summary.js';
 
 const COLUMNS: { title: string; cell: (s: RunSummary) => string; right?: boolean }[] = [
@@ -33,8 +33,11 @@ export function formatTable(summaries: readonly RunSummary[], color = false): st
   const out = [line(COLUMNS.map((c) => c.title)), widths.map((w) => '-'.repeat(w)).join('  ')];
   summaries.forEach((s, i) => {
     out.push(paint(s, line(rows[i]!)));
-    if (s.shape !== undefined) out.push(`    shaped: viewers reached the target through a relay running ${s.shape} both ways`);
+    const shape = formatShape(s);
+    if (shape) out.push(`    shaped: ${shape}`);
     if (s.error !== undefined) out.push(`    error: ${s.error}`);
+    const drain = formatDrain(s);
+    if (drain) out.push(`    late bytes: ${drain}`);
     if (s.collateral > 0) out.push(`    collateral: ${formatCounts(s.collateralCodes)}`);
     if (s.originErrors > 0) out.push(`    origin errors: ${formatCounts(s.originErrorCodes)}`);
     if (s.verifyErrors > 0) out.push(`    ${s.verifyErrors} bodies could not be verified (see --json / the HTML report)`);

@@ -2,18 +2,20 @@
  * runScenario(): browser-like traffic through a target for a fixed time, recorded stream by
  * stream (types.ts). A preflight (preflight.ts) first checks the target can be tested at all —
  * a target that cannot is a PreflightError, not a run. Viewers start staggered, run until the
- * duration is over, then stop; the run waits (bounded) for asynchronous verification before it
- * returns its record. With `shape`, every viewer connection reaches the target through a shaping
- * relay (shaped-path.ts).
+ * duration is over, drain (drain.ts: until what the server wrote after the last cancel has
+ * arrived), then stop; the run waits (bounded) for asynchronous verification before it returns
+ * its record. With `shape`, every viewer connection reaches the target through a shaping relay
+ * (shaped-path.ts).
  */
 import { pino, type Logger } from 'pino';
 import { SeededRandom } from '../faults/random.js';
 import { parseTarget, type TargetOptions } from './client-session.js';
+import { drainViewers } from './drain.js';
 import { FrameTapRelay } from './frame-tap.js';
 import { preflight, probeConnection } from './preflight.js';
 import { RunRecorder } from './recorder.js';
 import { startShapedPath, type ShapedPath } from './shaped-path.js';
-import type { RunRecord } from './types.js';
+import type { DrainRecord, RunRecord } from './types.js';
 import { demoVerifier, type ContentVerifier } from './verifier.js';
 import { Viewer, type ScenarioPaths } from './viewer.js';
 
@@ -96,8 +98,10 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
   }
   try {
     const target = { url: opts.target, ca: opts.ca, via: shaped?.address };
-    if (shaped) await probeConnection(target, SHAPED_CONNECT_TIMEOUT_MS);
-    return await drive(opts, target, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, paths });
+    const rttMs = shaped && (await probeConnection(target, SHAPED_CONNECT_TIMEOUT_MS));
+    const record = await drive(opts, target, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, paths });
+    if (!shaped) return record;
+    return { ...record, shapedPath: { rttMs, downBytesPerSecond: shaped.downBytesPerSecond(), preset: shaped.preset } };
   } finally {
     await shaped?.close();
   }
@@ -151,8 +155,10 @@ async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, du
       goaways: recorder.goaways.length,
     });
   const ticker = setInterval(progress, PROGRESS_EVERY_MS);
+  let drain: DrainRecord | undefined;
   try {
     await sleep(durationMs, opts.signal);
+    if (!opts.signal?.aborted) drain = await drainViewers(crowd, recorder, opts.signal);
   } finally {
     clearInterval(ticker);
     starts.forEach(clearTimeout);
@@ -162,7 +168,7 @@ async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, du
   checkAborted(opts.signal);
   await settle(pending, opts.logger);
   progress();
-  return recorder.result({ target: opts.target, mode: opts.mode, profile: opts.profile ?? opts.shape, shape: opts.shape, seed, viewers });
+  return recorder.result({ target: opts.target, mode: opts.mode, profile: opts.profile ?? opts.shape, shape: opts.shape, seed, viewers, drain });
 }
 
 /** `ms`, or until `signal` aborts. */

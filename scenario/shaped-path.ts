@@ -17,7 +17,8 @@
  */
 import type { Logger } from 'pino';
 import type { ToxicSpec } from '../faults/link/types.js';
-import { planFaults, startFaultPlan, type FaultPlan } from '../faults/profiles/plan.js';
+import { isProfileFile, planFaults, startFaultPlan, type FaultPlan } from '../faults/profiles/plan.js';
+import { findPreset } from '../faults/profiles/presets.js';
 import { SeededRandom } from '../faults/random.js';
 import { findToxicType } from '../faults/toxics/registry.js';
 import { ProxyFaults } from '../faults/toxiproxy/proxy-faults.js';
@@ -28,6 +29,10 @@ export interface ShapedPath {
   readonly shape: string;
   /** Where viewers dial instead of the target. */
   readonly address: { host: string; port: number };
+  /** The preset's own figures, when the shape is a preset. */
+  readonly preset?: { rttMs: number; downBytesPerSecond?: number };
+  /** What the relay delivered toward the viewers per second while it had bytes for them; undefined before any. */
+  downBytesPerSecond(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -43,9 +48,15 @@ export async function startShapedPath(target: URL, shape: string, seed: number, 
   await proxy.start();
   const runner = startFaultPlan(plan, faults.toxics, logger);
   const listen = proxy.toJSON().listen;
+  const preset = isProfileFile(shape) ? undefined : findPreset(shape);
   return {
     shape,
     address: { host: '127.0.0.1', port: Number(listen.slice(listen.lastIndexOf(':') + 1)) },
+    preset: preset && { rttMs: preset.rttMs, downBytesPerSecond: preset.downBitsPerSecond && preset.downBitsPerSecond / 8 },
+    downBytesPerSecond() {
+      const { bytes, busyMs } = proxy.delivery('downstream');
+      return busyMs > 0 ? (bytes * 1000) / busyMs : undefined;
+    },
     async close() {
       runner?.stop();
       await proxy.stop();

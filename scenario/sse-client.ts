@@ -22,7 +22,10 @@ const DEFAULT_RETRY_MS = 250;
 
 export class SseClient {
   private lastId: number | undefined;
-  private lastEventAt: number | undefined;
+  /** Since when no event came: the first request, then each event (the silence before the first event counts). */
+  private silentSince: number | undefined;
+  /** Events on the current stream. */
+  private streamEvents = 0;
   private retryMs = DEFAULT_RETRY_MS;
   private opened = 0;
   private current: http2.ClientHttp2Stream | undefined;
@@ -46,6 +49,8 @@ export class SseClient {
     if (this.lastId !== undefined) headers['last-event-id'] = String(this.lastId);
     const { stream, record } = conn.request('events', headers);
     this.current = stream;
+    this.silentSince ??= this.ctx.recorder.now();
+    this.streamEvents = 0;
     let text = '';
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
@@ -58,6 +63,7 @@ export class SseClient {
     });
     stream.once('close', () => {
       this.current = undefined;
+      if (this.streamEvents === 0) this.ctx.recorder.sse.silentStreams++;
       if (this.stopped || record.outcome === 'stopped') return;
       // Dropped (failed or ended): reopen on whatever connection the viewer has by then.
       this.reopenTimer = setTimeout(() => {
@@ -86,7 +92,8 @@ export class SseClient {
     const sse = this.ctx.recorder.sse;
     const now = this.ctx.recorder.now();
     this.noteSilence(now);
-    this.lastEventAt = now;
+    this.silentSince = now;
+    this.streamEvents++;
     sse.events++;
     if (id === undefined || !Number.isSafeInteger(id)) {
       sse.badEvents++;
@@ -102,7 +109,7 @@ export class SseClient {
   }
 
   private noteSilence(now: number): void {
-    const since = this.lastEventAt;
+    const since = this.silentSince;
     if (since !== undefined) this.ctx.recorder.sse.maxSilenceMs = Math.max(this.ctx.recorder.sse.maxSilenceMs, now - since);
   }
 }

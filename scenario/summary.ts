@@ -12,7 +12,7 @@
  */
 import { errorCodeName } from '../faults/frames/constants.js';
 import { formatCounts } from './format.js';
-import type { GoawaySide, RunRecord, StreamKind } from './types.js';
+import type { DrainRecord, GoawaySide, RunRecord, ShapedPathRecord, StreamKind } from './types.js';
 
 export type Verdict = 'CLEAN' | 'ORIGIN-ERRORS' | 'ERROR' | 'COLLATERAL';
 
@@ -50,11 +50,18 @@ export interface RunSummary {
   sseGaps: number;
   sseReconnects: number;
   sseBadEvents: number;
+  /** The longest time a viewer's SSE went without an event, from its first request on. */
   sseMaxSilenceMs: number;
+  /** SSE streams that never delivered an event. */
+  sseSilentStreams: number;
   /** Races the pool counted (buffer reused while its write was pending); undefined when unknown. */
   poolRaces?: number;
   bodyBytes: number;
   throughputBytesPerSec: number;
+  /** The shaping relay's measured RTT and rate beside its preset's (scenario --shape). */
+  shapedPath?: ShapedPathRecord;
+  /** When what the server wrote after the run's last cancel had arrived. */
+  drain?: DrainRecord;
   verdict: Verdict;
   /** Why the run could not test (verdict ERROR). */
   error?: string;
@@ -117,9 +124,12 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
     sseReconnects: run.sse.reconnects,
     sseBadEvents: run.sse.badEvents,
     sseMaxSilenceMs: Math.round(run.sse.maxSilenceMs),
+    sseSilentStreams: run.sse.silentStreams,
     poolRaces,
     bodyBytes: run.bodyBytes,
     throughputBytesPerSec: run.durationMs > 0 ? Math.round((run.bodyBytes * 1000) / run.durationMs) : 0,
+    shapedPath: run.shapedPath,
+    drain: run.drain,
     verdict,
     error: verdict === 'ERROR' ? error : undefined,
   };

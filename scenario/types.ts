@@ -98,8 +98,32 @@ export interface SseCounters {
   reconnects: number;
   /** Events whose data differs from what the origin sends for that id. */
   badEvents: number;
-  /** The longest time without an event on any viewer's stream. */
+  /** The longest time without an event on any viewer's stream, counted from its first request. */
   maxSilenceMs: number;
+  /** SSE streams that ended, or were open when the run ended, without delivering an event. */
+  silentStreams: number;
+}
+
+/** The end of the run's activity (scenario/drain.ts): after the duration, before everything stops. */
+export interface DrainRecord {
+  /** When the activity ended: no seek or small request after it. */
+  fromMs: number;
+  /**
+   * When the last viewer's answer to a PING sent then arrived: the server's bytes written after it
+   * read the run's last cancel had all arrived by then. Undefined: not within `limitMs`.
+   */
+  answeredMs?: number;
+  limitMs: number;
+}
+
+/** The shaping relay as it ran (scenario --shape): what the viewers' path measured, beside the preset. */
+export interface ShapedPathRecord {
+  /** Round trip of a PING through the relay before the run, on an idle connection (ms). */
+  rttMs?: number;
+  /** Bytes per second the relay delivered toward the viewers while it had bytes for them. */
+  downBytesPerSecond?: number;
+  /** The preset's figures, when the shape is a preset. */
+  preset?: { rttMs: number; downBytesPerSecond?: number };
 }
 
 export interface RunRecord {
@@ -122,4 +146,6 @@ export interface RunRecord {
   sse: SseCounters;
   /** Response body bytes received, all streams. */
   bodyBytes: number;
+  drain?: DrainRecord;
+  shapedPath?: ShapedPathRecord;
 }

@@ -97,6 +97,21 @@ export class ViewerConnection implements StreamConnection {
     return { stream, record };
   }
 
+  /**
+   * Sends a PING; resolves with its round trip (ms) when the answer arrives, or undefined when the
+   * connection ends first. The server answers once it has read everything sent before, and the
+   * answer reaches us behind every byte it wrote before it.
+   */
+  async ping(): Promise<number | undefined> {
+    const session = this.session;
+    if (session.connecting) await new Promise((resolve) => (session.once('connect', resolve), session.once('close', resolve)));
+    if (session.destroyed || session.closed) return undefined;
+    return new Promise((resolve) => {
+      session.once('close', () => resolve(undefined));
+      session.ping((err, ms) => resolve(err ? undefined : ms));
+    });
+  }
+
   /** End of the run: open streams are stopped (not failures), then the connection closes. */
   stop(): Promise<void> {
     this.stopping = true;

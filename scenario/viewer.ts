@@ -6,7 +6,8 @@
  * after its last event id), as a browser would.
  *
  * Lifecycle: the run owns its viewers; a viewer owns its connection (one at a time), its player,
- * its SSE client and its timers, and stop() is where all of them end.
+ * its SSE client and its timers, and stop() is where all of them end. Phases: running (seeks and
+ * small requests), draining (drain(): none any more, what is open goes on), stopped.
  */
 import type { SeededRandom } from '../faults/random.js';
 import { BodyChecker } from './body-checker.js';
@@ -49,7 +50,7 @@ export class Viewer {
   private readonly player: VideoPlayer;
   private readonly sse: SseClient;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private stopped = false;
+  private phase: 'running' | 'draining' | 'stopped' = 'running';
   private smallInFlight = false;
 
   constructor(
@@ -77,8 +78,18 @@ export class Viewer {
     if (this.settings.smallPerSecond > 0) this.every(smalls, this.settings.smallPerSecond, () => this.small());
   }
 
+  /**
+   * The end of the viewer's activity: no more seeks or small requests. Resolves when the server's
+   * answer to a PING sent now arrives (or the connection is gone): whatever the server wrote
+   * before it read our last cancel has arrived by then.
+   */
+  async drain(): Promise<void> {
+    if (this.phase === 'running') this.phase = 'draining';
+    await this.conn?.ping();
+  }
+
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.phase = 'stopped';
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.sse.stop();
@@ -86,9 +97,9 @@ export class Viewer {
   }
 
   private connect(): void {
-    if (this.stopped) return;
+    if (this.phase === 'stopped') return;
     const conn = new ViewerConnection(this.settings.recorder, this.settings.target, this.settings.relay, this.index, (closed) => {
-      if (this.conn !== closed || this.stopped) return;
+      if (this.conn !== closed || this.phase === 'stopped') return;
       this.conn = undefined;
       this.later(RECONNECT_DELAY_MS, () => this.connect());
     });
@@ -99,7 +110,7 @@ export class Viewer {
 
   /** The usable connection, replacing a draining one (graceful GOAWAY) with a new one. */
   private connection(): ViewerConnection | undefined {
-    if (this.conn && !this.conn.usable && this.conn.deathReason === undefined && !this.stopped) {
+    if (this.conn && !this.conn.usable && this.conn.deathReason === undefined && this.phase !== 'stopped') {
       void this.conn.stop();
       this.conn = undefined;
       this.connect();
@@ -132,20 +143,21 @@ export class Viewer {
     });
   }
 
-  /** Runs `action` at exponential intervals with mean 1/ratePerSecond, until stop(). */
+  /** Runs `action` at exponential intervals with mean 1/ratePerSecond, while running. */
   private every(random: SeededRandom, ratePerSecond: number, action: () => void): void {
     const gap = Math.max(MIN_SEEK_GAP_MS, (-Math.log(1 - random.next()) / ratePerSecond) * 1000);
     this.later(gap, () => {
+      if (this.phase !== 'running') return;
       action();
       this.every(random, ratePerSecond, action);
     });
   }
 
   private later(ms: number, fn: () => void): void {
-    if (this.stopped) return;
+    if (this.phase === 'stopped') return;
     const t = setTimeout(() => {
       this.timers.delete(t);
-      if (!this.stopped) fn();
+      if (this.phase !== 'stopped') fn();
     }, ms);
     this.timers.add(t);
   }

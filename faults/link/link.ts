@@ -7,13 +7,19 @@
  *
  * The link owns every ChunkTracker it creates (see piece.ts) and ends in one place: `finish`
  * (end marker reached the sink, or destroy) stops all stages and fails what they still hold.
+ *
+ * Bytes are counted by piece, where they are: the backlog (waiting before the wire: in transit
+ * between stages or held by a bottleneck), the wire (held by a propagation stage, latency) and the
+ * sink (written, callback to come). Backpressure ('drain') is on the backlog alone: on a real path
+ * what is in flight does not stop a sender, and a chunk's bytes stop counting as they leave, not
+ * when its last piece does (else the bottleneck idles for a one-way delay per chunk).
  */
 import { EventEmitter } from 'node:events';
 import type { SeededRandom } from '../random.js';
 import { ChunkTracker, type EndReason, type Piece } from './piece.js';
-import { linkToxicImpl, passThrough, rollToxicity, type FaultDecision, type LinkStage, type StageContext } from './stage.js';
+import { linkToxicImpl, rollToxicity, startLinkStage, type FaultDecision, type LinkStage, type StageContext } from './stage.js';
 import { followToxics, linkToxicsOf, type ToxicEdit, type ToxicSet } from './toxic-set.js';
-import type { Direction, Link, LinkChunk, LinkControl, LinkEvents, LinkSink, ToxicSpec } from './types.js';
+import type { Direction, Link, LinkChunk, LinkControl, LinkDelivery, LinkEvents, LinkSink, ToxicSpec } from './types.js';
 
 export interface CreateLinkOptions {
   direction: Direction;
@@ -24,7 +30,7 @@ export interface CreateLinkOptions {
   random: SeededRandom;
   /** A live set (the link follows its changes until it ends) or a fixed list. */
   toxics?: ToxicSet | readonly ToxicSpec[];
-  /** 'drain' fires when queued bytes fall below this after reaching it. Default 64 KiB. */
+  /** 'drain' fires when the backlog falls below this after reaching it. Default 64 KiB. */
   highWaterMark?: number;
   /** Every fault decision (toxicity rolls, delays, losses, ...), for replay tests and logs. */
   onDecision?: (decision: FaultDecision) => void;
@@ -46,7 +52,15 @@ export function createLink(options: CreateLinkOptions): Link {
 class ChainLink extends EventEmitter<LinkEvents> implements Link {
   private chain: ChainNode[] = [];
   private readonly trackers = new Set<ChunkTracker>();
-  private bytes = 0;
+  /** Bytes waiting before the wire: enqueued, not yet in a propagation stage, at the sink or dropped. */
+  private backlog = 0;
+  /** Bytes held by propagation stages. */
+  private wire = 0;
+  /** Bytes handed to the sink whose write has not called back. */
+  private atSink = 0;
+  /** See Link.delivery; `heldSince` is set while the backlog or the wire holds bytes. */
+  private readonly delivered = { bytes: 0, busyMs: 0 };
+  private heldSince: number | undefined;
   private state: 'open' | 'ending' | 'closing' | 'finished' = 'open';
   private needDrain = false;
   private readonly starts = new Map<string, number>();
@@ -61,7 +75,16 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   }
 
   get queuedBytes(): number {
-    return this.bytes;
+    return this.backlog + this.wire + this.atSink;
+  }
+
+  get backlogBytes(): number {
+    return this.backlog;
+  }
+
+  get delivery(): LinkDelivery {
+    const ongoing = this.heldSince === undefined ? 0 : performance.now() - this.heldSince;
+    return { bytes: this.delivered.bytes, busyMs: this.delivered.busyMs + ongoing };
   }
 
   get queuedChunks(): number {
@@ -75,12 +98,14 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     }
     const tracker = new ChunkTracker(chunk, this.settle);
     this.trackers.add(tracker);
-    this.bytes += chunk.data.length;
-    if (this.bytes >= this.highWaterMark) this.needDrain = true;
     const first = this.chain[0];
-    // No toxics: straight to the sink, no piece, no clock.
-    if (first) first.stage.push({ data: chunk.data, at: performance.now(), tracker });
-    else this.options.sink(chunk.data, tracker.written);
+    const piece = { data: chunk.data, at: performance.now(), tracker };
+    this.backlog += chunk.data.length;
+    this.clockHeld();
+    if (this.backlog >= this.highWaterMark) this.needDrain = true;
+    // No toxics: straight to the sink, no clock.
+    if (first) first.stage.push(piece);
+    else this.toSink(piece);
   }
 
   setToxics(toxics: readonly ToxicSpec[]): void {
@@ -176,7 +201,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     node.ctx = ctx;
     const active = rollToxicity(spec, random);
     if (spec.toxicity < 1) ctx.record('toxicity', active);
-    node.stage = active ? linkToxicImpl(spec).stage(ctx) : passThrough(ctx);
+    node.stage = startLinkStage(spec, ctx, active);
     return node;
   }
 
@@ -195,6 +220,13 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
         else this.drop(piece, `${spec.type} stage already left the chain`);
       },
       drop: (piece, reason) => this.drop(piece, `${spec.name}: ${reason}`),
+      wire: (bytes) => {
+        if (this.state === 'finished') return;
+        this.wire += bytes;
+        this.backlog -= bytes;
+        this.clockHeld();
+        this.maybeDrain();
+      },
       close: (reason) => {
         if (!node.live || this.state === 'finished') return;
         if (reason === 'reset') {
@@ -224,7 +256,16 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
       this.atEnd(piece.end);
       return;
     }
-    this.options.sink(piece.data, piece.tracker!.written);
+    const length = piece.data.length;
+    this.backlog -= length;
+    this.atSink += length;
+    this.delivered.bytes += length;
+    this.clockHeld();
+    this.options.sink(piece.data, (err) => {
+      this.atSink -= length;
+      piece.tracker!.written(err);
+    });
+    this.maybeDrain();
   }
 
   private atEnd(reason: EndReason): void {
@@ -250,21 +291,44 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
       held.push(...node.stage.drain());
     }
     for (const piece of held) piece.tracker?.fail(err);
+    // Nothing waits in the link any more; what the sink has calls back still.
+    this.backlog = 0;
+    this.wire = 0;
+    this.clockHeld();
     if (failInFlight) for (const tracker of [...this.trackers]) tracker.fail(err);
   }
 
   private drop(piece: Piece, reason: string): void {
+    if (this.state !== 'finished') this.backlog -= piece.data.length;
+    this.clockHeld();
     piece.tracker?.fail(new Error(`write dropped by ${reason}`));
+    this.maybeDrain();
+  }
+
+  /** Starts or stops the clock of Link.delivery as the link starts or stops holding bytes. */
+  private clockHeld(): void {
+    const held = this.backlog + this.wire > 0;
+    if (held && this.heldSince === undefined) this.heldSince = performance.now();
+    else if (!held && this.heldSince !== undefined) {
+      this.delivered.busyMs += performance.now() - this.heldSince;
+      this.heldSince = undefined;
+    }
+  }
+
+  /**
+   * 'drain' goes out on the next tick, never from inside a stage: a producer answering it would
+   * enqueue while a stage is still handing a piece on, and a piece released at once could then
+   * overtake it.
+   */
+  private maybeDrain(): void {
+    if (!this.needDrain || this.backlog >= this.highWaterMark) return;
+    this.needDrain = false;
+    process.nextTick(() => this.emit('drain'));
   }
 
   private readonly settle = (tracker: ChunkTracker, err?: Error): void => {
     this.trackers.delete(tracker);
-    this.bytes -= tracker.chunk.data.length;
     tracker.chunk.done?.(err);
-    if (this.needDrain && this.bytes < this.highWaterMark) {
-      this.needDrain = false;
-      this.emit('drain');
-    }
   };
 }
 

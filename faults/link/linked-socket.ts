@@ -18,13 +18,19 @@ import type { FaultDecision } from './stage.js';
 import type { ToxicSet } from './toxic-set.js';
 import type { Direction, Link, ToxicSpec } from './types.js';
 
+/**
+ * What one link may hold in all, wire included: Toxiproxy's latency stub buffers up to 1024 chunks
+ * of up to 32 KiB. A rate × one-way delay above it (1 Gbit/s over 270 ms) is capped by it.
+ */
+const MAX_QUEUED = 1024 * 32 * 1024;
+
 export interface LinkedSocketOptions {
   socket: Socket;
   /** The direction of what this side writes: 'upstream' toward the origin, 'downstream' toward the client. */
   direction: Direction;
   random: SeededRandom;
   toxics?: ToxicSet | readonly ToxicSpec[];
-  /** Bytes the link may hold before write() reports backpressure. Default 64 KiB. */
+  /** Backlog (bytes waiting before the link's wire) at which write() reports backpressure. Default 64 KiB. */
   highWaterMark?: number;
   /** End the readable side when the peer sends FIN but keep writing (net's allowHalfOpen). */
   allowHalfOpen?: boolean;
@@ -117,14 +123,15 @@ export class LinkedSocket extends Duplex {
   }
 
   /**
-   * Backpressure counts what the toxics hold plus what the socket has not flushed to the kernel.
-   * Bytes the kernel took but whose write callback is still to come do not count, so a link
-   * without toxics keeps a plain socket's pace.
+   * Backpressure counts the link's backlog (not what is on its wire: a latency does not cap the
+   * rate) plus what the socket has not flushed to the kernel; what the wire may hold is bounded
+   * by MAX_QUEUED. Bytes the kernel took but whose write callback is still to come do not count,
+   * so a link without toxics keeps a plain socket's pace.
    */
   private releaseWrite(): void {
     if (!this.pendingWrite) return;
-    const held = this.link.queuedBytes - this.atSocket + this.socket.writableLength;
-    if (held >= this.linkHighWaterMark) return;
+    const held = this.link.backlogBytes + this.socket.writableLength;
+    if (held >= this.linkHighWaterMark || this.link.queuedBytes >= MAX_QUEUED) return;
     const cb = this.pendingWrite;
     this.pendingWrite = undefined;
     cb();

@@ -38,6 +38,8 @@ export interface StageContext<A> {
   emit(piece: Piece): void;
   /** Discard a piece: its chunk's done gets an error. */
   drop(piece: Piece, reason: string): void;
+  /** `bytes` entered (+) or left (−) a propagation stage: see startLinkStage. */
+  wire(bytes: number): void;
   /**
    * Close the connection: 'reset' aborts it now (RST); 'end' and 'timeout' send an end marker
    * down the chain, so data already past this stage still goes out before the FIN.
@@ -63,11 +65,45 @@ export interface LinkToxicImpl<A> {
    * the stub) on the toxic, not on what the stub ran.
    */
   closesWhenRemoved?: boolean;
+  /**
+   * The stage only delays (latency): what it holds has left the bottleneck and is on the wire, so
+   * it is not part of the link's backlog. Toxiproxy's latency stub likewise buffers 1024 chunks "to
+   * prevent added latency from limiting the proxy bandwidth".
+   */
+  propagation?: boolean;
 }
 
 /** A stage that lets everything through: noop, and any toxic whose toxicity roll failed. */
 export function passThrough(ctx: StageContext<unknown>): LinkStage {
   return { push: (piece) => ctx.emit(piece), drain: () => [] };
+}
+
+/**
+ * The stage a link or sub-chain runs for `spec`: the toxic's own when its toxicity roll says so,
+ * else a pass-through. A propagation stage's pieces are told to ctx.wire as they enter and leave
+ * (emitted, dropped, or given back by drain), so the link can keep them out of its backlog.
+ */
+export function startLinkStage(spec: ToxicSpec, ctx: StageContext<unknown>, active: boolean): LinkStage {
+  if (!active) return passThrough(ctx);
+  const impl = linkToxicImpl(spec);
+  if (!impl.propagation) return impl.stage(ctx);
+  const leave = (piece: Piece): Piece => {
+    ctx.wire(-piece.data.length);
+    return piece;
+  };
+  const stage = impl.stage({
+    ...ctx,
+    emit: (piece) => ctx.emit(leave(piece)),
+    drop: (piece, reason) => ctx.drop(leave(piece), reason),
+  });
+  return {
+    push(piece) {
+      ctx.wire(piece.data.length);
+      stage.push(piece);
+    },
+    drain: () => stage.drain().map(leave),
+    removed: stage.removed && (() => stage.removed!()),
+  };
 }
 
 /** The implementation of a link-kind toxic (the spec was validated, so its type is registered). */

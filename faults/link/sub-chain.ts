@@ -11,7 +11,7 @@
  * place its sub-stages (and their timers) end.
  */
 import type { Piece } from './piece.js';
-import { linkToxicImpl, passThrough, rollToxicity, type LinkStage, type StageContext } from './stage.js';
+import { rollToxicity, startLinkStage, type LinkStage, type StageContext } from './stage.js';
 import { linkToxicsOf } from './toxic-set.js';
 import type { ToxicSpec } from './types.js';
 
@@ -38,7 +38,7 @@ export class SubChain {
         emit: (piece) => (i + 1 < stages.length ? stages[i + 1]!.push(piece) : this.ctx.emit(piece)),
         record: (kind, value) => this.ctx.record(`${spec.name}.${kind}`, value),
       };
-      stages.push(rollToxicity(spec, random) ? linkToxicImpl(spec).stage(sub) : passThrough(sub));
+      stages.push(startLinkStage(spec, sub, rollToxicity(spec, random)));
     });
     this.stages = stages;
     for (const piece of held) this.push(piece);

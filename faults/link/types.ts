@@ -40,16 +40,31 @@ export interface ToxicSpec {
 }
 
 export interface LinkEvents {
-  /** Queued bytes fell below the link's low-water mark. */
+  /** The backlog fell below the link's high-water mark after reaching it. */
   drain: [];
   /** A toxic ended or reset the connection. */
   close: [reason: 'end' | 'reset' | 'timeout'];
 }
 
+/**
+ * What a link delivered: bytes handed to its sink, and for how long it held bytes before the sink
+ * (backlog or wire). Their ratio is the rate it delivered while it had something to deliver; a
+ * run of bursts also counts each burst's one-way delay, so it reads low for short bursts.
+ */
+export interface LinkDelivery {
+  bytes: number;
+  busyMs: number;
+}
+
 export interface Link extends EventEmitter<LinkEvents> {
   enqueue(chunk: LinkChunk): void;
-  /** Bytes handed to the link whose `done` has not fired yet. */
+  /** Bytes the link still holds: its backlog, what propagation stages hold, what the sink has not
+   * written yet. */
   readonly queuedBytes: number;
+  /** Bytes waiting before the wire (not in a propagation stage nor at the sink): what backpressure
+   * counts. */
+  readonly backlogBytes: number;
+  readonly delivery: LinkDelivery;
   readonly queuedChunks: number;
   /** Replace the toxic chain; applies to chunks enqueued from now on and to live connections. */
   setToxics(toxics: readonly ToxicSpec[]): void;

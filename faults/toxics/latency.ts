@@ -17,6 +17,7 @@ export const latencyToxic = registerLinkToxic({
     distribution: z.enum(JITTER_DISTRIBUTIONS).default('uniform'),
     correlation: z.number().min(0).max(100).default(0),
   }),
+  propagation: true,
   stage(ctx) {
     const { latency, jitter, distribution, correlation } = ctx.attributes;
     const queue = new ScheduledQueue(ctx.emit);

@@ -12,13 +12,14 @@ export function registerLinkToxic<S extends z.ZodType<Record<string, unknown>>>(
   schema: S;
   stage: (ctx: StageContext<z.output<S>>) => LinkStage;
   closesWhenRemoved?: boolean;
+  propagation?: boolean;
 }): ToxicType<z.output<S>, LinkToxicImpl<z.output<S>>> {
   return registerToxic({
     type: def.type,
     kind: 'link',
     summary: def.summary,
     schema: def.schema as unknown as z.ZodType<z.output<S>>,
-    impl: { stage: def.stage, closesWhenRemoved: def.closesWhenRemoved },
+    impl: { stage: def.stage, closesWhenRemoved: def.closesWhenRemoved, propagation: def.propagation },
   });
 }
 

@@ -14,7 +14,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ProxyBody } from '../../config/api-schema.js';
-import type { Direction } from '../link/types.js';
+import type { Direction, LinkDelivery } from '../link/types.js';
 import type { SeededRandom } from '../random.js';
 import { listenOn, parseHostPort } from './listen-address.js';
 import { BaseProxy } from './managed-proxy.js';
@@ -40,6 +40,8 @@ export class TcpProxy extends BaseProxy {
   private connectionCount = 0;
   /** Byte counters of relays that have ended, so /metrics counters never go back. */
   private readonly closedBytes = new Map<string, BytesRow>();
+  /** What the links of relays that have ended delivered. */
+  private readonly closedDelivery: Record<Direction, LinkDelivery> = { upstream: { bytes: 0, busyMs: 0 }, downstream: { bytes: 0, busyMs: 0 } };
   private readonly logger: Logger;
 
   constructor(body: ProxyBody, private readonly options: TcpProxyOptions) {
@@ -79,6 +81,13 @@ export class TcpProxy extends BaseProxy {
       total.upstream += relay.queuedBytes('upstream');
       total.downstream += relay.queuedBytes('downstream');
     }
+    return total;
+  }
+
+  /** What its links delivered since the proxy was created, per direction (see LinkDelivery). */
+  delivery(direction: Direction): LinkDelivery {
+    const total = { ...this.closedDelivery[direction] };
+    for (const relay of this.relays) addDelivery(total, relay.delivery(direction));
     return total;
   }
 
@@ -140,12 +149,19 @@ export class TcpProxy extends BaseProxy {
       relay.once('close', () => {
         this.relays.delete(relay);
         addBytes(this.closedBytes, relay);
+        addDelivery(this.closedDelivery.upstream, relay.delivery('upstream'));
+        addDelivery(this.closedDelivery.downstream, relay.delivery('downstream'));
       });
     });
   }
 }
 
 type BytesRow = TcpProxySample['bytes'][number];
+
+function addDelivery(into: LinkDelivery, more: LinkDelivery): void {
+  into.bytes += more.bytes;
+  into.busyMs += more.busyMs;
+}
 
 /** Add a relay's byte counts into `into`, keyed by the labels Toxiproxy puts on them. */
 function addBytes(into: Map<string, BytesRow>, relay: Relay): void {

@@ -18,7 +18,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { LinkedSocket } from '../link/linked-socket.js';
 import type { ToxicSet } from '../link/toxic-set.js';
-import type { Direction } from '../link/types.js';
+import type { Direction, LinkDelivery } from '../link/types.js';
 import type { SeededRandom } from '../random.js';
 
 export interface RelayOptions {
@@ -82,7 +82,16 @@ export class Relay extends EventEmitter<{ close: [] }> {
   }
 
   queuedBytes(direction: Direction): number {
-    return (direction === 'upstream' ? this.upstreamSide : this.clientSide).link.queuedBytes;
+    return this.side(direction).link.queuedBytes;
+  }
+
+  delivery(direction: Direction): LinkDelivery {
+    return this.side(direction).link.delivery;
+  }
+
+  /** The side whose link carries `direction` (each side shapes what it writes). */
+  private side(direction: Direction): LinkedSocket {
+    return direction === 'upstream' ? this.upstreamSide : this.clientSide;
   }
 
   bytes(direction: Direction): RelayBytes {

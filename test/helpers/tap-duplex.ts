@@ -9,7 +9,7 @@ export class TapDuplex extends Duplex {
   bytesRead = 0;
   bytesWritten = 0;
 
-  constructor(private readonly socket: net.Socket) {
+  constructor(protected readonly socket: net.Socket) {
     super();
     socket.on('data', (chunk: Buffer) => {
       this.bytesRead += chunk.length;
