@@ -3,7 +3,7 @@
  * StreamRecord's outcome. The close handler in track() is the one place an outcome is decided.
  */
 import http2 from 'node:http2';
-import { errorCodeName } from '../faults/frames/constants.js';
+import { errorCodeName } from '../h2/frame/constants.js';
 import type {
   ConnectionRecord,
   GoawayRecord,

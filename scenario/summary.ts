@@ -5,7 +5,7 @@
  * Collateral failure = a stream that failed although nobody on our side cancelled it. A run is
  * COLLATERAL when it has any, or any corrupted byte; CLEAN otherwise.
  */
-import { errorCodeName } from '../faults/frames/constants.js';
+import { errorCodeName } from '../h2/frame/constants.js';
 import type { GoawaySide, RunRecord, StreamKind } from './types.js';
 
 export type Verdict = 'CLEAN' | 'COLLATERAL';

@@ -13,8 +13,8 @@
  *
  * Lifecycle: one FloodGuard per FramePath (per client connection), owned by it; nothing to end.
  */
-import { ErrorCode, FrameFlag, FrameType, frameTypeName } from './constants.js';
-import { FrameError, type FrameHeader } from './codec.js';
+import { ErrorCode, FrameFlag, FrameType, frameTypeName } from '../../h2/frame/constants.js';
+import { FrameError, type FrameHeader } from '../../h2/frame/codec.js';
 
 /** A token bucket: `burst` frames at once, refilled at `perSecond`. */
 export interface RateLimit {

@@ -17,7 +17,7 @@ import { EventEmitter } from 'node:events';
 import type * as net from 'node:net';
 import type * as http2 from 'node:http2';
 import type { Logger } from 'pino';
-import { ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType, SettingId } from './constants.js';
+import { ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType, SettingId } from '../../h2/frame/constants.js';
 import {
   FrameError,
   encodeGoaway,
@@ -28,7 +28,7 @@ import {
   readFrameHeader,
   type FrameHeader,
   type Settings,
-} from './codec.js';
+} from '../../h2/frame/codec.js';
 import { InboundParser, type InboundFrame } from './inbound-parser.js';
 import { sessionFailureGoaway, type SessionFailure } from './session-error.js';
 import { FloodGuard, type FloodLimits } from './flood-guard.js';

@@ -3,8 +3,8 @@
  * rules, CONTINUATION sequencing) before the session may see it. A frame inside one chunk is
  * handed out as a view of that chunk; only a frame split across chunks is assembled (copied).
  */
-import { CLIENT_PREFACE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType } from './constants.js';
-import { FrameError, frameError, readFrameHeader, validateFrameHeader, validateFramePayload, type FrameHeader } from './codec.js';
+import { CLIENT_PREFACE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType } from '../../h2/frame/constants.js';
+import { FrameError, frameError, readFrameHeader, validateFrameHeader, validateFramePayload, type FrameHeader } from '../../h2/frame/codec.js';
 
 export interface InboundFrame {
   header: FrameHeader;

@@ -8,8 +8,8 @@
  * H2RACE_FUZZ_SEED and H2RACE_FUZZ_CASES replay or widen a run locally; CI runs the defaults.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FRAME_HEADER_LENGTH, FrameFlag, FrameType, SettingId, errorCodeName } from '../../faults/frames/constants.js';
-import { readFrameHeader } from '../../faults/frames/codec.js';
+import { FRAME_HEADER_LENGTH, FrameFlag, FrameType, SettingId, errorCodeName } from '../../h2/frame/constants.js';
+import { readFrameHeader } from '../../h2/frame/codec.js';
 import { SeededRandom } from '../../faults/random.js';
 import {
   connectRaw,
