@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import type { FloodLimits } from '../faults/frames/flood-guard.js';
+import type { FloodLimits } from '../h2/proto/flood-guard.js';
 
 const MAX_U31 = 2 ** 31 - 1;
 const MAX_U32 = 2 ** 32 - 1;

@@ -31,7 +31,7 @@ import {
 } from '../../h2/frame/codec.js';
 import { InboundParser, type InboundFrame } from './inbound-parser.js';
 import { sessionFailureGoaway, type SessionFailure } from './session-error.js';
-import { FloodGuard, type FloodLimits } from './flood-guard.js';
+import { FloodGuard, type FloodLimits } from '../../h2/proto/flood-guard.js';
 import { OutboundFramer, type OutboundFrame } from './outbound-framer.js';
 import { FrameToxicChain, type ToxicDecision } from './toxic-chain.js';
 import { TimerSet } from './timer-set.js';

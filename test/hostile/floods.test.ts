@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, FrameType, SettingId, errorCodeName } from '../../h2/frame/constants.js';
-import { DEFAULT_FLOOD_LIMITS } from '../../faults/frames/flood-guard.js';
+import { DEFAULT_FLOOD_LIMITS } from '../../h2/proto/flood-guard.js';
 import type { GoawayRecord } from '../../proxy/events.js';
 import {
   connectRaw,

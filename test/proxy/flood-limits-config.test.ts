@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfigFile } from '../../config/load.js';
 import { ErrorCode, FrameType, errorCodeName } from '../../h2/frame/constants.js';
-import { DEFAULT_FLOOD_LIMITS } from '../../faults/frames/flood-guard.js';
+import { DEFAULT_FLOOD_LIMITS } from '../../h2/proto/flood-guard.js';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { connectRaw, pingFrame } from '../helpers/raw-h2.js';
 import { testCert } from '../helpers/tls-cert.js';

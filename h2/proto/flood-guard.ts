@@ -8,13 +8,14 @@
  * a rapid reset only after ~1000 resets and with GOAWAY(INTERNAL_ERROR); SETTINGS, empty-DATA and
  * CONTINUATION floods also end in INTERNAL_ERROR; PING, WINDOW_UPDATE and PRIORITY floods are
  * not stopped at all (500k PINGs in 4 s were all answered; 20k DATA frames on a closed stream
- * drew no answer). A violation here fails the
- * connection with GOAWAY(ENHANCE_YOUR_CALM) before the session sees the frame.
+ * drew no answer). A violation here fails the connection with GOAWAY(ENHANCE_YOUR_CALM) before
+ * the frame is acted on.
  *
- * Lifecycle: one FloodGuard per FramePath (per client connection), owned by it; nothing to end.
+ * Lifecycle: one FloodGuard per connection, owned by whoever reads its frames (the engine's
+ * connection, or the FramePath in front of node:http2); nothing to end.
  */
-import { ErrorCode, FrameFlag, FrameType, frameTypeName } from '../../h2/frame/constants.js';
-import { FrameError, type FrameHeader } from '../../h2/frame/codec.js';
+import { ErrorCode, FrameFlag, FrameType, frameTypeName } from '../frame/constants.js';
+import { FrameError, type FrameHeader } from '../frame/codec.js';
 
 /** A token bucket: `burst` frames at once, refilled at `perSecond`. */
 export interface RateLimit {
