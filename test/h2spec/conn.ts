@@ -59,8 +59,8 @@ export class H2specConn {
 
   private constructor(private readonly socket: net.Socket, private readonly timeoutMs: number) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('end', () => this.push({ kind: 'closed' }));
-    socket.on('close', () => this.push({ kind: 'closed' }));
+    socket.on('end', () => this.onEnd());
+    socket.on('close', () => this.onEnd());
     // Go reports a reset (and a write into a closed socket, whose read then ends) as a close.
     socket.on('error', (err: NodeJS.ErrnoException) =>
       this.push(err.code === 'ECONNRESET' || err.code === 'EPIPE' ? { kind: 'closed' } : { kind: 'error', message: err.message }),
@@ -259,6 +259,11 @@ export class H2specConn {
     const { events, rest } = takeEvents(this.inbound.length === 0 ? chunk : Buffer.concat([this.inbound, chunk]));
     for (const ev of events) this.push(ev);
     if (this.inbound !== null) this.inbound = rest === null ? null : Buffer.from(rest);
+  }
+
+  /** The connection ended; mid-frame, Go's framer reads io.ErrUnexpectedEOF: an error, not a close. */
+  private onEnd(): void {
+    this.push(this.inbound !== null && this.inbound.length > 0 ? { kind: 'error', message: 'unexpected EOF' } : { kind: 'closed' });
   }
 
   /** Go's updateWindowSize: once a window is used up, a WINDOW_UPDATE brings it back to 65535. */
