@@ -8,6 +8,9 @@ import { Skipped, TestError, type SpecCase, type SpecConfig } from './spec.js';
 
 export type CaseResult = { status: 'passed' } | { status: 'failed'; message: string } | { status: 'skipped'; reason: string };
 
+/** The body the targets answer every request with (the flow-control cases need 5 bytes or more). */
+export const TARGET_BODY = Buffer.from('h2spec target: a response body of some bytes\n');
+
 /** What a target offers the suite: a running HTTP/2 server (GET / answers 200 with a body). */
 export interface H2specTarget {
   host: string;

@@ -5,9 +5,7 @@
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { testCert } from '../../helpers/tls-cert.js';
-import type { H2specTarget } from '../run-case.js';
-
-export const TARGET_BODY = Buffer.from('h2spec target: a response body of some bytes\n');
+import { TARGET_BODY, type H2specTarget } from '../run-case.js';
 
 export interface NodeTargetOptions {
   tls: boolean;
