@@ -20,8 +20,6 @@ import type { Logger } from 'pino';
 import { ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType, SettingId } from '../../h2/frame/constants.js';
 import {
   FrameError,
-  encodeGoaway,
-  encodeRstStream,
   parseGoaway,
   parseRstStream,
   parseSettings,
@@ -29,6 +27,7 @@ import {
   type FrameHeader,
   type Settings,
 } from '../../h2/frame/codec.js';
+import { encodeGoaway, encodeRstStream } from '../../h2/frame/encode.js';
 import { InboundParser, type InboundFrame } from './inbound-parser.js';
 import { sessionFailureGoaway, type SessionFailure } from './session-error.js';
 import { FloodGuard, type FloodLimits } from '../../h2/proto/flood-guard.js';

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CLIENT_PREFACE, ErrorCode, FrameFlag, FrameType, SettingId } from '../../h2/frame/constants.js';
 import {
-  encodeGoaway,
-  encodeRstStream,
   FrameError,
   parseGoaway,
   parseRstStream,
@@ -10,6 +8,7 @@ import {
   readFrameHeader,
   validateFrameHeader,
 } from '../../h2/frame/codec.js';
+import { encodeGoaway, encodeRstStream } from '../../h2/frame/encode.js';
 import { InboundParser, type InboundFrame } from '../../faults/frames/inbound-parser.js';
 import { frame, settingsFrame } from '../helpers/raw-h2.js';
 

@@ -12,7 +12,8 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { CLIENT_PREFACE, ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType } from '../../h2/frame/constants.js';
-import { encodeRstStream, parseGoaway, readFrameHeader, writeFrameHeader, type FrameHeader } from '../../h2/frame/codec.js';
+import { parseGoaway, readFrameHeader, writeFrameHeader, type FrameHeader } from '../../h2/frame/codec.js';
+import { encodeRstStream } from '../../h2/frame/encode.js';
 
 export interface RawH2Options {
   port: number;
