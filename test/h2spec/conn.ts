@@ -232,11 +232,16 @@ export class H2specConn {
     return [last ?? { kind: 'closed' }, false];
   }
 
+  /**
+   * The next event, or a timeout after `ms`. A timer that fires late (an event loop stalled by a
+   * busy machine) runs before the loop's I/O phase: the timeout is only decided after that phase
+   * (setImmediate), so bytes that did arrive in time are read first, not reported as silence.
+   */
   private async next(ms: number): Promise<H2Event> {
     if (this.queue.length > 0) return this.queue.shift()!;
     if (ms <= 0) return { kind: 'timeout' };
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
+      const timer = setTimeout(() => setImmediate(resolve), ms);
       this.wake = () => {
         clearTimeout(timer);
         resolve();
