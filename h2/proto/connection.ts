@@ -57,7 +57,7 @@ export interface GoawayInfo {
 export interface ConnectionObserver {
   onGoawaySent?(goaway: GoawayInfo): void;
   onGoawayReceived?(goaway: GoawayInfo): void;
-  /** The peer reset a stream (after the pool heard of its pending leases). */
+  /** The peer reset a stream, live or recently closed (after the pool heard of its pending leases). */
   onPeerReset?(streamId: number, errorCode: number): void;
   /** The peer's SETTINGS were applied. */
   onSettings?(settings: Readonly<PeerSettings>): void;
@@ -386,15 +386,15 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
 
   private onRstStream(header: FrameHeader, frame: Buffer): void {
     const stream = this.streams.get(header.streamId);
-    if (!stream) {
-      this.apply(this.rulingFor(header), header);
-      return;
+    if (!stream && this.rulingFor(header).verdict === Verdict.ConnectionError) {
+      throw frameError(header, ErrorCode.PROTOCOL_ERROR, 'RST_STREAM on an idle stream');
     }
     const code = rstErrorCode(frame);
-    // The Jetty moment: the pool hears of the stream's leases whose writes are still pending.
-    this.writer.streamReset(stream.id);
-    this.observer.onPeerReset?.(stream.id, code);
-    this.closeStream(stream, ClosedHow.ResetReceived, code, 'peer');
+    // The Jetty moment: the pool hears of the stream's leases whose writes are still pending —
+    // also when the stream already closed on our side, its last frames made but not yet written.
+    this.writer.streamReset(header.streamId);
+    this.observer.onPeerReset?.(header.streamId, code);
+    if (stream) this.closeStream(stream, ClosedHow.ResetReceived, code, 'peer');
   }
 
   private onWindowUpdate(header: FrameHeader, frame: Buffer): void {

@@ -7,7 +7,8 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { once } from 'node:events';
-import { serveSocket } from '../../h2/server.js';
+import { serveConnection, serveSocket } from '../../h2/server.js';
+import type { Transport } from '../../h2/proto/transport.js';
 import type { Connection, ConnectionOptions, ServerHandler } from '../../h2/proto/connection.js';
 import { testCert } from '../helpers/tls-cert.js';
 
@@ -19,13 +20,20 @@ export interface EngineServer {
   close(): Promise<void>;
 }
 
-export async function startEngineServer(handler: ServerHandler, opts: { tls: boolean; options?: ConnectionOptions }): Promise<EngineServer> {
+export interface EngineServerOptions {
+  tls: boolean;
+  options?: ConnectionOptions;
+  /** The transport for an accepted socket (default: the socket itself). */
+  transport?: (socket: net.Socket) => Transport;
+}
+
+export async function startEngineServer(handler: ServerHandler, opts: EngineServerOptions): Promise<EngineServer> {
   const connections: Connection[] = [];
   const sockets = new Set<net.Socket>();
   const serve = (socket: net.Socket): void => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    const connection = serveSocket(socket, handler, opts.options);
+    const connection = opts.transport ? serveConnection(opts.transport(socket), handler, opts.options) : serveSocket(socket, handler, opts.options);
     if (connection) connections.push(connection);
   };
   let server: net.Server;
