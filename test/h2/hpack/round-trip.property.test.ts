@@ -5,7 +5,7 @@
  * block. Fields the caller marks never-indexed come out marked, and no block exceeds the bound.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { HpackDecoder } from '../../../h2/hpack/decoder.js';
 import { HpackEncoder, maxEncodedLength } from '../../../h2/hpack/encoder.js';
 
