@@ -65,7 +65,7 @@ export class HpackDecoder {
   decode(block: Buffer, start = 0, end = block.length): string[] {
     const reader = this.reader;
     reader.reset(block, start, end);
-    this.neverIndexed.length = 0;
+    if (this.neverIndexed.length !== 0) this.neverIndexed.length = 0; // setting length costs even when 0
     this.readSizeUpdates();
     const headers: string[] = [];
     const limit = this.maxHeaderListSize;
