@@ -60,9 +60,13 @@ export class HpackDecoder {
   /**
    * Decodes the header block in block[start, end) into [name, value, ...]. Throws HpackError for
    * malformed input, and HeaderListTooLargeError — after decoding the whole block, so the table
-   * stays in sync — when the list exceeds maxHeaderListSize.
+   * stays in sync — when the list exceeds maxHeaderListSize. A range outside the buffer is the
+   * caller's bug: RangeError.
    */
   decode(block: Buffer, start = 0, end = block.length): string[] {
+    if (start < 0 || start > end || end > block.length) {
+      throw new RangeError(`HPACK: block range [${start}, ${end}) outside a buffer of ${block.length} bytes`);
+    }
     const reader = this.reader;
     reader.reset(block, start, end);
     if (this.neverIndexed.length !== 0) this.neverIndexed.length = 0; // setting length costs even when 0

@@ -185,4 +185,9 @@ describe('decode range', () => {
     const frame = hex('ffff 82 84 ffff');
     expect(new HpackDecoder().decode(frame, 2, 4)).toEqual([':method', 'GET', ':path', '/']);
   });
+
+  it('a range outside the buffer is a RangeError (a caller bug, not peer input)', () => {
+    expect(() => new HpackDecoder().decode(hex('82'), 0, 2)).toThrow(RangeError);
+    expect(() => new HpackDecoder().decode(hex('82'), 1, 0)).toThrow(RangeError);
+  });
 });
