@@ -6,7 +6,7 @@ import { type HpackTableView } from './dynamic-table.js';
 import { EncoderTable } from './encoder-table.js';
 import { Indexing, indexingFor } from './indexing-policy.js';
 import { encodeInteger, MAX_INTEGER_LENGTH } from './integer.js';
-import { STATIC_LOOKUP, STATIC_TABLE_LENGTH } from './static-table.js';
+import { STATIC_LOOKUP, STATIC_TABLE_LENGTH, staticFieldIndex } from './static-table.js';
 import { encodeString } from './string-literal.js';
 
 export interface HpackEncoderOptions {
@@ -107,8 +107,8 @@ export class HpackEncoder {
     const staticName = STATIC_LOOKUP.get(name);
     const indexing = forceNever ? Indexing.Never : indexingFor(staticName, name, value, table.capacity);
     if (indexing !== Indexing.Never && staticName !== undefined) {
-      const index = staticName.values.get(value);
-      if (index !== undefined) return encodeInteger(out, offset, index, 7, 0x80);
+      const index = staticFieldIndex(staticName, value);
+      if (index !== 0) return encodeInteger(out, offset, index, 7, 0x80);
     }
     const dynamicName = table.lookupName(name);
     if (indexing !== Indexing.Never && dynamicName !== undefined) {

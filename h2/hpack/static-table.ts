@@ -70,20 +70,31 @@ export const STATIC_TABLE_LENGTH = ENTRIES.length;
 export const STATIC_NAMES: readonly string[] = ENTRIES.map(([name]) => name);
 export const STATIC_VALUES: readonly string[] = ENTRIES.map(([, value]) => value);
 
-/** A name of the static table: its first index, and the index of each of its values. */
+/**
+ * A name of the static table: its first index, and its values in table order. A name's entries
+ * are consecutive in Appendix A, so values[k] is at index + k. At most seven values: a scan with
+ * === is cheaper than hashing the value for a Map.
+ */
 export interface StaticName {
   readonly index: number;
-  readonly values: ReadonlyMap<string, number>;
+  readonly values: readonly string[];
 }
 
 export const STATIC_LOOKUP: ReadonlyMap<string, StaticName> = buildLookup();
 
+/** The static index of exactly this field, or 0. */
+export function staticFieldIndex(entry: StaticName, value: string): number {
+  const values = entry.values;
+  for (let k = 0; k < values.length; k++) if (values[k] === value) return entry.index + k;
+  return 0;
+}
+
 function buildLookup(): Map<string, StaticName> {
-  const lookup = new Map<string, { index: number; values: Map<string, number> }>();
+  const lookup = new Map<string, { index: number; values: string[] }>();
   ENTRIES.forEach(([name, value], i) => {
-    let entry = lookup.get(name);
-    if (!entry) lookup.set(name, (entry = { index: i + 1, values: new Map() }));
-    entry.values.set(value, i + 1);
+    const entry = lookup.get(name);
+    if (entry === undefined) lookup.set(name, { index: i + 1, values: [value] });
+    else entry.values.push(value);
   });
   return lookup;
 }
