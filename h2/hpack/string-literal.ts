@@ -9,8 +9,11 @@ import { encodeHuffman, huffmanLength } from './huffman-encode.js';
 import { decodeInteger, encodeInteger } from './integer.js';
 
 const HUFFMAN_FLAG = 0x80;
-/** Below this length a JS loop writes a string faster than Buffer's native latin1 write. */
-const NATIVE_WRITE_FROM = 32;
+/**
+ * Below this length a JS loop writes a string faster than Buffer's native latin1 write (Node 20:
+ * 8 chars 19 vs 51 ns, 16 chars 38 vs 62 ns, 32 chars 71 vs 48 ns).
+ */
+const NATIVE_WRITE_FROM = 24;
 
 /** Reads a string literal at the reader's position; longer than maxLength octets → HpackError. */
 export function decodeString(reader: BlockReader, maxLength: number): string {
