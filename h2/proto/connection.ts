@@ -33,7 +33,7 @@ import { ConnectionEnd, EndPhase, MAX_STREAM_ID, type EndHost } from './go-away.
 import { HeaderBlock } from './header-block.js';
 import { requestHead, regularFieldsProblem, type RequestHead } from './header-validation.js';
 import { HeaderWriter } from './header-writer.js';
-import { RecentlyClosed } from './recently-closed.js';
+import { RecentIds } from './recent-ids.js';
 import { SendScheduler, type SchedulerHost } from './send-scheduler.js';
 import { DEFAULT_LOCAL_SETTINGS, PROTOCOL_HEADER_TABLE_SIZE, PROTOCOL_INITIAL_WINDOW_SIZE, PeerSettings, checkLocalSettings, settingsEntries, type LocalSettings } from './settings.js';
 import { SettingsAck } from './settings-ack.js';
@@ -44,7 +44,7 @@ import type { Transport, TransportSink } from './transport.js';
 /** What a server application implements: one call per stream the peer opens. */
 export interface ServerHandler {
   /** A request head arrived (validated, §8.3.1); the returned handler hears the rest of the stream. */
-  onStream(stream: ServerStream, head: RequestHead & { endStream: boolean }): StreamHandler;
+  onStream(stream: ServerStream, head: RequestHead): StreamHandler;
 }
 
 export interface GoawayInfo {
@@ -109,6 +109,9 @@ export interface ConnectionStats {
   lastStreamId: number;
 }
 
+/** Closed streams remembered, to tell a late frame on a closed stream from one on an unknown id. */
+const CLOSED_STREAMS_KEPT = 1024;
+
 const DEFAULTS = {
   connectionWindowSize: 16 << 20,
   settingsTimeoutMs: 10_000,
@@ -136,7 +139,11 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
   private readonly settingsAck: SettingsAck;
   private readonly end: ConnectionEnd;
   private readonly streams = new Map<number, H2Stream>();
-  private readonly closedStreams = new RecentlyClosed();
+  /**
+   * How recent streams closed; a frame on a forgotten one gets the answer for a stream never
+   * opened (stream-state.ts, recvOnClosed).
+   */
+  private readonly closedStreams = new RecentIds(CLOSED_STREAMS_KEPT);
   /** Our settings as the peer has acknowledged them (the protocol's until the first ACK). */
   private local: LocalSettings;
   private readonly announced: LocalSettings;
@@ -476,7 +483,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     this.lastPeerStreamId = streamId;
     if (dependency === streamId) return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR, 'a stream cannot depend on itself');
     // §6.8: streams above the last-stream-id of our final GOAWAY are ignored.
-    if (!this.end.accepts(streamId)) return this.closedStreams.add(streamId, ClosedHow.ResetSent);
+    if (!this.end.accepts(streamId)) return this.closedStreams.set(streamId, ClosedHow.ResetSent);
     // §5.1.2: REFUSED_STREAM tells the client it may retry the request elsewhere.
     if (this.streams.size >= this.announced.maxConcurrentStreams) return this.streamError(streamId, ErrorCode.REFUSED_STREAM, 'over SETTINGS_MAX_CONCURRENT_STREAMS');
     const stream = new H2Stream(streamId, this, this.peerSettings.initialWindowSize, this.local.initialWindowSize, this.opts.streamHighWaterMark);
@@ -489,11 +496,11 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
       if (stream.state !== StreamState.Closed) this.resetStream(stream, ErrorCode.NO_ERROR);
       return;
     }
-    const head = requestHead(list);
+    const head = requestHead(list, endStream);
     if (typeof head === 'string') return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR, head);
     stream.contentLength = head.contentLength;
     this.lastProcessedStreamId = streamId;
-    stream.handler = this.server.onStream(stream, { ...head, endStream });
+    stream.handler = this.server.onStream(stream, head);
     if (endStream && stream.state !== StreamState.Closed) this.endReceived(stream);
     // §5.1.1: the peer can open no stream after this one; close the connection once it is served.
     if (streamId + 2 > MAX_STREAM_ID) this.close();
@@ -536,7 +543,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
   private closeStream(stream: H2Stream, how: ClosedHow, code: number, cause: ResetCause | undefined): void {
     stream.state = StreamState.Closed;
     this.streams.delete(stream.id);
-    this.closedStreams.add(stream.id, how);
+    this.closedStreams.set(stream.id, how);
     this.scheduler.remove(stream);
     if (how !== ClosedHow.Ended) {
       stream.body.clear();
@@ -552,7 +559,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     const stream = this.streams.get(streamId);
     this.sendRst(streamId, code);
     if (stream) this.closeStream(stream, ClosedHow.ResetSent, code, 'protocol');
-    else if (this.closedStreams.get(streamId) === undefined) this.closedStreams.add(streamId, ClosedHow.ResetSent);
+    else if (this.closedStreams.get(streamId) === 0) this.closedStreams.set(streamId, ClosedHow.ResetSent);
   }
 
   /** The ruling for a frame on a stream that is not live: idle, or closed. */
@@ -578,7 +585,11 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
 
   sendHead(stream: H2Stream, status: number, fields: readonly string[], endStream: boolean): void {
     if (this.end.phase >= EndPhase.Ending) return;
-    this.headerWriter.write(stream.id, [':status', String(status), ...fields], endStream, this.peerSettings.maxFrameSize);
+    const list = new Array<string>(fields.length + 2);
+    list[0] = ':status';
+    list[1] = String(status);
+    for (let i = 0; i < fields.length; i++) list[i + 2] = fields[i]!;
+    this.headerWriter.write(stream.id, list, endStream, this.peerSettings.maxFrameSize);
     if (endStream) this.sentEnd(stream);
     this.scheduleFlush();
   }

@@ -16,12 +16,15 @@
 import { FRAME_HEADER_LENGTH, FrameType } from '../frame/constants.js';
 import { writeFrameHeader, type FrameHeader } from '../frame/codec.js';
 import type { FramePool, Lease } from './frame-pool.js';
+import { PendingFrames, PendingState } from './pending-frames.js';
 import type { Transport } from './transport.js';
 
 export interface OutboundFrame {
   header: FrameHeader;
   /** Holds the frame in [0, lease.length). */
   lease: Lease;
+  /** Where the frame is: the writer's to change (pending-frames.ts). */
+  state: PendingState;
 }
 
 export type EmitFrame = (frame: OutboundFrame) => void;
@@ -42,14 +45,20 @@ export class FrameWriter {
   readonly framesSent = new Array<number>(FrameType.PRIORITY_UPDATE + 2).fill(0);
   private queue: OutboundFrame[] = [];
   private queuedBytes = 0;
-  /** Leases past the queue (in the hook or the transport) whose write is not done, per stream. */
-  private readonly pendingByStream = new Map<number, Set<Lease>>();
+  private readonly pending = new PendingFrames();
   /** Bytes past the queue whose write is not done. */
   private aheadBytes = 0;
   private phase: WriterPhase = WriterPhase.Open;
   /** DATA waits for room: a `done` that frees half the budget calls onRoom. */
   private waitingForRoom = false;
   private readonly toTransport: EmitFrame = (frame) => this.write(frame);
+  /**
+   * The frames a flush writes, in order: only the last write carries a `done`, which finishes them
+   * all (a transport completes writes in order) — one callback per turn, not one per frame.
+   */
+  private batch: OutboundFrame[] | undefined;
+  /** The batch's latest frame, written when the next one comes or the batch ends. */
+  private latest: OutboundFrame | undefined;
 
   constructor(
     private readonly connection: number,
@@ -88,7 +97,7 @@ export class FrameWriter {
     const header = { length: payloadLength, type, flags, streamId };
     const lease = this.pool.acquire(FRAME_HEADER_LENGTH + payloadLength, { connection: this.connection, streamId, frameType: type });
     writeFrameHeader(lease.buffer, header);
-    this.queue.push({ header, lease });
+    this.queue.push({ header, lease, state: PendingState.Queued });
     this.queuedBytes += lease.length;
     return lease.buffer;
   }
@@ -103,6 +112,7 @@ export class FrameWriter {
     this.queue = [];
     this.queuedBytes = 0;
     const hook = this.hook;
+    this.batch = [];
     this.transport.cork();
     for (const frame of batch) {
       this.trackPending(frame);
@@ -110,21 +120,17 @@ export class FrameWriter {
       else this.write(frame);
     }
     hook?.flush?.(this.toTransport);
+    this.endBatch();
     this.transport.uncork();
     this.endIfEnding();
   }
 
   /**
    * The peer reset `streamId`: the pool hears of each of its leases still pending (each at most
-   * once: leases of later frames start a new set), and its DATA not yet past the queue is
-   * dropped. HEADERS and CONTINUATION stay: the peer's HPACK decoder must see every block.
+   * once), and its DATA not yet past the queue is dropped. HEADERS and CONTINUATION stay: the peer's HPACK decoder must see every block.
    */
   streamReset(streamId: number): void {
-    const pending = this.pendingByStream.get(streamId);
-    if (pending) {
-      this.pendingByStream.delete(streamId);
-      for (const lease of pending) this.pool.streamReset(lease);
-    }
+    this.pending.resetStream(streamId, this.resetOne);
     if (this.queue.some((f) => f.header.streamId === streamId && f.header.type === FrameType.DATA)) {
       this.queue = this.queue.filter((frame) => {
         if (frame.header.streamId !== streamId || frame.header.type !== FrameType.DATA) return true;
@@ -156,12 +162,10 @@ export class FrameWriter {
 
   private trackPending(frame: OutboundFrame): void {
     this.aheadBytes += frame.lease.length;
-    const streamId = frame.header.streamId;
-    if (streamId === 0) return;
-    let pending = this.pendingByStream.get(streamId);
-    if (!pending) this.pendingByStream.set(streamId, (pending = new Set()));
-    pending.add(frame.lease);
+    this.pending.add(frame);
   }
+
+  private readonly resetOne = (frame: OutboundFrame): void => this.pool.streamReset(frame.lease);
 
   private write(frame: OutboundFrame): void {
     // A frame a hook emits after the transport ended or went is dropped: nothing may follow the end.
@@ -169,16 +173,32 @@ export class FrameWriter {
       this.done(frame);
       return;
     }
-    const { header, lease } = frame;
-    this.framesSent[header.type <= FrameType.PRIORITY_UPDATE ? header.type : this.framesSent.length - 1]!++;
-    this.transport.write(lease.buffer.subarray(0, lease.length), () => this.done(frame));
+    const type = frame.header.type;
+    this.framesSent[type <= FrameType.PRIORITY_UPDATE ? type : this.framesSent.length - 1]!++;
+    const batch = this.batch;
+    if (!batch) {
+      // A frame a hook emits between flushes: a batch of one.
+      this.transport.write(bytesOf(frame), () => this.done(frame));
+      return;
+    }
+    if (this.latest) this.transport.write(bytesOf(this.latest));
+    this.latest = frame;
+    batch.push(frame);
   }
+
+  private endBatch(): void {
+    const batch = this.batch!;
+    const latest = this.latest;
+    this.batch = this.latest = undefined;
+    if (latest) this.transport.write(bytesOf(latest), () => batch.forEach(this.doneOne));
+  }
+
+  private readonly doneOne = (frame: OutboundFrame): void => this.done(frame);
 
   /** The one place a lease leaves the writer. */
   private done(frame: OutboundFrame): void {
-    const { header, lease } = frame;
-    const pending = this.pendingByStream.get(header.streamId);
-    if (pending?.delete(lease) && pending.size === 0) this.pendingByStream.delete(header.streamId);
+    const { lease } = frame;
+    this.pending.done(frame);
     this.aheadBytes -= lease.length;
     this.pool.writeDone(lease);
     if (this.waitingForRoom && this.aheadBytes + this.queuedBytes <= this.maxAheadBytes / 2) {
@@ -186,4 +206,9 @@ export class FrameWriter {
       this.onRoom();
     }
   }
+}
+
+/** The frame's bytes: the lease's buffer itself when the frame fills it (no view to make). */
+function bytesOf({ lease }: OutboundFrame): Buffer {
+  return lease.length === lease.buffer.length ? lease.buffer : lease.buffer.subarray(0, lease.length);
 }

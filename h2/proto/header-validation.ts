@@ -17,6 +17,8 @@ export interface RequestHead {
   fields: string[];
   /** The content-length field's value; -1 when absent. */
   contentLength: number;
+  /** The request has no body: END_STREAM came with its HEADERS. */
+  endStream: boolean;
 }
 
 export interface ResponseHead {
@@ -85,7 +87,7 @@ function parseContentLength(value: string, previous: number): number {
 }
 
 /** Validates a request's header list (§8.3.1) into its head. */
-export function requestHead(list: readonly string[]): RequestHead | Malformed {
+export function requestHead(list: readonly string[], endStream: boolean): RequestHead | Malformed {
   let method = '';
   let scheme = '';
   let authority: string | undefined;
@@ -140,7 +142,7 @@ export function requestHead(list: readonly string[]): RequestHead | Malformed {
     if (!hasScheme) return 'missing :scheme';
     if (!hasPath) return 'missing :path';
   }
-  return { method, scheme, authority: authority ?? '', path, fields, contentLength };
+  return { method, scheme, authority: authority ?? '', path, fields, contentLength, endStream };
 }
 
 /** Validates a response's header list (§8.3.2) into its head (the client role). */

@@ -33,7 +33,11 @@ export class SocketTransport implements Transport {
     });
   }
 
-  write(bytes: Buffer, done: Done): void {
+  write(bytes: Buffer, done?: Done): void {
+    if (!done) {
+      this.socket.write(bytes);
+      return;
+    }
     const once: Done = (err) => {
       if (this.pending.delete(once)) done(err);
     };

@@ -112,11 +112,11 @@ export function recvOnLive(state: StreamState, type: number): Ruling {
 }
 
 /**
- * A frame on a stream the peer could have opened but that is no longer a record: closed as `how`,
- * or `undefined` when it was never opened (skipped, so implicitly closed, §5.1.1) or closed so
- * long ago that it is forgotten.
+ * A frame on a stream the peer could have opened but that is no longer a record: closed as `how`
+ * (a ClosedHow), or 0 when it was never opened (skipped, so implicitly closed, §5.1.1) or closed
+ * so long ago that it is forgotten.
  */
-export function recvOnClosed(how: ClosedHow | undefined, type: number): Ruling {
+export function recvOnClosed(how: number, type: number): Ruling {
   // WINDOW_UPDATE and RST_STREAM may cross our END_STREAM or RST_STREAM on the wire (§5.1
   // closed, §6.9); PRIORITY may come in any state (§6.3).
   if (type === FrameType.PRIORITY || type === FrameType.WINDOW_UPDATE || type === FrameType.RST_STREAM) return IGNORE;

@@ -9,8 +9,11 @@
 export interface Transport {
   /** Starts delivering inbound bytes and the transport's end to `sink`; called once. */
   start(sink: TransportSink): void;
-  /** Queues bytes; `done` fires exactly once, when the transport no longer reads them (written or dropped). */
-  write(bytes: Buffer, done: (err?: Error | null) => void): void;
+  /**
+   * Queues bytes. Writes complete in order; `done`, when given, fires exactly once, when the
+   * transport no longer reads these bytes nor any written before them (written or dropped).
+   */
+  write(bytes: Buffer, done?: (err?: Error | null) => void): void;
   /** Writes between cork and uncork go out together (one writev, shared TLS records). */
   cork(): void;
   uncork(): void;

@@ -12,7 +12,7 @@ import type { Transport, TransportSink } from '../../h2/proto/transport.js';
 
 export interface HeldWrite {
   bytes: Buffer;
-  done: (err?: Error | null) => void;
+  done?: (err?: Error | null) => void;
 }
 
 export class HoldingTransport implements Transport {
@@ -35,13 +35,13 @@ export class HoldingTransport implements Transport {
       onEnd: () => sink.onEnd(),
       onClose: (err) => {
         // As a transport must: every write's done fires, held ones included, before the close.
-        for (const { done } of this.held.splice(0)) done(err ?? new Error('connection closed'));
+        for (const { done } of this.held.splice(0)) done?.(err ?? new Error('connection closed'));
         sink.onClose(err);
       },
     });
   }
 
-  write(bytes: Buffer, done: (err?: Error | null) => void): void {
+  write(bytes: Buffer, done?: (err?: Error | null) => void): void {
     if (this.holding) this.held.push({ bytes, done });
     else this.inner.write(bytes, done);
   }
