@@ -29,7 +29,10 @@ export interface OutboundFrame {
 
 export type EmitFrame = (frame: OutboundFrame) => void;
 
-/** Where a frame toxic (reorder) sits: between the writer's queue and the transport. */
+/**
+ * Where a frame toxic (reorder) sits: between the writer's queue and the transport. Header blocks
+ * (HEADERS, CONTINUATION) must keep their relative order: the peer's HPACK decoder follows it.
+ */
 export interface OutboundHook {
   /** Each frame in generation order; emit every frame exactly once, now or later. */
   outbound(frame: OutboundFrame, emit: EmitFrame): void;

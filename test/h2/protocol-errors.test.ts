@@ -14,6 +14,7 @@ import {
   dataFrame,
   encodeHeaderBlock,
   frame,
+  goawayFrame,
   headersFrame,
   pingFrame,
   requestHeaders,
@@ -416,6 +417,29 @@ describe('PING and GOAWAY (§6.7, §6.8)', () => {
     expect(raw.ended.has(1)).toBe(true);
     expect(raw.framesOf(FrameType.HEADERS, 5)).toHaveLength(0);
     expect(raw.resets.has(5)).toBe(false);
+  });
+
+  it("the client's GOAWAY(NO_ERROR): its open stream finishes, then the server's GOAWAY and the close", async () => {
+    const raw = await connect();
+    await raw.send(headersFrame(1, post('/echo'), { endStream: false }));
+    await raw.send(goawayFrame(0, ErrorCode.NO_ERROR));
+    await raw.send(dataFrame(1, Buffer.from('last words'), true));
+    expect(await raw.waitForClose(WAIT_MS)).toBe(true);
+    expect(raw.ended.has(1)).toBe(true);
+    expect(raw.dataBytes.get(1)).toBe('last words'.length);
+    expect(raw.goaway).toMatchObject({ errorCode: ErrorCode.NO_ERROR, lastStreamId: 1 });
+  });
+
+  it("the client's error GOAWAY: every stream ends with its code, the connection closes", async () => {
+    const app = createTestApp();
+    const s = await startEngineServer(app, { tls: false });
+    servers.push(s);
+    const raw = await connect(s);
+    await raw.send(headersFrame(1, get('/hold')));
+    await raw.waitFor(() => raw.framesOf(FrameType.HEADERS, 1).length > 0, WAIT_MS);
+    await raw.send(goawayFrame(0, ErrorCode.INTERNAL_ERROR));
+    expect(await raw.waitForClose(WAIT_MS)).toBe(true);
+    expect(app.streams[0]!.reset).toEqual({ code: ErrorCode.INTERNAL_ERROR, cause: 'connection' });
   });
 
   it('stream-id exhaustion: after stream 2^31-1 the connection closes gracefully', async () => {
