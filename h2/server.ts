@@ -3,7 +3,8 @@
  * the application's ServerHandler. Listening (net / tls with ALPN "h2") is the caller's.
  */
 import type * as net from 'node:net';
-import { Connection, type ConnectionOptions, type ServerHandler } from './proto/connection.js';
+import { Connection } from './proto/connection.js';
+import type { ConnectionOptions, ServerHandler } from './proto/connection-options.js';
 import { SocketTransport } from './proto/socket-transport.js';
 import type { Transport } from './proto/transport.js';
 

@@ -25,89 +25,25 @@ import { PING_LENGTH, RST_STREAM_LENGTH, WINDOW_UPDATE_LENGTH, goawayDebug, goaw
 import { HpackDecoder } from '../hpack/decoder.js';
 import { HpackEncoder } from '../hpack/encoder.js';
 import { HeaderListTooLargeError, HpackError } from '../hpack/hpack-error.js';
-import { AllocatingPool, type FramePool } from './frame-pool.js';
-import { FloodGuard, type FloodLimits } from './flood-guard.js';
+import { AllocatingPool } from './frame-pool.js';
+import { FloodGuard } from './flood-guard.js';
 import { RecvWindow } from './flow-window.js';
 import { FrameWriter, type OutboundHook } from './frame-writer.js';
 import { ConnectionEnd, EndPhase, MAX_STREAM_ID, type EndHost } from './go-away.js';
 import { HeaderBlock } from './header-block.js';
-import { requestHead, regularFieldsProblem, type RequestHead } from './header-validation.js';
+import { requestHead, regularFieldsProblem } from './header-validation.js';
 import { HeaderWriter } from './header-writer.js';
 import { RecentIds } from './recent-ids.js';
 import { SendScheduler, type SchedulerHost } from './send-scheduler.js';
 import { DEFAULT_LOCAL_SETTINGS, PROTOCOL_HEADER_TABLE_SIZE, PROTOCOL_INITIAL_WINDOW_SIZE, PeerSettings, checkLocalSettings, settingsEntries, type LocalSettings } from './settings.js';
 import { SettingsAck } from './settings-ack.js';
-import { H2Stream, type ResetCause, type ServerStream, type StreamHandler, type StreamHost } from './stream.js';
+import { H2Stream, type ResetCause, type StreamHost } from './stream.js';
 import { ClosedHow, StreamState, Verdict, afterRecvEnd, afterSendEnd, canRecv, recvOnClosed, recvOnIdle, recvOnLive, type Ruling } from './stream-state.js';
 import type { Transport, TransportSink } from './transport.js';
+import type { ConnectionObserver, ConnectionOptions, ConnectionStats, InboundHook, ServerHandler } from './connection-options.js';
 
-/** What a server application implements: one call per stream the peer opens. */
-export interface ServerHandler {
-  /** A request head arrived (validated, §8.3.1); the returned handler hears the rest of the stream. */
-  onStream(stream: ServerStream, head: RequestHead): StreamHandler;
-}
-
-export interface GoawayInfo {
-  lastStreamId: number;
-  errorCode: number;
-  debug: string;
-}
-
-/** Connection-level events, for metrics and reports; all optional. */
-export interface ConnectionObserver {
-  onGoawaySent?(goaway: GoawayInfo): void;
-  onGoawayReceived?(goaway: GoawayInfo): void;
-  /** The peer reset a stream, live or recently closed (after the pool heard of its pending leases). */
-  onPeerReset?(streamId: number, errorCode: number): void;
-  /** The peer's SETTINGS were applied. */
-  onSettings?(settings: Readonly<PeerSettings>): void;
-  /** The connection failed: a protocol error by the peer (FrameError with its code), or an application callback threw. */
-  onError?(err: Error): void;
-  /** The transport closed; the connection is over. */
-  onClose?(): void;
-}
-
-/**
- * Where a frame toxic (rst_delay) sits on the inbound side: after a frame is checked, before the
- * engine acts on it. `deliver` must be called exactly once, now or later. Header blocks
- * (HEADERS, CONTINUATION) must be delivered at once and in order: HPACK state is shared.
- */
-export interface InboundHook {
-  inbound(header: FrameHeader, frame: Buffer, deliver: (header: FrameHeader, frame: Buffer) => void): void;
-}
-
-export interface ConnectionOptions {
-  /** The connection's id in lease owners (the pool's race evidence). Default: a process-wide counter. */
-  id?: number;
-  /** Where outbound frames are born (default: a fresh buffer each). */
-  pool?: FramePool;
-  settings?: Partial<LocalSettings>;
-  /** Our connection receive window (default 16 MiB): what the peer may send ahead of consumed(). */
-  connectionWindowSize?: number;
-  floodLimits?: Partial<FloodLimits>;
-  /** SETTINGS_TIMEOUT: how long our SETTINGS may go unacknowledged (default 10 s). */
-  settingsTimeoutMs?: number;
-  /** The graceful close's wait for its PING ACK (default 2 s). */
-  pingTimeoutMs?: number;
-  /** After the last frame, how long the peer has to close before the transport is destroyed (default 5 s). */
-  closeTimeoutMs?: number;
-  /** Bytes of frames ahead of the transport before DATA waits (default 1 MiB). */
-  maxSendAheadBytes?: number;
-  /** A stream's unframed body bytes above which write() returns false (default 64 KiB). */
-  streamHighWaterMark?: number;
-  observer?: ConnectionObserver;
-  inboundHook?: InboundHook;
-  outboundHook?: OutboundHook;
-}
-
-export interface ConnectionStats {
-  /** Frames per type (index = type; the last slot: unknown types). */
-  framesReceived: readonly number[];
-  framesSent: readonly number[];
-  streamsOpened: number;
-  /** The highest peer stream id handed to the application. */
-  lastStreamId: number;
-}
+// The connection's own API types, declared beside it, also reachable from here.
+export type { ConnectionObserver, ConnectionOptions, ConnectionStats, GoawayInfo, InboundHook, ServerHandler } from './connection-options.js';
 
 /** Closed streams remembered, to tell a late frame on a closed stream from one on an unknown id. */
 const CLOSED_STREAMS_KEPT = 1024;
@@ -555,8 +491,9 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
   }
 
   /** RST_STREAM(code) for a stream error (§5.4.2) on `streamId`, live or not. */
-  private streamError(streamId: number, code: number, _reason: string): void {
+  private streamError(streamId: number, code: number, reason: string): void {
     const stream = this.streams.get(streamId);
+    this.observer.onStreamError?.(streamId, code, reason);
     this.sendRst(streamId, code);
     if (stream) this.closeStream(stream, ClosedHow.ResetSent, code, 'protocol');
     else if (this.closedStreams.get(streamId) === 0) this.closedStreams.set(streamId, ClosedHow.ResetSent);

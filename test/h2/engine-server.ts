@@ -9,7 +9,8 @@ import * as tls from 'node:tls';
 import { once } from 'node:events';
 import { serveConnection, serveSocket } from '../../h2/server.js';
 import type { Transport } from '../../h2/proto/transport.js';
-import type { Connection, ConnectionOptions, ServerHandler } from '../../h2/proto/connection.js';
+import type { Connection } from '../../h2/proto/connection.js';
+import type { ConnectionOptions, ServerHandler } from '../../h2/proto/connection-options.js';
 import { testCert } from '../helpers/tls-cert.js';
 
 export interface EngineServer {

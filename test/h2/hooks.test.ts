@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, FrameType } from '../../h2/frame/constants.js';
 import type { FrameHeader } from '../../h2/frame/codec.js';
 import { encodeRstStream } from '../../h2/frame/encode.js';
-import type { ConnectionOptions } from '../../h2/proto/connection.js';
+import type { ConnectionOptions } from '../../h2/proto/connection-options.js';
 import type { EmitFrame, OutboundFrame } from '../../h2/proto/frame-writer.js';
 import { connectH2, get, request } from '../helpers/h2-client.js';
 import { waitFor } from '../helpers/wait.js';

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import * as http2 from 'node:http2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../h2/frame/constants.js';
-import type { ConnectionOptions } from '../../h2/proto/connection.js';
+import type { ConnectionOptions } from '../../h2/proto/connection-options.js';
 import { collect, connectH2, get, request } from '../helpers/h2-client.js';
 import { waitFor } from '../helpers/wait.js';
 import { startEngineServer, type EngineServer } from './engine-server.js';

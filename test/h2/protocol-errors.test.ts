@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, FrameFlag, FrameType, SettingId } from '../../h2/frame/constants.js';
-import type { ConnectionOptions } from '../../h2/proto/connection.js';
+import type { ConnectionOptions } from '../../h2/proto/connection-options.js';
 import {
   connectRaw,
   continuationFrame,

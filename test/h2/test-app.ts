@@ -10,7 +10,7 @@
  * Every stream's end is recorded, for tests that check what the server saw.
  */
 import { createHash } from 'node:crypto';
-import type { ServerHandler } from '../../h2/proto/connection.js';
+import type { ServerHandler } from '../../h2/proto/connection-options.js';
 import type { RequestHead } from '../../h2/proto/header-validation.js';
 import type { ResetCause, ServerStream, StreamHandler } from '../../h2/proto/stream.js';
 
