@@ -295,7 +295,11 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     }
     const { start, end } = frameContent(header, frame);
     const length = end - start;
-    if (length < n) this.creditStream(stream, n - length); // padding: nobody consumes it
+    if (length < n) {
+      // Padding: flow-controlled, and nobody will consume it.
+      this.creditConnection(n - length);
+      this.creditStream(stream, n - length);
+    }
     stream.received += length;
     if (stream.contentLength >= 0 && stream.received > stream.contentLength) {
       this.creditConnection(length);

@@ -360,6 +360,19 @@ describe('flow control and SETTINGS (§6.5, §6.9)', () => {
     await expectGoaway(raw, ErrorCode.FLOW_CONTROL_ERROR, 1);
   });
 
+  it('padding counts against the windows and is credited back by the engine (nobody consumes it)', async () => {
+    const s = await serverWith({ connectionWindowSize: 65_535, settings: { initialWindowSize: 65_535 } });
+    const raw = await connect(s);
+    await raw.send(headersFrame(1, post('/bytes/3'), { endStream: false }));
+    // 300 frames of 1 data byte and 254 bytes of padding: 76 KB of window for 300 bytes of body.
+    const padded = frame(FrameType.DATA, FrameFlag.PADDED, 1, Buffer.concat([Buffer.from([254, 0x61]), Buffer.alloc(254)]));
+    for (let i = 0; i < 300; i++) await raw.send(padded);
+    await raw.send(dataFrame(1, Buffer.alloc(0), true));
+    expect(await raw.waitFor(() => raw.ended.has(1), WAIT_MS)).toBe(true);
+    expect(raw.goaway).toBeUndefined();
+    expect(raw.resets.size).toBe(0);
+  });
+
   const badSettings: Array<[string, number, number, number]> = [
     ['6.5.2/1 SETTINGS_ENABLE_PUSH 2', SettingId.ENABLE_PUSH, 2, ErrorCode.PROTOCOL_ERROR],
     ['6.5.2/2 SETTINGS_INITIAL_WINDOW_SIZE 2^31', SettingId.INITIAL_WINDOW_SIZE, 2 ** 31, ErrorCode.FLOW_CONTROL_ERROR],
