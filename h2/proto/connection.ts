@@ -438,6 +438,8 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     }
     const head = requestHead(list, endStream);
     if (typeof head === 'string') return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR, head);
+    // §8.1.1: a body promised by content-length that END_STREAM already denies — before the application sees it.
+    if (endStream && head.contentLength > 0) return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR, `content-length ${head.contentLength} with END_STREAM on HEADERS`);
     stream.contentLength = head.contentLength;
     this.lastProcessedStreamId = streamId;
     stream.handler = this.server.onStream(stream, head);

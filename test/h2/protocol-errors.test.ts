@@ -301,6 +301,16 @@ describe('HTTP semantics (§8)', () => {
     await expectRst(raw, 1, ErrorCode.PROTOCOL_ERROR);
   });
 
+  it('content-length > 0 with END_STREAM on HEADERS → RST_STREAM(PROTOCOL_ERROR) before the application sees it', async () => {
+    const app = createTestApp();
+    const s = await startEngineServer(app, { tls: false });
+    servers.push(s);
+    const raw = await connect(s);
+    await raw.send(headersFrame(1, post('/echo', [['content-length', '4']])));
+    await expectRst(raw, 1, ErrorCode.PROTOCOL_ERROR);
+    expect(app.streams).toHaveLength(0);
+  });
+
   it('8.1.2.6/2: more DATA than content-length over several frames → RST_STREAM(PROTOCOL_ERROR)', async () => {
     const raw = await connect();
     await raw.send(headersFrame(1, post('/echo', [['content-length', '6']]), { endStream: false }));
