@@ -13,7 +13,7 @@ import { createBufferPool } from '../../faults/pool/create-pool.js';
 import { SeededRandom } from '../../faults/random.js';
 import { FrameError } from '../../h2/frame/codec.js';
 import { FrameFlag, FrameType, errorCodeName } from '../../h2/frame/constants.js';
-import { MUTATIONS, validTraffic, type FuzzPaths } from '../helpers/frame-fuzz.js';
+import { fuzzCase, type FuzzPaths } from '../helpers/frame-fuzz.js';
 import { connectH2, get } from '../helpers/h2-client.js';
 import { connectRaw, pingFrame } from '../helpers/raw-h2.js';
 import { waitFor } from '../helpers/wait.js';
@@ -53,13 +53,7 @@ it(`${CASES} fuzzed connections (seed ${SEED}): protocol answers only, an honest
   const outcomes = new Map<string, number>();
   for (let n = 0; n < CASES; n++) {
     const caseRandom = random.fork(`case-${n}`);
-    const frames = validTraffic(caseRandom, PATHS);
-    const applied: string[] = [];
-    for (let m = caseRandom.int(1, 3); m > 0 && frames.length > 0; m--) {
-      const [name, mutate] = MUTATIONS[caseRandom.int(0, MUTATIONS.length - 1)]!;
-      mutate(frames, caseRandom);
-      applied.push(name);
-    }
+    const { frames, applied } = fuzzCase(caseRandom, PATHS);
     const server = n % 4 === 0 ? tls : h2c;
     const c = await connectRaw({ port: server.port, tls: server === tls });
     // A PING with the case number last: its ACK means the engine has read everything before it.

@@ -31,7 +31,7 @@ export interface FuzzPaths {
 }
 
 /** One case's valid traffic, frame by frame (each entry one whole frame). */
-export function validTraffic(random: SeededRandom, paths: FuzzPaths): Buffer[] {
+function validTraffic(random: SeededRandom, paths: FuzzPaths): Buffer[] {
   const frames: Buffer[] = [];
   const streams = random.int(1, 6);
   for (let s = 0; s < streams; s++) {
@@ -70,7 +70,7 @@ function splitFrames(bytes: Buffer): Buffer[] {
   return out;
 }
 
-export const MUTATIONS: Array<[string, (frames: Buffer[], random: SeededRandom) => void]> = [
+const MUTATIONS: Array<[string, (frames: Buffer[], random: SeededRandom) => void]> = [
   ['flip a bit', (f, r) => {
     const i = r.int(0, f.length - 1);
     const b = Buffer.from(f[i]!);
@@ -127,3 +127,15 @@ export const MUTATIONS: Array<[string, (frames: Buffer[], random: SeededRandom) 
     f.splice(r.int(0, f.length - 1), 1);
   }],
 ];
+
+/** One case: valid traffic with one to three seeded mutations, and their names (to replay it). */
+export function fuzzCase(random: SeededRandom, paths: FuzzPaths): { frames: Buffer[]; applied: string[] } {
+  const frames = validTraffic(random, paths);
+  const applied: string[] = [];
+  for (let m = random.int(1, 3); m > 0 && frames.length > 0; m--) {
+    const [name, mutate] = MUTATIONS[random.int(0, MUTATIONS.length - 1)]!;
+    mutate(frames, random);
+    applied.push(name);
+  }
+  return { frames, applied };
+}

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FrameFlag, FrameType, errorCodeName } from '../../h2/frame/constants.js';
 import { SeededRandom } from '../../faults/random.js';
-import { MUTATIONS, validTraffic, type FuzzPaths } from '../helpers/frame-fuzz.js';
+import { fuzzCase, type FuzzPaths } from '../helpers/frame-fuzz.js';
 import { connectRaw, pingFrame } from '../helpers/raw-h2.js';
 import { checkedGet, startRig, type Rig } from './rig.js';
 
@@ -41,13 +41,7 @@ it(`${CASES} fuzzed connections (seed ${SEED}): the proxy answers a good request
   const started = performance.now();
   for (let n = 0; n < CASES; n++) {
     const caseRandom = random.fork(`case-${n}`);
-    const frames = validTraffic(caseRandom, PATHS);
-    const applied: string[] = [];
-    for (let m = caseRandom.int(1, 3); m > 0 && frames.length > 0; m--) {
-      const [name, mutate] = MUTATIONS[caseRandom.int(0, MUTATIONS.length - 1)]!;
-      mutate(frames, caseRandom);
-      applied.push(name);
-    }
+    const { frames, applied } = fuzzCase(caseRandom, PATHS);
     // A quarter over TLS (the real front), the rest over h2c: the same frame path, cheaper to set up.
     const useTls = n % 4 === 0;
     const c = await connectRaw({ port: useTls ? rig.port : h2cPort, tls: useTls });
