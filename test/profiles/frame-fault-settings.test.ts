@@ -77,7 +77,7 @@ describe('flags', () => {
         error = err;
       }
       expect(error, JSON.stringify(args)).toBeInstanceOf(Error);
-      expect((error as Error).name, JSON.stringify(args)).toBe('UnitError');
+      expect((error as Error).name, JSON.stringify(args)).toBe('UsageError');
       expect((error as Error).message, JSON.stringify(args)).toMatch(message);
       expect((error as Error).message).not.toContain('\n');
     }

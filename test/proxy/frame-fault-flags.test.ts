@@ -11,6 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../cli/exit-codes.js';
 import type { ProxyArgs } from '../../cli/proxy-command.js';
 import { firstVideoMismatch } from '../../origin/content.js';
 import { createDemoHandler } from '../../origin/handler.js';
@@ -158,10 +159,10 @@ describe('h2race proxy with frame-fault flags', () => {
     }
   });
 
-  it('a bad frame-fault flag: exit 1, one line naming the flag', async () => {
+  it('a bad frame-fault flag: a usage error (exit 2), one line naming the flag', async () => {
     const cmd = startProxyCommand({ origin: origin.urls.h2c!, rstInject: '/video@soon' });
     cmd.stop();
-    expect(await cmd.exit).toBe(1);
+    expect(await cmd.exit).toBe(ExitCode.Usage);
     expect(cmd.stderr).toEqual(['h2race proxy: --rst-inject: after: "soon" is not a duration (e.g. 80ms or 1.5s); units: ms, s']);
   });
 });
