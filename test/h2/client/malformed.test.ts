@@ -1,0 +1,131 @@
+/**
+ * Malformed responses from a raw server: each breaks one rule of RFC 9113 and gets the client's
+ * answer for it — a stream error (RST_STREAM, the handler hears 'protocol', the connection goes
+ * on) or a connection error (GOAWAY, every stream hears 'connection').
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode, FrameFlag, FrameType } from '../../../h2/frame/constants.js';
+import { dataFrame, encodeHeaderBlock, frame, headersFrame, type HeaderList } from '../../helpers/raw-h2.js';
+import { waitFor } from '../../helpers/wait.js';
+import { connectClient, exchange, type ConnectedClient } from './engine-client.js';
+import { startRawServer, type RawServer } from './raw-server.js';
+
+let server: RawServer | undefined;
+let client: ConnectedClient | undefined;
+
+afterEach(async () => {
+  client?.socket.destroy();
+  client = undefined;
+  await server?.close();
+  server = undefined;
+});
+
+const head = (streamId: number, list: HeaderList, endStream = false): Buffer => headersFrame(streamId, encodeHeaderBlock(list), { endStream });
+const ok = (streamId: number): Buffer => Buffer.concat([head(streamId, [[':status', '200']]), dataFrame(streamId, Buffer.from('ok'), true)]);
+
+interface Case {
+  name: string;
+  answer(streamId: number): Buffer;
+  /** What the client's onStreamError (stream errors) or onError (connection errors) says. */
+  reason: RegExp;
+  code?: number;
+}
+
+const streamErrors: Case[] = [
+  { name: 'no :status', answer: (id) => head(id, [['content-type', 'text/plain']], true), reason: /missing :status/ },
+  { name: 'a request pseudo-header', answer: (id) => head(id, [[':status', '200'], [':path', '/']], true), reason: /pseudo-header :path not allowed in a response/ },
+  { name: 'a pseudo-header after a regular field', answer: (id) => head(id, [['x-a', '1'], [':status', '200']], true), reason: /pseudo-header :status among regular fields/ },
+  { name: 'an invalid :status', answer: (id) => head(id, [[':status', '20x']], true), reason: /invalid :status/ },
+  { name: 'an uppercase field name', answer: (id) => head(id, [[':status', '200'], ['X-Up', '1']], true), reason: /uppercase in field name/ },
+  { name: 'a connection-specific field', answer: (id) => head(id, [[':status', '200'], ['connection', 'keep-alive']], true), reason: /connection-specific field connection/ },
+  { name: '101 Switching Protocols', answer: (id) => head(id, [[':status', '101']]), reason: /101/ },
+  { name: 'a 1xx head with END_STREAM', answer: (id) => head(id, [[':status', '103']], true), reason: /103 response with END_STREAM/ },
+  { name: 'DATA before the response head', answer: (id) => dataFrame(id, Buffer.from('early'), true), reason: /DATA before the response head/ },
+  {
+    name: 'less DATA than content-length',
+    answer: (id) => Buffer.concat([head(id, [[':status', '200'], ['content-length', '10']]), dataFrame(id, Buffer.from('12345'), true)]),
+    reason: /5 bytes of DATA, content-length 10/,
+  },
+  {
+    name: 'more DATA than content-length',
+    answer: (id) => Buffer.concat([head(id, [[':status', '200'], ['content-length', '3']]), dataFrame(id, Buffer.from('12345'), true)]),
+    reason: /more DATA than content-length 3/,
+  },
+  { name: 'content-length with END_STREAM on HEADERS', answer: (id) => head(id, [[':status', '200'], ['content-length', '3']], true), reason: /content-length 3 with END_STREAM/ },
+  {
+    name: 'trailers with a pseudo-header',
+    answer: (id) => Buffer.concat([head(id, [[':status', '200']]), dataFrame(id, Buffer.from('x')), head(id, [[':status', '200']], true)]),
+    reason: /pseudo-header :status among regular fields/,
+  },
+  {
+    name: 'trailers without END_STREAM',
+    answer: (id) => Buffer.concat([head(id, [[':status', '200']]), head(id, [['x-t', '1']], false)]),
+    reason: /trailers without END_STREAM/,
+  },
+];
+
+const connectionErrors: Case[] = [
+  {
+    name: 'PUSH_PROMISE (we sent ENABLE_PUSH 0)',
+    answer: (id) => frame(FrameType.PUSH_PROMISE, FrameFlag.END_HEADERS, id, Buffer.concat([Buffer.from([0, 0, 0, 2]), encodeHeaderBlock([[':method', 'GET']])])),
+    reason: /PUSH_PROMISE is not allowed/,
+    code: ErrorCode.PROTOCOL_ERROR,
+  },
+  { name: 'HEADERS on an even (pushed) stream', answer: () => head(2, [[':status', '200']], true), reason: /even-numbered stream/, code: ErrorCode.PROTOCOL_ERROR },
+  { name: 'HEADERS on an odd stream we never opened', answer: () => head(5, [[':status', '200']], true), reason: /HEADERS on stream 5, which we never opened/, code: ErrorCode.PROTOCOL_ERROR },
+  {
+    name: 'HEADERS after the stream ended both ways',
+    answer: (id) => Buffer.concat([ok(id), head(id, [[':status', '200']], true)]),
+    reason: /not allowed on this stream in its state/,
+    code: ErrorCode.STREAM_CLOSED,
+  },
+];
+
+describe('stream errors: the stream is reset, the connection goes on', () => {
+  for (const c of streamErrors) {
+    it(c.name, async () => {
+      server = await startRawServer((id, nth) => (nth === 0 ? c.answer(id) : ok(id)));
+      const reasons: string[] = [];
+      client = connectClient(server.port, false, { observer: { onStreamError: (_id, _code, reason) => reasons.push(reason) } });
+      const bad = exchange(client.connection, '/');
+      expect(await bad.done).toEqual({ kind: 'reset', code: ErrorCode.PROTOCOL_ERROR, cause: 'protocol' });
+      expect(reasons).toHaveLength(1);
+      expect(reasons[0]).toMatch(c.reason);
+      await waitFor('the RST_STREAM', () => server!.rstCode(1) !== undefined);
+      expect(server.rstCode(1)).toBe(ErrorCode.PROTOCOL_ERROR);
+      const good = exchange(client.connection, '/');
+      expect(await good.done).toEqual({ kind: 'end' });
+      expect(good.body().toString()).toBe('ok');
+    });
+  }
+
+  it('DATA on a stream after it ended both ways: STREAM_CLOSED for that stream only', async () => {
+    server = await startRawServer((id, nth) => (nth === 0 ? Buffer.concat([ok(id), dataFrame(id, Buffer.from('late'))]) : ok(id)));
+    client = connectClient(server.port, false);
+    const first = exchange(client.connection, '/');
+    expect(await first.done).toEqual({ kind: 'end' });
+    await waitFor('the RST_STREAM', () => server!.rstCode(1) !== undefined);
+    expect(server.rstCode(1)).toBe(ErrorCode.STREAM_CLOSED);
+    const good = exchange(client.connection, '/');
+    expect(await good.done).toEqual({ kind: 'end' });
+  });
+});
+
+describe('connection errors: GOAWAY, every stream ends', () => {
+  for (const c of connectionErrors) {
+    it(c.name, async () => {
+      server = await startRawServer((id, nth) => (nth === 0 ? Buffer.alloc(0) : c.answer(id)));
+      const errors: string[] = [];
+      client = connectClient(server.port, false, { observer: { onError: (err) => errors.push(err.message) } });
+      // Two requests: the rule breaks on the second's answer while the first is still open.
+      const open = exchange(client.connection, '/');
+      exchange(client.connection, '/');
+      expect(await open.done).toEqual({ kind: 'reset', code: c.code, cause: 'connection' });
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(c.reason);
+      await waitFor('the GOAWAY', () => server!.goawayCode() !== undefined);
+      expect(server.goawayCode()).toBe(c.code);
+      expect(client.connection.canRequest).toBe(false);
+    });
+  }
+});
