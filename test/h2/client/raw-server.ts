@@ -60,8 +60,13 @@ export async function startRawServer(answer: (streamId: number, nth: number) => 
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const last = (type: number, streamId?: number): ClientFrame | undefined =>
-    received.findLast((f) => f.type === type && (streamId === undefined || f.streamId === streamId));
+  const last = (type: number, streamId?: number): ClientFrame | undefined => {
+    for (let i = received.length - 1; i >= 0; i--) {
+      const f = received[i]!;
+      if (f.type === type && (streamId === undefined || f.streamId === streamId)) return f;
+    }
+    return undefined;
+  };
   return {
     port: (server.address() as net.AddressInfo).port,
     received,
