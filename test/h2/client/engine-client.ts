@@ -10,6 +10,7 @@ import * as tls from 'node:tls';
 import { connectSocket } from '../../../h2/client.js';
 import type { ClientConnection, ClientConnectionOptions, ClientStream } from '../../../h2/proto/client-connection.js';
 import type { ResetCause } from '../../../h2/proto/stream.js';
+import { waitFor } from '../../helpers/wait.js';
 
 export interface ConnectedClient {
   connection: ClientConnection;
@@ -118,4 +119,44 @@ export function exchange(connection: ClientConnection, path: string, opts: Excha
   );
   if (hasBody) pump();
   return ex;
+}
+
+export interface QueuedRun {
+  client: ConnectedClient;
+  exchanges: Exchange[];
+  outcomes: Outcome[];
+  /** Requests started at once when the server's SETTINGS came. */
+  firstBatch: number;
+  /** The most streams the client had open at once. */
+  maxActive: number;
+}
+
+/**
+ * Sends every path on one new connection as a pool would: as many as `canRequest` allows once the
+ * server's SETTINGS came, the rest each time `onAvailable` says a slot freed.
+ */
+export async function requestAllQueued(port: number, useTls: boolean, paths: readonly string[], options: ClientConnectionOptions = {}): Promise<QueuedRun> {
+  const queue = [...paths];
+  const exchanges: Exchange[] = [];
+  let maxActive = 0;
+  let settingsCame!: () => void;
+  const settings = new Promise<void>((resolve) => (settingsCame = resolve));
+  const startQueued = (): void => {
+    while (client.connection.canRequest && queue.length > 0) {
+      exchanges.push(exchange(client.connection, queue.shift()!));
+      maxActive = Math.max(maxActive, client.connection.activeStreams);
+    }
+  };
+  const client = connectClient(port, useTls, { ...options, onAvailable: startQueued, observer: { ...options.observer, onSettings: () => settingsCame() } });
+  try {
+    await settings;
+    startQueued();
+    const firstBatch = exchanges.length;
+    await waitFor('every queued request to start', () => queue.length === 0);
+    const outcomes = await Promise.all(exchanges.map((e) => e.done));
+    return { client, exchanges, outcomes, firstBatch, maxActive };
+  } catch (err) {
+    client.socket.destroy();
+    throw err;
+  }
 }

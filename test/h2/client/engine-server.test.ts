@@ -13,7 +13,7 @@ import type { ConnectionOptions } from '../../../h2/proto/connection-options.js'
 import { waitFor } from '../../helpers/wait.js';
 import { startEngineServer, type EngineServer } from '../engine-server.js';
 import { createTestApp, patternBytes, type TestApp } from '../test-app.js';
-import { connectClient, exchange, type ConnectedClient } from './engine-client.js';
+import { connectClient, exchange, requestAllQueued, type ConnectedClient } from './engine-client.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -101,21 +101,12 @@ describe('h2c, both ends ours', () => {
 
   it('200 requests through the server limit of 10: queued by the client, none refused', async () => {
     await start(false, { settings: { maxConcurrentStreams: 10 } });
-    const queue = Array.from({ length: 200 }, (_, i) => `/bytes/${1000 + i}`);
-    const exchanges: Array<ReturnType<typeof exchange>> = [];
-    let settled!: () => void;
-    const ready = new Promise<void>((r) => (settled = r));
-    const startQueued = (): void => {
-      while (connection.canRequest && queue.length > 0) exchanges.push(exchange(connection, queue.shift()!));
-    };
-    const { connection } = connect(false, { onAvailable: startQueued, observer: { onSettings: () => settled() } });
-    await ready;
-    startQueued();
-    expect(exchanges).toHaveLength(10);
-    await waitFor('every request started', () => queue.length === 0);
-    const outcomes = await Promise.all(exchanges.map((e) => e.done));
-    expect(outcomes.filter((o) => o.kind !== 'end')).toEqual([]);
-    exchanges.forEach((e, i) => expect(e.received).toBe(1000 + i));
+    const run = await requestAllQueued(server!.port, false, Array.from({ length: 200 }, (_, i) => `/bytes/${1000 + i}`));
+    clients.push(run.client);
+    expect(run.firstBatch).toBe(10);
+    expect(run.maxActive).toBe(10);
+    expect(run.outcomes.filter((o) => o.kind !== 'end')).toEqual([]);
+    run.exchanges.forEach((e, i) => expect(e.received).toBe(1000 + i));
   });
 
   it('a client reset reaches the server as the peer\'s CANCEL', async () => {

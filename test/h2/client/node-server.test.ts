@@ -13,7 +13,7 @@ import type { ClientConnectionOptions } from '../../../h2/proto/client-connectio
 import { EndPhase } from '../../../h2/proto/go-away.js';
 import { testCert } from '../../helpers/tls-cert.js';
 import { waitFor } from '../../helpers/wait.js';
-import { connectClient, exchange, type ConnectedClient } from './engine-client.js';
+import { connectClient, exchange, requestAllQueued, type ConnectedClient } from './engine-client.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -225,27 +225,12 @@ describe('h2c against node:http2', () => {
       },
       { maxConcurrentStreams: 10 },
     );
-    const queue = Array.from({ length: 200 }, (_, i) => `/r${i}`);
-    const exchanges: Array<ReturnType<typeof exchange>> = [];
-    let clientMax = 0;
-    let settled!: () => void;
-    const ready = new Promise<void>((r) => (settled = r));
-    const startQueued = (): void => {
-      while (connection.canRequest && queue.length > 0) {
-        exchanges.push(exchange(connection, queue.shift()!));
-        clientMax = Math.max(clientMax, connection.activeStreams);
-      }
-    };
-    const { connection } = connect(port, false, { onAvailable: startQueued, observer: { onSettings: () => settled() } });
-    await ready;
-    expect(connection.availableStreams).toBe(10);
-    startQueued();
-    expect(queue.length).toBe(190);
-    await waitFor('every request started', () => queue.length === 0);
-    const outcomes = await Promise.all(exchanges.map((e) => e.done));
-    expect(outcomes.every((o) => o.kind === 'end')).toBe(true);
-    expect(exchanges.map((e) => e.body().toString())).toEqual(Array.from({ length: 200 }, (_, i) => `/r${i}`));
-    expect(clientMax).toBe(10);
+    const run = await requestAllQueued(port, false, Array.from({ length: 200 }, (_, i) => `/r${i}`));
+    clients.push(run.client);
+    expect(run.firstBatch).toBe(10);
+    expect(run.outcomes.filter((o) => o.kind !== 'end')).toEqual([]);
+    expect(run.exchanges.map((e) => e.body().toString())).toEqual(Array.from({ length: 200 }, (_, i) => `/r${i}`));
+    expect(run.maxActive).toBe(10);
     expect(maxActive).toBe(10);
   });
 
