@@ -407,6 +407,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     const goaway = parseGoaway(frame.subarray(FRAME_HEADER_LENGTH));
     this.observer.onGoawayReceived?.({ lastStreamId: goaway.lastStreamId, errorCode: goaway.errorCode, debug: goaway.debug.toString('utf8') });
     // §6.8: streams we opened above the last-stream-id were not processed; they may be retried.
+    // Remembered as reset by us: whatever the peer still sends on them is ignored.
     for (const stream of [...this.streams.values()]) {
       if (!this.isPeerStreamId(stream.id) && stream.id > goaway.lastStreamId) this.closeStream(stream, ClosedHow.ResetSent, goaway.errorCode, 'unprocessed');
     }

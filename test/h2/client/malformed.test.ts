@@ -1,11 +1,12 @@
 /**
  * Malformed responses from a raw server: each breaks one rule of RFC 9113 and gets the client's
  * answer for it — a stream error (RST_STREAM, the handler hears 'protocol', the connection goes
- * on) or a connection error (GOAWAY, every stream hears 'connection').
+ * on) or a connection error (GOAWAY, every stream hears 'connection'). And the server's GOAWAYs,
+ * scripted frame by frame: which streams end "unprocessed" and which finish.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, FrameFlag, FrameType } from '../../../h2/frame/constants.js';
-import { dataFrame, encodeHeaderBlock, frame, headersFrame, type HeaderList } from '../../helpers/raw-h2.js';
+import { dataFrame, encodeHeaderBlock, frame, goawayFrame, headersFrame, type HeaderList } from '../../helpers/raw-h2.js';
 import { waitFor } from '../../helpers/wait.js';
 import { connectClient, exchange, type ConnectedClient } from './engine-client.js';
 import { startRawServer, type RawServer } from './raw-server.js';
@@ -128,4 +129,36 @@ describe('connection errors: GOAWAY, every stream ends', () => {
       expect(client.connection.canRequest).toBe(false);
     });
   }
+});
+
+describe('GOAWAY from a raw server', () => {
+  it('with an error code: streams above its last-stream-id end "unprocessed", the rest with the connection', async () => {
+    // Nothing for the first request; the second's answer is the GOAWAY naming only the first.
+    server = await startRawServer((_id, nth) => (nth === 0 ? Buffer.alloc(0) : goawayFrame(1, ErrorCode.INTERNAL_ERROR)));
+    const goaways: Array<{ lastStreamId: number; errorCode: number }> = [];
+    client = connectClient(server.port, false, { observer: { onGoawayReceived: ({ lastStreamId, errorCode }) => goaways.push({ lastStreamId, errorCode }) } });
+    const first = exchange(client.connection, '/');
+    const second = exchange(client.connection, '/');
+    expect(await second.done).toEqual({ kind: 'reset', code: ErrorCode.INTERNAL_ERROR, cause: 'unprocessed' });
+    expect(await first.done).toEqual({ kind: 'reset', code: ErrorCode.INTERNAL_ERROR, cause: 'connection' });
+    expect(goaways).toEqual([{ lastStreamId: 1, errorCode: ErrorCode.INTERNAL_ERROR }]);
+    expect(client.connection.canRequest).toBe(false);
+  });
+
+  it('the two-step graceful close: GOAWAY(2^31-1) keeps every stream, the final GOAWAY(1) makes stream 3 "unprocessed", stream 1 finishes', async () => {
+    server = await startRawServer((id, nth) => {
+      if (nth === 0) return Buffer.alloc(0);
+      return Buffer.concat([goawayFrame(2 ** 31 - 1, ErrorCode.NO_ERROR), goawayFrame(1, ErrorCode.NO_ERROR), ok(1), dataFrame(id, Buffer.from('ignored'))]);
+    });
+    client = connectClient(server.port, false);
+    const first = exchange(client.connection, '/');
+    const second = exchange(client.connection, '/');
+    expect(await second.done).toEqual({ kind: 'reset', code: ErrorCode.NO_ERROR, cause: 'unprocessed' });
+    expect(await first.done).toEqual({ kind: 'end' });
+    expect(first.body().toString()).toBe('ok');
+    // DATA on the forgotten stream 3 is ignored, not an error: the connection ends cleanly.
+    await waitFor('the client to end', () => client!.socket.writableEnded);
+    expect(server.goawayCode()).toBe(ErrorCode.NO_ERROR);
+    expect(server.rstCode(3)).toBeUndefined();
+  });
 });
