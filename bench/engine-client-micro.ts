@@ -43,6 +43,22 @@ interface Client {
   close(): void;
 }
 
+/** Runs `send` n times, `depth` at a time: each request that ends starts the next. */
+function inFlight(n: number, depth: number, send: (ended: () => void, failed: (err: Error) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let started = 0;
+    let ended = 0;
+    const next = (): void => {
+      started++;
+      send(() => {
+        if (++ended === n) resolve();
+        else if (started < n) next();
+      }, reject);
+    };
+    for (let i = 0; i < Math.min(depth, n); i++) next();
+  });
+}
+
 async function engineClient(port: number): Promise<Client> {
   const socket = net.connect({ host: '127.0.0.1', port });
   let settingsCame!: () => void;
@@ -51,29 +67,19 @@ async function engineClient(port: number): Promise<Client> {
   await settings;
   const head = { method: 'GET', scheme: 'http', authority: `127.0.0.1:${port}`, path: '/' };
   return {
-    run(n, depth) {
-      return new Promise((resolve, reject) => {
-        let started = 0;
-        let ended = 0;
-        const next = (): void => {
-          started++;
-          const stream = connection.request(
-            head,
-            {
-              onResponse() {},
-              onData: (chunk) => stream.consumed(chunk.length),
-              onEnd() {
-                if (++ended === n) resolve();
-                else if (started < n) next();
-              },
-              onReset: (code, cause) => reject(new Error(`engine client: stream reset ${code} (${cause})`)),
-            },
-            { endStream: true },
-          );
-        };
-        for (let i = 0; i < Math.min(depth, n); i++) next();
-      });
-    },
+    run: (n, depth) =>
+      inFlight(n, depth, (ended, failed) => {
+        const stream = connection.request(
+          head,
+          {
+            onResponse() {},
+            onData: (chunk) => stream.consumed(chunk.length),
+            onEnd: ended,
+            onReset: (code, cause) => failed(new Error(`engine client: stream reset ${code} (${cause})`)),
+          },
+          { endStream: true },
+        );
+      }),
     close: () => socket.destroy(),
   };
 }
@@ -82,23 +88,13 @@ async function nodeClient(port: number): Promise<Client> {
   const session = http2.connect(`http://127.0.0.1:${port}`);
   await once(session, 'remoteSettings');
   return {
-    run(n, depth) {
-      return new Promise((resolve, reject) => {
-        let started = 0;
-        let ended = 0;
-        const next = (): void => {
-          started++;
-          const req = session.request({ ':path': '/' }, { endStream: true });
-          req.on('data', () => {});
-          req.on('error', reject);
-          req.on('end', () => {
-            if (++ended === n) resolve();
-            else if (started < n) next();
-          });
-        };
-        for (let i = 0; i < Math.min(depth, n); i++) next();
-      });
-    },
+    run: (n, depth) =>
+      inFlight(n, depth, (ended, failed) => {
+        const req = session.request({ ':path': '/' }, { endStream: true });
+        req.on('data', () => {});
+        req.on('error', failed);
+        req.on('end', ended);
+      }),
     close: () => session.destroy(),
   };
 }

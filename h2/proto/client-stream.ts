@@ -8,7 +8,7 @@
  * onData / onTrailers / onEnd, or onReset at most once.
  */
 import { BodyEnd } from './outbound-body.js';
-import { H2Stream, type StreamHandler, type StreamHost } from './stream.js';
+import { H2Stream, type ServerStream, type StreamHandler, type StreamHost } from './stream.js';
 
 /** What a client application gives for each request (undici's style: callbacks, no EventEmitter). */
 export interface ClientHandler extends StreamHandler {
@@ -18,21 +18,11 @@ export interface ClientHandler extends StreamHandler {
   onResponse(status: number, fields: string[]): void;
 }
 
-/** What a client application holds of a request it sent. */
-export interface ClientStream {
-  readonly id: number;
-  /** Queues request body bytes; false when the application should wait for `onDrain`. */
-  write(chunk: Buffer): boolean;
-  /** Ends the request body, with trailers if given (after every queued byte). */
-  end(trailers?: readonly string[]): void;
-  /** RST_STREAM(code) now (default CANCEL); queued body bytes are dropped, the handler hears nothing more. */
-  reset(code?: number): void;
-  /** The application is done with `n` response bytes `onData` gave it: the server may send that many more. */
-  consumed(n: number): void;
-  /** Request body bytes written and not yet framed. */
-  readonly writableLength: number;
-  readonly closed: boolean;
-}
+/**
+ * What a client application holds of a request it sent: a server stream's methods without
+ * respond() (the head went with request()) — write / end(trailers) / reset / consumed.
+ */
+export type ClientStream = Omit<ServerStream, 'respond'>;
 
 /** How far the response has come. */
 export const ResponseProgress = {

@@ -26,6 +26,12 @@ export function connectClient(port: number, useTls: boolean, options?: ClientCon
   return { connection, socket };
 }
 
+/** The value of `name` in a flat field list (response fields, trailers). */
+export function fieldOf(list: readonly string[] | undefined, name: string): string | undefined {
+  for (let i = 0; list && i < list.length; i += 2) if (list[i] === name) return list[i + 1];
+  return undefined;
+}
+
 export type Outcome = { kind: 'end' } | { kind: 'reset'; code: number; cause: ResetCause };
 
 export interface ExchangeOptions {
@@ -84,10 +90,7 @@ export function exchange(connection: ClientConnection, path: string, opts: Excha
     trailers: undefined,
     done,
     body: () => Buffer.concat(ex.chunks),
-    field(name) {
-      for (let i = 0; i < ex.fields.length; i += 2) if (ex.fields[i] === name) return ex.fields[i + 1];
-      return undefined;
-    },
+    field: (name) => fieldOf(ex.fields, name),
   };
   ex.stream = connection.request(
     { method, scheme: 'https', authority: 'localhost', path, fields: opts.fields },

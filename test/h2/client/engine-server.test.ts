@@ -4,23 +4,16 @@
  * limit binding (the engine server refuses beyond it, so queuing must hold), a client reset the
  * server hears, a graceful server close, and every client frame born in and returned to its pool.
  */
-import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../h2/frame/constants.js';
 import { AllocatingPool, type FramePool, type Lease, type LeaseOwner } from '../../../h2/proto/frame-pool.js';
 import type { ClientConnectionOptions } from '../../../h2/proto/client-connection.js';
 import type { ConnectionOptions } from '../../../h2/proto/connection-options.js';
+import { sha256 } from '../../helpers/bytes.js';
 import { waitFor } from '../../helpers/wait.js';
 import { startEngineServer, type EngineServer } from '../engine-server.js';
 import { createTestApp, patternBytes, type TestApp } from '../test-app.js';
-import { connectClient, exchange, requestAllQueued, type ConnectedClient } from './engine-client.js';
-
-const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-function fieldOf(list: readonly string[] | undefined, name: string): string | undefined {
-  for (let i = 0; list && i < list.length; i += 2) if (list[i] === name) return list[i + 1];
-  return undefined;
-}
+import { connectClient, exchange, fieldOf, requestAllQueued, type ConnectedClient } from './engine-client.js';
 
 /** Counts each lease's writeDone: every frame the client makes must come back exactly once. */
 class CountingPool implements FramePool {

@@ -10,15 +10,9 @@ import * as http2 from 'node:http2';
 import type * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, waitForPort } from '../../../bench/ports.js';
+import { sha256 } from '../../helpers/bytes.js';
 import { testCert } from '../../helpers/tls-cert.js';
-import { connectClient, exchange, requestAllQueued, type ConnectedClient } from './engine-client.js';
-
-const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-function fieldOf(list: readonly string[] | undefined, name: string): string | undefined {
-  for (let i = 0; list && i < list.length; i += 2) if (list[i] === name) return list[i + 1];
-  return undefined;
-}
+import { connectClient, exchange, fieldOf, requestAllQueued, type ConnectedClient } from './engine-client.js';
 
 /** The backend: /echo returns the body and an x-sha256 trailer; anything else "ok <path>". */
 function backendApp(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {

@@ -11,11 +11,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../h2/frame/constants.js';
 import type { ClientConnectionOptions } from '../../../h2/proto/client-connection.js';
 import { EndPhase } from '../../../h2/proto/go-away.js';
+import { randomBody, sha256 } from '../../helpers/bytes.js';
 import { testCert } from '../../helpers/tls-cert.js';
 import { waitFor } from '../../helpers/wait.js';
-import { connectClient, exchange, requestAllQueued, type ConnectedClient } from './engine-client.js';
-
-const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+import { connectClient, exchange, fieldOf, requestAllQueued, type ConnectedClient } from './engine-client.js';
 
 let server: http2.Http2Server | undefined;
 const clients: ConnectedClient[] = [];
@@ -55,19 +54,6 @@ afterEach(async () => {
   if (server) await new Promise((r) => server!.close(r));
   server = undefined;
 });
-
-/** A seeded xorshift body: not a pattern a framing bug could reproduce by chance. */
-function randomBody(n: number, seed: number): Buffer {
-  const out = Buffer.allocUnsafe(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 /**
  * The node:http2 application, by path:
@@ -130,11 +116,6 @@ function nodeApp(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHea
   }
   stream.respond({ ':status': 200 });
   stream.end(headers[':method'] === 'HEAD' ? undefined : 'ok');
-}
-
-function fieldOf(list: readonly string[] | undefined, name: string): string | undefined {
-  for (let i = 0; list && i < list.length; i += 2) if (list[i] === name) return list[i + 1];
-  return undefined;
 }
 
 afterEach(() => {
