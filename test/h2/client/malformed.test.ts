@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, FrameFlag, FrameType } from '../../../h2/frame/constants.js';
-import { dataFrame, encodeHeaderBlock, frame, goawayFrame, headersFrame, type HeaderList } from '../../helpers/raw-h2.js';
+import { dataFrame, encodeDynamicIndex, encodeHeaderBlock, encodeIndexedLiteral, frame, goawayFrame, headersFrame, type HeaderList } from '../../helpers/raw-h2.js';
 import { waitFor } from '../../helpers/wait.js';
 import { connectClient, exchange, type ConnectedClient } from './engine-client.js';
 import { startRawServer, type RawServer } from './raw-server.js';
@@ -160,5 +160,45 @@ describe('GOAWAY from a raw server', () => {
     await waitFor('the client to end', () => client!.socket.writableEnded);
     expect(server.goawayCode()).toBe(ErrorCode.NO_ERROR);
     expect(server.rstCode(3)).toBeUndefined();
+  });
+});
+
+describe('after a client reset', () => {
+  it('a late response head on the reset stream is still decoded: the HPACK table stays in step', async () => {
+    server = await startRawServer((id, nth) => {
+      if (nth === 0) return headersFrame(id, Buffer.concat([encodeHeaderBlock([[':status', '200']]), encodeIndexedLiteral('x-dyn', 'kept')]), { endStream: true });
+      return headersFrame(id, Buffer.concat([encodeHeaderBlock([[':status', '200']]), encodeDynamicIndex(1)]), { endStream: true });
+    });
+    client = connectClient(server.port, false);
+    const cancelled = exchange(client.connection, '/');
+    cancelled.stream.reset();
+    expect(cancelled.stream.closed).toBe(true);
+    await waitFor('the RST_STREAM', () => server!.rstCode(1) !== undefined);
+    const next = exchange(client.connection, '/');
+    expect(await next.done).toEqual({ kind: 'end' });
+    expect(next.field('x-dyn')).toBe('kept');
+    expect(cancelled.status).toBe(0);
+  });
+});
+
+describe('request() refuses what it cannot send, with one line naming it', () => {
+  it('malformed heads, and no stream available', async () => {
+    server = await startRawServer((id) => ok(id));
+    client = connectClient(server.port, false);
+    const connection = client.connection;
+    const handler = { onResponse() {} };
+    const head = { method: 'GET', scheme: 'http', authority: 'x', path: '/' };
+    expect(() => connection.request({ ...head, fields: ['connection', 'close'] }, handler)).toThrow(/h2 request: connection-specific field connection/);
+    expect(() => connection.request({ ...head, fields: ['X-Up', '1'] }, handler)).toThrow(/uppercase in field name/);
+    expect(() => connection.request({ ...head, path: '' }, handler)).toThrow(/empty :path/);
+    expect(() => connection.request({ ...head, fields: ['te', 'gzip'] }, handler)).toThrow(/only "trailers"/);
+    const stream = connection.request(head, handler, { endStream: true });
+    // The refused heads took no stream id.
+    expect(stream.id).toBe(1);
+    // END_STREAM went with the head: nothing more can be sent on it.
+    expect(stream.write(Buffer.from('x'))).toBe(false);
+    connection.close();
+    expect(connection.canRequest).toBe(false);
+    expect(() => connection.request(head, handler)).toThrow(/no stream available \(the connection is closing\)/);
   });
 });
