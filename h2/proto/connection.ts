@@ -67,7 +67,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
   readonly id: number;
   readonly peerSettings = new PeerSettings();
   protected readonly opts: typeof DEFAULTS;
-  protected readonly observer: ConnectionObserver;
+  private readonly observer: ConnectionObserver;
   private readonly inboundHook: InboundHook | undefined;
   private readonly reader = new FrameReader(this);
   private readonly writer: FrameWriter;
@@ -77,13 +77,13 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
   private readonly headerBlock = new HeaderBlock();
   private readonly guard: FloodGuard;
   private readonly settingsAck: SettingsAck;
-  protected readonly end: ConnectionEnd;
+  private readonly end: ConnectionEnd;
   protected readonly streams = new Map<number, H2Stream>();
   /**
    * How recent streams closed; a frame on a forgotten one gets the answer for a stream never
    * opened (stream-state.ts, recvOnClosed).
    */
-  protected readonly closedStreams = new RecentIds(CLOSED_STREAMS_KEPT);
+  private readonly closedStreams = new RecentIds(CLOSED_STREAMS_KEPT);
   /** Our settings as the peer has acknowledged them (the protocol's until the first ACK). */
   protected local: LocalSettings;
   private readonly announced: LocalSettings;
@@ -508,7 +508,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
    * queued body and credits its unconsumed bytes to the connection (its consumer will never say),
    * and its handler hears `cause` (not when the application reset it itself: cause undefined).
    */
-  protected closeStream(stream: H2Stream, how: ClosedHow, code: number, cause: ResetCause | undefined): void {
+  private closeStream(stream: H2Stream, how: ClosedHow, code: number, cause: ResetCause | undefined): void {
     stream.state = StreamState.Closed;
     this.streams.delete(stream.id);
     this.closedStreams.set(stream.id, how);
