@@ -23,6 +23,8 @@ export interface RawServer {
   rstCode(streamId: number): number | undefined;
   /** The error code of the client's last GOAWAY. */
   goawayCode(): number | undefined;
+  /** Writes bytes to the connection accepted last (frames the test sends when it chooses). */
+  send(bytes: Buffer): void;
   close(): Promise<void>;
 }
 
@@ -30,8 +32,10 @@ export interface RawServer {
 export async function startRawServer(answer: (streamId: number, nth: number) => Buffer): Promise<RawServer> {
   const received: ClientFrame[] = [];
   const sockets = new Set<net.Socket>();
+  let latest: net.Socket | undefined;
   const server = net.createServer((socket) => {
     sockets.add(socket);
+    latest = socket;
     socket.on('error', () => {});
     socket.once('close', () => sockets.delete(socket));
     socket.write(settingsFrame([]));
@@ -72,6 +76,10 @@ export async function startRawServer(answer: (streamId: number, nth: number) => 
     received,
     rstCode: (streamId) => last(FrameType.RST_STREAM, streamId)?.payload.readUInt32BE(0),
     goawayCode: () => last(FrameType.GOAWAY)?.payload.readUInt32BE(4),
+    send(bytes) {
+      if (!latest) throw new Error('raw server: no connection to send on');
+      latest.write(bytes);
+    },
     async close() {
       const closed = new Promise((resolve) => server.close(resolve));
       for (const socket of sockets) socket.destroy();
