@@ -10,8 +10,12 @@
  * `fail` (GOAWAY with the code, the transport closed once it is out); a stream error resets one
  * stream (`streamError`) and the connection goes on.
  *
- * Role: the server role is what exists; the places the client role will differ are the preface,
- * which stream ids the peer opens, and what a HEADERS block means (request head, or response head).
+ * Role: this class is the server role; the client role (client-connection.ts) extends it at the
+ * protected points where the roles differ: the preface, whose stream ids are whose, what a HEADERS
+ * block on a live stream means (trailers, or a response head), and when stream slots free up.
+ * What holds for both roles is written once, by stream-id parity: HEADERS on even ids is a
+ * protocol error (clients open odd ids, and push is off), and our own streams above a GOAWAY's
+ * last-stream-id or refused with REFUSED_STREAM end as 'unprocessed'.
  *
  * Lifecycle: made by serveConnection (server.ts) for one transport; it ends in one place,
  * `transportClosed` (the transport's onClose), whatever led there: a graceful close, a
@@ -62,40 +66,40 @@ let nextConnectionId = 1;
 export class Connection implements FrameSink, TransportSink, StreamHost, SchedulerHost, EndHost {
   readonly id: number;
   readonly peerSettings = new PeerSettings();
-  private readonly opts: typeof DEFAULTS;
+  protected readonly opts: typeof DEFAULTS;
   private readonly observer: ConnectionObserver;
   private readonly inboundHook: InboundHook | undefined;
   private readonly reader = new FrameReader(this);
   private readonly writer: FrameWriter;
-  private readonly headerWriter: HeaderWriter;
+  protected readonly headerWriter: HeaderWriter;
   private readonly scheduler: SendScheduler;
   private readonly decoder: HpackDecoder;
   private readonly headerBlock = new HeaderBlock();
   private readonly guard: FloodGuard;
   private readonly settingsAck: SettingsAck;
   private readonly end: ConnectionEnd;
-  private readonly streams = new Map<number, H2Stream>();
+  protected readonly streams = new Map<number, H2Stream>();
   /**
    * How recent streams closed; a frame on a forgotten one gets the answer for a stream never
    * opened (stream-state.ts, recvOnClosed).
    */
   private readonly closedStreams = new RecentIds(CLOSED_STREAMS_KEPT);
   /** Our settings as the peer has acknowledged them (the protocol's until the first ACK). */
-  private local: LocalSettings;
+  protected local: LocalSettings;
   private readonly announced: LocalSettings;
   private readonly recvWindow: RecvWindow;
   /** Preface bytes still expected from the peer (the client's, §3.4). */
-  private prefaceLeft = CLIENT_PREFACE.length;
+  protected prefaceLeft = CLIENT_PREFACE.length;
   private firstFrame = true;
   /** The highest stream id the peer used (opened, refused or ignored): lower unknown ids are closed, higher idle. */
   private lastPeerStreamId = 0;
   lastProcessedStreamId = 0;
-  private streamsOpened = 0;
+  protected streamsOpened = 0;
   private readonly framesReceived = new Array<number>(FrameType.PRIORITY_UPDATE + 2).fill(0);
   private flushScheduled = false;
   private now = 0;
 
-  constructor(private readonly transport: Transport, private readonly server: ServerHandler, options: ConnectionOptions = {}) {
+  constructor(protected readonly transport: Transport, private readonly server: ServerHandler, options: ConnectionOptions = {}) {
     this.id = options.id ?? nextConnectionId++;
     this.opts = {
       connectionWindowSize: options.connectionWindowSize ?? DEFAULTS.connectionWindowSize,
@@ -213,8 +217,9 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
         throw frameError(header, ErrorCode.PROTOCOL_ERROR, 'PUSH_PROMISE is not allowed');
       case FrameType.HEADERS:
         // §5.1.1: streams the peer opens have ids of its parity (a client's are odd).
-        if (!this.isPeerStreamId(header.streamId)) {
-          throw frameError(header, ErrorCode.PROTOCOL_ERROR, 'a client must open odd-numbered streams');
+        // A server's streams would be pushed ones, and push is off: even ids are wrong in both roles.
+        if (header.streamId % 2 === 0) {
+          throw frameError(header, ErrorCode.PROTOCOL_ERROR, 'HEADERS on an even-numbered stream (a client opens odd ones; push is off)');
         }
         return;
       case FrameType.PRIORITY_UPDATE:
@@ -288,6 +293,11 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
       this.apply(ruling, header);
       return;
     }
+    if (this.awaitingHead(stream)) {
+      this.creditConnection(n);
+      this.streamError(stream.id, ErrorCode.PROTOCOL_ERROR, 'DATA before the response head');
+      return;
+    }
     if (!stream.recvWindow.receive(n)) {
       this.creditConnection(n);
       this.streamError(header.streamId, ErrorCode.FLOW_CONTROL_ERROR, 'DATA beyond the stream window');
@@ -341,7 +351,9 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     // also when the stream already closed on our side, its last frames made but not yet written.
     this.writer.streamReset(header.streamId);
     this.observer.onPeerReset?.(header.streamId, code);
-    if (stream) this.closeStream(stream, ClosedHow.ResetReceived, code, 'peer');
+    // §8.7: REFUSED_STREAM on a stream we opened says the peer did no work on it.
+    const refused = code === ErrorCode.REFUSED_STREAM && !this.isPeerStreamId(header.streamId);
+    if (stream) this.closeStream(stream, ClosedHow.ResetReceived, code, refused ? 'unprocessed' : 'peer');
   }
 
   private onWindowUpdate(header: FrameHeader, frame: Buffer): void {
@@ -376,6 +388,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     }
     this.writer.frame(FrameType.SETTINGS, FrameFlag.ACK, 0, 0);
     this.observer.onSettings?.(this.peerSettings);
+    this.streamSlotsChanged();
     this.scheduleFlush();
   }
 
@@ -393,6 +406,11 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
   private onGoaway(frame: Buffer): void {
     const goaway = parseGoaway(frame.subarray(FRAME_HEADER_LENGTH));
     this.observer.onGoawayReceived?.({ lastStreamId: goaway.lastStreamId, errorCode: goaway.errorCode, debug: goaway.debug.toString('utf8') });
+    // §6.8: streams we opened above the last-stream-id were not processed; they may be retried.
+    // Remembered as reset by us: whatever the peer still sends on them is ignored.
+    for (const stream of [...this.streams.values()]) {
+      if (!this.isPeerStreamId(stream.id) && stream.id > goaway.lastStreamId) this.closeStream(stream, ClosedHow.ResetSent, goaway.errorCode, 'unprocessed');
+    }
     this.end.peerGoaway(goaway.errorCode);
     this.scheduleFlush();
   }
@@ -413,8 +431,11 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
       if (!(err instanceof HeaderListTooLargeError)) throw err;
     }
     const stream = this.streams.get(streamId);
-    if (stream) return this.trailersReceived(stream, list, endStream);
-    if (streamId > this.lastPeerStreamId) return this.openStream(streamId, list, endStream, dependency);
+    if (stream) return this.headersOnStream(stream, list, endStream);
+    if (this.isPeerStreamId(streamId) && streamId > this.lastPeerStreamId) return this.openStream(streamId, list, endStream, dependency);
+    if (!this.isPeerStreamId(streamId) && this.isUnusedLocalId(streamId)) {
+      throw new FrameError(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${streamId}, which we never opened`);
+    }
     this.apply(recvOnClosed(this.closedStreams.get(streamId), FrameType.HEADERS), { length: 0, type: FrameType.HEADERS, flags: block.flags, streamId });
   }
 
@@ -448,7 +469,12 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     if (streamId + 2 > MAX_STREAM_ID) this.close();
   }
 
-  private trailersReceived(stream: H2Stream, list: string[] | undefined, endStream: boolean): void {
+  /** A header block on a live stream: in the server role, trailers. */
+  protected headersOnStream(stream: H2Stream, list: string[] | undefined, endStream: boolean): void {
+    this.trailersReceived(stream, list, endStream);
+  }
+
+  protected trailersReceived(stream: H2Stream, list: string[] | undefined, endStream: boolean): void {
     const ruling = recvOnLive(stream.state, FrameType.HEADERS);
     if (ruling.verdict !== Verdict.Accept) return this.apply(ruling, { length: 0, type: FrameType.HEADERS, flags: 0, streamId: stream.id });
     // §8.1: a second HEADERS block is trailers, and trailers end the stream.
@@ -463,7 +489,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
   // ── streams ──────────────────────────────────────────────────────────────────────────────
 
   /** The peer's END_STREAM on a live stream. */
-  private recvEnd(stream: H2Stream): void {
+  protected recvEnd(stream: H2Stream): void {
     stream.state = afterRecvEnd(stream.state);
     this.endReceived(stream);
   }
@@ -494,10 +520,11 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
       if (cause !== undefined) stream.handler.onReset?.(code, cause);
     }
     this.end.streamClosed();
+    this.streamSlotsChanged();
   }
 
   /** RST_STREAM(code) for a stream error (§5.4.2) on `streamId`, live or not. */
-  private streamError(streamId: number, code: number, reason: string): void {
+  protected streamError(streamId: number, code: number, reason: string): void {
     const stream = this.streams.get(streamId);
     this.observer.onStreamError?.(streamId, code, reason);
     this.sendRst(streamId, code);
@@ -507,11 +534,11 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
 
   /** The ruling for a frame on a stream that is not live: idle, or closed. */
   private rulingFor(header: FrameHeader): Ruling {
-    const idle = this.isPeerStreamId(header.streamId) ? header.streamId > this.lastPeerStreamId : true;
+    const idle = this.isPeerStreamId(header.streamId) ? header.streamId > this.lastPeerStreamId : this.isUnusedLocalId(header.streamId);
     return idle ? recvOnIdle(header.type) : recvOnClosed(this.closedStreams.get(header.streamId), header.type);
   }
 
-  private apply(ruling: Ruling, header: FrameHeader): void {
+  protected apply(ruling: Ruling, header: FrameHeader): void {
     switch (ruling.verdict) {
       case Verdict.StreamError:
         return this.streamError(header.streamId, ruling.code, 'frame on a closed stream');
@@ -520,9 +547,23 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     }
   }
 
-  private isPeerStreamId(streamId: number): boolean {
+  /** Whose stream an id is (§5.1.1): in the server role, the peer's are odd. */
+  protected isPeerStreamId(streamId: number): boolean {
     return streamId % 2 === 1;
   }
+
+  /** Whether one of our ids is still idle: the server role opens no streams, so every one is. */
+  protected isUnusedLocalId(streamId: number): boolean {
+    return streamId > 0;
+  }
+
+  /** Whether DATA on a live stream comes before its head (the client role: before the response). */
+  protected awaitingHead(_stream: H2Stream): boolean {
+    return false;
+  }
+
+  /** A stream closed or the peer's SETTINGS came: the client role may open more streams. */
+  protected streamSlotsChanged(): void {}
 
   // ── StreamHost: the application's calls ─────────────────────────────────────────────────
 
@@ -591,7 +632,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
 
   // ── outbound ─────────────────────────────────────────────────────────────────────────────
 
-  private sendPreface(): void {
+  protected sendPreface(): void {
     const entries = settingsEntries(this.announced);
     writeSettings(this.writer.frame(FrameType.SETTINGS, 0, 0, settingsLength(entries.length) - FRAME_HEADER_LENGTH), entries);
     this.settingsAck.sent(this.announced);
@@ -638,7 +679,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     this.local = acked;
   }
 
-  private scheduleFlush(): void {
+  protected scheduleFlush(): void {
     if (this.flushScheduled || this.end.phase === EndPhase.Closed) return;
     this.flushScheduled = true;
     setImmediate(this.flush);
@@ -670,7 +711,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
   }
 
   /** Runs `fn`; a connection error (or an application callback's exception) fails the connection. */
-  private guarded(fn: () => void): void {
+  protected guarded(fn: () => void): void {
     try {
       fn();
     } catch (err) {

@@ -158,10 +158,10 @@ export function responseHead(list: readonly string[]): ResponseHead | Malformed 
     if (!/^[1-9]\d\d$/.test(value)) return `invalid :status ${JSON.stringify(value)}`;
     status = Number(value);
   }
-  if (status === 0) return 'missing :status';
   const fields = list.slice(at);
   const contentLength = regularFields(fields);
   if (typeof contentLength === 'string') return contentLength;
+  if (status === 0) return 'missing :status';
   return { status, fields, contentLength };
 }
 

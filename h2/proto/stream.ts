@@ -21,7 +21,12 @@ export type ResetCause =
   /** The engine reset it: the peer broke a rule for this stream (the code says which). */
   | 'protocol'
   /** The connection ended under it (GOAWAY, transport closed). */
-  | 'connection';
+  | 'connection'
+  /**
+   * The peer did not process it (REFUSED_STREAM, or above the last-stream-id of its GOAWAY):
+   * nothing of it was acted on, the request may be sent again (the client role).
+   */
+  | 'unprocessed';
 
 export interface StreamHandler {
   /** Request (or response) body bytes: a view, valid as long as the application keeps it. Call `consumed` when done with them. */
@@ -160,7 +165,7 @@ export class H2Stream implements ServerStream {
     if (problem) throw new TypeError(`h2 stream ${this.id}: ${problem}`);
   }
 
-  private requireFinalResponse(what: string): void {
+  protected requireFinalResponse(what: string): void {
     if (this.response !== ResponsePhase.Final && canSend(this.state)) {
       throw new Error(`h2 stream ${this.id}: ${what} before the final response head (respond() with a status >= 200)`);
     }

@@ -10,24 +10,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../h2/frame/constants.js';
 import type { ConnectionOptions } from '../../h2/proto/connection-options.js';
 import { collect, connectH2, get, request } from '../helpers/h2-client.js';
+import { randomBody } from '../helpers/bytes.js';
 import { waitFor } from '../helpers/wait.js';
 import { startEngineServer, type EngineServer } from './engine-server.js';
 import { createTestApp, patternBytes, type TestApp } from './test-app.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-/** A deterministic body: a seeded xorshift stream, not a pattern a bug could reproduce by chance. */
-function randomBody(n: number, seed: number): Buffer {
-  const out = Buffer.allocUnsafe(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 let server: EngineServer | undefined;
 let app: TestApp;

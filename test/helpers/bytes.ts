@@ -17,3 +17,16 @@ export function sha256(data: Buffer | Buffer[]): string {
   for (const d of Array.isArray(data) ? data : [data]) h.update(d);
   return h.digest('hex');
 }
+
+/** A seeded xorshift stream: not a pattern a framing bug could reproduce by chance. */
+export function randomBody(n: number, seed: number): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}

@@ -1,0 +1,62 @@
+/**
+ * A stream in the client role: a request we sent, its response as it arrives. The same record as
+ * the server role's (stream.ts), with the response's progress on top: the head is awaited, 1xx
+ * heads may come first, then the final head, the body and trailers.
+ *
+ * Lifecycle: created by ClientConnection.request, which sends its head at once; it closes where
+ * every stream closes (Connection.closeStream). The handler hears onResponse at most once, then
+ * onData / onTrailers / onEnd, or onReset at most once.
+ */
+import { BodyEnd } from './outbound-body.js';
+import { H2Stream, type ServerStream, type StreamHandler, type StreamHost } from './stream.js';
+
+/** What a client application gives for each request (undici's style: callbacks, no EventEmitter). */
+export interface ClientHandler extends StreamHandler {
+  /** An informational (1xx) response head; more heads follow. */
+  onInformational?(status: number, fields: string[]): void;
+  /** The final response head (status >= 200); the body follows through onData. */
+  onResponse(status: number, fields: string[]): void;
+}
+
+/**
+ * What a client application holds of a request it sent: a server stream's methods without
+ * respond() (the head went with request()) — write / end(trailers) / reset / consumed.
+ */
+export type ClientStream = Omit<ServerStream, 'respond'>;
+
+/** How far the response has come. */
+export const ResponseProgress = {
+  AwaitingHead: 0,
+  /** A 1xx head came; the final one is still awaited. */
+  Informational: 1,
+  Final: 2,
+} as const;
+export type ResponseProgress = (typeof ResponseProgress)[keyof typeof ResponseProgress];
+
+export class ClientH2Stream extends H2Stream implements ClientStream {
+  declare handler: ClientHandler;
+  progress: ResponseProgress = ResponseProgress.AwaitingHead;
+
+  constructor(
+    id: number,
+    host: StreamHost,
+    sendWindow: number,
+    recvWindow: number,
+    highWaterMark: number,
+    handler: ClientHandler,
+    /** A HEAD request: the response has no content whatever its content-length says (RFC 9110 §9.3.2). */
+    readonly headRequest: boolean,
+    endStream: boolean,
+  ) {
+    super(id, host, sendWindow, recvWindow, highWaterMark);
+    this.handler = handler;
+    if (endStream) this.body.ending = BodyEnd.Sent;
+  }
+
+  override respond(): never {
+    throw new Error(`h2 stream ${this.id}: a client stream has no response to send (its head went with request())`);
+  }
+
+  /** The request head went out when the stream was made: the body may follow at any time. */
+  protected override requireFinalResponse(): void {}
+}
