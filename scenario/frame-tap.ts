@@ -23,6 +23,7 @@
 import net, { type Socket } from 'node:net';
 import { CLIENT_PREFACE, FRAME_HEADER_LENGTH, FrameType } from '../h2/frame/constants.js';
 import { describeFrame, readFrameHeader, type FrameHeader } from '../h2/frame/codec.js';
+import { unparsableBecause } from './unparsable-frame.js';
 
 export interface GoawayFrame {
   lastStreamId: number;
@@ -34,8 +35,9 @@ export interface ResetFrame {
   code: number;
 }
 
-/** What a scanner reports: the frames whose payload it reads. */
+/** What a scanner reports: every frame header (its 9 bytes with it), and the frames whose payload it reads. */
 export interface ScannedFrames {
+  header?(frame: FrameHeader, raw: Buffer): void;
   goaway?(frame: GoawayFrame): void;
   reset?(frame: ResetFrame): void;
 }
@@ -73,6 +75,7 @@ export class FrameScanner {
         this.headerFill = 0;
         this.current = readFrameHeader(this.header);
         this.last = this.current;
+        this.report.header?.(this.current, this.header);
         this.payloadLeft = this.current.length;
         this.headFill = 0;
       }
@@ -111,7 +114,20 @@ function headBytes(type: number): number {
   return type === FrameType.GOAWAY ? 8 : type === FrameType.RST_STREAM ? 4 : 0;
 }
 
+/** The first frame header from the target our client cannot parse (unparsable-frame.ts): the likely culprit of its GOAWAY. */
+export interface UnparsableFrame {
+  header: FrameHeader;
+  /** The header's 9 bytes as they arrived, in hex. */
+  bytesHex: string;
+  /** The rule it breaks. */
+  problem: string;
+}
+
 export interface FrameTapEvents {
+  /** A DATA frame from the target went by (counted whether or not the client still wanted the stream). */
+  onData?(streamId: number, length: number): void;
+  /** The first inbound frame header our client cannot parse, as the relay forwards it (once per connection). */
+  onUnparsableFrame?(frame: UnparsableFrame): void;
   /** Our own client sent GOAWAY (outbound). */
   onClientGoaway(frame: GoawayFrame, lastInbound: string | undefined): void;
   /** An RST_STREAM went by: sent by our client (`client`) or by the target (`server`). */
@@ -179,8 +195,23 @@ export class FrameTapRelay {
     client.setNoDelay(true);
     const target = claim.connectTarget();
     const { events } = claim;
-    const inbound = new FrameScanner(0, { reset: (frame) => events.onReset?.('server', frame) });
+    let highestClientStream = 0;
+    let unparsableSeen = false;
+    const inbound = new FrameScanner(0, {
+      header: (header, raw) => {
+        if (header.type === FrameType.DATA) events.onData?.(header.streamId, header.length);
+        if (unparsableSeen || !events.onUnparsableFrame) return;
+        const problem = unparsableBecause(header, highestClientStream);
+        if (problem === undefined) return;
+        unparsableSeen = true;
+        events.onUnparsableFrame({ header, bytesHex: raw.toString('hex'), problem });
+      },
+      reset: (frame) => events.onReset?.('server', frame),
+    });
     const outbound = new FrameScanner(CLIENT_PREFACE.length, {
+      header: (header) => {
+        if (header.type === FrameType.HEADERS && header.streamId > highestClientStream) highestClientStream = header.streamId;
+      },
       goaway: (frame) => events.onClientGoaway(frame, inbound.describeLast()),
       reset: (frame) => events.onReset?.('client', frame),
     });
