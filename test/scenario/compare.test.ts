@@ -60,13 +60,20 @@ describe('compare', () => {
     expect(table).toContain('collateral: client GOAWAY');
 
     const html = renderHtmlReport(result.runs);
-    // One self-contained file: no script, no external resource.
-    expect(html).not.toMatch(/<script|<link|src=|href=/i);
+    // One self-contained file: no script, no external resource (links only within the page).
+    expect(html).not.toMatch(/<script|<link|src=|href="(?!#)/i);
     expect(html).toContain('<span class="v COLLATERAL">COLLATERAL</span>');
     expect(html).toMatch(/client GOAWAY (PROTOCOL_ERROR|FRAME_SIZE_ERROR|COMPRESSION_ERROR|INTERNAL_ERROR)/);
-    expect(html).toContain('class="bar video failed"');
-    expect(html).toContain('last frame received:');
-    expect((html.match(/<svg width="960"/g) ?? []).length).toBeGreaterThan(1);
+    expect(html).toContain('class="bar o-collateral"');
+    // The first damaged connection's story, in order, on the page; a FRAME_SIZE_ERROR always has its oversized header named.
+    const story = bug!.damage[0]!;
+    expect(story.lines.map((l) => l.step), JSON.stringify(story)).toEqual(['cancel', 'race', 'unparsable-frame', 'goaway', 'taken-down']);
+    expect(story.takenDown[0]!.kind, JSON.stringify(story)).toBe('events');
+    for (const line of story.lines) expect(html).toContain(line.text.replace(/'/g, '&#39;'));
+    for (const d of bug!.damage.filter((x) => x.goaway?.codeName === 'FRAME_SIZE_ERROR')) {
+      expect(d.unparsableFrame?.problem, JSON.stringify(d)).toMatch(/exceeds SETTINGS_MAX_FRAME_SIZE|payload must be/);
+    }
+    expect((html.match(/class="timeline"/g) ?? []).length).toBeGreaterThan(1);
   });
 
   it('a safe mode whose origin resets streams is ORIGIN-ERRORS, and fails the exit code with 4', async () => {
