@@ -143,8 +143,25 @@ function raceFor(cancels: readonly StreamRecord[], races: readonly PoolRaceRecor
   let best: PoolRaceRecord[] | undefined;
   for (const list of byProxyConnection.values()) if (!best || list.length > best.length) best = list;
   if (!best) return undefined;
-  // A same-length frame in the pending one's place keeps the framing: the first that does not, broke it.
-  return best.find((r) => r.pending.length !== r.reusedFor.length) ?? best[0];
+  // Frames go out in order: the first race whose shape fits what the client saw is the one it saw.
+  return best.find((r) => explains(r, conn.unparsableFrame)) ?? best[0];
+}
+
+/**
+ * Whether a race's shape fits the header the client could not parse: a well-formed header for a
+ * stream it never opened is the taker's own frame; an impossible one is stale bytes after a
+ * shorter taker. No such header: the framing held, so a taker of the same length (wrong frame,
+ * valid framing) fits.
+ */
+function explains(race: PoolRaceRecord, bad: UnparsableFrameRecord | undefined): boolean {
+  const { pending: x, reusedFor: y } = race;
+  if (!bad) return y.length === x.length;
+  if (wellFormed(bad)) return y.streamId === bad.streamId && y.frameType === bad.type;
+  return y.length < x.length;
+}
+
+function wellFormed(f: UnparsableFrameRecord): boolean {
+  return (f.type === FrameType.DATA || f.type === FrameType.HEADERS) && f.length <= DEFAULT_MAX_FRAME_SIZE;
 }
 
 function storyRace(r: PoolRaceRecord): StoryRace {
@@ -183,8 +200,7 @@ function storyFrame(f: UnparsableFrameRecord, race: PoolRaceRecord | undefined):
  * impossible length or an unknown type is not a header at all.
  */
 function whatItWas(f: UnparsableFrameRecord, race: PoolRaceRecord | undefined): string {
-  const wellFormed = f.type <= FrameType.CONTINUATION && f.length <= DEFAULT_MAX_FRAME_SIZE;
-  if (wellFormed && (f.type === FrameType.DATA || f.type === FrameType.HEADERS)) {
+  if (wellFormed(f)) {
     return `a well-formed header of a ${frameTypeName(f.type)} frame for stream ${f.streamId}, which this connection never opened: most likely another connection's frame, written from a buffer the pool had given to both`;
   }
   if (!race) return 'not a header the server meant to send: stale or misplaced bytes';
@@ -207,7 +223,7 @@ function storyLines(s: DamageStory): StoryLine[] {
     lines.push({
       step: 'race',
       atMs: r.atMs,
-      text: `the proxy's pool handed the buffer of stream ${r.pending.streamId}'s pending ${r.pending.frameType} frame (${r.pending.length} B, not yet written) to stream ${r.reusedFor.streamId}'s ${r.reusedFor.frameType} frame (${r.reusedFor.length} B)${where}; the pending write sent ${r.onWire}`,
+      text: `the proxy's pool handed the buffer of stream ${r.pending.streamId}'s pending ${r.pending.frameType} frame (${r.pending.length} B, not yet written) to stream ${r.reusedFor.streamId}'s ${r.reusedFor.frameType} frame (${r.reusedFor.length} B)${where}; the pending write then carried ${r.onWire}`,
     });
   }
   if (s.unparsableFrame) {

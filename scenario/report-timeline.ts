@@ -31,7 +31,7 @@ export const MARKS: readonly { mark: Mark; words: string; sample: (x: number) =>
   { mark: 'o-origin', words: 'origin error: the server refused or failed it', sample: (x) => bar(x, 'o-origin') },
   { mark: 'm-cancel', words: 'our RST_STREAM(CANCEL)', sample: (x) => cross(x + 4, 12) },
   { mark: 'm-race', words: "pool race: the cancelled stream's pending frame's buffer given to another frame", sample: (x) => triangle(x + 6, 8) },
-  { mark: 'm-unparsable', words: 'first frame the client could not parse', sample: (x) => `<line x1="${x + 6}" y1="1" x2="${x + 6}" y2="15" class="m-unparsable"/>` },
+  { mark: 'm-unparsable', words: 'first frame the client could not parse', sample: (x) => badFrame(x + 6, 4, 15) },
   { mark: 'm-corrupt', words: 'first corrupted body byte', sample: (x) => diamond(x + 6, 8) },
   { mark: 'm-goaway-client', words: 'GOAWAY from the client (it refused a frame)', sample: (x) => vline(x + 6, 'm-goaway-client') },
   { mark: 'm-goaway-server', words: 'GOAWAY with an error from the server', sample: (x) => vline(x + 6, 'm-goaway-server') },
@@ -70,7 +70,7 @@ export function timeline(conn: ConnectionRecord, run: RunRecord, story: DamageSt
   const bad = story?.unparsableFrame;
   if (bad) {
     const tip = `${(bad.atMs / 1000).toFixed(3)} s: first frame the client could not parse: ${bad.type} length ${groupDigits(bad.length)} stream ${bad.streamId}: ${bad.problem}`;
-    evidence += mark('m-unparsable', `<title>${esc(tip)}</title><line x1="${x(bad.atMs)}" y1="14" x2="${x(bad.atMs)}" y2="${height - 12}" class="m-unparsable"/>`);
+    evidence += mark('m-unparsable', `<title>${esc(tip)}</title>${badFrame(x(bad.atMs), 17, height - 12)}`);
   }
   const axis = ticks(t0, t1)
     .map((t) => `<line x1="${x(t)}" y1="14" x2="${x(t)}" y2="${height - 12}" class="grid"/><text x="${x(t)}" y="${height - 2}" class="tick">${(t / 1000).toFixed(1)}s</text>`)
@@ -127,6 +127,11 @@ function triangle(x: number, y: number): string {
   return `<path d="M${x} ${y - 6} L${x + 5} ${y + 4} L${x - 5} ${y + 4} Z" class="m-race"/>`;
 }
 
+/** A line with a dot on top: drawn over the GOAWAY that usually follows it within a millisecond. */
+function badFrame(x: number, top: number, bottom: number): string {
+  return `<line x1="${x}" y1="${top}" x2="${x}" y2="${bottom}" class="m-unparsable"/><circle cx="${x}" cy="${top}" r="3.5" class="m-unparsable"/>`;
+}
+
 function diamond(x: number, y: number): string {
   return `<path d="M${x} ${y - 5} L${x + 5} ${y} L${x} ${y + 5} L${x - 5} ${y} Z" class="m-corrupt"/>`;
 }
@@ -154,7 +159,7 @@ svg.timeline { display: block; background: #fcfcfd; border: 1px solid #eee; } sv
 .bar.o-completed { fill: #8fbf8f; } .bar.o-stopped { fill: #3a5ba0; } .bar.o-cancelled { fill: #c9c9c9; }
 .bar.o-collateral { fill: #e0484e; stroke: #8b0e12; stroke-width: 1; } .bar.o-origin { fill: #f0b429; stroke: #7a4a00; stroke-width: 1; }
 .m-cancel { fill: #222; font-size: 11px; font-weight: 700; } .m-corrupt { fill: #ff9f1a; stroke: #7a4300; stroke-width: .8; }
-.m-race { fill: #8e24aa; stroke: #4a0f5a; stroke-width: .8; } .m-unparsable { stroke: #8e24aa; stroke-width: 2; }
+.m-race { fill: #8e24aa; stroke: #4a0f5a; stroke-width: .8; } .m-unparsable { stroke: #8e24aa; stroke-width: 2; fill: #8e24aa; }
 .m-goaway-client { stroke: #c4161c; stroke-width: 1.5; stroke-dasharray: 4 2; } .m-goaway-server { stroke: #e07b00; stroke-width: 1.5; stroke-dasharray: 4 2; }
 .m-goaway-graceful { stroke: #999; stroke-width: 1.5; stroke-dasharray: 4 2; } .gl { fill: #c4161c; font-weight: 700; }
 `;

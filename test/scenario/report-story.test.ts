@@ -86,7 +86,7 @@ describe('damage stories', () => {
     const text = story!.lines.map((l) => l.text);
     expect(text[1]).toBe(
       "the proxy's pool handed the buffer of stream 3's pending DATA frame (16393 B, not yet written) to stream 1's DATA frame (40 B); " +
-        "the pending write sent stream 1's DATA frame (40 B), then the 16353 bytes left over from stream 3's frame, which the client reads as the next frame header",
+        "the pending write then carried stream 1's DATA frame (40 B), then the 16353 bytes left over from stream 3's frame, which the client reads as the next frame header",
     );
     expect(text[2]).toBe(
       'the client received a frame header declaring type UNKNOWN(0x28), length 8 331 436, stream 1 390 042 606 (bytes 7f 20 ac 28 00 5e d9 a0 ee): exceeds SETTINGS_MAX_FRAME_SIZE 16384. ' +
@@ -105,6 +105,12 @@ describe('damage stories', () => {
     expect(same.unparsableFrame!.whatItWas).toBe("stream 5's HEADERS frame, sent a second time in stream 3's place");
     const other = damageStories(run(foreign, [race(120, 7, [3, FrameType.DATA, 16_393], [1, FrameType.DATA, 40])]))[0]!;
     expect(other.unparsableFrame!.whatItWas).toMatch(/^a well-formed header of a DATA frame for stream 19, which this connection never opened: most likely another connection's frame/);
+    // Of two races on the connection, the one whose taker is the foreign header's stream is the one the client saw.
+    const fits = damageStories(run(foreign, [race(120, 7, [3, FrameType.DATA, 16_393], [1, FrameType.DATA, 40]), race(140, 7, [3, FrameType.DATA, 16_393], [19, FrameType.DATA, 16_393], 5)]))[0]!;
+    expect(fits.race).toMatchObject({ atMs: 140, reusedFor: { streamId: 19, sameConnection: false } });
+    // No bad header: the framing held, so the same-length taker fits.
+    const framingHeld = damageStories(run(undefined, [race(120, 7, [3, FrameType.DATA, 16_393], [1, FrameType.DATA, 40]), race(140, 7, [3, FrameType.DATA, 16_393], [5, FrameType.DATA, 16_393], 5)]))[0]!;
+    expect(framingHeld.race!.atMs).toBe(140);
     const noRace = damageStories(run(oversized, []))[0]!;
     expect(noRace.race).toBeUndefined();
     expect(noRace.cancel?.streamId).toBe(3);
