@@ -196,14 +196,15 @@ export class FrameTapRelay {
     const target = claim.connectTarget();
     const { events } = claim;
     let highestClientStream = 0;
-    let unparsableSeen = false;
+    // Once found, or once our client has sent GOAWAY, no later header can be what it refused.
+    let doneLooking = false;
     const inbound = new FrameScanner(0, {
       header: (header, raw) => {
         if (header.type === FrameType.DATA) events.onData?.(header.streamId, header.length);
-        if (unparsableSeen || !events.onUnparsableFrame) return;
+        if (doneLooking || !events.onUnparsableFrame) return;
         const problem = unparsableBecause(header, highestClientStream);
         if (problem === undefined) return;
-        unparsableSeen = true;
+        doneLooking = true;
         events.onUnparsableFrame({ header, bytesHex: raw.toString('hex'), problem });
       },
       reset: (frame) => events.onReset?.('server', frame),
@@ -212,7 +213,10 @@ export class FrameTapRelay {
       header: (header) => {
         if (header.type === FrameType.HEADERS && header.streamId > highestClientStream) highestClientStream = header.streamId;
       },
-      goaway: (frame) => events.onClientGoaway(frame, inbound.describeLast()),
+      goaway: (frame) => {
+        doneLooking = true;
+        events.onClientGoaway(frame, inbound.describeLast());
+      },
       reset: (frame) => events.onReset?.('client', frame),
     });
     this.pairs.add(client);
