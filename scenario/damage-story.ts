@@ -195,13 +195,13 @@ function storyFrame(f: UnparsableFrameRecord, race: PoolRaceRecord | undefined):
 
 /**
  * What the 9 bytes the client took for a header were, as far as the header and the race tell. A
- * header that is well formed but names a stream this connection never opened is another
- * connection's frame (the pool's buffers are shared by all connections); one that declares an
+ * header that is well formed but wrong for its stream here (never opened, not answered yet) is
+ * another connection's frame (the pool's buffers are shared by all connections); one that declares an
  * impossible length or an unknown type is not a header at all.
  */
 function whatItWas(f: UnparsableFrameRecord, race: PoolRaceRecord | undefined): string {
   if (wellFormed(f)) {
-    return `a well-formed header of a ${frameTypeName(f.type)} frame for stream ${f.streamId}, which this connection never opened: most likely another connection's frame, written from a buffer the pool had given to both`;
+    return `a well-formed header of a ${frameTypeName(f.type)} frame for stream ${f.streamId}, which this connection could not take: most likely another connection's frame, written from a buffer the pool had given to both`;
   }
   if (!race) return 'not a header the server meant to send: stale or misplaced bytes';
   const { pending: x, reusedFor: y } = race;

@@ -195,14 +195,15 @@ export class FrameTapRelay {
     client.setNoDelay(true);
     const target = claim.connectTarget();
     const { events } = claim;
-    let highestClientStream = 0;
+    const seen = { highestClientStream: 0, answered: new Set<number>() };
     // Once found, or once our client has sent GOAWAY, no later header can be what it refused.
     let doneLooking = false;
     const inbound = new FrameScanner(0, {
       header: (header, raw) => {
         if (header.type === FrameType.DATA) events.onData?.(header.streamId, header.length);
         if (doneLooking || !events.onUnparsableFrame) return;
-        const problem = unparsableBecause(header, highestClientStream);
+        const problem = unparsableBecause(header, seen);
+        if (header.type === FrameType.HEADERS) seen.answered.add(header.streamId);
         if (problem === undefined) return;
         doneLooking = true;
         events.onUnparsableFrame({ header, bytesHex: raw.toString('hex'), problem });
@@ -211,7 +212,7 @@ export class FrameTapRelay {
     });
     const outbound = new FrameScanner(CLIENT_PREFACE.length, {
       header: (header) => {
-        if (header.type === FrameType.HEADERS && header.streamId > highestClientStream) highestClientStream = header.streamId;
+        if (header.type === FrameType.HEADERS && header.streamId > seen.highestClientStream) seen.highestClientStream = header.streamId;
       },
       goaway: (frame) => {
         doneLooking = true;

@@ -10,11 +10,17 @@ import { FrameError, validateFrameHeader, type FrameHeader } from '../h2/frame/c
 /** Frames that name a stream the client must have opened. */
 const ON_CLIENT_STREAM: ReadonlySet<number> = new Set([FrameType.DATA, FrameType.HEADERS, FrameType.CONTINUATION]);
 
-/**
- * Why our client cannot take `h`, or undefined when it can. `highestClientStream`: the highest
- * stream id the client has opened on this connection so far.
- */
-export function unparsableBecause(h: FrameHeader, highestClientStream: number): string | undefined {
+/** What the relay knows of the connection's streams so far. */
+export interface StreamsSeen {
+  /** The highest stream id the client has opened. */
+  highestClientStream: number;
+  /** Streams whose response HEADERS the server has sent. */
+  answered: ReadonlySet<number>;
+}
+
+/** Why our client cannot take `h`, or undefined when it can. */
+export function unparsableBecause(h: FrameHeader, seen: StreamsSeen): string | undefined {
+  const { highestClientStream } = seen;
   try {
     validateFrameHeader(h, DEFAULT_MAX_FRAME_SIZE);
   } catch (err) {
@@ -27,5 +33,6 @@ export function unparsableBecause(h: FrameHeader, highestClientStream: number): 
   if (ON_CLIENT_STREAM.has(h.type) && h.streamId > highestClientStream) {
     return `on stream ${h.streamId}, which the client never opened (its highest is ${highestClientStream})`;
   }
+  if (h.type === FrameType.DATA && !seen.answered.has(h.streamId)) return `DATA on stream ${h.streamId} before its response HEADERS`;
   return undefined;
 }

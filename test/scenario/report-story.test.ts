@@ -104,7 +104,7 @@ describe('damage stories', () => {
     const same = damageStories(run(oversized, [race(120, 7, [3, FrameType.DATA, 100], [5, FrameType.HEADERS, 100])]))[0]!;
     expect(same.unparsableFrame!.whatItWas).toBe("stream 5's HEADERS frame, sent a second time in stream 3's place");
     const other = damageStories(run(foreign, [race(120, 7, [3, FrameType.DATA, 16_393], [1, FrameType.DATA, 40])]))[0]!;
-    expect(other.unparsableFrame!.whatItWas).toMatch(/^a well-formed header of a DATA frame for stream 19, which this connection never opened: most likely another connection's frame/);
+    expect(other.unparsableFrame!.whatItWas).toMatch(/^a well-formed header of a DATA frame for stream 19, which this connection could not take: most likely another connection's frame/);
     // Of two races on the connection, the one whose taker is the foreign header's stream is the one the client saw.
     const fits = damageStories(run(foreign, [race(120, 7, [3, FrameType.DATA, 16_393], [1, FrameType.DATA, 40]), race(140, 7, [3, FrameType.DATA, 16_393], [19, FrameType.DATA, 16_393], 5)]))[0]!;
     expect(fits.race).toMatchObject({ atMs: 140, reusedFor: { streamId: 19, sameConnection: false } });
