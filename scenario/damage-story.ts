@@ -201,14 +201,19 @@ function storyFrame(f: UnparsableFrameRecord, race: PoolRaceRecord | undefined):
  */
 function whatItWas(f: UnparsableFrameRecord, race: PoolRaceRecord | undefined): string {
   if (wellFormed(f)) {
-    return `a well-formed header of a ${frameTypeName(f.type)} frame for stream ${f.streamId}, which this connection could not take: most likely another connection's frame, written from a buffer the pool had given to both`;
+    if (!race || !explains(race, f)) {
+      return `a well-formed ${frameTypeName(f.type)} frame header this connection could not take: most likely another stream's or connection's frame, written from a buffer the pool shared`;
+    }
+    const { pending: x, reusedFor: y } = race;
+    const whose = y.connection === x.connection ? `stream ${y.streamId}'s own` : `another connection's stream ${y.streamId}'s`;
+    return `${whose} ${frameTypeName(y.frameType)} frame, sent by stream ${x.streamId}'s pending write out of the buffer the pool had given to both`;
   }
   if (!race) return 'not a header the server meant to send: stale or misplaced bytes';
   const { pending: x, reusedFor: y } = race;
   if (y.length < x.length) {
     const what = x.frameType === FrameType.DATA ? `DATA payload of stream ${x.streamId}` : `${frameTypeName(x.frameType)} frame of stream ${x.streamId}`;
     const offset = y.length - (x.frameType === FrameType.DATA ? FRAME_HEADER_LENGTH : 0);
-    return `most likely bytes of the ${what} (from its byte ${offset}), sent after stream ${y.streamId}'s frame out of the reused buffer`;
+    return `most likely stale bytes of the ${what} (from its byte ${offset}), sent after stream ${y.streamId}'s frame out of the reused buffer`;
   }
   if (y.length > x.length) return `bytes from the middle of a later frame: stream ${y.streamId}'s frame was cut at ${x.length} of its ${y.length} bytes`;
   return `stream ${y.streamId}'s ${frameTypeName(y.frameType)} frame, sent a second time in stream ${x.streamId}'s place`;
@@ -231,7 +236,7 @@ function storyLines(s: DamageStory): StoryLine[] {
     lines.push({
       step: 'unparsable-frame',
       atMs: f.atMs,
-      text: `the client received a frame header declaring type ${f.type}, length ${groupDigits(f.length)}, stream ${groupDigits(f.streamId)} (bytes ${spaced(f.bytesHex)}): ${f.problem}. These are ${f.whatItWas}`,
+      text: `the client received a frame header declaring type ${f.type}, length ${groupDigits(f.length)}, stream ${groupDigits(f.streamId)} (bytes ${spaced(f.bytesHex)}): ${f.problem}. What they were: ${f.whatItWas}`,
     });
   }
   if (s.lastFrameBeforeGoaway !== undefined) {

@@ -1,7 +1,7 @@
 /**
  * The HTML report as a person opens it: headless Debian Chromium renders the report of a compare
- * run with a known race (release-on-reset on cable, the parameters test/scenario/compare.test.ts
- * provokes COLLATERAL with, after a clean `none` run) at 1400×900, and
+ * run with a known race (test/helpers/known-race.ts: a clean `none` run, then release-on-reset's
+ * COLLATERAL) at 1400×900, and
  * - the verdict table and release-on-reset's story (cancel, pool race, the frame the client could
  *   not parse, its GOAWAY, the streams taken down) are inside the first viewport;
  * - the story's link lands on that connection's timeline;
@@ -14,9 +14,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { runCompare, type CompareResult } from '../../scenario/compare.js';
-import { h2raceForMode } from '../../scenario/h2race-proxy.js';
+import type { CompareResult } from '../../scenario/compare.js';
 import { renderHtmlReport } from '../../scenario/report-html.js';
+import { compareWithKnownRace } from '../helpers/known-race.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUT = join(import.meta.dirname, '..', '..', 'test-output');
@@ -28,15 +28,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', (
   let result: CompareResult;
 
   beforeAll(async () => {
-    result = await runCompare({
-      modes: ['none', 'release-on-reset'],
-      profiles: ['cable'],
-      startProxyForMode: h2raceForMode({ seed: 5 }),
-      viewers: 3,
-      durationMs: 3500,
-      seed: 5,
-      seeksPerSecond: 3,
-    });
+    result = await compareWithKnownRace(['none', 'release-on-reset']);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
   }, 60_000);
 

@@ -4,21 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runCompare } from '../../scenario/compare.js';
-import { h2raceForMode } from '../../scenario/h2race-proxy.js';
+import { compareWithKnownRace } from '../helpers/known-race.js';
 import { renderHtmlReport } from '../../scenario/report-html.js';
 import { formatTable } from '../../scenario/report-table.js';
 
 describe('compare', () => {
   it('release-on-reset is COLLATERAL with client GOAWAYs and pool races; retain is CLEAN; exit code 0', async () => {
-    const result = await runCompare({
-      modes: ['release-on-reset', 'retain'],
-      profiles: ['cable'],
-      startProxyForMode: h2raceForMode({ seed: 5 }),
-      viewers: 3,
-      durationMs: 3500,
-      seed: 5,
-      seeksPerSecond: 3,
-    });
+    const result = await compareWithKnownRace(['release-on-reset', 'retain']);
     const [bug, fix] = result.runs.map((r) => r.summary);
     const why = JSON.stringify(result.runs.map((r) => r.summary));
     expect(bug!.mode).toBe('release-on-reset');
