@@ -274,7 +274,7 @@ function goawayRef(g: GoawayRecord): DamageStory['goaway'] {
 const KIND_NAME: Record<StreamKind, string> = { events: 'SSE', video: 'video', small: 'small' };
 
 /** "SSE stream 1 (/events)", "video stream 7 (/video bytes=1048576-)". */
-export function streamName(s: StoryStream): string {
+function streamName(s: StoryStream): string {
   const range = s.rangeStart === undefined ? '' : ` bytes=${s.rangeStart}-`;
   return `${KIND_NAME[s.kind]} stream ${s.streamId ?? '?'} (${s.path}${range})`;
 }

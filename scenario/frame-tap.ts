@@ -9,8 +9,11 @@
  * inbound frame header as the likely culprit. It also reports every RST_STREAM either side sends:
  * node gives a stream's reset code (`rstCode`) without saying who sent it, and a stream our own
  * stack reset for a bad frame is damage, while one the server reset is the server's refusal.
- * Only the 9-byte headers (and the first 8 payload bytes of GOAWAY and RST_STREAM) are read;
- * bytes pass through untouched.
+ * It judges each inbound header as it goes by and reports the first one our client cannot take
+ * (unparsable-frame.ts) with its 9 bytes — the report's "bad frame" — and counts the DATA bytes
+ * the target sent per stream, those the client drops after a cancel included (the report's
+ * "wasted"). Only the 9-byte headers (and the first 8 payload bytes of GOAWAY and RST_STREAM) are
+ * read; bytes pass through untouched.
  *
  * Why a loopback relay and not a JS Duplex given to http2.connect's createConnection: a session
  * over a JS stream delivered stale DATA bytes under load (measured on Node 20.20: the first bytes

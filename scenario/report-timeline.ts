@@ -40,7 +40,7 @@ export const MARKS: readonly { mark: Mark; words: string; sample: (x: number) =>
 
 /** Lanes per connection: the latest streams, where a failure ends it. */
 const MAX_LANES = 60;
-export const TIMELINE_WIDTH = 1100;
+const TIMELINE_WIDTH = 1100;
 const LANE = 9;
 const LEFT = 110;
 
