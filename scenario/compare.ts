@@ -14,13 +14,22 @@ import { startDemoOrigin, type DemoOrigin } from '../origin/demo-origin.js';
 import { verdictExitCode } from '../cli/exit-codes.js';
 import { preflightTarget, runScenario, type ScenarioOptions, type ScenarioProgress } from './run.js';
 import { summarize, worstVerdict, type RunSummary, type Verdict } from './summary.js';
-import type { RunRecord } from './types.js';
+import type { PoolRaceRecord, PooledFrame, RunRecord } from './types.js';
+
+export interface TimedRace {
+  /** performance.now() when the pending frame's buffer was handed out again. */
+  at: number;
+  pending: PooledFrame;
+  reusedFor: PooledFrame;
+}
 
 export interface ProxyForMode {
   /** Where viewers connect: https://host:port. */
   url: string;
   /** Races the pool counted so far (buffer reused while its write was pending). */
   poolRaces(): number;
+  /** The pool's races so far with their times (performance.now()), when the proxy can tell them. */
+  races?(): readonly TimedRace[];
   close(): Promise<void>;
 }
 
@@ -81,6 +90,8 @@ export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
             preflight: false,
             onProgress: (p) => onProgress?.({ mode, profile, index, total }, p),
           });
+          const races = proxy.races?.().map(({ at, pending, reusedFor }): PoolRaceRecord => ({ atMs: at - record.clockStart, pending, reusedFor }));
+          if (races) record.races = races;
           runs.push({ summary: summarize(record, proxy.poolRaces()), record });
           onRunDone?.(runs[index]!, index, total);
         } finally {

@@ -1,4 +1,5 @@
 /** Small formatting helpers shared by the terminal table and the HTML report. */
+import type { DamageStory } from './damage-story.js';
 import type { RunSummary } from './summary.js';
 
 export function formatBytes(n: number): string {
@@ -22,6 +23,16 @@ export function formatCounts(counts: Record<string, number>): string {
 
 export function goawayTotal(s: RunSummary, side: 'client' | 'server'): number {
   return Object.values(s.goaways[side]).reduce((a, b) => a + b, 0);
+}
+
+/** A time in the run: "2.345 s". */
+export function formatMs(ms: number): string {
+  return `${(ms / 1000).toFixed(3)} s`;
+}
+
+/** "first damaged connection: viewer 2, connection 5 (of 7 damaged)". */
+export function storyTitle(story: DamageStory, damaged: number): string {
+  return `first damaged connection: viewer ${story.viewer}, connection ${story.connection}${damaged > 1 ? ` (of ${damaged} damaged)` : ''}`;
 }
 
 function seconds(ms: number): string {

@@ -9,8 +9,11 @@
  * inbound frame header as the likely culprit. It also reports every RST_STREAM either side sends:
  * node gives a stream's reset code (`rstCode`) without saying who sent it, and a stream our own
  * stack reset for a bad frame is damage, while one the server reset is the server's refusal.
- * Only the 9-byte headers (and the first 8 payload bytes of GOAWAY and RST_STREAM) are read;
- * bytes pass through untouched.
+ * It judges each inbound header as it goes by and reports the first one our client cannot take
+ * (unparsable-frame.ts) with its 9 bytes — the report's "bad frame" — and counts the DATA bytes
+ * the target sent per stream, those the client drops after a cancel included (the report's
+ * "wasted"). Only the 9-byte headers (and the first 8 payload bytes of GOAWAY and RST_STREAM) are
+ * read; bytes pass through untouched.
  *
  * Why a loopback relay and not a JS Duplex given to http2.connect's createConnection: a session
  * over a JS stream delivered stale DATA bytes under load (measured on Node 20.20: the first bytes
@@ -23,6 +26,7 @@
 import net, { type Socket } from 'node:net';
 import { CLIENT_PREFACE, FRAME_HEADER_LENGTH, FrameType } from '../h2/frame/constants.js';
 import { describeFrame, readFrameHeader, type FrameHeader } from '../h2/frame/codec.js';
+import { unparsableBecause } from './unparsable-frame.js';
 
 export interface GoawayFrame {
   lastStreamId: number;
@@ -34,8 +38,9 @@ export interface ResetFrame {
   code: number;
 }
 
-/** What a scanner reports: the frames whose payload it reads. */
+/** What a scanner reports: every frame header (its 9 bytes with it), and the frames whose payload it reads. */
 export interface ScannedFrames {
+  header?(frame: FrameHeader, raw: Buffer): void;
   goaway?(frame: GoawayFrame): void;
   reset?(frame: ResetFrame): void;
 }
@@ -73,6 +78,7 @@ export class FrameScanner {
         this.headerFill = 0;
         this.current = readFrameHeader(this.header);
         this.last = this.current;
+        this.report.header?.(this.current, this.header);
         this.payloadLeft = this.current.length;
         this.headFill = 0;
       }
@@ -111,7 +117,20 @@ function headBytes(type: number): number {
   return type === FrameType.GOAWAY ? 8 : type === FrameType.RST_STREAM ? 4 : 0;
 }
 
+/** The first frame header from the target our client cannot parse (unparsable-frame.ts): the likely culprit of its GOAWAY. */
+export interface UnparsableFrame {
+  header: FrameHeader;
+  /** The header's 9 bytes as they arrived, in hex. */
+  bytesHex: string;
+  /** The rule it breaks. */
+  problem: string;
+}
+
 export interface FrameTapEvents {
+  /** A DATA frame from the target went by (counted whether or not the client still wanted the stream). */
+  onData?(streamId: number, length: number): void;
+  /** The first inbound frame header our client cannot parse, as the relay forwards it (once per connection). */
+  onUnparsableFrame?(frame: UnparsableFrame): void;
   /** Our own client sent GOAWAY (outbound). */
   onClientGoaway(frame: GoawayFrame, lastInbound: string | undefined): void;
   /** An RST_STREAM went by: sent by our client (`client`) or by the target (`server`). */
@@ -179,9 +198,29 @@ export class FrameTapRelay {
     client.setNoDelay(true);
     const target = claim.connectTarget();
     const { events } = claim;
-    const inbound = new FrameScanner(0, { reset: (frame) => events.onReset?.('server', frame) });
+    const seen = { highestClientStream: 0, answered: new Set<number>() };
+    // Once found, or once our client has sent GOAWAY, no later header can be what it refused.
+    let doneLooking = false;
+    const inbound = new FrameScanner(0, {
+      header: (header, raw) => {
+        if (header.type === FrameType.DATA) events.onData?.(header.streamId, header.length);
+        if (doneLooking || !events.onUnparsableFrame) return;
+        const problem = unparsableBecause(header, seen);
+        if (header.type === FrameType.HEADERS) seen.answered.add(header.streamId);
+        if (problem === undefined) return;
+        doneLooking = true;
+        events.onUnparsableFrame({ header, bytesHex: raw.toString('hex'), problem });
+      },
+      reset: (frame) => events.onReset?.('server', frame),
+    });
     const outbound = new FrameScanner(CLIENT_PREFACE.length, {
-      goaway: (frame) => events.onClientGoaway(frame, inbound.describeLast()),
+      header: (header) => {
+        if (header.type === FrameType.HEADERS && header.streamId > seen.highestClientStream) seen.highestClientStream = header.streamId;
+      },
+      goaway: (frame) => {
+        doneLooking = true;
+        events.onClientGoaway(frame, inbound.describeLast());
+      },
       reset: (frame) => events.onReset?.('client', frame),
     });
     this.pairs.add(client);

@@ -5,8 +5,26 @@
 import type { Logger } from 'pino';
 import { startH2race } from '../proxy/h2race.js';
 import type { ProxyConfigInput } from '../config/proxy-schema.js';
-import type { PoolMode } from '../faults/pool/types.js';
-import type { StartProxyForMode } from './compare.js';
+import type { PoolMode, RaceRecord } from '../faults/pool/types.js';
+import type { StartProxyForMode, TimedRace } from './compare.js';
+
+/** Races kept per proxy connection: the first ones are where its damage starts. */
+const RACES_PER_CONNECTION = 16;
+/** Races kept in all, whatever the number of connections. */
+const MAX_RACES = 4096;
+
+/** The pool's races as they happen, timed, the first RACES_PER_CONNECTION of each connection. */
+function raceLog(): { add: (race: RaceRecord) => void; list: TimedRace[] } {
+  const list: TimedRace[] = [];
+  const perConnection = new Map<number, number>();
+  const add = (race: RaceRecord): void => {
+    const kept = perConnection.get(race.pending.connection) ?? 0;
+    if (kept >= RACES_PER_CONNECTION || list.length >= MAX_RACES) return;
+    perConnection.set(race.pending.connection, kept + 1);
+    list.push({ at: performance.now(), ...race });
+  };
+  return { add, list };
+}
 
 export interface H2raceForModeOptions {
   seed: number;
@@ -30,9 +48,12 @@ export function h2raceForMode(opts: H2raceForModeOptions): StartProxyForMode {
       faults: { profile, seed: opts.seed },
       logger: opts.logger,
     });
+    const races = raceLog();
+    running.pool.onRace = races.add;
     return {
       url: running.proxy.url,
       poolRaces: () => running.pool.stats().racesReusedWhilePending,
+      races: () => races.list,
       close: () => running.close(),
     };
   };

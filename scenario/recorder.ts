@@ -70,6 +70,7 @@ export class RunRecorder {
       rangeStart,
       startMs: this.now(),
       bytes: 0,
+      wireBytes: 0,
       cancelledByUs: false,
       corruptBytes: 0,
     };
@@ -136,6 +137,7 @@ export class RunRecorder {
     return {
       ...meta,
       startedAt: this.startedAt,
+      clockStart: this.t0,
       durationMs: Math.round(this.now()),
       connections: this.connections,
       streams: this.streams,

@@ -1,12 +1,15 @@
 /**
  * The HTML report: one self-contained file (inline CSS and SVG, no script, no external asset).
- * Per run, the summary and a timeline of the connections where something happened — each
- * stream a lane, our cancels, the first corrupted bytes, the GOAWAY and the streams it took down.
+ * Its first screen tells what went wrong: the legend, the verdict per mode and profile, then for
+ * each run that is not CLEAN its first damaged connection's story (damage-story.ts), each step a
+ * line of evidence, linked to that connection's timeline. Below, per run (the damaged first), the
+ * timelines of the connections where something happened (report-timeline.ts).
  */
-import { errorCodeName } from '../h2/frame/constants.js';
-import { formatBytes, formatCounts, formatDrain, formatRate, formatShape, goawayTotal } from './format.js';
+import { formatBytes, formatCounts, formatDrain, formatMs, formatRate, formatShape, goawayTotal, storyTitle } from './format.js';
+import type { DamageStory, StoryStep } from './damage-story.js';
+import { esc, MARKS, timeline, TIMELINE_CSS, type Mark } from './report-timeline.js';
 import type { RunSummary } from './summary.js';
-import type { ConnectionRecord, GoawayRecord, RunRecord, StreamRecord } from './types.js';
+import type { ConnectionRecord, RunRecord } from './types.js';
 
 export interface ReportRun {
   summary: RunSummary;
@@ -15,53 +18,97 @@ export interface ReportRun {
 
 /** Connections drawn per run: the ones with damage first. */
 const MAX_CONNECTIONS = 6;
-/** Lanes per connection: the latest streams, where a failure ends it. */
-const MAX_LANES = 60;
-const WIDTH = 960;
-const LANE = 9;
-const LEFT = 150;
 
 export function renderHtmlReport(runs: readonly ReportRun[], title = 'h2race collateral-damage report'): string {
   const generated = new Date().toISOString();
+  const used = new Set<Mark>();
+  // Runs with something to tell come first; the timelines are drawn before the legend, which lists the marks they used.
+  const order = runs.map((run, index) => ({ run, index })).sort((a, b) => rank(a.run) - rank(b.run) || a.index - b.index);
+  const sections = order.map(({ run, index }) => runSection(run, index, used)).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>${CSS}</style></head>
+<style>${CSS}${TIMELINE_CSS}</style></head>
 <body>
-<h1>${esc(title)}</h1>
-<p class="meta">Generated ${esc(generated)}. A <b>collateral failure</b> is a stream nobody cancelled that died with its connection
-(a GOAWAY, the connection lost) or whose bytes our client refused; an <b>origin error</b> is a stream the origin refused or failed on its own
-(its RST_STREAM, a 4xx/5xx, h2race's 502 for it). Verdicts: COLLATERAL = a collateral failure or a corrupted byte; ERROR = the run could
-not test (nothing played); ORIGIN-ERRORS = origin errors only; CLEAN = none of these.</p>
+<header><h1>${esc(title)}</h1><span class="meta">generated ${esc(generated)}</span></header>
+${legend(used)}
 ${summaryTable(runs.map((r) => r.summary))}
-${runs.map(runSection).join('\n')}
-${LEGEND}
+<p class="meta">A <b>collateral failure</b> is a stream nobody cancelled that died with its connection or whose bytes our client refused;
+an <b>origin error</b> is a stream the origin refused or failed on its own. COLLATERAL = a collateral failure or a corrupted byte;
+ERROR = the run could not test; ORIGIN-ERRORS = origin errors only; CLEAN = none of these. <b>Goodput</b>: body bytes of responses that
+completed or were still wanted, per second, beside the capacity of the viewers' links; <b>wasted</b>: DATA bytes the server sent for
+streams we cancelled or that broke. A mode whose connections break can show more goodput than a safe one: each broken connection throws
+away the frames its link still held for cancelled ranges, which a safe mode's link must deliver (and the client drop) first.</p>
+<div class="stories">${runs.map((r, i) => story(r, i)).join('\n')}</div>
+${sections}
 </body></html>
 `;
 }
 
+function rank({ summary: s }: ReportRun): number {
+  return s.verdict === 'CLEAN' ? 1 : 0;
+}
+
 function summaryTable(rows: readonly RunSummary[]): string {
-  const head = ['mode', 'profile', 'verdict', 'streams', 'cancels', 'collateral', 'origin errors', 'GOAWAY client/server', 'corrupted', 'SSE events / gaps / reconnects', 'pool races', 'throughput'];
+  const head = ['mode', 'profile', 'verdict', 'streams', 'cancels', 'collateral', 'origin errors', 'GOAWAY client/server', 'corrupted', 'SSE events / gaps / reconnects', 'pool races', 'goodput', 'link capacity', 'wasted'];
   const body = rows
     .map(
       (s) => `<tr><td>${esc(s.mode ?? '-')}</td><td>${esc(s.profile ?? '-')}</td><td><span class="v ${s.verdict}">${s.verdict}</span></td>
 <td>${s.streams}</td><td>${s.cancels}</td><td>${s.collateral}</td><td>${s.originErrors}</td><td>${goawayTotal(s, 'client')} / ${goawayTotal(s, 'server')}</td>
 <td>${esc(formatBytes(s.corruptedBytes))}</td><td>${s.sseEvents} / ${s.sseGaps} / ${s.sseReconnects}</td>
-<td>${s.poolRaces ?? '-'}</td><td>${esc(formatRate(s.throughputBytesPerSec))}</td></tr>`,
+<td>${s.poolRaces ?? '-'}</td><td>${esc(formatRate(s.goodputBytesPerSec))}</td><td>${s.capacityBytesPerSec === undefined ? '-' : esc(formatRate(s.capacityBytesPerSec))}</td><td>${esc(formatBytes(s.wastedBytes))}</td></tr>`,
     )
     .join('\n');
   return `<table class="summary"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
-function runSection({ summary: s, record: r }: ReportRun): string {
-  // Damage per connection, counted in one pass (not once per comparison of the sort).
-  const damage = new Map<number, number>();
-  const add = (connection: number, n: number): void => void damage.set(connection, (damage.get(connection) ?? 0) + n);
-  for (const g of r.goaways) if (g.code !== 0) add(g.connection, 100);
-  for (const x of r.streams) if ((x.outcome === 'failed' && !x.cancelledByUs) || x.corruptBytes > 0) add(x.connection, 1);
-  const damaged = (c: ConnectionRecord): number => damage.get(c.id) ?? 0;
-  const shown = [...r.connections].sort((a, b) => damaged(b) - damaged(a) || a.id - b.id).slice(0, MAX_CONNECTIONS);
-  const runEnd = r.durationMs;
-  return `<section><h2>${esc(s.mode ?? 'run')}${s.profile ? ` · ${esc(s.profile)}` : ''} <span class="v ${s.verdict}">${s.verdict}</span></h2>
+const STEP_NAMES: Record<StoryStep, string> = {
+  cancel: 'cancel',
+  race: 'pool race',
+  'unparsable-frame': 'bad frame',
+  corrupt: 'bad bytes',
+  goaway: 'GOAWAY',
+  'taken-down': 'taken down',
+};
+
+/** What went wrong in a run that is not CLEAN, on the first screen. */
+function story({ summary: s }: ReportRun, index: number): string {
+  if (s.verdict === 'CLEAN') return '';
+  const heading = `${esc(runName(s))} <span class="v ${s.verdict}">${s.verdict}</span>`;
+  const first = s.damage[0];
+  if (!first) {
+    const why = s.error ?? (s.originErrors > 0 ? `origin errors: ${formatCounts(s.originErrorCodes)}` : 'no damaged connection recorded');
+    return `<section class="story" data-run="${index}"><h2>${heading}</h2><p>${esc(why)}</p></section>`;
+  }
+  const lines = first.lines
+    .map((l) => `<li class="step-${l.step}"><span class="at">${l.atMs === undefined ? '' : esc(formatMs(l.atMs))}</span><span class="step">${STEP_NAMES[l.step]}</span><span class="text">${esc(l.text)}</span></li>`)
+    .join('\n');
+  return `<section class="story" data-run="${index}"><h2>${heading} · ${esc(storyTitle(first, s.damagedConnections))} <a href="#${anchor(index, first.connection)}">timeline ↓</a></h2>
+<ol>${lines}</ol></section>`;
+}
+
+function runName(s: RunSummary): string {
+  return `${s.mode ?? 'run'}${s.profile ? ` · ${s.profile}` : ''}`;
+}
+
+function anchor(run: number, connection: number): string {
+  return `run${run}-conn${connection}`;
+}
+
+function runSection({ summary: s, record: r }: ReportRun, index: number, used: Set<Mark>): string {
+  const stories = new Map<number, DamageStory>(s.damage.map((d) => [d.connection, d]));
+  // Damaged connections in the order they broke, then the rest.
+  const rankOf = (c: ConnectionRecord): number => {
+    const at = s.damage.findIndex((d) => d.connection === c.id);
+    return at < 0 ? Number.MAX_SAFE_INTEGER : at;
+  };
+  const shown = [...r.connections].sort((a, b) => rankOf(a) - rankOf(b) || a.id - b.id).slice(0, MAX_CONNECTIONS);
+  const drawings = shown.map((c) => {
+    const why = c.endedBy ? ` — ended by ${esc(c.endedBy)}` : '';
+    const lanes = r.streams.filter((x) => x.connection === c.id).length;
+    return `<h3 id="${anchor(index, c.id)}">viewer ${c.viewer}, connection ${c.id}${why} <span class="meta">(${lanes} streams)</span></h3>
+${timeline(c, r, stories.get(c.id), used)}`;
+  });
+  return `<section class="run"><h2>${esc(runName(s))} <span class="v ${s.verdict}">${s.verdict}</span></h2>
 <p class="meta">target ${esc(r.target)}${r.shape === undefined ? '' : ` (shaped: ${esc(formatShape(s)!)})`} · ${r.viewers} viewers · ${(r.durationMs / 1000).toFixed(1)} s · seed ${r.seed} · ${r.connections.length} connections ·
 ${s.streams} streams (video ${s.streamsByKind.video}, SSE ${s.streamsByKind.events}, small ${s.streamsByKind.small}) · ${esc(formatBytes(s.bodyBytes))} received</p>
 <ul class="facts">
@@ -70,92 +117,36 @@ ${s.error === undefined ? '' : `<li>could not test: <b>${esc(s.error)}</b></li>`
 <li>origin errors: <b>${s.originErrors}</b> ${s.originErrors ? `(${esc(formatCounts(s.originErrorCodes))})` : ''}</li>
 <li>GOAWAY sent by client: ${esc(formatCounts(s.goaways.client))}; by server: ${esc(formatCounts(s.goaways.server))}</li>
 <li>corrupted bytes: <b>${s.corruptedBytes}</b>${s.verifyErrors ? ` (${s.verifyErrors} bodies could not be verified: ${esc(r.verifyErrors[0]!.message)})` : ''}; SSE: ${s.sseEvents} events, ${s.sseGaps} missing ids, ${s.sseReconnects} reconnects, longest silence ${s.sseMaxSilenceMs} ms${s.sseSilentStreams ? `, ${s.sseSilentStreams} streams never delivered an event` : ''}</li>
-<li>races counted by the pool: ${s.poolRaces ?? 'not known'}</li>${formatDrain(s) ? `
+<li>races counted by the pool: ${s.poolRaces ?? 'not known'}; damaged connections: ${s.damagedConnections}</li>${formatDrain(s) ? `
 <li>late bytes: ${esc(formatDrain(s)!)}</li>` : ''}
 </ul>
-${shown.map((c) => timeline(c, r, runEnd)).join('\n')}
+${drawings.join('\n')}
 ${r.connections.length > shown.length ? `<p class="meta">${r.connections.length - shown.length} more connections not drawn.</p>` : ''}
 </section>`;
 }
 
-function timeline(conn: ConnectionRecord, run: RunRecord, runEnd: number): string {
-  const all = run.streams.filter((s) => s.connection === conn.id);
-  const streams = all.slice(-MAX_LANES);
-  const goaways = run.goaways.filter((g) => g.connection === conn.id);
-  const t0 = conn.openedMs;
-  const t1 = Math.max(t0 + 1, conn.closedMs ?? runEnd, ...streams.map((s) => s.endMs ?? runEnd));
-  const x = (t: number): number => LEFT + ((t - t0) / (t1 - t0)) * (WIDTH - LEFT - 10);
-  const height = 24 + streams.length * LANE + 16;
-  const lanes = streams.map((s, i) => lane(s, 20 + i * LANE, x, runEnd)).join('');
-  const marks = goaways.map((g) => goawayMark(g, x, height)).join('');
-  const axis = ticks(t0, t1).map((t) => `<line x1="${x(t)}" y1="14" x2="${x(t)}" y2="${height - 12}" class="grid"/><text x="${x(t)}" y="${height - 2}" class="tick">${(t / 1000).toFixed(1)}s</text>`).join('');
-  const why = conn.endedBy ? ` — ended by ${esc(conn.endedBy)}` : '';
-  return `<h3>viewer ${conn.viewer}, connection ${conn.id}${why}${all.length > streams.length ? ` <span class="meta">(last ${streams.length} of ${all.length} streams)</span>` : ''}</h3>
-<svg width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img">${axis}${lanes}${marks}</svg>`;
+/** The marks the page's timelines use, each with its sample and words. */
+function legend(used: ReadonlySet<Mark>): string {
+  const items = MARKS.filter((m) => used.has(m.mark))
+    .map((m) => `<span class="key" data-mark="${m.mark}"><svg width="28" height="16">${m.sample(2)}</svg>${esc(m.words)}</span>`)
+    .join('');
+  return `<div class="legend">${items}</div>`;
 }
-
-function lane(s: StreamRecord, y: number, x: (t: number) => number, runEnd: number): string {
-  const end = s.endMs ?? runEnd;
-  const fault = s.fault === 'collateral' ? ' failed' : s.fault === 'origin' ? ' origin' : '';
-  const cls = `bar ${s.kind}${fault}${s.outcome === 'cancelled' ? ' cancelled' : ''}`;
-  const label = `${s.kind} #${s.streamId ?? '?'} ${s.path}${s.rangeStart !== undefined ? ` bytes=${s.rangeStart}-` : ''}`;
-  const tip = `${label}\n${s.outcome ?? 'open'}${s.error ? `: ${s.error}` : ''}, ${s.bytes} bytes, ${(s.startMs / 1000).toFixed(3)}–${(end / 1000).toFixed(3)} s${s.corruptBytes ? `, ${s.corruptBytes} corrupted bytes` : ''}`;
-  let out = `<g><title>${esc(tip)}</title><text x="${LEFT - 4}" y="${y + LANE - 2}" class="lbl">${esc(`${s.kind} #${s.streamId ?? '?'}`)}</text>
-<rect x="${x(s.startMs)}" y="${y + 1}" width="${Math.max(1.5, x(end) - x(s.startMs))}" height="${LANE - 2}" class="${cls}"/></g>`;
-  if (s.outcome === 'cancelled') out += `<text x="${x(end)}" y="${y + LANE - 1}" class="cancel">×</text>`;
-  if (s.firstCorrupt) {
-    const cx = x(s.firstCorrupt.atMs);
-    const cy = y + LANE / 2;
-    out += `<g><title>${esc(`first corrupted byte at body offset ${s.firstCorrupt.offset} (${s.corruptBytes} corrupted bytes on this stream)`)}</title><path d="M${cx} ${cy - 5} L${cx + 5} ${cy} L${cx} ${cy + 5} L${cx - 5} ${cy} Z" class="corrupt"/></g>`;
-  }
-  return out;
-}
-
-function goawayMark(g: GoawayRecord, x: (t: number) => number, height: number): string {
-  const label = `${g.side} GOAWAY ${errorCodeName(g.code)}`;
-  const tip = `${label}, last stream ${g.lastStreamId}${g.lastInboundFrame ? `; last frame received: ${g.lastInboundFrame}` : ''}`;
-  const cls = g.code === 0 ? 'goaway ok' : 'goaway';
-  // Labels near the right edge go to the left of the line, so they stay inside the picture.
-  const at = x(g.atMs);
-  const text = at > WIDTH * 0.6 ? `<text x="${at - 3}" y="11" class="gl" text-anchor="end">` : `<text x="${at + 3}" y="11" class="gl">`;
-  return `<g><title>${esc(tip)}</title><line x1="${at}" y1="14" x2="${at}" y2="${height - 12}" class="${cls}"/>${text}${esc(label)}</text></g>`;
-}
-
-function ticks(t0: number, t1: number): number[] {
-  const span = t1 - t0;
-  const step = [100, 250, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000].find((s) => span / s <= 10) ?? 120_000;
-  const out: number[] = [];
-  for (let t = Math.ceil(t0 / step) * step; t <= t1 && out.length < 20; t += step) out.push(t);
-  return out;
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-const LEGEND = `<p class="legend"><svg width="680" height="16">
-<rect x="0" y="3" width="24" height="8" class="bar video"/><text x="28" y="11">video range</text>
-<rect x="110" y="3" width="24" height="8" class="bar events"/><text x="138" y="11">SSE</text>
-<rect x="180" y="3" width="24" height="8" class="bar small"/><text x="208" y="11">small</text>
-<text x="258" y="12" class="cancel">×</text><text x="270" y="11">our cancel</text>
-<rect x="345" y="3" width="24" height="8" class="bar video failed"/><text x="373" y="11">collateral failure</text>
-<rect x="480" y="3" width="24" height="8" class="bar video origin"/><text x="508" y="11">origin error</text>
-<path d="M600 2 L605 7 L600 12 L595 7 Z" class="corrupt"/><text x="610" y="11">first bad byte</text></svg></p>`;
 
 const CSS = `
-body { font: 13px/1.45 system-ui, -apple-system, sans-serif; margin: 24px; color: #1d1d1f; background: #fff; }
-h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; border-top: 1px solid #ddd; padding-top: 12px; }
-h3 { font-size: 13px; font-weight: 600; margin: 14px 0 2px; }
-.meta { color: #666; } .facts { margin: 4px 0 8px; padding-left: 18px; }
-table.summary { border-collapse: collapse; margin: 12px 0; } table.summary th, table.summary td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; }
-table.summary td:nth-child(-n+3), table.summary th { text-align: left; } table.summary th { background: #f4f4f6; }
+body { font: 13px/1.4 system-ui, -apple-system, sans-serif; margin: 12px 20px; color: #1d1d1f; background: #fff; }
+header { display: flex; align-items: baseline; gap: 12px; } h1 { font-size: 18px; margin: 0 0 6px; }
+h2 { font-size: 14px; margin: 10px 0 4px; } section.run h2 { margin-top: 24px; border-top: 1px solid #ddd; padding-top: 10px; }
+h3 { font-size: 12px; font-weight: 600; margin: 12px 0 2px; scroll-margin-top: 8px; }
+.meta { color: #666; font-size: 12px; } .facts { margin: 4px 0 8px; padding-left: 18px; }
+.legend { display: flex; flex-wrap: wrap; gap: 2px 14px; font-size: 12px; padding: 4px 0; border-bottom: 1px solid #eee; }
+.legend .key { display: inline-flex; align-items: center; gap: 3px; } .legend svg { display: inline-block; }
+table.summary { border-collapse: collapse; margin: 8px 0 4px; font-size: 12px; } table.summary th, table.summary td { border: 1px solid #ddd; padding: 2px 7px; text-align: right; }
+table.summary td:nth-child(-n+3), table.summary th { text-align: left; } table.summary th { background: #f4f4f6; } table.summary td { white-space: nowrap; }
 .v { font-weight: 700; padding: 1px 6px; border-radius: 3px; font-size: 12px; } .v.CLEAN { background: #d9f2dd; color: #0b6b1d; } .v.COLLATERAL { background: #fadcdc; color: #a0161b; }
 .v.ORIGIN-ERRORS { background: #fcefd2; color: #7a4a00; } .v.ERROR { background: #eadcf5; color: #5a1a86; }
-svg { display: block; background: #fcfcfd; border: 1px solid #eee; } svg text { font: 9px ui-monospace, monospace; fill: #444; }
-.lbl { text-anchor: end; } .tick { text-anchor: middle; fill: #999; } .grid { stroke: #eee; }
-.bar.video { fill: #6a9fd8; } .bar.events { fill: #57b36a; } .bar.small { fill: #aaa; }
-.bar.cancelled { opacity: .55; } .bar.failed { fill: #e0484e; stroke: #8b0e12; stroke-width: 1; } .bar.origin { fill: #f0b429; stroke: #7a4a00; stroke-width: 1; }
-.cancel { fill: #222; font-size: 11px; font-weight: 700; } .corrupt { fill: #ff9f1a; stroke: #7a4300; stroke-width: .8; }
-.goaway { stroke: #c4161c; stroke-width: 1.5; stroke-dasharray: 4 2; } .goaway.ok { stroke: #999; } .gl { fill: #c4161c; font-weight: 700; }
-.legend svg { border: 0; background: none; }
+.story { border-left: 4px solid #c4161c; padding: 0 10px; margin: 8px 0; background: #fff8f8; } .story ol { list-style: none; padding: 0; margin: 2px 0 6px; }
+.story li { display: grid; grid-template-columns: 64px 78px 1fr; gap: 6px; padding: 1px 0; }
+.story .at { font: 12px ui-monospace, monospace; color: #555; text-align: right; } .story .step { font-weight: 700; }
+.step-race .step, .step-unparsable-frame .step { color: #8e24aa; } .step-goaway .step, .step-taken-down .step { color: #c4161c; }
 `;

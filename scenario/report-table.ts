@@ -1,9 +1,9 @@
 /**
  * The terminal table: one row per run (pooling mode × profile), the verdict first; under the row
  * that had them, why it could not test, the reasons for collateral failures and for origin
- * errors, and the GOAWAYs.
+ * errors, the GOAWAYs, and the story of the first damaged connection (damage-story.ts).
  */
-import { formatBytes, formatCounts, formatDrain, formatRate, formatShape, goawayTotal } from './format.js';
+import { formatBytes, formatCounts, formatDrain, formatMs, formatRate, formatShape, goawayTotal, storyTitle } from './format.js';
 import type { RunSummary, Verdict } from './summary.js';
 
 const COLUMNS: { title: string; cell: (s: RunSummary) => string; right?: boolean }[] = [
@@ -18,7 +18,9 @@ const COLUMNS: { title: string; cell: (s: RunSummary) => string; right?: boolean
   { title: 'corrupted', cell: (s) => formatBytes(s.corruptedBytes), right: true },
   { title: 'SSE ev/gap/re', cell: (s) => `${s.sseEvents}/${s.sseGaps}/${s.sseReconnects}`, right: true },
   { title: 'pool races', cell: (s) => (s.poolRaces === undefined ? '-' : String(s.poolRaces)), right: true },
-  { title: 'throughput', cell: (s) => formatRate(s.throughputBytesPerSec), right: true },
+  { title: 'goodput', cell: (s) => formatRate(s.goodputBytesPerSec), right: true },
+  { title: 'link capacity', cell: (s) => (s.capacityBytesPerSec === undefined ? '-' : formatRate(s.capacityBytesPerSec)), right: true },
+  { title: 'wasted', cell: (s) => formatBytes(s.wastedBytes), right: true },
 ];
 
 /** ANSI colours: green, yellow, magenta, red. */
@@ -43,6 +45,11 @@ export function formatTable(summaries: readonly RunSummary[], color = false): st
     if (s.verifyErrors > 0) out.push(`    ${s.verifyErrors} bodies could not be verified (see --json / the HTML report)`);
     if (goawayTotal(s, 'client') + goawayTotal(s, 'server') > 0) {
       out.push(`    GOAWAY sent by client: ${formatCounts(s.goaways.client)}; by server: ${formatCounts(s.goaways.server)}`);
+    }
+    const first = s.damage[0];
+    if (first) {
+      out.push(`    ${storyTitle(first, s.damagedConnections)}:`);
+      for (const line of first.lines) out.push(`      ${line.atMs === undefined ? '       ' : formatMs(line.atMs)}  ${line.text}`);
     }
   });
   return out.join('\n');

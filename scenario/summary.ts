@@ -11,6 +11,8 @@
  *   CLEAN          none of the above.
  */
 import { errorCodeName } from '../h2/frame/constants.js';
+import { findPreset } from '../faults/profiles/presets.js';
+import { damageStories, type DamageStory } from './damage-story.js';
 import { formatCounts } from './format.js';
 import type { DrainRecord, GoawaySide, RunRecord, ShapedPathRecord, StreamKind } from './types.js';
 
@@ -57,7 +59,22 @@ export interface RunSummary {
   /** Races the pool counted (buffer reused while its write was pending); undefined when unknown. */
   poolRaces?: number;
   bodyBytes: number;
-  throughputBytesPerSec: number;
+  /**
+   * Goodput: body bytes of responses that completed or were still wanted when the run ended
+   * (not cancelled, not broken), per second of the run.
+   */
+  goodputBytesPerSec: number;
+  /**
+   * DATA bytes the server sent for streams we cancelled or that broke (as the relay saw them, with
+   * those the client dropped after a cancel): link capacity spent on nothing anyone could use.
+   */
+  wastedBytes: number;
+  /** The link's capacity toward the viewers (each has its own link of the profile's rate), when the profile is a preset. */
+  capacityBytesPerSec?: number;
+  /** Connections with damage: a client GOAWAY with an error, a corrupted byte or a collateral failure. */
+  damagedConnections: number;
+  /** The first STORIES_KEPT of them, the first damaged first (damage-story.ts): each one's story in order. */
+  damage: DamageStory[];
   /** The shaping relay's measured RTT and rate beside its preset's (scenario --shape). */
   shapedPath?: ShapedPathRecord;
   /** When what the server wrote after the run's last cancel had arrived. */
@@ -66,6 +83,8 @@ export interface RunSummary {
   /** Why the run could not test (verdict ERROR). */
   error?: string;
 }
+
+const STORIES_KEPT = 20;
 
 export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
   const streamsByKind: Record<StreamKind, number> = { video: 0, events: 0, small: 0 };
@@ -77,9 +96,13 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
   let collateral = 0;
   let originErrors = 0;
   let corruptedBytes = 0;
+  let usefulBytes = 0;
+  let wastedBytes = 0;
   let played = false;
   for (const s of run.streams) {
     streamsByKind[s.kind]++;
+    if (s.outcome === 'cancelled' || s.outcome === 'failed') wastedBytes += Math.max(s.bytes, s.wireBytes);
+    else usefulBytes += s.bytes;
     corruptedBytes += s.corruptBytes;
     if (s.cancelledByUs) cancels++;
     if (s.outcome === 'completed') completed++;
@@ -95,6 +118,7 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
       count(collateralCodes, reason);
     }
   }
+  const stories = damageStories(run);
   const goaways: RunSummary['goaways'] = { client: {}, server: {} };
   for (const g of run.goaways) count(goaways[g.side], errorCodeName(g.code));
   const error = played ? undefined : nothingPlayed(run, streamsByKind.video, videoFailures);
@@ -127,12 +151,27 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
     sseSilentStreams: run.sse.silentStreams,
     poolRaces,
     bodyBytes: run.bodyBytes,
-    throughputBytesPerSec: run.durationMs > 0 ? Math.round((run.bodyBytes * 1000) / run.durationMs) : 0,
+    goodputBytesPerSec: run.durationMs > 0 ? Math.round((usefulBytes * 1000) / run.durationMs) : 0,
+    wastedBytes,
+    capacityBytesPerSec: capacity(run),
+    damagedConnections: stories.length,
+    damage: stories.slice(0, STORIES_KEPT),
     shapedPath: run.shapedPath,
     drain: run.drain,
     verdict,
     error: verdict === 'ERROR' ? error : undefined,
   };
+}
+
+/** All viewers' links together, from the preset the viewers went through (the profile, or the shaping relay's). */
+function capacity(run: RunRecord): number | undefined {
+  const perViewer = run.shapedPath?.preset?.downBytesPerSecond ?? presetDownBytesPerSec(run.shape) ?? presetDownBytesPerSec(run.profile);
+  return perViewer === undefined ? undefined : perViewer * run.viewers;
+}
+
+function presetDownBytesPerSec(name: string | undefined): number | undefined {
+  const bits = name === undefined ? undefined : findPreset(name)?.downBitsPerSecond;
+  return bits === undefined ? undefined : bits / 8;
 }
 
 /** The worst of several verdicts (VERDICT_ORDER); CLEAN for none. */

@@ -40,7 +40,10 @@ export interface StreamRecord {
   startMs: number;
   endMs?: number;
   status?: number;
+  /** Body bytes the client took for this stream. */
   bytes: number;
+  /** DATA payload bytes the server sent for this stream, as the relay saw them: with those the client dropped after our cancel. */
+  wireBytes: number;
   outcome?: StreamOutcome;
   /** We reset this stream on purpose (a seek). */
   cancelledByUs: boolean;
@@ -82,6 +85,21 @@ export interface ConnectionRecord {
   closedMs?: number;
   /** Why it ended, when not by us at the end of the run. */
   endedBy?: string;
+  /** The first frame header from the server our client could not parse (frame-tap.ts), when one came. */
+  unparsableFrame?: UnparsableFrameRecord;
+}
+
+/** A frame header our client could not parse: what it declared, its bytes, the rule it broke. */
+export interface UnparsableFrameRecord {
+  /** When the relay passed it to the client. */
+  atMs: number;
+  type: number;
+  flags: number;
+  length: number;
+  streamId: number;
+  /** The header's 9 bytes, in hex. */
+  bytesHex: string;
+  problem: string;
 }
 
 export interface ErrorRecord {
@@ -126,6 +144,25 @@ export interface ShapedPathRecord {
   preset?: { rttMs: number; downBytesPerSecond?: number };
 }
 
+/** A frame of the proxy's: its connection is the proxy's own number, not the run's. */
+export interface PooledFrame {
+  connection: number;
+  streamId: number;
+  frameType: number;
+  /** Header and payload bytes. */
+  length: number;
+}
+
+/**
+ * A race in the proxy's buffer pool (compare only: it starts the proxy): the buffer of a frame
+ * still waiting to be written (its stream reset) handed out for another frame.
+ */
+export interface PoolRaceRecord {
+  atMs: number;
+  pending: PooledFrame;
+  reusedFor: PooledFrame;
+}
+
 export interface RunRecord {
   target: string;
   /** Pool mode and profile when the caller knows them (compare); free-form labels otherwise. */
@@ -136,6 +173,8 @@ export interface RunRecord {
   seed: number;
   viewers: number;
   startedAt: string;
+  /** performance.now() at the run's time 0: events timed elsewhere in the process (the pool's races) convert to run time. */
+  clockStart: number;
   durationMs: number;
   connections: ConnectionRecord[];
   streams: StreamRecord[];
@@ -148,4 +187,6 @@ export interface RunRecord {
   bodyBytes: number;
   drain?: DrainRecord;
   shapedPath?: ShapedPathRecord;
+  /** The pool's races, oldest first, when the caller knows them (compare); bounded per connection. */
+  races?: PoolRaceRecord[];
 }

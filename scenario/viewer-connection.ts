@@ -11,7 +11,7 @@
 import http2 from 'node:http2';
 import { errorCodeName } from '../h2/frame/constants.js';
 import { openSession, type TargetOptions } from './client-session.js';
-import type { FrameTapRelay, GoawayFrame, ResetFrame } from './frame-tap.js';
+import type { FrameTapRelay, GoawayFrame, ResetFrame, UnparsableFrame } from './frame-tap.js';
 import type { RunRecorder, StreamConnection } from './recorder.js';
 import type { ConnectionRecord, GoawaySide, StreamKind, StreamRecord } from './types.js';
 
@@ -54,7 +54,14 @@ export class ViewerConnection implements StreamConnection {
       const record = this.byStreamId.get(frame.streamId);
       if (record) record.reset ??= { side, code: frame.code };
     };
-    this.session = openSession(target, { relay, events: { onClientGoaway, onReset } });
+    const onUnparsableFrame = ({ header, bytesHex, problem }: UnparsableFrame): void => {
+      if (!this.stopping) this.record.unparsableFrame ??= { atMs: recorder.now(), ...header, bytesHex, problem };
+    };
+    const onData = (streamId: number, length: number): void => {
+      const record = this.byStreamId.get(streamId);
+      if (record) record.wireBytes += length;
+    };
+    this.session = openSession(target, { relay, events: { onClientGoaway, onReset, onUnparsableFrame, onData } });
     this.session.on('goaway', (code, lastStreamId) => {
       recorder.goaways.push({ connection: id, side: 'server', code, lastStreamId, atMs: recorder.now() });
       if (code !== http2.constants.NGHTTP2_NO_ERROR) this.deathReason ??= `server GOAWAY ${errorCodeName(code)}`;

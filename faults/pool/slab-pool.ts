@@ -54,6 +54,7 @@ export abstract class SlabPool implements BufferPool {
     racesReusedWhilePending: 0,
   };
   readonly races: RaceRecord[] = [];
+  onRace: ((race: RaceRecord) => void) | undefined;
 
   constructor(opts: PoolOptions = {}) {
     this.sizeClasses = opts.sizeClasses ?? DEFAULT_SIZE_CLASSES;
@@ -130,9 +131,8 @@ export abstract class SlabPool implements BufferPool {
   private recordRace(holder: PooledLease, taker: PooledLease): void {
     this.counters.racesReusedWhilePending++;
     if (this.races.length === MAX_RACE_RECORDS) this.races.shift();
-    this.races.push({
-      pending: { ...holder.owner, length: holder.length },
-      reusedFor: { ...taker.owner, length: taker.length },
-    });
+    const race = { pending: { ...holder.owner, length: holder.length }, reusedFor: { ...taker.owner, length: taker.length } };
+    this.races.push(race);
+    this.onRace?.(race);
   }
 }

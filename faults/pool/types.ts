@@ -61,6 +61,8 @@ export interface BufferPool extends FramePool {
   stats(): PoolStats;
   /** The most recent races, oldest first (bounded). */
   readonly races: readonly RaceRecord[];
+  /** Told of every race as it happens (a report that needs more than the most recent ones). */
+  onRace?: (race: RaceRecord) => void;
 }
 
 export interface PoolOptions {

@@ -10,7 +10,7 @@ import { attribute, serverGoawayLimits, type Attribution } from '../../scenario/
 import type { StreamRecord } from '../../scenario/types.js';
 
 function failed(fields: Partial<StreamRecord>): StreamRecord {
-  return { seq: 1, viewer: 1, connection: 1, streamId: 9, kind: 'video', path: '/video', startMs: 0, bytes: 0, cancelledByUs: false, corruptBytes: 0, outcome: 'failed', ...fields };
+  return { seq: 1, viewer: 1, connection: 1, streamId: 9, kind: 'video', path: '/video', startMs: 0, bytes: 0, wireBytes: 0, cancelledByUs: false, corruptBytes: 0, outcome: 'failed', ...fields };
 }
 
 const cases: [string, Partial<StreamRecord>, number | undefined, Attribution][] = [

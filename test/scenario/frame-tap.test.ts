@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { countVideoMismatches } from '../../origin/content.js';
 import { openSession } from '../../scenario/client-session.js';
-import { FrameScanner, FrameTapRelay, type GoawayFrame, type ResetFrame } from '../../scenario/frame-tap.js';
+import { FrameScanner, FrameTapRelay, type GoawayFrame, type ResetFrame, type UnparsableFrame } from '../../scenario/frame-tap.js';
+import { unparsableBecause } from '../../scenario/unparsable-frame.js';
 import { ErrorCode } from '../../h2/frame/constants.js';
 
 let origin: DemoOrigin;
@@ -79,6 +80,62 @@ describe('FrameTapRelay', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     expect(seen.frame.code).toBe(ErrorCode.PROTOCOL_ERROR);
     expect(seen.last).toBe('DATA stream=0 length=4 flags=0x0');
+  });
+
+  it('names the first frame header the client cannot parse, with its bytes, though valid frames followed it', async () => {
+    // SETTINGS, then in one write: a frame header declaring an unknown type 0x28 and 20 bytes on a
+    // stream the client never opened — harmless — then DATA on stream 0 (the bad one), then a PING.
+    const server = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => {
+        socket.write(Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]));
+        const unknown = Buffer.concat([Buffer.from([0, 0, 20, 0x28, 0, 0x52, 0xd2, 0xd0, 0xee]), Buffer.alloc(20)]);
+        const data0 = Buffer.from([0, 0, 4, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]);
+        const ping = Buffer.from([0, 0, 8, 6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+        socket.write(Buffer.concat([unknown, data0, ping]));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const bad: UnparsableFrame[] = [];
+    const goaway = await new Promise<GoawayFrame>((resolve) => {
+      const session = openSession(
+        { url: `h2c://127.0.0.1:${port}` },
+        {
+          relay,
+          events: {
+            onUnparsableFrame: (frame) => bad.push(frame),
+            onClientGoaway: (frame) => {
+              session.destroy();
+              resolve(frame);
+            },
+          },
+        },
+      );
+      session.on('error', () => {});
+      session.request({ ':path': '/' }).on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    expect(goaway.code).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect(bad).toEqual([
+      { header: { type: 0, flags: 0, length: 4, streamId: 0 }, bytesHex: '000004000000000000', problem: 'must be on a stream, not stream 0' },
+    ]);
+  });
+});
+
+describe('unparsableBecause', () => {
+  it('names the rule a header breaks for our client, and lets valid and unknown-but-harmless headers pass', () => {
+    const h = (type: number, length: number, streamId: number) => ({ type, flags: 0, length, streamId });
+    const seen = { highestClientStream: 7, answered: new Set([1, 3, 7]) };
+    expect(unparsableBecause(h(0x28, 8_331_436, 1_390_042_606), seen)).toBe('exceeds SETTINGS_MAX_FRAME_SIZE 16384');
+    expect(unparsableBecause(h(0, 100, 9), seen)).toBe('on stream 9, which the client never opened (its highest is 7)');
+    expect(unparsableBecause(h(1, 100, 4), seen)).toBe('on an even stream, which only a push opens (push is disabled)');
+    expect(unparsableBecause(h(6, 7, 0), seen)).toBe('payload must be 8 bytes');
+    expect(unparsableBecause(h(5, 40, 3), seen)).toBe('a PUSH_PROMISE, and push is disabled');
+    expect(unparsableBecause(h(0, 1000, 5), seen)).toBe('DATA on stream 5 before its response HEADERS');
+    expect(unparsableBecause(h(0, 16_384, 7), seen)).toBeUndefined();
+    expect(unparsableBecause(h(1, 100, 5), seen)).toBeUndefined();
+    expect(unparsableBecause(h(0x28, 20, 99), seen)).toBeUndefined();
   });
 });
 

@@ -1,0 +1,293 @@
+/**
+ * What happened to one damaged connection, in the order it happened, one piece of evidence per
+ * step: our cancel, what the proxy's pool did with that stream's pending frame (the race), the
+ * first frame our client could not parse (declared header vs what the bytes were), the client's
+ * GOAWAY, and the streams nobody cancelled that died with it. The HTML report, the terminal table
+ * and --json all tell it from here.
+ *
+ * The pool numbers connections its own way: a race belongs to this connection when its pending
+ * frame's stream is one we had cancelled here by then, before the connection broke (the proxy
+ * connection with the most such races wins).
+ */
+import { DEFAULT_MAX_FRAME_SIZE, errorCodeName, frameTypeName, FRAME_HEADER_LENGTH, FrameType } from '../h2/frame/constants.js';
+import type {
+  ConnectionRecord,
+  GoawayRecord,
+  PoolRaceRecord,
+  PooledFrame,
+  RunRecord,
+  StreamKind,
+  StreamRecord,
+  UnparsableFrameRecord,
+} from './types.js';
+
+export interface StoryStream {
+  streamId?: number;
+  kind: StreamKind;
+  path: string;
+  rangeStart?: number;
+}
+
+export interface DamageStory {
+  connection: number;
+  viewer: number;
+  /** When the damage showed: the client's GOAWAY, else the first corrupted byte, else the first collateral failure. */
+  atMs: number;
+  /** Our cancel whose stream's pending frame the pool gave away (or the last cancel before the damage). */
+  cancel?: StoryStream & { atMs: number };
+  race?: StoryRace;
+  unparsableFrame?: StoryFrame;
+  /** When no header the client could not parse went by: the last one before its GOAWAY. */
+  lastFrameBeforeGoaway?: string;
+  goaway?: { atMs: number; code: number; codeName: string; lastStreamId: number };
+  /** Corrupted body bytes that reached a stream (the framing survived). */
+  firstCorrupt?: StoryStream & { atMs: number; offset: number; corruptBytes: number };
+  /** Streams nobody cancelled that died with this connection, SSE first (at most TAKEN_DOWN_LISTED). */
+  takenDown: (StoryStream & { reason: string })[];
+  takenDownTotal: number;
+  /** Each step as one sentence, in order: what the report prints. */
+  lines: StoryLine[];
+}
+
+export interface StoryRace {
+  atMs: number;
+  pending: StoryFrameRef;
+  reusedFor: StoryFrameRef & { sameConnection: boolean };
+  /** What the pending write then put on the wire. */
+  onWire: string;
+}
+
+export interface StoryFrameRef {
+  streamId: number;
+  frameType: string;
+  /** Header and payload bytes. */
+  length: number;
+}
+
+export interface StoryFrame {
+  atMs: number;
+  type: string;
+  length: number;
+  streamId: number;
+  flags: number;
+  bytesHex: string;
+  problem: string;
+  /** What the bytes were, as far as the race tells. */
+  whatItWas: string;
+}
+
+export type StoryStep = 'cancel' | 'race' | 'unparsable-frame' | 'corrupt' | 'goaway' | 'taken-down';
+export interface StoryLine {
+  step: StoryStep;
+  atMs?: number;
+  text: string;
+}
+
+const TAKEN_DOWN_LISTED = 8;
+/** How much later than our cancel's close event a race may be timed and still follow from it (same clock, one process). */
+const CANCEL_SLACK_MS = 5;
+
+/** The damaged connections of a run, the first damaged first. */
+export function damageStories(run: RunRecord): DamageStory[] {
+  const stories: DamageStory[] = [];
+  for (const conn of run.connections) {
+    const story = storyOf(conn, run);
+    if (story) stories.push(story);
+  }
+  return stories.sort((a, b) => a.atMs - b.atMs || a.connection - b.connection);
+}
+
+function storyOf(conn: ConnectionRecord, run: RunRecord): DamageStory | undefined {
+  const streams = run.streams.filter((s) => s.connection === conn.id);
+  const goaway = run.goaways.find((g) => g.connection === conn.id && g.side === 'client' && g.code !== 0);
+  const collateral = streams.filter((s) => s.outcome === 'failed' && s.fault === 'collateral');
+  const corrupt = streams.filter((s) => s.firstCorrupt).sort((a, b) => a.firstCorrupt!.atMs - b.firstCorrupt!.atMs)[0];
+  if (!goaway && !corrupt && collateral.length === 0) return undefined;
+  const atMs = goaway?.atMs ?? corrupt?.firstCorrupt!.atMs ?? Math.min(...collateral.map((s) => s.endMs ?? run.durationMs));
+  const cancels = streams.filter((s) => s.cancelledByUs && s.streamId !== undefined && s.endMs !== undefined && s.endMs <= atMs);
+  const race = raceFor(cancels, run.races ?? [], conn, atMs);
+  const cancelled = race ? cancels.find((s) => s.streamId === race.pending.streamId) : cancels.at(-1);
+  const takenDown = [...collateral].sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || (a.streamId ?? 0) - (b.streamId ?? 0));
+  const story: DamageStory = {
+    connection: conn.id,
+    viewer: conn.viewer,
+    atMs,
+    cancel: cancelled && { ...streamRef(cancelled), atMs: cancelled.endMs! },
+    race: race && storyRace(race),
+    unparsableFrame: conn.unparsableFrame && storyFrame(conn.unparsableFrame, race),
+    lastFrameBeforeGoaway: conn.unparsableFrame ? undefined : goaway?.lastInboundFrame,
+    goaway: goaway && goawayRef(goaway),
+    firstCorrupt: corrupt && { ...streamRef(corrupt), ...corrupt.firstCorrupt!, corruptBytes: corrupt.corruptBytes },
+    takenDown: takenDown.slice(0, TAKEN_DOWN_LISTED).map((s) => ({ ...streamRef(s), reason: s.error ?? 'failed' })),
+    takenDownTotal: takenDown.length,
+    lines: [],
+  };
+  story.lines = storyLines(story);
+  return story;
+}
+
+/** The race that broke `conn`: the first on the proxy connection whose races follow our cancels here. */
+function raceFor(cancels: readonly StreamRecord[], races: readonly PoolRaceRecord[], conn: ConnectionRecord, untilMs: number): PoolRaceRecord | undefined {
+  const cancelAt = new Map(cancels.map((s) => [s.streamId!, s.endMs!]));
+  const follows = (r: PoolRaceRecord): boolean => {
+    const at = cancelAt.get(r.pending.streamId);
+    return at !== undefined && at <= r.atMs + CANCEL_SLACK_MS && r.atMs <= untilMs && r.atMs >= conn.openedMs;
+  };
+  const byProxyConnection = new Map<number, PoolRaceRecord[]>();
+  for (const r of races) {
+    if (!follows(r)) continue;
+    const list = byProxyConnection.get(r.pending.connection) ?? [];
+    list.push(r);
+    byProxyConnection.set(r.pending.connection, list);
+  }
+  let best: PoolRaceRecord[] | undefined;
+  for (const list of byProxyConnection.values()) if (!best || list.length > best.length) best = list;
+  if (!best) return undefined;
+  // Frames go out in order: the first race whose shape fits what the client saw is the one it saw.
+  return best.find((r) => explains(r, conn.unparsableFrame)) ?? best[0];
+}
+
+/**
+ * Whether a race's shape fits the header the client could not parse: a well-formed header for a
+ * stream it never opened is the taker's own frame; an impossible one is stale bytes after a
+ * shorter taker. No such header: the framing held, so a taker of the same length (wrong frame,
+ * valid framing) fits.
+ */
+function explains(race: PoolRaceRecord, bad: UnparsableFrameRecord | undefined): boolean {
+  const { pending: x, reusedFor: y } = race;
+  if (!bad) return y.length === x.length;
+  if (wellFormed(bad)) return y.streamId === bad.streamId && y.frameType === bad.type;
+  return y.length < x.length;
+}
+
+function wellFormed(f: UnparsableFrameRecord): boolean {
+  return (f.type === FrameType.DATA || f.type === FrameType.HEADERS) && f.length <= DEFAULT_MAX_FRAME_SIZE;
+}
+
+function storyRace(r: PoolRaceRecord): StoryRace {
+  const { pending: x, reusedFor: y } = r;
+  const onWire =
+    y.length < x.length
+      ? `stream ${y.streamId}'s ${frameTypeName(y.frameType)} frame (${y.length} B), then the ${x.length - y.length} bytes left over from stream ${x.streamId}'s frame, which the client reads as the next frame header`
+      : y.length > x.length
+        ? `the first ${x.length} bytes of stream ${y.streamId}'s ${y.length}-byte frame: the client reads the following frames' bytes as the rest of it`
+        : `stream ${y.streamId}'s ${frameTypeName(y.frameType)} frame in place of stream ${x.streamId}'s: valid framing, wrong bytes`;
+  return {
+    atMs: r.atMs,
+    pending: frameRef(x),
+    reusedFor: { ...frameRef(y), sameConnection: x.connection === y.connection },
+    onWire,
+  };
+}
+
+function storyFrame(f: UnparsableFrameRecord, race: PoolRaceRecord | undefined): StoryFrame {
+  return {
+    atMs: f.atMs,
+    type: frameTypeName(f.type),
+    length: f.length,
+    streamId: f.streamId,
+    flags: f.flags,
+    bytesHex: f.bytesHex,
+    problem: f.problem,
+    whatItWas: whatItWas(f, race),
+  };
+}
+
+/**
+ * What the 9 bytes the client took for a header were, as far as the header and the race tell. A
+ * header that is well formed but wrong for its stream here (never opened, not answered yet) is
+ * another connection's frame (the pool's buffers are shared by all connections); one that declares an
+ * impossible length or an unknown type is not a header at all.
+ */
+function whatItWas(f: UnparsableFrameRecord, race: PoolRaceRecord | undefined): string {
+  if (wellFormed(f)) {
+    if (!race || !explains(race, f)) {
+      return `a well-formed ${frameTypeName(f.type)} frame header this connection could not take: most likely another stream's or connection's frame, written from a buffer the pool shared`;
+    }
+    const { pending: x, reusedFor: y } = race;
+    const whose = y.connection === x.connection ? `stream ${y.streamId}'s own` : `another connection's stream ${y.streamId}'s`;
+    return `${whose} ${frameTypeName(y.frameType)} frame, sent by stream ${x.streamId}'s pending write out of the buffer the pool had given to both`;
+  }
+  if (!race) return 'not a header the server meant to send: stale or misplaced bytes';
+  const { pending: x, reusedFor: y } = race;
+  if (y.length < x.length) {
+    const what = x.frameType === FrameType.DATA ? `DATA payload of stream ${x.streamId}` : `${frameTypeName(x.frameType)} frame of stream ${x.streamId}`;
+    const offset = y.length - (x.frameType === FrameType.DATA ? FRAME_HEADER_LENGTH : 0);
+    return `most likely stale bytes of the ${what} (from its byte ${offset}), sent after stream ${y.streamId}'s frame out of the reused buffer`;
+  }
+  if (y.length > x.length) return `bytes from the middle of a later frame: stream ${y.streamId}'s frame was cut at ${x.length} of its ${y.length} bytes`;
+  return `stream ${y.streamId}'s ${frameTypeName(y.frameType)} frame, sent a second time in stream ${x.streamId}'s place`;
+}
+
+function storyLines(s: DamageStory): StoryLine[] {
+  const lines: StoryLine[] = [];
+  if (s.cancel) lines.push({ step: 'cancel', atMs: s.cancel.atMs, text: `we cancelled ${streamName(s.cancel)} (RST_STREAM CANCEL)` });
+  if (s.race) {
+    const r = s.race;
+    const where = r.reusedFor.sameConnection ? '' : ' on another connection';
+    lines.push({
+      step: 'race',
+      atMs: r.atMs,
+      text: `the proxy's pool handed the buffer of stream ${r.pending.streamId}'s pending ${r.pending.frameType} frame (${r.pending.length} B, not yet written) to stream ${r.reusedFor.streamId}'s ${r.reusedFor.frameType} frame (${r.reusedFor.length} B)${where}; the pending write then carried ${r.onWire}`,
+    });
+  }
+  if (s.unparsableFrame) {
+    const f = s.unparsableFrame;
+    lines.push({
+      step: 'unparsable-frame',
+      atMs: f.atMs,
+      text: `the client received a frame header declaring type ${f.type}, length ${groupDigits(f.length)}, stream ${groupDigits(f.streamId)} (bytes ${spaced(f.bytesHex)}): ${f.problem}. What they were: ${f.whatItWas}`,
+    });
+  }
+  if (s.lastFrameBeforeGoaway !== undefined) {
+    lines.push({
+      step: 'unparsable-frame',
+      text: `no frame header the relay passed broke a rule it checks (the last before the GOAWAY: ${s.lastFrameBeforeGoaway}): the bad bytes were inside a frame (a header block, padding) or made a frame the stream's state forbids`,
+    });
+  }
+  if (s.firstCorrupt) {
+    const c = s.firstCorrupt;
+    lines.push({ step: 'corrupt', atMs: c.atMs, text: `${streamName(c)} received a wrong byte at body offset ${c.offset} (${c.corruptBytes} wrong bytes on that stream)` });
+  }
+  if (s.goaway) {
+    lines.push({ step: 'goaway', atMs: s.goaway.atMs, text: `the client answered GOAWAY ${s.goaway.codeName} (last stream ${s.goaway.lastStreamId}) and closed the connection` });
+  }
+  if (s.takenDownTotal > 0) {
+    const more = s.takenDownTotal > s.takenDown.length ? ` and ${s.takenDownTotal - s.takenDown.length} more` : '';
+    lines.push({ step: 'taken-down', text: `streams nobody cancelled died with it: ${s.takenDown.map(streamName).join(', ')}${more}` });
+  }
+  return lines;
+}
+
+function streamRef(s: StreamRecord): StoryStream {
+  return { streamId: s.streamId, kind: s.kind, path: s.path, ...(s.rangeStart === undefined ? {} : { rangeStart: s.rangeStart }) };
+}
+
+function frameRef(f: PooledFrame): StoryFrameRef {
+  return { streamId: f.streamId, frameType: frameTypeName(f.frameType), length: f.length };
+}
+
+function goawayRef(g: GoawayRecord): DamageStory['goaway'] {
+  return { atMs: g.atMs, code: g.code, codeName: errorCodeName(g.code), lastStreamId: g.lastStreamId };
+}
+
+const KIND_NAME: Record<StreamKind, string> = { events: 'SSE', video: 'video', small: 'small' };
+
+/** "SSE stream 1 (/events)", "video stream 7 (/video bytes=1048576-)". */
+function streamName(s: StoryStream): string {
+  const range = s.rangeStart === undefined ? '' : ` bytes=${s.rangeStart}-`;
+  return `${KIND_NAME[s.kind]} stream ${s.streamId ?? '?'} (${s.path}${range})`;
+}
+
+function kindRank(kind: StreamKind): number {
+  return kind === 'events' ? 0 : kind === 'video' ? 1 : 2;
+}
+
+/** 8331436 → "8 331 436". */
+export function groupDigits(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+}
+
+function spaced(hex: string): string {
+  return hex.replace(/(..)(?!$)/g, '$1 ');
+}

@@ -1,0 +1,151 @@
+/**
+ * damage-story.ts on run records whose truth the test wrote: which pool race belongs to which
+ * damaged connection (the pool numbers connections its own way), what the bad header's bytes
+ * were for each shape of race, the streams taken down SSE first — and that the terminal table,
+ * the summary (--json) and the HTML page tell the same lines. Real runs meet it in
+ * compare.test.ts and test/browser/report.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, FrameType } from '../../h2/frame/constants.js';
+import { damageStories } from '../../scenario/damage-story.js';
+import { renderHtmlReport } from '../../scenario/report-html.js';
+import { formatTable } from '../../scenario/report-table.js';
+import { summarize } from '../../scenario/summary.js';
+import type { ConnectionRecord, PoolRaceRecord, RunRecord, StreamRecord, UnparsableFrameRecord } from '../../scenario/types.js';
+
+function stream(connection: number, streamId: number, kind: StreamRecord['kind'], fields: Partial<StreamRecord>): StreamRecord {
+  const path = kind === 'video' ? '/video' : kind === 'events' ? '/events' : '/small';
+  return { seq: streamId, viewer: connection, connection, streamId, kind, path, startMs: 0, bytes: 0, wireBytes: 0, cancelledByUs: false, corruptBytes: 0, ...fields };
+}
+
+const died = { outcome: 'failed', fault: 'collateral', error: 'client GOAWAY FRAME_SIZE_ERROR', endMs: 900 } as const;
+
+function race(atMs: number, proxyConnection: number, pending: [number, number, number], reusedFor: [number, number, number], takerConnection = proxyConnection): PoolRaceRecord {
+  return {
+    atMs,
+    pending: { connection: proxyConnection, streamId: pending[0], frameType: pending[1], length: pending[2] },
+    reusedFor: { connection: takerConnection, streamId: reusedFor[0], frameType: reusedFor[1], length: reusedFor[2] },
+  };
+}
+
+/** Two viewers; viewer 1's connection breaks at 900 ms after we cancelled its stream 3 at 100 ms. */
+function run(unparsableFrame: UnparsableFrameRecord | undefined, races: PoolRaceRecord[]): RunRecord {
+  const connections: ConnectionRecord[] = [
+    { id: 1, viewer: 1, openedMs: 0, closedMs: 905, endedBy: 'client GOAWAY FRAME_SIZE_ERROR', unparsableFrame },
+    { id: 2, viewer: 2, openedMs: 0 },
+  ];
+  return {
+    target: 'https://127.0.0.1:1',
+    mode: 'release-on-reset',
+    profile: 'cable',
+    seed: 1,
+    viewers: 2,
+    startedAt: new Date(0).toISOString(),
+    clockStart: 0,
+    durationMs: 2000,
+    connections,
+    streams: [
+      stream(1, 1, 'events', died),
+      stream(1, 3, 'video', { outcome: 'cancelled', cancelledByUs: true, endMs: 100, rangeStart: 0, bytes: 1000, wireBytes: 50_000 }),
+      stream(1, 5, 'small', died),
+      stream(1, 7, 'video', { ...died, rangeStart: 4096 }),
+      stream(2, 1, 'events', { outcome: 'stopped', bytes: 300, wireBytes: 300 }),
+      stream(2, 3, 'video', { outcome: 'cancelled', cancelledByUs: true, endMs: 500, bytes: 10, wireBytes: 10 }),
+      stream(2, 5, 'video', { outcome: 'completed', bytes: 2000, wireBytes: 2000 }),
+    ],
+    goaways: [{ connection: 1, side: 'client', code: ErrorCode.FRAME_SIZE_ERROR, lastStreamId: 0, atMs: 900, lastInboundFrame: 'PING stream=0 length=8 flags=0x0' }],
+    sessionErrors: [],
+    verifyErrors: [],
+    sse: { events: 3, gaps: 0, reconnects: 0, badEvents: 0, maxSilenceMs: 0, silentStreams: 0 },
+    bodyBytes: 3310,
+    races,
+  };
+}
+
+const oversized: UnparsableFrameRecord = {
+  atMs: 880, type: 0x28, flags: 0, length: 8_331_436, streamId: 1_390_042_606, bytesHex: '7f20ac28005ed9a0ee', problem: 'exceeds SETTINGS_MAX_FRAME_SIZE 16384',
+};
+
+describe('damage stories', () => {
+  it("tells the broken connection's story in order, with the race on the proxy connection that follows its cancels", () => {
+    const races = [
+      // Proxy connection 8: stream 3 reset at 500 ms — viewer 2's cancel, not viewer 1's damage (after its break).
+      race(950, 8, [3, FrameType.DATA, 16_393], [5, FrameType.DATA, 16_393]),
+      // Proxy connection 7: stream 3's pending DATA frame lost its buffer to stream 1's 40-byte SSE event, 20 ms after our cancel.
+      race(120, 7, [3, FrameType.DATA, 16_393], [1, FrameType.DATA, 40]),
+      race(130, 7, [3, FrameType.DATA, 16_393], [1, FrameType.DATA, 40]),
+      // Before any cancel of stream 3: not a consequence of it.
+      race(50, 9, [3, FrameType.DATA, 16_393], [1, FrameType.DATA, 40]),
+    ];
+    const [story, ...others] = damageStories(run(oversized, races));
+    expect(others).toEqual([]);
+    expect(story!.connection).toBe(1);
+    expect(story!.cancel).toEqual({ streamId: 3, kind: 'video', path: '/video', rangeStart: 0, atMs: 100 });
+    expect(story!.race).toMatchObject({ atMs: 120, pending: { streamId: 3, frameType: 'DATA', length: 16_393 }, reusedFor: { streamId: 1, length: 40, sameConnection: true } });
+    expect(story!.lines.map((l) => [l.step, l.atMs])).toEqual([['cancel', 100], ['race', 120], ['unparsable-frame', 880], ['goaway', 900], ['taken-down', undefined]]);
+    const text = story!.lines.map((l) => l.text);
+    expect(text[1]).toBe(
+      "the proxy's pool handed the buffer of stream 3's pending DATA frame (16393 B, not yet written) to stream 1's DATA frame (40 B); " +
+        "the pending write then carried stream 1's DATA frame (40 B), then the 16353 bytes left over from stream 3's frame, which the client reads as the next frame header",
+    );
+    expect(text[2]).toBe(
+      'the client received a frame header declaring type UNKNOWN(0x28), length 8 331 436, stream 1 390 042 606 (bytes 7f 20 ac 28 00 5e d9 a0 ee): exceeds SETTINGS_MAX_FRAME_SIZE 16384. ' +
+        "What they were: most likely stale bytes of the DATA payload of stream 3 (from its byte 31), sent after stream 1's frame out of the reused buffer",
+    );
+    expect(text[3]).toBe('the client answered GOAWAY FRAME_SIZE_ERROR (last stream 0) and closed the connection');
+    expect(text[4]).toBe('streams nobody cancelled died with it: SSE stream 1 (/events), video stream 7 (/video bytes=4096-), small stream 5 (/small)');
+  });
+
+  it("says what the bad header's bytes were for each shape of race, and when the relay saw no bad header", () => {
+    const foreign: UnparsableFrameRecord = { ...oversized, type: FrameType.DATA, length: 16_384, streamId: 19, bytesHex: '004000000000000013', problem: 'on stream 19, which the client never opened (its highest is 7)' };
+    const cut = damageStories(run(oversized, [race(120, 7, [3, FrameType.DATA, 49], [5, FrameType.HEADERS, 16_393], 4)]))[0]!;
+    expect(cut.unparsableFrame!.whatItWas).toBe("bytes from the middle of a later frame: stream 5's frame was cut at 49 of its 16393 bytes");
+    expect(cut.lines[1]!.text).toContain('on another connection');
+    const same = damageStories(run(oversized, [race(120, 7, [3, FrameType.DATA, 100], [5, FrameType.HEADERS, 100])]))[0]!;
+    expect(same.unparsableFrame!.whatItWas).toBe("stream 5's HEADERS frame, sent a second time in stream 3's place");
+    const other = damageStories(run(foreign, [race(120, 7, [3, FrameType.DATA, 16_393], [1, FrameType.DATA, 40])]))[0]!;
+    expect(other.unparsableFrame!.whatItWas).toBe("a well-formed DATA frame header this connection could not take: most likely another stream's or connection's frame, written from a buffer the pool shared");
+    // Of two races on the connection, the one whose taker is the foreign header's stream is the one the client saw.
+    const fits = damageStories(run(foreign, [race(120, 7, [3, FrameType.DATA, 16_393], [1, FrameType.DATA, 40]), race(140, 7, [3, FrameType.DATA, 16_393], [19, FrameType.DATA, 16_393], 5)]))[0]!;
+    expect(fits.race).toMatchObject({ atMs: 140, reusedFor: { streamId: 19, sameConnection: false } });
+    expect(fits.unparsableFrame!.whatItWas).toBe("another connection's stream 19's DATA frame, sent by stream 3's pending write out of the buffer the pool had given to both");
+    // No bad header: the framing held, so the same-length taker fits.
+    const framingHeld = damageStories(run(undefined, [race(120, 7, [3, FrameType.DATA, 16_393], [1, FrameType.DATA, 40]), race(140, 7, [3, FrameType.DATA, 16_393], [5, FrameType.DATA, 16_393], 5)]))[0]!;
+    expect(framingHeld.race!.atMs).toBe(140);
+    const noRace = damageStories(run(oversized, []))[0]!;
+    expect(noRace.race).toBeUndefined();
+    expect(noRace.cancel?.streamId).toBe(3);
+    expect(noRace.unparsableFrame!.whatItWas).toBe('not a header the server meant to send: stale or misplaced bytes');
+    const noBadHeader = damageStories(run(undefined, []))[0]!;
+    expect(noBadHeader.lines.find((l) => l.step === 'unparsable-frame')!.text).toMatch(/^no frame header the relay passed broke a rule it checks \(the last before the GOAWAY: PING stream=0 length=8 flags=0x0\)/);
+  });
+
+  it('goodput counts what was wanted, wasted what the server sent for cancelled and broken streams; table, JSON and page say the same', () => {
+    const record = run(oversized, [race(120, 7, [3, FrameType.DATA, 16_393], [1, FrameType.DATA, 40])]);
+    const summary = summarize(record, 2);
+    // Wanted: viewer 2's SSE (stopped, 300) and completed video (2000) over 2 s.
+    expect(summary.goodputBytesPerSec).toBe(1150);
+    // Cancelled: 50 000 sent (the client took 1 000) + 10; broken: nothing arrived.
+    expect(summary.wastedBytes).toBe(50_010);
+    // cable: 5 Mbit/s per viewer's link.
+    expect(summary.capacityBytesPerSec).toBe(2 * 625_000);
+    expect(summary.damagedConnections).toBe(1);
+    const table = formatTable([summary]);
+    expect(table).toMatch(/goodput\s+link capacity\s+wasted/);
+    expect(table).toMatch(/0\.01 Mbit\/s\s+10\.00 Mbit\/s\s+48\.8 KiB/);
+    expect(table).toContain('    first damaged connection: viewer 1, connection 1:');
+    const html = renderHtmlReport([{ summary, record }]);
+    for (const line of summary.damage[0]!.lines) {
+      expect(table).toContain(line.text);
+      expect(html).toContain(line.text.replace(/'/g, '&#39;'));
+    }
+    expect(JSON.parse(JSON.stringify(summary)).damage[0].lines).toEqual(summary.damage[0]!.lines);
+    expect(html).toContain('href="#run0-conn1"');
+    expect(html).toContain('id="run0-conn1"');
+    // The legend holds exactly the marks drawn: no origin error, no corrupted byte, no server GOAWAY here.
+    const legend = [...html.matchAll(/<span class="key" data-mark="([^"]+)"/g)].map((m) => m[1]).sort();
+    const drawn = [...new Set([...html.matchAll(/<g data-mark="([^"]+)"/g)].map((m) => m[1]))].sort();
+    expect(legend).toEqual(drawn);
+    expect(legend).toEqual(['m-cancel', 'm-goaway-client', 'm-race', 'm-unparsable', 'o-cancelled', 'o-collateral', 'o-completed', 'o-stopped']);
+  });
+});
