@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import type { FloodLimits } from '../faults/frames/flood-guard.js';
+import type { FloodLimits } from '../h2/proto/flood-guard.js';
 
 const MAX_U31 = 2 ** 31 - 1;
 const MAX_U32 = 2 ** 32 - 1;
@@ -59,7 +59,7 @@ function settingsWithDefaults(defaults: Http2SettingsConfig) {
 export const DEFAULT_MAX_HEADER_LIST_SIZE = 65536;
 
 const positiveInt = z.number().int().min(1);
-/** A token bucket: both numbers, or the cap's default (faults/frames/flood-guard.ts) stays. */
+/** A token bucket: both numbers, or the cap's default (h2/proto/flood-guard.ts) stays. */
 const rateLimitSchema = z.strictObject({ perSecond: positiveInt, burst: positiveInt });
 
 /** Overrides of the frame path's per-connection flood caps; each one not given keeps its default. */

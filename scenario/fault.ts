@@ -21,7 +21,7 @@
  * A failure none of these explains counts as collateral: it is the damage the tool looks for,
  * and an unexplained one must not pass as the origin's.
  */
-import { ErrorCode, errorCodeName } from '../faults/frames/constants.js';
+import { ErrorCode, errorCodeName } from '../h2/frame/constants.js';
 import type { GoawayRecord, StreamFault, StreamRecord } from './types.js';
 
 export interface Attribution {

@@ -21,8 +21,8 @@
  * target socket) ends when either side closes.
  */
 import net, { type Socket } from 'node:net';
-import { CLIENT_PREFACE, FRAME_HEADER_LENGTH, FrameType } from '../faults/frames/constants.js';
-import { describeFrame, readFrameHeader, type FrameHeader } from '../faults/frames/codec.js';
+import { CLIENT_PREFACE, FRAME_HEADER_LENGTH, FrameType } from '../h2/frame/constants.js';
+import { describeFrame, readFrameHeader, type FrameHeader } from '../h2/frame/codec.js';
 
 export interface GoawayFrame {
   lastStreamId: number;

@@ -9,7 +9,7 @@
  * Lifecycle: each check opens its own session and destroys it before it returns.
  */
 import http2 from 'node:http2';
-import { errorCodeName } from '../faults/frames/constants.js';
+import { errorCodeName } from '../h2/frame/constants.js';
 import { openSession, type TargetOptions } from './client-session.js';
 import type { ScenarioPaths } from './viewer.js';
 

@@ -3,7 +3,7 @@
  * Per run, the summary and a timeline of the connections where something happened — each
  * stream a lane, our cancels, the first corrupted bytes, the GOAWAY and the streams it took down.
  */
-import { errorCodeName } from '../faults/frames/constants.js';
+import { errorCodeName } from '../h2/frame/constants.js';
 import { formatBytes, formatCounts, formatRate, goawayTotal } from './format.js';
 import type { RunSummary } from './summary.js';
 import type { ConnectionRecord, GoawayRecord, RunRecord, StreamRecord } from './types.js';

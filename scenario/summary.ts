@@ -10,7 +10,7 @@
  *                  no sign of cancellation damage, but those streams were not tested.
  *   CLEAN          none of the above.
  */
-import { errorCodeName } from '../faults/frames/constants.js';
+import { errorCodeName } from '../h2/frame/constants.js';
 import { formatCounts } from './format.js';
 import type { GoawaySide, RunRecord, StreamKind } from './types.js';
 

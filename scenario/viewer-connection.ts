@@ -9,7 +9,7 @@
  * the run) marks open streams as stopped first, so they do not count as failures.
  */
 import http2 from 'node:http2';
-import { errorCodeName } from '../faults/frames/constants.js';
+import { errorCodeName } from '../h2/frame/constants.js';
 import { openSession, type TargetOptions } from './client-session.js';
 import type { FrameTapRelay, GoawayFrame, ResetFrame } from './frame-tap.js';
 import type { RunRecorder, StreamConnection } from './recorder.js';

@@ -17,21 +17,20 @@ import { EventEmitter } from 'node:events';
 import type * as net from 'node:net';
 import type * as http2 from 'node:http2';
 import type { Logger } from 'pino';
-import { ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType, SettingId } from './constants.js';
+import { ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType, SettingId } from '../../h2/frame/constants.js';
 import {
   FrameError,
-  encodeGoaway,
-  encodeRstStream,
   parseGoaway,
   parseRstStream,
   parseSettings,
   readFrameHeader,
   type FrameHeader,
   type Settings,
-} from './codec.js';
+} from '../../h2/frame/codec.js';
+import { encodeGoaway, encodeRstStream } from '../../h2/frame/encode.js';
 import { InboundParser, type InboundFrame } from './inbound-parser.js';
 import { sessionFailureGoaway, type SessionFailure } from './session-error.js';
-import { FloodGuard, type FloodLimits } from './flood-guard.js';
+import { FloodGuard, type FloodLimits } from '../../h2/proto/flood-guard.js';
 import { OutboundFramer, type OutboundFrame } from './outbound-framer.js';
 import { FrameToxicChain, type ToxicDecision } from './toxic-chain.js';
 import { TimerSet } from './timer-set.js';
@@ -72,7 +71,7 @@ export interface FramePathOptions {
   /** The proxy's toxics, followed live (a set) or fixed (a list): link-kind ones shape the
    * downstream link, frame-kind ones run here. */
   toxics?: ToxicSet | readonly ToxicSpec[];
-  /** Overrides of the per-connection flood caps (faults/frames/flood-guard.ts). */
+  /** Overrides of the per-connection flood caps (h2/proto/flood-guard.ts). */
   floodLimits?: Partial<FloodLimits>;
 }
 

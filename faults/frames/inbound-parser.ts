@@ -1,10 +1,10 @@
 /**
- * Cuts the client's byte stream into whole frames and validates each (the preface, §4.2 and §6
- * rules, CONTINUATION sequencing) before the session may see it. A frame inside one chunk is
- * handed out as a view of that chunk; only a frame split across chunks is assembled (copied).
+ * Checks the client's preface and validates each frame h2/frame/frame-reader.ts cuts from the
+ * byte stream (§4.2 and §6 rules, CONTINUATION sequencing) before the session may see it.
  */
-import { CLIENT_PREFACE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType } from './constants.js';
-import { FrameError, frameError, readFrameHeader, validateFrameHeader, validateFramePayload, type FrameHeader } from './codec.js';
+import { CLIENT_PREFACE, DEFAULT_MAX_FRAME_SIZE, ErrorCode, FrameFlag, FrameType } from '../../h2/frame/constants.js';
+import { FrameError, frameError, validateFrameHeader, validateFramePayload, type FrameHeader } from '../../h2/frame/codec.js';
+import { FrameReader } from '../../h2/frame/frame-reader.js';
 
 export interface InboundFrame {
   header: FrameHeader;
@@ -19,10 +19,12 @@ export class InboundParser {
   private firstFrame = true;
   /** Set while a header block is open: CONTINUATION frames of this stream must follow. */
   private continuationOf = 0;
-  /** A frame split across chunks, being assembled. */
-  private partial: Buffer | undefined;
-  private partialFill = 0;
-  private readonly headerScratch = Buffer.allocUnsafe(FRAME_HEADER_LENGTH);
+  private readonly reader = new FrameReader({
+    checkFrameHeader: (header) => this.check(header),
+    onFrame: (header, bytes) => this.emit(header, bytes),
+  });
+  /** The current feed's frame callback. */
+  private onFrame: (frame: InboundFrame) => void = () => {};
 
   /**
    * Feeds one chunk; `onPreface` gets the preface bytes, `onFrame` each whole valid frame, in order.
@@ -39,58 +41,8 @@ export class InboundParser {
       at = n;
       onPreface(chunk.subarray(0, n));
     }
-    while (at < chunk.length) {
-      if (this.partial) {
-        at = this.continuePartial(chunk, at, onFrame);
-        continue;
-      }
-      const available = chunk.length - at;
-      if (available < FRAME_HEADER_LENGTH) {
-        // Too little for a header: keep the bytes in a header-sized partial.
-        this.partial = this.headerScratch;
-        chunk.copy(this.partial, 0, at);
-        this.partialFill = available;
-        return;
-      }
-      const header = readFrameHeader(chunk, at);
-      this.check(header);
-      const total = FRAME_HEADER_LENGTH + header.length;
-      if (available >= total) {
-        this.emit(header, chunk.subarray(at, at + total), onFrame);
-        at += total;
-      } else {
-        this.partial = Buffer.allocUnsafe(total);
-        chunk.copy(this.partial, 0, at);
-        this.partialFill = available;
-        return;
-      }
-    }
-  }
-
-  private continuePartial(chunk: Buffer, at: number, onFrame: (frame: InboundFrame) => void): number {
-    let partial = this.partial!;
-    if (partial === this.headerScratch) {
-      const n = Math.min(FRAME_HEADER_LENGTH - this.partialFill, chunk.length - at);
-      chunk.copy(partial, this.partialFill, at, at + n);
-      this.partialFill += n;
-      at += n;
-      if (this.partialFill < FRAME_HEADER_LENGTH) return at;
-      const header = readFrameHeader(partial);
-      this.check(header);
-      const whole = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + header.length);
-      partial.copy(whole);
-      this.partial = partial = whole;
-    }
-    const n = Math.min(partial.length - this.partialFill, chunk.length - at);
-    chunk.copy(partial, this.partialFill, at, at + n);
-    this.partialFill += n;
-    at += n;
-    if (this.partialFill === partial.length) {
-      this.partial = undefined;
-      this.partialFill = 0;
-      this.emit(readFrameHeader(partial), partial, onFrame);
-    }
-    return at;
+    this.onFrame = onFrame;
+    this.reader.feed(chunk, at);
   }
 
   private check(header: FrameHeader): void {
@@ -117,8 +69,8 @@ export class InboundParser {
     if (opensBlock) this.continuationOf = header.flags & FrameFlag.END_HEADERS ? 0 : header.streamId;
   }
 
-  private emit(header: FrameHeader, bytes: Buffer, onFrame: (frame: InboundFrame) => void): void {
+  private emit(header: FrameHeader, bytes: Buffer): void {
     validateFramePayload(header, bytes);
-    onFrame({ header, bytes });
+    this.onFrame({ header, bytes });
   }
 }

@@ -6,8 +6,8 @@
  * whole and goes to `onFrame` (the FramePath's from then on); a frame still incomplete when the
  * connection ends goes back through `abandon`, called only from FramePath._destroy.
  */
-import { FRAME_HEADER_LENGTH } from './constants.js';
-import { readFrameHeader, type FrameHeader } from './codec.js';
+import { FRAME_HEADER_LENGTH } from '../../h2/frame/constants.js';
+import { readFrameHeader, type FrameHeader } from '../../h2/frame/codec.js';
 import type { Lease } from '../pool/types.js';
 
 export interface OutboundFrame {

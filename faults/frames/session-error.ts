@@ -15,7 +15,7 @@
  *   the client had ended): the code nghttp2 itself maps that error to
  *   (nghttp2_session.c, get_error_code_from_lib_error_code).
  */
-import { ErrorCode } from './constants.js';
+import { ErrorCode } from '../../h2/frame/constants.js';
 
 /** nghttp2's library error codes (nghttp2.h, enum nghttp2_error) that name a cause. */
 const Nghttp2Error = {

@@ -10,8 +10,8 @@
  * stream's frames is pending: the callback fires there, exactly once.
  */
 import type { DeliveryLedger, StreamDelivery } from '../../proxy/connection-wrapper.js';
-import { FRAME_HEADER_LENGTH, FrameFlag, FrameType } from './constants.js';
-import type { FrameHeader } from './codec.js';
+import { FRAME_HEADER_LENGTH, FrameFlag, FrameType } from '../../h2/frame/constants.js';
+import type { FrameHeader } from '../../h2/frame/codec.js';
 import type { Lease } from '../pool/types.js';
 
 interface Entry extends StreamDelivery {

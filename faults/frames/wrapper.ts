@@ -21,7 +21,7 @@ export interface FramePathWrapperOptions {
   logger: Logger;
   /** See FramePathOptions.backpressureBytes. */
   backpressureBytes: number;
-  /** Overrides of the per-connection flood caps (faults/frames/flood-guard.ts). */
+  /** Overrides of the per-connection flood caps (h2/proto/flood-guard.ts). */
   floodLimits?: FramePathOptions['floodLimits'];
   /** Sees each FramePath as it is created (events, pending bytes); for reports and tests. */
   onConnection?: (path: FramePath, info: ConnectionInfo) => void;

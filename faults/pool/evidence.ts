@@ -1,4 +1,4 @@
-import { frameTypeName } from '../frames/constants.js';
+import { frameTypeName } from '../../h2/frame/constants.js';
 import type { RaceRecord } from './types.js';
 
 /** One race as a sentence: which stream's bytes landed in which stream's pending frame. */

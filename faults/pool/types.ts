@@ -19,23 +19,13 @@
  *   whichever of `streamReset`/`writeDone` comes second finds it ended and does nothing to the
  *   buffer, so no buffer is released twice. `inUse` counts leases that have not ended.
  */
+import type { FramePool, Lease, LeaseOwner } from '../../h2/proto/frame-pool.js';
+
 export const POOL_MODES = ['none', 'release-on-reset', 'discard-on-reset', 'retain'] as const;
 export type PoolMode = (typeof POOL_MODES)[number];
 
-/** Who a leased buffer is for; also the race evidence. */
-export interface LeaseOwner {
-  connection: number;
-  streamId: number;
-  /** The frame type, for evidence only. */
-  frameType: number;
-}
-
-export interface Lease {
-  /** The whole pooled buffer; the frame occupies [0, length). Other holders may share it (the race). */
-  readonly buffer: Buffer;
-  readonly length: number;
-  readonly owner: LeaseOwner;
-}
+/** The engine declares what a lease is (h2/ is the ground floor); the pool strategies implement it. */
+export type { Lease, LeaseOwner };
 
 export interface PoolStats {
   mode: PoolMode;
@@ -65,13 +55,9 @@ export interface RaceRecord {
   reusedFor: LeaseOwner & { length: number };
 }
 
-export interface BufferPool {
+/** The engine's FramePool (acquire, writeDone, streamReset) with the strategy's name and its counters. */
+export interface BufferPool extends FramePool {
   readonly mode: PoolMode;
-  acquire(length: number, owner: LeaseOwner): Lease;
-  /** The link finished with the lease's bytes (written, or dropped). Exactly once per lease. */
-  writeDone(lease: Lease): void;
-  /** The client reset the lease's stream while its write was pending. At most once per lease. */
-  streamReset(lease: Lease): void;
   stats(): PoolStats;
   /** The most recent races, oldest first (bounded). */
   readonly races: readonly RaceRecord[];

@@ -6,7 +6,7 @@
  * (stream 0) keep their place (everything held goes out before them).
  */
 import { z } from 'zod';
-import { FrameType } from '../frames/constants.js';
+import { FrameType } from '../../h2/frame/constants.js';
 import { registerFrameToxic, type EmitFrame } from '../frames/frame-toxic.js';
 import type { OutboundFrame } from '../frames/outbound-framer.js';
 

@@ -17,7 +17,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, expect, test } from 'vitest';
-import { ErrorCode } from '../../faults/frames/constants.js';
+import { ErrorCode } from '../../h2/frame/constants.js';
 import type { FramePath } from '../../faults/frames/frame-path.js';
 import { ToxicSet } from '../../faults/link/toxic-set.js';
 import { describeRace } from '../../faults/pool/evidence.js';

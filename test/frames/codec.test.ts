@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENT_PREFACE, ErrorCode, FrameFlag, FrameType, SettingId } from '../../faults/frames/constants.js';
+import { CLIENT_PREFACE, ErrorCode, FrameFlag, FrameType, SettingId } from '../../h2/frame/constants.js';
 import {
-  encodeGoaway,
-  encodeRstStream,
   FrameError,
   parseGoaway,
   parseRstStream,
   parseSettings,
   readFrameHeader,
   validateFrameHeader,
-} from '../../faults/frames/codec.js';
+} from '../../h2/frame/codec.js';
+import { encodeGoaway, encodeRstStream } from '../../h2/frame/encode.js';
 import { InboundParser, type InboundFrame } from '../../faults/frames/inbound-parser.js';
 import { frame, settingsFrame } from '../helpers/raw-h2.js';
 

@@ -1,6 +1,6 @@
 /** A malformed inbound frame fails that connection (GOAWAY with the right code), nothing else. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_PREFACE, ErrorCode, FrameFlag, FrameType } from '../../faults/frames/constants.js';
+import { CLIENT_PREFACE, ErrorCode, FrameFlag, FrameType } from '../../h2/frame/constants.js';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
 import { closeClient, connect, get, startFrameServer, type FrameServer } from './harness.js';
 import { connectRaw, frame, settingsFrame, type RawH2 } from '../helpers/raw-h2.js';

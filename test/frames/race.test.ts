@@ -3,7 +3,7 @@
  * keeps writes pending breaks the whole connection; over a zero-delay link every mode is clean.
  */
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../faults/frames/constants.js';
+import { ErrorCode } from '../../h2/frame/constants.js';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
 import { POOL_MODES } from '../../faults/pool/types.js';
 import { closeFrameServerAfterEach, type FrameServer } from './harness.js';

@@ -1,7 +1,7 @@
 /** reorder: frames of different streams overtake each other, and HTTP/2 never notices. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { FrameType } from '../../faults/frames/constants.js';
+import { FrameType } from '../../h2/frame/constants.js';
 import type { OutboundFrame } from '../../faults/frames/outbound-framer.js';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
 import { SeededRandom } from '../../faults/random.js';

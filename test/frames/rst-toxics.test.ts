@@ -1,7 +1,7 @@
 /** rst_delay and rst_inject on real node:http2 connections. */
 import * as http2 from 'node:http2';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../faults/frames/constants.js';
+import { ErrorCode } from '../../h2/frame/constants.js';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
 import { normalizeToxic } from '../../faults/toxics/registry.js';
 import '../../faults/toxics/all.js';

@@ -5,7 +5,7 @@
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../faults/frames/constants.js';
+import { ErrorCode } from '../../h2/frame/constants.js';
 import { ToxicSet } from '../../faults/link/toxic-set.js';
 import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
 import { testCert } from '../helpers/tls-cert.js';

@@ -1,7 +1,7 @@
 /**
  * A raw HTTP/2 client for attacks and the fuzzer: it writes whatever frames it is told to (valid
  * or not) over TLS (ALPN h2) or TCP, and records what the server sends back frame by frame.
- * Frame headers are read and written with faults/frames/codec.ts; header blocks are encoded
+ * Frame headers are read and written with h2/frame/codec.ts; header blocks are encoded
  * with the few HPACK forms an attacker needs (static-table indexes, literals without indexing,
  * no Huffman). It never decodes the server's header blocks: tests that need a status code use a
  * real node:http2 client.
@@ -11,8 +11,9 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { CLIENT_PREFACE, ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType } from '../../faults/frames/constants.js';
-import { encodeRstStream, parseGoaway, readFrameHeader, writeFrameHeader, type FrameHeader } from '../../faults/frames/codec.js';
+import { CLIENT_PREFACE, ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType } from '../../h2/frame/constants.js';
+import { parseGoaway, readFrameHeader, writeFrameHeader, type FrameHeader } from '../../h2/frame/codec.js';
+import { encodeRstStream } from '../../h2/frame/encode.js';
 
 export interface RawH2Options {
   port: number;

@@ -5,7 +5,7 @@
  * Lifecycle: attack() owns its raw connection and closes it before returning.
  */
 import { expect } from 'vitest';
-import { FrameType, errorCodeName } from '../../faults/frames/constants.js';
+import { FrameType, errorCodeName } from '../../h2/frame/constants.js';
 import { connectRaw, type RawH2, type RawH2Options } from '../helpers/raw-h2.js';
 import type { Rig } from './rig.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, FrameFlag, FrameType } from '../../faults/frames/constants.js';
-import { FrameError, type FrameHeader } from '../../faults/frames/codec.js';
-import { FloodGuard } from '../../faults/frames/flood-guard.js';
+import { ErrorCode, FrameFlag, FrameType } from '../../h2/frame/constants.js';
+import { FrameError, type FrameHeader } from '../../h2/frame/codec.js';
+import { FloodGuard } from '../../h2/proto/flood-guard.js';
 
 const h = (type: number, flags = 0, length = 0, streamId = 0): FrameHeader => ({ type, flags, length, streamId });
 

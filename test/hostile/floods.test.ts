@@ -4,8 +4,8 @@
  * flight across the attack must finish byte-exact.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, FrameType, SettingId, errorCodeName } from '../../faults/frames/constants.js';
-import { DEFAULT_FLOOD_LIMITS } from '../../faults/frames/flood-guard.js';
+import { ErrorCode, FrameType, SettingId, errorCodeName } from '../../h2/frame/constants.js';
+import { DEFAULT_FLOOD_LIMITS } from '../../h2/proto/flood-guard.js';
 import type { GoawayRecord } from '../../proxy/events.js';
 import {
   connectRaw,

@@ -7,7 +7,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FrameType, errorCodeName } from '../../faults/frames/constants.js';
+import { FrameType, errorCodeName } from '../../h2/frame/constants.js';
 import { SeededRandom } from '../../faults/random.js';
 import { startApiServer, type ApiServer } from '../../faults/toxiproxy/api-server.js';
 import { silentLogger } from '../../proxy/log.js';

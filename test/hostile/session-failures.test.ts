@@ -7,7 +7,7 @@
  * bystander connection keeps working byte-exact.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, FrameFlag, FrameType, SettingId } from '../../faults/frames/constants.js';
+import { ErrorCode, FrameFlag, FrameType, SettingId } from '../../h2/frame/constants.js';
 import {
   encodeHeaderBlock,
   goawayFrame,

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, SettingId, errorCodeName } from '../../faults/frames/constants.js';
+import { ErrorCode, SettingId, errorCodeName } from '../../h2/frame/constants.js';
 import { createDemoHandler } from '../../origin/handler.js';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { connectRaw, encodeHeaderBlock, headersFrame, requestHeaders, windowUpdateFrame, type RawH2 } from '../helpers/raw-h2.js';

@@ -4,7 +4,7 @@
  * neighbours and the bystander keep working byte-exact; nothing is left open upstream.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FrameType, SettingId, errorCodeName } from '../../faults/frames/constants.js';
+import { FrameType, SettingId, errorCodeName } from '../../h2/frame/constants.js';
 import {
   connectRaw,
   dataFrame,

@@ -8,7 +8,7 @@
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { errorCodeName } from '../../faults/frames/constants.js';
+import { errorCodeName } from '../../h2/frame/constants.js';
 import { SeededRandom } from '../../faults/random.js';
 import { collect, request } from '../helpers/h2-client.js';
 import { checkedGet, startRig, type Rig } from './rig.js';

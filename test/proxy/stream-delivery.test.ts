@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import * as http2 from 'node:http2';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode, FrameFlag, FrameType, SettingId } from '../../faults/frames/constants.js';
+import { ErrorCode, FrameFlag, FrameType, SettingId } from '../../h2/frame/constants.js';
 import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
 import { H2raceMetrics } from '../../faults/toxiproxy/metrics.js';
 import type { StreamEndRecord } from '../../proxy/events.js';

@@ -5,7 +5,7 @@
  * last-stream-id, a graceful RST_STREAM(NO_ERROR) — are pinned here).
  */
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../faults/frames/constants.js';
+import { ErrorCode } from '../../h2/frame/constants.js';
 import { attribute, serverGoawayLimits, type Attribution } from '../../scenario/fault.js';
 import type { StreamRecord } from '../../scenario/types.js';
 

@@ -5,7 +5,7 @@ import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { countVideoMismatches } from '../../origin/content.js';
 import { openSession } from '../../scenario/client-session.js';
 import { FrameScanner, FrameTapRelay, type GoawayFrame, type ResetFrame } from '../../scenario/frame-tap.js';
-import { ErrorCode } from '../../faults/frames/constants.js';
+import { ErrorCode } from '../../h2/frame/constants.js';
 
 let origin: DemoOrigin;
 let relay: FrameTapRelay;

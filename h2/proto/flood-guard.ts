@@ -8,13 +8,15 @@
  * a rapid reset only after ~1000 resets and with GOAWAY(INTERNAL_ERROR); SETTINGS, empty-DATA and
  * CONTINUATION floods also end in INTERNAL_ERROR; PING, WINDOW_UPDATE and PRIORITY floods are
  * not stopped at all (500k PINGs in 4 s were all answered; 20k DATA frames on a closed stream
- * drew no answer). A violation here fails the
- * connection with GOAWAY(ENHANCE_YOUR_CALM) before the session sees the frame.
+ * drew no answer). A violation here fails the connection with GOAWAY(ENHANCE_YOUR_CALM) before
+ * the frame is acted on.
  *
- * Lifecycle: one FloodGuard per FramePath (per client connection), owned by it; nothing to end.
+ * Lifecycle: one FloodGuard per connection, owned by whoever reads its frames (the engine's
+ * connection, or the FramePath in front of node:http2); nothing to end.
  */
-import { ErrorCode, FrameFlag, FrameType, frameTypeName } from './constants.js';
-import { FrameError, type FrameHeader } from './codec.js';
+import { ErrorCode, FrameFlag, FrameType, frameTypeName } from '../frame/constants.js';
+import { FrameError, type FrameHeader } from '../frame/codec.js';
+import { RecentIds } from './recent-ids.js';
 
 /** A token bucket: `burst` frames at once, refilled at `perSecond`. */
 export interface RateLimit {
@@ -88,7 +90,7 @@ export class FloodGuard {
   private blockStream = 0;
   private blockContinuations = 0;
   private blockBytes = 0;
-  private readonly endedByClient = new Set<number>();
+  private readonly endedByClient = new RecentIds(ENDED_STREAMS_KEPT);
 
   constructor(limits: Partial<FloodLimits> = {}) {
     this.limits = { ...DEFAULT_FLOOD_LIMITS, ...limits };
@@ -97,12 +99,12 @@ export class FloodGuard {
   /** Counts one inbound frame (already valid per §4–§6); throws FrameError(ENHANCE_YOUR_CALM) over a limit. */
   check(header: FrameHeader, nowMs: number): void {
     const { type, flags, streamId } = header;
-    if ((type === FrameType.DATA || type === FrameType.HEADERS) && this.endedByClient.has(streamId)) {
+    if ((type === FrameType.DATA || type === FrameType.HEADERS) && this.endedByClient.get(streamId) !== 0) {
       this.rate('afterEnd', header, nowMs);
     }
     this.countFlood(header, nowMs);
     if (type === FrameType.RST_STREAM || ((type === FrameType.DATA || type === FrameType.HEADERS) && flags & FrameFlag.END_STREAM)) {
-      this.clientEnded(streamId);
+      this.endedByClient.set(streamId, 1);
     }
   }
 
@@ -136,11 +138,6 @@ export class FloodGuard {
         }
         return this.checkBlock(header);
     }
-  }
-
-  private clientEnded(streamId: number): void {
-    this.endedByClient.add(streamId);
-    if (this.endedByClient.size > ENDED_STREAMS_KEPT) this.endedByClient.delete(this.endedByClient.values().next().value!);
   }
 
   private checkBlock(header: FrameHeader): void {

@@ -1,6 +1,6 @@
 /**
  * Parsing and validation of HTTP/2 frames (RFC 9113 §4.1, §6). Pure functions over buffers: the
- * frame path decides what a violation does to the connection.
+ * reader (the engine, or the frame path) decides what a violation does to the connection.
  */
 import {
   ErrorCode,
@@ -11,6 +11,7 @@ import {
   MAX_WINDOW_SIZE,
   SettingId,
   frameTypeName,
+  settingName,
 } from './constants.js';
 
 export interface FrameHeader {
@@ -146,8 +147,8 @@ export function parseSettings(payload: Buffer): Settings {
   for (let at = 0; at + 6 <= payload.length; at += 6) {
     const id = payload.readUInt16BE(at);
     const value = payload.readUInt32BE(at + 2);
-    if (id === SettingId.ENABLE_PUSH && value > 1) {
-      throw new FrameError(ErrorCode.PROTOCOL_ERROR, `SETTINGS_ENABLE_PUSH must be 0 or 1, got ${value}`);
+    if ((id === SettingId.ENABLE_PUSH || id === SettingId.ENABLE_CONNECT_PROTOCOL || id === SettingId.NO_RFC7540_PRIORITIES) && value > 1) {
+      throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${settingName(id)} must be 0 or 1, got ${value}`);
     }
     if (id === SettingId.INITIAL_WINDOW_SIZE && value > MAX_WINDOW_SIZE) {
       throw new FrameError(ErrorCode.FLOW_CONTROL_ERROR, `SETTINGS_INITIAL_WINDOW_SIZE ${value} above 2^31-1`);
@@ -158,21 +159,4 @@ export function parseSettings(payload: Buffer): Settings {
     settings.set(id, value);
   }
   return settings;
-}
-
-export function encodeRstStream(streamId: number, errorCode: number): Buffer {
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + 4);
-  writeFrameHeader(frame, { length: 4, type: FrameType.RST_STREAM, flags: 0, streamId });
-  frame.writeUInt32BE(errorCode, FRAME_HEADER_LENGTH);
-  return frame;
-}
-
-export function encodeGoaway(lastStreamId: number, errorCode: number, debug = ''): Buffer {
-  const text = Buffer.from(debug.slice(0, 256), 'utf8');
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + 8 + text.length);
-  writeFrameHeader(frame, { length: 8 + text.length, type: FrameType.GOAWAY, flags: 0, streamId: 0 });
-  frame.writeUInt32BE(lastStreamId & 0x7fffffff, FRAME_HEADER_LENGTH);
-  frame.writeUInt32BE(errorCode, FRAME_HEADER_LENGTH + 4);
-  text.copy(frame, FRAME_HEADER_LENGTH + 8);
-  return frame;
 }

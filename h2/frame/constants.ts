@@ -1,4 +1,4 @@
-/** Wire constants of HTTP/2 (RFC 9113 §6, §7, §11) that the frame path needs by name. */
+/** Wire constants of HTTP/2 (RFC 9113 §6, §7, §11) by name. */
 
 export const FRAME_HEADER_LENGTH = 9;
 
@@ -16,6 +16,8 @@ export const FrameType = {
   GOAWAY: 0x7,
   WINDOW_UPDATE: 0x8,
   CONTINUATION: 0x9,
+  /** RFC 9218 §7.1: accepted and ignored, like PRIORITY. */
+  PRIORITY_UPDATE: 0x10,
 } as const;
 
 export const FrameFlag = {
@@ -50,6 +52,10 @@ export const SettingId = {
   INITIAL_WINDOW_SIZE: 0x4,
   MAX_FRAME_SIZE: 0x5,
   MAX_HEADER_LIST_SIZE: 0x6,
+  /** RFC 8441 §3: extended CONNECT. */
+  ENABLE_CONNECT_PROTOCOL: 0x8,
+  /** RFC 9218 §2.1. */
+  NO_RFC7540_PRIORITIES: 0x9,
 } as const;
 
 export const DEFAULT_MAX_FRAME_SIZE = 16_384;
@@ -65,4 +71,10 @@ export function frameTypeName(type: number): string {
 
 export function errorCodeName(code: number): string {
   return errorNames.get(code) ?? `UNKNOWN(0x${code.toString(16)})`;
+}
+
+const settingNames = new Map<number, string>(Object.entries(SettingId).map(([k, v]) => [v, `SETTINGS_${k}`]));
+
+export function settingName(id: number): string {
+  return settingNames.get(id) ?? `SETTINGS_UNKNOWN(0x${id.toString(16)})`;
 }

@@ -1,0 +1,81 @@
+/**
+ * Cuts a byte stream into whole frames (RFC 9113 §4.1). A frame inside one chunk is handed out as
+ * a view of that chunk; only a frame split across chunks is assembled, into a buffer of its own.
+ * The sink sees each header before its payload is read, so a frame it refuses (too long, out of
+ * sequence) is never buffered.
+ *
+ * Lifecycle: one per connection direction, owned by whoever reads the connection; nothing to end.
+ */
+import { FRAME_HEADER_LENGTH } from './constants.js';
+import { readFrameHeader, type FrameHeader } from './codec.js';
+
+export interface FrameSink {
+  /** A frame's header, before its payload: throw to refuse the frame (the reader is unusable after). */
+  checkFrameHeader(header: FrameHeader): void;
+  /** A whole frame: `frame` holds header and payload, [0, 9 + header.length). */
+  onFrame(header: FrameHeader, frame: Buffer): void;
+}
+
+export class FrameReader {
+  /** A frame split across chunks, being assembled; the header scratch while its header is incomplete. */
+  private partial: Buffer | undefined;
+  private partialFill = 0;
+  private readonly headerScratch = Buffer.allocUnsafe(FRAME_HEADER_LENGTH);
+
+  constructor(private readonly sink: FrameSink) {}
+
+  /** Feeds chunk[at..]; the sink's exceptions propagate, and the rest of the chunk is not read. */
+  feed(chunk: Buffer, at = 0): void {
+    const sink = this.sink;
+    while (at < chunk.length) {
+      if (this.partial) {
+        at = this.continuePartial(chunk, at);
+        continue;
+      }
+      const available = chunk.length - at;
+      if (available < FRAME_HEADER_LENGTH) {
+        this.partial = this.headerScratch;
+        chunk.copy(this.partial, 0, at);
+        this.partialFill = available;
+        return;
+      }
+      const header = readFrameHeader(chunk, at);
+      sink.checkFrameHeader(header);
+      const total = FRAME_HEADER_LENGTH + header.length;
+      if (available < total) {
+        this.partial = Buffer.allocUnsafe(total);
+        chunk.copy(this.partial, 0, at);
+        this.partialFill = available;
+        return;
+      }
+      sink.onFrame(header, chunk.subarray(at, at + total));
+      at += total;
+    }
+  }
+
+  private continuePartial(chunk: Buffer, at: number): number {
+    let partial = this.partial!;
+    if (partial === this.headerScratch) {
+      const n = Math.min(FRAME_HEADER_LENGTH - this.partialFill, chunk.length - at);
+      chunk.copy(partial, this.partialFill, at, at + n);
+      this.partialFill += n;
+      at += n;
+      if (this.partialFill < FRAME_HEADER_LENGTH) return at;
+      const header = readFrameHeader(partial);
+      this.sink.checkFrameHeader(header);
+      const whole = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + header.length);
+      partial.copy(whole);
+      this.partial = partial = whole;
+    }
+    const n = Math.min(partial.length - this.partialFill, chunk.length - at);
+    chunk.copy(partial, this.partialFill, at, at + n);
+    this.partialFill += n;
+    at += n;
+    if (this.partialFill === partial.length) {
+      this.partial = undefined;
+      this.partialFill = 0;
+      this.sink.onFrame(readFrameHeader(partial), partial);
+    }
+    return at;
+  }
+}

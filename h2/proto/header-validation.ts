@@ -1,0 +1,192 @@
+/**
+ * HTTP semantics of a decoded header list (RFC 9113 §8.2, §8.3): field names and values, the
+ * connection-specific fields HTTP/2 forbids, pseudo-header rules, and the heads they make. A list
+ * that breaks them is malformed (§8.1.1): a stream error of type PROTOCOL_ERROR. Each check
+ * returns the reason as one line, or the head; nothing here throws.
+ *
+ * Field lists are flat: [name0, value0, name1, value1, ...], as the HPACK decoder yields them.
+ */
+
+export interface RequestHead {
+  method: string;
+  scheme: string;
+  /** '' when the request has none (a Host field may say it). */
+  authority: string;
+  path: string;
+  /** Regular fields, pseudo-headers removed, in order: [name, value, ...]. */
+  fields: string[];
+  /** The content-length field's value; -1 when absent. */
+  contentLength: number;
+  /** The request has no body: END_STREAM came with its HEADERS. */
+  endStream: boolean;
+}
+
+export interface ResponseHead {
+  status: number;
+  fields: string[];
+  contentLength: number;
+}
+
+/** A malformed message: why, in one line. */
+export type Malformed = string;
+
+/** Token characters of RFC 9110 §5.6.2 without uppercase (§8.2.1: names must be lowercase). */
+const NAME_CHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz") NAME_CHAR[c.charCodeAt(0)] = 1;
+
+/** §8.2.2: fields that belong to an HTTP/1.1 connection, malformed in HTTP/2. */
+const CONNECTION_SPECIFIC = new Set(['connection', 'proxy-connection', 'keep-alive', 'transfer-encoding', 'upgrade']);
+
+function nameProblem(name: string, from: number): Malformed | undefined {
+  if (name.length === from) return 'empty field name';
+  for (let i = from; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 128 || NAME_CHAR[c] === 0) {
+      return c >= 0x41 && c <= 0x5a ? `uppercase in field name ${JSON.stringify(name)}` : `invalid character in field name ${JSON.stringify(name)}`;
+    }
+  }
+  return undefined;
+}
+
+/** §8.2.1: no NUL, CR or LF, and no leading or trailing whitespace. */
+function valueProblem(name: string, value: string): Malformed | undefined {
+  const n = value.length;
+  if (n === 0) return undefined;
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(n - 1);
+  if (first === 0x20 || first === 0x09 || last === 0x20 || last === 0x09) return `field ${name} has leading or trailing whitespace`;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0 || c === 0x0a || c === 0x0d) return `field ${name} contains NUL, CR or LF`;
+  }
+  return undefined;
+}
+
+/** A regular field: its name, value, and whether HTTP/2 allows it at all. */
+function regularProblem(name: string, value: string): Malformed | undefined {
+  const problem = nameProblem(name, 0) ?? valueProblem(name, value);
+  if (problem) return problem;
+  if (CONNECTION_SPECIFIC.has(name)) return `connection-specific field ${name}`;
+  // §8.2.2: "The only exception to this is the TE header field, which MAY be present in an
+  // HTTP/2 request; when it is, it MUST NOT contain any value other than 'trailers'."
+  if (name === 'te' && value !== 'trailers') return `te: ${JSON.stringify(value)} (only "trailers" is allowed)`;
+  return undefined;
+}
+
+/** RFC 9110 §8.6: one or more equal non-negative decimal values. Returns -2 when invalid. */
+function parseContentLength(value: string, previous: number): number {
+  let result = -1;
+  for (const part of value.split(',')) {
+    const text = part.trim();
+    if (!/^\d{1,15}$/.test(text)) return -2;
+    const n = Number(text);
+    if (result !== -1 && n !== result) return -2;
+    result = n;
+  }
+  return previous !== -1 && previous !== result ? -2 : result;
+}
+
+/** Validates a request's header list (§8.3.1) into its head. */
+export function requestHead(list: readonly string[], endStream: boolean): RequestHead | Malformed {
+  let method = '';
+  let scheme = '';
+  let authority: string | undefined;
+  let path = '';
+  let hasScheme = false;
+  let hasPath = false;
+  let at = 0;
+  for (; at < list.length; at += 2) {
+    const name = list[at]!;
+    if (name.charCodeAt(0) !== 0x3a) break;
+    const value = list[at + 1]!;
+    const problem = valueProblem(name, value);
+    if (problem) return problem;
+    switch (name) {
+      case ':method':
+        if (method !== '') return 'duplicate :method';
+        if (value === '' || nameProblem(value.toLowerCase(), 0)) return `invalid :method ${JSON.stringify(value)}`;
+        method = value;
+        break;
+      case ':scheme':
+        if (hasScheme) return 'duplicate :scheme';
+        if (value === '') return 'empty :scheme';
+        hasScheme = true;
+        scheme = value;
+        break;
+      case ':authority':
+        if (authority !== undefined) return 'duplicate :authority';
+        authority = value;
+        break;
+      case ':path':
+        if (hasPath) return 'duplicate :path';
+        if (value === '') return 'empty :path';
+        hasPath = true;
+        path = value;
+        break;
+      default:
+        // :status belongs to responses, :protocol to extended CONNECT (not enabled), and §8.3
+        // "Endpoints MUST treat a request or response that contains undefined or invalid
+        // pseudo-header fields as malformed."
+        return `pseudo-header ${name} not allowed in a request`;
+    }
+  }
+  const fields = at === 0 ? (list as string[]) : list.slice(at);
+  const contentLength = regularFields(fields);
+  if (typeof contentLength === 'string') return contentLength;
+  if (method === '') return 'missing :method';
+  if (method === 'CONNECT') {
+    // §8.5: CONNECT names its target in :authority only.
+    if (hasScheme || hasPath) return 'CONNECT with :scheme or :path';
+    if (!authority) return 'CONNECT without :authority';
+  } else {
+    if (!hasScheme) return 'missing :scheme';
+    if (!hasPath) return 'missing :path';
+  }
+  return { method, scheme, authority: authority ?? '', path, fields, contentLength, endStream };
+}
+
+/** Validates a response's header list (§8.3.2) into its head (the client role). */
+export function responseHead(list: readonly string[]): ResponseHead | Malformed {
+  let status = 0;
+  let at = 0;
+  for (; at < list.length; at += 2) {
+    const name = list[at]!;
+    if (name.charCodeAt(0) !== 0x3a) break;
+    if (name !== ':status') return `pseudo-header ${name} not allowed in a response`;
+    if (status !== 0) return 'duplicate :status';
+    const value = list[at + 1]!;
+    if (!/^[1-9]\d\d$/.test(value)) return `invalid :status ${JSON.stringify(value)}`;
+    status = Number(value);
+  }
+  if (status === 0) return 'missing :status';
+  const fields = list.slice(at);
+  const contentLength = regularFields(fields);
+  if (typeof contentLength === 'string') return contentLength;
+  return { status, fields, contentLength };
+}
+
+/**
+ * Validates fields that may hold no pseudo-header: trailers (§8.1: "Trailers MUST NOT include
+ * pseudo-header fields"), and the fields an application gives for a head it sends.
+ */
+export function regularFieldsProblem(list: readonly string[]): Malformed | undefined {
+  const checked = regularFields(list);
+  return typeof checked === 'string' ? checked : undefined;
+}
+
+/** Checks regular fields: the content-length they declare (-1 when none), or why they are malformed. */
+function regularFields(list: readonly string[]): number | Malformed {
+  let contentLength = -1;
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i]!;
+    if (name.charCodeAt(0) === 0x3a) return `pseudo-header ${name} among regular fields`;
+    const value = list[i + 1]!;
+    const problem = regularProblem(name, value);
+    if (problem) return problem;
+    if (name === 'content-length') {
+      contentLength = parseContentLength(value, contentLength);
+      if (contentLength === -2) return `invalid content-length ${JSON.stringify(value)}`;
+    }
+  }
+  return contentLength;
+}

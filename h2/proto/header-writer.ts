@@ -1,0 +1,37 @@
+/**
+ * Outbound header blocks: one HPACK encoding per block into a scratch buffer, then HEADERS and as
+ * many CONTINUATION frames as the peer's SETTINGS_MAX_FRAME_SIZE requires, each born in its own
+ * lease (a lease's length is fixed when it is acquired, so the block is encoded first).
+ *
+ * Lifecycle: one per connection, beside its HPACK encoder: blocks must go out in the order they
+ * were encoded (the peer's dynamic table follows that order).
+ */
+import { FRAME_HEADER_LENGTH, FrameFlag, FrameType } from '../frame/constants.js';
+import { HpackEncoder, maxEncodedLength } from '../hpack/encoder.js';
+import type { FrameWriter } from './frame-writer.js';
+
+export class HeaderWriter {
+  private scratch = Buffer.allocUnsafe(4096);
+
+  constructor(readonly encoder: HpackEncoder, private readonly writer: FrameWriter) {}
+
+  /** Queues `fields` (pseudo-headers first) as one header block on `streamId`. */
+  write(streamId: number, fields: readonly string[], endStream: boolean, maxFrameSize: number): void {
+    const needed = maxEncodedLength(fields);
+    if (this.scratch.length < needed) this.scratch = Buffer.allocUnsafe(Math.max(needed, this.scratch.length * 2));
+    const scratch = this.scratch;
+    const length = this.encoder.encodeInto(fields, scratch, 0);
+    let at = 0;
+    let type: number = FrameType.HEADERS;
+    let flags = endStream ? FrameFlag.END_STREAM : 0;
+    do {
+      const n = Math.min(maxFrameSize, length - at);
+      if (at + n === length) flags |= FrameFlag.END_HEADERS;
+      const frame = this.writer.frame(type, flags, streamId, n);
+      scratch.copy(frame, FRAME_HEADER_LENGTH, at, at + n);
+      at += n;
+      type = FrameType.CONTINUATION;
+      flags = 0;
+    } while (at < length);
+  }
+}

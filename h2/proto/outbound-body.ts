@@ -1,0 +1,71 @@
+/**
+ * A stream's outbound body: the bytes the application wrote that are not framed yet, how it asked
+ * the body to end, and the stream's send window. DATA frames are cut from it only when windows and
+ * the writer's budget allow (send-scheduler.ts), so a frame is born just before it can go out.
+ *
+ * Lifecycle: part of its stream; `clear` (the stream reset) drops what is queued.
+ */
+import { SendWindow } from './flow-window.js';
+
+export const BodyEnd = {
+  /** More may be written. */
+  Open: 0,
+  /** END_STREAM on the last DATA frame. */
+  End: 1,
+  /** END_STREAM on trailers, after the last DATA frame. */
+  Trailers: 2,
+  /** END_STREAM was framed: nothing more goes out. */
+  Sent: 3,
+} as const;
+export type BodyEnd = (typeof BodyEnd)[keyof typeof BodyEnd];
+
+export class OutboundBody {
+  readonly window: SendWindow;
+  ending: BodyEnd = BodyEnd.Open;
+  trailers: readonly string[] = [];
+  /** Bytes written and not framed. */
+  queued = 0;
+  private readonly chunks: Buffer[] = [];
+  /** Bytes of chunks[0] already framed. */
+  private offset = 0;
+
+  constructor(initialWindow: number) {
+    this.window = new SendWindow(initialWindow);
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.queued += chunk.length;
+  }
+
+  /** Moves the next `n` queued bytes into dst at `at`. */
+  take(dst: Buffer, at: number, n: number): void {
+    this.queued -= n;
+    while (n > 0) {
+      const chunk = this.chunks[0]!;
+      const available = chunk.length - this.offset;
+      const part = Math.min(available, n);
+      chunk.copy(dst, at, this.offset, this.offset + part);
+      at += part;
+      n -= part;
+      if (part === available) {
+        this.chunks.shift();
+        this.offset = 0;
+      } else {
+        this.offset += part;
+      }
+    }
+  }
+
+  /** Whether a frame may be cut now: data within the window, or the end (never flow-controlled when empty). */
+  get sendable(): boolean {
+    return (this.queued > 0 && this.window.size > 0) || (this.queued === 0 && (this.ending === BodyEnd.End || this.ending === BodyEnd.Trailers));
+  }
+
+  clear(): void {
+    this.chunks.length = 0;
+    this.offset = 0;
+    this.queued = 0;
+  }
+}

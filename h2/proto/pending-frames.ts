@@ -1,0 +1,54 @@
+/**
+ * The frames past the writer's queue (in an outbound hook or the transport) whose write is not
+ * done, oldest first: what a peer's RST_STREAM affects. Writes complete in order, so the frame
+ * that finishes is almost always the oldest; one finished out of order (a hook held an older one)
+ * is marked and dropped from the list when it reaches the head. No allocation per frame.
+ *
+ * Lifecycle: owned by the FrameWriter; a frame enters when it leaves the queue and leaves when its
+ * write is done.
+ */
+import type { OutboundFrame } from './frame-writer.js';
+
+export const PendingState = {
+  /** Still in the writer's queue. */
+  Queued: 0,
+  Pending: 1,
+  /** Pending, and the pool heard of its stream's reset. */
+  PendingReset: 2,
+  Done: 3,
+} as const;
+export type PendingState = (typeof PendingState)[keyof typeof PendingState];
+
+export class PendingFrames {
+  private frames: OutboundFrame[] = [];
+  private head = 0;
+
+  add(frame: OutboundFrame): void {
+    frame.state = PendingState.Pending;
+    this.frames.push(frame);
+  }
+
+  done(frame: OutboundFrame): void {
+    frame.state = PendingState.Done;
+    const frames = this.frames;
+    while (this.head < frames.length && frames[this.head]!.state === PendingState.Done) this.head++;
+    if (this.head === frames.length) {
+      frames.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > frames.length) {
+      this.frames = frames.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Calls `reset` once for each pending frame of the stream the pool has not heard of yet. */
+  resetStream(streamId: number, reset: (frame: OutboundFrame) => void): void {
+    const frames = this.frames;
+    for (let i = this.head; i < frames.length; i++) {
+      const frame = frames[i]!;
+      if (frame.state !== PendingState.Pending || frame.header.streamId !== streamId) continue;
+      frame.state = PendingState.PendingReset;
+      reset(frame);
+    }
+  }
+}
