@@ -38,6 +38,7 @@ import { StreamWriteLedger } from './stream-write-ledger.js';
 import type { BufferPool, Lease } from '../pool/types.js';
 import type { Link, ToxicSpec } from '../link/types.js';
 import { createLink } from '../link/link.js';
+import { resetSocket } from '../link/reset-socket.js';
 import { followToxics, type ToxicSet } from '../link/toxic-set.js';
 import type { SeededRandom } from '../random.js';
 
@@ -286,7 +287,7 @@ export class FramePath extends Duplex {
 
   /** The one place a lease leaves the frame path: `written` to the socket, or dropped. */
   private frameWritten({ header, lease }: OutboundFrame, written = false): void {
-    this.delivery.settled(header, lease, written);
+    this.delivery.settled(header, lease.buffer, written);
     const pending = this.pendingByStream.get(header.streamId);
     if (pending?.delete(lease) && pending.size === 0) this.pendingByStream.delete(header.streamId);
     this.opts.pool.writeDone(lease);
@@ -476,18 +477,5 @@ export class FramePath extends Duplex {
     this.finalCallback?.();
     this.events.emit('close');
     cb(err);
-  }
-}
-
-/**
- * Aborts with a TCP RST. A TLSSocket's handle is not a TCP handle (resetAndDestroy throws
- * ERR_INVALID_HANDLE_TYPE), so the reset goes to the TCP socket under it.
- */
-function resetSocket(socket: net.Socket): void {
-  const tcp = (socket as net.Socket & { _parent?: net.Socket })._parent ?? socket;
-  try {
-    tcp.resetAndDestroy();
-  } catch {
-    socket.destroy();
   }
 }

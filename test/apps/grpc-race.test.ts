@@ -18,7 +18,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, expect, test } from 'vitest';
 import { ErrorCode } from '../../h2/frame/constants.js';
-import type { FramePath } from '../../faults/frames/frame-path.js';
+import type { DownstreamPath } from '../../faults/frames/wrapper.js';
 import { ToxicSet } from '../../faults/link/toxic-set.js';
 import { describeRace } from '../../faults/pool/evidence.js';
 import type { PoolMode } from '../../faults/pool/types.js';
@@ -91,7 +91,7 @@ async function cancelBesideStream(mode: PoolMode): Promise<{ outcome: RaceOutcom
     { deadline: Date.now() + DEADLINE_MS },
   );
   await waitFor('the streaming call\'s first message', () => streamed.messages.length > 0);
-  const path: FramePath = [...h2race.connections.values()].at(-1)!;
+  const path: DownstreamPath = [...h2race.connections.values()].at(-1)!;
 
   let response: unknown;
   const doomed = client.unary(Buffer.alloc(CANCELLED_BYTES, 0x78), new grpc.Metadata(), {}, (_err, value) => (response = value));

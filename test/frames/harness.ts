@@ -9,7 +9,7 @@ import { afterEach, expect } from 'vitest';
 import { pino } from 'pino';
 import { generateSelfSigned, type CertPair } from '../../origin/cert.js';
 import { createFramePathWrapper } from '../../faults/frames/wrapper.js';
-import type { FramePath } from '../../faults/frames/frame-path.js';
+import { FramePath } from '../../faults/frames/frame-path.js';
 import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
 import type { BufferPool } from '../../faults/pool/types.js';
 
@@ -50,6 +50,8 @@ export async function startFrameServer(opts: FrameServerOptions): Promise<FrameS
     logger: silent,
     backpressureBytes: opts.backpressureBytes ?? 2 * 1024 * 1024,
     onConnection: (path) => {
+      // This server runs node:http2 sessions: every connection is wrapped in a FramePath.
+      if (!(path instanceof FramePath)) throw new Error('the frame server serves node:http2 sessions only');
       paths.push(path);
       path.events.on('reset', (r) => seen.push(`conn ${path.id} RST_STREAM stream=${r.streamId} code=${r.errorCode}${r.injected ? ' (injected)' : ''}`));
       path.events.on('goaway', (g) => seen.push(`conn ${path.id} GOAWAY code=${g.errorCode} last=${g.lastStreamId}`));

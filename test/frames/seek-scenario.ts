@@ -15,7 +15,7 @@ import * as http2 from 'node:http2';
 import { describeRace } from '../../faults/pool/evidence.js';
 import type { BufferPool } from '../../faults/pool/types.js';
 import type { ToxicInput, ToxicSet } from '../../faults/link/toxic-set.js';
-import type { FramePath } from '../../faults/frames/frame-path.js';
+import type { DownstreamPath } from '../../faults/frames/wrapper.js';
 import { connect, startFrameServer, type FrameServer } from './harness.js';
 
 export const X_FILL = 0x78;
@@ -91,7 +91,7 @@ const BROWSER_SETTINGS: http2.Settings = { initialWindowSize: 6 * 1024 * 1024 };
 export interface SeekTarget {
   url: string;
   /** The frame path of the connection opened last. */
-  latestPath(): FramePath;
+  latestPath(): DownstreamPath;
 }
 
 export function frameServerTarget(server: FrameServer): SeekTarget {
@@ -109,7 +109,7 @@ export interface SeekOptions {
    * Cancel X as soon as this holds (polled), instead of on X's first bytes: e.g. once the frame
    * path holds X's frames, when the link is stalled and no byte of X can arrive.
    */
-  cancelXWhen?: (path: FramePath, xStreamId: number) => boolean;
+  cancelXWhen?: (path: DownstreamPath, xStreamId: number) => boolean;
 }
 
 export async function runSeek(target: SeekTarget, opts: SeekOptions = {}): Promise<SeekOutcome> {
