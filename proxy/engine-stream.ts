@@ -77,7 +77,10 @@ export class EngineStream extends Duplex implements StreamHandler {
   /** The response head; `waitForTrailers`: 'wantTrailers' comes when the body ends, sendTrailers() ends the stream. */
   respond(headers: OutgoingHttpHeaders, options?: { endStream?: boolean; waitForTrailers?: boolean }): void {
     const status = Number(headers[':status']);
-    this.stream.respond(status, fieldsOf(headers), options?.endStream === true);
+    const fields = fieldsOf(headers);
+    // As node:http2's respond() does (and the compat layer before it): a final head carries a date.
+    if (status >= 200 && headers.date === undefined) fields.push('date', httpDate());
+    this.stream.respond(status, fields, options?.endStream === true);
     if (status >= 200) this.headersSent = true;
     this.waitForTrailers = options?.waitForTrailers === true;
     if (options?.endStream) this.end();
@@ -142,6 +145,20 @@ export class EngineStream extends Duplex implements StreamHandler {
     this.rstCode = code;
     this.destroy();
   }
+}
+
+let dateSecond = -1;
+let dateText = '';
+
+/** The current time as an HTTP date, made once a second. */
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(now).toUTCString();
+  }
+  return dateText;
 }
 
 /** The request head as node:http2 gives it: pseudo-headers first, repeated fields joined. */

@@ -53,8 +53,9 @@ export function forwardStreamOverH1(ps: ProxiedStream, opts: H1ForwardOptions): 
   upstream.once('response', (response: http.IncomingMessage) => {
     if (ps.downstreamClosed || ps.failed) return void response.resume();
     if (!ps.relayHead(response.statusCode ?? 502, downstreamResponseHeaders(response.headers, '1.1'))) return;
-    response.on('error', () => {
-      /* reported through the request's 'error' (the socket closed mid-body) */
+    // The origin's connection closed mid-body: node reports it on the response (the request is done).
+    response.on('error', (err: NodeJS.ErrnoException) => {
+      fail(new UpstreamError('connection-lost', `origin HTTP/1.1 response cut short: ${err.code ?? err.message}`, err));
     });
     ps.responseBody = pump(response, ps.sink, () => {
       if (!ps.body.readableEnded) {

@@ -177,6 +177,8 @@ export class ProxiedStream {
    */
   writeHead(status: number, headers: OutgoingHttpHeaders, endStream = false): void {
     this.status = status;
+    // The head is the whole response: it is ended here (the engine's stream may close before the upstream's 'end').
+    if (endStream) this.responseEnded = true;
     if (this.pair) (this.pair.res as ServerResponse).writeHead(status, headers);
     else {
       headers[':status'] = status;
