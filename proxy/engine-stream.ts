@@ -32,6 +32,10 @@ export class EngineStream extends Duplex implements StreamHandler {
   private owed = 0;
   /** A response write the engine's queue is too full for: released by onDrain. */
   private heldWrite: ((err?: Error | null) => void) | undefined;
+  /** The held write's bytes: already in the engine's queue. */
+  private heldLength = 0;
+  /** end() or sendTrailers() reached the engine: its END_STREAM is decided. */
+  private bodyEnded = false;
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly stream: ServerStream, head: RequestHead) {
@@ -61,6 +65,7 @@ export class EngineStream extends Duplex implements StreamHandler {
     this.idleTimer?.refresh();
     const held = this.heldWrite;
     this.heldWrite = undefined;
+    this.heldLength = 0;
     held?.();
   }
 
@@ -96,6 +101,14 @@ export class EngineStream extends Duplex implements StreamHandler {
     this.stream.end(fieldsOf(headers));
   }
 
+  /** The body's end goes to the engine once: 'wantTrailers' (sendTrailers ends it), or END_STREAM. */
+  private endBody(): void {
+    if (this.bodyEnded) return;
+    this.bodyEnded = true;
+    if (this.waitForTrailers) this.emit('wantTrailers');
+    else this.stream.end();
+  }
+
   /** RST_STREAM(code) now; the stream ends with that code. */
   close(code: number = ErrorCode.CANCEL): void {
     if (this.rstCode !== undefined) return;
@@ -121,13 +134,24 @@ export class EngineStream extends Duplex implements StreamHandler {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.idleTimer?.refresh();
-    if (this.stream.closed || this.stream.write(chunk)) cb();
-    else this.heldWrite = cb;
+    if (this.stream.closed || this.stream.write(chunk)) return cb();
+    this.heldWrite = cb;
+    this.heldLength = chunk.length;
+  }
+
+  /**
+   * Ends the body at once when every byte written is in the engine's queue (a held write's are):
+   * END_STREAM (or the trailers) then follows the last DATA frame instead of an empty one after
+   * the queue drained, as node:http2 does. Bytes still buffered here end it in _final.
+   */
+  override end(...args: unknown[]): this {
+    (super.end as (...a: unknown[]) => this).apply(this, args);
+    if (this.writableLength === this.heldLength) this.endBody();
+    return this;
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    if (this.waitForTrailers) this.emit('wantTrailers');
-    else this.stream.end();
+    this.endBody();
     cb();
   }
 

@@ -95,6 +95,11 @@ export class EnginePath {
     return this.opts.id;
   }
 
+  /** The connection is over (as a FramePath's `destroyed`). */
+  get destroyed(): boolean {
+    return this.closed;
+  }
+
   /** Pool memory of frames handed to the link and not yet written to the socket. */
   get pendingBytes(): number {
     return this.transport.pendingBytes;
@@ -109,8 +114,9 @@ export class EnginePath {
     return this.transport.pendingFrames(streamId);
   }
 
+  /** Cuts the connection now, as a FramePath's destroy(): what is queued is dropped (every lease ends). */
   destroy(): void {
-    this.connection.destroy(ErrorCode.CANCEL, 'h2race closed the connection');
+    this.transport.destroy(new Error('h2race closed the connection'));
   }
 
   /** Notes each stream's :path until its response starts (rst_inject matches on it). */
