@@ -9,11 +9,11 @@ import { renderHtmlReport } from '../../scenario/report-html.js';
 import { formatTable } from '../../scenario/report-table.js';
 
 describe('compare', () => {
-  it('release-on-reset is COLLATERAL with client GOAWAYs and pool races; retain is CLEAN; exit code 0', async () => {
+  it.each(['node', 'h2race'] as const)('engine %s: release-on-reset is COLLATERAL with client GOAWAYs and pool races; retain is CLEAN; exit code 0', async (engine) => {
     const result = await runCompare({
       modes: ['release-on-reset', 'retain'],
       profiles: ['cable'],
-      startProxyForMode: h2raceForMode({ seed: 5 }),
+      startProxyForMode: h2raceForMode({ seed: 5, engine }),
       viewers: 3,
       durationMs: 3500,
       seed: 5,
