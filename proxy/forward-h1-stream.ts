@@ -9,9 +9,9 @@
  * destroyed by ps.cancelUpstream (the client went away) or on any failure, never returned to the
  * agent half used.
  */
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import type { Socket } from 'node:net';
-import type { H1ForwardOptions } from './forward-h1.js';
+import { originRequest, type H1ForwardOptions } from './forward-h1.js';
 import { downstreamResponseHeaders, forwardableTrailers } from './headers.js';
 import type { ProxiedStream } from './proxied-stream.js';
 import { pump } from './pump.js';
@@ -20,17 +20,7 @@ import { upstreamIdOf } from './upstream/h1-agent.js';
 
 export function forwardStreamOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
   ps.attempts++;
-  const { host, port } = opts.agent.endpoint;
-  const upstream = http.request({
-    agent: opts.agent,
-    host,
-    port,
-    method: ps.start.method,
-    path: ps.start.path,
-    headers: opts.headers,
-    setHost: false,
-    timeout: opts.timeoutMs > 0 ? opts.timeoutMs : undefined,
-  });
+  const upstream = originRequest(ps, opts);
   ps.cancelUpstream = () => upstream.destroy();
   const fail = (err: UpstreamError) => {
     if (ps.downstreamClosed) return;

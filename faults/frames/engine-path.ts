@@ -17,7 +17,6 @@
  */
 import { EventEmitter } from 'node:events';
 import type * as net from 'node:net';
-import type { Logger } from 'pino';
 import { ErrorCode, FrameType } from '../../h2/frame/constants.js';
 import { FrameError, readFrameHeader, type FrameHeader } from '../../h2/frame/codec.js';
 import { encodeRstStream } from '../../h2/frame/encode.js';
@@ -25,27 +24,17 @@ import { Connection } from '../../h2/proto/connection.js';
 import type { ConnectionObserver, ConnectionOptions, InboundHook, ServerHandler } from '../../h2/proto/connection-options.js';
 import type { EmitFrame as EngineEmitFrame, OutboundFrame as EngineFrame, OutboundHook } from '../../h2/proto/frame-writer.js';
 import type { ServerStream } from '../../h2/proto/stream.js';
-import { createLink } from '../link/link.js';
-import { resetSocket } from '../link/reset-socket.js';
-import { followToxics, type ToxicSet } from '../link/toxic-set.js';
-import type { Link, ToxicSpec } from '../link/types.js';
-import type { BufferPool } from '../pool/types.js';
-import type { SeededRandom } from '../random.js';
-import type { FramePathEvents } from './frame-path.js';
+import { createDownstreamLink } from '../link/downstream-link.js';
+import { followToxics } from '../link/toxic-set.js';
+import type { Link } from '../link/types.js';
+import type { FramePathEvents, FramePathOptions } from './frame-path.js';
 import { LinkTransport } from './link-transport.js';
 import { StreamWriteLedger } from './stream-write-ledger.js';
 import { TimerSet } from './timer-set.js';
 import { FrameToxicChain } from './toxic-chain.js';
 
-export interface EnginePathOptions {
-  id: number;
-  pool: BufferPool;
-  /** Bytes of frames ahead of the socket before the engine holds DATA back (pool.backpressureBytes). */
-  backpressureBytes: number;
-  logger: Logger;
-  rng: SeededRandom;
-  toxics?: ToxicSet | readonly ToxicSpec[];
-}
+/** As a FramePath's; backpressureBytes becomes the engine's maxSendAheadBytes, the flood caps come in the ConnectionOptions. */
+export type EnginePathOptions = Omit<FramePathOptions, 'floodLimits'>;
 
 export class EnginePath {
   readonly events = new EventEmitter<FramePathEvents>();
@@ -64,13 +53,7 @@ export class EnginePath {
 
   constructor(socket: net.Socket, private readonly opts: EnginePathOptions, handler: ServerHandler, options: ConnectionOptions) {
     const log = opts.logger.child({ conn: opts.id });
-    this.link = createLink({
-      direction: 'downstream',
-      sink: (data, cb) => socket.write(data, cb),
-      control: { end: () => socket.end(), reset: () => resetSocket(socket) },
-      random: opts.rng.fork('link'),
-      toxics: opts.toxics,
-    });
+    this.link = createDownstreamLink(socket, opts.rng, opts.toxics);
     this.transport = new LinkTransport(socket, this.link, this.delivery);
     this.toxics = new FrameToxicChain(
       opts.rng,

@@ -37,8 +37,7 @@ import { TimerSet } from './timer-set.js';
 import { StreamWriteLedger } from './stream-write-ledger.js';
 import type { BufferPool, Lease } from '../pool/types.js';
 import type { Link, ToxicSpec } from '../link/types.js';
-import { createLink } from '../link/link.js';
-import { resetSocket } from '../link/reset-socket.js';
+import { createDownstreamLink } from '../link/downstream-link.js';
 import { followToxics, type ToxicSet } from '../link/toxic-set.js';
 import type { SeededRandom } from '../random.js';
 
@@ -118,13 +117,7 @@ export class FramePath extends Duplex {
     this.guard = new FloodGuard(opts.floodLimits);
     // The session's setNoDelay() reaches this Duplex, not the socket (frame-path notes, pitfall 1).
     socket.setNoDelay(true);
-    this.link = createLink({
-      direction: 'downstream',
-      sink: (data, cb) => socket.write(data, cb),
-      control: { end: () => socket.end(), reset: () => resetSocket(socket) },
-      random: opts.rng.fork('link'),
-      toxics: opts.toxics,
-    });
+    this.link = createDownstreamLink(socket, opts.rng, opts.toxics);
     this.framer = new OutboundFramer(
       (header) => this.acquire(header),
       (frame) => this.onOutboundFrame(frame),
