@@ -4,10 +4,10 @@
  * the response body, with the few methods of node:http2's ServerHttp2Stream they call (respond,
  * additionalHeaders, sendTrailers, close, setTimeout; rstCode, headersSent, endAfterHeaders).
  *
- * Backpressure both ways: a request body chunk is credited back to the client (`consumed`) once
- * the readable side took it under its high-water mark, else when its reader asks for more
- * (`_read`): a paused reader (the upstream is full) stalls the client at its window. A response
- * write waits for the engine's onDrain when the engine's stream queue is full.
+ * Backpressure both ways: a request body chunk is credited back to the client (`consumed`) when
+ * its reader took it (the pump wrote it to the upstream stream), else when a paused reader resumes
+ * and drains what waits here (`_read`): a paused reader (the upstream is full) stalls the client at
+ * its window. A response write waits for the engine's onDrain when the engine's stream queue is full.
  *
  * Lifecycle: made by the front for each stream the engine hands it, and ends in one place, the
  * engine stream's end (`onClose` both sides done: rstCode 0; `onReset`: its code): the Duplex is
@@ -40,7 +40,9 @@ export class EngineStream extends Duplex implements StreamHandler {
 
   constructor(private readonly stream: ServerStream, head: RequestHead) {
     // Not autoDestroy: both sides done here is not the engine stream done (its END_STREAM may still be queued).
-    super({ allowHalfOpen: true, autoDestroy: false });
+    // readableHighWaterMark 0: a body chunk is credited back when its reader took it (the pump wrote it upstream),
+    // or later when a paused reader drains what waits here (_read); never just for sitting in a buffer.
+    super({ allowHalfOpen: true, autoDestroy: false, readableHighWaterMark: 0 });
     this.id = stream.id;
     this.endAfterHeaders = head.endStream;
   }
