@@ -138,7 +138,7 @@ describe.each(SOAK_RUNS)('soak, engine %s, pool %s', (engine, mode) => {
     for (const s of sessions) s.close();
     const stats = rig.pool.stats();
     figures.push(
-      `  ${mode}, ${link} link: ${total} streams in ${seconds.toFixed(1)} s, ${tally.cancelled} cancelled, ${tally.completed} completed, ` +
+      `  ${engine} front, ${mode}, ${link} link: ${total} streams in ${seconds.toFixed(1)} s, ${tally.cancelled} cancelled, ${tally.completed} completed, ` +
       `${tally.collateral.length + warm.collateral.length} collateral, ${tally.corrupted.length + warm.corrupted.length} corrupted; ` +
       `RSS ${(rssStart / 2 ** 20).toFixed(0)} → ${(rssEnd / 2 ** 20).toFixed(0)} MiB; pool acquired ${stats.acquired}, reused ${stats.reused}, ` +
       `discarded ${stats.discarded}, high-water ${stats.highWaterInUse}, races ${stats.racesReusedWhilePending}`,
