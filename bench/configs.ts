@@ -4,6 +4,7 @@
  *   h2load ──TLS h2──▶ direct (the origin's TLS listener)
  *   h2load ──TLS h2──▶ plain node:http2 forward ──h2c──▶ origin
  *   h2load ──TLS h2──▶ h2race (per pool mode, faults off) ──h2c──▶ origin
+ *   h2load ──TLS h2──▶ h2race on its own engine (retain, none; faults off) ──h2c──▶ origin
  *   h2load ──TLS h2──▶ nghttpx / HAProxy ──h2c──▶ origin
  */
 import { POOL_MODES, type PoolMode } from '../faults/pool/types.js';
@@ -41,6 +42,8 @@ export interface H2raceChildConfig {
   pool: PoolMode;
   /** false: h2race's forwarding core without the frame path (when h2race can run that way). */
   framePath: boolean;
+  /** What serves the clients: node:http2 over the frame path, or h2race's engine. */
+  engine: 'node' | 'h2race';
 }
 
 const H2RACE_ENTRY = 'serve-h2race.js';
@@ -56,7 +59,7 @@ function nodeTarget(name: string, child: NodeChild): Target {
 }
 
 export function configSpecs(tools: Record<Tool['name'], Tool>): ConfigSpec[] {
-  const h2race = (name: string, pool: PoolMode, framePath: boolean): ConfigSpec => ({
+  const h2race = (name: string, pool: PoolMode, framePath: boolean, engine: 'node' | 'h2race' = 'node'): ConfigSpec => ({
     name,
     kind: 'h2race',
     start: async (ctx) =>
@@ -68,6 +71,7 @@ export function configSpecs(tools: Record<Tool['name'], Tool>): ConfigSpec[] {
           upstreamPort: ctx.origin.ports.h2c!,
           pool,
           framePath,
+          engine,
         } satisfies H2raceChildConfig),
       ),
   });
@@ -100,6 +104,8 @@ export function configSpecs(tools: Record<Tool['name'], Tool>): ConfigSpec[] {
     },
     h2race('h2race no frame path', 'retain', false),
     ...POOL_MODES.map((mode) => h2race(`h2race ${mode}`, mode, true)),
+    h2race('h2race engine retain', 'retain', true, 'h2race'),
+    h2race('h2race engine none', 'none', true, 'h2race'),
     {
       name: 'nghttpx',
       kind: 'peer',

@@ -17,6 +17,7 @@ serveRole(async () => {
     key: config.keyFile,
     pool: { mode: config.pool },
     framePath: config.framePath,
+    downstream: { engine: config.engine },
   });
   const allocated = countAllocatedBytes(h2race.pool);
   return {

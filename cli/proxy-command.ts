@@ -55,6 +55,7 @@ export interface ProxyArgs extends FaultArgs {
   config?: string;
   pool?: PoolMode;
   'frame-path': boolean;
+  engine?: 'node' | 'h2race';
   'max-sessions'?: number;
   'connect-timeout'?: number;
   'response-timeout'?: number;
@@ -80,6 +81,7 @@ export const proxyCommand: CommandModule<object, ProxyArgs> = {
       .option('config', { type: 'string', describe: 'YAML/JSON file with sections proxy, pool, faults (flags win)' })
       .option('pool', { choices: POOL_MODES, describe: 'buffer pool mode of the frame path [retain]' })
       .option('frame-path', { type: 'boolean', default: true, describe: 'run clients through the frame path (--no-frame-path: plain node:http2 forwarding)' })
+      .option('engine', { choices: ['node', 'h2race'] as const, describe: 'what serves HTTP/2 clients: node:http2 over the frame path, or h2race\'s own engine (frames born in the pool) [node]' })
       .options(numberFlags({
         'max-sessions': { integer: true, group: 'Upstream:', describe: 'HTTP/2 sessions per origin [4]' },
         'connect-timeout': { integer: true, group: 'Upstream:', describe: 'ms to connect to the origin before 504 [5000]' },
@@ -253,7 +255,9 @@ export function resolveProxyConfig(args: ProxyArgs, file?: Config['proxy'], env:
   if (args['response-timeout'] !== undefined) upstream.responseTimeoutMs = args['response-timeout'];
   if (args.insecure !== undefined) upstream.rejectUnauthorized = !args.insecure;
   if (args['origin-ca'] !== undefined) upstream.ca = args['origin-ca'];
-  const sides: Record<string, Record<string, unknown>> = { downstream: {}, upstream };
+  const downstream: Record<string, unknown> = {};
+  if (args.engine !== undefined) downstream.engine = args.engine;
+  const sides: Record<string, Record<string, unknown>> = { downstream, upstream };
   for (const side of SIDES) {
     const settings: Record<string, unknown> = {};
     for (const name of HTTP2_SETTING_NAMES) {
@@ -287,6 +291,7 @@ function flagName(path: string): string {
     'upstream.connectTimeoutMs': 'connect-timeout',
     'upstream.responseTimeoutMs': 'response-timeout',
     'upstream.ca': 'origin-ca',
+    'downstream.engine': 'engine',
   };
   return named[path] ?? kebab(path);
 }

@@ -97,6 +97,11 @@ export const downstreamSchema = z.strictObject({
   maxSessionMemoryMiB: z.number().int().min(1).default(64),
   /** The frame path's flood caps (rapid reset, PING/SETTINGS/... floods): GOAWAY(ENHANCE_YOUR_CALM) beyond them. */
   floodLimits: floodLimitsSchema.optional(),
+  /**
+   * What serves the HTTP/2 fronts (TLS h2 and h2c): `h2race`, h2race's own engine (h2/: every
+   * frame born in the pool), or `node`, node:http2's server session over the frame path.
+   */
+  engine: z.enum(['node', 'h2race']).default('node'),
 });
 
 export const upstreamSchema = z.strictObject({

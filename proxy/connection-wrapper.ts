@@ -11,6 +11,8 @@
  * the real socket itself.
  */
 import type * as http2 from 'node:http2';
+import type { Connection } from '../h2/proto/connection.js';
+import type { ConnectionOptions, ServerHandler } from '../h2/proto/connection-options.js';
 import type * as net from 'node:net';
 import type * as stream from 'node:stream';
 
@@ -56,6 +58,12 @@ export interface DownstreamWrapper {
   wrap(socket: net.Socket, info: ConnectionInfo): stream.Duplex;
   /** Called synchronously when the session over that Duplex is created (the 'session' event fires inside emit('connection')). */
   sessionCreated?(duplex: stream.Duplex, session: http2.ServerHttp2Session, info: ConnectionInfo): void;
+  /**
+   * With the engine front (`downstream.engine: h2race`): serves HTTP/2 on the socket with h2race's
+   * engine, the wrapper's pool, link and frame toxics around it. Without it the engine runs on the
+   * socket itself.
+   */
+  serveEngine?(socket: net.Socket, info: ConnectionInfo, handler: ServerHandler, options: ConnectionOptions): Connection;
   /**
    * For an HTTP/1.1 connection that became a tunnel (a WebSocket Upgrade), as the front hands it
    * over: the Duplex the tunnel's bytes run over (the downstream link; no frame path, there are

@@ -37,16 +37,7 @@ export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
     hostname: host,
     port,
     onReq: async () => {
-      const upstream = upstreamReq = http.request({
-        agent: opts.agent,
-        host,
-        port,
-        method: ps.start.method,
-        path: ps.start.path,
-        headers: opts.headers,
-        setHost: false,
-        timeout: opts.timeoutMs > 0 ? opts.timeoutMs : undefined,
-      });
+      const upstream = upstreamReq = originRequest(ps, opts);
       upstream.on('information', (info) => ps.informational(info.statusCode, downstreamResponseHeaders(info.headers, '1.1')));
       upstream.once('socket', (socket: Socket) => {
         ps.upstreamId = upstreamIdOf(socket);
@@ -86,5 +77,20 @@ export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
     ps.fail(err instanceof UpstreamError ? err
       : err.statusCode === 504 ? new UpstreamError('response-timeout', `origin was idle for ${opts.timeoutMs} ms`, err)
         : new UpstreamError(ps.headersSent ? 'connection-lost' : 'protocol', `origin HTTP/1.1 exchange failed: ${err.code ?? err.message}`, err));
+  });
+}
+
+/** The request to the origin, through our agent (its upstream wrapper applies), host as given in the headers. */
+export function originRequest(ps: ProxiedStream, opts: H1ForwardOptions): http.ClientRequest {
+  const { host, port } = opts.agent.endpoint;
+  return http.request({
+    agent: opts.agent,
+    host,
+    port,
+    method: ps.start.method,
+    path: ps.start.path,
+    headers: opts.headers,
+    setHost: false,
+    timeout: opts.timeoutMs > 0 ? opts.timeoutMs : undefined,
   });
 }

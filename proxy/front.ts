@@ -1,14 +1,14 @@
 /**
  * The proxy's listeners and the downstream connections they accept.
  *
- *   TLS listener ─ ALPN h2 ───────┐
- *   h2c listener (cleartext) ─────┴─▶ wrap() ─▶ http2 server session ─▶ request handler
+ *   TLS listener ─ ALPN h2 ───────┐   downstream.engine node:   wrap() ─▶ http2 server session ─┐
+ *   h2c listener (cleartext) ─────┴─▶ downstream.engine h2race: serveEngine() ─▶ engine Connection ┴▶ request handler
  *   TLS listener ─ ALPN http/1.1 or none ───▶ http server (HTTP/1.1) ──▶ request handler
  *                                                   └ Upgrade ─▶ wrapTunnel() ─▶ upgrade handler
  *
  * The http2 and http servers never listen; sockets are handed to them with emit('connection').
- * So they cannot track or close their connections: this file does (sessions and HTTP/1.1 sockets
- * are each held from accept to their 'close', the one place they are dropped).
+ * So they cannot track or close their connections: this file does (sessions, engine connections
+ * and HTTP/1.1 sockets are each held from accept to their close, the one place they are dropped).
  */
 import { once } from 'node:events';
 import * as http from 'node:http';
@@ -18,6 +18,11 @@ import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config/proxy-schema.js';
+import type { Connection } from '../h2/proto/connection.js';
+import type { ConnectionOptions, ServerHandler } from '../h2/proto/connection-options.js';
+import { MAX_STREAM_ID } from '../h2/proto/go-away.js';
+import { serveSocket } from '../h2/server.js';
+import { EngineStream, requestHeaders } from './engine-stream.js';
 import { parseListenAddress } from '../config/proxy-schema.js';
 import type { ConnectionInfo, DownstreamWrapper } from './connection-wrapper.js';
 import type { ProxyEvents } from './events.js';
@@ -62,6 +67,7 @@ export class Front {
   private readonly h2Server: http2.Http2Server;
   private readonly h1Server: http.Server;
   private readonly sessions = new Map<http2.ServerHttp2Session, ConnectionInfo>();
+  private readonly engineConnections = new Set<Connection>();
   private readonly h1Sockets = new Map<net.Socket, H1Connection>();
   /** The connection whose session is being created inside emit('connection'). */
   private pending?: { duplex: Duplex; info: ConnectionInfo };
@@ -144,7 +150,7 @@ export class Front {
   }
 
   get connectionCount(): number {
-    return this.sessions.size + this.h1Sockets.size;
+    return this.sessions.size + this.engineConnections.size + this.h1Sockets.size;
   }
 
   /** Stops accepting, sends GOAWAY, lets streams finish until `deadlineMs`, then cuts the rest. */
@@ -158,6 +164,8 @@ export class Front {
       const lastStreamId = session.state.lastProcStreamID ?? 0;
       this.opts.events.emit('goaway', { side: 'downstream', id: info.id, code: 0, lastStreamId, received: false });
     }
+    // The engine's GOAWAYs are reported by its observer (attachEngine).
+    for (const connection of this.engineConnections) connection.close();
     for (const [socket, conn] of this.h1Sockets) if (conn.active === 0) socket.end();
     const deadline = Date.now() + deadlineMs;
     while (this.connectionCount > 0 && Date.now() < deadline) {
@@ -171,6 +179,7 @@ export class Front {
     this.tlsServer.close();
     this.h2cServer.close();
     for (const session of this.sessions.keys()) session.destroy();
+    for (const connection of this.engineConnections) connection.destroy();
     for (const socket of this.h1Sockets.keys()) socket.destroy();
   }
 
@@ -181,6 +190,7 @@ export class Front {
 
   private attachH2(socket: net.Socket, info: ConnectionInfo): void {
     if (this.closing) return void socket.destroy();
+    if (this.opts.downstream.engine === 'h2race') return this.attachEngine(socket, info);
     // The session reports its errors through the duplex; this keeps a wrapped socket's own errors from crashing us.
     socket.on('error', (err: NodeJS.ErrnoException) => this.opts.logger.debug({ connection: info.id, err: err.code ?? err.message }, 'downstream socket error'));
     const duplex = this.opts.wrapper ? this.opts.wrapper.wrap(socket, info) : socket;
@@ -190,6 +200,40 @@ export class Front {
     } finally {
       this.pending = undefined;
     }
+  }
+
+  /** The engine front: each stream goes to the request handler as an EngineStream. */
+  private attachEngine(socket: net.Socket, info: ConnectionInfo): void {
+    const { downstream, events, logger, wrapper } = this.opts;
+    socket.on('error', (err: NodeJS.ErrnoException) => logger.debug({ connection: info.id, err: err.code ?? err.message }, 'downstream socket error'));
+    const handler: ServerHandler = {
+      onStream: (stream, head) => {
+        const engineStream = new EngineStream(stream, head);
+        const { headers, rawHeaders } = requestHeaders(head);
+        this.opts.onRequest({ stream: engineStream, headers, rawHeaders }, info, stream.id);
+        return engineStream;
+      },
+    };
+    let connection: Connection | undefined;
+    const options: ConnectionOptions = {
+      id: info.id,
+      settings: engineSettings(downstream.settings),
+      connectionWindowSize: downstream.connectionWindowSize,
+      floodLimits: downstream.floodLimits,
+      observer: {
+        // The graceful close's first GOAWAY (2^31-1) only announces it; its last one is reported.
+        onGoawaySent: ({ lastStreamId, errorCode }) => {
+          if (lastStreamId !== MAX_STREAM_ID) events.emit('goaway', { side: 'downstream', id: info.id, code: errorCode, lastStreamId, received: false });
+        },
+        onGoawayReceived: ({ lastStreamId, errorCode }) => events.emit('goaway', { side: 'downstream', id: info.id, code: errorCode, lastStreamId, received: true }),
+        onError: (err) => logger.debug({ connection: info.id, err: err.message }, 'downstream connection failed'),
+        onClose: () => {
+          if (connection) this.engineConnections.delete(connection);
+        },
+      },
+    };
+    connection = wrapper?.serveEngine ? wrapper.serveEngine(socket, info, handler, options) : serveSocket(socket, handler, options);
+    if (connection) this.engineConnections.add(connection);
   }
 
   private onSession(session: http2.ServerHttp2Session): void {
@@ -245,3 +289,13 @@ async function listen(server: net.Server, address: string): Promise<net.AddressI
 }
 
 function ignoreStreamError(): void {}
+
+/** The configured settings the engine announces (the same five names; unset: the engine's default). */
+function engineSettings(settings: ProxyConfig['downstream']['settings']): ConnectionOptions['settings'] {
+  const out: NonNullable<ConnectionOptions['settings']> = {};
+  for (const name of ['headerTableSize', 'maxConcurrentStreams', 'initialWindowSize', 'maxFrameSize', 'maxHeaderListSize'] as const) {
+    const value = settings[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}

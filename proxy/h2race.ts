@@ -15,8 +15,8 @@ import type { Logger } from 'pino';
 import type { Direction } from '../faults/link/types.js';
 import { poolSchema, type PoolConfig } from '../config/pool-schema.js';
 import { validate } from '../config/load.js';
-import { createFramePathWrapper } from '../faults/frames/wrapper.js';
-import type { FramePath } from '../faults/frames/frame-path.js';
+import { createFramePathWrapper, type DownstreamPath } from '../faults/frames/wrapper.js';
+import { FramePath } from '../faults/frames/frame-path.js';
 import { LinkedSocket } from '../faults/link/linked-socket.js';
 import { ToxicSet, linkToxicsOf } from '../faults/link/toxic-set.js';
 import { createBufferPool } from '../faults/pool/create-pool.js';
@@ -62,8 +62,8 @@ export interface RunningH2race {
   readonly poolMode: PoolMode;
   readonly toxics: ToxicSet;
   readonly seed: number;
-  /** Downstream connections alive now, each with its frame path (empty with framePath: false). */
-  readonly connections: ReadonlyMap<number, FramePath>;
+  /** Downstream connections alive now, each with its frame path or engine path (empty with framePath: false). */
+  readonly connections: ReadonlyMap<number, DownstreamPath>;
   /** Bytes the links hold right now, per direction (the queue-depth metric). */
   queuedBytes(): Record<Direction, number>;
   /**
@@ -98,7 +98,7 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
   let schedule: ScheduleRunner | undefined;
   if (!liveToxics || plan.toxics.length > 0 || plan.schedule) schedule = startFaultPlan(plan, toxics, logger);
 
-  const connections = new Map<number, FramePath>();
+  const connections = new Map<number, DownstreamPath>();
   const upstreamSockets = new Set<LinkedSocket>();
   // WebSocket tunnels of the HTTP/1.1 front: the downstream link's toxics, and no frame path.
   const tunnelSockets = new Set<LinkedSocket>();
@@ -112,13 +112,16 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
         logger,
         backpressureBytes: poolConfig.backpressureBytes,
         floodLimits: proxyOptions.downstream?.floodLimits,
-        onConnection(path: FramePath, info: ConnectionInfo) {
+        onConnection(path: DownstreamPath, info: ConnectionInfo) {
           connections.set(info.id, path);
-          path.once('close', () => connections.delete(info.id));
+          path.events.once('close', () => connections.delete(info.id));
           // node:http2 reports no GOAWAY it sends; the frame path sees the error ones go out.
-          path.events.on('goaway-sent', ({ lastStreamId, errorCode }) => {
-            proxy.events.emit('goaway', { side: 'downstream', id: info.id, code: errorCode, lastStreamId, received: false });
-          });
+          // (The engine front reports every GOAWAY it sends itself.)
+          if (path instanceof FramePath) {
+            path.events.on('goaway-sent', ({ lastStreamId, errorCode }) => {
+              proxy.events.emit('goaway', { side: 'downstream', id: info.id, code: errorCode, lastStreamId, received: false });
+            });
+          }
         },
       }),
       wrapTunnel(socket: net.Socket, info: ConnectionInfo) {

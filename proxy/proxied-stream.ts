@@ -25,6 +25,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerR
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ConnectionInfo, StreamDelivery } from './connection-wrapper.js';
+import { EngineStream } from './engine-stream.js';
 import type { Pump } from './pump.js';
 import type { ProxyEvents, StreamEndRecord, StreamOutcome, StreamStartRecord } from './events.js';
 import { UpstreamError } from './upstream/errors.js';
@@ -34,16 +35,19 @@ const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR } = http2.const
 export type DownstreamRequest = IncomingMessage | http2.Http2ServerRequest;
 export type DownstreamResponse = ServerResponse | http2.Http2ServerResponse;
 
-/** What a front hands the forwarder: an HTTP/2 stream (core API) or an HTTP/1.1 request/response. */
+/** A downstream HTTP/2 stream: node:http2's (core API), or one of h2race's engine (the same calls). */
+export type DownstreamH2Stream = http2.ServerHttp2Stream | EngineStream;
+
+/** What a front hands the forwarder: an HTTP/2 stream or an HTTP/1.1 request/response. */
 export type DownstreamExchange =
-  | { stream: http2.ServerHttp2Stream; headers: IncomingHttpHeaders; rawHeaders: string[] }
+  | { stream: DownstreamH2Stream; headers: IncomingHttpHeaders; rawHeaders: string[] }
   | { stream?: undefined; req: IncomingMessage; res: ServerResponse };
 
 export class ProxiedStream {
   readonly start: StreamStartRecord;
   readonly startedAt = performance.now();
   /** The downstream HTTP/2 stream, or undefined on HTTP/1.1. */
-  readonly h2Stream: http2.ServerHttp2Stream | undefined;
+  readonly h2Stream: DownstreamH2Stream | undefined;
   /** The request's header fields as received (pseudo-headers included on HTTP/2). */
   readonly headers: IncomingHttpHeaders;
   readonly rawHeaders: string[];
@@ -155,6 +159,8 @@ export class ProxiedStream {
   compat(): { req: DownstreamRequest; res: DownstreamResponse } {
     if (!this.pair) {
       const stream = this.h2Stream!;
+      // Node's compat pair needs node:http2's stream; the engine's forwards to HTTP/1.1 without it (forward-h1-stream.ts).
+      if (stream instanceof EngineStream) throw new Error('compat(): an engine stream has no request/response pair');
       stream.off('wantTrailers', this.sendTrailers); // the compat response answers them itself
       this.pair = {
         req: new http2.Http2ServerRequest(stream, this.headers, {}, this.rawHeaders),
@@ -171,6 +177,8 @@ export class ProxiedStream {
    */
   writeHead(status: number, headers: OutgoingHttpHeaders, endStream = false): void {
     this.status = status;
+    // The head is the whole response: it is ended here (the engine's stream may close before the upstream's 'end').
+    if (endStream) this.responseEnded = true;
     if (this.pair) (this.pair.res as ServerResponse).writeHead(status, headers);
     else {
       headers[':status'] = status;

@@ -37,7 +37,7 @@ import { TimerSet } from './timer-set.js';
 import { StreamWriteLedger } from './stream-write-ledger.js';
 import type { BufferPool, Lease } from '../pool/types.js';
 import type { Link, ToxicSpec } from '../link/types.js';
-import { createLink } from '../link/link.js';
+import { createDownstreamLink } from '../link/downstream-link.js';
 import { followToxics, type ToxicSet } from '../link/toxic-set.js';
 import type { SeededRandom } from '../random.js';
 
@@ -117,13 +117,7 @@ export class FramePath extends Duplex {
     this.guard = new FloodGuard(opts.floodLimits);
     // The session's setNoDelay() reaches this Duplex, not the socket (frame-path notes, pitfall 1).
     socket.setNoDelay(true);
-    this.link = createLink({
-      direction: 'downstream',
-      sink: (data, cb) => socket.write(data, cb),
-      control: { end: () => socket.end(), reset: () => resetSocket(socket) },
-      random: opts.rng.fork('link'),
-      toxics: opts.toxics,
-    });
+    this.link = createDownstreamLink(socket, opts.rng, opts.toxics);
     this.framer = new OutboundFramer(
       (header) => this.acquire(header),
       (frame) => this.onOutboundFrame(frame),
@@ -286,7 +280,7 @@ export class FramePath extends Duplex {
 
   /** The one place a lease leaves the frame path: `written` to the socket, or dropped. */
   private frameWritten({ header, lease }: OutboundFrame, written = false): void {
-    this.delivery.settled(header, lease, written);
+    this.delivery.settled(header, lease.buffer, written);
     const pending = this.pendingByStream.get(header.streamId);
     if (pending?.delete(lease) && pending.size === 0) this.pendingByStream.delete(header.streamId);
     this.opts.pool.writeDone(lease);
@@ -476,18 +470,5 @@ export class FramePath extends Duplex {
     this.finalCallback?.();
     this.events.emit('close');
     cb(err);
-  }
-}
-
-/**
- * Aborts with a TCP RST. A TLSSocket's handle is not a TCP handle (resetAndDestroy throws
- * ERR_INVALID_HANDLE_TYPE), so the reset goes to the TCP socket under it.
- */
-function resetSocket(socket: net.Socket): void {
-  const tcp = (socket as net.Socket & { _parent?: net.Socket })._parent ?? socket;
-  try {
-    tcp.resetAndDestroy();
-  } catch {
-    socket.destroy();
   }
 }

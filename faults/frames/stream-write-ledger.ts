@@ -12,7 +12,6 @@
 import type { DeliveryLedger, StreamDelivery } from '../../proxy/connection-wrapper.js';
 import { FRAME_HEADER_LENGTH, FrameFlag, FrameType } from '../../h2/frame/constants.js';
 import type { FrameHeader } from '../../h2/frame/codec.js';
-import type { Lease } from '../pool/types.js';
 
 interface Entry extends StreamDelivery {
   /** Frames leased for the stream and not yet written or dropped. */
@@ -41,14 +40,14 @@ export class StreamWriteLedger implements DeliveryLedger {
     if (entry) entry.pending++;
   }
 
-  /** The frame left the frame path: `written` to the socket, or dropped. */
-  settled(header: FrameHeader, lease: Lease, written: boolean): void {
+  /** The frame (its bytes from the header on) left the frame path: `written` to the socket, or dropped. */
+  settled(header: FrameHeader, frame: Buffer, written: boolean): void {
     const entry = this.streams.get(header.streamId);
     if (!entry) return;
     if (written) {
       if (header.type === FrameType.DATA) {
-        // node:http2 pads only with a paddingStrategy, which h2race never sets.
-        const padding = header.flags & FrameFlag.PADDED ? 1 + lease.buffer[FRAME_HEADER_LENGTH]! : 0;
+        // Neither node:http2 (no paddingStrategy set) nor the engine pads; a PADDED flag is honoured all the same.
+        const padding = header.flags & FrameFlag.PADDED ? 1 + frame[FRAME_HEADER_LENGTH]! : 0;
         entry.bodyBytes += header.length - padding;
         entry.lastWriteAt = performance.now();
       }

@@ -518,6 +518,8 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
       this.creditConnection(stream.unconsumed);
       stream.unconsumed = 0;
       if (cause !== undefined) stream.handler.onReset?.(code, cause);
+    } else {
+      stream.handler.onClose?.();
     }
     this.end.streamClosed();
     this.streamSlotsChanged();

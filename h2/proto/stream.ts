@@ -39,6 +39,8 @@ export interface StreamHandler {
   onReset?(code: number, cause: ResetCause): void;
   /** After `write` returned false: the queue fell below the high-water mark. */
   onDrain?(): void;
+  /** Both sides ended normally (the last frame of ours is framed): the stream is closed. */
+  onClose?(): void;
 }
 
 /** What a server application holds of a stream. */

@@ -18,7 +18,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, expect, test } from 'vitest';
 import { ErrorCode } from '../../h2/frame/constants.js';
-import type { FramePath } from '../../faults/frames/frame-path.js';
+import type { DownstreamPath } from '../../faults/frames/wrapper.js';
 import { ToxicSet } from '../../faults/link/toxic-set.js';
 import { describeRace } from '../../faults/pool/evidence.js';
 import type { PoolMode } from '../../faults/pool/types.js';
@@ -49,7 +49,7 @@ interface RaceOutcome {
   races: number;
 }
 
-async function cancelBesideStream(mode: PoolMode): Promise<{ outcome: RaceOutcome; h2race: RunningH2race }> {
+async function cancelBesideStream(engine: 'node' | 'h2race', mode: PoolMode): Promise<{ outcome: RaceOutcome; h2race: RunningH2race }> {
   const origin = await startGrpcOrigin();
   cleanups.push(() => origin.close());
   const { cert, certPath, keyPath } = await testCert();
@@ -59,6 +59,7 @@ async function cancelBesideStream(mode: PoolMode): Promise<{ outcome: RaceOutcom
     cert: certPath,
     key: keyPath,
     shutdownTimeoutMs: 500,
+    downstream: { engine },
     pool: { mode, backpressureBytes: STALL_BACKPRESSURE_BYTES },
     toxics: new ToxicSet(SLOW_LINK),
   });
@@ -91,7 +92,7 @@ async function cancelBesideStream(mode: PoolMode): Promise<{ outcome: RaceOutcom
     { deadline: Date.now() + DEADLINE_MS },
   );
   await waitFor('the streaming call\'s first message', () => streamed.messages.length > 0);
-  const path: FramePath = [...h2race.connections.values()].at(-1)!;
+  const path: DownstreamPath = [...h2race.connections.values()].at(-1)!;
 
   let response: unknown;
   const doomed = client.unary(Buffer.alloc(CANCELLED_BYTES, 0x78), new grpc.Metadata(), {}, (_err, value) => (response = value));
@@ -124,8 +125,11 @@ function evidence(outcome: RaceOutcome, h2race: RunningH2race): string {
   return [JSON.stringify(outcome), JSON.stringify(h2race.pool.stats()), ...h2race.pool.races.slice(0, 3).map(describeRace)].join('\n');
 }
 
-test('release-on-reset: a gRPC client\'s cancel kills the streaming call beside it', async () => {
-  const { outcome, h2race } = await cancelBesideStream('release-on-reset');
+/** h2race's front on node:http2 (over the frame path) and on its own engine. */
+const engines = ['node', 'h2race'] as const;
+
+test.each(engines)('engine %s, release-on-reset: a gRPC client\'s cancel kills the streaming call beside it', async (engine) => {
+  const { outcome, h2race } = await cancelBesideStream(engine, 'release-on-reset');
   const why = evidence(outcome, h2race);
   expect(outcome.cancelled, why).toBe(grpc.status.CANCELLED);
   expect(outcome.races, why).toBeGreaterThan(0);
@@ -137,8 +141,8 @@ test('release-on-reset: a gRPC client\'s cancel kills the streaming call beside 
   console.info(`release-on-reset: the streaming call ended ${grpc.status[outcome.streamed.code]} "${outcome.streamed.details}" after ${outcome.streamed.messages} of ${STREAMED.messages} messages; client GOAWAY ${outcome.clientGoaways.join(', ')}; ${outcome.races} race(s) counted`);
 });
 
-test('retain: the same cancel, with the same frames pending, leaves the streaming call whole', async () => {
-  const { outcome, h2race } = await cancelBesideStream('retain');
+test.each(engines)('engine %s, retain: the same cancel, with the same frames pending, leaves the streaming call whole', async (engine) => {
+  const { outcome, h2race } = await cancelBesideStream(engine, 'retain');
   const why = evidence(outcome, h2race);
   expect(outcome.cancelled, why).toBe(grpc.status.CANCELLED);
   expect(outcome.pendingAtCancel, why).toBeGreaterThanOrEqual(4);

@@ -1,6 +1,8 @@
 /**
  * A real node:http2 server whose connections run over the frame path (h2c over TCP, or TLS with
- * ALPN h2), fed through `emit('connection')` exactly as the proxy does; plus client helpers.
+ * ALPN h2), fed through `emit('connection')` exactly as the proxy does — or, with `engine`, h2race's
+ * engine on an EnginePath, its streams handed to the same handler as EngineStreams, as the proxy's
+ * engine front does; plus client helpers.
  */
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
@@ -9,7 +11,9 @@ import { afterEach, expect } from 'vitest';
 import { pino } from 'pino';
 import { generateSelfSigned, type CertPair } from '../../origin/cert.js';
 import { createFramePathWrapper } from '../../faults/frames/wrapper.js';
-import type { FramePath } from '../../faults/frames/frame-path.js';
+import type { DownstreamPath } from '../../faults/frames/wrapper.js';
+import type { DownstreamH2Stream } from '../../proxy/proxied-stream.js';
+import { EngineStream, requestHeaders } from '../../proxy/engine-stream.js';
 import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
 import type { BufferPool } from '../../faults/pool/types.js';
 
@@ -18,7 +22,7 @@ export interface FrameServer {
   tls: boolean;
   pool: BufferPool;
   toxics: ToxicSet;
-  paths: FramePath[];
+  paths: DownstreamPath[];
   /** What the frame paths saw, in order: resets, GOAWAYs, frame errors. */
   seen: string[];
   /** Every frame toxic decision, in order. */
@@ -32,7 +36,9 @@ export interface FrameServerOptions {
   toxics?: readonly ToxicInput[];
   seed?: number;
   backpressureBytes?: number;
-  handler: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
+  /** Serve with h2race's engine instead of node:http2. */
+  engine?: boolean;
+  handler: (stream: DownstreamH2Stream, headers: http2.IncomingHttpHeaders) => void;
 }
 
 let certPromise: Promise<CertPair> | undefined;
@@ -40,7 +46,7 @@ const silent = pino({ level: 'silent' });
 
 export async function startFrameServer(opts: FrameServerOptions): Promise<FrameServer> {
   const toxics = new ToxicSet(opts.toxics ?? []);
-  const paths: FramePath[] = [];
+  const paths: DownstreamPath[] = [];
   const seen: string[] = [];
   const decisions: FrameServer['decisions'] = [];
   const wrapper = createFramePathWrapper({
@@ -63,6 +69,16 @@ export async function startFrameServer(opts: FrameServerOptions): Promise<FrameS
   let nextId = 1;
   const accept = (socket: net.Socket): void => {
     const info = { id: nextId++, alpn: (socket as tls.TLSSocket).alpnProtocol ?? false, tls: opts.tls };
+    if (opts.engine) {
+      wrapper.serveEngine!(socket, info, {
+        onStream: (stream, head) => {
+          const engineStream = new EngineStream(stream, head);
+          opts.handler(engineStream, requestHeaders(head).headers);
+          return engineStream;
+        },
+      }, {});
+      return;
+    }
     const duplex = wrapper.wrap(socket, info);
     const onSession = (session: http2.ServerHttp2Session): void => {
       sessions.add(session);

@@ -15,7 +15,8 @@ import * as http2 from 'node:http2';
 import { describeRace } from '../../faults/pool/evidence.js';
 import type { BufferPool } from '../../faults/pool/types.js';
 import type { ToxicInput, ToxicSet } from '../../faults/link/toxic-set.js';
-import type { FramePath } from '../../faults/frames/frame-path.js';
+import type { DownstreamPath } from '../../faults/frames/wrapper.js';
+import type { DownstreamH2Stream } from '../../proxy/proxied-stream.js';
 import { connect, startFrameServer, type FrameServer } from './harness.js';
 
 export const X_FILL = 0x78;
@@ -23,7 +24,7 @@ export const Y_FILL = 0x79;
 export const X_BYTES = 512 * 1024;
 export const Y_BYTES = 192 * 1024;
 
-function pump(stream: http2.ServerHttp2Stream, total: number, chunkSize: number, fill: number): void {
+function pump(stream: DownstreamH2Stream, total: number, chunkSize: number, fill: number): void {
   const chunk = Buffer.alloc(chunkSize, fill);
   let sent = 0;
   const next = (): void => {
@@ -40,7 +41,7 @@ function pump(stream: http2.ServerHttp2Stream, total: number, chunkSize: number,
   next();
 }
 
-export function seekHandler(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+export function seekHandler(stream: DownstreamH2Stream, headers: http2.IncomingHttpHeaders): void {
   stream.on('error', () => {});
   const path = headers[':path'];
   if (path === '/events') {
@@ -91,7 +92,7 @@ const BROWSER_SETTINGS: http2.Settings = { initialWindowSize: 6 * 1024 * 1024 };
 export interface SeekTarget {
   url: string;
   /** The frame path of the connection opened last. */
-  latestPath(): FramePath;
+  latestPath(): DownstreamPath;
 }
 
 export function frameServerTarget(server: FrameServer): SeekTarget {
@@ -109,7 +110,7 @@ export interface SeekOptions {
    * Cancel X as soon as this holds (polled), instead of on X's first bytes: e.g. once the frame
    * path holds X's frames, when the link is stalled and no byte of X can arrive.
    */
-  cancelXWhen?: (path: FramePath, xStreamId: number) => boolean;
+  cancelXWhen?: (path: DownstreamPath, xStreamId: number) => boolean;
 }
 
 export async function runSeek(target: SeekTarget, opts: SeekOptions = {}): Promise<SeekOutcome> {
@@ -195,6 +196,8 @@ export interface SeekServerOptions {
   /** More toxics after the link's. */
   toxics?: readonly ToxicInput[];
   backpressureBytes?: number;
+  /** Serve with h2race's engine instead of node:http2 over the frame path. */
+  engine?: boolean;
 }
 
 export function startSeekServer(pool: BufferPool, opts: SeekServerOptions): Promise<FrameServer> {
@@ -204,6 +207,7 @@ export function startSeekServer(pool: BufferPool, opts: SeekServerOptions): Prom
     seed: opts.seed ?? 1,
     toxics: [...(opts.slow ? SLOW_LINK : []), ...(opts.toxics ?? [])],
     backpressureBytes: opts.backpressureBytes ?? BACKPRESSURE_BYTES,
+    engine: opts.engine,
     handler: seekHandler,
   });
 }

@@ -22,7 +22,7 @@ afterEach(async () => {
   origin = undefined;
 });
 
-async function startThroughProxy(mode: PoolMode): Promise<RunningH2race> {
+async function startThroughProxy(engine: 'node' | 'h2race', mode: PoolMode): Promise<RunningH2race> {
   origin = http2.createServer();
   origin.on('stream', seekHandler);
   await new Promise<void>((resolve) => origin!.listen(0, '127.0.0.1', resolve));
@@ -33,15 +33,16 @@ async function startThroughProxy(mode: PoolMode): Promise<RunningH2race> {
     cert: certPath,
     key: keyPath,
     shutdownTimeoutMs: 500,
+    downstream: { engine },
     pool: { mode, backpressureBytes: STALL_BACKPRESSURE_BYTES },
     toxics: new ToxicSet(SLOW_LINK),
   });
   return h2race;
 }
 
-describe('the seek race through startH2race (TLS front, h2c origin, slow link)', () => {
+describe.each(['node', 'h2race'] as const)('the seek race through startH2race, engine %s (TLS front, h2c origin, slow link)', (engine) => {
   it('release-on-reset: the client answers GOAWAY and the uncancelled streams die', async () => {
-    const proxy = await startThroughProxy('release-on-reset');
+    const proxy = await startThroughProxy(engine, 'release-on-reset');
     // The link stalls as X is requested; the client cancels once the frame path holds X's frames
     // (the proxy forwards X at the origin's pace, so "on X's first bytes" would be a race of its own).
     const outcome = await runSeek(
@@ -59,7 +60,7 @@ describe('the seek race through startH2race (TLS front, h2c origin, slow link)',
   });
 
   it('retain: clean', async () => {
-    const proxy = await startThroughProxy('retain');
+    const proxy = await startThroughProxy(engine, 'retain');
     const outcome = await runSeek({ url: proxy.proxy.url, latestPath: () => [...proxy.connections.values()].at(-1)! });
     const why = evidence(outcome, proxy.pool);
     expect(outcome.connectionDied, why).toBe(false);

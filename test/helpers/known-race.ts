@@ -6,11 +6,12 @@
 import { runCompare, type CompareResult } from '../../scenario/compare.js';
 import { h2raceForMode } from '../../scenario/h2race-proxy.js';
 
-export function compareWithKnownRace(modes: readonly string[]): Promise<CompareResult> {
+/** `engine`: which HTTP/2 engine serves the proxies' fronts (node:http2's session or h2race's own). */
+export function compareWithKnownRace(modes: readonly string[], engine?: 'node' | 'h2race'): Promise<CompareResult> {
   return runCompare({
     modes,
     profiles: ['cable'],
-    startProxyForMode: h2raceForMode({ seed: 5 }),
+    startProxyForMode: h2raceForMode({ seed: 5, engine }),
     viewers: 3,
     durationMs: 3500,
     seed: 5,

@@ -55,6 +55,8 @@ export class RawH2 {
   /** RST_STREAM codes the server sent, per stream. */
   readonly resets = new Map<number, number>();
   goaway: GoawayInfo | undefined;
+  /** The latest GOAWAY (a graceful close's final one, after its 2^31-1 announcement). */
+  lastGoaway: GoawayInfo | undefined;
   /** Set once the socket has closed. */
   isClosed = false;
   readonly closed: Promise<void>;
@@ -166,7 +168,8 @@ export class RawH2 {
     if (header.type === FrameType.RST_STREAM && payload.length === 4) this.resets.set(header.streamId, payload.readUInt32BE(0));
     if (header.type === FrameType.GOAWAY && payload.length >= 8) {
       const g = parseGoaway(payload);
-      this.goaway ??= { lastStreamId: g.lastStreamId, errorCode: g.errorCode, debug: g.debug.toString('latin1') };
+      this.lastGoaway = { lastStreamId: g.lastStreamId, errorCode: g.errorCode, debug: g.debug.toString('latin1') };
+      this.goaway ??= this.lastGoaway;
     }
     if (header.type === FrameType.SETTINGS && !(header.flags & FrameFlag.ACK) && this.opts.ackSettings !== false && this.writable) {
       this.socket.write(frame(FrameType.SETTINGS, FrameFlag.ACK, 0));

@@ -34,7 +34,7 @@ interface Rig {
   logLines: Array<Record<string, unknown>>;
 }
 
-async function setUp(toxics: readonly ToxicInput[] = []): Promise<Rig> {
+async function setUp(engine: Engine, toxics: readonly ToxicInput[] = []): Promise<Rig> {
   const origin = await startTestOrigin('h2');
   cleanups.push(() => origin.close());
   const { certPath, keyPath } = await testCert();
@@ -52,6 +52,7 @@ async function setUp(toxics: readonly ToxicInput[] = []): Promise<Rig> {
     cert: certPath,
     key: keyPath,
     upstream: { ca: certPath },
+    downstream: { engine },
     shutdownTimeoutMs: 500,
     pool: { mode: 'retain' },
     toxics: set,
@@ -102,9 +103,13 @@ function streamClosedAtSession(rig: Rig): Promise<void> {
   });
 }
 
-describe('the stream log counts what reached the client socket', () => {
+/** Both fronts: node:http2 over the frame path, and h2race's engine. */
+type Engine = 'node' | 'h2race';
+const engines: Engine[] = ['node', 'h2race'];
+
+describe.each(engines)('engine %s: the stream log counts what reached the client socket', (engine) => {
   it('a client that stops reading at its flow-control window: bytesOut is exactly the window, not what node:http2 took', async () => {
-    const rig = await setUp();
+    const rig = await setUp(engine);
     const raw = await rawClient(rig, 40_000);
     await get(raw, rig, '/bytes?size=1048576');
     expect(await raw.waitFor(() => raw.dataBytes.get(1) === 40_000, 10_000)).toBe(true);
@@ -118,7 +123,7 @@ describe('the stream log counts what reached the client socket', () => {
   });
 
   it('a client that resets after N bytes while the link holds the rest: the frames the link writes after the reset count too', async () => {
-    const rig = await setUp();
+    const rig = await setUp(engine);
     // Exactly 40 000 bytes reach the client (its window), over a link with no toxic.
     const raw = await rawClient(rig, 40_000);
     await get(raw, rig, '/bytes?size=1048576');
@@ -152,7 +157,7 @@ describe('the stream log counts what reached the client socket', () => {
   });
 
   it('a node:http2 download over a slow link: completed, all bytes, and the duration covers the link', async () => {
-    const rig = await setUp([{ type: 'bandwidth', stream: 'downstream', attributes: { bits: 2_000_000 } }]);
+    const rig = await setUp(engine, [{ type: 'bandwidth', stream: 'downstream', attributes: { bits: 2_000_000 } }]);
     const { cert } = await testCert();
     const session = http2.connect(rig.h2race.proxy.url, { ca: cert });
     cleanups.push(() => session.destroy());
@@ -169,7 +174,7 @@ describe('the stream log counts what reached the client socket', () => {
   });
 
   it('curl killed while the rest of a finished response waits in a stalled link: bytesOut is what curl got, and the response is not completed', async () => {
-    const rig = await setUp();
+    const rig = await setUp(engine);
     const firstPart = 70_000;
     const rest = 90_000;
     const held = new Promise<TestOrigin['held'][number]>((resolve) => (rig.origin.onHold = resolve));
@@ -205,9 +210,9 @@ describe('the stream log counts what reached the client socket', () => {
   });
 });
 
-describe('injected cancels', () => {
+describe.each(engines)('engine %s: injected cancels', (engine) => {
   it('rst_inject cancels a stream mid-body: outcome injected-cancel in the log, the event and /metrics; bytesOut what the client got', async () => {
-    const rig = await setUp([{ type: 'rst_inject', attributes: { path: '/bytes', after: 200 } }]);
+    const rig = await setUp(engine, [{ type: 'rst_inject', attributes: { path: '/bytes', after: 200 } }]);
     const metrics = new H2raceMetrics();
     cleanups.push(metrics.observeProxy(rig.h2race.proxy.events, { proxy: 'p' }));
     // The window keeps the response unfinished until the injected cancel.

@@ -11,6 +11,7 @@ import { connectH2, get, startTestProxy } from '../helpers/h2-client.js';
 import { h1Request } from '../helpers/h1-client.js';
 import { startTestOrigin, type OriginKind } from '../helpers/origins.js';
 import { TapDuplex } from '../helpers/tap-duplex.js';
+import { serveSocket } from '../../h2/server.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -63,5 +64,38 @@ describe.each(['h2', 'h1-tls', 'h2c', 'h1'] as OriginKind[])('origin %s', (kind)
     const before = downTaps.length;
     expect((await h1Request(proxy.url, '/small')).status).toBe(200);
     expect(downTaps.length).toBe(before);
+  });
+});
+
+describe('engine front (downstream.engine h2race)', () => {
+  test('HTTP/2 connections (TLS and h2c) are served through the wrapper\'s serveEngine with the real connection\'s facts; HTTP/1.1 clients are not', async () => {
+    const origin = await startTestOrigin('h2c');
+    cleanups.push(() => origin.close());
+    const served: ConnectionInfo[] = [];
+    const downstreamWrapper: DownstreamWrapper = {
+      wrap() {
+        throw new Error('the engine front never runs node:http2 over a wrapped Duplex');
+      },
+      serveEngine(socket, info, handler, options) {
+        served.push({ ...info });
+        return serveSocket(socket, handler, options)!;
+      },
+    };
+    const proxy = await startTestProxy(origin.url, { downstreamWrapper, downstream: { engine: 'h2race' } });
+    cleanups.push(() => proxy.close());
+
+    const payload = patternBytes(5, 256 * 1024);
+    for (const url of [proxy.url, proxy.h2cUrl!]) {
+      const session = await connectH2(url);
+      cleanups.push(() => session.destroy());
+      const echoed = await get(session, '/echo', { body: payload });
+      expect(sha256(echoed.body)).toBe(sha256(payload));
+    }
+    expect(served.map((s) => [s.alpn, s.tls, s.remoteAddress])).toEqual([
+      ['h2', true, '127.0.0.1'],
+      ['h2c', false, '127.0.0.1'],
+    ]);
+    expect((await h1Request(proxy.url, '/small')).status).toBe(200);
+    expect(served.length).toBe(2);
   });
 });

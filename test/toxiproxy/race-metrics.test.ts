@@ -14,100 +14,103 @@ import { testCert } from '../helpers/tls-cert.js';
 import { raw, scrape, scrapeUntil, startTestApi, type TestApi } from './harness.js';
 import { sumOf } from './prometheus-text.js';
 
-let t: TestApi;
-let origin: http2.Http2Server;
+/** Both fronts: node:http2 over the frame path, and h2race's engine. */
+describe.each(['node', 'h2race'] as const)('engine %s', (engine) => {
+  let t: TestApi;
+  let origin: http2.Http2Server;
 
-beforeAll(async () => {
-  origin = http2.createServer();
-  origin.on('stream', seekHandler);
+  beforeAll(async () => {
+    origin = http2.createServer();
+    origin.on('stream', seekHandler);
 
-  await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
-  const { certPath, keyPath } = await testCert();
-  t = await startTestApi({
-    startH2race: createH2raceStarter({ cert: certPath, key: keyPath, shutdownTimeoutMs: 500, pool: { backpressureBytes: BACKPRESSURE_BYTES } }),
-  });
-});
-afterAll(async () => {
-  await t.close();
-  await new Promise((resolve) => origin.close(resolve));
-});
-
-/** Resolves when /metrics shows an error GOAWAY from the client on `proxy` (checked every 100 ms). */
-async function peerGoaway(proxy: string, stop: { done: boolean }): Promise<boolean> {
-  while (!stop.done) {
-    const e = await scrape(t.url);
-    const all = sumOf(e, 'h2race_goaways_total', { proxy, sender: 'peer' });
-    if (all > sumOf(e, 'h2race_goaways_total', { proxy, sender: 'peer', code: 'NO_ERROR' })) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}
-
-/** A browser-like seek: SSE open, range X cancelled at its first byte, range Y read whole. */
-async function seek(url: string, proxy: string): Promise<{ yIntact: boolean }> {
-  const client = http2.connect(url, { rejectUnauthorized: false, settings: { initialWindowSize: 6 * 1024 * 1024 } });
-  client.on('error', () => {});
-  try {
-    await once(client, 'connect');
-    client.setLocalWindowSize(15 * 1024 * 1024);
-    const sse = client.request({ ':path': '/events' });
-    sse.on('error', () => {});
-    await once(sse, 'data');
-    const x = client.request({ ':path': '/range/x' });
-    x.on('error', () => {});
-    x.once('data', () => x.close(http2.constants.NGHTTP2_CANCEL));
-    x.resume();
-    const y = client.request({ ':path': '/range/y' });
-    y.on('error', () => {});
-    let bytes = 0;
-    let intact = true;
-    y.on('data', (c: Buffer) => {
-      bytes += c.length;
-      if (c.some((b) => b !== Y_FILL)) intact = false;
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+    const { certPath, keyPath } = await testCert();
+    t = await startTestApi({
+      startH2race: createH2raceStarter({ cert: certPath, key: keyPath, shutdownTimeoutMs: 500, downstream: { engine }, pool: { backpressureBytes: BACKPRESSURE_BYTES } }),
     });
-    // Bounded: Y finishing, the client giving up on the connection (its GOAWAY, seen in /metrics), or 10 s.
-    const stop = { done: false };
-    const ended = await Promise.race([
-      new Promise<boolean>((resolve) => y.once('close', () => resolve(y.readableEnded))),
-      peerGoaway(proxy, stop),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000).unref()),
-    ]);
-    stop.done = true;
-    return { yIntact: ended && intact && bytes === Y_BYTES };
-  } finally {
-    client.destroy();
-  }
-}
-
-async function makeProxy(name: string, pool: string): Promise<string> {
-  const res = await raw(t.url, 'POST', '/proxies', JSON.stringify({ name, kind: 'h2race', pool, listen: '127.0.0.1:0', upstream: `h2c://127.0.0.1:${(origin.address() as AddressInfo).port}` }));
-  expect(res.status, res.text).toBe(201);
-  const proxy = await t.client.get(name);
-  // 1 MB/s: the proxy's queue drains far slower than a cancel's round trip, as on a real link.
-  await proxy.addToxic({ name: 'slow', type: 'bandwidth', stream: 'downstream', toxicity: 1, attributes: { rate: 1000 } });
-  return `https://${proxy.listen}`;
-}
-
-describe('the cancel race in /metrics', () => {
-  it('release-on-reset: races, the client’s GOAWAY and collateral failures are counted', async () => {
-    const url = await makeProxy('unsafe', 'release-on-reset');
-    const { yIntact } = await seek(url, 'unsafe');
-    expect(yIntact).toBe(false);
-    const e = await scrapeUntil(t.url, (x) => sumOf(x, 'h2race_collateral_failures_total', { proxy: 'unsafe' }) > 0);
-    expect(sumOf(e, 'h2race_pool_events_total', { proxy: 'unsafe', mode: 'release-on-reset', counter: 'races' })).toBeGreaterThan(0);
-    expect(sumOf(e, 'h2race_goaways_total', { proxy: 'unsafe', side: 'downstream', sender: 'peer' })).toBeGreaterThanOrEqual(1);
-    expect(sumOf(e, 'h2race_stream_cancels_total', { proxy: 'unsafe' })).toBeGreaterThanOrEqual(1);
-    expect(sumOf(e, 'h2race_collateral_failures_total', { proxy: 'unsafe' })).toBeGreaterThanOrEqual(1);
+  });
+  afterAll(async () => {
+    await t.close();
+    await new Promise((resolve) => origin.close(resolve));
   });
 
-  it('retain: the same seek, no race, no GOAWAY, no collateral', async () => {
-    const url = await makeProxy('safe', 'retain');
-    const { yIntact } = await seek(url, 'safe');
-    expect(yIntact).toBe(true);
-    const e = await scrapeUntil(t.url, (x) => sumOf(x, 'h2race_stream_cancels_total', { proxy: 'safe' }) > 0);
-    expect(sumOf(e, 'h2race_stream_cancels_total', { proxy: 'safe' })).toBeGreaterThanOrEqual(1);
-    expect(sumOf(e, 'h2race_pool_events_total', { proxy: 'safe', mode: 'retain', counter: 'races' })).toBe(0);
-    expect(sumOf(e, 'h2race_goaways_total', { proxy: 'safe', code: 'FRAME_SIZE_ERROR' }) + sumOf(e, 'h2race_goaways_total', { proxy: 'safe', code: 'PROTOCOL_ERROR' })).toBe(0);
-    expect(sumOf(e, 'h2race_collateral_failures_total', { proxy: 'safe' })).toBe(0);
+  /** Resolves when /metrics shows an error GOAWAY from the client on `proxy` (checked every 100 ms). */
+  async function peerGoaway(proxy: string, stop: { done: boolean }): Promise<boolean> {
+    while (!stop.done) {
+      const e = await scrape(t.url);
+      const all = sumOf(e, 'h2race_goaways_total', { proxy, sender: 'peer' });
+      if (all > sumOf(e, 'h2race_goaways_total', { proxy, sender: 'peer', code: 'NO_ERROR' })) return false;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
+  }
+
+  /** A browser-like seek: SSE open, range X cancelled at its first byte, range Y read whole. */
+  async function seek(url: string, proxy: string): Promise<{ yIntact: boolean }> {
+    const client = http2.connect(url, { rejectUnauthorized: false, settings: { initialWindowSize: 6 * 1024 * 1024 } });
+    client.on('error', () => {});
+    try {
+      await once(client, 'connect');
+      client.setLocalWindowSize(15 * 1024 * 1024);
+      const sse = client.request({ ':path': '/events' });
+      sse.on('error', () => {});
+      await once(sse, 'data');
+      const x = client.request({ ':path': '/range/x' });
+      x.on('error', () => {});
+      x.once('data', () => x.close(http2.constants.NGHTTP2_CANCEL));
+      x.resume();
+      const y = client.request({ ':path': '/range/y' });
+      y.on('error', () => {});
+      let bytes = 0;
+      let intact = true;
+      y.on('data', (c: Buffer) => {
+        bytes += c.length;
+        if (c.some((b) => b !== Y_FILL)) intact = false;
+      });
+      // Bounded: Y finishing, the client giving up on the connection (its GOAWAY, seen in /metrics), or 10 s.
+      const stop = { done: false };
+      const ended = await Promise.race([
+        new Promise<boolean>((resolve) => y.once('close', () => resolve(y.readableEnded))),
+        peerGoaway(proxy, stop),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000).unref()),
+      ]);
+      stop.done = true;
+      return { yIntact: ended && intact && bytes === Y_BYTES };
+    } finally {
+      client.destroy();
+    }
+  }
+
+  async function makeProxy(name: string, pool: string): Promise<string> {
+    const res = await raw(t.url, 'POST', '/proxies', JSON.stringify({ name, kind: 'h2race', pool, listen: '127.0.0.1:0', upstream: `h2c://127.0.0.1:${(origin.address() as AddressInfo).port}` }));
+    expect(res.status, res.text).toBe(201);
+    const proxy = await t.client.get(name);
+    // 1 MB/s: the proxy's queue drains far slower than a cancel's round trip, as on a real link.
+    await proxy.addToxic({ name: 'slow', type: 'bandwidth', stream: 'downstream', toxicity: 1, attributes: { rate: 1000 } });
+    return `https://${proxy.listen}`;
+  }
+
+  describe('the cancel race in /metrics', () => {
+    it('release-on-reset: races, the client’s GOAWAY and collateral failures are counted', async () => {
+      const url = await makeProxy('unsafe', 'release-on-reset');
+      const { yIntact } = await seek(url, 'unsafe');
+      expect(yIntact).toBe(false);
+      const e = await scrapeUntil(t.url, (x) => sumOf(x, 'h2race_collateral_failures_total', { proxy: 'unsafe' }) > 0);
+      expect(sumOf(e, 'h2race_pool_events_total', { proxy: 'unsafe', mode: 'release-on-reset', counter: 'races' })).toBeGreaterThan(0);
+      expect(sumOf(e, 'h2race_goaways_total', { proxy: 'unsafe', side: 'downstream', sender: 'peer' })).toBeGreaterThanOrEqual(1);
+      expect(sumOf(e, 'h2race_stream_cancels_total', { proxy: 'unsafe' })).toBeGreaterThanOrEqual(1);
+      expect(sumOf(e, 'h2race_collateral_failures_total', { proxy: 'unsafe' })).toBeGreaterThanOrEqual(1);
+    });
+
+    it('retain: the same seek, no race, no GOAWAY, no collateral', async () => {
+      const url = await makeProxy('safe', 'retain');
+      const { yIntact } = await seek(url, 'safe');
+      expect(yIntact).toBe(true);
+      const e = await scrapeUntil(t.url, (x) => sumOf(x, 'h2race_stream_cancels_total', { proxy: 'safe' }) > 0);
+      expect(sumOf(e, 'h2race_stream_cancels_total', { proxy: 'safe' })).toBeGreaterThanOrEqual(1);
+      expect(sumOf(e, 'h2race_pool_events_total', { proxy: 'safe', mode: 'retain', counter: 'races' })).toBe(0);
+      expect(sumOf(e, 'h2race_goaways_total', { proxy: 'safe', code: 'FRAME_SIZE_ERROR' }) + sumOf(e, 'h2race_goaways_total', { proxy: 'safe', code: 'PROTOCOL_ERROR' })).toBe(0);
+      expect(sumOf(e, 'h2race_collateral_failures_total', { proxy: 'safe' })).toBe(0);
+    });
   });
 });

@@ -1,0 +1,218 @@
+/**
+ * A client connection served by h2race's own HTTP/2 engine, with the faults h2race puts on it:
+ * the engine generates every frame into a lease of the proxy's pool (the pool's mode decides
+ * what a client reset does to a pending write: the Jetty race), its frames pass the frame toxics
+ * (reorder) and the downstream link, and its inbound frames the inbound toxics (rst_delay).
+ *
+ *   socket ──▶ engine (flood guard, protocol) ◀── inbound hook: rst_delay holds client RST_STREAMs
+ *   engine writer ──outbound hook: frame toxics, rst_inject's clock──▶ LinkTransport ──▶ Link ──▶ socket
+ *
+ * It shows the same surface as the FramePath (events, pending bytes and frames per stream, the
+ * stream-write ledger), so reports, metrics and tests read either front alike.
+ *
+ * Lifecycle: one per accepted socket, as long as it lives. It ends in one place, the engine's
+ * onClose (the socket closed; the transport dropped what it held first): the toxic chain is
+ * disposed (held frames are dropped through the engine's writer), the held resets' timers are
+ * cleared, and 'close' is emitted.
+ */
+import { EventEmitter } from 'node:events';
+import type * as net from 'node:net';
+import { ErrorCode, FrameType } from '../../h2/frame/constants.js';
+import { FrameError, readFrameHeader, type FrameHeader } from '../../h2/frame/codec.js';
+import { encodeRstStream } from '../../h2/frame/encode.js';
+import { Connection } from '../../h2/proto/connection.js';
+import type { ConnectionObserver, ConnectionOptions, InboundHook, ServerHandler } from '../../h2/proto/connection-options.js';
+import type { EmitFrame as EngineEmitFrame, OutboundFrame as EngineFrame, OutboundHook } from '../../h2/proto/frame-writer.js';
+import type { ServerStream } from '../../h2/proto/stream.js';
+import { createDownstreamLink } from '../link/downstream-link.js';
+import { followToxics } from '../link/toxic-set.js';
+import type { Link } from '../link/types.js';
+import type { FramePathEvents, FramePathOptions } from './frame-path.js';
+import { LinkTransport } from './link-transport.js';
+import { StreamWriteLedger } from './stream-write-ledger.js';
+import { TimerSet } from './timer-set.js';
+import { FrameToxicChain } from './toxic-chain.js';
+
+/** As a FramePath's; backpressureBytes becomes the engine's maxSendAheadBytes, the flood caps come in the ConnectionOptions. */
+export type EnginePathOptions = Omit<FramePathOptions, 'floodLimits'>;
+
+export class EnginePath {
+  readonly events = new EventEmitter<FramePathEvents>();
+  readonly delivery = new StreamWriteLedger();
+  readonly connection: Connection;
+  private readonly link: Link;
+  private readonly transport: LinkTransport;
+  private readonly toxics: FrameToxicChain;
+  private readonly resetTimers = new TimerSet();
+  private readonly unsubscribe: () => void;
+  /** Streams whose response HEADERS have not gone out yet: rst_inject's clock starts there. */
+  private readonly awaitingResponse = new Map<number, { stream: ServerStream; path: string }>();
+  /** The engine writer's way to the transport, for frames the toxics emit. */
+  private toWriter: EngineEmitFrame | undefined;
+  private closed = false;
+
+  constructor(socket: net.Socket, private readonly opts: EnginePathOptions, handler: ServerHandler, options: ConnectionOptions) {
+    const log = opts.logger.child({ conn: opts.id });
+    this.link = createDownstreamLink(socket, opts.rng, opts.toxics);
+    this.transport = new LinkTransport(socket, this.link, this.delivery);
+    this.toxics = new FrameToxicChain(
+      opts.rng,
+      log,
+      (frame) => this.toWriter!(frame as EngineFrame),
+      (decision) => this.events.emit('decision', decision),
+    );
+    this.unsubscribe = followToxics(opts.toxics ?? [], (toxics) => this.toxics.set(toxics));
+    const observer = options.observer ?? {};
+    this.connection = new Connection(this.transport, this.watch(handler), {
+      ...options,
+      id: opts.id,
+      pool: opts.pool,
+      maxSendAheadBytes: opts.backpressureBytes,
+      inboundHook: this.inboundHook,
+      outboundHook: this.outboundHook,
+      observer: this.observe(observer),
+    });
+  }
+
+  get id(): number {
+    return this.opts.id;
+  }
+
+  /** The connection is over (as a FramePath's `destroyed`). */
+  get destroyed(): boolean {
+    return this.closed;
+  }
+
+  /** Pool memory of frames handed to the link and not yet written to the socket. */
+  get pendingBytes(): number {
+    return this.transport.pendingBytes;
+  }
+
+  get peakPendingBytes(): number {
+    return this.transport.peakPendingBytes;
+  }
+
+  /** Frames of this stream handed to the link and not yet written to the socket. */
+  pendingFrames(streamId: number): number {
+    return this.transport.pendingFrames(streamId);
+  }
+
+  /** Cuts the connection now, as a FramePath's destroy(): what is queued is dropped (every lease ends). */
+  destroy(): void {
+    this.transport.destroy(new Error('h2race closed the connection'));
+  }
+
+  /** Notes each stream's :path until its response starts (rst_inject matches on it). */
+  private watch(handler: ServerHandler): ServerHandler {
+    return {
+      onStream: (stream, head) => {
+        this.awaitingResponse.set(stream.id, { stream, path: head.path });
+        const streamHandler = handler.onStream(stream, head);
+        const { onReset } = streamHandler;
+        streamHandler.onReset = (code, cause) => {
+          this.awaitingResponse.delete(stream.id);
+          onReset?.call(streamHandler, code, cause);
+        };
+        return streamHandler;
+      },
+    };
+  }
+
+  private observe(observer: ConnectionObserver): ConnectionObserver {
+    return {
+      ...observer,
+      onGoawayReceived: (goaway) => {
+        this.events.emit('goaway', { lastStreamId: goaway.lastStreamId, errorCode: goaway.errorCode });
+        observer.onGoawayReceived?.(goaway);
+      },
+      onGoawaySent: (goaway) => {
+        if (goaway.errorCode !== ErrorCode.NO_ERROR) this.events.emit('goaway-sent', { lastStreamId: goaway.lastStreamId, errorCode: goaway.errorCode, own: true });
+        observer.onGoawaySent?.(goaway);
+      },
+      onError: (err) => {
+        if (err instanceof FrameError) this.events.emit('frame-error', err);
+        observer.onError?.(err);
+      },
+      onClose: () => {
+        this.end();
+        observer.onClose?.();
+      },
+    };
+  }
+
+  private readonly inboundHook: InboundHook = {
+    inbound: (header, frame, deliver) => {
+      if (header.type !== FrameType.RST_STREAM) return deliver(header, frame);
+      const delay = this.toxics.inboundResetDelay(header.streamId);
+      if (delay <= 0) {
+        this.seeReset(header.streamId, frame.readUInt32BE(9), false);
+        return deliver(header, frame);
+      }
+      const held = Buffer.from(frame);
+      this.resetTimers.add(delay, () => {
+        this.seeReset(header.streamId, held.readUInt32BE(9), false);
+        deliver(header, held);
+      });
+    },
+  };
+
+  private readonly outboundHook: OutboundHook = {
+    outbound: (frame, emit) => {
+      this.toWriter = emit;
+      if (frame.header.type === FrameType.HEADERS) this.responseHeaders(frame.header);
+      this.toxics.send(frame);
+    },
+    flush: (emit) => {
+      this.toWriter = emit;
+      this.toxics.flush();
+    },
+  };
+
+  /** A response head is going out: rst_inject's clock starts (interim heads included, as a browser sees them). */
+  private responseHeaders(header: FrameHeader): void {
+    const starting = this.awaitingResponse.get(header.streamId);
+    if (!starting) return;
+    this.awaitingResponse.delete(header.streamId);
+    const id = header.streamId;
+    this.toxics.responseStarted({ id, path: starting.path }, () => this.cancelStream(starting.stream, id));
+  }
+
+  private seeReset(streamId: number, errorCode: number, injected: boolean): void {
+    this.events.emit('reset', { streamId, errorCode, injected });
+    if (injected) this.delivery.injectedCancel(streamId);
+  }
+
+  /**
+   * rst_inject: the engine sees RST_STREAM(CANCEL) from the client (its pool hears of the
+   * stream's pending writes: the race), and the client gets one from the server, after every
+   * frame written for the stream so far.
+   */
+  private cancelStream(stream: ServerStream, id: number): void {
+    if (this.closed) return;
+    // A finished stream is still a browser's to cancel while its frames are on the way.
+    if (stream.closed && this.transport.pendingFrames(id) === 0) return;
+    this.seeReset(id, ErrorCode.CANCEL, true);
+    this.connection.injectInbound(encodeRstStream(id, ErrorCode.CANCEL));
+    this.sendOwnFrame(encodeRstStream(id, ErrorCode.CANCEL));
+  }
+
+  /** A frame of h2race's own, born in the pool like the engine's and written through the link. */
+  private sendOwnFrame(bytes: Buffer): void {
+    if (this.closed) return;
+    const header = readFrameHeader(bytes);
+    const lease = this.opts.pool.acquire(bytes.length, { connection: this.opts.id, streamId: header.streamId, frameType: header.type });
+    bytes.copy(lease.buffer);
+    this.transport.write(lease.buffer.subarray(0, bytes.length), () => this.opts.pool.writeDone(lease));
+  }
+
+  /** The one place the path ends: the engine's connection is over. */
+  private end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    this.resetTimers.clear();
+    const drop = this.toWriter;
+    this.toxics.dispose((frame) => drop?.(frame as EngineFrame));
+    this.events.emit('close');
+  }
+}

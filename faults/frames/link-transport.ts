@@ -1,0 +1,102 @@
+/**
+ * The engine's Transport on a client connection: the engine's frames go through the downstream
+ * link (its toxics) to the socket, and each frame's arrival there (or its drop) is told to the
+ * stream-write ledger and to the engine's `done` (its pool.writeDone).
+ *
+ *   engine writer ──write(frame bytes, done?)──▶ Link (toxics) ──▶ socket
+ *                                                   │ chunk done: ledger.settled, engine's done
+ *   socket ──data/end──▶ engine
+ *
+ * Every write is one whole frame (the engine writes a frame per write), so the ledger reads its
+ * header at write time, before a racing reuse of its buffer could change it.
+ *
+ * Lifecycle: owned by one EnginePath and lives as long as its socket. It ends in one place, the
+ * socket's 'close': the link is destroyed (every queued chunk's done fires with the error, in
+ * order), then the engine hears onClose.
+ */
+import type * as net from 'node:net';
+import { readFrameHeader, type FrameHeader } from '../../h2/frame/codec.js';
+import type { Transport, TransportSink } from '../../h2/proto/transport.js';
+import type { Link } from '../link/types.js';
+import type { StreamWriteLedger } from './stream-write-ledger.js';
+
+type Done = (err?: Error | null) => void;
+
+export class LinkTransport implements Transport {
+  private error: Error | undefined;
+  /** Bytes handed to the link whose chunk is not done. */
+  private queued = 0;
+  private peakQueued = 0;
+  /** Frames handed to the link and not done, per stream. */
+  private readonly pendingByStream = new Map<number, number>();
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly link: Link,
+    private readonly ledger: StreamWriteLedger,
+  ) {
+    socket.setNoDelay(true);
+  }
+
+  get pendingBytes(): number {
+    return this.queued;
+  }
+
+  get peakPendingBytes(): number {
+    return this.peakQueued;
+  }
+
+  pendingFrames(streamId: number): number {
+    return this.pendingByStream.get(streamId) ?? 0;
+  }
+
+  start(sink: TransportSink): void {
+    const socket = this.socket;
+    socket.on('data', (chunk: Buffer) => sink.onData(chunk));
+    socket.on('end', () => sink.onEnd());
+    socket.on('error', (err) => {
+      this.error ??= err;
+    });
+    socket.once('close', () => {
+      this.link.destroy(this.error ?? new Error('connection closed'));
+      sink.onClose(this.error);
+    });
+  }
+
+  write(bytes: Buffer, done?: Done): void {
+    const header = readFrameHeader(bytes);
+    this.ledger.queued(header);
+    this.pendingByStream.set(header.streamId, (this.pendingByStream.get(header.streamId) ?? 0) + 1);
+    this.queued += bytes.length;
+    if (this.queued > this.peakQueued) this.peakQueued = this.queued;
+    this.link.enqueue({ data: bytes, done: (err) => this.settled(header, bytes, err, done) });
+  }
+
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
+  }
+
+  end(): void {
+    this.link.end();
+  }
+
+  destroy(err?: Error): void {
+    this.error ??= err;
+    this.link.destroy(err ?? new Error('connection destroyed'));
+    this.socket.destroy();
+  }
+
+  /** The one place a frame leaves the transport: written (no error), or dropped. */
+  private settled(header: FrameHeader, bytes: Buffer, err: Error | null | undefined, done: Done | undefined): void {
+    this.queued -= bytes.length;
+    const left = this.pendingByStream.get(header.streamId)! - 1;
+    if (left === 0) this.pendingByStream.delete(header.streamId);
+    else this.pendingByStream.set(header.streamId, left);
+    this.ledger.settled(header, bytes, !err);
+    done?.(err);
+  }
+}

@@ -1,0 +1,3 @@
+import { safeModeSuite } from './safe-modes.js';
+
+safeModeSuite(true, true);

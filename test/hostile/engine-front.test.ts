@@ -1,0 +1,159 @@
+/**
+ * The hostile clients of session-failures.test.ts and streams.test.ts against the engine front
+ * (`downstream.engine: h2race`). Where node:http2 fails the whole session, h2race's engine keeps
+ * a stream error a stream error (RFC 9113 §5.4.2): the attacked stream is reset (or, over the
+ * header list limit, answered 431), nothing of it reaches the origin, and the same connection and
+ * a bystander keep working.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode, FrameType, SettingId } from '../../h2/frame/constants.js';
+import { HpackDecoder } from '../../h2/hpack/decoder.js';
+import {
+  connectRaw,
+  encodeDynamicIndex,
+  encodeHeaderBlock,
+  encodeIndexedLiteral,
+  headersFrame,
+  pingFrame,
+  requestHeaders,
+  windowUpdateFrame,
+  type RawH2,
+} from '../helpers/raw-h2.js';
+import { startBystander, startRig, type Rig } from './rig.js';
+
+const AUTHORITY = '127.0.0.1';
+const MAX_HEADER_LIST = 16_384;
+/** The proxy's default downstream SETTINGS_MAX_CONCURRENT_STREAMS. */
+const MAX_CONCURRENT_STREAMS = 100;
+const SLOW_VIDEO = '/video?size=1000000&rate=100000';
+
+let rig: Rig;
+beforeAll(async () => {
+  rig = await startRig({ proxy: { downstream: { engine: 'h2race', settings: { maxHeaderListSize: MAX_HEADER_LIST } } } });
+});
+afterAll(async () => {
+  await rig.close();
+  expect(rig.pool.stats().inUse).toBe(0);
+});
+
+async function client(settings?: Array<[number, number]>): Promise<RawH2> {
+  return connectRaw({ port: rig.port, settings });
+}
+
+/** The :status of each response head the server sent, per stream, decoded in order as the client's HPACK decoder must. */
+function statuses(c: RawH2): Map<number, string> {
+  const decoder = new HpackDecoder();
+  const out = new Map<number, string>();
+  for (const f of c.framesOf(FrameType.HEADERS)) {
+    const fields = decoder.decode(f.payload);
+    out.set(f.streamId, fields[fields.indexOf(':status') + 1]!);
+  }
+  return out;
+}
+
+/** The connection still answers: PING → PING ACK, and no GOAWAY came. */
+async function stillServing(c: RawH2): Promise<void> {
+  await c.send(pingFrame(42));
+  expect(await c.waitFor(() => c.count(FrameType.PING) >= 1, 5000)).toBe(true);
+  expect(c.goaway).toBeUndefined();
+  expect(c.isClosed).toBe(false);
+}
+
+async function openSlowStream(c: RawH2, id: number): Promise<void> {
+  await c.send(headersFrame(id, encodeHeaderBlock(requestHeaders(SLOW_VIDEO, AUTHORITY))));
+  expect(await c.waitFor(() => c.framesOf(FrameType.HEADERS, id).length > 0, 5000)).toBe(true);
+}
+
+describe('stream errors stay stream errors on the engine front', () => {
+  it('HPACK bomb: every bomb stream is answered 431, none reaches the origin, the connection and bystander live on', async () => {
+    const bystander = await startBystander(rig);
+    const c = await client();
+    try {
+      await c.send(headersFrame(1, Buffer.concat([encodeHeaderBlock(requestHeaders('/small?size=10', AUTHORITY)), encodeIndexedLiteral('x-seed', 'z'.repeat(4000))])));
+      await c.waitFor(() => c.count(FrameType.HEADERS) === 1, 5000);
+      const before = rig.originRequests;
+      const refs = Buffer.concat(Array.from({ length: 1000 }, () => encodeDynamicIndex(1)));
+      const bombs: number[] = [];
+      for (let id = 3; id < 43; id += 2) {
+        bombs.push(id);
+        await c.send(headersFrame(id, Buffer.concat([encodeHeaderBlock(requestHeaders('/small?size=10', AUTHORITY)), refs])));
+      }
+      expect(await c.waitFor(() => bombs.every((id) => c.framesOf(FrameType.HEADERS, id).length === 1), 5000)).toBe(true);
+      const status = statuses(c);
+      expect(bombs.map((id) => status.get(id))).toEqual(bombs.map(() => '431'));
+      expect(rig.originRequests).toBe(before);
+      await stillServing(c);
+    } finally {
+      c.close();
+    }
+    await bystander.finish();
+  });
+
+  it('a stream WINDOW_UPDATE of 0: RST_STREAM(PROTOCOL_ERROR) for that stream, its origin stream ends, the connection lives', async () => {
+    const bystander = await startBystander(rig);
+    const c = await client();
+    try {
+      await openSlowStream(c, 1);
+      await c.send(windowUpdateFrame(1, 0));
+      expect(await c.waitFor(() => c.resets.has(1), 5000)).toBe(true);
+      expect(c.resets.get(1)).toBe(ErrorCode.PROTOCOL_ERROR);
+      await expect.poll(() => rig.originActiveOn(SLOW_VIDEO), { timeout: 5000 }).toBe(0);
+      await stillServing(c);
+    } finally {
+      c.close();
+    }
+    await bystander.finish();
+  });
+
+  it('HEADERS on a stream the client already ended (§5.1): RST_STREAM(STREAM_CLOSED), its origin stream ends, the connection lives', async () => {
+    const bystander = await startBystander(rig);
+    const c = await client();
+    try {
+      await openSlowStream(c, 1);
+      await c.send(headersFrame(1, encodeHeaderBlock([['x-trailer', '1']])));
+      expect(await c.waitFor(() => c.resets.has(1), 5000)).toBe(true);
+      expect(c.resets.get(1)).toBe(ErrorCode.STREAM_CLOSED);
+      await expect.poll(() => rig.originActiveOn(SLOW_VIDEO), { timeout: 5000 }).toBe(0);
+      await stillServing(c);
+    } finally {
+      c.close();
+    }
+    await bystander.finish();
+  });
+
+  it('requests without their pseudo-headers: each is reset with PROTOCOL_ERROR, nothing is forwarded, the connection lives', async () => {
+    const before = rig.originRequests;
+    const c = await client();
+    try {
+      const malformed = encodeHeaderBlock([[':method', 'GET']]);
+      const ids = Array.from({ length: 20 }, (_, i) => 1 + 2 * i);
+      await c.send(Buffer.concat(ids.map((id) => headersFrame(id, malformed))));
+      expect(await c.waitFor(() => ids.every((id) => c.resets.has(id)), 5000)).toBe(true);
+      expect(ids.map((id) => c.resets.get(id))).toEqual(ids.map(() => ErrorCode.PROTOCOL_ERROR));
+      expect(rig.originRequests).toBe(before);
+      await stillServing(c);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a stream beyond the acknowledged SETTINGS_MAX_CONCURRENT_STREAMS: REFUSED_STREAM (§5.1.2), never forwarded; the open streams and the connection live on', async () => {
+    const c = await client([[SettingId.INITIAL_WINDOW_SIZE, 0]]);
+    try {
+      const video = encodeHeaderBlock(requestHeaders('/video?size=4000000', AUTHORITY));
+      await c.send(Buffer.concat(Array.from({ length: MAX_CONCURRENT_STREAMS }, (_, i) => headersFrame(1 + 2 * i, video))));
+      expect(await c.waitFor(() => c.count(FrameType.HEADERS) >= MAX_CONCURRENT_STREAMS, 5000)).toBe(true);
+      const before = rig.originRequests;
+      const extra = 2 * MAX_CONCURRENT_STREAMS + 1;
+      await c.send(headersFrame(extra, video));
+      expect(await c.waitFor(() => c.resets.has(extra), 5000)).toBe(true);
+      expect(c.resets.get(extra)).toBe(ErrorCode.REFUSED_STREAM);
+      expect(rig.originRequests).toBe(before);
+      expect([...c.resets.keys()]).toEqual([extra]);
+      await stillServing(c);
+    } finally {
+      c.close();
+    }
+    await expect.poll(() => rig.originActiveOn('/video?size=4000000'), { timeout: 5000 }).toBe(0);
+  });
+});
