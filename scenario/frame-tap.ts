@@ -198,7 +198,7 @@ export class FrameTapRelay {
     client.setNoDelay(true);
     const target = claim.connectTarget();
     const { events } = claim;
-    const seen = { highestClientStream: 0, answered: new Set<number>() };
+    const seen = { highestClientStream: 0, answered: new Set<number>(), resetByClient: new Set<number>() };
     // Once found, or once our client has sent GOAWAY, no later header can be what it refused.
     let doneLooking = false;
     const inbound = new FrameScanner(0, {
@@ -221,7 +221,10 @@ export class FrameTapRelay {
         doneLooking = true;
         events.onClientGoaway(frame, inbound.describeLast());
       },
-      reset: (frame) => events.onReset?.('client', frame),
+      reset: (frame) => {
+        seen.resetByClient.add(frame.streamId);
+        events.onReset?.('client', frame);
+      },
     });
     this.pairs.add(client);
     this.pairs.add(target);

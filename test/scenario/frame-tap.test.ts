@@ -126,13 +126,15 @@ describe('FrameTapRelay', () => {
 describe('unparsableBecause', () => {
   it('names the rule a header breaks for our client, and lets valid and unknown-but-harmless headers pass', () => {
     const h = (type: number, length: number, streamId: number) => ({ type, flags: 0, length, streamId });
-    const seen = { highestClientStream: 7, answered: new Set([1, 3, 7]) };
+    const seen = { highestClientStream: 11, answered: new Set([1, 3, 7]), resetByClient: new Set([9]) };
     expect(unparsableBecause(h(0x28, 8_331_436, 1_390_042_606), seen)).toBe('exceeds SETTINGS_MAX_FRAME_SIZE 16384');
-    expect(unparsableBecause(h(0, 100, 9), seen)).toBe('on stream 9, which the client never opened (its highest is 7)');
+    expect(unparsableBecause(h(0, 100, 13), seen)).toBe('on stream 13, which the client never opened (its highest is 11)');
     expect(unparsableBecause(h(1, 100, 4), seen)).toBe('on an even stream, which only a push opens (push is disabled)');
     expect(unparsableBecause(h(6, 7, 0), seen)).toBe('payload must be 8 bytes');
     expect(unparsableBecause(h(5, 40, 3), seen)).toBe('a PUSH_PROMISE, and push is disabled');
     expect(unparsableBecause(h(0, 1000, 5), seen)).toBe('DATA on stream 5 before its response HEADERS');
+    // A stream our client reset: nghttp2 ignores what the server still sends on it.
+    expect(unparsableBecause(h(0, 1000, 9), seen)).toBeUndefined();
     expect(unparsableBecause(h(0, 16_384, 7), seen)).toBeUndefined();
     expect(unparsableBecause(h(1, 100, 5), seen)).toBeUndefined();
     expect(unparsableBecause(h(0x28, 20, 99), seen)).toBeUndefined();
