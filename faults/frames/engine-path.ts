@@ -21,6 +21,7 @@ import { ErrorCode, FrameType } from '../../h2/frame/constants.js';
 import { FrameError, readFrameHeader, type FrameHeader } from '../../h2/frame/codec.js';
 import { encodeRstStream } from '../../h2/frame/encode.js';
 import { Connection } from '../../h2/proto/connection.js';
+import { DEFAULT_LINGER_POLICY, LingeringClose } from '../../h2/proto/lingering-close.js';
 import type { ConnectionObserver, ConnectionOptions, InboundHook, ServerHandler } from '../../h2/proto/connection-options.js';
 import type { EmitFrame as EngineEmitFrame, OutboundFrame as EngineFrame, OutboundHook } from '../../h2/proto/frame-writer.js';
 import type { ServerStream } from '../../h2/proto/stream.js';
@@ -33,8 +34,11 @@ import { StreamWriteLedger } from './stream-write-ledger.js';
 import { TimerSet } from './timer-set.js';
 import { FrameToxicChain } from './toxic-chain.js';
 
-/** As a FramePath's; backpressureBytes becomes the engine's maxSendAheadBytes, the flood caps come in the ConnectionOptions. */
-export type EnginePathOptions = Omit<FramePathOptions, 'floodLimits'>;
+/**
+ * As a FramePath's; backpressureBytes becomes the engine's maxSendAheadBytes, the flood caps and
+ * the linger policy come in the ConnectionOptions.
+ */
+export type EnginePathOptions = Omit<FramePathOptions, 'floodLimits' | 'linger'>;
 
 export class EnginePath {
   readonly events = new EventEmitter<FramePathEvents>();
@@ -53,7 +57,8 @@ export class EnginePath {
 
   constructor(socket: net.Socket, private readonly opts: EnginePathOptions, handler: ServerHandler, options: ConnectionOptions) {
     const log = opts.logger.child({ conn: opts.id });
-    this.link = createDownstreamLink(socket, opts.rng, opts.toxics);
+    const linger = { ...DEFAULT_LINGER_POLICY, ...options.linger };
+    this.link = createDownstreamLink(socket, new LingeringClose(socket, linger), opts.rng, opts.toxics);
     this.transport = new LinkTransport(socket, this.link, this.delivery);
     this.toxics = new FrameToxicChain(
       opts.rng,
@@ -68,6 +73,7 @@ export class EnginePath {
       id: opts.id,
       pool: opts.pool,
       maxSendAheadBytes: opts.backpressureBytes,
+      linger,
       inboundHook: this.inboundHook,
       outboundHook: this.outboundHook,
       observer: this.observe(observer),
