@@ -112,6 +112,7 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
         logger,
         backpressureBytes: poolConfig.backpressureBytes,
         floodLimits: proxyOptions.downstream?.floodLimits,
+        linger: proxyOptions.downstream?.linger,
         onConnection(path: DownstreamPath, info: ConnectionInfo) {
           connections.set(info.id, path);
           path.events.once('close', () => connections.delete(info.id));

@@ -34,11 +34,8 @@ import { StreamWriteLedger } from './stream-write-ledger.js';
 import { TimerSet } from './timer-set.js';
 import { FrameToxicChain } from './toxic-chain.js';
 
-/**
- * As a FramePath's; backpressureBytes becomes the engine's maxSendAheadBytes, the flood caps and
- * the linger policy come in the ConnectionOptions.
- */
-export type EnginePathOptions = Omit<FramePathOptions, 'floodLimits' | 'linger'>;
+/** As a FramePath's; backpressureBytes becomes the engine's maxSendAheadBytes, the flood caps come in the ConnectionOptions. */
+export type EnginePathOptions = Omit<FramePathOptions, 'floodLimits'>;
 
 export class EnginePath {
   readonly events = new EventEmitter<FramePathEvents>();
@@ -57,7 +54,7 @@ export class EnginePath {
 
   constructor(socket: net.Socket, private readonly opts: EnginePathOptions, handler: ServerHandler, options: ConnectionOptions) {
     const log = opts.logger.child({ conn: opts.id });
-    const linger = { ...DEFAULT_LINGER_POLICY, ...options.linger };
+    const linger = { ...DEFAULT_LINGER_POLICY, ...opts.linger };
     this.link = createDownstreamLink(socket, new LingeringClose(socket, linger), opts.rng, opts.toxics);
     this.transport = new LinkTransport(socket, this.link, this.delivery);
     this.toxics = new FrameToxicChain(

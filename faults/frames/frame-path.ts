@@ -33,7 +33,7 @@ import { encodeGoaway, encodeRstStream } from '../../h2/frame/encode.js';
 import { InboundParser, type InboundFrame } from './inbound-parser.js';
 import { sessionFailureGoaway, type SessionFailure } from './session-error.js';
 import { FloodGuard, type FloodLimits } from '../../h2/proto/flood-guard.js';
-import { LingeringClose, type LingerPolicy } from '../../h2/proto/lingering-close.js';
+import { DEFAULT_LINGER_POLICY, LingeringClose, type LingerPolicy } from '../../h2/proto/lingering-close.js';
 import { OutboundFramer, type OutboundFrame } from './outbound-framer.js';
 import { FrameToxicChain, type ToxicDecision } from './toxic-chain.js';
 import { TimerSet } from './timer-set.js';
@@ -76,8 +76,8 @@ export interface FramePathOptions {
   toxics?: ToxicSet | readonly ToxicSpec[];
   /** Overrides of the per-connection flood caps (h2/proto/flood-guard.ts). */
   floodLimits?: Partial<FloodLimits>;
-  /** How the socket ends after the last frame (default DEFAULT_LINGER_POLICY). */
-  linger?: LingerPolicy;
+  /** Overrides of how the socket ends after the last frame (h2/proto/lingering-close.ts). */
+  linger?: Partial<LingerPolicy>;
 }
 
 export class FramePath extends Duplex {
@@ -124,7 +124,7 @@ export class FramePath extends Duplex {
     this.guard = new FloodGuard(opts.floodLimits);
     // The session's setNoDelay() reaches this Duplex, not the socket (frame-path notes, pitfall 1).
     socket.setNoDelay(true);
-    this.closer = new LingeringClose(socket, opts.linger);
+    this.closer = new LingeringClose(socket, { ...DEFAULT_LINGER_POLICY, ...opts.linger });
     this.link = createDownstreamLink(socket, this.closer, opts.rng, opts.toxics);
     this.framer = new OutboundFramer(
       (header) => this.acquire(header),
