@@ -32,6 +32,7 @@ import type { FramePathEvents, FramePathOptions } from './frame-path.js';
 import { LinkTransport } from './link-transport.js';
 import { StreamWriteLedger } from './stream-write-ledger.js';
 import { TimerSet } from './timer-set.js';
+import { EndWitness } from './end-witness.js';
 import { FrameToxicChain } from './toxic-chain.js';
 
 /** As a FramePath's; backpressureBytes becomes the engine's maxSendAheadBytes, the flood caps come in the ConnectionOptions. */
@@ -51,6 +52,7 @@ export class EnginePath {
   /** The engine writer's way to the transport, for frames the toxics emit. */
   private toWriter: EngineEmitFrame | undefined;
   private closed = false;
+  private readonly endWitness = new EndWitness((end) => this.events.emit('ended', end));
 
   constructor(socket: net.Socket, private readonly opts: EnginePathOptions, handler: ServerHandler, options: ConnectionOptions) {
     const log = opts.logger.child({ conn: opts.id });
@@ -125,10 +127,12 @@ export class EnginePath {
     return {
       ...observer,
       onGoawayReceived: (goaway) => {
+        this.endWitness.peerGoaway();
         this.events.emit('goaway', { lastStreamId: goaway.lastStreamId, errorCode: goaway.errorCode });
         observer.onGoawayReceived?.(goaway);
       },
       onGoawaySent: (goaway) => {
+        this.endWitness.ownGoaway(goaway.errorCode, goaway.lastStreamId);
         if (goaway.errorCode !== ErrorCode.NO_ERROR) this.events.emit('goaway-sent', { lastStreamId: goaway.lastStreamId, errorCode: goaway.errorCode, own: true });
         observer.onGoawaySent?.(goaway);
       },

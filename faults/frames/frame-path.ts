@@ -37,6 +37,7 @@ import { DEFAULT_LINGER_POLICY, LingeringClose, type LingerPolicy } from '../../
 import { OutboundFramer, type OutboundFrame } from './outbound-framer.js';
 import { FrameToxicChain, type ToxicDecision } from './toxic-chain.js';
 import { TimerSet } from './timer-set.js';
+import { EndWitness } from './end-witness.js';
 import { StreamWriteLedger } from './stream-write-ledger.js';
 import type { BufferPool, Lease } from '../pool/types.js';
 import type { Link, ToxicSpec } from '../link/types.js';
@@ -55,6 +56,8 @@ export interface FramePathEvents {
   decision: [ToxicDecision];
   /** A malformed inbound frame failed the connection. */
   'frame-error': [FrameError];
+  /** h2race ended the connection on purpose with this GOAWAY (end-witness.ts): at most once. */
+  ended: [{ code: number; lastStreamId: number }];
   close: [];
 }
 
@@ -117,6 +120,7 @@ export class FramePath extends Duplex {
   private lastStreamId = 0;
   private readonly unsubscribe: () => void;
   private readonly guard: FloodGuard;
+  private readonly endWitness = new EndWitness((end) => this.events.emit('ended', end));
 
   constructor(private readonly socket: net.Socket, private readonly opts: FramePathOptions) {
     super();
@@ -255,6 +259,7 @@ export class FramePath extends Duplex {
   private seeOwnGoaway(lease: Lease): boolean {
     if (this.sessionFailure) return false;
     const { errorCode, lastStreamId } = parseGoaway(lease.buffer.subarray(FRAME_HEADER_LENGTH, lease.length));
+    this.endWitness.ownGoaway(errorCode, lastStreamId);
     if (errorCode !== ErrorCode.NO_ERROR) {
       this.errorGoawaySent = true;
       this.events.emit('goaway-sent', { lastStreamId, errorCode, own: false });
@@ -361,6 +366,7 @@ export class FramePath extends Duplex {
         break;
       }
       case FrameType.GOAWAY:
+        this.endWitness.peerGoaway();
         this.events.emit('goaway', parseGoaway(bytes.subarray(FRAME_HEADER_LENGTH)));
         break;
       case FrameType.SETTINGS:
@@ -462,6 +468,7 @@ export class FramePath extends Duplex {
     if (this.errorGoawaySent) return;
     this.errorGoawaySent = true;
     this.sendOwnFrame(encodeGoaway(this.lastStreamId, code, debug));
+    this.endWitness.ownGoaway(code, this.lastStreamId);
     this.events.emit('goaway-sent', { lastStreamId: this.lastStreamId, errorCode: code, own: true });
   }
 

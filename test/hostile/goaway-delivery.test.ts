@@ -13,8 +13,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, FrameType, errorCodeName } from '../../h2/frame/constants.js';
+import { Writable } from 'node:stream';
 import { SeededRandom } from '../../faults/random.js';
+import { H2raceMetrics } from '../../faults/toxiproxy/metrics.js';
 import type { GoawayRecord } from '../../proxy/events.js';
+import { createLogger } from '../../proxy/log.js';
 import { connectRaw, dataFrame, encodeHeaderBlock, frame, headersFrame, requestHeaders, rstFrame, type RawH2 } from '../helpers/raw-h2.js';
 import { startRig, type Rig } from './rig.js';
 
@@ -59,8 +62,27 @@ describe.each([
   let port: number;
   /** h2race's own record of the error GOAWAYs it sent. */
   const sentGoaways: GoawayRecord[] = [];
+  /** The stream log's 'connection end' lines. */
+  const endLines: Array<{ side: string; reason: string }> = [];
+  const metrics = new H2raceMetrics();
+  /** /metrics' count of client connections h2race ended for `reason`. */
+  async function endedCount(reason: string): Promise<number> {
+    const { body } = await metrics.render();
+    const line = body.split('\n').find((l) => l.startsWith(`h2race_connections_ended_total{proxy="p",side="downstream",reason="${reason}"}`));
+    return line ? Number(line.split(' ').pop()) : 0;
+  }
   beforeAll(async () => {
-    rig = await startRig({ proxy: { h2cListen: '127.0.0.1:0', downstream: { engine } } });
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        for (const text of chunk.toString().split('\n').filter(Boolean)) {
+          const line = JSON.parse(text) as { msg: string; side: string; reason: string };
+          if (line.msg === 'connection end') endLines.push(line);
+        }
+        cb();
+      },
+    });
+    rig = await startRig({ proxy: { h2cListen: '127.0.0.1:0', downstream: { engine } }, logger: createLogger({ level: 'info', destination }) });
+    metrics.observeProxy(rig.proxy.events, { proxy: 'p' });
     port = tls ? rig.port : rig.proxy.h2cAddress!.port;
     rig.proxy.events.on('goaway', (g) => {
       if (!g.received && g.code !== ErrorCode.NO_ERROR) sentGoaways.push(g);
@@ -127,15 +149,20 @@ describe.each([
     return results;
   }
 
-  it(`rapid reset: GOAWAY(ENHANCE_YOUR_CALM) with h2race's last-stream-id in all ${RUNS} runs`, async () => {
+  it(`rapid reset: GOAWAY(ENHANCE_YOUR_CALM) with h2race's last-stream-id in all ${RUNS} runs; ended for flood in /metrics and the log`, async () => {
+    const before = await endedCount('flood');
+    const logged = endLines.length;
     for (const r of await runAll('rapid-reset', 1000)) {
       expect(r.received?.code, `seed ${r.seed}`).toBe('ENHANCE_YOUR_CALM');
       expect(r.sentByH2race, `seed ${r.seed}: the last-stream-id h2race sent`).toBe(true);
       expect(r.errors, `seed ${r.seed}`).not.toContain('ECONNRESET');
     }
+    expect((await endedCount('flood')) - before).toBe(RUNS);
+    expect(endLines.slice(logged)).toEqual(Array.from({ length: RUNS }, () => expect.objectContaining({ side: 'downstream', reason: 'flood' })));
   }, 120_000);
 
-  it(`upload over the frame size: GOAWAY(FRAME_SIZE_ERROR) with h2race's last-stream-id in all ${RUNS} runs`, async () => {
+  it(`upload over the frame size: GOAWAY(FRAME_SIZE_ERROR) with h2race's last-stream-id in all ${RUNS} runs; ended for protocol-error`, async () => {
+    const before = await endedCount('protocol-error');
     for (const r of await runAll('upload', 2000)) {
       // Stream 1 was handed on (last-stream-id 1) unless the bad frame came in the same read as its HEADERS.
       expect(r.received?.code, `seed ${r.seed}`).toBe('FRAME_SIZE_ERROR');
@@ -143,5 +170,6 @@ describe.each([
       expect(r.sentByH2race, `seed ${r.seed}`).toBe(true);
       expect(r.errors, `seed ${r.seed}`).not.toContain('ECONNRESET');
     }
+    expect((await endedCount('protocol-error')) - before).toBe(RUNS);
   }, 120_000);
 });
