@@ -37,7 +37,8 @@ async function pair(useTls: boolean, halfOpen = false): Promise<Pair> {
     server = tls.createServer({ key: readFileSync(keyPath), cert: readFileSync(certPath) }, accept);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as net.AddressInfo).port;
-    client = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, allowHalfOpen: halfOpen });
+    // allowHalfOpen reaches the TLSSocket, though @types/node's tls.ConnectionOptions does not list it.
+    client = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, allowHalfOpen: halfOpen } as tls.ConnectionOptions);
     await new Promise((r) => client.once('secureConnect', r));
   } else {
     server = net.createServer(accept);
