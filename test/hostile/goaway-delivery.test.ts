@@ -18,6 +18,7 @@ import { SeededRandom } from '../../faults/random.js';
 import { H2raceMetrics } from '../../faults/toxiproxy/metrics.js';
 import type { GoawayRecord } from '../../proxy/events.js';
 import { createLogger } from '../../proxy/log.js';
+import { collect, request } from '../helpers/h2-client.js';
 import { connectRaw, dataFrame, encodeHeaderBlock, frame, headersFrame, requestHeaders, rstFrame, type RawH2 } from '../helpers/raw-h2.js';
 import { startRig, type Rig } from './rig.js';
 
@@ -172,4 +173,35 @@ describe.each([
     }
     expect((await endedCount('protocol-error')) - before).toBe(RUNS);
   }, 120_000);
+});
+
+describe.each(['node', 'h2race'] as const)('engine %s: graceful ends counted', (engine) => {
+  it('an idle upstream session ends for idle; at close the client connection and the upstream session end for shutdown', async () => {
+    const rig = await startRig({ proxy: { downstream: { engine }, upstream: { idleTimeoutMs: 100 } } });
+    const metrics = new H2raceMetrics();
+    metrics.observeProxy(rig.proxy.events, { proxy: 'p' });
+    const ended = async (side: string, reason: string): Promise<number> => {
+      const { body } = await metrics.render();
+      const line = body.split('\n').find((l) => l.startsWith(`h2race_connections_ended_total{proxy="p",side="${side}",reason="${reason}"}`));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    try {
+      const session = await rig.client();
+      expect((await collect(request(session, '/small?size=100'))).status).toBe(200);
+      // Its only upstream session idles out; the next request opens another one, busy at the close
+      // (a paced download of about 0.25 s, within the rig's shutdown deadline).
+      await expect.poll(() => ended('upstream', 'idle'), { timeout: 10_000 }).toBe(1);
+      const download = collect(request(session, '/video?size=65536&rate=262144'));
+      await expect.poll(() => rig.originActive, { timeout: 10_000 }).toBe(1);
+      const goaway = new Promise<number>((resolve) => session.once('goaway', (code) => resolve(code)));
+      await rig.h2race.close();
+      expect(await goaway).toBe(ErrorCode.NO_ERROR);
+      expect((await download).body.length).toBe(65536);
+      expect(await ended('downstream', 'shutdown')).toBe(1);
+      expect(await ended('upstream', 'shutdown')).toBe(1);
+      expect(await ended('downstream', 'flood')).toBe(0);
+    } finally {
+      await rig.close();
+    }
+  });
 });
