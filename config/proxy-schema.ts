@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { FloodLimits } from '../h2/proto/flood-guard.js';
+import type { LingerPolicy } from '../h2/proto/lingering-close.js';
 
 const MAX_U31 = 2 ** 31 - 1;
 const MAX_U32 = 2 ** 32 - 1;
@@ -75,6 +76,18 @@ export const floodLimitsSchema = z.strictObject({
   maxHeaderBlockBytes: positiveInt.optional(),
 } satisfies Record<keyof FloodLimits, z.ZodType>);
 
+/**
+ * h2/proto/lingering-close.ts: after its GOAWAY h2race half-closes, reads and drops the client's
+ * bytes for at most `timeMs` (2 s) and `bytes` (1 MiB), then closes, so a client still writing
+ * reads the GOAWAY instead of a reset; a client that sent an error GOAWAY gets what is owed for
+ * `abandonedFlushMs` (250 ms).
+ */
+export const lingerSchema = z.strictObject({
+  timeMs: positiveInt.optional(),
+  bytes: z.number().int().min(0).optional(),
+  abandonedFlushMs: positiveInt.optional(),
+} satisfies Record<keyof LingerPolicy, z.ZodType>);
+
 export const downstreamSchema = z.strictObject({
   /**
    * Stream window 1 MiB: uploads at full speed; a stream whose upstream stalls holds at most this
@@ -83,6 +96,8 @@ export const downstreamSchema = z.strictObject({
   settings: settingsWithDefaults({ initialWindowSize: 1024 * 1024, maxConcurrentStreams: 100 }),
   /** A client that has not finished its TLS handshake after this long is dropped. */
   tlsHandshakeTimeoutMs: z.number().int().min(1).default(10_000),
+  /** How a client connection ends after h2race's last frame (lingering close); each one not given keeps its default. */
+  linger: lingerSchema.optional(),
   /**
    * An HTTP/1.1 client must deliver a request's complete headers within this long, counted from
    * its connection or its previous response (what Node's headersTimeout does on a listening

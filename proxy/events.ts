@@ -73,12 +73,33 @@ export interface GoawayRecord {
   received: boolean;
 }
 
+/**
+ * Why h2race ended a connection on purpose: a flood (ENHANCE_YOUR_CALM), a protocol error of the
+ * peer (any other error code of h2race's GOAWAY but the two below), h2race's own failure
+ * (INTERNAL_ERROR), an unacknowledged SETTINGS (SETTINGS_TIMEOUT), its shutdown (a graceful GOAWAY
+ * on a client connection or on an upstream session at close), or idleness (an upstream session
+ * with no stream for idleTimeoutMs).
+ */
+export type ConnectionEndReason = 'flood' | 'protocol-error' | 'internal-error' | 'settings-timeout' | 'shutdown' | 'idle';
+
+export interface ConnectionEndRecord {
+  side: Side;
+  /** Downstream connection id or upstream session id. */
+  id: number;
+  reason: ConnectionEndReason;
+  /** The GOAWAY that ended it. */
+  code: number;
+  lastStreamId: number;
+}
+
 export interface ProxyEventMap {
   'stream-start': [StreamStartRecord];
   'stream-end': [StreamEndRecord];
   'upstream-session-open': [UpstreamSessionRecord];
   'upstream-session-close': [UpstreamSessionRecord & { error?: string }];
   goaway: [GoawayRecord];
+  /** h2race ended a connection on purpose (its GOAWAY came first): once per connection. */
+  'connection-end': [ConnectionEndRecord];
 }
 
 export type ProxyEvents = EventEmitter<ProxyEventMap>;

@@ -26,6 +26,7 @@ import type { ScheduleRunner } from '../faults/profiles/schedule-runner.js';
 import { SeededRandom } from '../faults/random.js';
 import type * as net from 'node:net';
 import type { ConnectionInfo, DownstreamWrapper, UpstreamWrapper } from './connection-wrapper.js';
+import { endReason } from './end-reason.js';
 import { silentLogger } from './log.js';
 import { startProxy, type RunningProxy, type StartProxyOptions } from './start.js';
 
@@ -112,9 +113,15 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
         logger,
         backpressureBytes: poolConfig.backpressureBytes,
         floodLimits: proxyOptions.downstream?.floodLimits,
+        linger: proxyOptions.downstream?.linger,
         onConnection(path: DownstreamPath, info: ConnectionInfo) {
           connections.set(info.id, path);
           path.events.once('close', () => connections.delete(info.id));
+          path.events.once('ended', ({ code, lastStreamId }) => {
+            const record = { side: 'downstream' as const, id: info.id, reason: endReason(code), code, lastStreamId };
+            proxy.events.emit('connection-end', record);
+            logger.info(record, 'connection end');
+          });
           // node:http2 reports no GOAWAY it sends; the frame path sees the error ones go out.
           // (The engine front reports every GOAWAY it sends itself.)
           if (path instanceof FramePath) {

@@ -21,6 +21,7 @@ import { ErrorCode, FrameType } from '../../h2/frame/constants.js';
 import { FrameError, readFrameHeader, type FrameHeader } from '../../h2/frame/codec.js';
 import { encodeRstStream } from '../../h2/frame/encode.js';
 import { Connection } from '../../h2/proto/connection.js';
+import { DEFAULT_LINGER_POLICY, LingeringClose } from '../../h2/proto/lingering-close.js';
 import type { ConnectionObserver, ConnectionOptions, InboundHook, ServerHandler } from '../../h2/proto/connection-options.js';
 import type { EmitFrame as EngineEmitFrame, OutboundFrame as EngineFrame, OutboundHook } from '../../h2/proto/frame-writer.js';
 import type { ServerStream } from '../../h2/proto/stream.js';
@@ -31,6 +32,7 @@ import type { FramePathEvents, FramePathOptions } from './frame-path.js';
 import { LinkTransport } from './link-transport.js';
 import { StreamWriteLedger } from './stream-write-ledger.js';
 import { TimerSet } from './timer-set.js';
+import { EndWitness } from './end-witness.js';
 import { FrameToxicChain } from './toxic-chain.js';
 
 /** As a FramePath's; backpressureBytes becomes the engine's maxSendAheadBytes, the flood caps come in the ConnectionOptions. */
@@ -50,10 +52,12 @@ export class EnginePath {
   /** The engine writer's way to the transport, for frames the toxics emit. */
   private toWriter: EngineEmitFrame | undefined;
   private closed = false;
+  private readonly endWitness = new EndWitness((end) => this.events.emit('ended', end));
 
   constructor(socket: net.Socket, private readonly opts: EnginePathOptions, handler: ServerHandler, options: ConnectionOptions) {
     const log = opts.logger.child({ conn: opts.id });
-    this.link = createDownstreamLink(socket, opts.rng, opts.toxics);
+    const linger = { ...DEFAULT_LINGER_POLICY, ...opts.linger };
+    this.link = createDownstreamLink(socket, new LingeringClose(socket, linger), opts.rng, opts.toxics);
     this.transport = new LinkTransport(socket, this.link, this.delivery);
     this.toxics = new FrameToxicChain(
       opts.rng,
@@ -68,6 +72,7 @@ export class EnginePath {
       id: opts.id,
       pool: opts.pool,
       maxSendAheadBytes: opts.backpressureBytes,
+      linger,
       inboundHook: this.inboundHook,
       outboundHook: this.outboundHook,
       observer: this.observe(observer),
@@ -122,10 +127,12 @@ export class EnginePath {
     return {
       ...observer,
       onGoawayReceived: (goaway) => {
+        this.endWitness.peerGoaway();
         this.events.emit('goaway', { lastStreamId: goaway.lastStreamId, errorCode: goaway.errorCode });
         observer.onGoawayReceived?.(goaway);
       },
       onGoawaySent: (goaway) => {
+        this.endWitness.ownGoaway(goaway.errorCode, goaway.lastStreamId);
         if (goaway.errorCode !== ErrorCode.NO_ERROR) this.events.emit('goaway-sent', { lastStreamId: goaway.lastStreamId, errorCode: goaway.errorCode, own: true });
         observer.onGoawaySent?.(goaway);
       },

@@ -10,7 +10,9 @@
  * malformed frame (h2race queues its own GOAWAY, then closes through the session, whose end
  * flushes the link) or node:http2 failing the session (h2race's GOAWAY in place of the session's,
  * at its end) all end up there. `_destroy` drops what is queued (every lease gets its
- * `writeDone`), clears every timer, and destroys the socket.
+ * `writeDone`), clears every timer, and releases the socket: destroyed now, unless the link's end
+ * has begun its lingering close (h2/proto/lingering-close.ts), which then closes it within its
+ * bounds, after the client has had the chance to read the last frame.
  */
 import { Duplex } from 'node:stream';
 import { EventEmitter } from 'node:events';
@@ -31,9 +33,11 @@ import { encodeGoaway, encodeRstStream } from '../../h2/frame/encode.js';
 import { InboundParser, type InboundFrame } from './inbound-parser.js';
 import { sessionFailureGoaway, type SessionFailure } from './session-error.js';
 import { FloodGuard, type FloodLimits } from '../../h2/proto/flood-guard.js';
+import { DEFAULT_LINGER_POLICY, LingeringClose, type LingerPolicy } from '../../h2/proto/lingering-close.js';
 import { OutboundFramer, type OutboundFrame } from './outbound-framer.js';
 import { FrameToxicChain, type ToxicDecision } from './toxic-chain.js';
 import { TimerSet } from './timer-set.js';
+import { EndWitness } from './end-witness.js';
 import { StreamWriteLedger } from './stream-write-ledger.js';
 import type { BufferPool, Lease } from '../pool/types.js';
 import type { Link, ToxicSpec } from '../link/types.js';
@@ -52,6 +56,8 @@ export interface FramePathEvents {
   decision: [ToxicDecision];
   /** A malformed inbound frame failed the connection. */
   'frame-error': [FrameError];
+  /** h2race ended the connection on purpose with this GOAWAY (end-witness.ts): at most once. */
+  ended: [{ code: number; lastStreamId: number }];
   close: [];
 }
 
@@ -73,6 +79,8 @@ export interface FramePathOptions {
   toxics?: ToxicSet | readonly ToxicSpec[];
   /** Overrides of the per-connection flood caps (h2/proto/flood-guard.ts). */
   floodLimits?: Partial<FloodLimits>;
+  /** Overrides of how the socket ends after the last frame (h2/proto/lingering-close.ts). */
+  linger?: Partial<LingerPolicy>;
 }
 
 export class FramePath extends Duplex {
@@ -82,6 +90,8 @@ export class FramePath extends Duplex {
   /** Which of each stream's frames reached the socket: what the stream log reports. */
   readonly delivery = new StreamWriteLedger();
   private readonly link: Link;
+  /** The socket's end: the link's end begins it, _destroy releases it. */
+  private readonly closer: LingeringClose;
   private readonly parser = new InboundParser();
   private readonly framer: OutboundFramer;
   private readonly log: Logger;
@@ -110,6 +120,7 @@ export class FramePath extends Duplex {
   private lastStreamId = 0;
   private readonly unsubscribe: () => void;
   private readonly guard: FloodGuard;
+  private readonly endWitness = new EndWitness((end) => this.events.emit('ended', end));
 
   constructor(private readonly socket: net.Socket, private readonly opts: FramePathOptions) {
     super();
@@ -117,7 +128,8 @@ export class FramePath extends Duplex {
     this.guard = new FloodGuard(opts.floodLimits);
     // The session's setNoDelay() reaches this Duplex, not the socket (frame-path notes, pitfall 1).
     socket.setNoDelay(true);
-    this.link = createDownstreamLink(socket, opts.rng, opts.toxics);
+    this.closer = new LingeringClose(socket, { ...DEFAULT_LINGER_POLICY, ...opts.linger });
+    this.link = createDownstreamLink(socket, this.closer, opts.rng, opts.toxics);
     this.framer = new OutboundFramer(
       (header) => this.acquire(header),
       (frame) => this.onOutboundFrame(frame),
@@ -247,6 +259,7 @@ export class FramePath extends Duplex {
   private seeOwnGoaway(lease: Lease): boolean {
     if (this.sessionFailure) return false;
     const { errorCode, lastStreamId } = parseGoaway(lease.buffer.subarray(FRAME_HEADER_LENGTH, lease.length));
+    this.endWitness.ownGoaway(errorCode, lastStreamId);
     if (errorCode !== ErrorCode.NO_ERROR) {
       this.errorGoawaySent = true;
       this.events.emit('goaway-sent', { lastStreamId, errorCode, own: false });
@@ -320,8 +333,9 @@ export class FramePath extends Duplex {
   }
 
   private onInbound(chunk: Buffer): void {
-    // Once the connection is failing, what the client sends is never read.
-    if (this.failed || this.sessionFailure || this.destroyed) return;
+    // Once the connection is failing or the session has written its last frame, what the client
+    // sends is never read (a lingering close drops it).
+    if (this.failed || this.sessionFailure || this.destroyed || this.writableEnded) return;
     try {
       this.parser.feed(
         chunk,
@@ -352,6 +366,7 @@ export class FramePath extends Duplex {
         break;
       }
       case FrameType.GOAWAY:
+        this.endWitness.peerGoaway();
         this.events.emit('goaway', parseGoaway(bytes.subarray(FRAME_HEADER_LENGTH)));
         break;
       case FrameType.SETTINGS:
@@ -453,6 +468,7 @@ export class FramePath extends Duplex {
     if (this.errorGoawaySent) return;
     this.errorGoawaySent = true;
     this.sendOwnFrame(encodeGoaway(this.lastStreamId, code, debug));
+    this.endWitness.ownGoaway(code, this.lastStreamId);
     this.events.emit('goaway-sent', { lastStreamId: this.lastStreamId, errorCode: code, own: true });
   }
 
@@ -463,7 +479,7 @@ export class FramePath extends Duplex {
     const partial = this.framer.abandon();
     if (partial) this.frameWritten(partial);
     this.link.destroy(err ?? new Error('connection closed'));
-    this.socket.destroy();
+    this.closer.release();
     const held = this.heldWriteCallback;
     this.heldWriteCallback = undefined;
     held?.();

@@ -30,6 +30,8 @@ export interface FramePathWrapperOptions {
   backpressureBytes: number;
   /** Overrides of the per-connection flood caps (h2/proto/flood-guard.ts). */
   floodLimits?: FramePathOptions['floodLimits'];
+  /** Overrides of the lingering close after the last frame (h2/proto/lingering-close.ts). */
+  linger?: FramePathOptions['linger'];
   /** Sees each FramePath as it is created (events, pending bytes); for reports and tests. */
   onConnection?: (path: DownstreamPath, info: ConnectionInfo) => void;
 }
@@ -44,6 +46,7 @@ export function createFramePathWrapper(opts: FramePathWrapperOptions): Downstrea
         toxics: opts.toxics,
         backpressureBytes: opts.backpressureBytes,
         floodLimits: opts.floodLimits,
+        linger: opts.linger,
         logger: opts.logger,
         // Forked per connection id: a connection's decisions do not depend on other connections.
         rng: random.fork(`conn-${info.id}`),
@@ -61,6 +64,7 @@ export function createFramePathWrapper(opts: FramePathWrapperOptions): Downstrea
         pool: opts.pool,
         toxics: opts.toxics,
         backpressureBytes: opts.backpressureBytes,
+        linger: opts.linger,
         logger: opts.logger,
         rng: random.fork(`conn-${info.id}`),
       }, handler, options);

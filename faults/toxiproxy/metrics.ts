@@ -13,7 +13,7 @@
  * process, or a test, never see each other's numbers.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { GoawayRecord, ProxyEvents, StreamEndRecord } from '../../proxy/events.js';
+import type { ConnectionEndRecord, GoawayRecord, ProxyEvents, StreamEndRecord } from '../../proxy/events.js';
 import type { Direction } from '../link/types.js';
 import type { PoolStats } from '../pool/types.js';
 import { CollateralTracker } from './collateral.js';
@@ -84,6 +84,12 @@ export class H2raceMetrics {
     name: 'h2race_goaways_total',
     help: 'GOAWAY frames, by error code, connection side and sender.',
     labelNames: ['proxy', 'code', 'side', 'sender'] as const,
+    registers: [this.registry],
+  });
+  private readonly connectionsEnded = new Counter({
+    name: 'h2race_connections_ended_total',
+    help: 'Connections h2race ended on purpose (its GOAWAY first), by side and reason (flood, protocol-error, internal-error, settings-timeout, shutdown, idle).',
+    labelNames: ['proxy', 'side', 'reason'] as const,
     registers: [this.registry],
   });
   private readonly sessionsOpen = new Gauge({
@@ -216,6 +222,7 @@ export class H2raceMetrics {
       collateral.goaway(e);
       this.goaways.inc({ proxy, code: codeName(e.code), side: e.side, sender: e.received ? 'peer' : 'proxy' });
     };
+    const onConnectionEnd = (e: ConnectionEndRecord) => this.connectionsEnded.inc({ proxy, side: e.side, reason: e.reason });
     let open = 0;
     const onSessionOpen = () => {
       open++;
@@ -227,11 +234,13 @@ export class H2raceMetrics {
     };
     events.on('stream-end', onStreamEnd);
     events.on('goaway', onGoaway);
+    events.on('connection-end', onConnectionEnd);
     events.on('upstream-session-open', onSessionOpen);
     events.on('upstream-session-close', onSessionClose);
     return () => {
       events.off('stream-end', onStreamEnd);
       events.off('goaway', onGoaway);
+      events.off('connection-end', onConnectionEnd);
       events.off('upstream-session-open', onSessionOpen);
       events.off('upstream-session-close', onSessionClose);
       // Sessions of a detached proxy are no longer watched: stop counting them as open.

@@ -9,6 +9,7 @@ import type { OutboundHook } from './frame-writer.js';
 import type { RequestHead } from './header-validation.js';
 import type { LocalSettings, PeerSettings } from './settings.js';
 import type { ServerStream, StreamHandler } from './stream.js';
+import type { LingerPolicy } from './lingering-close.js';
 
 /** What a server application implements: one call per stream the peer opens. */
 export interface ServerHandler {
@@ -62,6 +63,11 @@ export interface ConnectionOptions {
   pingTimeoutMs?: number;
   /** After the last frame, how long the peer has to close before the transport is destroyed (default 5 s). */
   closeTimeoutMs?: number;
+  /**
+   * How a socket ends after the last frame (lingering-close.ts; the transport's, when it is a
+   * socket); `abandonedFlushMs` also bounds the end after the peer's error GOAWAY.
+   */
+  linger?: Partial<LingerPolicy>;
   /** Bytes of frames ahead of the transport before DATA waits (default 1 MiB). */
   maxSendAheadBytes?: number;
   /** A stream's unframed body bytes above which write() returns false (default 64 KiB). */

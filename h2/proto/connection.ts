@@ -35,6 +35,7 @@ import { RecvWindow } from './flow-window.js';
 import { FrameWriter, type OutboundHook } from './frame-writer.js';
 import { ConnectionEnd, EndPhase, MAX_STREAM_ID, type EndHost } from './go-away.js';
 import { HeaderBlock } from './header-block.js';
+import { DEFAULT_LINGER_POLICY } from './lingering-close.js';
 import { requestHead, regularFieldsProblem } from './header-validation.js';
 import { HeaderWriter } from './header-writer.js';
 import { RecentIds } from './recent-ids.js';
@@ -128,7 +129,11 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     this.decoder = new HpackDecoder({ maxTableSize: this.local.headerTableSize, maxHeaderListSize: this.announced.maxHeaderListSize });
     this.recvWindow = new RecvWindow(PROTOCOL_INITIAL_WINDOW_SIZE, Math.max(this.opts.connectionWindowSize, PROTOCOL_INITIAL_WINDOW_SIZE));
     this.settingsAck = new SettingsAck(this.opts.settingsTimeoutMs, () => this.fail(ErrorCode.SETTINGS_TIMEOUT, 'no SETTINGS ACK in time'));
-    this.end = new ConnectionEnd(this, { pingTimeoutMs: this.opts.pingTimeoutMs, closeTimeoutMs: this.opts.closeTimeoutMs });
+    this.end = new ConnectionEnd(this, {
+      pingTimeoutMs: this.opts.pingTimeoutMs,
+      closeTimeoutMs: this.opts.closeTimeoutMs,
+      abandonedFlushMs: options.linger?.abandonedFlushMs ?? DEFAULT_LINGER_POLICY.abandonedFlushMs,
+    });
     this.sendPreface();
     transport.start(this);
   }

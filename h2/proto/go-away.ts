@@ -8,8 +8,10 @@
  * The graceful close is two-step, as §6.8 advises: the first GOAWAY tells the peer to open no
  * more streams without knowing which of its in-flight ones arrive; after a PING round trip every
  * stream it opened before reading it has arrived, and the second GOAWAY names the last one
- * processed. Ending: the last frame is queued, the writer flushes it and ends the transport; a
- * peer that never closes its side is cut after `closeTimeoutMs`.
+ * processed. Ending: the last frame is queued, the writer flushes it and ends the transport (a
+ * socket's end lingers, lingering-close.ts, so the peer reads that frame); a peer that never closes
+ * its side is cut after `closeTimeoutMs`. A peer that failed the connection itself (its error
+ * GOAWAY, or its FIN) reads nothing more: what is owed gets `abandonedFlushMs`, then the cut.
  *
  * Lifecycle: one per connection; ends in Closed (`closed`, the transport gone), timers cleared.
  */
@@ -49,6 +51,8 @@ export interface EndOptions {
   pingTimeoutMs: number;
   /** How long after ending the transport the peer has to close its side before it is cut. */
   closeTimeoutMs: number;
+  /** As closeTimeoutMs, when the peer failed the connection (it reads no more). */
+  abandonedFlushMs: number;
 }
 
 export class ConnectionEnd {
@@ -86,7 +90,7 @@ export class ConnectionEnd {
     if (this.phase >= EndPhase.Ending) return;
     if (errorCode !== ErrorCode.NO_ERROR) {
       this.host.abortStreams(errorCode);
-      this.ending();
+      this.ending(this.opts.abandonedFlushMs);
       return;
     }
     if (this.phase < EndPhase.Draining) this.drain();
@@ -98,12 +102,12 @@ export class ConnectionEnd {
     this.lastStreamIdSent = this.host.lastProcessedStreamId;
     this.host.sendGoaway(this.lastStreamIdSent, errorCode, debug);
     this.host.abortStreams(errorCode);
-    this.ending();
+    this.ending(this.opts.closeTimeoutMs);
   }
 
   /** A stream closed: a draining connection ends with its last one. */
   streamClosed(): void {
-    if (this.phase === EndPhase.Draining && this.host.activeStreams === 0) this.ending();
+    if (this.phase === EndPhase.Draining && this.host.activeStreams === 0) this.ending(this.opts.closeTimeoutMs);
   }
 
   /** The transport is gone (whatever the phase). */
@@ -122,10 +126,10 @@ export class ConnectionEnd {
     this.streamClosed();
   }
 
-  private ending(): void {
+  private ending(cutAfterMs: number): void {
     clearTimeout(this.timer);
     this.phase = EndPhase.Ending;
     this.host.endTransport();
-    this.timer = setTimeout(() => this.host.destroyTransport(), this.opts.closeTimeoutMs);
+    this.timer = setTimeout(() => this.host.destroyTransport(), cutAfterMs);
   }
 }

@@ -6,6 +6,7 @@
  * lease's writeDone happens exactly once whatever Node does with callbacks of a destroyed socket.
  */
 import type * as net from 'node:net';
+import { DEFAULT_LINGER_POLICY, LingeringClose, type LingerPolicy } from './lingering-close.js';
 import type { Transport, TransportSink } from './transport.js';
 
 type Done = (err?: Error | null) => void;
@@ -13,8 +14,10 @@ type Done = (err?: Error | null) => void;
 export class SocketTransport implements Transport {
   private readonly pending = new Set<Done>();
   private error: Error | undefined;
+  private readonly closer: LingeringClose;
 
-  constructor(private readonly socket: net.Socket) {
+  constructor(private readonly socket: net.Socket, linger: LingerPolicy = DEFAULT_LINGER_POLICY) {
+    this.closer = new LingeringClose(socket, linger);
     // Frames are batched per event-loop turn already; Nagle would only add a round trip.
     socket.setNoDelay(true);
   }
@@ -53,8 +56,9 @@ export class SocketTransport implements Transport {
     this.socket.uncork();
   }
 
+  /** Half-closes and lingers: the last frame is read before the socket closes. */
   end(): void {
-    this.socket.end();
+    this.closer.begin();
   }
 
   destroy(err?: Error): void {

@@ -103,7 +103,7 @@ export class H2Pool {
   async close(timeoutMs: number): Promise<void> {
     this.closed = true;
     this.failQueue(new UpstreamError('connection-lost', 'proxy is shutting down'));
-    for (const s of this.sessions) this.drain(s);
+    for (const s of this.sessions) this.drain(s, 'shutdown');
     if (this.sessions.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
@@ -161,17 +161,24 @@ export class H2Pool {
       s.active--;
       if (s.active === 0) {
         if (s.draining) s.session?.close();
-        else if (!s.idleTimer) s.idleTimer = setTimeout(() => this.drain(s), this.opts.idleTimeoutMs).unref();
+        else if (!s.idleTimer) s.idleTimer = setTimeout(() => this.drain(s, 'idle'), this.opts.idleTimeoutMs).unref();
       }
       this.pump();
     });
     req.callback(undefined, stream, s);
   }
 
-  private drain(s: UpstreamH2Session): void {
+  /** h2race ends the session on purpose (its GOAWAY, unless the origin's came first). */
+  private drain(s: UpstreamH2Session, reason: 'idle' | 'shutdown'): void {
+    const ours = !s.draining && s.goawayLastStreamId === undefined;
     s.draining = true;
     if (s.idleTimer) clearTimeout(s.idleTimer);
-    if (s.session && !s.session.closed) s.session.close();
+    if (!s.session || s.session.closed) return;
+    s.session.close();
+    if (!ours || !s.ready) return;
+    const record = { side: 'upstream' as const, id: s.id, reason, code: 0, lastStreamId: s.session.state.lastProcStreamID ?? 0 };
+    this.opts.events.emit('connection-end', record);
+    this.opts.logger.info(record, 'connection end');
   }
 
   private openSession(): void {

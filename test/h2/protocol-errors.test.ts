@@ -25,6 +25,7 @@ import {
   type RawH2,
 } from '../helpers/raw-h2.js';
 import { startEngineServer, type EngineServer } from './engine-server.js';
+import { HoldingTransport } from './holding-transport.js';
 import { createTestApp } from './test-app.js';
 
 const WAIT_MS = 5000;
@@ -460,6 +461,25 @@ describe('PING and GOAWAY (§6.7, §6.8)', () => {
     const raw = await connect(s);
     await raw.send(headersFrame(1, get('/hold')));
     await raw.waitFor(() => raw.framesOf(FrameType.HEADERS, 1).length > 0, WAIT_MS);
+    await raw.send(goawayFrame(0, ErrorCode.INTERNAL_ERROR));
+    expect(await raw.waitForClose(WAIT_MS)).toBe(true);
+    expect(app.streams[0]!.reset).toEqual({ code: ErrorCode.INTERNAL_ERROR, cause: 'connection' });
+  });
+
+  it("the client's error GOAWAY on a stalled link: what is owed gets abandonedFlushMs, not closeTimeoutMs (the client reads no more)", async () => {
+    const app = createTestApp();
+    let transport: HoldingTransport | undefined;
+    const s = await startEngineServer(app, {
+      tls: false,
+      options: { closeTimeoutMs: 600_000, linger: { abandonedFlushMs: 50 } },
+      transport: (socket) => (transport = new HoldingTransport(socket)),
+    });
+    servers.push(s);
+    const raw = await connect(s);
+    await raw.send(headersFrame(1, get('/hold')));
+    await raw.waitFor(() => raw.framesOf(FrameType.HEADERS, 1).length > 0, WAIT_MS);
+    // The link stalls with frames owed to the client (its stream's reset, the GOAWAY's answer).
+    transport!.holding = true;
     await raw.send(goawayFrame(0, ErrorCode.INTERNAL_ERROR));
     expect(await raw.waitForClose(WAIT_MS)).toBe(true);
     expect(app.streams[0]!.reset).toEqual({ code: ErrorCode.INTERNAL_ERROR, cause: 'connection' });

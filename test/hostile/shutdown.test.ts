@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, SettingId, errorCodeName } from '../../h2/frame/constants.js';
 import { createDemoHandler } from '../../origin/handler.js';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
-import { connectRaw, encodeHeaderBlock, headersFrame, requestHeaders, windowUpdateFrame, type RawH2 } from '../helpers/raw-h2.js';
+import { connectRaw, dataFrame, encodeHeaderBlock, headersFrame, requestHeaders, windowUpdateFrame, type RawH2 } from '../helpers/raw-h2.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { ensureCliBuilt, startProxyProcess, type ProxyProcess } from './proxy-process.js';
 
@@ -97,6 +97,51 @@ describe.each(['node', 'h2race'] as const)('SIGTERM to h2race proxy (dist/cli/ma
     }
     expect(await proxy.exit).toEqual({ code: 0, signal: null });
     expect(proxy.stderr).toEqual([]);
+  });
+
+  it('a client uploading across SIGTERM: GOAWAY(NO_ERROR) naming its stream, the upload and its echo complete, and the client, still writing, is closed without a reset', async () => {
+    const proxy = await startProxyProcess([...args, '--engine', engine]);
+    running.push(proxy);
+    const c = await openClient(proxy.port);
+    const errors: string[] = [];
+    c.socket.on('error', (err: NodeJS.ErrnoException) => errors.push(err.code ?? err.message));
+    const UPLOAD = 768 * 1024; // under the proxy's 1 MiB stream window: no WINDOW_UPDATE needed
+    const CHUNK = 16 * 1024;
+    const before = originRequests;
+    await c.send(headersFrame(1, encodeHeaderBlock(requestHeaders('/echo', '127.0.0.1', { method: 'POST', extra: [['content-length', String(UPLOAD)]] })), { endStream: false }));
+    // At the origin, the request's windows (the proxy's SETTINGS, its connection WINDOW_UPDATE) are ours.
+    await expect.poll(() => originRequests - before, { timeout: 10_000 }).toBe(1);
+    let sent = 0;
+    const chunk = (): Promise<void> => {
+      const n = Math.min(CHUNK, UPLOAD - sent);
+      sent += n;
+      return c.send(dataFrame(1, Buffer.alloc(n, sent & 0xff), sent === UPLOAD));
+    };
+    while (sent < UPLOAD / 4) await chunk();
+    proxy.child.kill('SIGTERM');
+    // The rest of the upload, paced, across the shutdown.
+    while (sent < UPLOAD) {
+      await chunk();
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const goaway = await finalGoaway(c, engine);
+    expect(goaway).toMatchObject({ errorCode: ErrorCode.NO_ERROR, lastStreamId: 1 });
+    expect(await c.waitFor(() => c.ended.has(1), 10_000)).toBe(true);
+    // A client with more to ask keeps writing (new streams past the GOAWAY, never served), busy
+    // writing and reading only then, while the proxy closes: what it writes meanwhile must not
+    // turn into a reset. (Under the proxy's 1 MiB linger bound.)
+    c.socket.pause();
+    const ask = encodeHeaderBlock(requestHeaders('/small?size=10', '127.0.0.1'));
+    for (let id = 3, written = 0; written < 256 * 1024 && c.writable; id += 40) {
+      const frames = Buffer.concat(Array.from({ length: 20 }, (_, i) => headersFrame(id + 2 * i, ask)));
+      written += frames.length;
+      await c.send(frames);
+    }
+    c.socket.resume();
+    expect(await c.waitForClose(15_000)).toBe(true);
+    expect({ ended: c.ended.has(1), bytes: c.dataBytes.get(1) ?? 0, rst: c.resets.get(1) }).toEqual({ ended: true, bytes: UPLOAD, rst: undefined });
+    expect(errors).toEqual([]);
+    expect(await proxy.exit).toEqual({ code: 0, signal: null });
   });
 
   it('a stream still running at the shutdown deadline is cut; the process exits soon after', async () => {
