@@ -29,7 +29,9 @@ const SLOW_VIDEO = '/video?size=1000000&rate=100000';
 
 let rig: Rig;
 beforeAll(async () => {
-  rig = await startRig({ proxy: { downstream: { engine: 'h2race', settings: { maxHeaderListSize: MAX_HEADER_LIST } } } });
+  // Room for 100 zero-window streams (each pins the upstream window): the memory cap is
+  // connection-memory.test.ts's subject; here the concurrency limit must be what refuses.
+  rig = await startRig({ proxy: { downstream: { engine: 'h2race', maxSessionMemoryMiB: 128, settings: { maxHeaderListSize: MAX_HEADER_LIST } } } });
 });
 afterAll(async () => {
   await rig.close();
