@@ -104,10 +104,11 @@ export const downstreamSchema = z.strictObject({
   /** The frame path's flood caps (rapid reset, PING/SETTINGS/... floods): GOAWAY(ENHANCE_YOUR_CALM) beyond them. */
   floodLimits: floodLimitsSchema.optional(),
   /**
-   * What serves the HTTP/2 fronts (TLS h2 and h2c): `h2race`, h2race's own engine (h2/: every
-   * frame born in the pool), or `node`, node:http2's server session over the frame path.
+   * What serves the HTTP/2 fronts (TLS h2 and h2c): `h2race` (default), h2race's own engine (h2/:
+   * every frame born in the pool), or `node`, node:http2's server session over the frame path,
+   * kept as a reference to compare against.
    */
-  engine: z.enum(['node', 'h2race']).default('node'),
+  engine: z.enum(['node', 'h2race']).default('h2race'),
 });
 
 export const upstreamSchema = z.strictObject({

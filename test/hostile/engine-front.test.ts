@@ -1,21 +1,23 @@
 /**
- * The hostile clients of session-failures.test.ts and streams.test.ts against the engine front
- * (`downstream.engine: h2race`). Where node:http2 fails the whole session, h2race's engine keeps
+ * The hostile clients of session-failures.test.ts and streams.test.ts against the default front,
+ * h2race's engine (`downstream.engine: h2race`). Where node:http2 fails the whole session, it keeps
  * a stream error a stream error (RFC 9113 §5.4.2): the attacked stream is reset (or, over the
  * header list limit, answered 431), nothing of it reaches the origin, and the same connection and
  * a bystander keep working.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, FrameType, SettingId } from '../../h2/frame/constants.js';
+import { ErrorCode, FrameType, SettingId, errorCodeName } from '../../h2/frame/constants.js';
 import { HpackDecoder } from '../../h2/hpack/decoder.js';
 import {
   connectRaw,
   encodeDynamicIndex,
   encodeHeaderBlock,
   encodeIndexedLiteral,
+  goawayFrame,
   headersFrame,
   pingFrame,
   requestHeaders,
+  rstFrame,
   windowUpdateFrame,
   type RawH2,
 } from '../helpers/raw-h2.js';
@@ -31,7 +33,7 @@ let rig: Rig;
 beforeAll(async () => {
   // Room for 100 zero-window streams (each pins the upstream window): the memory cap is
   // connection-memory.test.ts's subject; here the concurrency limit must be what refuses.
-  rig = await startRig({ proxy: { downstream: { engine: 'h2race', maxSessionMemoryMiB: 128, settings: { maxHeaderListSize: MAX_HEADER_LIST } } } });
+  rig = await startRig({ proxy: { downstream: { maxSessionMemoryMiB: 128, settings: { maxHeaderListSize: MAX_HEADER_LIST } } } });
 });
 afterAll(async () => {
   await rig.close();
@@ -66,7 +68,38 @@ async function openSlowStream(c: RawH2, id: number): Promise<void> {
   expect(await c.waitFor(() => c.framesOf(FrameType.HEADERS, id).length > 0, 5000)).toBe(true);
 }
 
-describe('stream errors stay stream errors on the engine front', () => {
+describe('connection errors and a client that leaves, on the default front', () => {
+  it('RST_STREAM on an idle stream (§6.4): GOAWAY(PROTOCOL_ERROR) naming no stream, then the connection closes', async () => {
+    const bystander = await startBystander(rig);
+    const c = await client();
+    try {
+      await c.send(rstFrame(5));
+      expect(await c.waitForClose(5000)).toBe(true);
+      expect({ code: c.goaway && errorCodeName(c.goaway.errorCode), lastStreamId: c.goaway?.lastStreamId, goaways: c.count(FrameType.GOAWAY) })
+        .toEqual({ code: 'PROTOCOL_ERROR', lastStreamId: 0, goaways: 1 });
+    } finally {
+      c.close();
+    }
+    await bystander.finish();
+  });
+
+  it('a client GOAWAY with an error code (§6.8): the client is gone, so no frame answers it; its streams end at the origin and the connection closes', async () => {
+    const c = await client([[SettingId.INITIAL_WINDOW_SIZE, 0]]);
+    try {
+      await openSlowStream(c, 1);
+      const framesBefore = c.frames.length;
+      await c.send(goawayFrame(0, ErrorCode.INTERNAL_ERROR));
+      expect(await c.waitForClose(5000)).toBe(true);
+      expect(c.frames.slice(framesBefore).map((f) => f.type)).toEqual([]);
+      expect(c.goaway).toBeUndefined();
+    } finally {
+      c.close();
+    }
+    await expect.poll(() => rig.originActiveOn(SLOW_VIDEO), { timeout: 5000 }).toBe(0);
+  });
+});
+
+describe('stream errors stay stream errors on the default front', () => {
   it('HPACK bomb: every bomb stream is answered 431, none reaches the origin, the connection and bystander live on', async () => {
     const bystander = await startBystander(rig);
     const c = await client();
