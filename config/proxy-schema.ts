@@ -94,12 +94,12 @@ export const downstreamSchema = z.strictObject({
   /** Connection-level receive window the proxy grants each client (uploads). */
   connectionWindowSize: z.number().int().min(65535).max(MAX_U31).default(16 * 1024 * 1024),
   /**
-   * What one client connection may make the proxy hold, in MiB. Engine front: response bytes
+   * Engine front: what one client connection may make the proxy hold, in MiB: response bytes
    * queued for a client that does not read (a stalled stream counts at the upstream window it can
-   * pin) and request body bytes not yet forwarded; over it new streams are refused
-   * (REFUSED_STREAM). Node front: node:http2's maxSessionMemory (its own counting; streams refused
-   * with ENHANCE_YOUR_CALM, then the session fails).
+   * pin) and request body bytes not yet forwarded; over it new streams are refused (REFUSED_STREAM).
    */
+  connectionMemoryMiB: z.number().int().min(1).default(32),
+  /** Node front: node:http2's maxSessionMemory (its own count: streams refused with ENHANCE_YOUR_CALM, then the session fails). */
   maxSessionMemoryMiB: z.number().int().min(1).default(64),
   /** The frame path's flood caps (rapid reset, PING/SETTINGS/... floods): GOAWAY(ENHANCE_YOUR_CALM) beyond them. */
   floodLimits: floodLimitsSchema.optional(),

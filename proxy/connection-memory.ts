@@ -1,6 +1,6 @@
 /**
  * The bytes the proxy holds for one client connection on the engine front, and the cap on them
- * (`proxy.downstream.maxSessionMemoryMiB`), as nghttpx and Envoy bound per-connection buffers.
+ * (`proxy.downstream.connectionMemoryMiB`), as nghttpx and Envoy bound per-connection buffers.
  *
  * What a stream holds: its response bytes queued for a client whose window is closed (the
  * engine's queue and the stream's own), and its request body bytes not yet taken by the upstream.

@@ -215,7 +215,7 @@ export class Front {
   private attachEngine(socket: net.Socket, info: ConnectionInfo): void {
     const { downstream, events, logger, wrapper } = this.opts;
     socket.on('error', (err: NodeJS.ErrnoException) => logger.debug({ connection: info.id, err: err.code ?? err.message }, 'downstream socket error'));
-    const memory = new ConnectionMemory(downstream.maxSessionMemoryMiB * 2 ** 20, this.opts.upstreamStreamWindow + ENGINE_STREAM_QUEUE_BYTES + STREAM_WRITABLE_BYTES);
+    const memory = new ConnectionMemory(downstream.connectionMemoryMiB * 2 ** 20, this.opts.upstreamStreamWindow + ENGINE_STREAM_QUEUE_BYTES + STREAM_WRITABLE_BYTES);
     const handler: ServerHandler = {
       onStream: (stream, head) => {
         const bornStalled = connection !== undefined && connection.peerSettings.initialWindowSize <= 0;

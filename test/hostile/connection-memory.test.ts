@@ -1,5 +1,5 @@
 /**
- * The engine front's per-connection memory cap (`downstream.maxSessionMemoryMiB`): a client that
+ * The engine front's per-connection memory cap (`downstream.connectionMemoryMiB`): a client that
  * does not read cannot make the proxy hold more than the cap for its connection. Its stalled
  * streams stay paused upstream (each pins at most the upstream stream window) and, once they fill
  * the cap, its new streams are refused with REFUSED_STREAM (nothing forwarded), while the
@@ -24,7 +24,7 @@ async function stillServing(c: RawH2): Promise<void> {
   expect(c.goaway).toBeUndefined();
 }
 
-describe('the engine front holds at most maxSessionMemoryMiB for one client connection', () => {
+describe('the engine front holds at most connectionMemoryMiB (default 32) for one client connection', () => {
   let rig: Rig;
   beforeAll(async () => {
     rig = await startRig({ proxy: { downstream: { engine: 'h2race' } } });
@@ -34,11 +34,11 @@ describe('the engine front holds at most maxSessionMemoryMiB for one client conn
     expect(rig.pool.stats().inUse).toBe(0);
   });
 
-  it('100 streams from a zero-window client: as many as the 64 MiB cap holds are served, the rest refused with REFUSED_STREAM and never forwarded; RSS stays bounded', async () => {
+  it('100 streams from a zero-window client: as many as the 32 MiB cap holds are served, the rest refused with REFUSED_STREAM and never forwarded; RSS stays bounded', async () => {
     const bystander = await startBystander(rig);
     await expect.poll(() => rig.originActive, { timeout: 5000 }).toBe(1);
     const before = rig.originRequests;
-    const admitted = Math.floor((64 * MiB) / STALLED_STREAM_BYTES);
+    const admitted = Math.floor((32 * MiB) / STALLED_STREAM_BYTES);
     const ids = Array.from({ length: 100 }, (_, i) => 1 + 2 * i);
     const video = encodeHeaderBlock(requestHeaders(VIDEO, AUTHORITY));
     const result = await attack(rig, async (c) => {
@@ -66,7 +66,7 @@ describe('a client whose streams stall after they started', () => {
   const CAP_MIB = 8;
   let rig: Rig;
   beforeAll(async () => {
-    rig = await startRig({ proxy: { downstream: { engine: 'h2race', maxSessionMemoryMiB: CAP_MIB } } });
+    rig = await startRig({ proxy: { downstream: { engine: 'h2race', connectionMemoryMiB: CAP_MIB } } });
   });
   afterAll(async () => {
     await rig.close();

@@ -33,7 +33,7 @@ let rig: Rig;
 beforeAll(async () => {
   // Room for 100 zero-window streams (each pins the upstream window): the memory cap is
   // connection-memory.test.ts's subject; here the concurrency limit must be what refuses.
-  rig = await startRig({ proxy: { downstream: { maxSessionMemoryMiB: 128, settings: { maxHeaderListSize: MAX_HEADER_LIST } } } });
+  rig = await startRig({ proxy: { downstream: { connectionMemoryMiB: 128, settings: { maxHeaderListSize: MAX_HEADER_LIST } } } });
 });
 afterAll(async () => {
   await rig.close();
