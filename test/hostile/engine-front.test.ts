@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, FrameType, SettingId, errorCodeName } from '../../h2/frame/constants.js';
 import { HpackDecoder } from '../../h2/hpack/decoder.js';
+import { DEFAULT_FLOOD_LIMITS } from '../../h2/proto/flood-guard.js';
 import {
   connectRaw,
   encodeDynamicIndex,
@@ -21,6 +22,7 @@ import {
   windowUpdateFrame,
   type RawH2,
 } from '../helpers/raw-h2.js';
+import { attack, flood } from './attack.js';
 import { startBystander, startRig, type Rig } from './rig.js';
 
 const AUTHORITY = '127.0.0.1';
@@ -96,6 +98,47 @@ describe('connection errors and a client that leaves, on the default front', () 
       c.close();
     }
     await expect.poll(() => rig.originActiveOn(SLOW_VIDEO), { timeout: 5000 }).toBe(0);
+  });
+});
+
+describe('stream errors the client causes again and again (MadeYouReset, CVE-2025-8671) on the default front', () => {
+  const calm = { code: 'ENHANCE_YOUR_CALM', goaways: 1, closed: true };
+
+  it('requests without their pseudo-headers: each reset with PROTOCOL_ERROR until the rapid-reset cap, then GOAWAY(ENHANCE_YOUR_CALM); nothing forwarded', async () => {
+    const bystander = await startBystander(rig);
+    await expect.poll(() => rig.originActive, { timeout: 5000 }).toBe(1);
+    const before = rig.originRequests;
+    const malformed = encodeHeaderBlock([[':method', 'GET']]);
+    let protocolErrors = 0;
+    const result = await attack(rig, async (c) => {
+      let id = -1;
+      await flood(c, () => Array.from({ length: 50 }, () => headersFrame((id += 2), malformed)), 10_000);
+      await c.waitForClose(5000);
+      protocolErrors = [...c.resets.values()].filter((code) => code === ErrorCode.PROTOCOL_ERROR).length;
+    });
+    expect(result).toMatchObject(calm);
+    expect(protocolErrors).toBeGreaterThanOrEqual(DEFAULT_FLOOD_LIMITS.resets.burst);
+    expect(protocolErrors).toBeLessThan(10_000 / 2);
+    expect(rig.originRequests).toBe(before);
+    await bystander.finish();
+  });
+
+  it('a stream opened, then made to fail with WINDOW_UPDATE 0, stream after stream: GOAWAY(ENHANCE_YOUR_CALM), a bounded number of upstream streams, none left open', async () => {
+    const bystander = await startBystander(rig);
+    await expect.poll(() => rig.originActive, { timeout: 5000 }).toBe(1);
+    const before = rig.originRequests;
+    const get = encodeHeaderBlock(requestHeaders(SLOW_VIDEO, AUTHORITY));
+    const result = await attack(rig, async (c) => {
+      let id = -1;
+      await flood(c, () => {
+        id += 2;
+        return [headersFrame(id, get), windowUpdateFrame(id, 0)];
+      }, 10_000);
+    });
+    expect(result).toMatchObject(calm);
+    expect(rig.originRequests - before).toBeLessThanOrEqual(DEFAULT_FLOOD_LIMITS.resets.burst + 100);
+    await expect.poll(() => rig.originActiveOn(SLOW_VIDEO), { timeout: 5000 }).toBe(0);
+    await bystander.finish();
   });
 });
 
