@@ -81,7 +81,7 @@ export const proxyCommand: CommandModule<object, ProxyArgs> = {
       .option('config', { type: 'string', describe: 'YAML/JSON file with sections proxy, pool, faults (flags win)' })
       .option('pool', { choices: POOL_MODES, describe: 'buffer pool mode of the frame path [retain]' })
       .option('frame-path', { type: 'boolean', default: true, describe: 'run clients through the frame path (--no-frame-path: plain node:http2 forwarding)' })
-      .option('engine', { choices: ['node', 'h2race'] as const, describe: 'what serves HTTP/2 clients: node:http2 over the frame path, or h2race\'s own engine (frames born in the pool) [node]' })
+      .option('engine', { choices: ['node', 'h2race'] as const, describe: 'what serves HTTP/2 clients: node:http2 over the frame path, or h2race\'s own engine (frames born in the pool) [h2race]' })
       .options(numberFlags({
         'max-sessions': { integer: true, group: 'Upstream:', describe: 'HTTP/2 sessions per origin [4]' },
         'connect-timeout': { integer: true, group: 'Upstream:', describe: 'ms to connect to the origin before 504 [5000]' },

@@ -108,15 +108,22 @@ export const downstreamSchema = z.strictObject({
   streamIdleTimeoutMs: z.number().int().min(0).default(30_000),
   /** Connection-level receive window the proxy grants each client (uploads). */
   connectionWindowSize: z.number().int().min(65535).max(MAX_U31).default(16 * 1024 * 1024),
-  /** Per-session memory cap in MiB before Node answers ENHANCE_YOUR_CALM. */
+  /**
+   * Engine front: what one client connection may make the proxy hold, in MiB: response bytes
+   * queued for a client that does not read (a stalled stream counts at the upstream window it can
+   * pin) and request body bytes not yet forwarded; over it new streams are refused (REFUSED_STREAM).
+   */
+  connectionMemoryMiB: z.number().int().min(1).default(32),
+  /** Node front: node:http2's maxSessionMemory (its own count: streams refused with ENHANCE_YOUR_CALM, then the session fails). */
   maxSessionMemoryMiB: z.number().int().min(1).default(64),
   /** The frame path's flood caps (rapid reset, PING/SETTINGS/... floods): GOAWAY(ENHANCE_YOUR_CALM) beyond them. */
   floodLimits: floodLimitsSchema.optional(),
   /**
-   * What serves the HTTP/2 fronts (TLS h2 and h2c): `h2race`, h2race's own engine (h2/: every
-   * frame born in the pool), or `node`, node:http2's server session over the frame path.
+   * What serves the HTTP/2 fronts (TLS h2 and h2c): `h2race` (default), h2race's own engine (h2/:
+   * every frame born in the pool), or `node`, node:http2's server session over the frame path,
+   * kept as a reference to compare against.
    */
-  engine: z.enum(['node', 'h2race']).default('node'),
+  engine: z.enum(['node', 'h2race']).default('h2race'),
 });
 
 export const upstreamSchema = z.strictObject({

@@ -19,8 +19,9 @@ import { Duplex } from 'node:stream';
 import { ErrorCode } from '../h2/frame/constants.js';
 import type { RequestHead } from '../h2/proto/header-validation.js';
 import type { ServerStream, StreamHandler } from '../h2/proto/stream.js';
+import type { HeldStream } from './connection-memory.js';
 
-export class EngineStream extends Duplex implements StreamHandler {
+export class EngineStream extends Duplex implements StreamHandler, HeldStream {
   readonly id: number;
   readonly endAfterHeaders: boolean;
   /** The final response head went out. */
@@ -37,14 +38,25 @@ export class EngineStream extends Duplex implements StreamHandler {
   /** end() or sendTrailers() reached the engine: its END_STREAM is decided. */
   private bodyEnded = false;
   private idleTimer: NodeJS.Timeout | undefined;
+  /**
+   * The client's window for this stream is closed: from birth when its initial window is 0, and
+   * whenever a write waits for the engine's full queue; open again at the engine's onDrain.
+   */
+  stalled: boolean;
 
-  constructor(private readonly stream: ServerStream, head: RequestHead) {
+  constructor(private readonly stream: ServerStream, head: RequestHead, bornStalled = false) {
     // Not autoDestroy: both sides done here is not the engine stream done (its END_STREAM may still be queued).
     // readableHighWaterMark 0: a body chunk is credited back when its reader took it (the pump wrote it upstream),
     // or later when a paused reader drains what waits here (_read); never just for sitting in a buffer.
     super({ allowHalfOpen: true, autoDestroy: false, readableHighWaterMark: 0 });
     this.id = stream.id;
     this.endAfterHeaders = head.endStream;
+    this.stalled = bornStalled;
+  }
+
+  /** Bytes of this stream the proxy buffers: request body not yet taken, response not yet framed. */
+  get heldBytes(): number {
+    return this.readableLength + this.writableLength - this.heldLength + this.stream.writableLength;
   }
 
   // ── what the engine tells the stream ────────────────────────────────────────────────────
@@ -65,6 +77,7 @@ export class EngineStream extends Duplex implements StreamHandler {
 
   onDrain(): void {
     this.idleTimer?.refresh();
+    this.stalled = false;
     const held = this.heldWrite;
     this.heldWrite = undefined;
     this.heldLength = 0;
@@ -139,6 +152,7 @@ export class EngineStream extends Duplex implements StreamHandler {
     if (this.stream.closed || this.stream.write(chunk)) return cb();
     this.heldWrite = cb;
     this.heldLength = chunk.length;
+    this.stalled = true;
   }
 
   /**

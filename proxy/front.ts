@@ -20,8 +20,10 @@ import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config/proxy-schema.js';
 import type { Connection } from '../h2/proto/connection.js';
 import type { ConnectionOptions, ServerHandler } from '../h2/proto/connection-options.js';
+import { ErrorCode } from '../h2/frame/constants.js';
 import { MAX_STREAM_ID } from '../h2/proto/go-away.js';
 import { serveSocket } from '../h2/server.js';
+import { ConnectionMemory } from './connection-memory.js';
 import { EngineStream, requestHeaders } from './engine-stream.js';
 import { parseListenAddress } from '../config/proxy-schema.js';
 import type { ConnectionInfo, DownstreamWrapper } from './connection-wrapper.js';
@@ -34,6 +36,8 @@ export interface FrontOptions {
   cert: string;
   key: string;
   downstream: ProxyConfig['downstream'];
+  /** The upstream stream window: what a stream paused upstream can pin (ConnectionMemory). */
+  upstreamStreamWindow: number;
   wrapper?: DownstreamWrapper;
   onRequest: RequestHandler;
   /** HTTP/1.1 requests with Upgrade: the connection is the handler's from then on. */
@@ -60,6 +64,11 @@ interface H1Connection {
 }
 
 let nextConnectionId = 1;
+
+/** The engine's per-stream response queue (its write() says false beyond it). */
+const ENGINE_STREAM_QUEUE_BYTES = 64 * 1024;
+/** An EngineStream's own write buffer (a Duplex's default high-water mark) and the write it holds. */
+const STREAM_WRITABLE_BYTES = 2 * 16 * 1024;
 
 export class Front {
   private readonly tlsServer: tls.Server;
@@ -206,9 +215,18 @@ export class Front {
   private attachEngine(socket: net.Socket, info: ConnectionInfo): void {
     const { downstream, events, logger, wrapper } = this.opts;
     socket.on('error', (err: NodeJS.ErrnoException) => logger.debug({ connection: info.id, err: err.code ?? err.message }, 'downstream socket error'));
+    const memory = new ConnectionMemory(downstream.connectionMemoryMiB * 2 ** 20, this.opts.upstreamStreamWindow + ENGINE_STREAM_QUEUE_BYTES + STREAM_WRITABLE_BYTES);
     const handler: ServerHandler = {
       onStream: (stream, head) => {
-        const engineStream = new EngineStream(stream, head);
+        const bornStalled = connection !== undefined && connection.peerSettings.initialWindowSize <= 0;
+        if (!memory.admits(bornStalled)) {
+          logger.debug({ connection: info.id, stream: stream.id, heldBytes: memory.heldBytes }, 'stream refused: the connection holds its memory cap');
+          stream.reset(ErrorCode.REFUSED_STREAM);
+          return {};
+        }
+        const engineStream = new EngineStream(stream, head, bornStalled);
+        memory.add(engineStream);
+        engineStream.once('close', () => memory.delete(engineStream));
         const { headers, rawHeaders } = requestHeaders(head);
         this.opts.onRequest({ stream: engineStream, headers, rawHeaders }, info, stream.id);
         return engineStream;
@@ -219,6 +237,7 @@ export class Front {
       id: info.id,
       settings: engineSettings(downstream.settings),
       connectionWindowSize: downstream.connectionWindowSize,
+      streamHighWaterMark: ENGINE_STREAM_QUEUE_BYTES,
       floodLimits: downstream.floodLimits,
       observer: {
         // The graceful close's first GOAWAY (2^31-1) only announces it; its last one is reported.

@@ -532,6 +532,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
 
   /** RST_STREAM(code) for a stream error (§5.4.2) on `streamId`, live or not. */
   protected streamError(streamId: number, code: number, reason: string): void {
+    this.guard.streamReset(streamId, this.now);
     const stream = this.streams.get(streamId);
     this.observer.onStreamError?.(streamId, code, reason);
     this.sendRst(streamId, code);

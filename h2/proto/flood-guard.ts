@@ -146,10 +146,25 @@ export class FloodGuard {
     }
   }
 
-  private rate(name: RateName, header: FrameHeader, nowMs: number): void {
+  /**
+   * Counts a stream the server resets because of the client's frame (a stream error: MadeYouReset,
+   * CVE-2025-8671) against the rapid-reset cap: either way a stream ends that may have started
+   * work upstream, and the client sent no RST_STREAM for it.
+   */
+  streamReset(streamId: number, nowMs: number): void {
+    if (this.bucket('resets').take(nowMs)) return;
+    const { perSecond, burst } = this.limits.resets;
+    throw calm(`stream errors the client caused (the last on stream ${streamId}): more than ${perSecond}/s (burst ${burst}) with its resets`);
+  }
+
+  private bucket(name: RateName): TokenBucket {
     let bucket = this.buckets.get(name);
     if (!bucket) this.buckets.set(name, (bucket = new TokenBucket(this.limits[name])));
-    if (bucket.take(nowMs)) return;
+    return bucket;
+  }
+
+  private rate(name: RateName, header: FrameHeader, nowMs: number): void {
+    if (this.bucket(name).take(nowMs)) return;
     const { perSecond, burst } = this.limits[name];
     const what = name === 'afterEnd' ? `${frameTypeName(header.type)} after the end of stream ${header.streamId}` : `${frameTypeName(header.type)} flood`;
     throw calm(`${what}: more than ${perSecond}/s (burst ${burst}) from the client`);

@@ -1,24 +1,28 @@
 /**
- * The hostile clients of session-failures.test.ts and streams.test.ts against the engine front
- * (`downstream.engine: h2race`). Where node:http2 fails the whole session, h2race's engine keeps
+ * The hostile clients of session-failures.test.ts and streams.test.ts against the default front,
+ * h2race's engine (`downstream.engine: h2race`). Where node:http2 fails the whole session, it keeps
  * a stream error a stream error (RFC 9113 §5.4.2): the attacked stream is reset (or, over the
  * header list limit, answered 431), nothing of it reaches the origin, and the same connection and
  * a bystander keep working.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, FrameType, SettingId } from '../../h2/frame/constants.js';
+import { ErrorCode, FrameType, SettingId, errorCodeName } from '../../h2/frame/constants.js';
 import { HpackDecoder } from '../../h2/hpack/decoder.js';
+import { DEFAULT_FLOOD_LIMITS } from '../../h2/proto/flood-guard.js';
 import {
   connectRaw,
   encodeDynamicIndex,
   encodeHeaderBlock,
   encodeIndexedLiteral,
+  goawayFrame,
   headersFrame,
   pingFrame,
   requestHeaders,
+  rstFrame,
   windowUpdateFrame,
   type RawH2,
 } from '../helpers/raw-h2.js';
+import { attack, flood } from './attack.js';
 import { startBystander, startRig, type Rig } from './rig.js';
 
 const AUTHORITY = '127.0.0.1';
@@ -29,7 +33,9 @@ const SLOW_VIDEO = '/video?size=1000000&rate=100000';
 
 let rig: Rig;
 beforeAll(async () => {
-  rig = await startRig({ proxy: { downstream: { engine: 'h2race', settings: { maxHeaderListSize: MAX_HEADER_LIST } } } });
+  // Room for 100 zero-window streams (each pins the upstream window): the memory cap is
+  // connection-memory.test.ts's subject; here the concurrency limit must be what refuses.
+  rig = await startRig({ proxy: { downstream: { connectionMemoryMiB: 128, settings: { maxHeaderListSize: MAX_HEADER_LIST } } } });
 });
 afterAll(async () => {
   await rig.close();
@@ -64,7 +70,79 @@ async function openSlowStream(c: RawH2, id: number): Promise<void> {
   expect(await c.waitFor(() => c.framesOf(FrameType.HEADERS, id).length > 0, 5000)).toBe(true);
 }
 
-describe('stream errors stay stream errors on the engine front', () => {
+describe('connection errors and a client that leaves, on the default front', () => {
+  it('RST_STREAM on an idle stream (§6.4): GOAWAY(PROTOCOL_ERROR) naming no stream, then the connection closes', async () => {
+    const bystander = await startBystander(rig);
+    const c = await client();
+    try {
+      await c.send(rstFrame(5));
+      expect(await c.waitForClose(5000)).toBe(true);
+      expect({ code: c.goaway && errorCodeName(c.goaway.errorCode), lastStreamId: c.goaway?.lastStreamId, goaways: c.count(FrameType.GOAWAY) })
+        .toEqual({ code: 'PROTOCOL_ERROR', lastStreamId: 0, goaways: 1 });
+    } finally {
+      c.close();
+    }
+    await bystander.finish();
+  });
+
+  it('a client GOAWAY with an error code (§6.8): the client is gone, so no frame answers it; its streams end at the origin and the connection closes', async () => {
+    const c = await client([[SettingId.INITIAL_WINDOW_SIZE, 0]]);
+    try {
+      await openSlowStream(c, 1);
+      const framesBefore = c.frames.length;
+      await c.send(goawayFrame(0, ErrorCode.INTERNAL_ERROR));
+      expect(await c.waitForClose(5000)).toBe(true);
+      expect(c.frames.slice(framesBefore).map((f) => f.type)).toEqual([]);
+      expect(c.goaway).toBeUndefined();
+    } finally {
+      c.close();
+    }
+    await expect.poll(() => rig.originActiveOn(SLOW_VIDEO), { timeout: 5000 }).toBe(0);
+  });
+});
+
+describe('stream errors the client causes again and again (MadeYouReset, CVE-2025-8671) on the default front', () => {
+  const calm = { code: 'ENHANCE_YOUR_CALM', goaways: 1, closed: true };
+
+  it('requests without their pseudo-headers: each reset with PROTOCOL_ERROR until the rapid-reset cap, then GOAWAY(ENHANCE_YOUR_CALM); nothing forwarded', async () => {
+    const bystander = await startBystander(rig);
+    await expect.poll(() => rig.originActive, { timeout: 5000 }).toBe(1);
+    const before = rig.originRequests;
+    const malformed = encodeHeaderBlock([[':method', 'GET']]);
+    let protocolErrors = 0;
+    const result = await attack(rig, async (c) => {
+      let id = -1;
+      await flood(c, () => Array.from({ length: 50 }, () => headersFrame((id += 2), malformed)), 10_000);
+      await c.waitForClose(5000);
+      protocolErrors = [...c.resets.values()].filter((code) => code === ErrorCode.PROTOCOL_ERROR).length;
+    });
+    expect(result).toMatchObject(calm);
+    expect(protocolErrors).toBeGreaterThanOrEqual(DEFAULT_FLOOD_LIMITS.resets.burst);
+    expect(protocolErrors).toBeLessThan(10_000 / 2);
+    expect(rig.originRequests).toBe(before);
+    await bystander.finish();
+  });
+
+  it('a stream opened, then made to fail with WINDOW_UPDATE 0, stream after stream: GOAWAY(ENHANCE_YOUR_CALM), a bounded number of upstream streams, none left open', async () => {
+    const bystander = await startBystander(rig);
+    await expect.poll(() => rig.originActive, { timeout: 5000 }).toBe(1);
+    const before = rig.originRequests;
+    const get = encodeHeaderBlock(requestHeaders(SLOW_VIDEO, AUTHORITY));
+    const result = await attack(rig, async (c) => {
+      let id = -1;
+      await flood(c, () => {
+        id += 2;
+        return [headersFrame(id, get), windowUpdateFrame(id, 0)];
+      }, 10_000);
+    });
+    expect(result).toMatchObject(calm);
+    expect(rig.originRequests - before).toBeLessThanOrEqual(DEFAULT_FLOOD_LIMITS.resets.burst + 100);
+    await expect.poll(() => rig.originActiveOn(SLOW_VIDEO), { timeout: 5000 }).toBe(0);
+    await bystander.finish();
+  });
+});
+
+describe('stream errors stay stream errors on the default front', () => {
   it('HPACK bomb: every bomb stream is answered 431, none reaches the origin, the connection and bystander live on', async () => {
     const bystander = await startBystander(rig);
     const c = await client();

@@ -24,6 +24,13 @@ describe('FloodGuard', () => {
     expect(framesUntilTrip(guard, h(FrameType.RST_STREAM, 0, 4, 1), 1000, () => 0)).toBe(50);
   });
 
+  it('streams the client made the server reset (MadeYouReset) share the rapid-reset bucket with its own resets', () => {
+    const guard = new FloodGuard({ resets: { perSecond: 10, burst: 50 } });
+    for (let i = 0; i < 30; i++) guard.check(h(FrameType.RST_STREAM, 0, 4, 1 + 2 * i), 0);
+    for (let i = 0; i < 20; i++) guard.streamReset(101 + 2 * i, 0);
+    expect(() => guard.streamReset(141, 0)).toThrow(expect.objectContaining({ code: ErrorCode.ENHANCE_YOUR_CALM }));
+  });
+
   it('refills at the configured rate: a client under the rate never trips', () => {
     const guard = new FloodGuard({ resets: { perSecond: 100, burst: 10 } });
     // 99 resets per second for 60 simulated seconds.

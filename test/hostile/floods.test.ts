@@ -117,8 +117,9 @@ describe.each(['node', 'h2race'] as const)('engine %s', (engine) => {
       await bystander.finish();
     });
 
-    // node:http2's own cap; the engine refuses each such stream and keeps the connection
-    // (engine-front.test.ts), so its 100 open streams keep their upstream windows (see the report).
+    // node:http2's own cap. The engine refuses each such stream and keeps the connection
+    // (engine-front.test.ts); its memory cap refuses the zero-window streams the connection cannot
+    // hold, within the same RSS bound (connection-memory.test.ts).
     it.runIf(engine === 'node')('streams beyond the limit, again and again: refused, then node:http2 fails the session (its invalid-frame cap): GOAWAY(ENHANCE_YOUR_CALM) naming the last stream it took', async () => {
       const bystander = await startBystander(rig);
       await expect.poll(() => rig.originActive, { timeout: 5000 }).toBe(1);

@@ -1,10 +1,11 @@
 /**
- * Clients that make node:http2 itself fail the downstream session (not h2race's frame
- * validation): its caps on refused and invalid streams, frames nghttp2 rejects for the whole
+ * The node front (`downstream.engine: node`, kept as a reference): clients that make node:http2
+ * itself fail the downstream session (not h2race's frame validation): its caps on refused and invalid streams, frames nghttp2 rejects for the whole
  * connection. node:http2 destroys the session and would say GOAWAY(INTERNAL_ERROR), or nothing at
  * all when one of its writes was in flight; through the frame path each attacker gets exactly one
  * GOAWAY with the cause and the last stream the proxy took, then a closed connection, while a
- * bystander connection keeps working byte-exact.
+ * bystander connection keeps working byte-exact. The default front (h2race's engine) answers the
+ * same clients per RFC 9113: engine-front.test.ts and connection-memory.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, FrameFlag, FrameType, SettingId } from '../../h2/frame/constants.js';
@@ -34,7 +35,10 @@ let rig: Rig;
 /** A proxy whose sessions may use 1 MiB (maxSessionMemory), so a client can exhaust it. */
 let smallMemoryRig: Rig;
 beforeAll(async () => {
-  [rig, smallMemoryRig] = await Promise.all([startRig(), startRig({ proxy: { downstream: { maxSessionMemoryMiB: 1 } } })]);
+  [rig, smallMemoryRig] = await Promise.all([
+    startRig({ proxy: { downstream: { engine: 'node' } } }),
+    startRig({ proxy: { downstream: { engine: 'node', maxSessionMemoryMiB: 1 } } }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([rig.close(), smallMemoryRig.close()]);
@@ -57,7 +61,7 @@ async function openSlowStream(c: RawH2, id: number): Promise<void> {
   expect(await c.waitFor(() => c.framesOf(FrameType.HEADERS, id).length > 0, 5000)).toBe(true);
 }
 
-describe('sessions node:http2 fails', () => {
+describe('node front: sessions node:http2 fails', () => {
   it('session memory exhausted: streams refused with ENHANCE_YOUR_CALM, then node:http2 fails the session (its rejected-stream cap): GOAWAY(ENHANCE_YOUR_CALM) naming the last stream it took', async () => {
     const bystander = await startBystander(smallMemoryRig);
     const video = get('/video?size=4000000');

@@ -18,7 +18,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-describe.each(['h2', 'h1-tls', 'h2c', 'h1'] as OriginKind[])('origin %s', (kind) => {
+/** The node front (downstream.engine node): node:http2's session over the wrapper's Duplex. */
+describe.each(['h2', 'h1-tls', 'h2c', 'h1'] as OriginKind[])('node front, origin %s', (kind) => {
   test('both sides run over the wrappers\' Duplexes', async () => {
     const origin = await startTestOrigin(kind);
     cleanups.push(() => origin.close());
@@ -42,7 +43,7 @@ describe.each(['h2', 'h1-tls', 'h2c', 'h1'] as OriginKind[])('origin %s', (kind)
         return tap;
       },
     };
-    const proxy = await startTestProxy(origin.url, { downstreamWrapper, upstreamWrapper });
+    const proxy = await startTestProxy(origin.url, { downstreamWrapper, upstreamWrapper, downstream: { engine: 'node' } });
     cleanups.push(() => proxy.close());
 
     const payload = patternBytes(3, 1024 * 1024);
