@@ -166,16 +166,19 @@ function wellFormed(f: UnparsableFrameRecord): boolean {
 
 function storyRace(r: PoolRaceRecord): StoryRace {
   const { pending: x, reusedFor: y } = r;
+  const sameConnection = x.connection === y.connection;
+  // The pool is shared by every connection: a taker on another one may carry the same stream id.
+  const taker = `${sameConnection ? '' : "another connection's "}stream ${y.streamId}'s`;
   const onWire =
     y.length < x.length
-      ? `stream ${y.streamId}'s ${frameTypeName(y.frameType)} frame (${y.length} B), then the ${x.length - y.length} bytes left over from stream ${x.streamId}'s frame, which the client reads as the next frame header`
+      ? `${taker} ${frameTypeName(y.frameType)} frame (${y.length} B), then the ${x.length - y.length} bytes left over from stream ${x.streamId}'s frame, which the client reads as the next frame header`
       : y.length > x.length
-        ? `the first ${x.length} bytes of stream ${y.streamId}'s ${y.length}-byte frame: the client reads the following frames' bytes as the rest of it`
-        : `stream ${y.streamId}'s ${frameTypeName(y.frameType)} frame in place of stream ${x.streamId}'s: valid framing, wrong bytes`;
+        ? `the first ${x.length} bytes of ${taker} ${y.length}-byte frame: the client reads the following frames' bytes as the rest of it`
+        : `${taker} ${frameTypeName(y.frameType)} frame in place of stream ${x.streamId}'s: valid framing, wrong bytes`;
   return {
     atMs: r.atMs,
     pending: frameRef(x),
-    reusedFor: { ...frameRef(y), sameConnection: x.connection === y.connection },
+    reusedFor: { ...frameRef(y), sameConnection },
     onWire,
   };
 }
@@ -224,11 +227,11 @@ function storyLines(s: DamageStory): StoryLine[] {
   if (s.cancel) lines.push({ step: 'cancel', atMs: s.cancel.atMs, text: `we cancelled ${streamName(s.cancel)} (RST_STREAM CANCEL)` });
   if (s.race) {
     const r = s.race;
-    const where = r.reusedFor.sameConnection ? '' : ' on another connection';
+    const taker = `${r.reusedFor.sameConnection ? '' : "another connection's "}stream ${r.reusedFor.streamId}'s`;
     lines.push({
       step: 'race',
       atMs: r.atMs,
-      text: `the proxy's pool handed the buffer of stream ${r.pending.streamId}'s pending ${r.pending.frameType} frame (${r.pending.length} B, not yet written) to stream ${r.reusedFor.streamId}'s ${r.reusedFor.frameType} frame (${r.reusedFor.length} B)${where}; the pending write then carried ${r.onWire}`,
+      text: `the proxy's pool handed the buffer of stream ${r.pending.streamId}'s pending ${r.pending.frameType} frame (${r.pending.length} B, not yet written) to ${taker} ${r.reusedFor.frameType} frame (${r.reusedFor.length} B); the pending write then carried ${r.onWire}`,
     });
   }
   if (s.unparsableFrame) {
