@@ -12,9 +12,10 @@ export class SocketTransport extends SocketBackedTransport {
   private readonly pending = new Set<WriteDone>();
   private readonly closer: LingeringClose;
 
-  constructor(socket: net.Socket, linger: LingerPolicy = DEFAULT_LINGER_POLICY) {
+  /** `linger`: overrides of the default policy (ConnectionOptions.linger, as either role gives it). */
+  constructor(socket: net.Socket, linger: Partial<LingerPolicy> = {}) {
     super(socket);
-    this.closer = new LingeringClose(socket, linger);
+    this.closer = new LingeringClose(socket, { ...DEFAULT_LINGER_POLICY, ...linger });
   }
 
   write(bytes: Buffer, done?: WriteDone): void {
