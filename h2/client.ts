@@ -20,5 +20,5 @@ export function clientConnection(transport: Transport, options?: ClientConnectio
  */
 export function connectSocket(socket: net.Socket, options?: ClientConnectionOptions): ClientConnection | undefined {
   if (socket.destroyed) return undefined;
-  return clientConnection(new SocketTransport(socket), options);
+  return clientConnection(new SocketTransport(socket, options?.linger), options);
 }

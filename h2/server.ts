@@ -5,7 +5,6 @@
 import type * as net from 'node:net';
 import { Connection } from './proto/connection.js';
 import type { ConnectionOptions, ServerHandler } from './proto/connection-options.js';
-import { DEFAULT_LINGER_POLICY } from './proto/lingering-close.js';
 import { SocketTransport } from './proto/socket-transport.js';
 import type { Transport } from './proto/transport.js';
 
@@ -20,5 +19,5 @@ export function serveConnection(transport: Transport, handler: ServerHandler, op
  */
 export function serveSocket(socket: net.Socket, handler: ServerHandler, options?: ConnectionOptions): Connection | undefined {
   if (socket.destroyed) return undefined;
-  return serveConnection(new SocketTransport(socket, { ...DEFAULT_LINGER_POLICY, ...options?.linger }), handler, options);
+  return serveConnection(new SocketTransport(socket, options?.linger), handler, options);
 }

@@ -11,19 +11,16 @@
  * header at write time, before a racing reuse of its buffer could change it.
  *
  * Lifecycle: owned by one EnginePath and lives as long as its socket. It ends in one place, the
- * socket's 'close': the link is destroyed (every queued chunk's done fires with the error, in
- * order), then the engine hears onClose.
+ * socket's 'close' (h2/proto/socket-backed-transport.ts): the link is destroyed (every queued
+ * chunk's done fires with the error, in order), then the engine hears onClose.
  */
 import type * as net from 'node:net';
 import { readFrameHeader, type FrameHeader } from '../../h2/frame/codec.js';
-import type { Transport, TransportSink } from '../../h2/proto/transport.js';
+import { SocketBackedTransport, type WriteDone } from '../../h2/proto/socket-backed-transport.js';
 import type { Link } from '../link/types.js';
 import type { StreamWriteLedger } from './stream-write-ledger.js';
 
-type Done = (err?: Error | null) => void;
-
-export class LinkTransport implements Transport {
-  private error: Error | undefined;
+export class LinkTransport extends SocketBackedTransport {
   /** Bytes handed to the link whose chunk is not done. */
   private queued = 0;
   private peakQueued = 0;
@@ -31,11 +28,11 @@ export class LinkTransport implements Transport {
   private readonly pendingByStream = new Map<number, number>();
 
   constructor(
-    private readonly socket: net.Socket,
+    socket: net.Socket,
     private readonly link: Link,
     private readonly ledger: StreamWriteLedger,
   ) {
-    socket.setNoDelay(true);
+    super(socket);
   }
 
   get pendingBytes(): number {
@@ -50,34 +47,13 @@ export class LinkTransport implements Transport {
     return this.pendingByStream.get(streamId) ?? 0;
   }
 
-  start(sink: TransportSink): void {
-    const socket = this.socket;
-    socket.on('data', (chunk: Buffer) => sink.onData(chunk));
-    socket.on('end', () => sink.onEnd());
-    socket.on('error', (err) => {
-      this.error ??= err;
-    });
-    socket.once('close', () => {
-      this.link.destroy(this.error ?? new Error('connection closed'));
-      sink.onClose(this.error);
-    });
-  }
-
-  write(bytes: Buffer, done?: Done): void {
+  write(bytes: Buffer, done?: WriteDone): void {
     const header = readFrameHeader(bytes);
     this.ledger.queued(header);
     this.pendingByStream.set(header.streamId, (this.pendingByStream.get(header.streamId) ?? 0) + 1);
     this.queued += bytes.length;
     if (this.queued > this.peakQueued) this.peakQueued = this.queued;
     this.link.enqueue({ data: bytes, done: (err) => this.settled(header, bytes, err, done) });
-  }
-
-  cork(): void {
-    this.socket.cork();
-  }
-
-  uncork(): void {
-    this.socket.uncork();
   }
 
   end(): void {
@@ -90,8 +66,12 @@ export class LinkTransport implements Transport {
     this.socket.destroy();
   }
 
+  protected settlePending(err: Error): void {
+    this.link.destroy(err);
+  }
+
   /** The one place a frame leaves the transport: written (no error), or dropped. */
-  private settled(header: FrameHeader, bytes: Buffer, err: Error | null | undefined, done: Done | undefined): void {
+  private settled(header: FrameHeader, bytes: Buffer, err: Error | null | undefined, done: WriteDone | undefined): void {
     this.queued -= bytes.length;
     const left = this.pendingByStream.get(header.streamId)! - 1;
     if (left === 0) this.pendingByStream.delete(header.streamId);

@@ -20,6 +20,8 @@ export class FrameReader {
   /** A frame split across chunks, being assembled; the header scratch while its header is incomplete. */
   private partial: Buffer | undefined;
   private partialFill = 0;
+  /** The split frame's header, read once when its 9 bytes are in (unset while they are not). */
+  private partialHeader: FrameHeader | undefined;
   private readonly headerScratch = Buffer.allocUnsafe(FRAME_HEADER_LENGTH);
 
   constructor(private readonly sink: FrameSink) {}
@@ -44,6 +46,7 @@ export class FrameReader {
       const total = FRAME_HEADER_LENGTH + header.length;
       if (available < total) {
         this.partial = Buffer.allocUnsafe(total);
+        this.partialHeader = header;
         chunk.copy(this.partial, 0, at);
         this.partialFill = available;
         return;
@@ -66,15 +69,18 @@ export class FrameReader {
       const whole = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + header.length);
       partial.copy(whole);
       this.partial = partial = whole;
+      this.partialHeader = header;
     }
     const n = Math.min(partial.length - this.partialFill, chunk.length - at);
     chunk.copy(partial, this.partialFill, at, at + n);
     this.partialFill += n;
     at += n;
     if (this.partialFill === partial.length) {
-      this.partial = undefined;
+      // The header checkFrameHeader saw: the frame is not parsed a second time.
+      const header = this.partialHeader!;
+      this.partial = this.partialHeader = undefined;
       this.partialFill = 0;
-      this.sink.onFrame(readFrameHeader(partial), partial);
+      this.sink.onFrame(header, partial);
     }
     return at;
   }

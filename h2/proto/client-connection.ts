@@ -20,10 +20,10 @@
 import { CLIENT_PREFACE, ErrorCode, FrameType } from '../frame/constants.js';
 import { Connection } from './connection.js';
 import type { ConnectionOptions, ServerHandler } from './connection-options.js';
-import { ClientH2Stream, ResponseProgress, type ClientHandler, type ClientStream } from './client-stream.js';
+import { ClientH2Stream, type ClientHandler, type ClientStream } from './client-stream.js';
 import { EndPhase, MAX_STREAM_ID } from './go-away.js';
 import { requestHead, responseHead } from './header-validation.js';
-import type { H2Stream } from './stream.js';
+import { ResponsePhase, type H2Stream } from './stream.js';
 import { StreamState, Verdict, recvOnLive } from './stream-state.js';
 import type { Transport } from './transport.js';
 
@@ -142,13 +142,13 @@ export class ClientConnection extends Connection {
   }
 
   protected override awaitingHead(stream: H2Stream): boolean {
-    return (stream as ClientH2Stream).progress !== ResponseProgress.Final;
+    return stream.response !== ResponsePhase.Final;
   }
 
   /** A header block on one of our streams: a response head (1xx or final), or after the final one, trailers. */
   protected override headersOnStream(h2stream: H2Stream, list: string[] | undefined, endStream: boolean): void {
     const stream = h2stream as ClientH2Stream;
-    if (stream.progress === ResponseProgress.Final) return this.trailersReceived(stream, list, endStream);
+    if (stream.response === ResponsePhase.Final) return this.trailersReceived(stream, list, endStream);
     const ruling = recvOnLive(stream.state, FrameType.HEADERS);
     if (ruling.verdict !== Verdict.Accept) return this.apply(ruling, { length: 0, type: FrameType.HEADERS, flags: 0, streamId: stream.id });
     if (list === undefined) return this.streamError(stream.id, ErrorCode.ENHANCE_YOUR_CALM, 'response head over SETTINGS_MAX_HEADER_LIST_SIZE');
@@ -158,11 +158,11 @@ export class ClientConnection extends Connection {
       // §8.1: an informational head never ends the stream; §8.6: 101 is not used in HTTP/2.
       if (endStream) return this.streamError(stream.id, ErrorCode.PROTOCOL_ERROR, `${head.status} response with END_STREAM`);
       if (head.status === 101) return this.streamError(stream.id, ErrorCode.PROTOCOL_ERROR, '101 (Switching Protocols) in HTTP/2');
-      stream.progress = ResponseProgress.Informational;
+      stream.response = ResponsePhase.Informational;
       stream.handler.onInformational?.(head.status, head.fields);
       return;
     }
-    stream.progress = ResponseProgress.Final;
+    stream.response = ResponsePhase.Final;
     // RFC 9110 §6.4.1: a response to HEAD, a 204 and a 304 have no content, whatever content-length says.
     const noContent = stream.headRequest || head.status === 204 || head.status === 304;
     stream.contentLength = noContent ? 0 : head.contentLength;

@@ -1,7 +1,7 @@
 /**
  * A stream in the client role: a request we sent, its response as it arrives. The same record as
- * the server role's (stream.ts), with the response's progress on top: the head is awaited, 1xx
- * heads may come first, then the final head, the body and trailers.
+ * the server role's (stream.ts); its `response` phase follows the heads that arrive: 1xx heads may
+ * come first, then the final head, the body and trailers.
  *
  * Lifecycle: created by ClientConnection.request, which sends its head at once; it closes where
  * every stream closes (Connection.closeStream). The handler hears onResponse at most once, then
@@ -24,18 +24,8 @@ export interface ClientHandler extends StreamHandler {
  */
 export type ClientStream = Omit<ServerStream, 'respond'>;
 
-/** How far the response has come. */
-export const ResponseProgress = {
-  AwaitingHead: 0,
-  /** A 1xx head came; the final one is still awaited. */
-  Informational: 1,
-  Final: 2,
-} as const;
-export type ResponseProgress = (typeof ResponseProgress)[keyof typeof ResponseProgress];
-
 export class ClientH2Stream extends H2Stream implements ClientStream {
   declare handler: ClientHandler;
-  progress: ResponseProgress = ResponseProgress.AwaitingHead;
 
   constructor(
     id: number,

@@ -22,7 +22,7 @@
  * connection error, the peer leaving. Every stream still open hears onReset then.
  */
 import { CLIENT_PREFACE, ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType, SettingId } from '../frame/constants.js';
-import { FrameError, frameError, parseGoaway, parseSettings, validateFrameHeader, validateFramePayload, type FrameHeader } from '../frame/codec.js';
+import { FrameError, frameError, parseGoaway, parseSettings, readFrameHeader, validateFrameHeader, validateFramePayload, type FrameHeader } from '../frame/codec.js';
 import { FrameReader, type FrameSink } from '../frame/frame-reader.js';
 import { frameContent, priorityDependency, prioritizedStreamId, rstErrorCode, windowIncrement } from '../frame/payload.js';
 import { PING_LENGTH, RST_STREAM_LENGTH, WINDOW_UPDATE_LENGTH, goawayDebug, goawayLength, settingsLength, writeGoaway, writePing, writeRstStream, writeSettings, writeWindowUpdate } from '../frame/encode.js';
@@ -154,7 +154,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
    * inbound hook: how a frame toxic injects a client's RST_STREAM.
    */
   injectInbound(frame: Buffer): void {
-    const header = { length: frame.readUIntBE(0, 3), type: frame[3]!, flags: frame[4]!, streamId: frame.readUInt32BE(5) & 0x7fffffff };
+    const header = readFrameHeader(frame);
     this.guarded(() => {
       validateFrameHeader(header, this.announced.maxFrameSize);
       validateFramePayload(header, frame);

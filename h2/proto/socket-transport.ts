@@ -1,59 +1,33 @@
 /**
  * The Transport of the standalone engine: a net.Socket or tls.TLSSocket, used as it is.
  *
- * Lifecycle: the socket's own; the adapter ends with it. On 'close' every write whose callback
- * has not fired gets its `done` (with the error) before the sink hears of the close, so each
- * lease's writeDone happens exactly once whatever Node does with callbacks of a destroyed socket.
+ * Lifecycle: the socket's own (socket-backed-transport.ts): on 'close' every write whose callback
+ * has not fired gets its `done` (with the error) before the sink hears of the close.
  */
 import type * as net from 'node:net';
 import { DEFAULT_LINGER_POLICY, LingeringClose, type LingerPolicy } from './lingering-close.js';
-import type { Transport, TransportSink } from './transport.js';
+import { SocketBackedTransport, type WriteDone } from './socket-backed-transport.js';
 
-type Done = (err?: Error | null) => void;
-
-export class SocketTransport implements Transport {
-  private readonly pending = new Set<Done>();
-  private error: Error | undefined;
+export class SocketTransport extends SocketBackedTransport {
+  private readonly pending = new Set<WriteDone>();
   private readonly closer: LingeringClose;
 
-  constructor(private readonly socket: net.Socket, linger: LingerPolicy = DEFAULT_LINGER_POLICY) {
-    this.closer = new LingeringClose(socket, linger);
-    // Frames are batched per event-loop turn already; Nagle would only add a round trip.
-    socket.setNoDelay(true);
+  /** `linger`: overrides of the default policy (ConnectionOptions.linger, as either role gives it). */
+  constructor(socket: net.Socket, linger: Partial<LingerPolicy> = {}) {
+    super(socket);
+    this.closer = new LingeringClose(socket, { ...DEFAULT_LINGER_POLICY, ...linger });
   }
 
-  start(sink: TransportSink): void {
-    const socket = this.socket;
-    socket.on('data', (chunk: Buffer) => sink.onData(chunk));
-    socket.on('end', () => sink.onEnd());
-    socket.on('error', (err) => {
-      this.error ??= err;
-    });
-    socket.once('close', () => {
-      const err = this.error ?? new Error('connection closed');
-      for (const done of this.pending) done(err);
-      sink.onClose(this.error);
-    });
-  }
-
-  write(bytes: Buffer, done?: Done): void {
+  write(bytes: Buffer, done?: WriteDone): void {
     if (!done) {
       this.socket.write(bytes);
       return;
     }
-    const once: Done = (err) => {
+    const once: WriteDone = (err) => {
       if (this.pending.delete(once)) done(err);
     };
     this.pending.add(once);
     this.socket.write(bytes, once);
-  }
-
-  cork(): void {
-    this.socket.cork();
-  }
-
-  uncork(): void {
-    this.socket.uncork();
   }
 
   /** Half-closes and lingers: the last frame is read before the socket closes. */
@@ -63,5 +37,9 @@ export class SocketTransport implements Transport {
 
   destroy(err?: Error): void {
     this.socket.destroy(err);
+  }
+
+  protected settlePending(err: Error): void {
+    for (const done of this.pending) done(err);
   }
 }

@@ -69,8 +69,17 @@ export interface StreamHost {
   consumed(stream: H2Stream, n: number): void;
 }
 
-const ResponsePhase = { None: 0, Informational: 1, Final: 2 } as const;
-type ResponsePhase = (typeof ResponsePhase)[keyof typeof ResponsePhase];
+/**
+ * How far the stream's response head has come, in either role: the head we send (server) or the
+ * head we receive (client). 1xx heads may come before the final one; the body follows the final.
+ */
+export const ResponsePhase = {
+  None: 0,
+  /** A 1xx head went (or came); the final one is still due. */
+  Informational: 1,
+  Final: 2,
+} as const;
+export type ResponsePhase = (typeof ResponsePhase)[keyof typeof ResponsePhase];
 
 export class H2Stream implements ServerStream {
   // Engine-owned protocol state: the connection reads and changes it, the application does not.
@@ -87,7 +96,8 @@ export class H2Stream implements ServerStream {
   ready = false;
   /** `write` returned false: onDrain is owed. */
   drainOwed = false;
-  private response: ResponsePhase = ResponsePhase.None;
+  /** The server role's respond() moves it; the client role's connection, as response heads arrive. */
+  response: ResponsePhase = ResponsePhase.None;
 
   constructor(
     readonly id: number,
