@@ -11,9 +11,7 @@ import { HpackDecoder } from '../../h2/hpack/decoder.js';
 import { DEFAULT_FLOOD_LIMITS } from '../../h2/proto/flood-guard.js';
 import {
   connectRaw,
-  encodeDynamicIndex,
   encodeHeaderBlock,
-  encodeIndexedLiteral,
   goawayFrame,
   headersFrame,
   pingFrame,
@@ -22,7 +20,7 @@ import {
   windowUpdateFrame,
   type RawH2,
 } from '../helpers/raw-h2.js';
-import { attack, flood } from './attack.js';
+import { attack, flood, sendHpackBomb } from './attack.js';
 import { startBystander, startRig, type Rig } from './rig.js';
 
 const AUTHORITY = '127.0.0.1';
@@ -147,15 +145,7 @@ describe('stream errors stay stream errors on the default front', () => {
     const bystander = await startBystander(rig);
     const c = await client();
     try {
-      await c.send(headersFrame(1, Buffer.concat([encodeHeaderBlock(requestHeaders('/small?size=10', AUTHORITY)), encodeIndexedLiteral('x-seed', 'z'.repeat(4000))])));
-      await c.waitFor(() => c.count(FrameType.HEADERS) === 1, 5000);
-      const before = rig.originRequests;
-      const refs = Buffer.concat(Array.from({ length: 1000 }, () => encodeDynamicIndex(1)));
-      const bombs: number[] = [];
-      for (let id = 3; id < 43; id += 2) {
-        bombs.push(id);
-        await c.send(headersFrame(id, Buffer.concat([encodeHeaderBlock(requestHeaders('/small?size=10', AUTHORITY)), refs])));
-      }
+      const { bombs, originRequestsBefore: before } = await sendHpackBomb(c, rig, AUTHORITY);
       expect(await c.waitFor(() => bombs.every((id) => c.framesOf(FrameType.HEADERS, id).length === 1), 5000)).toBe(true);
       const status = statuses(c);
       expect(bombs.map((id) => status.get(id))).toEqual(bombs.map(() => '431'));
