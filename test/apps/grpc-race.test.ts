@@ -16,7 +16,7 @@
  * deadline (8 s here; `retain` needs about 2 s for the whole exchange on this link).
  */
 import * as grpc from '@grpc/grpc-js';
-import { afterEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { ErrorCode } from '../../h2/frame/constants.js';
 import type { DownstreamPath } from '../../faults/frames/wrapper.js';
 import { describeRace } from '../../faults/pool/evidence.js';
@@ -24,13 +24,11 @@ import type { PoolMode } from '../../faults/pool/types.js';
 import type { RunningH2race } from '../../proxy/h2race.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
+import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { stallUntilRace, startSlowLinkH2race } from '../frames/seek-scenario.js';
 import { FILL, MESSAGE_LIMITS, serverStream, startGrpcOrigin, TestClient, type TestClientApi } from './grpc-service.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 const STREAMED = { messages: 100, size: 12_000 };
 const CANCELLED_BYTES = 512 * 1024;
