@@ -157,37 +157,26 @@ describe('stream errors stay stream errors on the default front', () => {
     await bystander.finish();
   });
 
-  it('a stream WINDOW_UPDATE of 0: RST_STREAM(PROTOCOL_ERROR) for that stream, its origin stream ends, the connection lives', async () => {
-    const bystander = await startBystander(rig);
-    const c = await client();
-    try {
-      await openSlowStream(c, 1);
-      await c.send(windowUpdateFrame(1, 0));
-      expect(await c.waitFor(() => c.resets.has(1), 5000)).toBe(true);
-      expect(c.resets.get(1)).toBe(ErrorCode.PROTOCOL_ERROR);
-      await expect.poll(() => rig.originActiveOn(SLOW_VIDEO), { timeout: 5000 }).toBe(0);
-      await stillServing(c);
-    } finally {
-      c.close();
-    }
-    await bystander.finish();
-  });
-
-  it('HEADERS on a stream the client already ended (§5.1): RST_STREAM(STREAM_CLOSED), its origin stream ends, the connection lives', async () => {
-    const bystander = await startBystander(rig);
-    const c = await client();
-    try {
-      await openSlowStream(c, 1);
-      await c.send(headersFrame(1, encodeHeaderBlock([['x-trailer', '1']])));
-      expect(await c.waitFor(() => c.resets.has(1), 5000)).toBe(true);
-      expect(c.resets.get(1)).toBe(ErrorCode.STREAM_CLOSED);
-      await expect.poll(() => rig.originActiveOn(SLOW_VIDEO), { timeout: 5000 }).toBe(0);
-      await stillServing(c);
-    } finally {
-      c.close();
-    }
-    await bystander.finish();
-  });
+  for (const { what, frame, code } of [
+    { what: 'a stream WINDOW_UPDATE of 0: RST_STREAM(PROTOCOL_ERROR)', frame: windowUpdateFrame(1, 0), code: ErrorCode.PROTOCOL_ERROR },
+    { what: 'HEADERS on a stream the client already ended (§5.1): RST_STREAM(STREAM_CLOSED)', frame: headersFrame(1, encodeHeaderBlock([['x-trailer', '1']])), code: ErrorCode.STREAM_CLOSED },
+  ]) {
+    it(`${what} for that stream, its origin stream ends, the connection lives`, async () => {
+      const bystander = await startBystander(rig);
+      const c = await client();
+      try {
+        await openSlowStream(c, 1);
+        await c.send(frame);
+        expect(await c.waitFor(() => c.resets.has(1), 5000)).toBe(true);
+        expect(c.resets.get(1)).toBe(code);
+        await expect.poll(() => rig.originActiveOn(SLOW_VIDEO), { timeout: 5000 }).toBe(0);
+        await stillServing(c);
+      } finally {
+        c.close();
+      }
+      await bystander.finish();
+    });
+  }
 
   it('requests without their pseudo-headers: each is reset with PROTOCOL_ERROR, nothing is forwarded, the connection lives', async () => {
     const before = rig.originRequests;
