@@ -18,6 +18,9 @@ import {
 } from '../helpers/raw-h2.js';
 import type { Rig } from './rig.js';
 
+/** A response that stays open for seconds: its stream is open while an attack runs. */
+export const SLOW_VIDEO = '/video?size=1000000&rate=100000';
+
 /** RSS may grow this much over one attack (the attacked connection's buffers, allocator noise). */
 const ATTACK_RSS_BOUND_MB = 100;
 
@@ -84,4 +87,10 @@ export async function sendHpackBomb(c: RawH2, rig: Rig, authority: string): Prom
     await c.send(headersFrame(id, Buffer.concat([encodeHeaderBlock(requestHeaders('/small?size=10', authority)), refs])));
   }
   return { bombs, originRequestsBefore };
+}
+
+/** Opens stream `id` on SLOW_VIDEO (the rig listens on 127.0.0.1) and waits for its response HEADERS. */
+export async function openSlowStream(c: RawH2, id: number): Promise<void> {
+  await c.send(headersFrame(id, encodeHeaderBlock(requestHeaders(SLOW_VIDEO, '127.0.0.1'))));
+  expect(await c.waitFor(() => c.framesOf(FrameType.HEADERS, id).length > 0, 5000)).toBe(true);
 }

@@ -20,14 +20,13 @@ import {
   windowUpdateFrame,
   type RawH2,
 } from '../helpers/raw-h2.js';
-import { attack, flood, sendHpackBomb } from './attack.js';
+import { attack, flood, openSlowStream, sendHpackBomb, SLOW_VIDEO } from './attack.js';
 import { startBystander, startRig, type Rig } from './rig.js';
 
 const AUTHORITY = '127.0.0.1';
 const MAX_HEADER_LIST = 16_384;
 /** The proxy's default downstream SETTINGS_MAX_CONCURRENT_STREAMS. */
 const MAX_CONCURRENT_STREAMS = 100;
-const SLOW_VIDEO = '/video?size=1000000&rate=100000';
 
 let rig: Rig;
 beforeAll(async () => {
@@ -61,11 +60,6 @@ async function stillServing(c: RawH2): Promise<void> {
   expect(await c.waitFor(() => c.count(FrameType.PING) >= 1, 5000)).toBe(true);
   expect(c.goaway).toBeUndefined();
   expect(c.isClosed).toBe(false);
-}
-
-async function openSlowStream(c: RawH2, id: number): Promise<void> {
-  await c.send(headersFrame(id, encodeHeaderBlock(requestHeaders(SLOW_VIDEO, AUTHORITY))));
-  expect(await c.waitFor(() => c.framesOf(FrameType.HEADERS, id).length > 0, 5000)).toBe(true);
 }
 
 describe('connection errors and a client that leaves, on the default front', () => {
