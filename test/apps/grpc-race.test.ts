@@ -16,22 +16,19 @@
  * deadline (8 s here; `retain` needs about 2 s for the whole exchange on this link).
  */
 import * as grpc from '@grpc/grpc-js';
-import { afterEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { ErrorCode } from '../../h2/frame/constants.js';
 import type { DownstreamPath } from '../../faults/frames/wrapper.js';
-import { ToxicSet } from '../../faults/link/toxic-set.js';
 import { describeRace } from '../../faults/pool/evidence.js';
 import type { PoolMode } from '../../faults/pool/types.js';
-import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
+import type { RunningH2race } from '../../proxy/h2race.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
-import { SLOW_LINK, stallUntilRace, STALL_BACKPRESSURE_BYTES } from '../frames/seek-scenario.js';
+import { cleanupsAfterEach } from '../helpers/cleanups.js';
+import { stallUntilRace, startSlowLinkH2race } from '../frames/seek-scenario.js';
 import { FILL, MESSAGE_LIMITS, serverStream, startGrpcOrigin, TestClient, type TestClientApi } from './grpc-service.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 const STREAMED = { messages: 100, size: 12_000 };
 const CANCELLED_BYTES = 512 * 1024;
@@ -52,17 +49,7 @@ interface RaceOutcome {
 async function cancelBesideStream(engine: 'node' | 'h2race', mode: PoolMode): Promise<{ outcome: RaceOutcome; h2race: RunningH2race }> {
   const origin = await startGrpcOrigin();
   cleanups.push(() => origin.close());
-  const { cert, certPath, keyPath } = await testCert();
-  const h2race = await startH2race({
-    listen: '127.0.0.1:0',
-    origin: origin.url,
-    cert: certPath,
-    key: keyPath,
-    shutdownTimeoutMs: 500,
-    downstream: { engine },
-    pool: { mode, backpressureBytes: STALL_BACKPRESSURE_BYTES },
-    toxics: new ToxicSet(SLOW_LINK),
-  });
+  const h2race = await startSlowLinkH2race(origin.url, engine, mode);
   cleanups.push(async () => {
     await h2race.close();
     expect(h2race.pool.stats().inUse).toBe(0);
@@ -80,7 +67,7 @@ async function cancelBesideStream(engine: 'node' | 'h2race', mode: PoolMode): Pr
     if (g.side === 'downstream' && g.received) clientGoaways.push(g.code);
   });
   // Browser-like windows: the origin runs ahead of the slow link, as it does for a video player.
-  const client: TestClientApi = new TestClient(`127.0.0.1:${h2race.proxy.address.port}`, grpc.credentials.createSsl(Buffer.from(cert)), {
+  const client: TestClientApi = new TestClient(`127.0.0.1:${h2race.proxy.address.port}`, grpc.credentials.createSsl(Buffer.from((await testCert()).cert)), {
     ...MESSAGE_LIMITS,
     'grpc-node.flow_control_window': 8 * 1024 * 1024,
   });

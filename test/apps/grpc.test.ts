@@ -7,7 +7,7 @@
  * in every safe pool mode.
  */
 import * as grpc from '@grpc/grpc-js';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { ToxicSet } from '../../faults/link/toxic-set.js';
 import type { PoolMode } from '../../faults/pool/types.js';
 import type { StreamEndRecord } from '../../proxy/events.js';
@@ -15,15 +15,13 @@ import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
 import { patternBytes, sha256 } from '../helpers/bytes.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
+import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { bidiEcho, clientStream, MESSAGE_LIMITS, serverStream, startGrpcOrigin, TestClient, unary, type GrpcOrigin, type TestClientApi } from './grpc-service.js';
 
 /** h2race's fronts on node:http2 (over the frame path) and on h2race's own engine. */
 type Target = 'direct' | 'tls front' | 'h2c front' | 'tls engine front' | 'h2c engine front';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 interface Setup {
   origin: GrpcOrigin;

@@ -6,16 +6,14 @@
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { startH2race } from '../../proxy/h2race.js';
 import { testCert } from '../helpers/tls-cert.js';
+import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { startProxyCommand } from '../proxy/proxy-command.js';
 import { getLogged, groupByClientRandom, readKeyLog, startKeyLogOrigin, TLS13_LABELS } from './keylog-peers.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 const dir = mkdtempSync(join(tmpdir(), 'h2race-keylog-'));
 let files = 0;

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
 import type { StreamEndRecord } from '../../proxy/events.js';
@@ -17,14 +17,12 @@ import { patternBytes, sha256 } from '../helpers/bytes.js';
 import { startTestOrigin } from '../helpers/origins.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
+import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { startWsOrigin } from './ws-origin.js';
 
 const MAX_PAYLOAD = 64 * 1024 * 1024;
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 interface Proxy {
   h2race: RunningH2race;

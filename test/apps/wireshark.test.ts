@@ -15,18 +15,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as net from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { startH2race } from '../../proxy/h2race.js';
 import { testCert } from '../helpers/tls-cert.js';
+import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { getLogged, startKeyLogOrigin } from './keylog-peers.js';
 
 const installed = ['dumpcap', 'tshark'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
 if (!installed) console.warn('Wireshark key-log test skipped: tshark not installed (Debian package tshark)');
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 interface Capture {
   /** Returns once everything sent before the call is in the capture. */

@@ -13,10 +13,12 @@
  */
 import * as http2 from 'node:http2';
 import { describeRace } from '../../faults/pool/evidence.js';
-import type { BufferPool } from '../../faults/pool/types.js';
-import type { ToxicInput, ToxicSet } from '../../faults/link/toxic-set.js';
+import type { BufferPool, PoolMode } from '../../faults/pool/types.js';
+import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
 import type { DownstreamPath } from '../../faults/frames/wrapper.js';
+import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
 import type { DownstreamH2Stream } from '../../proxy/proxied-stream.js';
+import { testCert } from '../helpers/tls-cert.js';
 import { connect, startFrameServer, type FrameServer } from './harness.js';
 
 export const X_FILL = 0x78;
@@ -233,6 +235,24 @@ export function stallUntilRace(toxics: ToxicSet, pool: BufferPool): void {
 
 /** What the stall may hold: all of X, Y and the SSE events; the session must keep producing. */
 export const STALL_BACKPRESSURE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The whole proxy (TLS front with the test cert) in front of `origin` on SLOW_LINK, with room for
+ * stallUntilRace to hold the race. The caller owns the result and closes it.
+ */
+export async function startSlowLinkH2race(origin: string, engine: 'node' | 'h2race', mode: PoolMode): Promise<RunningH2race> {
+  const { certPath, keyPath } = await testCert();
+  return startH2race({
+    listen: '127.0.0.1:0',
+    origin,
+    cert: certPath,
+    key: keyPath,
+    shutdownTimeoutMs: 500,
+    downstream: { engine },
+    pool: { mode, backpressureBytes: STALL_BACKPRESSURE_BYTES },
+    toxics: new ToxicSet(SLOW_LINK),
+  });
+}
 
 /** The pool's counters and its first races in words: the failure message of every seek test. */
 export function evidence(outcome: SeekOutcome, pool: BufferPool, seen: readonly string[] = []): string {

@@ -6,10 +6,8 @@ import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../h2/frame/constants.js';
-import { ToxicSet } from '../../faults/link/toxic-set.js';
-import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
-import { testCert } from '../helpers/tls-cert.js';
-import { evidence, runSeek, seekHandler, SLOW_LINK, stallUntilRace, STALL_BACKPRESSURE_BYTES } from './seek-scenario.js';
+import type { RunningH2race } from '../../proxy/h2race.js';
+import { evidence, runSeek, seekHandler, stallUntilRace, startSlowLinkH2race } from './seek-scenario.js';
 import type { PoolMode } from '../../faults/pool/types.js';
 
 let origin: http2.Http2Server | undefined;
@@ -26,17 +24,7 @@ async function startThroughProxy(engine: 'node' | 'h2race', mode: PoolMode): Pro
   origin = http2.createServer();
   origin.on('stream', seekHandler);
   await new Promise<void>((resolve) => origin!.listen(0, '127.0.0.1', resolve));
-  const { certPath, keyPath } = await testCert();
-  h2race = await startH2race({
-    listen: '127.0.0.1:0',
-    origin: `h2c://127.0.0.1:${(origin.address() as AddressInfo).port}`,
-    cert: certPath,
-    key: keyPath,
-    shutdownTimeoutMs: 500,
-    downstream: { engine },
-    pool: { mode, backpressureBytes: STALL_BACKPRESSURE_BYTES },
-    toxics: new ToxicSet(SLOW_LINK),
-  });
+  h2race = await startSlowLinkH2race(`h2c://127.0.0.1:${(origin.address() as AddressInfo).port}`, engine, mode);
   return h2race;
 }
 

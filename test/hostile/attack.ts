@@ -6,8 +6,20 @@
  */
 import { expect } from 'vitest';
 import { FrameType, errorCodeName } from '../../h2/frame/constants.js';
-import { connectRaw, type RawH2, type RawH2Options } from '../helpers/raw-h2.js';
+import {
+  connectRaw,
+  encodeDynamicIndex,
+  encodeHeaderBlock,
+  encodeIndexedLiteral,
+  headersFrame,
+  requestHeaders,
+  type RawH2,
+  type RawH2Options,
+} from '../helpers/raw-h2.js';
 import type { Rig } from './rig.js';
+
+/** A response that stays open for seconds: its stream is open while an attack runs. */
+export const SLOW_VIDEO = '/video?size=1000000&rate=100000';
 
 /** RSS may grow this much over one attack (the attacked connection's buffers, allocator noise). */
 const ATTACK_RSS_BOUND_MB = 100;
@@ -57,4 +69,28 @@ export async function attack(rig: Rig, run: (c: RawH2) => Promise<void>, options
     clearInterval(sample);
     expect((Math.max(peak, process.memoryUsage().rss) - rssBefore) / 2 ** 20).toBeLessThan(ATTACK_RSS_BOUND_MB);
   }
+}
+
+/**
+ * An HPACK bomb on `c`: stream 1, an allowed request, puts one 4000-byte entry in the server's
+ * dynamic table (and is answered); streams 3..41 each reference it 1000 times: 4 MB of headers
+ * from 1 KB on the wire. Returns the bomb streams and the origin's request count before them.
+ */
+export async function sendHpackBomb(c: RawH2, rig: Rig, authority: string): Promise<{ bombs: number[]; originRequestsBefore: number }> {
+  await c.send(headersFrame(1, Buffer.concat([encodeHeaderBlock(requestHeaders('/small?size=10', authority)), encodeIndexedLiteral('x-seed', 'z'.repeat(4000))])));
+  await c.waitFor(() => c.count(FrameType.HEADERS) === 1, 5000);
+  const originRequestsBefore = rig.originRequests;
+  const refs = Buffer.concat(Array.from({ length: 1000 }, () => encodeDynamicIndex(1)));
+  const bombs: number[] = [];
+  for (let id = 3; id < 43; id += 2) {
+    bombs.push(id);
+    await c.send(headersFrame(id, Buffer.concat([encodeHeaderBlock(requestHeaders('/small?size=10', authority)), refs])));
+  }
+  return { bombs, originRequestsBefore };
+}
+
+/** Opens stream `id` on SLOW_VIDEO (the rig listens on 127.0.0.1) and waits for its response HEADERS. */
+export async function openSlowStream(c: RawH2, id: number): Promise<void> {
+  await c.send(headersFrame(id, encodeHeaderBlock(requestHeaders(SLOW_VIDEO, '127.0.0.1'))));
+  expect(await c.waitFor(() => c.framesOf(FrameType.HEADERS, id).length > 0, 5000)).toBe(true);
 }

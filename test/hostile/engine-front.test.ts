@@ -11,9 +11,7 @@ import { HpackDecoder } from '../../h2/hpack/decoder.js';
 import { DEFAULT_FLOOD_LIMITS } from '../../h2/proto/flood-guard.js';
 import {
   connectRaw,
-  encodeDynamicIndex,
   encodeHeaderBlock,
-  encodeIndexedLiteral,
   goawayFrame,
   headersFrame,
   pingFrame,
@@ -22,14 +20,13 @@ import {
   windowUpdateFrame,
   type RawH2,
 } from '../helpers/raw-h2.js';
-import { attack, flood } from './attack.js';
+import { attack, flood, openSlowStream, sendHpackBomb, SLOW_VIDEO } from './attack.js';
 import { startBystander, startRig, type Rig } from './rig.js';
 
 const AUTHORITY = '127.0.0.1';
 const MAX_HEADER_LIST = 16_384;
 /** The proxy's default downstream SETTINGS_MAX_CONCURRENT_STREAMS. */
 const MAX_CONCURRENT_STREAMS = 100;
-const SLOW_VIDEO = '/video?size=1000000&rate=100000';
 
 let rig: Rig;
 beforeAll(async () => {
@@ -63,11 +60,6 @@ async function stillServing(c: RawH2): Promise<void> {
   expect(await c.waitFor(() => c.count(FrameType.PING) >= 1, 5000)).toBe(true);
   expect(c.goaway).toBeUndefined();
   expect(c.isClosed).toBe(false);
-}
-
-async function openSlowStream(c: RawH2, id: number): Promise<void> {
-  await c.send(headersFrame(id, encodeHeaderBlock(requestHeaders(SLOW_VIDEO, AUTHORITY))));
-  expect(await c.waitFor(() => c.framesOf(FrameType.HEADERS, id).length > 0, 5000)).toBe(true);
 }
 
 describe('connection errors and a client that leaves, on the default front', () => {
@@ -147,15 +139,7 @@ describe('stream errors stay stream errors on the default front', () => {
     const bystander = await startBystander(rig);
     const c = await client();
     try {
-      await c.send(headersFrame(1, Buffer.concat([encodeHeaderBlock(requestHeaders('/small?size=10', AUTHORITY)), encodeIndexedLiteral('x-seed', 'z'.repeat(4000))])));
-      await c.waitFor(() => c.count(FrameType.HEADERS) === 1, 5000);
-      const before = rig.originRequests;
-      const refs = Buffer.concat(Array.from({ length: 1000 }, () => encodeDynamicIndex(1)));
-      const bombs: number[] = [];
-      for (let id = 3; id < 43; id += 2) {
-        bombs.push(id);
-        await c.send(headersFrame(id, Buffer.concat([encodeHeaderBlock(requestHeaders('/small?size=10', AUTHORITY)), refs])));
-      }
+      const { bombs, originRequestsBefore: before } = await sendHpackBomb(c, rig, AUTHORITY);
       expect(await c.waitFor(() => bombs.every((id) => c.framesOf(FrameType.HEADERS, id).length === 1), 5000)).toBe(true);
       const status = statuses(c);
       expect(bombs.map((id) => status.get(id))).toEqual(bombs.map(() => '431'));
@@ -167,37 +151,26 @@ describe('stream errors stay stream errors on the default front', () => {
     await bystander.finish();
   });
 
-  it('a stream WINDOW_UPDATE of 0: RST_STREAM(PROTOCOL_ERROR) for that stream, its origin stream ends, the connection lives', async () => {
-    const bystander = await startBystander(rig);
-    const c = await client();
-    try {
-      await openSlowStream(c, 1);
-      await c.send(windowUpdateFrame(1, 0));
-      expect(await c.waitFor(() => c.resets.has(1), 5000)).toBe(true);
-      expect(c.resets.get(1)).toBe(ErrorCode.PROTOCOL_ERROR);
-      await expect.poll(() => rig.originActiveOn(SLOW_VIDEO), { timeout: 5000 }).toBe(0);
-      await stillServing(c);
-    } finally {
-      c.close();
-    }
-    await bystander.finish();
-  });
-
-  it('HEADERS on a stream the client already ended (§5.1): RST_STREAM(STREAM_CLOSED), its origin stream ends, the connection lives', async () => {
-    const bystander = await startBystander(rig);
-    const c = await client();
-    try {
-      await openSlowStream(c, 1);
-      await c.send(headersFrame(1, encodeHeaderBlock([['x-trailer', '1']])));
-      expect(await c.waitFor(() => c.resets.has(1), 5000)).toBe(true);
-      expect(c.resets.get(1)).toBe(ErrorCode.STREAM_CLOSED);
-      await expect.poll(() => rig.originActiveOn(SLOW_VIDEO), { timeout: 5000 }).toBe(0);
-      await stillServing(c);
-    } finally {
-      c.close();
-    }
-    await bystander.finish();
-  });
+  for (const { what, frame, code } of [
+    { what: 'a stream WINDOW_UPDATE of 0: RST_STREAM(PROTOCOL_ERROR)', frame: windowUpdateFrame(1, 0), code: ErrorCode.PROTOCOL_ERROR },
+    { what: 'HEADERS on a stream the client already ended (§5.1): RST_STREAM(STREAM_CLOSED)', frame: headersFrame(1, encodeHeaderBlock([['x-trailer', '1']])), code: ErrorCode.STREAM_CLOSED },
+  ]) {
+    it(`${what} for that stream, its origin stream ends, the connection lives`, async () => {
+      const bystander = await startBystander(rig);
+      const c = await client();
+      try {
+        await openSlowStream(c, 1);
+        await c.send(frame);
+        expect(await c.waitFor(() => c.resets.has(1), 5000)).toBe(true);
+        expect(c.resets.get(1)).toBe(code);
+        await expect.poll(() => rig.originActiveOn(SLOW_VIDEO), { timeout: 5000 }).toBe(0);
+        await stillServing(c);
+      } finally {
+        c.close();
+      }
+      await bystander.finish();
+    });
+  }
 
   it('requests without their pseudo-headers: each is reset with PROTOCOL_ERROR, nothing is forwarded, the connection lives', async () => {
     const before = rig.originRequests;

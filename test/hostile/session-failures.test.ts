@@ -18,7 +18,7 @@ import {
   windowUpdateFrame,
   type RawH2,
 } from '../helpers/raw-h2.js';
-import { attack, flood } from './attack.js';
+import { attack, flood, openSlowStream, SLOW_VIDEO } from './attack.js';
 import { startBystander, startRig, type Rig } from './rig.js';
 
 const AUTHORITY = '127.0.0.1';
@@ -26,8 +26,6 @@ const AUTHORITY = '127.0.0.1';
 const MAX_CONCURRENT_STREAMS = 100;
 /** node:http2's default maxSessionRejectedStreams: refusals beyond it fail the session. */
 const MAX_REJECTED_STREAMS = 100;
-/** A response that stays open for seconds: its stream is open while the attack runs. */
-const SLOW_VIDEO = '/video?size=1000000&rate=100000';
 /** With a zero window the proxy holds one DATA chunk per stream: 80 of them exceed 1 MiB. */
 const HELD_STREAMS = 80;
 
@@ -53,12 +51,6 @@ function get(path: string): Buffer {
 /** Waits for the server's SETTINGS (RawH2 acknowledges it at once). */
 async function settled(c: RawH2): Promise<void> {
   expect(await c.waitFor(() => c.frames.some((f) => f.type === FrameType.SETTINGS && !(f.flags & FrameFlag.ACK)), 5000)).toBe(true);
-}
-
-/** Opens a stream on a slow response and waits for its response HEADERS. */
-async function openSlowStream(c: RawH2, id: number): Promise<void> {
-  await c.send(headersFrame(id, get(SLOW_VIDEO)));
-  expect(await c.waitFor(() => c.framesOf(FrameType.HEADERS, id).length > 0, 5000)).toBe(true);
 }
 
 describe('node front: sessions node:http2 fails', () => {

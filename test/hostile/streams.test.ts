@@ -8,15 +8,14 @@ import { FrameType, SettingId, errorCodeName } from '../../h2/frame/constants.js
 import {
   connectRaw,
   dataFrame,
-  encodeDynamicIndex,
   encodeHeaderBlock,
-  encodeIndexedLiteral,
   headerBlockFrames,
   headersFrame,
   pingFrame,
   requestHeaders,
 } from '../helpers/raw-h2.js';
 import { collect, request } from '../helpers/h2-client.js';
+import { sendHpackBomb } from './attack.js';
 import { checkedGet, startBystander, startRig, type Rig } from './rig.js';
 
 const MAX_HEADER_LIST = 16_384;
@@ -39,17 +38,7 @@ describe.each(['node', 'h2race'] as const)('engine %s', (engine) => {
       const bystander = await startBystander(rig);
       const c = await connectRaw({ port: rig.port });
       try {
-        // One 4000-byte entry in the server's dynamic table (an allowed request), then requests
-        // that reference it 1000 times each: 4 MB of headers from 1 KB on the wire.
-        await c.send(headersFrame(1, Buffer.concat([encodeHeaderBlock(requestHeaders('/small?size=10', AUTHORITY)), encodeIndexedLiteral('x-seed', 'z'.repeat(4000))])));
-        await c.waitFor(() => c.count(FrameType.HEADERS) === 1, 5000);
-        const before = rig.originRequests;
-        const refs = Buffer.concat(Array.from({ length: 1000 }, () => encodeDynamicIndex(1)));
-        const bombs: number[] = [];
-        for (let id = 3; id < 43; id += 2) {
-          bombs.push(id);
-          await c.send(headersFrame(id, Buffer.concat([encodeHeaderBlock(requestHeaders('/small?size=10', AUTHORITY)), refs])));
-        }
+        const { bombs, originRequestsBefore: before } = await sendHpackBomb(c, rig, AUTHORITY);
         const refusedAll = await c.waitFor(() => bombs.every((id) => c.framesOf(FrameType.RST_STREAM, id).length === 1) || c.isClosed, 5000);
         expect(refusedAll).toBe(true);
         expect(c.isClosed).toBe(false);

@@ -7,16 +7,14 @@
  */
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { errorCodeName } from '../../h2/frame/constants.js';
 import { SeededRandom } from '../../faults/random.js';
 import { collect, request } from '../helpers/h2-client.js';
+import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { checkedGet, startRig, type Rig } from './rig.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 async function rigFor(opts: Parameters<typeof startRig>[0]): Promise<Rig> {
   const rig = await startRig(opts);

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { CLIENT_PREFACE, FRAME_HEADER_LENGTH, FrameFlag, FrameType } from '../../h2/frame/constants.js';
 import { readFrameHeader } from '../../h2/frame/codec.js';
 import type { StreamEndRecord } from '../../proxy/events.js';
@@ -20,11 +20,9 @@ import { dataFrame, encodeHeaderBlock, frame, headersFrame, settingsFrame, type 
 import { startTestOrigin, type OriginKind } from '../helpers/origins.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
+import { cleanupsAfterEach } from '../helpers/cleanups.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 async function setUp(kind: OriginKind, extra: Parameters<typeof startTestProxy>[1] = {}) {
   const origin = await startTestOrigin(kind);

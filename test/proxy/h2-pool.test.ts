@@ -3,15 +3,13 @@
  * another session when one is full, never more than maxSessions (requests wait in a queue), and
  * closes sessions that stay idle.
  */
-import { afterEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { connectH2, get, startTestProxy } from '../helpers/h2-client.js';
 import { startTestOrigin } from '../helpers/origins.js';
 import { waitFor } from '../helpers/wait.js';
+import { cleanupsAfterEach } from '../helpers/cleanups.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 test('stream limit per session, session cap per origin, a queue beyond both', async () => {
   const origin = await startTestOrigin('h2c', { settings: { maxConcurrentStreams: 2 } });

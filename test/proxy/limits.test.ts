@@ -4,16 +4,14 @@
  */
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
-import { afterEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { StreamEndRecord } from '../../proxy/events.js';
 import { collect, connectH2, get, request, startTestProxy } from '../helpers/h2-client.js';
 import { startTestOrigin } from '../helpers/origins.js';
 import { waitFor } from '../helpers/wait.js';
+import { cleanupsAfterEach } from '../helpers/cleanups.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 test('a header list over maxHeaderListSize gets 431 and never reaches the origin', async () => {
   const origin = await startTestOrigin('h2c');

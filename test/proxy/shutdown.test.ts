@@ -3,17 +3,15 @@
  * within shutdownTimeoutMs; whatever is still running at the deadline is cut.
  */
 import * as net from 'node:net';
-import { afterEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { patternBytes, sha256 } from '../helpers/bytes.js';
 import { collect, connectH2, request, startTestProxy } from '../helpers/h2-client.js';
 import { h1Request } from '../helpers/h1-client.js';
 import { startTestOrigin } from '../helpers/origins.js';
 import { waitFor } from '../helpers/wait.js';
+import { cleanupsAfterEach } from '../helpers/cleanups.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 async function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import * as http2 from 'node:http2';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, FrameFlag, FrameType, SettingId } from '../../h2/frame/constants.js';
 import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
 import { H2raceMetrics } from '../../faults/toxiproxy/metrics.js';
@@ -19,11 +19,9 @@ import { connectRaw, encodeHeaderBlock, headersFrame, pingFrame, requestHeaders,
 import { startTestOrigin, type TestOrigin } from '../helpers/origins.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
+import { cleanupsAfterEach } from '../helpers/cleanups.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 interface Rig {
   origin: TestOrigin;

@@ -6,21 +6,19 @@
 import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import * as net from 'node:net';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { StreamEndRecord } from '../../proxy/events.js';
 import { patternBytes, sha256 } from '../helpers/bytes.js';
 import { collect, connectH2, get, request, startTestProxy } from '../helpers/h2-client.js';
 import { startTestOrigin } from '../helpers/origins.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
+import { cleanupsAfterEach } from '../helpers/cleanups.js';
 
 const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR } = http2.constants;
 const MiB = 1024 * 1024;
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 async function setUp(kind: Parameters<typeof startTestOrigin>[0], extra: Parameters<typeof startTestProxy>[1] = {}) {
   const origin = await startTestOrigin(kind);

@@ -4,19 +4,17 @@
  * hand sessionCreated the real connection's facts, and keep HTTP/1.1 clients off the HTTP/2 wrapper.
  */
 import type * as http2 from 'node:http2';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { ConnectionInfo, DownstreamWrapper, UpstreamWrapper } from '../../proxy/connection-wrapper.js';
 import { patternBytes, sha256 } from '../helpers/bytes.js';
 import { connectH2, get, startTestProxy } from '../helpers/h2-client.js';
 import { h1Request } from '../helpers/h1-client.js';
 import { startTestOrigin, type OriginKind } from '../helpers/origins.js';
 import { TapDuplex } from '../helpers/tap-duplex.js';
+import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { serveSocket } from '../../h2/server.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 /** The node front (downstream.engine node): node:http2's session over the wrapper's Duplex. */
 describe.each(['h2', 'h1-tls', 'h2c', 'h1'] as OriginKind[])('node front, origin %s', (kind) => {
