@@ -10,13 +10,11 @@
  * agent half used.
  */
 import type * as http from 'node:http';
-import type { Socket } from 'node:net';
-import { originRequest, type H1ForwardOptions } from './forward-h1.js';
+import { exchangeFailed, originIdle, originRequest, type H1ForwardOptions } from './forward-h1.js';
 import { downstreamResponseHeaders, forwardableTrailers } from './headers.js';
 import type { ProxiedStream } from './proxied-stream.js';
 import { pump } from './pump.js';
 import { UpstreamError } from './upstream/errors.js';
-import { upstreamIdOf } from './upstream/h1-agent.js';
 
 export function forwardStreamOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
   ps.attempts++;
@@ -27,14 +25,8 @@ export function forwardStreamOverH1(ps: ProxiedStream, opts: H1ForwardOptions): 
     upstream.destroy();
     ps.fail(err);
   };
-  upstream.once('socket', (socket: Socket) => {
-    ps.upstreamId = upstreamIdOf(socket);
-  });
-  upstream.on('information', (info) => ps.informational(info.statusCode, downstreamResponseHeaders(info.headers, '1.1')));
-  upstream.on('timeout', () => fail(new UpstreamError('response-timeout', `origin was idle for ${opts.timeoutMs} ms`)));
-  upstream.on('error', (err: NodeJS.ErrnoException) => {
-    fail(new UpstreamError(ps.headersSent ? 'connection-lost' : 'protocol', `origin HTTP/1.1 exchange failed: ${err.code ?? err.message}`, err));
-  });
+  upstream.on('timeout', () => fail(originIdle(opts)));
+  upstream.on('error', (err: NodeJS.ErrnoException) => fail(exchangeFailed(ps, err)));
   const body = ps.requestBody = pump(ps.body, upstream, () => {
     const trailers = forwardableTrailers(ps.requestTrailers);
     if (trailers) upstream.addTrailers(trailers as Record<string, string>);

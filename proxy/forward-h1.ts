@@ -38,10 +38,6 @@ export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
     port,
     onReq: async () => {
       const upstream = upstreamReq = originRequest(ps, opts);
-      upstream.on('information', (info) => ps.informational(info.statusCode, downstreamResponseHeaders(info.headers, '1.1')));
-      upstream.once('socket', (socket: Socket) => {
-        ps.upstreamId = upstreamIdOf(socket);
-      });
       // http2-proxy reads the request body itself; a second 'data' reader could start the flow
       // before its reader is attached and lose chunks, so the bytes are counted where they go out.
       const write = upstream.write;
@@ -74,16 +70,17 @@ export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
     },
   }) as Promise<void>).catch((err: Error & { statusCode?: number; code?: string }) => {
     if (ps.downstreamClosed) return;
-    ps.fail(err instanceof UpstreamError ? err
-      : err.statusCode === 504 ? new UpstreamError('response-timeout', `origin was idle for ${opts.timeoutMs} ms`, err)
-        : new UpstreamError(ps.headersSent ? 'connection-lost' : 'protocol', `origin HTTP/1.1 exchange failed: ${err.code ?? err.message}`, err));
+    ps.fail(err instanceof UpstreamError ? err : err.statusCode === 504 ? originIdle(opts, err) : exchangeFailed(ps, err));
   });
 }
 
-/** The request to the origin, through our agent (its upstream wrapper applies), host as given in the headers. */
+/**
+ * The request to the origin, through our agent (its upstream wrapper applies), host as given in
+ * the headers; its interim responses and its socket's id reach the stream (both forwarders).
+ */
 export function originRequest(ps: ProxiedStream, opts: H1ForwardOptions): http.ClientRequest {
   const { host, port } = opts.agent.endpoint;
-  return http.request({
+  const upstream = http.request({
     agent: opts.agent,
     host,
     port,
@@ -93,4 +90,19 @@ export function originRequest(ps: ProxiedStream, opts: H1ForwardOptions): http.C
     setHost: false,
     timeout: opts.timeoutMs > 0 ? opts.timeoutMs : undefined,
   });
+  upstream.on('information', (info) => ps.informational(info.statusCode, downstreamResponseHeaders(info.headers, '1.1')));
+  upstream.once('socket', (socket: Socket) => {
+    ps.upstreamId = upstreamIdOf(socket);
+  });
+  return upstream;
+}
+
+/** The origin went quiet for longer than the exchange allows: a 504 before the head. */
+export function originIdle(opts: H1ForwardOptions, cause?: Error): UpstreamError {
+  return new UpstreamError('response-timeout', `origin was idle for ${opts.timeoutMs} ms`, cause);
+}
+
+/** The HTTP/1.1 exchange failed: before the head a protocol failure (502), after it a lost connection. */
+export function exchangeFailed(ps: ProxiedStream, err: NodeJS.ErrnoException): UpstreamError {
+  return new UpstreamError(ps.headersSent ? 'connection-lost' : 'protocol', `origin HTTP/1.1 exchange failed: ${err.code ?? err.message}`, err);
 }
