@@ -132,8 +132,9 @@ export class EnginePath {
         observer.onGoawayReceived?.(goaway);
       },
       onGoawaySent: (goaway) => {
+        // No 'goaway-sent' here: that event makes up for node:http2 hiding its GOAWAYs; the
+        // engine front reports every GOAWAY it sends through this observer (proxy/front.ts).
         this.endWitness.ownGoaway(goaway.errorCode, goaway.lastStreamId);
-        if (goaway.errorCode !== ErrorCode.NO_ERROR) this.events.emit('goaway-sent', { lastStreamId: goaway.lastStreamId, errorCode: goaway.errorCode, own: true });
         observer.onGoawaySent?.(goaway);
       },
       onError: (err) => {
