@@ -8,8 +8,6 @@ import { DEFAULT_MAX_HEADER_LIST_SIZE, type ProxyConfig } from '../config/proxy-
 import type { ConnectionInfo } from './connection-wrapper.js';
 import type { ProxyEvents } from './events.js';
 import { forwardOverH1 } from './forward-h1.js';
-import { forwardStreamOverH1 } from './forward-h1-stream.js';
-import { EngineStream } from './engine-stream.js';
 import { forwardOverH2 } from './forward-h2.js';
 import { requestAuthority, upstreamRequestHeaders } from './headers.js';
 import { ProxiedStream, type DownstreamExchange } from './proxied-stream.js';
@@ -38,7 +36,7 @@ export function createForwarder(
     if (h2Stream && idleMs > 0) h2Stream.setTimeout(idleMs, () => ps.idleTimeout(idleMs));
     const authority = upstreamAuthority(upstream, config, ps.headers);
     const client = { remoteAddress: connection.remoteAddress, tls: connection.tls, httpVersion: h2Stream ? '2' as const : '1.1' as const };
-    const viaH1 = () => (h2Stream instanceof EngineStream ? forwardStreamOverH1 : forwardOverH1)(ps, {
+    const viaH1 = () => forwardOverH1(ps, {
       agent: upstream.h1,
       headers: upstreamRequestHeaders(ps.headers, client, authority),
       timeoutMs: config.upstream.responseTimeoutMs,

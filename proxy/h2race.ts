@@ -16,7 +16,6 @@ import type { Direction } from '../faults/link/types.js';
 import { poolSchema, type PoolConfig } from '../config/pool-schema.js';
 import { validate } from '../config/load.js';
 import { createFramePathWrapper, type DownstreamPath } from '../faults/frames/wrapper.js';
-import { FramePath } from '../faults/frames/frame-path.js';
 import { LinkedSocket } from '../faults/link/linked-socket.js';
 import { ToxicSet, linkToxicsOf } from '../faults/link/toxic-set.js';
 import { createBufferPool } from '../faults/pool/create-pool.js';
@@ -123,12 +122,10 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
             logger.info(record, 'connection end');
           });
           // node:http2 reports no GOAWAY it sends; the frame path sees the error ones go out.
-          // (The engine front reports every GOAWAY it sends itself.)
-          if (path instanceof FramePath) {
-            path.events.on('goaway-sent', ({ lastStreamId, errorCode }) => {
-              proxy.events.emit('goaway', { side: 'downstream', id: info.id, code: errorCode, lastStreamId, received: false });
-            });
-          }
+          // (An EnginePath never emits it: the engine front reports every GOAWAY it sends itself.)
+          path.events.on('goaway-sent', ({ lastStreamId, errorCode }) => {
+            proxy.events.emit('goaway', { side: 'downstream', id: info.id, code: errorCode, lastStreamId, received: false });
+          });
         },
       }),
       wrapTunnel(socket: net.Socket, info: ConnectionInfo) {

@@ -3,9 +3,8 @@
  * or an HTTP/1.1 request/response) and its upstream attempts.
  *
  * HTTP/2 uses the core API: Node's compat request/response pair costs two stream objects and their
- * listeners per request (measured ~10% of the proxy's CPU on small responses). Only an HTTP/2
- * request forwarded to an HTTP/1.1 origin gets the pair, made on demand (compat()), because
- * http2-proxy speaks req/res.
+ * listeners per request (measured ~10% of the proxy's CPU on small responses); no forwarder needs
+ * it (forward-h1.ts pumps `body` and `sink`, whatever the exchange).
  *
  * Lifecycle — owner: the forwarder (proxy/forward.ts) that creates it in the front's request
  * handler. It lives until the downstream response closes (`res` 'close'), and ends there, in
@@ -25,7 +24,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerR
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ConnectionInfo, StreamDelivery } from './connection-wrapper.js';
-import { EngineStream } from './engine-stream.js';
+import type { EngineStream } from './engine-stream.js';
 import type { Pump } from './pump.js';
 import type { ProxyEvents, StreamEndRecord, StreamOutcome, StreamStartRecord } from './events.js';
 import { UpstreamError } from './upstream/errors.js';
@@ -65,7 +64,7 @@ export class ProxiedStream {
   /** The response was ended by the proxy (all of it handed to the downstream side). */
   responseEnded = false;
   downstreamClosed = false;
-  /** The request/response pair: HTTP/1.1's own, or HTTP/2's compat pair once compat() made it. */
+  /** The HTTP/1.1 exchange's request/response pair. */
   private pair?: { req: DownstreamRequest; res: DownstreamResponse };
   /** HTTP/2 core API: the client's request trailers, and the response trailers to send. */
   private requestTrailerFields?: IncomingHttpHeaders;
@@ -144,30 +143,11 @@ export class ProxiedStream {
   }
 
   /**
-   * The client's request trailers (once the request body has ended). On HTTP/2 always the ones
-   * caught here: a compat pair made late (after an https origin's fallback) missed the stream's
-   * 'trailers' event, and its req.trailers stays empty.
+   * The client's request trailers (once the request body has ended): on HTTP/2 the stream's
+   * 'trailers' event's, caught here.
    */
   get requestTrailers(): IncomingHttpHeaders | undefined {
     return this.h2Stream ? this.requestTrailerFields : this.pair!.req.trailers;
-  }
-
-  /**
-   * The request/response pair, for forwarding with http2-proxy: HTTP/1.1's own, or (HTTP/2) Node's
-   * compat pair made over the stream — before any of its body is read or its response sent.
-   */
-  compat(): { req: DownstreamRequest; res: DownstreamResponse } {
-    if (!this.pair) {
-      const stream = this.h2Stream!;
-      // Node's compat pair needs node:http2's stream; the engine's forwards to HTTP/1.1 without it (forward-h1-stream.ts).
-      if (stream instanceof EngineStream) throw new Error('compat(): an engine stream has no request/response pair');
-      stream.off('wantTrailers', this.sendTrailers); // the compat response answers them itself
-      this.pair = {
-        req: new http2.Http2ServerRequest(stream, this.headers, {}, this.rawHeaders),
-        res: new http2.Http2ServerResponse(stream),
-      };
-    }
-    return this.pair;
   }
 
   /**

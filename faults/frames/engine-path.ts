@@ -107,18 +107,16 @@ export class EnginePath {
     this.transport.destroy(new Error('h2race closed the connection'));
   }
 
-  /** Notes each stream's :path until its response starts (rst_inject matches on it). */
+  /**
+   * Notes each stream's :path until its response starts (rst_inject matches on it) or an
+   * RST_STREAM ends it either way (seeReset, outboundHook): the engine tells a handler nothing of
+   * a reset the server made itself (a refused stream, the proxy's cancel), so the frames do.
+   */
   private watch(handler: ServerHandler): ServerHandler {
     return {
       onStream: (stream, head) => {
         this.awaitingResponse.set(stream.id, { stream, path: head.path });
-        const streamHandler = handler.onStream(stream, head);
-        const { onReset } = streamHandler;
-        streamHandler.onReset = (code, cause) => {
-          this.awaitingResponse.delete(stream.id);
-          onReset?.call(streamHandler, code, cause);
-        };
-        return streamHandler;
+        return handler.onStream(stream, head);
       },
     };
   }
@@ -132,8 +130,9 @@ export class EnginePath {
         observer.onGoawayReceived?.(goaway);
       },
       onGoawaySent: (goaway) => {
+        // No 'goaway-sent' here: that event makes up for node:http2 hiding its GOAWAYs; the
+        // engine front reports every GOAWAY it sends through this observer (proxy/front.ts).
         this.endWitness.ownGoaway(goaway.errorCode, goaway.lastStreamId);
-        if (goaway.errorCode !== ErrorCode.NO_ERROR) this.events.emit('goaway-sent', { lastStreamId: goaway.lastStreamId, errorCode: goaway.errorCode, own: true });
         observer.onGoawaySent?.(goaway);
       },
       onError: (err) => {
@@ -167,6 +166,7 @@ export class EnginePath {
     outbound: (frame, emit) => {
       this.toWriter = emit;
       if (frame.header.type === FrameType.HEADERS) this.responseHeaders(frame.header);
+      else if (frame.header.type === FrameType.RST_STREAM) this.awaitingResponse.delete(frame.header.streamId);
       this.toxics.send(frame);
     },
     flush: (emit) => {
@@ -185,6 +185,7 @@ export class EnginePath {
   }
 
   private seeReset(streamId: number, errorCode: number, injected: boolean): void {
+    this.awaitingResponse.delete(streamId);
     this.events.emit('reset', { streamId, errorCode, injected });
     if (injected) this.delivery.injectedCancel(streamId);
   }
