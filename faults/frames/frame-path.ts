@@ -293,7 +293,7 @@ export class FramePath extends Duplex {
 
   /** The one place a lease leaves the frame path: `written` to the socket, or dropped. */
   private frameWritten({ header, lease }: OutboundFrame, written = false): void {
-    this.delivery.settled(header, lease.buffer, written);
+    this.delivery.settled(header, written);
     const pending = this.pendingByStream.get(header.streamId);
     if (pending?.delete(lease) && pending.size === 0) this.pendingByStream.delete(header.streamId);
     this.opts.pool.writeDone(lease);

@@ -76,7 +76,7 @@ export class LinkTransport extends SocketBackedTransport {
     const left = this.pendingByStream.get(header.streamId)! - 1;
     if (left === 0) this.pendingByStream.delete(header.streamId);
     else this.pendingByStream.set(header.streamId, left);
-    this.ledger.settled(header, bytes, !err);
+    this.ledger.settled(header, !err);
     done?.(err);
   }
 }

@@ -10,7 +10,7 @@
  * stream's frames is pending: the callback fires there, exactly once.
  */
 import type { DeliveryLedger, StreamDelivery } from '../../proxy/connection-wrapper.js';
-import { FRAME_HEADER_LENGTH, FrameFlag, FrameType } from '../../h2/frame/constants.js';
+import { FrameFlag, FrameType } from '../../h2/frame/constants.js';
 import type { FrameHeader } from '../../h2/frame/codec.js';
 
 interface Entry extends StreamDelivery {
@@ -40,15 +40,18 @@ export class StreamWriteLedger implements DeliveryLedger {
     if (entry) entry.pending++;
   }
 
-  /** The frame (its bytes from the header on) left the frame path: `written` to the socket, or dropped. */
-  settled(header: FrameHeader, frame: Buffer, written: boolean): void {
+  /**
+   * The frame of `header` (read when it was queued) left the frame path: `written` to the socket,
+   * or dropped. Its bytes are not read here: by now a pool race may have given its buffer to
+   * another frame. A DATA frame's payload is all body: neither node:http2 (no paddingStrategy set)
+   * nor the engine pads.
+   */
+  settled(header: FrameHeader, written: boolean): void {
     const entry = this.streams.get(header.streamId);
     if (!entry) return;
     if (written) {
       if (header.type === FrameType.DATA) {
-        // Neither node:http2 (no paddingStrategy set) nor the engine pads; a PADDED flag is honoured all the same.
-        const padding = header.flags & FrameFlag.PADDED ? 1 + frame[FRAME_HEADER_LENGTH]! : 0;
-        entry.bodyBytes += header.length - padding;
+        entry.bodyBytes += header.length;
         entry.lastWriteAt = performance.now();
       }
       if (header.flags & FrameFlag.END_STREAM && (header.type === FrameType.DATA || header.type === FrameType.HEADERS)) {
