@@ -23,7 +23,7 @@ import {
   writeOutputs,
   type TrafficArgs,
 } from '../scenario/cli-options.js';
-import { ExitCode, VERDICT_EXIT_CODES_HELP } from './exit-codes.js';
+import { ExitCode, VERDICT_EXIT_CODES_HELP, verdictExitCode } from './exit-codes.js';
 import { exclusive, readableFiles, together, urlFlag } from './flag-rules.js';
 import { stderrLogger } from './logger.js';
 import { runTraffic } from './traffic-run.js';
@@ -111,9 +111,10 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
       return;
     }
     const result = outcome.result;
-    writeOutputs(result.runs, args, html, { verdict: result.verdict, failedSafeModes: result.failedSafeModes, exitCode: result.exitCode });
+    const exitCode = verdictExitCode(result.verdict);
+    writeOutputs(result.runs, args, html, { verdict: result.verdict, failedSafeModes: result.failedSafeModes, exitCode });
     if (!args.json) process.stdout.write(safeModeLines(result));
-    process.exitCode = result.exitCode;
+    process.exitCode = exitCode;
   },
 };
 
