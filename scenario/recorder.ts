@@ -32,7 +32,6 @@ export class RunRecorder {
   readonly sessionErrors: ErrorRecord[] = [];
   readonly verifyErrors: ErrorRecord[] = [];
   readonly sse: SseCounters = { events: 0, gaps: 0, reconnects: 0, badEvents: 0, maxSilenceMs: 0, silentStreams: 0 };
-  bodyBytes = 0;
   /** Streams that failed although nobody on our side ended them (kept live for the progress bar). */
   failed = 0;
   corruptBytes = 0;
@@ -83,10 +82,7 @@ export class RunRecorder {
       const proxyError = headers['x-h2race-error'];
       if (typeof proxyError === 'string') record.proxyError = proxyError;
     });
-    stream.on('data', (chunk: Buffer) => {
-      record.bytes += chunk.length;
-      this.bodyBytes += chunk.length;
-    });
+    stream.on('data', (chunk: Buffer) => (record.bytes += chunk.length));
     stream.once('end', () => (ended = true));
     stream.on('error', (err: NodeJS.ErrnoException) => (streamError ??= err.code ?? err.message));
     stream.once('close', () => {
@@ -145,7 +141,6 @@ export class RunRecorder {
       sessionErrors: this.sessionErrors,
       verifyErrors: this.verifyErrors,
       sse: { ...this.sse },
-      bodyBytes: this.bodyBytes,
     };
   }
 }
