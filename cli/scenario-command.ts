@@ -10,6 +10,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { checkProfileFlag } from '../faults/profiles/cli-options.js';
+import { TARGET_SCHEMES } from '../scenario/client-session.js';
 import { runScenario } from '../scenario/run.js';
 import { frameToxicIn } from '../scenario/shaped-path.js';
 import { summarize } from '../scenario/summary.js';
@@ -49,7 +50,7 @@ export const scenarioCommand: CommandModule<object, ScenarioArgs> = {
       })
       .options(trafficOptions)
       .check((a) => {
-        urlFlag('target', a.target, ['https:', 'h2c:', 'http:']);
+        urlFlag('target', a.target, TARGET_SCHEMES);
         checkProfile(a.profile);
         checkTrafficFlags(a as unknown as TrafficArgs);
         return true;
