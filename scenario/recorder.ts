@@ -35,6 +35,8 @@ export class RunRecorder {
   /** Streams that failed although nobody on our side ended them (kept live for the progress bar). */
   failed = 0;
   corruptBytes = 0;
+  /** Streams stop() ended: this run's, not a module-wide set every run shares. */
+  private readonly stopping = new WeakSet<http2.ClientHttp2Stream>();
 
   now(): number {
     return performance.now() - this.t0;
@@ -92,7 +94,7 @@ export class RunRecorder {
       if (rst !== undefined && rst !== http2.constants.NGHTTP2_NO_ERROR) record.rstCode = rst;
       if (record.cancelledByUs) {
         record.outcome = 'cancelled';
-      } else if (stopping.has(stream)) {
+      } else if (this.stopping.has(stream)) {
         record.outcome = 'stopped';
       } else if (conn.deathReason === undefined && ended && record.rstCode === undefined && record.status !== undefined && record.status < 400) {
         // (A stream still open when its connection died may even see a clean 'end' — node ends
@@ -110,7 +112,7 @@ export class RunRecorder {
 
   /** Marks a stream we end at the end of the run (outcome `stopped`, not a failure). */
   stop(stream: http2.ClientHttp2Stream): void {
-    stopping.add(stream);
+    this.stopping.add(stream);
     if (!stream.closed && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
   }
 
@@ -144,5 +146,3 @@ export class RunRecorder {
     };
   }
 }
-
-const stopping = new WeakSet<http2.ClientHttp2Stream>();
