@@ -29,9 +29,9 @@ import { stderrLogger } from './logger.js';
 import { runTraffic } from './traffic-run.js';
 
 /** Cable broadband (5/1 Mbit/s, 28 ms RTT): slow enough that writes are in flight when a cancel arrives. */
-export const DEFAULT_COMPARE_PROFILE = 'cable';
+const DEFAULT_COMPARE_PROFILE = 'cable';
 /** Where the HTML report goes when --html does not say (and --json is not given). */
-export const DEFAULT_HTML_REPORT = 'h2race-report.html';
+const DEFAULT_HTML_REPORT = 'h2race-report.html';
 
 interface CompareArgs extends TrafficArgs {
   origin?: string;

@@ -32,7 +32,7 @@ export function numberFlags<K extends string>(flags: Record<K, NumberFlag>): Rec
   return out;
 }
 
-export function checkNumber(name: string, rule: NumberRule, value: unknown): number {
+function checkNumber(name: string, rule: NumberRule, value: unknown): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   if (!meetsRule(rule, n)) throw new UsageError(`--${name} must be ${describeRule(rule)}, got ${JSON.stringify(String(value))}`);
   return n;
