@@ -117,7 +117,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
 
 /** The preflight runScenario does first (preflight.ts): a PreflightError when the target cannot be tested. */
 export async function preflightTarget(opts: Pick<ScenarioOptions, 'target' | 'ca' | 'paths'>): Promise<void> {
-  parseTarget(opts.target, 'target');
+  // A bad URL is refused by openSession's parseTarget, as for every session.
   await preflight({ url: opts.target, ca: opts.ca }, pathsOf(opts), PREFLIGHT_TIMEOUT_MS);
 }
 
