@@ -10,7 +10,6 @@ import type { CommandModule } from 'yargs';
 import { checkProfileFlag } from '../faults/profiles/cli-options.js';
 import { POOL_MODES } from '../faults/pool/types.js';
 import { runCompare, SAFE_MODES, type CompareResult } from '../scenario/compare.js';
-import { PreflightError } from '../scenario/preflight.js';
 import type { Verdict } from '../scenario/summary.js';
 import { h2raceForMode } from '../scenario/h2race-proxy.js';
 import type { ReportRun } from '../scenario/report-html.js';
@@ -24,15 +23,15 @@ import {
   writeOutputs,
   type TrafficArgs,
 } from '../scenario/cli-options.js';
-import { ExitCode, VERDICT_EXIT_CODES_HELP } from './exit-codes.js';
+import { ExitCode, VERDICT_EXIT_CODES_HELP, verdictExitCode } from './exit-codes.js';
 import { exclusive, readableFiles, together, urlFlag } from './flag-rules.js';
 import { stderrLogger } from './logger.js';
-import { abortOnSignal } from './signals.js';
+import { runTraffic } from './traffic-run.js';
 
 /** Cable broadband (5/1 Mbit/s, 28 ms RTT): slow enough that writes are in flight when a cancel arrives. */
-export const DEFAULT_COMPARE_PROFILE = 'cable';
+const DEFAULT_COMPARE_PROFILE = 'cable';
 /** Where the HTML report goes when --html does not say (and --json is not given). */
-export const DEFAULT_HTML_REPORT = 'h2race-report.html';
+const DEFAULT_HTML_REPORT = 'h2race-report.html';
 
 interface CompareArgs extends TrafficArgs {
   origin?: string;
@@ -74,17 +73,16 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     const html = args.html ?? (args.json ? undefined : DEFAULT_HTML_REPORT);
     const verifier = verifierFrom(args, args.origin ? 'reference' : 'demo', args.origin);
     const bar = progressBar(!args.json);
-    const interrupt = abortOnSignal();
     const total = args.modes.length * args.profile.length;
     const finished: ReportRun[] = [];
-    try {
-      const result = await runCompare({
+    const outcome = await runTraffic({ verifier, bar }, (signal) =>
+      runCompare({
         ...scenarioOptionsFrom(args),
         modes: args.modes,
         profiles: args.profile,
         origin: args.origin,
         verifier,
-        signal: interrupt.signal,
+        signal,
         logger: stderrLogger('h2race-compare', 'warn'),
         startProxyForMode: h2raceForMode({
           seed: args.seed,
@@ -98,31 +96,25 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
           bar.stop();
           process.stderr.write(`h2race compare: run ${index + 1}/${total} done: ${run.summary.mode} (${run.summary.profile}) ${run.summary.verdict}\n`);
         },
-      }).catch((err: unknown) => {
-        if (err instanceof PreflightError) return err;
-        if (!interrupt.signal.aborted) throw err;
-        return undefined;
-      });
-      bar.stop();
-      if (result instanceof PreflightError) {
-        writeCouldNotTest(args, result.proxyError === 'tls' && !args.insecure ? `${result.message} (${TLS_HINT})` : result.message);
-        process.exitCode = ExitCode.CouldNotTest;
-        return;
-      }
-      if (!result) {
-        process.stderr.write(`h2race compare: interrupted; ${finished.length} of ${total} runs finished${finished.length > 0 ? ' and are reported' : ''}\n`);
-        writeOutputs(finished, args, html, { interrupted: true, finishedRuns: finished.length, totalRuns: total });
-        process.exitCode = ExitCode.Interrupted;
-        return;
-      }
-      writeOutputs(result.runs, args, html, { verdict: result.verdict, failedSafeModes: result.failedSafeModes, exitCode: result.exitCode });
-      if (!args.json) process.stdout.write(safeModeLines(result));
-      process.exitCode = result.exitCode;
-    } finally {
-      interrupt.dispose();
-      bar.stop();
-      await verifier.close();
+      }),
+    );
+    if (outcome.kind === 'could-not-test') {
+      const { error } = outcome;
+      writeCouldNotTest(args, error.proxyError === 'tls' && !args.insecure ? `${error.message} (${TLS_HINT})` : error.message);
+      process.exitCode = ExitCode.CouldNotTest;
+      return;
     }
+    if (outcome.kind === 'interrupted') {
+      process.stderr.write(`h2race compare: interrupted; ${finished.length} of ${total} runs finished${finished.length > 0 ? ' and are reported' : ''}\n`);
+      writeOutputs(finished, args, html, { interrupted: true, finishedRuns: finished.length, totalRuns: total });
+      process.exitCode = ExitCode.Interrupted;
+      return;
+    }
+    const result = outcome.result;
+    const exitCode = verdictExitCode(result.verdict);
+    writeOutputs(result.runs, args, html, { verdict: result.verdict, failedSafeModes: result.failedSafeModes, exitCode });
+    if (!args.json) process.stdout.write(safeModeLines(result));
+    process.exitCode = exitCode;
   },
 };
 

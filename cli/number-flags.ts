@@ -32,20 +32,25 @@ export function numberFlags<K extends string>(flags: Record<K, NumberFlag>): Rec
   return out;
 }
 
-export function checkNumber(name: string, rule: NumberRule, value: unknown): number {
+function checkNumber(name: string, rule: NumberRule, value: unknown): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  const ok =
+  if (!meetsRule(rule, n)) throw new UsageError(`--${name} must be ${describeRule(rule)}, got ${JSON.stringify(String(value))}`);
+  return n;
+}
+
+/** `n` is finite and within the rule. */
+export function meetsRule(rule: NumberRule, n: number): boolean {
+  return (
     Number.isFinite(n) &&
     (!rule.integer || Number.isSafeInteger(n)) &&
     (rule.min === undefined || n >= rule.min) &&
     (rule.max === undefined || n <= rule.max) &&
-    (rule.above === undefined || n > rule.above);
-  if (!ok) throw new UsageError(`--${name} must be ${describeRule(rule)}, got ${JSON.stringify(String(value))}`);
-  return n;
+    (rule.above === undefined || n > rule.above)
+  );
 }
 
 /** `an integer from 1 to 1000`, `a number above 0`, `an integer`. */
-function describeRule({ integer, min, max, above }: NumberRule): string {
+export function describeRule({ integer, min, max, above }: NumberRule): string {
   const kind = integer ? 'an integer' : 'a number';
   if (min !== undefined && max !== undefined) return `${kind} from ${min} to ${max}`;
   const bounds = [above !== undefined ? `above ${above}` : undefined, min !== undefined ? `at least ${min}` : undefined, max !== undefined ? `at most ${max}` : undefined];

@@ -237,7 +237,7 @@ function poolSettings(args: ProxyArgs, file: Config): Partial<PoolConfig> {
  * The proxy section of the config file with the flags given on top; every field checked.
  * SSLKEYLOGFILE (the convention curl and browsers follow) names the key log when neither does.
  */
-export function resolveProxyConfig(args: ProxyArgs, file?: Config['proxy'], env: NodeJS.ProcessEnv = process.env): ProxyConfig {
+function resolveProxyConfig(args: ProxyArgs, file?: Config['proxy'], env: NodeJS.ProcessEnv = process.env): ProxyConfig {
   const flags: ProxyConfigInput & Record<string, unknown> = {} as never;
   const set = (key: string, value: unknown) => {
     if (value !== undefined) flags[key] = value;

@@ -10,7 +10,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { checkProfileFlag } from '../faults/profiles/cli-options.js';
-import { PreflightError } from '../scenario/preflight.js';
+import { TARGET_SCHEMES } from '../scenario/client-session.js';
 import { runScenario } from '../scenario/run.js';
 import { frameToxicIn } from '../scenario/shaped-path.js';
 import { summarize } from '../scenario/summary.js';
@@ -27,7 +27,7 @@ import {
 import { ExitCode, VERDICT_EXIT_CODES_HELP, verdictExitCode } from './exit-codes.js';
 import { urlFlag } from './flag-rules.js';
 import { stderrLogger } from './logger.js';
-import { abortOnSignal } from './signals.js';
+import { runTraffic } from './traffic-run.js';
 import { UsageError } from './usage-error.js';
 
 interface ScenarioArgs extends TrafficArgs {
@@ -50,7 +50,7 @@ export const scenarioCommand: CommandModule<object, ScenarioArgs> = {
       })
       .options(trafficOptions)
       .check((a) => {
-        urlFlag('target', a.target, ['https:', 'h2c:', 'http:']);
+        urlFlag('target', a.target, TARGET_SCHEMES);
         checkProfile(a.profile);
         checkTrafficFlags(a as unknown as TrafficArgs);
         return true;
@@ -59,43 +59,33 @@ export const scenarioCommand: CommandModule<object, ScenarioArgs> = {
   handler: async (args) => {
     const verifier = verifierFrom(args, 'demo', args.target);
     const bar = progressBar(!args.json);
-    // Ctrl-C ends the run through its finally blocks (viewers, relays, the shaping relay) first.
-    const interrupt = abortOnSignal();
-    try {
-      const record = await runScenario({
+    const outcome = await runTraffic({ verifier, bar }, (signal) =>
+      runScenario({
         ...scenarioOptionsFrom(args),
         target: args.target,
         verifier,
         mode: args.mode,
         shape: args.profile,
-        signal: interrupt.signal,
+        signal,
         logger: stderrLogger('h2race-scenario', 'warn'),
         onProgress: (p) => bar.update(args.mode ?? 'scenario', p),
-      }).catch((err: unknown) => {
-        if (err instanceof PreflightError) return err;
-        if (!interrupt.signal.aborted) throw err;
-        return undefined;
-      });
-      bar.stop();
-      if (record instanceof PreflightError) {
-        writeCouldNotTest(args, record.message);
-        process.exitCode = ExitCode.CouldNotTest;
-        return;
-      }
-      if (!record) {
-        process.stderr.write('h2race scenario: interrupted before the run ended; everything it started is closed\n');
-        process.exitCode = ExitCode.Interrupted;
-        return;
-      }
-      const summary = summarize(record);
-      const exitCode = verdictExitCode(summary.verdict);
-      writeOutputs([{ summary, record }], args, args.html, { verdict: summary.verdict, error: summary.error, exitCode });
-      process.exitCode = exitCode;
-    } finally {
-      interrupt.dispose();
-      bar.stop();
-      await verifier.close();
+      }),
+    );
+    if (outcome.kind === 'could-not-test') {
+      writeCouldNotTest(args, outcome.error.message);
+      process.exitCode = ExitCode.CouldNotTest;
+      return;
     }
+    if (outcome.kind === 'interrupted') {
+      process.stderr.write('h2race scenario: interrupted before the run ended; everything it started is closed\n');
+      process.exitCode = ExitCode.Interrupted;
+      return;
+    }
+    const record = outcome.result;
+    const summary = summarize(record);
+    const exitCode = verdictExitCode(summary.verdict);
+    writeOutputs([{ summary, record }], args, args.html, { verdict: summary.verdict, error: summary.error, exitCode });
+    process.exitCode = exitCode;
   },
 };
 

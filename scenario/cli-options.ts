@@ -12,7 +12,7 @@ import { numberFlags } from '../cli/number-flags.js';
 import { UsageError } from '../cli/usage-error.js';
 import { formatTable } from './report-table.js';
 import { renderHtmlReport, type ReportRun } from './report-html.js';
-import { DEFAULT_PATHS, SCENARIO_DEFAULTS, type ScenarioOptions, type ScenarioProgress } from './run.js';
+import { DEFAULT_PATHS, SCENARIO_DEFAULTS, SCENARIO_LIMITS, type ScenarioOptions, type ScenarioProgress } from './run.js';
 import { ReferenceVerifier } from './reference-verifier.js';
 import { demoVerifier, type ContentVerifier } from './verifier.js';
 
@@ -32,14 +32,14 @@ export interface TrafficArgs {
   html?: string;
 }
 
-/** The number flags' limits are runScenario's own, said here so that a bad value is named by its flag. */
+/** The number flags take runScenario's limits, so that a bad value is named by its flag before anything starts. */
 export const trafficOptions = {
   ...numberFlags({
-    viewers: { integer: true, min: 1, max: 1000, default: SCENARIO_DEFAULTS.viewers, describe: 'simulated viewers, one HTTP/2 connection each' },
-    duration: { above: 0, max: 86_400, default: SCENARIO_DEFAULTS.durationMs / 1000, describe: 'seconds per run' },
+    viewers: { ...SCENARIO_LIMITS.viewers, default: SCENARIO_DEFAULTS.viewers, describe: 'simulated viewers, one HTTP/2 connection each' },
+    duration: { above: SCENARIO_LIMITS.durationMs.above, max: SCENARIO_LIMITS.durationMs.max / 1000, default: SCENARIO_DEFAULTS.durationMs / 1000, describe: 'seconds per run' },
     seed: { integer: true, default: SCENARIO_DEFAULTS.seed, describe: 'seed for seek times/positions and the proxy faults' },
-    'seek-rate': { min: 0, max: 100, default: SCENARIO_DEFAULTS.seeksPerSecond, describe: 'mean seeks per second per viewer (each cancels a range)' },
-    'small-rate': { min: 0, max: 100, default: SCENARIO_DEFAULTS.smallPerSecond, describe: 'mean small requests per second per viewer' },
+    'seek-rate': { ...SCENARIO_LIMITS.seeksPerSecond, default: SCENARIO_DEFAULTS.seeksPerSecond, describe: 'mean seeks per second per viewer (each cancels a range)' },
+    'small-rate': { ...SCENARIO_LIMITS.smallPerSecond, default: SCENARIO_DEFAULTS.smallPerSecond, describe: 'mean small requests per second per viewer' },
   }),
   'video-path': { type: 'string', default: DEFAULT_PATHS.video, describe: 'path of the ranged resource the player seeks in' },
   'events-path': { type: 'string', default: DEFAULT_PATHS.events, describe: 'path of the SSE stream' },

@@ -24,6 +24,9 @@ export interface TargetOptions {
   via?: { host: string; port: number };
 }
 
+/** The schemes a target URL may have: the CLI's --target check takes them from here. */
+export const TARGET_SCHEMES: readonly string[] = ['https:', 'h2c:', 'http:'];
+
 /** Validates a target URL; a one-line error names the field. */
 export function parseTarget(url: string, field: string): URL {
   let parsed: URL;
@@ -32,7 +35,7 @@ export function parseTarget(url: string, field: string): URL {
   } catch {
     throw new Error(`${field}: "${url}" is not a URL (expected https://host:port or h2c://host:port)`);
   }
-  if (!['https:', 'h2c:', 'http:'].includes(parsed.protocol)) {
+  if (!TARGET_SCHEMES.includes(parsed.protocol)) {
     throw new Error(`${field}: scheme ${parsed.protocol} is not supported (https: for h2 over TLS, h2c: for cleartext)`);
   }
   return parsed;

@@ -11,7 +11,6 @@
  * parts, and tests can run it against any stand-in that really proxies.
  */
 import { startDemoOrigin, type DemoOrigin } from '../origin/demo-origin.js';
-import { verdictExitCode } from '../cli/exit-codes.js';
 import { preflightTarget, runScenario, type ScenarioOptions, type ScenarioProgress } from './run.js';
 import { summarize, worstVerdict, type RunSummary, type Verdict } from './summary.js';
 import type { PoolRaceRecord, PooledFrame, RunRecord } from './types.js';
@@ -55,10 +54,8 @@ export interface CompareResult {
   runs: { summary: RunSummary; record: RunRecord }[];
   /** Safe modes that were not CLEAN: 'retain (cable)'. */
   failedSafeModes: string[];
-  /** The worst verdict of the safe modes (CLEAN when none ran). */
+  /** The worst verdict of the safe modes (CLEAN when none ran); the command's exit code is its (cli/exit-codes.ts). */
   verdict: Verdict;
-  /** The verdict's exit code (cli/exit-codes.ts): 0 when every safe mode is CLEAN. */
-  exitCode: number;
 }
 
 export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
@@ -105,5 +102,5 @@ export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
   const safe = runs.filter((r) => SAFE_MODES.has(r.summary.mode ?? '')).map((r) => r.summary);
   const failedSafeModes = safe.filter((s) => s.verdict !== 'CLEAN').map((s) => `${s.mode} (${s.profile})`);
   const verdict = worstVerdict(safe.map((s) => s.verdict));
-  return { runs, failedSafeModes, verdict, exitCode: verdictExitCode(verdict) };
+  return { runs, failedSafeModes, verdict };
 }

@@ -89,17 +89,25 @@ const CANCEL_SLACK_MS = 5;
 
 /** The damaged connections of a run, the first damaged first. */
 export function damageStories(run: RunRecord): DamageStory[] {
+  // Grouped once: a run has thousands of streams over hundreds of connections.
+  const streamsOf = new Map<number, StreamRecord[]>();
+  for (const s of run.streams) {
+    const list = streamsOf.get(s.connection);
+    if (list) list.push(s);
+    else streamsOf.set(s.connection, [s]);
+  }
+  const errorGoawayOf = new Map<number, GoawayRecord>();
+  for (const g of run.goaways) if (g.side === 'client' && g.code !== 0 && !errorGoawayOf.has(g.connection)) errorGoawayOf.set(g.connection, g);
   const stories: DamageStory[] = [];
   for (const conn of run.connections) {
-    const story = storyOf(conn, run);
+    const story = storyOf(conn, streamsOf.get(conn.id) ?? [], errorGoawayOf.get(conn.id), run);
     if (story) stories.push(story);
   }
   return stories.sort((a, b) => a.atMs - b.atMs || a.connection - b.connection);
 }
 
-function storyOf(conn: ConnectionRecord, run: RunRecord): DamageStory | undefined {
-  const streams = run.streams.filter((s) => s.connection === conn.id);
-  const goaway = run.goaways.find((g) => g.connection === conn.id && g.side === 'client' && g.code !== 0);
+/** `streams`: the connection's; `goaway`: its client's first GOAWAY with an error. */
+function storyOf(conn: ConnectionRecord, streams: readonly StreamRecord[], goaway: GoawayRecord | undefined, run: RunRecord): DamageStory | undefined {
   const collateral = streams.filter((s) => s.outcome === 'failed' && s.fault === 'collateral');
   const corrupt = streams.filter((s) => s.firstCorrupt).sort((a, b) => a.firstCorrupt!.atMs - b.firstCorrupt!.atMs)[0];
   if (!goaway && !corrupt && collateral.length === 0) return undefined;

@@ -10,7 +10,7 @@ import type { RunRecorder } from './recorder.js';
 import type { DrainRecord } from './types.js';
 import type { Viewer } from './viewer.js';
 
-export const DRAIN_LIMIT_MS = 60_000;
+const DRAIN_LIMIT_MS = 60_000;
 
 export async function drainViewers(viewers: readonly Viewer[], recorder: RunRecorder, signal: AbortSignal | undefined): Promise<DrainRecord> {
   const fromMs = recorder.now();

@@ -32,10 +32,11 @@ export class RunRecorder {
   readonly sessionErrors: ErrorRecord[] = [];
   readonly verifyErrors: ErrorRecord[] = [];
   readonly sse: SseCounters = { events: 0, gaps: 0, reconnects: 0, badEvents: 0, maxSilenceMs: 0, silentStreams: 0 };
-  bodyBytes = 0;
   /** Streams that failed although nobody on our side ended them (kept live for the progress bar). */
   failed = 0;
   corruptBytes = 0;
+  /** Streams stop() ended: this run's, not a module-wide set every run shares. */
+  private readonly stopping = new WeakSet<http2.ClientHttp2Stream>();
 
   now(): number {
     return performance.now() - this.t0;
@@ -83,10 +84,7 @@ export class RunRecorder {
       const proxyError = headers['x-h2race-error'];
       if (typeof proxyError === 'string') record.proxyError = proxyError;
     });
-    stream.on('data', (chunk: Buffer) => {
-      record.bytes += chunk.length;
-      this.bodyBytes += chunk.length;
-    });
+    stream.on('data', (chunk: Buffer) => (record.bytes += chunk.length));
     stream.once('end', () => (ended = true));
     stream.on('error', (err: NodeJS.ErrnoException) => (streamError ??= err.code ?? err.message));
     stream.once('close', () => {
@@ -96,7 +94,7 @@ export class RunRecorder {
       if (rst !== undefined && rst !== http2.constants.NGHTTP2_NO_ERROR) record.rstCode = rst;
       if (record.cancelledByUs) {
         record.outcome = 'cancelled';
-      } else if (stopping.has(stream)) {
+      } else if (this.stopping.has(stream)) {
         record.outcome = 'stopped';
       } else if (conn.deathReason === undefined && ended && record.rstCode === undefined && record.status !== undefined && record.status < 400) {
         // (A stream still open when its connection died may even see a clean 'end' — node ends
@@ -114,7 +112,7 @@ export class RunRecorder {
 
   /** Marks a stream we end at the end of the run (outcome `stopped`, not a failure). */
   stop(stream: http2.ClientHttp2Stream): void {
-    stopping.add(stream);
+    this.stopping.add(stream);
     if (!stream.closed && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
   }
 
@@ -145,9 +143,6 @@ export class RunRecorder {
       sessionErrors: this.sessionErrors,
       verifyErrors: this.verifyErrors,
       sse: { ...this.sse },
-      bodyBytes: this.bodyBytes,
     };
   }
 }
-
-const stopping = new WeakSet<http2.ClientHttp2Stream>();

@@ -8,6 +8,7 @@
  * (shaped-path.ts).
  */
 import { pino, type Logger } from 'pino';
+import { describeRule, meetsRule, type NumberRule } from '../cli/number-flags.js';
 import { SeededRandom } from '../faults/random.js';
 import { parseTarget, type TargetOptions } from './client-session.js';
 import { drainViewers } from './drain.js';
@@ -66,6 +67,13 @@ export interface ScenarioProgress {
 
 export const DEFAULT_PATHS: ScenarioPaths = { video: '/video', events: '/events', small: '/small' };
 export const SCENARIO_DEFAULTS = { viewers: 4, durationMs: 10_000, seed: 1, seeksPerSecond: 2, smallPerSecond: 2 };
+/** The one statement of the number options' limits: runScenario checks them, the CLI's flags take them (cli-options.ts). */
+export const SCENARIO_LIMITS = {
+  viewers: { integer: true, min: 1, max: 1000 },
+  durationMs: { above: 0, max: 24 * 3600_000 },
+  seeksPerSecond: { min: 0, max: 100 },
+  smallPerSecond: { min: 0, max: 100 },
+} satisfies Record<string, NumberRule>;
 
 const STAGGER_MS = 25;
 const PROGRESS_EVERY_MS = 250;
@@ -82,10 +90,10 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
   const seed = opts.seed ?? SCENARIO_DEFAULTS.seed;
   const seeksPerSecond = opts.seeksPerSecond ?? SCENARIO_DEFAULTS.seeksPerSecond;
   const smallPerSecond = opts.smallPerSecond ?? SCENARIO_DEFAULTS.smallPerSecond;
-  check(Number.isInteger(viewers) && viewers >= 1 && viewers <= 1000, `viewers must be an integer in [1, 1000], got ${viewers}`);
-  check(durationMs > 0 && durationMs <= 24 * 3600_000, `duration must be > 0 and at most a day, got ${durationMs} ms`);
-  check(seeksPerSecond >= 0 && seeksPerSecond <= 100, `seek rate must be in [0, 100]/s, got ${seeksPerSecond}`);
-  check(smallPerSecond >= 0 && smallPerSecond <= 100, `small request rate must be in [0, 100]/s, got ${smallPerSecond}`);
+  for (const [name, value] of Object.entries({ viewers, durationMs, seeksPerSecond, smallPerSecond })) {
+    const rule: NumberRule = SCENARIO_LIMITS[name as keyof typeof SCENARIO_LIMITS];
+    check(meetsRule(rule, value), `${name} must be ${describeRule(rule)}, got ${value}`);
+  }
   const paths = pathsOf(opts);
   const url = parseTarget(opts.target, 'target');
   // Straight to the target first: an unreachable one is named as such, not as a relay failure.
@@ -109,7 +117,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
 
 /** The preflight runScenario does first (preflight.ts): a PreflightError when the target cannot be tested. */
 export async function preflightTarget(opts: Pick<ScenarioOptions, 'target' | 'ca' | 'paths'>): Promise<void> {
-  parseTarget(opts.target, 'target');
+  // A bad URL is refused by openSession's parseTarget, as for every session.
   await preflight({ url: opts.target, ca: opts.ca }, pathsOf(opts), PREFLIGHT_TIMEOUT_MS);
 }
 

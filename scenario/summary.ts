@@ -58,6 +58,7 @@ export interface RunSummary {
   sseSilentStreams: number;
   /** Races the pool counted (buffer reused while its write was pending); undefined when unknown. */
   poolRaces?: number;
+  /** Response body bytes received, all streams (the sum of their `bytes`). */
   bodyBytes: number;
   /**
    * Goodput: body bytes of responses that completed or were still wanted when the run ended
@@ -96,11 +97,13 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
   let collateral = 0;
   let originErrors = 0;
   let corruptedBytes = 0;
+  let bodyBytes = 0;
   let usefulBytes = 0;
   let wastedBytes = 0;
   let played = false;
   for (const s of run.streams) {
     streamsByKind[s.kind]++;
+    bodyBytes += s.bytes;
     if (s.outcome === 'cancelled' || s.outcome === 'failed') wastedBytes += Math.max(s.bytes, s.wireBytes);
     else usefulBytes += s.bytes;
     corruptedBytes += s.corruptBytes;
@@ -150,7 +153,7 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
     sseMaxSilenceMs: Math.round(run.sse.maxSilenceMs),
     sseSilentStreams: run.sse.silentStreams,
     poolRaces,
-    bodyBytes: run.bodyBytes,
+    bodyBytes,
     goodputBytesPerSec: run.durationMs > 0 ? Math.round((usefulBytes * 1000) / run.durationMs) : 0,
     wastedBytes,
     capacityBytesPerSec: capacity(run),

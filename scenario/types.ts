@@ -183,8 +183,6 @@ export interface RunRecord {
   /** Bodies that could not be verified (the reference failed); their bytes are not counted. */
   verifyErrors: ErrorRecord[];
   sse: SseCounters;
-  /** Response body bytes received, all streams. */
-  bodyBytes: number;
   drain?: DrainRecord;
   shapedPath?: ShapedPathRecord;
   /** The pool's races, oldest first, when the caller knows them (compare); bounded per connection. */

@@ -2,7 +2,7 @@
 import { smallBody } from '../content.js';
 import { intParam, type DemoRequest, type DemoResponse } from '../types.js';
 
-export const DEFAULT_SMALL_SIZE = 1024;
+const DEFAULT_SMALL_SIZE = 1024;
 const MAX_SMALL_SIZE = 16 * 1024 * 1024;
 
 export function serveSmall(req: DemoRequest, res: DemoResponse, url: URL): void {

@@ -3,6 +3,7 @@
  * connections, the fix stays clean, and the report files say so.
  */
 import { describe, expect, it } from 'vitest';
+import { verdictExitCode } from '../../cli/exit-codes.js';
 import { runCompare } from '../../scenario/compare.js';
 import { compareWithKnownRace } from '../helpers/known-race.js';
 import { renderHtmlReport } from '../../scenario/report-html.js';
@@ -40,7 +41,7 @@ describe('compare', () => {
     expect(fix!.verdict, why).toBe('CLEAN');
     expect(fix!.poolRaces, why).toBe(0);
     expect(fix!.cancels, why).toBeGreaterThan(5);
-    expect(result.exitCode).toBe(0);
+    expect(verdictExitCode(result.verdict)).toBe(0);
     expect(result.failedSafeModes).toEqual([]);
     expect(result.verdict).toBe('CLEAN');
     // Every failure the race caused died with its connection: none passes as the origin's.
@@ -85,7 +86,7 @@ describe('compare', () => {
       expect(result.runs[0]!.summary.verdict).toBe('ORIGIN-ERRORS');
       expect(result.failedSafeModes).toEqual(['retain (lan)']);
       expect(result.verdict).toBe('ORIGIN-ERRORS');
-      expect(result.exitCode).toBe(4);
+      expect(verdictExitCode(result.verdict)).toBe(4);
     } finally {
       await bad.origin.close();
     }

@@ -57,7 +57,6 @@ function run(unparsableFrame: UnparsableFrameRecord | undefined, races: PoolRace
     sessionErrors: [],
     verifyErrors: [],
     sse: { events: 3, gaps: 0, reconnects: 0, badEvents: 0, maxSilenceMs: 0, silentStreams: 0 },
-    bodyBytes: 3310,
     races,
   };
 }
