@@ -4,6 +4,7 @@
  * close. Listeners run synchronously on the forwarding path: keep them cheap.
  */
 import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
 
 export type Side = 'downstream' | 'upstream';
 
@@ -106,4 +107,10 @@ export type ProxyEvents = EventEmitter<ProxyEventMap>;
 
 export function createProxyEvents(): ProxyEvents {
   return new EventEmitter<ProxyEventMap>();
+}
+
+/** The one way a connection h2race ended on purpose is reported: the event (metrics) and its log line. */
+export function reportConnectionEnd(events: ProxyEvents, logger: Logger, record: ConnectionEndRecord): void {
+  events.emit('connection-end', record);
+  logger.info(record, 'connection end');
 }

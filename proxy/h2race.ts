@@ -26,6 +26,7 @@ import { SeededRandom } from '../faults/random.js';
 import type * as net from 'node:net';
 import type { ConnectionInfo, DownstreamWrapper, UpstreamWrapper } from './connection-wrapper.js';
 import { endReason } from './end-reason.js';
+import { reportConnectionEnd } from './events.js';
 import { silentLogger } from './log.js';
 import { startProxy, type RunningProxy, type StartProxyOptions } from './start.js';
 
@@ -117,9 +118,7 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
           connections.set(info.id, path);
           path.events.once('close', () => connections.delete(info.id));
           path.events.once('ended', ({ code, lastStreamId }) => {
-            const record = { side: 'downstream' as const, id: info.id, reason: endReason(code), code, lastStreamId };
-            proxy.events.emit('connection-end', record);
-            logger.info(record, 'connection end');
+            reportConnectionEnd(proxy.events, logger, { side: 'downstream', id: info.id, reason: endReason(code), code, lastStreamId });
           });
           // node:http2 reports no GOAWAY it sends; the frame path sees the error ones go out.
           // (An EnginePath never emits it: the engine front reports every GOAWAY it sends itself.)

@@ -17,6 +17,7 @@ import type { Duplex } from 'node:stream';
 import type { Http2SettingsConfig } from '../../config/proxy-schema.js';
 import { connectFor, type UpstreamConnectionOptions } from './connect.js';
 import { OriginNotH2Error, UpstreamError, connectError } from './errors.js';
+import { reportConnectionEnd } from '../events.js';
 
 const { NGHTTP2_REFUSED_STREAM } = http2.constants;
 /** Assumed stream capacity of a session whose SETTINGS have not arrived (avoids a connect storm). */
@@ -176,9 +177,7 @@ export class H2Pool {
     if (!s.session || s.session.closed) return;
     s.session.close();
     if (!ours || !s.ready) return;
-    const record = { side: 'upstream' as const, id: s.id, reason, code: 0, lastStreamId: s.session.state.lastProcStreamID ?? 0 };
-    this.opts.events.emit('connection-end', record);
-    this.opts.logger.info(record, 'connection end');
+    reportConnectionEnd(this.opts.events, this.opts.logger, { side: 'upstream', id: s.id, reason, code: 0, lastStreamId: s.session.state.lastProcStreamID ?? 0 });
   }
 
   private openSession(): void {
