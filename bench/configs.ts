@@ -3,8 +3,8 @@
  *
  *   h2load ──TLS h2──▶ direct (the origin's TLS listener)
  *   h2load ──TLS h2──▶ plain node:http2 forward ──h2c──▶ origin
+ *   h2load ──TLS h2──▶ h2race without the engine path (no pool, no faults) ──h2c──▶ origin
  *   h2load ──TLS h2──▶ h2race (per pool mode, faults off) ──h2c──▶ origin
- *   h2load ──TLS h2──▶ h2race on its own engine (retain, none; faults off) ──h2c──▶ origin
  *   h2load ──TLS h2──▶ nghttpx / HAProxy ──h2c──▶ origin
  */
 import { POOL_MODES, type PoolMode } from '../faults/pool/types.js';
@@ -40,10 +40,8 @@ export interface H2raceChildConfig {
   keyFile: string;
   upstreamPort: number;
   pool: PoolMode;
-  /** false: h2race's forwarding core without the frame path (when h2race can run that way). */
+  /** false: h2race's engine and forwarding core without the engine path (no pool, no faults). */
   framePath: boolean;
-  /** What serves the clients: node:http2 over the frame path, or h2race's engine. */
-  engine: 'node' | 'h2race';
 }
 
 const H2RACE_ENTRY = 'serve-h2race.js';
@@ -59,7 +57,7 @@ function nodeTarget(name: string, child: NodeChild): Target {
 }
 
 export function configSpecs(tools: Record<Tool['name'], Tool>): ConfigSpec[] {
-  const h2race = (name: string, pool: PoolMode, framePath: boolean, engine: 'node' | 'h2race' = 'node'): ConfigSpec => ({
+  const h2race = (name: string, pool: PoolMode, framePath: boolean): ConfigSpec => ({
     name,
     kind: 'h2race',
     start: async (ctx) =>
@@ -71,7 +69,6 @@ export function configSpecs(tools: Record<Tool['name'], Tool>): ConfigSpec[] {
           upstreamPort: ctx.origin.ports.h2c!,
           pool,
           framePath,
-          engine,
         } satisfies H2raceChildConfig),
       ),
   });
@@ -104,8 +101,6 @@ export function configSpecs(tools: Record<Tool['name'], Tool>): ConfigSpec[] {
     },
     h2race('h2race no frame path', 'retain', false),
     ...POOL_MODES.map((mode) => h2race(`h2race ${mode}`, mode, true)),
-    h2race('h2race engine retain', 'retain', true, 'h2race'),
-    h2race('h2race engine none', 'none', true, 'h2race'),
     {
       name: 'nghttpx',
       kind: 'peer',
@@ -124,7 +119,7 @@ export function configSpecs(tools: Record<Tool['name'], Tool>): ConfigSpec[] {
 /** From direct to full h2race, one step at a time: where a regression starts is the step that grew. */
 export const COST_STEPS: Array<[string, string, string]> = [
   ['node:http2 proxying (TLS front + h2c upstream)', 'direct', 'node:http2 forward'],
-  ["h2race's forwarding core", 'node:http2 forward', 'h2race no frame path'],
-  ['frame path + pool (retain)', 'h2race no frame path', 'h2race retain'],
-  ['frame path + pool (none)', 'h2race no frame path', 'h2race none'],
+  ["h2race's engine front and forwarding core", 'node:http2 forward', 'h2race no frame path'],
+  ['engine path + pool (retain)', 'h2race no frame path', 'h2race retain'],
+  ['engine path + pool (none)', 'h2race no frame path', 'h2race none'],
 ];

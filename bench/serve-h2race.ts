@@ -1,7 +1,7 @@
 /**
  * Bench child: h2race (startH2race, faults off) in its own process, one pool mode per process.
- * With `framePath: false` it is h2race's forwarding core alone, which splits h2race's cost into
- * "forwarding" and "frame path + pool".
+ * With `framePath: false` it is h2race's engine and forwarding core alone, which splits h2race's
+ * cost into "forwarding" and "engine path + pool".
  */
 import type { BufferPool } from '../faults/pool/types.js';
 import { startH2race } from '../proxy/h2race.js';
@@ -17,7 +17,6 @@ serveRole(async () => {
     key: config.keyFile,
     pool: { mode: config.pool },
     framePath: config.framePath,
-    downstream: { engine: config.engine },
   });
   const allocated = countAllocatedBytes(h2race.pool);
   return {

@@ -55,7 +55,8 @@ export interface ProxyArgs extends FaultArgs {
   config?: string;
   pool?: PoolMode;
   'frame-path': boolean;
-  engine?: 'node' | 'h2race';
+  /** Removed: given, it is refused (config/proxy-schema.ts says why). */
+  engine?: string;
   'max-sessions'?: number;
   'connect-timeout'?: number;
   'response-timeout'?: number;
@@ -80,8 +81,8 @@ export const proxyCommand: CommandModule<object, ProxyArgs> = {
       .option('keylog', { type: 'string', describe: 'append the TLS secrets of both sides to this NSS key log (for Wireshark) [$SSLKEYLOGFILE]' })
       .option('config', { type: 'string', describe: 'YAML/JSON file with sections proxy, pool, faults (flags win)' })
       .option('pool', { choices: POOL_MODES, describe: 'buffer pool mode of the frame path [retain]' })
-      .option('frame-path', { type: 'boolean', default: true, describe: 'run clients through the frame path (--no-frame-path: plain node:http2 forwarding)' })
-      .option('engine', { choices: ['node', 'h2race'] as const, describe: 'what serves HTTP/2 clients: node:http2 over the frame path, or h2race\'s own engine (frames born in the pool) [h2race]' })
+      .option('frame-path', { type: 'boolean', default: true, describe: 'run clients through the engine path: pool, frame toxics, downstream link (--no-frame-path: h2race\'s engine on the socket, no downstream faults)' })
+      .option('engine', { type: 'string', hidden: true })
       .options(numberFlags({
         'max-sessions': { integer: true, group: 'Upstream:', describe: 'HTTP/2 sessions per origin [4]' },
         'connect-timeout': { integer: true, group: 'Upstream:', describe: 'ms to connect to the origin before 504 [5000]' },

@@ -1,9 +1,12 @@
-/** The buffer pool and frame path settings (`--pool`, config file `pool:`). */
+/** The buffer pool and engine path settings (`--pool`, config file `pool:`). */
 import { z } from 'zod';
 import { POOL_MODES } from '../faults/pool/types.js';
 import { DEFAULT_MAX_FREE_PER_CLASS, DEFAULT_SIZE_CLASSES } from '../faults/pool/slab-pool.js';
 
-/** Bytes queued on a connection's link below which the session's writes are acknowledged at once. */
+/**
+ * Bytes of frames a connection may have ahead of its socket (in the engine's queue or the link)
+ * before its DATA waits; at least one full frame (faults/frames/engine-path.ts).
+ */
 export const DEFAULT_BACKPRESSURE_BYTES = 2 * 1024 * 1024;
 
 export const poolSchema = z

@@ -60,10 +60,15 @@ function settingsWithDefaults(defaults: Http2SettingsConfig) {
 export const DEFAULT_MAX_HEADER_LIST_SIZE = 65536;
 
 const positiveInt = z.number().int().min(1);
+
+/** An option that no longer exists: given at all, it is refused with `why` (one line naming it). */
+function removedOption(why: string) {
+  return z.never({ error: `removed: ${why}` }).optional();
+}
 /** A token bucket: both numbers, or the cap's default (h2/proto/flood-guard.ts) stays. */
 const rateLimitSchema = z.strictObject({ perSecond: positiveInt, burst: positiveInt });
 
-/** Overrides of the frame path's per-connection flood caps; each one not given keeps its default. */
+/** Overrides of the engine's per-connection flood caps; each one not given keeps its default. */
 export const floodLimitsSchema = z.strictObject({
   resets: rateLimitSchema.optional(),
   pings: rateLimitSchema.optional(),
@@ -109,21 +114,16 @@ export const downstreamSchema = z.strictObject({
   /** Connection-level receive window the proxy grants each client (uploads). */
   connectionWindowSize: z.number().int().min(65535).max(MAX_U31).default(16 * 1024 * 1024),
   /**
-   * Engine front: what one client connection may make the proxy hold, in MiB: response bytes
+   * What one client connection may make the proxy hold, in MiB: response bytes
    * queued for a client that does not read (a stalled stream counts at the upstream window it can
    * pin) and request body bytes not yet forwarded; over it new streams are refused (REFUSED_STREAM).
    */
   connectionMemoryMiB: z.number().int().min(1).default(32),
-  /** Node front: node:http2's maxSessionMemory (its own count: streams refused with ENHANCE_YOUR_CALM, then the session fails). */
-  maxSessionMemoryMiB: z.number().int().min(1).default(64),
-  /** The frame path's flood caps (rapid reset, PING/SETTINGS/... floods): GOAWAY(ENHANCE_YOUR_CALM) beyond them. */
+  /** The engine's flood caps (rapid reset, PING/SETTINGS/... floods): GOAWAY(ENHANCE_YOUR_CALM) beyond them. */
   floodLimits: floodLimitsSchema.optional(),
-  /**
-   * What serves the HTTP/2 fronts (TLS h2 and h2c): `h2race` (default), h2race's own engine (h2/:
-   * every frame born in the pool), or `node`, node:http2's server session over the frame path,
-   * kept as a reference to compare against.
-   */
-  engine: z.enum(['node', 'h2race']).default('h2race'),
+  /** The node front's options, gone with it: a config that still sets them is told so. */
+  maxSessionMemoryMiB: removedOption('it was node:http2\'s session memory on the node front; the fronts run on h2race\'s own engine, whose cap is connectionMemoryMiB'),
+  engine: removedOption('the TLS and h2c fronts always run on h2race\'s own engine'),
 });
 
 export const upstreamSchema = z.strictObject({

@@ -1,16 +1,16 @@
 /**
- * Where the frame path and links plug into the proxy. A wrapper sees each connection before
- * HTTP/2 (or HTTP/1.1 upstream) runs over it and returns the Duplex the protocol runs on.
- * Without a wrapper the protocol runs on the socket itself (the fast, native path).
+ * Where the engine path and links plug into the proxy. A wrapper sees each connection before
+ * HTTP/2 (or HTTP/1.1 upstream) runs over it. Without a wrapper the protocol runs on the socket
+ * itself (no pool faults, no link).
  *
- *   downstream: TLS/TCP socket ──wrap()──▶ Duplex ──▶ http2 server session
+ *   downstream: TLS/TCP socket ──serveEngine()──▶ EnginePath (pool, frame toxics, link) ──▶ engine Connection
+ *               HTTP/1.1 tunnel ──wrapTunnel()──▶ Duplex (the downstream link)
  *   upstream:   TCP socket ──wrap()──▶ Duplex ──▶ (TLS) ──▶ http2 client session | HTTP/1.1 agent
  *
- * A wrapped session's `session.socket` is not the real socket (no addresses, no setNoDelay, ALPN
- * reads `h2c`): the proxy keeps the real socket's facts in ConnectionInfo and sets TCP options on
- * the real socket itself.
+ * A wrapped upstream session's `session.socket` is not the real socket (no addresses, no
+ * setNoDelay, ALPN reads `h2c`): the proxy keeps the real socket's facts in ConnectionInfo and sets
+ * TCP options on the real socket itself.
  */
-import type * as http2 from 'node:http2';
 import type { Connection } from '../h2/proto/connection.js';
 import type { ConnectionOptions, ServerHandler } from '../h2/proto/connection-options.js';
 import type * as net from 'node:net';
@@ -24,8 +24,8 @@ export interface ConnectionInfo {
   tls: boolean;
   /**
    * What of each stream's response reached the client's socket: set by a downstream wrapper that
-   * writes the socket itself (the frame path). Without one, the stream log can only count the
-   * bytes handed to node:http2.
+   * writes the socket itself (the engine path). Without one, the stream log can only count the
+   * bytes handed to the engine.
    */
   delivery?: DeliveryLedger;
 }
@@ -54,14 +54,9 @@ export interface DeliveryLedger {
 }
 
 export interface DownstreamWrapper {
-  /** For each new HTTP/2 connection, before its session exists: the Duplex the session runs over. */
-  wrap(socket: net.Socket, info: ConnectionInfo): stream.Duplex;
-  /** Called synchronously when the session over that Duplex is created (the 'session' event fires inside emit('connection')). */
-  sessionCreated?(duplex: stream.Duplex, session: http2.ServerHttp2Session, info: ConnectionInfo): void;
   /**
-   * With the engine front (`downstream.engine: h2race`): serves HTTP/2 on the socket with h2race's
-   * engine, the wrapper's pool, link and frame toxics around it. Without it the engine runs on the
-   * socket itself.
+   * Serves a new HTTP/2 connection (TLS h2 or h2c) with h2race's engine, the wrapper's pool, link
+   * and frame toxics around it. Without it the engine runs on the socket itself.
    */
   serveEngine?(socket: net.Socket, info: ConnectionInfo, handler: ServerHandler, options: ConnectionOptions): Connection;
   /**

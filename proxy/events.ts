@@ -39,9 +39,9 @@ export interface StreamEndRecord extends StreamStartRecord {
   /** Request body bytes forwarded upstream. */
   bytesIn: number;
   /**
-   * Response body bytes that reached the client's link: on HTTP/2 through the frame path, payload
-   * bytes of the stream's DATA frames the downstream link wrote to the socket (not those handed to
-   * node:http2 or still queued); otherwise (HTTP/1.1, no frame path) the body bytes handed to Node.
+   * Response body bytes that reached the client's link: on HTTP/2 through the engine path, payload
+   * bytes of the stream's DATA frames the downstream link wrote to the socket (not those framed by
+   * the engine and still queued); otherwise (HTTP/1.1, or no engine path) the body bytes handed on.
    */
   bytesOut: number;
   /** From the request to the stream's end or the last of those writes, whichever is later. */

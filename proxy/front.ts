@@ -1,18 +1,17 @@
 /**
  * The proxy's listeners and the downstream connections they accept.
  *
- *   TLS listener ─ ALPN h2 ───────┐   downstream.engine node:   wrap() ─▶ http2 server session ─┐
- *   h2c listener (cleartext) ─────┴─▶ downstream.engine h2race: serveEngine() ─▶ engine Connection ┴▶ request handler
+ *   TLS listener ─ ALPN h2 ───────┐
+ *   h2c listener (cleartext) ─────┴─▶ serveEngine() ─▶ engine Connection ─▶ EngineStream ─▶ request handler
  *   TLS listener ─ ALPN http/1.1 or none ───▶ http server (HTTP/1.1) ──▶ request handler
  *                                                   └ Upgrade ─▶ wrapTunnel() ─▶ upgrade handler
  *
- * The http2 and http servers never listen; sockets are handed to them with emit('connection').
- * So they cannot track or close their connections: this file does (sessions, engine connections
- * and HTTP/1.1 sockets are each held from accept to their close, the one place they are dropped).
+ * The http server never listens; sockets are handed to it with emit('connection'). So it cannot
+ * track or close its connections: this file does (engine connections and HTTP/1.1 sockets are
+ * each held from accept to their close, the one place they are dropped).
  */
 import { once } from 'node:events';
 import * as http from 'node:http';
-import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
@@ -73,30 +72,13 @@ const STREAM_WRITABLE_BYTES = 2 * 16 * 1024;
 export class Front {
   private readonly tlsServer: tls.Server;
   private readonly h2cServer: net.Server;
-  private readonly h2Server: http2.Http2Server;
   private readonly h1Server: http.Server;
-  private readonly sessions = new Map<http2.ServerHttp2Session, ConnectionInfo>();
   private readonly engineConnections = new Set<Connection>();
   private readonly h1Sockets = new Map<net.Socket, H1Connection>();
-  /** The connection whose session is being created inside emit('connection'). */
-  private pending?: { duplex: Duplex; info: ConnectionInfo };
   private closing = false;
 
   constructor(private readonly opts: FrontOptions) {
     const { downstream } = opts;
-    this.h2Server = http2.createServer({ settings: downstream.settings, maxSessionMemory: downstream.maxSessionMemoryMiB });
-    this.h2Server.on('session', (session) => this.onSession(session));
-    // The core API: no compat request/response pair per stream (see proxy/proxied-stream.ts).
-    this.h2Server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
-      // Stream errors are reported through 'close' and rstCode. A stream nghttp2 failed while
-      // its headers were read arrives destroyed, its error still to be emitted.
-      stream.on('error', ignoreStreamError);
-      if (stream.destroyed) return;
-      const info = this.sessions.get(stream.session as http2.ServerHttp2Session);
-      if (!info) return stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
-      opts.onRequest({ stream, headers, rawHeaders }, info, stream.id!);
-    });
-
     this.h1Server = http.createServer({ keepAlive: true });
     // Idle HTTP/1.1 connections (no bytes either way) are cut, as idle HTTP/2 streams are closed.
     this.h1Server.timeout = downstream.streamIdleTimeoutMs;
@@ -138,7 +120,7 @@ export class Front {
       handshakeTimeout: downstream.tlsHandshakeTimeoutMs,
     }, (socket) => {
       const info = this.info(socket, socket.alpnProtocol ?? false, true);
-      if (socket.alpnProtocol === 'h2') this.attachH2(socket, info);
+      if (socket.alpnProtocol === 'h2') this.attachEngine(socket, info);
       else this.attachH1(socket, info);
     });
     const { keylog } = opts;
@@ -147,7 +129,7 @@ export class Front {
       opts.logger.debug({ err: err.code ?? err.message }, 'TLS handshake failed');
       socket.destroy();
     });
-    this.h2cServer = net.createServer((socket) => this.attachH2(socket, this.info(socket, 'h2c', false)));
+    this.h2cServer = net.createServer((socket) => this.attachEngine(socket, this.info(socket, 'h2c', false)));
   }
 
   listenTls(address: string): Promise<net.AddressInfo> {
@@ -159,7 +141,7 @@ export class Front {
   }
 
   get connectionCount(): number {
-    return this.sessions.size + this.engineConnections.size + this.h1Sockets.size;
+    return this.engineConnections.size + this.h1Sockets.size;
   }
 
   /** Stops accepting, sends GOAWAY, lets streams finish until `deadlineMs`, then cuts the rest. */
@@ -167,12 +149,6 @@ export class Front {
     this.closing = true;
     this.tlsServer.close();
     this.h2cServer.close();
-    for (const [session, info] of this.sessions) {
-      if (session.closed) continue;
-      session.close();
-      const lastStreamId = session.state.lastProcStreamID ?? 0;
-      this.opts.events.emit('goaway', { side: 'downstream', id: info.id, code: 0, lastStreamId, received: false });
-    }
     // The engine's GOAWAYs are reported by its observer (attachEngine).
     for (const connection of this.engineConnections) connection.close();
     for (const [socket, conn] of this.h1Sockets) if (conn.active === 0) socket.end();
@@ -187,7 +163,6 @@ export class Front {
     this.closing = true;
     this.tlsServer.close();
     this.h2cServer.close();
-    for (const session of this.sessions.keys()) session.destroy();
     for (const connection of this.engineConnections) connection.destroy();
     for (const socket of this.h1Sockets.keys()) socket.destroy();
   }
@@ -197,22 +172,9 @@ export class Front {
     return { id: nextConnectionId++, remoteAddress: socket.remoteAddress, remotePort: socket.remotePort, alpn, tls: tlsOn };
   }
 
-  private attachH2(socket: net.Socket, info: ConnectionInfo): void {
-    if (this.closing) return void socket.destroy();
-    if (this.opts.downstream.engine === 'h2race') return this.attachEngine(socket, info);
-    // The session reports its errors through the duplex; this keeps a wrapped socket's own errors from crashing us.
-    socket.on('error', (err: NodeJS.ErrnoException) => this.opts.logger.debug({ connection: info.id, err: err.code ?? err.message }, 'downstream socket error'));
-    const duplex = this.opts.wrapper ? this.opts.wrapper.wrap(socket, info) : socket;
-    this.pending = { duplex, info };
-    try {
-      this.h2Server.emit('connection', duplex);
-    } finally {
-      this.pending = undefined;
-    }
-  }
-
-  /** The engine front: each stream goes to the request handler as an EngineStream. */
+  /** An HTTP/2 connection (TLS h2 or h2c): each stream goes to the request handler as an EngineStream. */
   private attachEngine(socket: net.Socket, info: ConnectionInfo): void {
+    if (this.closing) return void socket.destroy();
     const { downstream, events, logger, wrapper } = this.opts;
     socket.on('error', (err: NodeJS.ErrnoException) => logger.debug({ connection: info.id, err: err.code ?? err.message }, 'downstream socket error'));
     const memory = new ConnectionMemory(downstream.connectionMemoryMiB * 2 ** 20, this.opts.upstreamStreamWindow + ENGINE_STREAM_QUEUE_BYTES + STREAM_WRITABLE_BYTES);
@@ -255,22 +217,6 @@ export class Front {
     if (connection) this.engineConnections.add(connection);
   }
 
-  private onSession(session: http2.ServerHttp2Session): void {
-    const pending = this.pending;
-    if (!pending) return void session.destroy();
-    const { info, duplex } = pending;
-    this.sessions.set(session, info);
-    this.opts.wrapper?.sessionCreated?.(duplex, session, info);
-    session.once('close', () => this.sessions.delete(session));
-    session.on('error', (err: NodeJS.ErrnoException) => this.opts.logger.debug({ connection: info.id, err: err.code ?? err.message }, 'downstream session error'));
-    session.on('goaway', (code, lastStreamId) => this.opts.events.emit('goaway', { side: 'downstream', id: info.id, code, lastStreamId, received: true }));
-    if (this.opts.downstream.connectionWindowSize > 65535) {
-      const grow = () => session.setLocalWindowSize(this.opts.downstream.connectionWindowSize);
-      if (session.connecting) session.once('connect', grow);
-      else grow();
-    }
-  }
-
   private attachH1(socket: tls.TLSSocket, info: ConnectionInfo): void {
     if (this.closing) return void socket.destroy();
     const conn: H1Connection = { info, requests: 0, active: 0 };
@@ -306,8 +252,6 @@ async function listen(server: net.Server, address: string): Promise<net.AddressI
   }
   return server.address() as net.AddressInfo;
 }
-
-function ignoreStreamError(): void {}
 
 /** The configured settings the engine announces (the same five names; unset: the engine's default). */
 function engineSettings(settings: ProxyConfig['downstream']['settings']): ConnectionOptions['settings'] {

@@ -2,9 +2,9 @@
  * startH2race(): the whole h2race proxy, composed from its parts. This file is the only place
  * that knows all of them; everything else depends on one neighbour.
  *
- *   client ─TLS─▶ FramePath (frame cut, pool buffer, downstream link, frame toxics)
- *                    ─▶ node:http2 session ─▶ forwarder ─▶ upstream pool
- *                                                        ─▶ LinkedSocket (upstream link) ─▶ origin
+ *   client ─TLS/h2c─▶ EnginePath (h2race's engine: frames born in pool buffers, frame toxics,
+ *                     downstream link) ─▶ forwarder ─▶ upstream pool
+ *                                                 ─▶ LinkedSocket (upstream link) ─▶ origin
  *
  * Lifecycle: the RunningH2race owns the pool, the toxic set's fault plan (a schedule runner)
  * and the proxy. close() ends them in that order's reverse: the schedule stops changing
@@ -15,7 +15,8 @@ import type { Logger } from 'pino';
 import type { Direction } from '../faults/link/types.js';
 import { poolSchema, type PoolConfig } from '../config/pool-schema.js';
 import { validate } from '../config/load.js';
-import { createFramePathWrapper, type DownstreamPath } from '../faults/frames/wrapper.js';
+import type { EnginePath } from '../faults/frames/engine-path.js';
+import { createEnginePathWrapper } from '../faults/frames/wrapper.js';
 import { LinkedSocket } from '../faults/link/linked-socket.js';
 import { ToxicSet, linkToxicsOf } from '../faults/link/toxic-set.js';
 import { createBufferPool } from '../faults/pool/create-pool.js';
@@ -34,7 +35,7 @@ import { startProxy, type RunningProxy, type StartProxyOptions } from './start.j
 export const DEFAULT_SEED = 1;
 
 export interface H2raceOptions extends Omit<StartProxyOptions, 'downstreamWrapper' | 'upstreamWrapper'> {
-  /** Pool mode and frame-path settings (config `pool:`); mode defaults to `retain`. */
+  /** Pool mode and engine-path settings (config `pool:`); mode defaults to `retain`. */
   pool?: Partial<PoolConfig>;
   /** Profile, single faults and seed (config `faults:` / the CLI's fault flags). */
   faults?: FaultSettings;
@@ -44,8 +45,9 @@ export interface H2raceOptions extends Omit<StartProxyOptions, 'downstreamWrappe
    */
   toxics?: ToxicSet;
   /**
-   * Run the downstream side through the frame path (default). `false` is a plain node:http2
-   * forward with no pool and no downstream faults: the benchmark's cost-split baseline.
+   * Serve the clients through the engine path (default): the pool, the frame toxics, the
+   * downstream link. `false` runs the engine on the socket with no pool faults and no downstream
+   * faults: the benchmark's cost-split baseline.
    */
   framePath?: boolean;
   /**
@@ -63,8 +65,8 @@ export interface RunningH2race {
   readonly poolMode: PoolMode;
   readonly toxics: ToxicSet;
   readonly seed: number;
-  /** Downstream connections alive now, each with its frame path or engine path (empty with framePath: false). */
-  readonly connections: ReadonlyMap<number, DownstreamPath>;
+  /** Downstream HTTP/2 connections alive now, each with its engine path (empty with framePath: false). */
+  readonly connections: ReadonlyMap<number, EnginePath>;
   /** Bytes the links hold right now, per direction (the queue-depth metric). */
   queuedBytes(): Record<Direction, number>;
   /**
@@ -99,31 +101,25 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
   let schedule: ScheduleRunner | undefined;
   if (!liveToxics || plan.toxics.length > 0 || plan.schedule) schedule = startFaultPlan(plan, toxics, logger);
 
-  const connections = new Map<number, DownstreamPath>();
+  const connections = new Map<number, EnginePath>();
   const upstreamSockets = new Set<LinkedSocket>();
   // WebSocket tunnels of the HTTP/1.1 front: the downstream link's toxics, and no frame path.
   const tunnelSockets = new Set<LinkedSocket>();
   const tunnelRandom = random.fork('tunnels');
   const downstreamWrapper: DownstreamWrapper | undefined = framePath
     ? {
-      ...createFramePathWrapper({
+      ...createEnginePathWrapper({
         pool,
         toxics,
         seed,
         logger,
         backpressureBytes: poolConfig.backpressureBytes,
-        floodLimits: proxyOptions.downstream?.floodLimits,
         linger: proxyOptions.downstream?.linger,
-        onConnection(path: DownstreamPath, info: ConnectionInfo) {
+        onConnection(path: EnginePath, info: ConnectionInfo) {
           connections.set(info.id, path);
           path.events.once('close', () => connections.delete(info.id));
           path.events.once('ended', ({ code, lastStreamId }) => {
             reportConnectionEnd(proxy.events, logger, { side: 'downstream', id: info.id, reason: endReason(code), code, lastStreamId });
-          });
-          // node:http2 reports no GOAWAY it sends; the frame path sees the error ones go out.
-          // (An EnginePath never emits it: the engine front reports every GOAWAY it sends itself.)
-          path.events.on('goaway-sent', ({ lastStreamId, errorCode }) => {
-            proxy.events.emit('goaway', { side: 'downstream', id: info.id, code: errorCode, lastStreamId, received: false });
           });
         },
       }),

@@ -33,8 +33,6 @@ export interface H2raceForModeOptions {
   keyPath?: string;
   /** How the proxies reach an https:// origin (certificate check, CA), as `h2race proxy` does. */
   upstream?: Pick<NonNullable<ProxyConfigInput['upstream']>, 'rejectUnauthorized' | 'ca'>;
-  /** What serves the proxies' HTTP/2 clients (`proxy.downstream.engine`; default node). */
-  engine?: 'node' | 'h2race';
 }
 
 export function h2raceForMode(opts: H2raceForModeOptions): StartProxyForMode {
@@ -46,7 +44,6 @@ export function h2raceForMode(opts: H2raceForModeOptions): StartProxyForMode {
       key: opts.keyPath,
       shutdownTimeoutMs: 500,
       upstream: opts.upstream,
-      downstream: opts.engine === undefined ? undefined : { engine: opts.engine },
       pool: { mode: mode as PoolMode },
       faults: { profile, seed: opts.seed },
       logger: opts.logger,

@@ -4,7 +4,7 @@
  * GOAWAY that names the last stream (a graceful close's 2^31-1 announcement only marks it); the
  * client's first means h2race's later GOAWAY is an answer, and nothing is told.
  *
- * Lifecycle: one per downstream path (FramePath, EnginePath), as long as it.
+ * Lifecycle: one per EnginePath, as long as it.
  */
 import { MAX_STREAM_ID } from '../../h2/proto/go-away.js';
 

@@ -7,8 +7,8 @@
  *   socket ──▶ engine (flood guard, protocol) ◀── inbound hook: rst_delay holds client RST_STREAMs
  *   engine writer ──outbound hook: frame toxics, rst_inject's clock──▶ LinkTransport ──▶ Link ──▶ socket
  *
- * It shows the same surface as the FramePath (events, pending bytes and frames per stream, the
- * stream-write ledger), so reports, metrics and tests read either front alike.
+ * Reports, metrics and tests read a connection through it: its events, pending bytes and frames
+ * per stream, and the stream-write ledger.
  *
  * Lifecycle: one per accepted socket, as long as it lives. It ends in one place, the engine's
  * onClose (the socket closed; the transport dropped what it held first): the toxic chain is
@@ -17,29 +17,61 @@
  */
 import { EventEmitter } from 'node:events';
 import type * as net from 'node:net';
-import { ErrorCode, FrameType } from '../../h2/frame/constants.js';
+import type { Logger } from 'pino';
+import { DEFAULT_MAX_FRAME_SIZE, ErrorCode, FRAME_HEADER_LENGTH, FrameType } from '../../h2/frame/constants.js';
 import { FrameError, readFrameHeader, type FrameHeader } from '../../h2/frame/codec.js';
 import { encodeRstStream } from '../../h2/frame/encode.js';
 import { Connection } from '../../h2/proto/connection.js';
-import { DEFAULT_LINGER_POLICY, LingeringClose } from '../../h2/proto/lingering-close.js';
+import { DEFAULT_LINGER_POLICY, LingeringClose, type LingerPolicy } from '../../h2/proto/lingering-close.js';
 import type { ConnectionObserver, ConnectionOptions, InboundHook, ServerHandler } from '../../h2/proto/connection-options.js';
-import type { EmitFrame as EngineEmitFrame, OutboundFrame as EngineFrame, OutboundHook } from '../../h2/proto/frame-writer.js';
+import type { EmitFrame, OutboundHook } from '../../h2/proto/frame-writer.js';
 import type { ServerStream } from '../../h2/proto/stream.js';
 import { createDownstreamLink } from '../link/downstream-link.js';
-import { followToxics } from '../link/toxic-set.js';
-import type { Link } from '../link/types.js';
-import type { FramePathEvents, FramePathOptions } from './frame-path.js';
+import { followToxics, type ToxicSet } from '../link/toxic-set.js';
+import type { Link, ToxicSpec } from '../link/types.js';
+import type { BufferPool } from '../pool/types.js';
+import type { SeededRandom } from '../random.js';
 import { LinkTransport } from './link-transport.js';
 import { StreamWriteLedger } from './stream-write-ledger.js';
 import { TimerSet } from './timer-set.js';
 import { EndWitness } from './end-witness.js';
-import { FrameToxicChain } from './toxic-chain.js';
+import { FrameToxicChain, type ToxicDecision } from './toxic-chain.js';
 
-/** As a FramePath's; backpressureBytes becomes the engine's maxSendAheadBytes, the flood caps come in the ConnectionOptions. */
-export type EnginePathOptions = Omit<FramePathOptions, 'floodLimits'>;
+export interface EnginePathEvents {
+  /** A client RST_STREAM (or an injected one) as the engine is about to see it. */
+  reset: [{ streamId: number; errorCode: number; injected: boolean }];
+  goaway: [{ lastStreamId: number; errorCode: number }];
+  /** A frame toxic's decision (what it held, injected, ...), in order. */
+  decision: [ToxicDecision];
+  /** A malformed inbound frame failed the connection. */
+  'frame-error': [FrameError];
+  /** h2race ended the connection on purpose with this GOAWAY (end-witness.ts): at most once. */
+  ended: [{ code: number; lastStreamId: number }];
+  close: [];
+}
+
+/** The faults around one connection; the engine's own settings and flood caps come in its ConnectionOptions. */
+export interface EnginePathOptions {
+  /** The connection's id, for logs and pool evidence. */
+  id: number;
+  pool: BufferPool;
+  /**
+   * Bytes of frames ahead of the socket (queued in the engine, or handed to the link and not yet
+   * written) beyond which the engine's DATA waits: its maxSendAheadBytes, at least one full frame.
+   */
+  backpressureBytes: number;
+  logger: Logger;
+  /** This connection's random stream; each toxic forks its own from it. */
+  rng: SeededRandom;
+  /** The proxy's toxics, followed live (a set) or fixed (a list): link-kind ones shape the
+   * downstream link, frame-kind ones run here. */
+  toxics?: ToxicSet | readonly ToxicSpec[];
+  /** Overrides of how the socket ends after the last frame (h2/proto/lingering-close.ts). */
+  linger?: Partial<LingerPolicy>;
+}
 
 export class EnginePath {
-  readonly events = new EventEmitter<FramePathEvents>();
+  readonly events = new EventEmitter<EnginePathEvents>();
   readonly delivery = new StreamWriteLedger();
   readonly connection: Connection;
   private readonly link: Link;
@@ -50,7 +82,7 @@ export class EnginePath {
   /** Streams whose response HEADERS have not gone out yet: rst_inject's clock starts there. */
   private readonly awaitingResponse = new Map<number, { stream: ServerStream; path: string }>();
   /** The engine writer's way to the transport, for frames the toxics emit. */
-  private toWriter: EngineEmitFrame | undefined;
+  private toWriter: EmitFrame | undefined;
   private closed = false;
   private readonly endWitness = new EndWitness((end) => this.events.emit('ended', end));
 
@@ -62,7 +94,7 @@ export class EnginePath {
     this.toxics = new FrameToxicChain(
       opts.rng,
       log,
-      (frame) => this.toWriter!(frame as EngineFrame),
+      (frame) => this.toWriter!(frame),
       (decision) => this.events.emit('decision', decision),
     );
     this.unsubscribe = followToxics(opts.toxics ?? [], (toxics) => this.toxics.set(toxics));
@@ -71,7 +103,8 @@ export class EnginePath {
       ...options,
       id: opts.id,
       pool: opts.pool,
-      maxSendAheadBytes: opts.backpressureBytes,
+      // The writer frames only DATA that fits the budget: under one full frame DATA would never go.
+      maxSendAheadBytes: Math.max(opts.backpressureBytes, FRAME_HEADER_LENGTH + DEFAULT_MAX_FRAME_SIZE),
       linger,
       inboundHook: this.inboundHook,
       outboundHook: this.outboundHook,
@@ -83,7 +116,7 @@ export class EnginePath {
     return this.opts.id;
   }
 
-  /** The connection is over (as a FramePath's `destroyed`). */
+  /** The connection is over. */
   get destroyed(): boolean {
     return this.closed;
   }
@@ -102,7 +135,7 @@ export class EnginePath {
     return this.transport.pendingFrames(streamId);
   }
 
-  /** Cuts the connection now, as a FramePath's destroy(): what is queued is dropped (every lease ends). */
+  /** Cuts the connection now: what is queued is dropped (every lease ends). */
   destroy(): void {
     this.transport.destroy(new Error('h2race closed the connection'));
   }
@@ -130,8 +163,7 @@ export class EnginePath {
         observer.onGoawayReceived?.(goaway);
       },
       onGoawaySent: (goaway) => {
-        // No 'goaway-sent' here: that event makes up for node:http2 hiding its GOAWAYs; the
-        // engine front reports every GOAWAY it sends through this observer (proxy/front.ts).
+        // The front reports every GOAWAY the engine sends through this observer (proxy/front.ts).
         this.endWitness.ownGoaway(goaway.errorCode, goaway.lastStreamId);
         observer.onGoawaySent?.(goaway);
       },
@@ -220,7 +252,7 @@ export class EnginePath {
     this.unsubscribe();
     this.resetTimers.clear();
     const drop = this.toWriter;
-    this.toxics.dispose((frame) => drop?.(frame as EngineFrame));
+    this.toxics.dispose((frame) => drop?.(frame));
     this.events.emit('close');
   }
 }

@@ -1,36 +1,34 @@
 /**
  * What a frame-kind toxic (faults/toxics/{reorder,rst-delay,rst-inject}.ts) implements: one
- * instance per connection, opened by the frame path, with hooks at the three places where frame
- * faults act:
+ * instance per connection, opened by the engine path (engine-path.ts), with hooks at the three
+ * places where frame faults act:
  *
- *   session ──frames──▶ outbound() ─▶ … ─▶ link ─▶ client        (reorder)
- *   session ◀─RST_STREAM── inboundResetDelay() ◀── client         (rst_delay)
+ *   engine writer ──frames──▶ outbound() ─▶ … ─▶ link ─▶ client   (reorder)
+ *   engine ◀─RST_STREAM── inboundResetDelay() ◀── client          (rst_delay)
  *   response HEADERS ──▶ responseStarted(): cancel() both ways     (rst_inject)
  */
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { registerToxic, type ToxicType } from '../toxics/registry.js';
 import type { SeededRandom } from '../random.js';
-import type { OutboundFrame } from './outbound-framer.js';
+import type { EmitFrame, OutboundFrame } from '../../h2/proto/frame-writer.js';
 
 export interface FrameToxicContext {
   /** This connection's and this toxic's own random stream. */
   readonly rng: SeededRandom;
   readonly log: Logger;
-  /** A timer the frame path clears when the connection ends or the toxic is replaced. */
+  /** A timer the engine path clears when the connection ends or the toxic is replaced. */
   setTimer(ms: number, fn: () => void): void;
-  /** Reports a fault decision (the FramePath's 'decision' event), for replay tests and logs. */
+  /** Reports a fault decision (the EnginePath's 'decision' event), for replay tests and logs. */
   record(kind: string, value: unknown): void;
 }
 
-export type EmitFrame = (frame: OutboundFrame) => void;
-
 export interface FrameToxicInstance {
-  /** Each outbound frame in session order; emit every frame exactly once, now or later. */
+  /** Each outbound frame in the engine's order; emit every frame exactly once, now or later. */
   outbound?(frame: OutboundFrame, emit: EmitFrame): void;
-  /** The session's write batch ended: emit everything held (nothing may wait for more output). */
+  /** The engine's write batch ended: emit everything held (nothing may wait for more output). */
   flush?(emit: EmitFrame): void;
-  /** Milliseconds to hold this client RST_STREAM before the session sees it; 0 passes it on. */
+  /** Milliseconds to hold this client RST_STREAM before the engine sees it; 0 passes it on. */
   inboundResetDelay?(streamId: number): number;
   /** A stream's response began (its HEADERS are on the way); `cancel` resets it on both sides, as a browser seek would. */
   responseStarted?(stream: { id: number; path: string }, cancel: () => void): void;

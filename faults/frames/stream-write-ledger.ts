@@ -1,10 +1,10 @@
 /**
  * Which of each stream's outbound frames the downstream link wrote to the client's socket, for
- * the stream log (proxy/connection-wrapper.ts: DeliveryLedger). node:http2 reports a stream done
- * once it has handed its frames over; on a shaped link they may sit in the link for seconds after,
- * or never go out when the connection dies first.
+ * the stream log (proxy/connection-wrapper.ts: DeliveryLedger). A stream is done in the engine
+ * once its frames are handed to the transport; on a shaped link they may sit in the link for
+ * seconds after, or never go out when the connection dies first.
  *
- * Lifecycle: owned by one FramePath, which reports every frame it leases (`queued`) and where that
+ * Lifecycle: owned by one EnginePath, whose LinkTransport reports every frame (`queued`) and where that
  * lease leaves it (`settled`: written, or dropped). A stream's entry is opened by the proxy when
  * the stream arrives and ends in `finish`, once the proxy has asked `whenSettled` and none of the
  * stream's frames is pending: the callback fires there, exactly once.
@@ -41,10 +41,9 @@ export class StreamWriteLedger implements DeliveryLedger {
   }
 
   /**
-   * The frame of `header` (read when it was queued) left the frame path: `written` to the socket,
+   * The frame of `header` (read when it was queued) left the link: `written` to the socket,
    * or dropped. Its bytes are not read here: by now a pool race may have given its buffer to
-   * another frame. A DATA frame's payload is all body: neither node:http2 (no paddingStrategy set)
-   * nor the engine pads.
+   * another frame. A DATA frame's payload is all body: the engine does not pad.
    */
   settled(header: FrameHeader, written: boolean): void {
     const entry = this.streams.get(header.streamId);

@@ -1,5 +1,5 @@
 /**
- * Timers that end together: a FramePath's held resets, a frame toxic's timers. Lifecycle: owned by
+ * Timers that end together: an EnginePath's held resets, a frame toxic's timers. Lifecycle: owned by
  * whoever made it; `clear` (when that owner ends) cancels every timer not yet fired, and a timer
  * that fires leaves the set.
  */

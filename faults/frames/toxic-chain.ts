@@ -1,15 +1,15 @@
 /**
  * One connection's frame-kind toxics, in list order: the outbound chain frames pass through, and
- * the inbound and session hooks. Follows live changes of the toxic list.
+ * the inbound and response hooks. Follows live changes of the toxic list.
  *
- * Lifecycle: owned by one FramePath; ends in `dispose` (its timers cleared, held frames dropped).
+ * Lifecycle: owned by one EnginePath; ends in `dispose` (its timers cleared, held frames dropped).
  */
 import type { Logger } from 'pino';
 import type { ToxicSpec } from '../link/types.js';
 import type { SeededRandom } from '../random.js';
 import { findToxicType } from '../toxics/registry.js';
-import type { EmitFrame, FrameToxicImpl, FrameToxicInstance } from './frame-toxic.js';
-import type { OutboundFrame } from './outbound-framer.js';
+import type { EmitFrame, OutboundFrame } from '../../h2/proto/frame-writer.js';
+import type { FrameToxicImpl, FrameToxicInstance } from './frame-toxic.js';
 import { TimerSet } from './timer-set.js';
 
 export interface ToxicDecision {
@@ -65,7 +65,7 @@ export class FrameToxicChain {
     this.stages[0]!(frame);
   }
 
-  /** The session's write batch ended: each stage's held frames go through the stages after it. */
+  /** The engine's write batch ended: each stage's held frames go through the stages after it. */
   flush(): void {
     this.toxics.forEach((t, i) => t.instance.flush?.(this.stages[i + 1]!));
   }

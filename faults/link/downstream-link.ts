@@ -1,5 +1,5 @@
 /**
- * The link between a client connection's protocol (FramePath or EnginePath) and its socket: the
+ * The link between a client connection's engine (EnginePath) and its socket: the
  * downstream toxics shape what reaches the socket; the link's end ends the socket with a lingering
  * close (so the last frame, a GOAWAY, is not lost to a reset), reset_peer resets it. Owned by the
  * path that made it, which ends it with the connection.

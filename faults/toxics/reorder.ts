@@ -7,8 +7,8 @@
  */
 import { z } from 'zod';
 import { FrameType } from '../../h2/frame/constants.js';
-import { registerFrameToxic, type EmitFrame } from '../frames/frame-toxic.js';
-import type { OutboundFrame } from '../frames/outbound-framer.js';
+import type { EmitFrame, OutboundFrame } from '../../h2/proto/frame-writer.js';
+import { registerFrameToxic } from '../frames/frame-toxic.js';
 
 export const reorderToxic = registerFrameToxic({
   type: 'reorder',

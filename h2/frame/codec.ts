@@ -1,6 +1,6 @@
 /**
  * Parsing and validation of HTTP/2 frames (RFC 9113 §4.1, §6). Pure functions over buffers: the
- * reader (the engine, or the frame path) decides what a violation does to the connection.
+ * reader (the engine's connection) decides what a violation does to the connection.
  */
 import {
   ErrorCode,
@@ -78,7 +78,7 @@ const FIXED_LENGTH = new Map<number, number>([
 /**
  * Checks a frame header against §4.2 and §6; throws FrameError. `maxFrameSize` is the receiver's
  * SETTINGS_MAX_FRAME_SIZE. Violations that §6 would allow as stream errors are treated as
- * connection errors: the frame path has no per-stream error channel, and failing hard is safe.
+ * connection errors: failing hard is safe.
  */
 export function validateFrameHeader(h: FrameHeader, maxFrameSize: number): void {
   if (h.length > maxFrameSize) {
@@ -119,9 +119,8 @@ export function validateFramePayload(h: FrameHeader, frame: Buffer): void {
     }
   }
   if (h.type === FrameType.SETTINGS) parseSettings(frame.subarray(FRAME_HEADER_LENGTH));
-  // §6.9: a zero increment is a connection error on stream 0 (node:http2 would answer
-  // INTERNAL_ERROR). On a stream it is a stream error, left to the session, which fails the whole
-  // connection for it (§5.4.1 allows that); the frame path's GOAWAY then says PROTOCOL_ERROR.
+  // §6.9: a zero increment is a connection error on stream 0. On a stream it is a stream error,
+  // left to the connection (RST_STREAM(PROTOCOL_ERROR)).
   if (h.type === FrameType.WINDOW_UPDATE && h.streamId === 0 && (frame.readUInt32BE(FRAME_HEADER_LENGTH) & 0x7fffffff) === 0) {
     throw frameError(h, ErrorCode.PROTOCOL_ERROR, 'a connection window increment of 0');
   }

@@ -11,8 +11,8 @@
  * drew no answer). A violation here fails the connection with GOAWAY(ENHANCE_YOUR_CALM) before
  * the frame is acted on.
  *
- * Lifecycle: one FloodGuard per connection, owned by whoever reads its frames (the engine's
- * connection, or the FramePath in front of node:http2); nothing to end.
+ * Lifecycle: one FloodGuard per connection, owned by the engine's connection that reads its
+ * frames; nothing to end.
  */
 import { ErrorCode, FrameFlag, FrameType, frameTypeName } from '../frame/constants.js';
 import { FrameError, type FrameHeader } from '../frame/codec.js';

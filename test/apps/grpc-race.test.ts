@@ -18,7 +18,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { expect, test } from 'vitest';
 import { ErrorCode } from '../../h2/frame/constants.js';
-import type { DownstreamPath } from '../../faults/frames/wrapper.js';
+import type { EnginePath } from '../../faults/frames/engine-path.js';
 import { describeRace } from '../../faults/pool/evidence.js';
 import type { PoolMode } from '../../faults/pool/types.js';
 import type { RunningH2race } from '../../proxy/h2race.js';
@@ -41,15 +41,15 @@ interface RaceOutcome {
   /** How h2race saw the streaming call end, and the GOAWAY codes the client sent. */
   streamedAtProxy?: { outcome: string; rstCode?: number };
   clientGoaways: number[];
-  /** Frames of the cancelled call the frame path held when the client cancelled it. */
+  /** Frames of the cancelled call the engine path held when the client cancelled it. */
   pendingAtCancel: number;
   races: number;
 }
 
-async function cancelBesideStream(engine: 'node' | 'h2race', mode: PoolMode): Promise<{ outcome: RaceOutcome; h2race: RunningH2race }> {
+async function cancelBesideStream(mode: PoolMode): Promise<{ outcome: RaceOutcome; h2race: RunningH2race }> {
   const origin = await startGrpcOrigin();
   cleanups.push(() => origin.close());
-  const h2race = await startSlowLinkH2race(origin.url, engine, mode);
+  const h2race = await startSlowLinkH2race(origin.url, mode);
   cleanups.push(async () => {
     await h2race.close();
     expect(h2race.pool.stats().inUse).toBe(0);
@@ -79,14 +79,14 @@ async function cancelBesideStream(engine: 'node' | 'h2race', mode: PoolMode): Pr
     { deadline: Date.now() + DEADLINE_MS },
   );
   await waitFor('the streaming call\'s first message', () => streamed.messages.length > 0);
-  const path: DownstreamPath = [...h2race.connections.values()].at(-1)!;
+  const path: EnginePath = [...h2race.connections.values()].at(-1)!;
 
   let response: unknown;
   const doomed = client.unary(Buffer.alloc(CANCELLED_BYTES, 0x78), new grpc.Metadata(), {}, (_err, value) => (response = value));
   doomed.on('error', () => {});
   const cancelled = new Promise<grpc.status>((resolve) => doomed.once('status', (s: grpc.StatusObject) => resolve(s.code)));
   if (mode === 'release-on-reset') stallUntilRace(h2race.toxics, h2race.pool);
-  await waitFor('the cancelled call\'s frames pending in the frame path', () => unaryStreamIds.length === 1 && path.pendingFrames(unaryStreamIds[0]!) >= 4);
+  await waitFor('the cancelled call\'s frames pending in the engine path', () => unaryStreamIds.length === 1 && path.pendingFrames(unaryStreamIds[0]!) >= 4);
   const pendingAtCancel = path.pendingFrames(unaryStreamIds[0]!);
   doomed.cancel();
 
@@ -112,11 +112,8 @@ function evidence(outcome: RaceOutcome, h2race: RunningH2race): string {
   return [JSON.stringify(outcome), JSON.stringify(h2race.pool.stats()), ...h2race.pool.races.slice(0, 3).map(describeRace)].join('\n');
 }
 
-/** h2race's front on node:http2 (over the frame path) and on its own engine. */
-const engines = ['node', 'h2race'] as const;
-
-test.each(engines)('engine %s, release-on-reset: a gRPC client\'s cancel kills the streaming call beside it', async (engine) => {
-  const { outcome, h2race } = await cancelBesideStream(engine, 'release-on-reset');
+test('release-on-reset: a gRPC client\'s cancel kills the streaming call beside it', async () => {
+  const { outcome, h2race } = await cancelBesideStream('release-on-reset');
   const why = evidence(outcome, h2race);
   expect(outcome.cancelled, why).toBe(grpc.status.CANCELLED);
   expect(outcome.races, why).toBeGreaterThan(0);
@@ -128,8 +125,8 @@ test.each(engines)('engine %s, release-on-reset: a gRPC client\'s cancel kills t
   console.info(`release-on-reset: the streaming call ended ${grpc.status[outcome.streamed.code]} "${outcome.streamed.details}" after ${outcome.streamed.messages} of ${STREAMED.messages} messages; client GOAWAY ${outcome.clientGoaways.join(', ')}; ${outcome.races} race(s) counted`);
 });
 
-test.each(engines)('engine %s, retain: the same cancel, with the same frames pending, leaves the streaming call whole', async (engine) => {
-  const { outcome, h2race } = await cancelBesideStream(engine, 'retain');
+test('retain: the same cancel, with the same frames pending, leaves the streaming call whole', async () => {
+  const { outcome, h2race } = await cancelBesideStream('retain');
   const why = evidence(outcome, h2race);
   expect(outcome.cancelled, why).toBe(grpc.status.CANCELLED);
   expect(outcome.pendingAtCancel, why).toBeGreaterThanOrEqual(4);

@@ -18,8 +18,8 @@ import { waitFor } from '../helpers/wait.js';
 import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { bidiEcho, clientStream, MESSAGE_LIMITS, serverStream, startGrpcOrigin, TestClient, unary, type GrpcOrigin, type TestClientApi } from './grpc-service.js';
 
-/** h2race's fronts on node:http2 (over the frame path) and on h2race's own engine. */
-type Target = 'direct' | 'tls front' | 'h2c front' | 'tls engine front' | 'h2c engine front';
+/** Straight to the origin, or through h2race's fronts (on h2race's own engine). */
+type Target = 'direct' | 'tls front' | 'h2c front';
 
 const cleanups = cleanupsAfterEach();
 
@@ -47,7 +47,6 @@ async function setUp(target: Target, mode: PoolMode = 'retain'): Promise<Setup> 
     cert: certPath,
     key: keyPath,
     shutdownTimeoutMs: 500,
-    downstream: { engine: target.includes('engine') ? 'h2race' : 'node' },
     pool: { mode },
     toxics: new ToxicSet(),
   });
@@ -65,7 +64,7 @@ async function setUp(target: Target, mode: PoolMode = 'retain'): Promise<Setup> 
 
 const OK_TRAILERS = { 'x-server-trailer': 't1' };
 
-describe.each(['direct', 'tls front', 'h2c front', 'tls engine front', 'h2c engine front'] as Target[])('%s', (target) => {
+describe.each(['direct', 'tls front', 'h2c front'] as Target[])('%s', (target) => {
   test('unary: the message, metadata both ways, the trailers and OK', async () => {
     const { origin, client } = await setUp(target);
     const binary = Buffer.from([0, 1, 2, 0xfe, 0xff]).toString('base64');
@@ -160,7 +159,7 @@ describe('a client\'s cancel mid-stream touches no other call on its connection'
   });
 
   describe.each(['none', 'discard-on-reset', 'retain'] as PoolMode[])('pool %s', (mode) => {
-    test.each(['tls front', 'h2c front', 'tls engine front', 'h2c engine front'] as Target[])('%s', async (target) => {
+    test.each(['tls front', 'h2c front'] as Target[])('%s', async (target) => {
       const setup = await setUp(target, mode);
       await cancelAmongOthers(setup);
       await waitFor('every call\'s stream-end record', () => setup.ends.length === 4);

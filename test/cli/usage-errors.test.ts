@@ -73,6 +73,7 @@ const cases: Case[] = [
   ['report directory not there', () => ['compare', '--html', join(dir, 'no/dir/report.html')], () => `h2race compare: --html "${join(dir, 'no/dir/report.html')}": directory ${join(dir, 'no/dir')} does not exist`],
   ['trace not there', () => [...PROXY, '--trace-down', join(dir, 'x.down')], () => `h2race proxy: --trace-down "${join(dir, 'x.down')}": no such file`],
   // flag pairs
+  ['removed flag', () => [...PROXY, '--engine', 'node'], () => 'h2race proxy: --engine: removed: the TLS and h2c fronts always run on h2race\'s own engine'],
   ['--cert without --key', () => [...PROXY, '--cert', pem], () => 'h2race proxy: --cert needs --key (give both or neither)'],
   ['--key without --cert', () => ['origin', '--key', pem], () => 'h2race origin: --key needs --cert (give both or neither)'],
   ['--demo with --origin', () => ['compare', '--demo', '--origin', 'https://127.0.0.1:9'], () => 'h2race compare: --demo and --origin exclude each other'],

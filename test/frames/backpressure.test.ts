@@ -1,14 +1,14 @@
 /**
- * The middle backpressure policy: a session write is acknowledged at once while the frame path
- * holds less than the threshold, late above it — so a slow link queues about the threshold, not
- * whatever the client's windows allow.
+ * The engine path's backpressure: the engine frames DATA only while the frames ahead of the
+ * socket stay under the threshold (its maxSendAheadBytes) — so a slow link queues the threshold,
+ * not whatever the client's windows allow; a threshold under one frame still lets one go at a time.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
 import { closeClient, connect, get, startFrameServer, type FrameServer } from './harness.js';
 
 const BODY = Buffer.alloc(2 * 1024 * 1024, 3);
-/** 2 MB/s: 2 MiB takes ~1 s, so the session can run far ahead of the link. */
+/** 2 MB/s: 2 MiB takes ~1 s, so the engine could run far ahead of the link. */
 const SLOW = [{ type: 'bandwidth', stream: 'downstream', attributes: { rate: 2000 } }];
 const MAX_FRAME_BUFFER = 16_393;
 
@@ -25,8 +25,7 @@ async function download(backpressureBytes: number): Promise<number> {
     pool: createBufferPool('retain'),
     toxics: SLOW,
     backpressureBytes,
-    // The body arrives in 64 KiB pieces, as from an upstream: each session batch is small (one
-    // stream.end(2 MiB) would be a single batch, which no policy can split).
+    // The body arrives in 64 KiB pieces, as from an upstream.
     handler: (stream) => {
       stream.respond({ ':status': 200 });
       let at = 0;
@@ -48,15 +47,19 @@ async function download(backpressureBytes: number): Promise<number> {
   return server.paths[0]!.peakPendingBytes;
 }
 
-describe('frame path backpressure', () => {
-  it.each([0, 128 * 1024, 512 * 1024])('threshold %i bytes: the queue stays near it', async (threshold) => {
+describe('engine path backpressure', () => {
+  it.each([128 * 1024, 512 * 1024])('threshold %i bytes: the queue fills up to it and never past it', async (threshold) => {
     const peak = await download(threshold);
-    expect(peak).toBeGreaterThan(threshold);
-    // Only the session's batch in flight when the threshold is crossed may exceed it.
-    expect(peak).toBeLessThan(threshold + 16 * MAX_FRAME_BUFFER);
+    expect(peak).toBeLessThanOrEqual(threshold);
+    expect(peak).toBeGreaterThan(threshold - MAX_FRAME_BUFFER);
   });
 
-  it('a threshold above the body lets the session run far ahead', async () => {
+  it('threshold 0: one full frame at a time, and the body still arrives whole', async () => {
+    const peak = await download(0);
+    expect(peak).toBe(MAX_FRAME_BUFFER);
+  });
+
+  it('a threshold above the body lets the engine run far ahead', async () => {
     const peak = await download(64 * 1024 * 1024);
     expect(peak).toBeGreaterThan(1024 * 1024);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENT_PREFACE, ErrorCode, FrameFlag, FrameType, SettingId } from '../../h2/frame/constants.js';
+import { ErrorCode, FrameFlag, FrameType, SettingId } from '../../h2/frame/constants.js';
 import {
   FrameError,
   parseGoaway,
@@ -9,10 +9,7 @@ import {
   validateFrameHeader,
 } from '../../h2/frame/codec.js';
 import { encodeGoaway, encodeRstStream } from '../../h2/frame/encode.js';
-import { InboundParser, type InboundFrame } from '../../faults/frames/inbound-parser.js';
-import { frame, settingsFrame } from '../helpers/raw-h2.js';
-
-const GOOD_START = Buffer.concat([CLIENT_PREFACE, settingsFrame([])]);
+import { frame } from '../helpers/raw-h2.js';
 
 function setting(id: number, value: number): Buffer {
   const b = Buffer.alloc(6);
@@ -63,38 +60,5 @@ describe('frame codec', () => {
     expect(codeOf(() => validateFrameHeader(h(FrameType.SETTINGS, 0, 6, FrameFlag.ACK), 16_384))).toBe(ErrorCode.FRAME_SIZE_ERROR);
     expect(codeOf(() => validateFrameHeader(h(FrameType.DATA, 1, 20_000), 32_768))).toBeUndefined();
     expect(codeOf(() => validateFrameHeader(h(0x42, 9, 100), 16_384))).toBeUndefined(); // unknown types pass
-  });
-});
-
-describe('inbound parser', () => {
-  const parse = (bytes: Buffer): InboundFrame[] => {
-    const frames: InboundFrame[] = [];
-    new InboundParser().feed(bytes, () => {}, (f) => frames.push(f));
-    return frames;
-  };
-
-  it('hands out whole frames as views of the chunk', () => {
-    const chunk = Buffer.concat([GOOD_START, frame(FrameType.PING, 0, 0, Buffer.alloc(8))]);
-    const frames = parse(chunk);
-    expect(frames.map((f) => f.header.type)).toEqual([FrameType.SETTINGS, FrameType.PING]);
-    expect(frames[1]!.bytes.buffer).toBe(chunk.buffer);
-  });
-
-  it('passes the preface through in pieces', () => {
-    const parser = new InboundParser();
-    const seen: Buffer[] = [];
-    parser.feed(CLIENT_PREFACE.subarray(0, 5), (b) => seen.push(b), () => {});
-    parser.feed(CLIENT_PREFACE.subarray(5), (b) => seen.push(b), () => {});
-    expect(Buffer.concat(seen).equals(CLIENT_PREFACE)).toBe(true);
-  });
-
-  it('requires CONTINUATION of the same stream while a header block is open', () => {
-    const open = frame(FrameType.HEADERS, 0, 1, Buffer.from([0x82]));
-    expect(codeOf(() => parse(Buffer.concat([GOOD_START, open, frame(FrameType.DATA, 0, 1)])))).toBe(ErrorCode.PROTOCOL_ERROR);
-    expect(codeOf(() => parse(Buffer.concat([GOOD_START, open, frame(FrameType.CONTINUATION, FrameFlag.END_HEADERS, 3)])))).toBe(
-      ErrorCode.PROTOCOL_ERROR,
-    );
-    const ok = parse(Buffer.concat([GOOD_START, open, frame(FrameType.CONTINUATION, FrameFlag.END_HEADERS, 1), frame(FrameType.DATA, 0, 1)]));
-    expect(ok.map((f) => f.header.type)).toEqual([FrameType.SETTINGS, FrameType.HEADERS, FrameType.CONTINUATION, FrameType.DATA]);
   });
 });

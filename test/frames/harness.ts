@@ -1,8 +1,7 @@
 /**
- * A real node:http2 server whose connections run over the frame path (h2c over TCP, or TLS with
- * ALPN h2), fed through `emit('connection')` exactly as the proxy does — or, with `engine`, h2race's
- * engine on an EnginePath, its streams handed to the same handler as EngineStreams, as the proxy's
- * engine front does; plus client helpers.
+ * A real server on h2race's engine, each connection on an EnginePath (h2c over TCP, or TLS with
+ * ALPN h2) and each stream handed to the handler as an EngineStream, as the proxy's front does;
+ * plus client helpers.
  */
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
@@ -10,9 +9,8 @@ import * as tls from 'node:tls';
 import { afterEach, expect } from 'vitest';
 import { pino } from 'pino';
 import { generateSelfSigned, type CertPair } from '../../origin/cert.js';
-import { createFramePathWrapper } from '../../faults/frames/wrapper.js';
-import type { DownstreamPath } from '../../faults/frames/wrapper.js';
-import type { DownstreamH2Stream } from '../../proxy/proxied-stream.js';
+import { createEnginePathWrapper } from '../../faults/frames/wrapper.js';
+import type { EnginePath } from '../../faults/frames/engine-path.js';
 import { EngineStream, requestHeaders } from '../../proxy/engine-stream.js';
 import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
 import type { BufferPool } from '../../faults/pool/types.js';
@@ -22,8 +20,8 @@ export interface FrameServer {
   tls: boolean;
   pool: BufferPool;
   toxics: ToxicSet;
-  paths: DownstreamPath[];
-  /** What the frame paths saw, in order: resets, GOAWAYs, frame errors. */
+  paths: EnginePath[];
+  /** What the engine paths saw, in order: resets, GOAWAYs, frame errors. */
   seen: string[];
   /** Every frame toxic decision, in order. */
   decisions: Array<{ conn: number; toxic: string; kind: string; value: unknown }>;
@@ -36,9 +34,7 @@ export interface FrameServerOptions {
   toxics?: readonly ToxicInput[];
   seed?: number;
   backpressureBytes?: number;
-  /** Serve with h2race's engine instead of node:http2. */
-  engine?: boolean;
-  handler: (stream: DownstreamH2Stream, headers: http2.IncomingHttpHeaders) => void;
+  handler: (stream: EngineStream, headers: http2.IncomingHttpHeaders) => void;
 }
 
 let certPromise: Promise<CertPair> | undefined;
@@ -46,10 +42,10 @@ const silent = pino({ level: 'silent' });
 
 export async function startFrameServer(opts: FrameServerOptions): Promise<FrameServer> {
   const toxics = new ToxicSet(opts.toxics ?? []);
-  const paths: DownstreamPath[] = [];
+  const paths: EnginePath[] = [];
   const seen: string[] = [];
   const decisions: FrameServer['decisions'] = [];
-  const wrapper = createFramePathWrapper({
+  const wrapper = createEnginePathWrapper({
     pool: opts.pool,
     toxics,
     seed: opts.seed ?? 1,
@@ -63,31 +59,16 @@ export async function startFrameServer(opts: FrameServerOptions): Promise<FrameS
       path.events.on('frame-error', (e) => seen.push(`conn ${path.id} frame error: ${e.message}`));
     },
   });
-  const h2 = http2.createServer({ maxSessionMemory: 64 });
-  h2.on('stream', opts.handler);
-  const sessions = new Set<http2.ServerHttp2Session>();
   let nextId = 1;
   const accept = (socket: net.Socket): void => {
     const info = { id: nextId++, alpn: (socket as tls.TLSSocket).alpnProtocol ?? false, tls: opts.tls };
-    if (opts.engine) {
-      wrapper.serveEngine!(socket, info, {
-        onStream: (stream, head) => {
-          const engineStream = new EngineStream(stream, head);
-          opts.handler(engineStream, requestHeaders(head).headers);
-          return engineStream;
-        },
-      }, {});
-      return;
-    }
-    const duplex = wrapper.wrap(socket, info);
-    const onSession = (session: http2.ServerHttp2Session): void => {
-      sessions.add(session);
-      session.once('close', () => sessions.delete(session));
-      wrapper.sessionCreated?.(duplex, session, info);
-    };
-    h2.once('session', onSession);
-    h2.emit('connection', duplex);
-    h2.off('session', onSession);
+    wrapper.serveEngine(socket, info, {
+      onStream: (stream, head) => {
+        const engineStream = new EngineStream(stream, head);
+        opts.handler(engineStream, requestHeaders(head).headers);
+        return engineStream;
+      },
+    }, {});
   };
   let listener: net.Server;
   if (opts.tls) {
@@ -107,7 +88,6 @@ export async function startFrameServer(opts: FrameServerOptions): Promise<FrameS
     seen,
     decisions,
     async close() {
-      for (const session of sessions) session.destroy();
       for (const path of paths) path.destroy();
       await new Promise<void>((resolve) => listener.close(() => resolve()));
     },

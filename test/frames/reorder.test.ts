@@ -2,7 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { FrameType } from '../../h2/frame/constants.js';
-import type { OutboundFrame } from '../../faults/frames/outbound-framer.js';
+import type { OutboundFrame } from '../../h2/proto/frame-writer.js';
+import { PendingState } from '../../h2/proto/pending-frames.js';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
 import { SeededRandom } from '../../faults/random.js';
 import { reorderToxic } from '../../faults/toxics/reorder.js';
@@ -12,7 +13,7 @@ const pool = createBufferPool('none');
 
 function frameOf(streamId: number, type: number, seq: number): OutboundFrame & { seq: number } {
   const lease = pool.acquire(9, { connection: 1, streamId, frameType: type });
-  return { header: { length: 0, type, flags: 0, streamId }, lease, seq };
+  return { header: { length: 0, type, flags: 0, streamId }, lease, state: PendingState.Queued, seq };
 }
 
 /** A connection's worth of output: DATA of three streams, new streams' HEADERS, connection frames. */

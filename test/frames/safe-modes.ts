@@ -13,7 +13,7 @@ const SEEDED_FAULTS = [
   { type: 'reorder', attributes: { window: 4, probability: 0.3 } },
 ];
 
-export function safeModeSuite(tls: boolean, engine = false): void {
+export function safeModeSuite(tls: boolean): void {
   let server: FrameServer | undefined;
   closeFrameServerAfterEach(() => {
     const s = server;
@@ -21,10 +21,10 @@ export function safeModeSuite(tls: boolean, engine = false): void {
     return s;
   });
 
-  describe.each(['none', 'discard-on-reset', 'retain'] as const)(`a seek over a slow link (tls=${tls}, engine=${engine}), pool %s`, (mode) => {
+  describe.each(['none', 'discard-on-reset', 'retain'] as const)(`a seek over a slow link (tls=${tls}), pool %s`, (mode) => {
     it.each([1, 2, 3])('seed %i: clean, no buffer reused while pending', async (seed) => {
       const pool = createBufferPool(mode);
-      server = await startSeekServer(pool, { engine, tls, slow: true, seed, toxics: SEEDED_FAULTS });
+      server = await startSeekServer(pool, { tls, slow: true, seed, toxics: SEEDED_FAULTS });
       const outcome = await runSeek(frameServerTarget(server));
       const why = evidence(outcome, pool);
       expect(outcome.xCancelled, why).toBe(true);

@@ -15,18 +15,21 @@ import * as http2 from 'node:http2';
 import { describeRace } from '../../faults/pool/evidence.js';
 import type { BufferPool, PoolMode } from '../../faults/pool/types.js';
 import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
-import type { DownstreamPath } from '../../faults/frames/wrapper.js';
+import type { EnginePath } from '../../faults/frames/engine-path.js';
 import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
-import type { DownstreamH2Stream } from '../../proxy/proxied-stream.js';
+import type { EngineStream } from '../../proxy/engine-stream.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { connect, startFrameServer, type FrameServer } from './harness.js';
+
+/** The seek traffic's server side: h2race's engine (the frame server), or an origin's node:http2. */
+type SeekStream = http2.ServerHttp2Stream | EngineStream;
 
 export const X_FILL = 0x78;
 export const Y_FILL = 0x79;
 export const X_BYTES = 512 * 1024;
 export const Y_BYTES = 192 * 1024;
 
-function pump(stream: DownstreamH2Stream, total: number, chunkSize: number, fill: number): void {
+function pump(stream: SeekStream, total: number, chunkSize: number, fill: number): void {
   const chunk = Buffer.alloc(chunkSize, fill);
   let sent = 0;
   const next = (): void => {
@@ -43,7 +46,7 @@ function pump(stream: DownstreamH2Stream, total: number, chunkSize: number, fill
   next();
 }
 
-export function seekHandler(stream: DownstreamH2Stream, headers: http2.IncomingHttpHeaders): void {
+export function seekHandler(stream: SeekStream, headers: http2.IncomingHttpHeaders): void {
   stream.on('error', () => {});
   const path = headers[':path'];
   if (path === '/events') {
@@ -94,7 +97,7 @@ const BROWSER_SETTINGS: http2.Settings = { initialWindowSize: 6 * 1024 * 1024 };
 export interface SeekTarget {
   url: string;
   /** The frame path of the connection opened last. */
-  latestPath(): DownstreamPath;
+  latestPath(): EnginePath;
 }
 
 export function frameServerTarget(server: FrameServer): SeekTarget {
@@ -112,7 +115,7 @@ export interface SeekOptions {
    * Cancel X as soon as this holds (polled), instead of on X's first bytes: e.g. once the frame
    * path holds X's frames, when the link is stalled and no byte of X can arrive.
    */
-  cancelXWhen?: (path: DownstreamPath, xStreamId: number) => boolean;
+  cancelXWhen?: (path: EnginePath, xStreamId: number) => boolean;
 }
 
 export async function runSeek(target: SeekTarget, opts: SeekOptions = {}): Promise<SeekOutcome> {
@@ -198,8 +201,6 @@ export interface SeekServerOptions {
   /** More toxics after the link's. */
   toxics?: readonly ToxicInput[];
   backpressureBytes?: number;
-  /** Serve with h2race's engine instead of node:http2 over the frame path. */
-  engine?: boolean;
 }
 
 export function startSeekServer(pool: BufferPool, opts: SeekServerOptions): Promise<FrameServer> {
@@ -209,7 +210,6 @@ export function startSeekServer(pool: BufferPool, opts: SeekServerOptions): Prom
     seed: opts.seed ?? 1,
     toxics: [...(opts.slow ? SLOW_LINK : []), ...(opts.toxics ?? [])],
     backpressureBytes: opts.backpressureBytes ?? BACKPRESSURE_BYTES,
-    engine: opts.engine,
     handler: seekHandler,
   });
 }
@@ -240,7 +240,7 @@ export const STALL_BACKPRESSURE_BYTES = 8 * 1024 * 1024;
  * The whole proxy (TLS front with the test cert) in front of `origin` on SLOW_LINK, with room for
  * stallUntilRace to hold the race. The caller owns the result and closes it.
  */
-export async function startSlowLinkH2race(origin: string, engine: 'node' | 'h2race', mode: PoolMode): Promise<RunningH2race> {
+export async function startSlowLinkH2race(origin: string, mode: PoolMode): Promise<RunningH2race> {
   const { certPath, keyPath } = await testCert();
   return startH2race({
     listen: '127.0.0.1:0',
@@ -248,7 +248,6 @@ export async function startSlowLinkH2race(origin: string, engine: 'node' | 'h2ra
     cert: certPath,
     key: keyPath,
     shutdownTimeoutMs: 500,
-    downstream: { engine },
     pool: { mode, backpressureBytes: STALL_BACKPRESSURE_BYTES },
     toxics: new ToxicSet(SLOW_LINK),
   });

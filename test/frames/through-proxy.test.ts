@@ -1,5 +1,5 @@
 /**
- * The frame path inside the whole proxy (startH2race → startProxy's downstream wrapper): the seek
+ * The engine path inside the whole proxy (startH2race → startProxy's downstream wrapper): the seek
  * race through h2race in front of a real origin, and the fix.
  */
 import * as http2 from 'node:http2';
@@ -20,18 +20,18 @@ afterEach(async () => {
   origin = undefined;
 });
 
-async function startThroughProxy(engine: 'node' | 'h2race', mode: PoolMode): Promise<RunningH2race> {
+async function startThroughProxy(mode: PoolMode): Promise<RunningH2race> {
   origin = http2.createServer();
   origin.on('stream', seekHandler);
   await new Promise<void>((resolve) => origin!.listen(0, '127.0.0.1', resolve));
-  h2race = await startSlowLinkH2race(`h2c://127.0.0.1:${(origin.address() as AddressInfo).port}`, engine, mode);
+  h2race = await startSlowLinkH2race(`h2c://127.0.0.1:${(origin.address() as AddressInfo).port}`, mode);
   return h2race;
 }
 
-describe.each(['node', 'h2race'] as const)('the seek race through startH2race, engine %s (TLS front, h2c origin, slow link)', (engine) => {
+describe('the seek race through startH2race (TLS front, h2c origin, slow link)', () => {
   it('release-on-reset: the client answers GOAWAY and the uncancelled streams die', async () => {
-    const proxy = await startThroughProxy(engine, 'release-on-reset');
-    // The link stalls as X is requested; the client cancels once the frame path holds X's frames
+    const proxy = await startThroughProxy('release-on-reset');
+    // The link stalls as X is requested; the client cancels once the engine path holds X's frames
     // (the proxy forwards X at the origin's pace, so "on X's first bytes" would be a race of its own).
     const outcome = await runSeek(
       { url: proxy.proxy.url, latestPath: () => [...proxy.connections.values()].at(-1)! },
@@ -48,7 +48,7 @@ describe.each(['node', 'h2race'] as const)('the seek race through startH2race, e
   });
 
   it('retain: clean', async () => {
-    const proxy = await startThroughProxy(engine, 'retain');
+    const proxy = await startThroughProxy('retain');
     const outcome = await runSeek({ url: proxy.proxy.url, latestPath: () => [...proxy.connections.values()].at(-1)! });
     const why = evidence(outcome, proxy.pool);
     expect(outcome.connectionDied, why).toBe(false);

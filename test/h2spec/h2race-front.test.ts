@@ -1,13 +1,13 @@
 /**
- * Every h2spec server case (and its strict one) against h2race's proxy fronts on its own engine
- * (`downstream.engine: h2race`), TLS and h2c, the demo origin behind: what a client of the proxy
+ * Every h2spec server case (and its strict one) against h2race's proxy fronts (h2race's own
+ * engine), TLS and h2c, the demo origin behind: what a client of the proxy
  * sees is the engine's protocol behaviour, pool, link and frame toxics in between.
  */
 import { startRig } from '../hostile/rig.js';
 import { describeH2spec } from './suite.js';
 
 async function startEngineFront(tls: boolean) {
-  const rig = await startRig({ proxy: { h2cListen: '127.0.0.1:0', downstream: { engine: 'h2race' } } });
+  const rig = await startRig({ proxy: { h2cListen: '127.0.0.1:0' } });
   const url = new URL(tls ? rig.proxy.url : rig.proxy.h2cUrl!);
   return { host: '127.0.0.1', port: Number(url.port), tls, close: () => rig.close() };
 }

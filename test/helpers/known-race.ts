@@ -6,12 +6,11 @@
 import { runCompare, type CompareResult } from '../../scenario/compare.js';
 import { h2raceForMode } from '../../scenario/h2race-proxy.js';
 
-/** `engine`: which HTTP/2 engine serves the proxies' fronts (node:http2's session or h2race's own). */
-export function compareWithKnownRace(modes: readonly string[], engine?: 'node' | 'h2race'): Promise<CompareResult> {
+export function compareWithKnownRace(modes: readonly string[]): Promise<CompareResult> {
   return runCompare({
     modes,
     profiles: ['cable'],
-    startProxyForMode: h2raceForMode({ seed: 5, engine }),
+    startProxyForMode: h2raceForMode({ seed: 5 }),
     viewers: 3,
     durationMs: 3500,
     seed: 5,

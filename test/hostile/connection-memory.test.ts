@@ -1,5 +1,5 @@
 /**
- * The engine front's per-connection memory cap (`downstream.connectionMemoryMiB`): a client that
+ * The front's per-connection memory cap (`downstream.connectionMemoryMiB`): a client that
  * does not read cannot make the proxy hold more than the cap for its connection. Its stalled
  * streams stay paused upstream (each pins at most the upstream stream window) and, once they fill
  * the cap, its new streams are refused with REFUSED_STREAM (nothing forwarded), while the
@@ -24,10 +24,10 @@ async function stillServing(c: RawH2): Promise<void> {
   expect(c.goaway).toBeUndefined();
 }
 
-describe('the engine front holds at most connectionMemoryMiB (default 32) for one client connection', () => {
+describe('the front holds at most connectionMemoryMiB (default 32) for one client connection', () => {
   let rig: Rig;
   beforeAll(async () => {
-    rig = await startRig({ proxy: { downstream: { engine: 'h2race' } } });
+    rig = await startRig();
   });
   afterAll(async () => {
     await rig.close();
@@ -66,7 +66,7 @@ describe('a client whose streams stall after they started', () => {
   const CAP_MIB = 8;
   let rig: Rig;
   beforeAll(async () => {
-    rig = await startRig({ proxy: { downstream: { engine: 'h2race', connectionMemoryMiB: CAP_MIB } } });
+    rig = await startRig({ proxy: { downstream: { connectionMemoryMiB: CAP_MIB } } });
   });
   afterAll(async () => {
     await rig.close();

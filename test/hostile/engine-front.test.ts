@@ -1,9 +1,9 @@
 /**
- * The hostile clients of session-failures.test.ts and streams.test.ts against the default front,
- * h2race's engine (`downstream.engine: h2race`). Where node:http2 fails the whole session, it keeps
- * a stream error a stream error (RFC 9113 §5.4.2): the attacked stream is reset (or, over the
- * header list limit, answered 431), nothing of it reaches the origin, and the same connection and
- * a bystander keep working.
+ * Clients that make node:http2 fail a whole session (an HPACK bomb, stream errors again and again,
+ * frames it rejects for the connection) against h2race's front, its own engine: a stream error
+ * stays a stream error (RFC 9113 §5.4.2): the attacked stream is reset (or, over the header list
+ * limit, answered 431), nothing of it reaches the origin, and the same connection and a bystander
+ * keep working.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, FrameType, SettingId, errorCodeName } from '../../h2/frame/constants.js';

@@ -53,12 +53,7 @@ async function writeOn(c: RawH2, next: () => Buffer, written = 0): Promise<void>
   }
 }
 
-describe.each([
-  ['node', true],
-  ['node', false],
-  ['h2race', true],
-  ['h2race', false],
-] as const)('engine %s, tls %s', (engine, tls) => {
+describe.each([true, false])('tls %s', (tls) => {
   let rig: Rig;
   let port: number;
   /** h2race's own record of the error GOAWAYs it sent. */
@@ -82,7 +77,7 @@ describe.each([
         cb();
       },
     });
-    rig = await startRig({ proxy: { h2cListen: '127.0.0.1:0', downstream: { engine } }, logger: createLogger({ level: 'info', destination }) });
+    rig = await startRig({ proxy: { h2cListen: '127.0.0.1:0' }, logger: createLogger({ level: 'info', destination }) });
     metrics.observeProxy(rig.proxy.events, { proxy: 'p' });
     port = tls ? rig.port : rig.proxy.h2cAddress!.port;
     rig.proxy.events.on('goaway', (g) => {
@@ -145,7 +140,7 @@ describe.each([
       results.push(...(await Promise.all(batch)));
     }
     const lost = results.filter((r) => r.received === undefined);
-    console.log(`${engine} ${tls ? 'TLS' : 'h2c'} ${shape}: GOAWAY received in ${RUNS - lost.length} of ${RUNS} runs` +
+    console.log(`${tls ? 'TLS' : 'h2c'} ${shape}: GOAWAY received in ${RUNS - lost.length} of ${RUNS} runs` +
       (lost.length ? ` (lost: seeds ${lost.map((r) => `${r.seed} [${r.errors.join(',') || 'no error'}]`).join(' ')})` : ''));
     return results;
   }
@@ -175,9 +170,9 @@ describe.each([
   }, 120_000);
 });
 
-describe.each(['node', 'h2race'] as const)('engine %s: graceful ends counted', (engine) => {
+describe('graceful ends counted', () => {
   it('an idle upstream session ends for idle; at close the client connection and the upstream session end for shutdown', async () => {
-    const rig = await startRig({ proxy: { downstream: { engine }, upstream: { idleTimeoutMs: 100 } } });
+    const rig = await startRig({ proxy: { upstream: { idleTimeoutMs: 100 } } });
     const metrics = new H2raceMetrics();
     metrics.observeProxy(rig.proxy.events, { proxy: 'p' });
     const ended = async (side: string, reason: string): Promise<number> => {

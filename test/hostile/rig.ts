@@ -8,7 +8,7 @@
  */
 import * as http2 from 'node:http2';
 import type { Logger } from 'pino';
-import type { DownstreamPath } from '../../faults/frames/wrapper.js';
+import type { EnginePath } from '../../faults/frames/engine-path.js';
 import type { BufferPool, PoolMode } from '../../faults/pool/types.js';
 import { createDemoHandler } from '../../origin/handler.js';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
@@ -25,7 +25,7 @@ export interface Rig {
   proxy: RunningProxy;
   pool: BufferPool;
   /** Downstream connections alive now, each with its frame path. */
-  connections: ReadonlyMap<number, DownstreamPath>;
+  connections: ReadonlyMap<number, EnginePath>;
   /** Requests the origin has received (every upstream stream the proxy opened). */
   readonly originRequests: number;
   /** Requests the origin is serving right now. */

@@ -33,6 +33,10 @@ describe('config files', () => {
     ['typo.yaml', 'proxy:\n  upstreem: {}\n', /typo\.yaml: proxy: Unrecognized key: "upstreem"$/],
     ['field.yaml', 'proxy:\n  downstream:\n    settings:\n      initialWindowSize: -1\n', /field\.yaml: proxy\.downstream\.settings\.initialWindowSize: Too small/],
     ['listen.yaml', 'proxy:\n  listen: localhost\n', /listen\.yaml: proxy\.listen: expected host:port/],
+    // The node front is gone: its two options are refused with why, whatever their value.
+    ['engine.yaml', 'proxy:\n  downstream:\n    engine: node\n', /\/engine\.yaml: proxy\.downstream\.engine: removed: the TLS and h2c fronts always run on h2race's own engine$/],
+    ['engine-h2race.yaml', 'proxy:\n  downstream:\n    engine: h2race\n', /\/engine-h2race\.yaml: proxy\.downstream\.engine: removed: /],
+    ['session-memory.yaml', 'proxy:\n  downstream:\n    maxSessionMemoryMiB: 64\n', /\/session-memory\.yaml: proxy\.downstream\.maxSessionMemoryMiB: removed: .*connectionMemoryMiB$/],
   ])('%s → one line naming the file and the field', async (name, text, message) => {
     const path = text === null ? join(dir, name) : file(name, text);
     const err = await loadConfigFile(path).catch((e: unknown) => e);

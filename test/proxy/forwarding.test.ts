@@ -31,14 +31,12 @@ async function send(proxy: RunningProxy, front: Front, path: string, body?: Buff
 const upstreams: OriginKind[] = ['h2', 'h1-tls', 'h2c', 'h1'];
 const fronts: Front[] = ['tls-h2', 'tls-http1', 'h2c'];
 
-const engines = ['node', 'h2race'] as const;
-
-describe.each(engines.flatMap((engine) => upstreams.map((kind) => [engine, kind] as const)))('engine %s, origin %s', (engine, kind) => {
+describe.each(upstreams)('origin %s', (kind) => {
   let origin: TestOrigin;
   let proxy: RunningProxy;
   beforeAll(async () => {
     origin = await startTestOrigin(kind);
-    proxy = await startTestProxy(origin.url, { downstream: { engine } });
+    proxy = await startTestProxy(origin.url);
   });
   afterAll(async () => {
     await proxy.close();

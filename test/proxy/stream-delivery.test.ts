@@ -1,6 +1,6 @@
 /**
  * The stream log says what the client got: bytesOut counts the DATA frames the downstream link
- * wrote to the client's socket (not what node:http2 took, nor what a shaped link still held), the
+ * wrote to the client's socket (not what the engine framed, nor what a shaped link still held), the
  * duration runs to the last of those writes, and rst_inject's cancels have their own outcome.
  * Each client here stops early in a way that leaves nothing in flight, so the counts are exact.
  */
@@ -32,7 +32,7 @@ interface Rig {
   logLines: Array<Record<string, unknown>>;
 }
 
-async function setUp(engine: Engine, toxics: readonly ToxicInput[] = []): Promise<Rig> {
+async function setUp(toxics: readonly ToxicInput[] = []): Promise<Rig> {
   const origin = await startTestOrigin('h2');
   cleanups.push(() => origin.close());
   const { certPath, keyPath } = await testCert();
@@ -50,7 +50,6 @@ async function setUp(engine: Engine, toxics: readonly ToxicInput[] = []): Promis
     cert: certPath,
     key: keyPath,
     upstream: { ca: certPath },
-    downstream: { engine },
     shutdownTimeoutMs: 500,
     pool: { mode: 'retain' },
     toxics: set,
@@ -87,7 +86,7 @@ async function drained(raw: RawH2): Promise<void> {
 }
 
 /**
- * Resolves when the proxy's HTTP/2 stream (of the only connection) has closed in node:http2: the
+ * Resolves when the proxy's HTTP/2 stream (of the only connection) has closed in the engine: the
  * proxy then asks the connection's ledger to settle it. A spy that forwards, not a stand-in.
  */
 function streamClosedAtSession(rig: Rig): Promise<void> {
@@ -101,13 +100,9 @@ function streamClosedAtSession(rig: Rig): Promise<void> {
   });
 }
 
-/** Both fronts: node:http2 over the frame path, and h2race's engine. */
-type Engine = 'node' | 'h2race';
-const engines: Engine[] = ['node', 'h2race'];
-
-describe.each(engines)('engine %s: the stream log counts what reached the client socket', (engine) => {
-  it('a client that stops reading at its flow-control window: bytesOut is exactly the window, not what node:http2 took', async () => {
-    const rig = await setUp(engine);
+describe('the stream log counts what reached the client socket', () => {
+  it('a client that stops reading at its flow-control window: bytesOut is exactly the window, not what the engine took', async () => {
+    const rig = await setUp();
     const raw = await rawClient(rig, 40_000);
     await get(raw, rig, '/bytes?size=1048576');
     expect(await raw.waitFor(() => raw.dataBytes.get(1) === 40_000, 10_000)).toBe(true);
@@ -121,7 +116,7 @@ describe.each(engines)('engine %s: the stream log counts what reached the client
   });
 
   it('a client that resets after N bytes while the link holds the rest: the frames the link writes after the reset count too', async () => {
-    const rig = await setUp(engine);
+    const rig = await setUp();
     // Exactly 40 000 bytes reach the client (its window), over a link with no toxic.
     const raw = await rawClient(rig, 40_000);
     await get(raw, rig, '/bytes?size=1048576');
@@ -155,7 +150,7 @@ describe.each(engines)('engine %s: the stream log counts what reached the client
   });
 
   it('a node:http2 download over a slow link: completed, all bytes, and the duration covers the link', async () => {
-    const rig = await setUp(engine, [{ type: 'bandwidth', stream: 'downstream', attributes: { bits: 2_000_000 } }]);
+    const rig = await setUp([{ type: 'bandwidth', stream: 'downstream', attributes: { bits: 2_000_000 } }]);
     const { cert } = await testCert();
     const session = http2.connect(rig.h2race.proxy.url, { ca: cert });
     cleanups.push(() => session.destroy());
@@ -167,12 +162,12 @@ describe.each(engines)('engine %s: the stream log counts what reached the client
     await waitFor('the stream-end record', () => rig.ends.length === 1);
     const end = rig.ends[0]!;
     expect(end).toMatchObject({ bytesOut: 150_000, outcome: 'completed' });
-    // node:http2 took all of it at once (the link queues 2 MiB); the link needed ≥ 600 ms.
+    // The engine framed all of it at once (the link queues 2 MiB); the link needed ≥ 600 ms.
     expect(end.durationMs).toBeGreaterThanOrEqual(0.95 * 600);
   });
 
   it('curl killed while the rest of a finished response waits in a stalled link: bytesOut is what curl got, and the response is not completed', async () => {
-    const rig = await setUp(engine);
+    const rig = await setUp();
     const firstPart = 70_000;
     const rest = 90_000;
     const held = new Promise<TestOrigin['held'][number]>((resolve) => (rig.origin.onHold = resolve));
@@ -191,7 +186,7 @@ describe.each(engines)('engine %s: the stream log counts what reached the client
     res.end(Buffer.alloc(rest, 2));
     await sessionDone;
     expect(rig.h2race.queuedBytes().downstream).toBeGreaterThanOrEqual(rest);
-    // node:http2 is done with the stream (its END_STREAM is in the link too); the log waits for the link.
+    // The engine is done with the stream (its END_STREAM is in the link too); the log waits for the link.
     expect(rig.ends).toHaveLength(0);
     curl.kill('SIGKILL');
     await exited;
@@ -208,9 +203,9 @@ describe.each(engines)('engine %s: the stream log counts what reached the client
   });
 });
 
-describe.each(engines)('engine %s: injected cancels', (engine) => {
+describe('injected cancels', () => {
   it('rst_inject cancels a stream mid-body: outcome injected-cancel in the log, the event and /metrics; bytesOut what the client got', async () => {
-    const rig = await setUp(engine, [{ type: 'rst_inject', attributes: { path: '/bytes', after: 200 } }]);
+    const rig = await setUp([{ type: 'rst_inject', attributes: { path: '/bytes', after: 200 } }]);
     const metrics = new H2raceMetrics();
     cleanups.push(metrics.observeProxy(rig.h2race.proxy.events, { proxy: 'p' }));
     // The window keeps the response unfinished until the injected cancel.

@@ -14,8 +14,7 @@ import { testCert } from '../helpers/tls-cert.js';
 import { raw, scrape, scrapeUntil, startTestApi, type TestApi } from './harness.js';
 import { sumOf } from './prometheus-text.js';
 
-/** Both fronts: node:http2 over the frame path, and h2race's engine. */
-describe.each(['node', 'h2race'] as const)('engine %s', (engine) => {
+describe('the cancel race in /metrics', () => {
   let t: TestApi;
   let origin: http2.Http2Server;
 
@@ -26,7 +25,7 @@ describe.each(['node', 'h2race'] as const)('engine %s', (engine) => {
     await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
     const { certPath, keyPath } = await testCert();
     t = await startTestApi({
-      startH2race: createH2raceStarter({ cert: certPath, key: keyPath, shutdownTimeoutMs: 500, downstream: { engine }, pool: { backpressureBytes: BACKPRESSURE_BYTES } }),
+      startH2race: createH2raceStarter({ cert: certPath, key: keyPath, shutdownTimeoutMs: 500, pool: { backpressureBytes: BACKPRESSURE_BYTES } }),
     });
   });
   afterAll(async () => {

@@ -1,3 +1,0 @@
-import { safeModeSuite } from './safe-modes.js';
-
-safeModeSuite(true, true);
