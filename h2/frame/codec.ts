@@ -126,10 +126,6 @@ export function validateFramePayload(h: FrameHeader, frame: Buffer): void {
   }
 }
 
-export function parseRstStream(payload: Buffer): { errorCode: number } {
-  return { errorCode: payload.readUInt32BE(0) };
-}
-
 export function parseGoaway(payload: Buffer): { lastStreamId: number; errorCode: number; debug: Buffer } {
   return {
     lastStreamId: payload.readUInt32BE(0) & 0x7fffffff,

@@ -63,11 +63,3 @@ export function encodeRstStream(streamId: number, errorCode: number): Buffer {
   writeRstStream(frame, streamId, errorCode);
   return frame;
 }
-
-/** A GOAWAY frame in a buffer of its own. */
-export function encodeGoaway(lastStreamId: number, errorCode: number, debug = ''): Buffer {
-  const text = goawayDebug(debug);
-  const frame = Buffer.allocUnsafe(goawayLength(text));
-  writeGoaway(frame, lastStreamId, errorCode, text);
-  return frame;
-}

@@ -11,13 +11,12 @@
  *                         └────── flush bound (timeMs) ─────────┴──── linger bound (timeMs, bytes) ─▶ destroy
  *
  * Lifecycle: one per socket, made by the socket's owner. Before begin() the owner ends the socket
- * as it likes (release() destroys it); from begin() on this closer owns the socket's end and
- * destroys it itself, within its bounds, whatever the owner does (release() is then a no-op).
- * It ends in one place, `close`.
+ * as it likes; from begin() on this closer owns the socket's end and destroys it itself, within
+ * its bounds, whatever the owner does. It ends in one place, `close`.
  */
 import type * as net from 'node:net';
 
-/** The end-of-connection policy (both fronts, the engine's own sockets). */
+/** The end-of-connection policy of the engine's sockets. */
 export interface LingerPolicy {
   /** How long our last bytes may take to leave, and then how long the peer's are read and dropped. */
   timeMs: number;
@@ -71,11 +70,6 @@ export class LingeringClose {
     socket.end();
     // The owner may have paused reading (backpressure): from now on everything is read and dropped.
     socket.resume();
-  }
-
-  /** The owner is done with the socket: it is destroyed now, unless a lingering close has it. */
-  release(): void {
-    if (this.phase === LingerPhase.Idle) this.close('released');
   }
 
   private readonly finished = (): void => {

@@ -1,7 +1,7 @@
 /**
  * LingeringClose on real sockets (TCP and TLS): the peer reads our last bytes even while it is
  * still writing; the socket closes when the peer closes its side, or at the byte bound, or at the
- * time bound when the peer writes on slowly; release() destroys at once only before begin().
+ * time bound when the peer writes on slowly.
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -110,22 +110,5 @@ describe.each([false, true])('tls %s', (useTls) => {
     cleanups.push(() => clearInterval(trickle));
     await serverClosed;
     expect(closer.ended).toBe('time');
-  });
-
-  it('release() destroys at once before begin(), and leaves a lingering close alone', async () => {
-    const first = await pair(useTls);
-    const idle = new LingeringClose(first.server, policy({}));
-    idle.release();
-    expect(first.server.destroyed).toBe(true);
-    expect(idle.ended).toBe('released');
-
-    const second = await pair(useTls);
-    const lingering = new LingeringClose(second.server, policy({}));
-    lingering.begin();
-    lingering.release();
-    expect(second.server.destroyed).toBe(false);
-    second.client.end();
-    await closed(second.server);
-    expect(lingering.ended).toBe('peer-closed');
   });
 });
