@@ -65,6 +65,7 @@ const positiveInt = z.number().int().min(1);
 function removedOption(why: string) {
   return z.never({ error: `removed: ${why}` }).optional();
 }
+
 /** A token bucket: both numbers, or the cap's default (h2/proto/flood-guard.ts) stays. */
 const rateLimitSchema = z.strictObject({ perSecond: positiveInt, burst: positiveInt });
 
