@@ -12,7 +12,14 @@ import type { BufferPool, Lease, LeaseOwner, PoolMode, PoolOptions, PoolStats, R
  * race corrupts bodies silently instead.
  */
 export const DEFAULT_SIZE_CLASSES: readonly number[] = [16_384 + 9];
-export const DEFAULT_MAX_FREE_PER_CLASS = 256;
+/**
+ * Every frame holds a max-frame buffer until its write is done, so a small response in flight
+ * holds two (HEADERS, DATA): 1000 concurrent small streams (100 connections × 10) keep ~2000 in
+ * use. A free list shorter than that sends the rest to the GC and allocates them again on the
+ * next burst (measured with 256: 55k of 72k leases allocated anew, 900 MB over 35k small
+ * requests, and ~35 µs more CPU per request). 2048 buffers (32 MiB) cover it.
+ */
+export const DEFAULT_MAX_FREE_PER_CLASS = 2048;
 const MAX_RACE_RECORDS = 32;
 
 /** Memory that leases share; `pending` are the leases whose write still reads it. */
