@@ -22,7 +22,7 @@ import { Connection } from './connection.js';
 import type { ConnectionOptions, ServerHandler } from './connection-options.js';
 import { ClientH2Stream, type ClientHandler, type ClientStream } from './client-stream.js';
 import { EndPhase, MAX_STREAM_ID } from './go-away.js';
-import { requestHead, responseHead } from './header-validation.js';
+import { requestHead, responseHead, withoutInvalidFields } from './header-validation.js';
 import { ResponsePhase, type H2Stream } from './stream.js';
 import { StreamState, Verdict, recvOnLive } from './stream-state.js';
 import type { Transport } from './transport.js';
@@ -148,7 +148,7 @@ export class ClientConnection extends Connection {
   /** A header block on one of our streams: a response head (1xx or final), or after the final one, trailers. */
   protected override headersOnStream(h2stream: H2Stream, list: string[] | undefined, endStream: boolean): void {
     const stream = h2stream as ClientH2Stream;
-    if (stream.response === ResponsePhase.Final) return this.trailersReceived(stream, list, endStream);
+    if (stream.response === ResponsePhase.Final) return this.trailersReceived(stream, list && withoutInvalidFields(list), endStream);
     const ruling = recvOnLive(stream.state, FrameType.HEADERS);
     if (ruling.verdict !== Verdict.Accept) return this.apply(ruling, { length: 0, type: FrameType.HEADERS, flags: 0, streamId: stream.id });
     if (list === undefined) return this.streamError(stream.id, ErrorCode.ENHANCE_YOUR_CALM, 'response head over SETTINGS_MAX_HEADER_LIST_SIZE');
@@ -169,7 +169,7 @@ export class ClientConnection extends Connection {
     if (endStream && stream.contentLength > 0) {
       return this.streamError(stream.id, ErrorCode.PROTOCOL_ERROR, `content-length ${stream.contentLength} with END_STREAM on HEADERS`);
     }
-    stream.handler.onResponse(head.status, head.fields);
+    stream.handler.onResponse(head.status, head.fields, endStream);
     if (endStream && stream.state !== StreamState.Closed) this.recvEnd(stream);
   }
 

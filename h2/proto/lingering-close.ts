@@ -15,7 +15,7 @@
  * destroys it itself, within its bounds, whatever the owner does (release() is then a no-op).
  * It ends in one place, `close`.
  */
-import type * as net from 'node:net';
+import type { ByteSocket } from './socket-backed-transport.js';
 
 /** The end-of-connection policy (both fronts, the engine's own sockets). */
 export interface LingerPolicy {
@@ -53,7 +53,7 @@ export class LingeringClose {
   ended: LingerEnd | undefined;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly socket: net.Socket, private readonly policy: LingerPolicy = DEFAULT_LINGER_POLICY) {}
+  constructor(private readonly socket: ByteSocket, private readonly policy: LingerPolicy = DEFAULT_LINGER_POLICY) {}
 
   /** Our last bytes are written to the socket: half-close it and linger. */
   begin(): void {
