@@ -126,6 +126,16 @@ export class ClientConnection extends Connection {
 
   // ── the role's points in Connection ──────────────────────────────────────────────────────
 
+  /**
+   * §6.8: a GOAWAY's last-stream-id names streams its receiver opened. The server opens none
+   * here (we send ENABLE_PUSH 0), so every GOAWAY of ours says 0, the graceful close's first one
+   * too: an odd id is a stream of ours, and nghttp2 fails the connection on it (PROTOCOL_ERROR)
+   * instead of reading why we end it.
+   */
+  override sendGoaway(_lastStreamId: number, errorCode: number, debug: string): void {
+    super.sendGoaway(0, errorCode, debug);
+  }
+
   protected override sendPreface(): void {
     // §3.4: the client's preface is the magic octets, then SETTINGS; the server's has no magic.
     this.transport.write(CLIENT_PREFACE);
