@@ -24,8 +24,10 @@ export interface StartContext {
 }
 
 /** The configuration whose figures are held against the targets. */
-export const SUBJECT = 'h2race retain';
-export const NONE_SUBJECT = 'h2race none';
+export const SUBJECT = 'h2race engine retain';
+export const NONE_SUBJECT = 'h2race engine none';
+/** The subject without the frame path and pool: what the frame path costs is the difference. */
+export const NO_FRAME_PATH_SUBJECT = 'h2race engine no frame path';
 
 export interface ConfigSpec {
   name: string;
@@ -104,6 +106,7 @@ export function configSpecs(tools: Record<Tool['name'], Tool>): ConfigSpec[] {
     },
     h2race('h2race no frame path', 'retain', false),
     ...POOL_MODES.map((mode) => h2race(`h2race ${mode}`, mode, true)),
+    h2race(NO_FRAME_PATH_SUBJECT, 'retain', false, 'h2race'),
     h2race('h2race engine retain', 'retain', true, 'h2race'),
     h2race('h2race engine none', 'none', true, 'h2race'),
     {
@@ -127,4 +130,5 @@ export const COST_STEPS: Array<[string, string, string]> = [
   ["h2race's forwarding core", 'node:http2 forward', 'h2race no frame path'],
   ['frame path + pool (retain)', 'h2race no frame path', 'h2race retain'],
   ['frame path + pool (none)', 'h2race no frame path', 'h2race none'],
+  ['engine: frame path + pool (retain)', NO_FRAME_PATH_SUBJECT, SUBJECT],
 ];
