@@ -178,10 +178,19 @@ class H2Attempt implements ClientHandler, Pump {
     }
     ps.fail(new UpstreamError(
       cause === 'connection' ? 'connection-lost' : cause === 'protocol' ? 'protocol' : 'stream-reset',
-      responded
+      cause === 'unprocessed' ? this.notReplayed(code) : responded
         ? `origin stream ended early (RST_STREAM code ${code})`
         : `origin stream closed before a response (RST_STREAM code ${code})`,
     ));
+  }
+
+  /** Why a stream the origin did not process is not sent again. */
+  private notReplayed(code: number): string {
+    const why = code === ErrorCode.REFUSED_STREAM && this.session!.goawayLastStreamId === undefined
+      ? 'origin refused the stream (REFUSED_STREAM)'
+      : `origin did not process the stream (GOAWAY, code ${code})`;
+    const sent = this.requestBody?.bytes ?? 0;
+    return sent > 0 ? `${why}; not sent again: ${sent} request body bytes were already consumed` : `${why} ${this.ps.attempts} times`;
   }
 
   // ── Pump (ps.responseBody) and the downstream side's end ───────────────────────────────
