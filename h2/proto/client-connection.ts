@@ -7,8 +7,10 @@
  *   request(head) ──▶ HEADERS (+ body through the same scheduler and writer) ──▶ server
  *   server ──▶ HEADERS: 1xx → onInformational, final → onResponse ──▶ DATA → onData ──▶ trailers / onEnd
  *
- * Role rules: PUSH_PROMISE and HEADERS on even ids are protocol errors (we send ENABLE_PUSH 0);
- * responses are validated (§8.3.2) and their content-length checked against DATA; the server's
+ * Role rules: PUSH_PROMISE and HEADERS on even ids are protocol errors (we send ENABLE_PUSH 0),
+ * and our GOAWAYs name stream 0 (the server opens none); responses are validated (§8.3.2) and
+ * their content-length checked against DATA, while a trailer field with an invalid name or value
+ * is dropped (as nghttp2 does) rather than failing a response that has all arrived; the server's
  * SETTINGS_MAX_CONCURRENT_STREAMS bounds request() (availableStreams, onAvailable); once the
  * stream ids are spent the connection takes no more requests and closes when its streams finish.
  * A stream above a GOAWAY's last-stream-id, or refused with REFUSED_STREAM, ends with cause
