@@ -128,8 +128,12 @@ export class H2Pool {
     clearTimeout(this.retryTimer);
     this.failQueue(new UpstreamError('connection-lost', 'proxy is shutting down'));
     for (const s of this.sessions) {
-      if (s.connection) s.connection.destroy();
-      else this.ended(s);
+      if (!s.connection) this.ended(s);
+      else {
+        // Its GOAWAY (NO_ERROR) goes first, as at a graceful shutdown: counted the same.
+        if (s.phase === SessionPhase.Ready) this.reportEnd(s, 'shutdown');
+        s.connection.destroy();
+      }
     }
   }
 
@@ -187,11 +191,15 @@ export class H2Pool {
       return this.ended(s);
     }
     if (s.phase !== SessionPhase.Ready) return;
+    s.connection!.close();
+    this.reportEnd(s, reason);
+  }
+
+  /** h2race's graceful GOAWAY ends a Ready session: counted once, as it takes no more streams. */
+  private reportEnd(s: UpstreamH2Session, reason: ConnectionEndReason): void {
     s.phase = SessionPhase.Draining;
-    const connection = s.connection!;
-    connection.close();
     // The GOAWAY's last-stream-id: the last stream the origin opened (none: it cannot push).
-    reportConnectionEnd(this.opts.events, this.opts.logger, { side: 'upstream', id: s.id, reason, code: 0, lastStreamId: connection.stats().lastStreamId });
+    reportConnectionEnd(this.opts.events, this.opts.logger, { side: 'upstream', id: s.id, reason, code: 0, lastStreamId: s.connection!.stats().lastStreamId });
   }
 
   private openSession(): void {
