@@ -9,7 +9,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSelfSigned } from '../origin/cert.js';
 import type { ChildProcesses } from './children.js';
-import { COST_STEPS, NONE_SUBJECT, SUBJECT, configSpecs, type StartContext } from './configs.js';
+import { COST_STEPS, NONE_SUBJECT, NO_FRAME_PATH_SUBJECT, SUBJECT, configSpecs, type StartContext } from './configs.js';
 import { runH2load } from './h2load.js';
 import type { FidelityRow } from './link-fidelity.js';
 import { measureCell, type CellResult } from './measure.js';
@@ -204,7 +204,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     tables,
     pools,
     costSplit: costSplit(tables, COST_STEPS),
-    targets: evaluateTargets(tables, pools, SUBJECT, NONE_SUBJECT, concurrentStreams(options.scale)),
+    targets: evaluateTargets(tables, pools, SUBJECT, NONE_SUBJECT, NO_FRAME_PATH_SUBJECT, concurrentStreams(options.scale)),
     failures,
     cells,
     linkFidelity,

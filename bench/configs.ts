@@ -26,6 +26,8 @@ export interface StartContext {
 /** The configuration whose figures are held against the targets. */
 export const SUBJECT = 'h2race retain';
 export const NONE_SUBJECT = 'h2race none';
+/** The subject without the frame path and pool: what the frame path costs is the difference. */
+export const NO_FRAME_PATH_SUBJECT = 'h2race no frame path';
 
 export interface ConfigSpec {
   name: string;
@@ -99,7 +101,7 @@ export function configSpecs(tools: Record<Tool['name'], Tool>): ConfigSpec[] {
           }),
         ),
     },
-    h2race('h2race no frame path', 'retain', false),
+    h2race(NO_FRAME_PATH_SUBJECT, 'retain', false),
     ...POOL_MODES.map((mode) => h2race(`h2race ${mode}`, mode, true)),
     {
       name: 'nghttpx',
@@ -119,7 +121,7 @@ export function configSpecs(tools: Record<Tool['name'], Tool>): ConfigSpec[] {
 /** From direct to full h2race, one step at a time: where a regression starts is the step that grew. */
 export const COST_STEPS: Array<[string, string, string]> = [
   ['node:http2 proxying (TLS front + h2c upstream)', 'direct', 'node:http2 forward'],
-  ["h2race's engine front and forwarding core", 'node:http2 forward', 'h2race no frame path'],
+  ["h2race's engine (front and upstream) and forwarding core", 'node:http2 forward', 'h2race no frame path'],
   ['engine path + pool (retain)', 'h2race no frame path', 'h2race retain'],
   ['engine path + pool (none)', 'h2race no frame path', 'h2race none'],
 ];

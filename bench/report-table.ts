@@ -26,6 +26,7 @@ const COLUMNS: Record<WorkloadName, Column[]> = {
     ['p99 ms', (f) => f.p99Ms, 3],
     ['+p50 ms', (f) => f.addedP50Ms, 3],
     ['+p99 ms', (f) => f.addedP99Ms, 3],
+    ['CPU µs/req', (f) => f.cpuUsPerRequest, 1],
     ['errors', (f) => f.errors, 0],
   ],
   connections: [

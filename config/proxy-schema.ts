@@ -132,7 +132,10 @@ export const upstreamSchema = z.strictObject({
   settings: settingsWithDefaults({ initialWindowSize: 1024 * 1024 }),
   /** Large, so streams whose clients stall never starve the others of connection window. */
   connectionWindowSize: z.number().int().min(65535).max(MAX_U31).default(MAX_U31),
-  maxSessionMemoryMiB: z.number().int().min(1).default(64),
+  /** How an origin connection ends after h2race's last frame (lingering close); each one not given keeps its default. */
+  linger: lingerSchema.optional(),
+  /** node:http2's session memory, gone with node:http2's client: a config that still sets it is told so. */
+  maxSessionMemoryMiB: removedOption('it was node:http2\'s session memory; the sessions to the origin run on h2race\'s own engine, whose flow-control windows bound what a stream holds'),
   /** HTTP/2 sessions per origin; requests beyond their stream limits wait in a queue. */
   maxSessions: z.number().int().min(1).max(1024).default(4),
   /** Requests that may wait for a free stream before new ones get 503. */

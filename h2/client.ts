@@ -3,8 +3,8 @@
  * request(). Connecting (net.connect for h2c with prior knowledge, tls.connect with ALPN ["h2"])
  * and checking the negotiated protocol are the caller's.
  */
-import type * as net from 'node:net';
 import { ClientConnection, type ClientConnectionOptions } from './proto/client-connection.js';
+import type { ByteSocket } from './proto/socket-backed-transport.js';
 import { SocketTransport } from './proto/socket-transport.js';
 import type { Transport } from './proto/transport.js';
 
@@ -15,10 +15,10 @@ export function clientConnection(transport: Transport, options?: ClientConnectio
 
 /**
  * Speaks HTTP/2 as the client on a socket, connected or still connecting (the preface waits in
- * the socket's buffer): a TLSSocket that negotiates "h2", or a plain one for h2c. Undefined when
- * the socket is already destroyed.
+ * the socket's buffer): a TLSSocket that negotiates "h2", or a plain one for h2c, or a Duplex
+ * standing for a socket (a link that shapes its bytes). Undefined when the socket is already destroyed.
  */
-export function connectSocket(socket: net.Socket, options?: ClientConnectionOptions): ClientConnection | undefined {
+export function connectSocket(socket: ByteSocket, options?: ClientConnectionOptions): ClientConnection | undefined {
   if (socket.destroyed) return undefined;
   return clientConnection(new SocketTransport(socket, options?.linger), options);
 }

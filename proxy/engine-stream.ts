@@ -20,6 +20,7 @@ import { ErrorCode } from '../h2/frame/constants.js';
 import type { RequestHead } from '../h2/proto/header-validation.js';
 import type { ServerStream, StreamHandler } from '../h2/proto/stream.js';
 import type { HeldStream } from './connection-memory.js';
+import { fieldsOf, headersOf } from './field-list.js';
 
 export class EngineStream extends Duplex implements StreamHandler, HeldStream {
   readonly id: number;
@@ -208,31 +209,4 @@ export function requestHeaders(head: RequestHead): { headers: IncomingHttpHeader
   rawHeaders.push(':path', head.path);
   for (const field of head.fields) rawHeaders.push(field);
   return { headers: headersOf(rawHeaders), rawHeaders };
-}
-
-function headersOf(fields: readonly string[]): IncomingHttpHeaders {
-  const headers: Record<string, string | string[]> = {};
-  for (let i = 0; i < fields.length; i += 2) {
-    const name = fields[i]!;
-    const value = fields[i + 1]!;
-    const seen = headers[name];
-    if (seen === undefined) headers[name] = name === 'set-cookie' ? [value] : value;
-    else if (Array.isArray(seen)) seen.push(value);
-    else headers[name] = `${seen}${name === 'cookie' ? '; ' : ', '}${value}`;
-  }
-  return headers as IncomingHttpHeaders;
-}
-
-/** Response fields, flat, without pseudo-headers; the engine validates them (TypeError naming the field). */
-function fieldsOf(headers: OutgoingHttpHeaders): string[] {
-  const fields: string[] = [];
-  for (const name in headers) {
-    if (name.charCodeAt(0) === 0x3a) continue;
-    const value = headers[name];
-    if (value === undefined) continue;
-    const lower = name.toLowerCase();
-    if (Array.isArray(value)) for (const v of value) fields.push(lower, v);
-    else fields.push(lower, String(value));
-  }
-  return fields;
 }

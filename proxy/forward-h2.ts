@@ -1,140 +1,224 @@
 /**
- * Forwards one ProxiedStream over an HTTP/2 upstream stream taken from an H2Pool.
+ * Forwards one ProxiedStream over an HTTP/2 upstream stream taken from an H2Pool: each attempt is
+ * one handler of the engine's client stream (callbacks, no stream object of Node's).
+ *
+ *   client ─request body─▶ pumpTo ─▶ upstream stream.write ··· onDrain resumes the client
+ *   origin ─onData─▶ ps.sink.write ─▶ taken: stream.consumed (WINDOW_UPDATE to the origin)
+ *                                  └─ full: the credit waits for the sink's 'drain'
+ *
+ * Flow control end to end: the origin gets its window back only for bytes the downstream side
+ * took, so a client that stops reading holds at most the upstream stream window here (plus what
+ * its own stream buffers); credit owed when the attempt ends goes back then (a reset stream's
+ * unconsumed bytes are credited to the connection by the engine).
  *
  * Retries (RFC 9113 §6.8, §8.7): an attempt whose stream the origin never processed — above
- * the last-stream-id of its GOAWAY, or refused with REFUSED_STREAM — is sent again on another
- * session, as long as no request body byte was consumed for it. REFUSED_STREAM is retried once.
+ * the last-stream-id of its GOAWAY, or refused with REFUSED_STREAM (the engine's cause
+ * 'unprocessed') — is sent again on another session, as long as no request body byte was
+ * consumed for it. REFUSED_STREAM is retried once.
+ *
+ * Lifecycle of an H2Attempt: made by attempt(), queued in the pool until it has a stream, ends
+ * in one place, `finish()`: the response ended, the stream failed (retried or failed), or the
+ * downstream side let it go (ps.cancelUpstream).
  */
-import * as http2 from 'node:http2';
-import type { OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import { ErrorCode } from '../h2/frame/constants.js';
+import type { ClientHandler, ClientRequestHead, ClientStream } from '../h2/proto/client-connection.js';
+import type { ResetCause } from '../h2/proto/stream.js';
+import { fieldsOf, headersOf } from './field-list.js';
 import { downstreamResponseHeaders, forwardableTrailers } from './headers.js';
 import type { ProxiedStream } from './proxied-stream.js';
-import { pump, type Pump } from './pump.js';
-import { H2Pool, type H2StreamRequest, type UpstreamH2Session } from './upstream/h2-pool.js';
+import { pumpTo, type Pump, type WritePump } from './pump.js';
+import type { H2Pool, H2StreamRequest, UpstreamH2Session } from './upstream/h2-pool.js';
 import { OriginNotH2Error, UpstreamError } from './upstream/errors.js';
 
-const { NGHTTP2_CANCEL, NGHTTP2_FLAG_END_STREAM, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.constants;
 /** Attempts after GOAWAYs (each on a new session); bounded so a flapping origin cannot loop. */
 const MAX_ATTEMPTS = 3;
 
 export interface H2ForwardOptions {
   pool: H2Pool;
-  /** Request headers including :method, :path, :scheme, :authority. */
-  headers: OutgoingHttpHeaders;
+  head: ClientRequestHead;
   hasBody: boolean;
   responseTimeoutMs: number;
   /** The origin turned out to speak HTTP/1.1 only: forward this stream that way instead. */
   onNotH2?: () => void;
 }
 
+const AttemptPhase = {
+  /** In the pool's queue. */
+  Queued: 0,
+  /** The request is sent; no final response head yet. */
+  Sent: 1,
+  /** The head went downstream; the body follows. */
+  Responding: 2,
+  /** Over: the response ended, the stream failed, or the attempt was let go. */
+  Done: 3,
+} as const;
+type AttemptPhase = (typeof AttemptPhase)[keyof typeof AttemptPhase];
+
 export function forwardOverH2(ps: ProxiedStream, opts: H2ForwardOptions): void {
-  let refusedRetries = 0;
-  const attempt = () => {
-    ps.attempts++;
-    const request: H2StreamRequest = {
-      headers: opts.headers,
-      endStream: !opts.hasBody,
-      waitForTrailers: opts.hasBody,
-      callback: (err, stream, session) => {
-        ps.cancelUpstream = undefined;
-        if (err) {
-          if (err instanceof OriginNotH2Error && opts.onNotH2) return opts.onNotH2();
-          return ps.fail(err);
-        }
-        if (ps.downstreamClosed) return abandon(stream!);
-        run(stream!, session!);
-      },
-    };
-    ps.cancelUpstream = () => opts.pool.withdraw(request);
-    opts.pool.request(request);
-  };
-
-  const run = (stream: http2.ClientHttp2Stream, session: UpstreamH2Session) => {
-    ps.upstreamId = session.id;
-    let responded = false;
-    let finished = false;
-    let trailers: http2.IncomingHttpHeaders | undefined;
-    const timer = opts.responseTimeoutMs > 0
-      ? setTimeout(() => ps.fail(new UpstreamError('response-timeout', `origin sent no response headers within ${opts.responseTimeoutMs} ms`)), opts.responseTimeoutMs)
-      : undefined;
-    ps.cancelUpstream = () => abandon(stream);
-    let body: Pump | undefined;
-    if (opts.hasBody) {
-      // A retry after a body-less DATA END_STREAM: nothing left to read.
-      if (ps.body.readableEnded) stream.end();
-      else body = ps.requestBody = pump(ps.body, stream, () => stream.end());
-      stream.on('wantTrailers', () => {
-        try {
-          stream.sendTrailers(forwardableTrailers(ps.requestTrailers) ?? {});
-        } catch {
-          stream.sendTrailers({}); // the client's trailers were not valid HTTP/2 fields
-        }
-      });
-    }
-    stream.on('continue', () => ps.informational(100, {}));
-    stream.on('headers', (headers) => {
-      const status = Number(headers[':status']);
-      if (status > 100 && status < 200) ps.informational(status, downstreamResponseHeaders(headers, '2'));
-    });
-    stream.once('response', (headers, flags) => {
-      responded = true;
-      clearTimeout(timer);
-      if (ps.downstreamClosed || ps.failed) return;
-      const status = Number(headers[':status']);
-      if (!ps.relayHead(status, downstreamResponseHeaders(headers, '2'), (flags & NGHTTP2_FLAG_END_STREAM) !== 0)) return;
-      const expected = status === 204 || status === 304 || ps.start.method === 'HEAD' ? undefined : headers['content-length'];
-      const response = pump(stream, ps.sink, () => {
-        // Node ends the readable side of a reset stream too; only a clean end completes the response.
-        if (stream.rstCode !== undefined && stream.rstCode !== NGHTTP2_NO_ERROR) return;
-        // An origin session destroyed mid-body ends its streams with END_STREAM: count the bytes.
-        if (expected !== undefined && response.bytes !== Number(expected)) {
-          return ps.fail(new UpstreamError('protocol', `origin ended the body after ${response.bytes} of ${expected} bytes`));
-        }
-        finished = true;
-        ps.endResponse(forwardableTrailers(trailers));
-      });
-      ps.responseBody = response;
-    });
-    stream.once('trailers', (t) => {
-      trailers = t;
-    });
-    stream.on('error', () => {
-      /* reported through 'close' below, with the stream's rstCode */
-    });
-    stream.once('close', () => {
-      clearTimeout(timer);
-      if (finished && body && !ps.body.readableEnded) {
-        // The origin answered in full and stopped reading the request (RFC 9113 §8.1). The rest
-        // of the body goes nowhere: read and drop it, or the client, out of window, never finishes
-        // sending and its stream never closes. (An RST_STREAM(NO_ERROR) could overtake the
-        // response's last DATA frames in nghttp2's queue.)
-        body.detach();
-        ps.body.resume();
-      }
-      if (finished || ps.downstreamClosed || ps.failed) return;
-      const retryable = !responded && (body === undefined || body.bytes === 0) && H2Pool.unprocessed(stream, session);
-      const refused = stream.rstCode === NGHTTP2_REFUSED_STREAM && session.goawayLastStreamId === undefined;
-      if (retryable && ps.attempts < MAX_ATTEMPTS && (!refused || refusedRetries++ < 1)) {
-        body?.detach();
-        return attempt();
-      }
-      ps.fail(new UpstreamError(
-        session.session?.destroyed && stream.rstCode !== NGHTTP2_REFUSED_STREAM ? 'connection-lost' : 'stream-reset',
-        responded
-          ? `origin stream ended early (RST_STREAM code ${stream.rstCode})`
-          : `origin stream closed before a response (RST_STREAM code ${stream.rstCode})`,
-      ));
-    });
-  };
-
-  attempt();
+  const retries = { refused: 0 };
+  new H2Attempt(ps, opts, retries).send();
 }
 
-/**
- * RST_STREAM(CANCEL) if the stream is still open; destroy() also frees a stream nghttp2 already
- * closed whose body sits unread in it (it would otherwise hold its pool slot forever).
- */
-function abandon(stream: http2.ClientHttp2Stream): void {
-  if (!stream.closed) stream.close(NGHTTP2_CANCEL);
-  stream.destroy();
+class H2Attempt implements ClientHandler, Pump {
+  private phase: AttemptPhase = AttemptPhase.Queued;
+  private stream?: ClientStream;
+  private session?: UpstreamH2Session;
+  private timer?: NodeJS.Timeout;
+  private requestBody?: WritePump;
+  private trailers?: IncomingHttpHeaders;
+  /** Response bytes handed downstream (ps.responseBody's count). */
+  bytes = 0;
+  /** Response bytes the downstream side holds over its high-water mark: credited at its 'drain'. */
+  private owed = 0;
+  private readonly request: H2StreamRequest;
+
+  constructor(private readonly ps: ProxiedStream, private readonly opts: H2ForwardOptions, private readonly retries: { refused: number }) {
+    this.request = { head: opts.head, endStream: !opts.hasBody, handler: this, callback: this.started };
+  }
+
+  send(): void {
+    this.ps.attempts++;
+    this.ps.cancelUpstream = () => this.opts.pool.withdraw(this.request);
+    this.opts.pool.request(this.request);
+  }
+
+  private readonly started = (err: Error | undefined, stream?: ClientStream, session?: UpstreamH2Session): void => {
+    const { ps, opts } = this;
+    ps.cancelUpstream = undefined;
+    if (err) {
+      this.phase = AttemptPhase.Done;
+      if (err instanceof OriginNotH2Error && opts.onNotH2) return opts.onNotH2();
+      return ps.fail(err);
+    }
+    this.stream = stream!;
+    this.session = session!;
+    this.phase = AttemptPhase.Sent;
+    if (ps.downstreamClosed) return this.abandon();
+    ps.upstreamId = session!.id;
+    ps.cancelUpstream = this.abandon;
+    if (opts.responseTimeoutMs > 0) {
+      this.timer = setTimeout(() => ps.fail(new UpstreamError('response-timeout', `origin sent no response headers within ${opts.responseTimeoutMs} ms`)), opts.responseTimeoutMs);
+    }
+    if (!opts.hasBody) return;
+    // A retry after a body-less DATA END_STREAM: nothing left to read.
+    if (ps.body.readableEnded) this.endRequest();
+    else this.requestBody = ps.requestBody = pumpTo(ps.body, (chunk) => stream!.write(chunk), () => this.endRequest());
+  };
+
+  /** The request body ended: the client's trailers go with it (the forwardable ones, if valid). */
+  private endRequest(): void {
+    const stream = this.stream!;
+    const trailers = forwardableTrailers(this.ps.requestTrailers);
+    try {
+      stream.end(trailers && fieldsOf(trailers));
+    } catch {
+      stream.end(); // the client's trailers were not valid HTTP/2 fields
+    }
+  }
+
+  // ── the engine's callbacks ─────────────────────────────────────────────────────────────
+
+  onInformational(status: number, fields: string[]): void {
+    this.ps.informational(status, status === 100 ? {} : downstreamResponseHeaders(headersOf(fields), '2'));
+  }
+
+  onResponse(status: number, fields: string[], endStream: boolean): void {
+    clearTimeout(this.timer);
+    const { ps } = this;
+    if (this.phase !== AttemptPhase.Sent || ps.downstreamClosed || ps.failed) return;
+    this.phase = AttemptPhase.Responding;
+    if (!ps.relayHead(status, downstreamResponseHeaders(headersOf(fields), '2'), endStream)) return;
+    ps.responseBody = this;
+  }
+
+  onData(chunk: Buffer): void {
+    const n = chunk.length;
+    if (this.phase !== AttemptPhase.Responding) return this.stream!.consumed(n);
+    this.bytes += n;
+    if (this.ps.sink.write(chunk)) return this.stream!.consumed(n);
+    if (this.owed === 0) this.ps.sink.once('drain', this.sinkDrained);
+    this.owed += n;
+  }
+
+  onTrailers(fields: string[]): void {
+    this.trailers = headersOf(fields);
+  }
+
+  onEnd(): void {
+    if (this.phase !== AttemptPhase.Responding) return;
+    this.phase = AttemptPhase.Done;
+    this.ps.endResponse(forwardableTrailers(this.trailers));
+  }
+
+  onDrain(): void {
+    this.requestBody?.drained();
+  }
+
+  onReset(code: number, cause: ResetCause): void {
+    clearTimeout(this.timer);
+    const { ps } = this;
+    if (this.phase === AttemptPhase.Done) {
+      // The origin answered in full and stopped reading the request (RFC 9113 §8.1). The rest of
+      // the body goes nowhere: read and drop it, or the client, out of window, never finishes
+      // sending and its stream never closes.
+      if (this.requestBody && !ps.body.readableEnded) {
+        this.requestBody.detach();
+        ps.body.resume();
+      }
+      return;
+    }
+    const responded = this.phase === AttemptPhase.Responding;
+    this.finish();
+    if (ps.downstreamClosed || ps.failed) return;
+    const retryable = !responded && cause === 'unprocessed' && (this.requestBody === undefined || this.requestBody.bytes === 0);
+    const refused = code === ErrorCode.REFUSED_STREAM && this.session!.goawayLastStreamId === undefined;
+    if (retryable && ps.attempts < MAX_ATTEMPTS && (!refused || this.retries.refused++ < 1)) {
+      return new H2Attempt(ps, this.opts, this.retries).send();
+    }
+    ps.fail(new UpstreamError(
+      cause === 'connection' ? 'connection-lost' : cause === 'protocol' ? 'protocol' : 'stream-reset',
+      cause === 'unprocessed' ? this.notReplayed(code) : responded
+        ? `origin stream ended early (RST_STREAM code ${code})`
+        : `origin stream closed before a response (RST_STREAM code ${code})`,
+    ));
+  }
+
+  /** Why a stream the origin did not process is not sent again. */
+  private notReplayed(code: number): string {
+    const why = code === ErrorCode.REFUSED_STREAM && this.session!.goawayLastStreamId === undefined
+      ? 'origin refused the stream (REFUSED_STREAM)'
+      : `origin did not process the stream (GOAWAY, code ${code})`;
+    const sent = this.requestBody?.bytes ?? 0;
+    return sent > 0 ? `${why}; not sent again: ${sent} request body bytes were already consumed` : `${why} ${this.ps.attempts} times`;
+  }
+
+  // ── Pump (ps.responseBody) and the downstream side's end ───────────────────────────────
+
+  /** The downstream response is closed: nothing more goes into it (the stream is cancelled next). */
+  detach(): void {
+    this.finish();
+  }
+
+  /** ps.cancelUpstream: RST_STREAM(CANCEL) unless the stream is over. */
+  private readonly abandon = (): void => {
+    this.finish();
+    this.stream!.reset(ErrorCode.CANCEL);
+  };
+
+  private readonly sinkDrained = (): void => {
+    const owed = this.owed;
+    this.owed = 0;
+    this.stream!.consumed(owed);
+  };
+
+  /** The one place an attempt ends: timer and request body let go, owed credit paid. */
+  private finish(): void {
+    this.phase = AttemptPhase.Done;
+    clearTimeout(this.timer);
+    this.requestBody?.detach();
+    if (this.owed === 0) return;
+    this.ps.sink.off('drain', this.sinkDrained);
+    this.sinkDrained();
+  }
 }

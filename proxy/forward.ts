@@ -8,6 +8,7 @@ import { DEFAULT_MAX_HEADER_LIST_SIZE, type ProxyConfig } from '../config/proxy-
 import type { ConnectionInfo } from './connection-wrapper.js';
 import type { ProxyEvents } from './events.js';
 import { forwardOverH1 } from './forward-h1.js';
+import { fieldsOf } from './field-list.js';
 import { forwardOverH2 } from './forward-h2.js';
 import { requestAuthority, upstreamRequestHeaders } from './headers.js';
 import { ProxiedStream, type DownstreamExchange } from './proxied-stream.js';
@@ -43,13 +44,11 @@ export function createForwarder(
     });
     if (upstream.usesH1) return viaH1();
     const hasBody = h2Stream ? !h2Stream.endAfterHeaders : hasH1Body(ps.headers);
-    const h2Headers = upstreamRequestHeaders(ps.headers, client, authority, {
-      ':method': ps.start.method,
-      ':path': ps.start.path,
-      ':scheme': upstream.tls ? 'https' : 'http',
-      ':authority': authority,
-    });
-    forwardOverH2(ps, { pool: upstream.h2!, headers: h2Headers, hasBody, responseTimeoutMs: config.upstream.responseTimeoutMs, onNotH2: viaH1 });
+    const scheme = upstream.tls ? 'https' : 'http';
+    // The authority goes as :authority (the marker upstreamRequestHeaders reads), not as a field.
+    const fields = fieldsOf(upstreamRequestHeaders(ps.headers, client, authority, { ':authority': authority }));
+    const head = { method: ps.start.method, scheme, authority, path: ps.start.path, fields };
+    forwardOverH2(ps, { pool: upstream.h2!, head, hasBody, responseTimeoutMs: config.upstream.responseTimeoutMs, onNotH2: viaH1 });
   };
 }
 

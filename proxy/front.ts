@@ -24,6 +24,7 @@ import { MAX_STREAM_ID } from '../h2/proto/go-away.js';
 import { serveSocket } from '../h2/server.js';
 import { ConnectionMemory } from './connection-memory.js';
 import { EngineStream, requestHeaders } from './engine-stream.js';
+import { engineSettings } from './engine-settings.js';
 import { parseListenAddress } from '../config/proxy-schema.js';
 import type { ConnectionInfo, DownstreamWrapper } from './connection-wrapper.js';
 import type { ProxyEvents } from './events.js';
@@ -253,12 +254,3 @@ async function listen(server: net.Server, address: string): Promise<net.AddressI
   return server.address() as net.AddressInfo;
 }
 
-/** The configured settings the engine announces (the same five names; unset: the engine's default). */
-function engineSettings(settings: ProxyConfig['downstream']['settings']): ConnectionOptions['settings'] {
-  const out: NonNullable<ConnectionOptions['settings']> = {};
-  for (const name of ['headerTableSize', 'maxConcurrentStreams', 'initialWindowSize', 'maxFrameSize', 'maxHeaderListSize'] as const) {
-    const value = settings[name];
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
-}

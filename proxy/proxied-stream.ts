@@ -19,7 +19,7 @@
  *     otherwise RST_STREAM(INTERNAL_ERROR) on this one downstream stream (HTTP/1.1: the
  *     connection is cut, the only way to tell the client the body is incomplete).
  */
-import * as http2 from 'node:http2';
+import type * as http2 from 'node:http2';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -27,9 +27,9 @@ import type { ConnectionInfo, StreamDelivery } from './connection-wrapper.js';
 import type { EngineStream } from './engine-stream.js';
 import type { Pump } from './pump.js';
 import type { ProxyEvents, StreamEndRecord, StreamOutcome, StreamStartRecord } from './events.js';
+import { ErrorCode } from '../h2/frame/constants.js';
 import { UpstreamError } from './upstream/errors.js';
 
-const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR } = http2.constants;
 
 export type DownstreamRequest = IncomingMessage | http2.Http2ServerRequest;
 export type DownstreamResponse = ServerResponse | http2.Http2ServerResponse;
@@ -221,7 +221,7 @@ export class ProxiedStream {
   idleTimeout(ms: number): void {
     if (this.downstreamClosed) return;
     this.idleFor = ms;
-    this.h2Stream?.close(NGHTTP2_CANCEL);
+    this.h2Stream?.close(ErrorCode.CANCEL);
   }
 
   /** The upstream attempt failed for good (see the lifecycle above). */
@@ -236,7 +236,7 @@ export class ProxiedStream {
       return;
     }
     const h2 = this.h2Stream;
-    if (h2) h2.close(NGHTTP2_INTERNAL_ERROR);
+    if (h2) h2.close(ErrorCode.INTERNAL_ERROR);
     else (this.pair!.res as ServerResponse).destroy();
   }
 
@@ -266,8 +266,8 @@ export class ProxiedStream {
     const rstCode = h2?.rstCode;
     let outcome: StreamOutcome;
     if (this.failure) outcome = 'upstream-error';
-    else if (this.responseEnded && (h2 ? rstCode === NGHTTP2_NO_ERROR : (this.pair!.res as ServerResponse).writableFinished)) outcome = 'completed';
-    else if (this.idleFor === undefined && (!h2 || rstCode === NGHTTP2_CANCEL)) outcome = 'cancelled-by-client';
+    else if (this.responseEnded && (h2 ? rstCode === ErrorCode.NO_ERROR : (this.pair!.res as ServerResponse).writableFinished)) outcome = 'completed';
+    else if (this.idleFor === undefined && (!h2 || rstCode === ErrorCode.CANCEL)) outcome = 'cancelled-by-client';
     else outcome = 'reset';
     if (outcome !== 'completed' && outcome !== 'upstream-error') {
       // Nothing more goes into the closed response; then the upstream side is let go.
@@ -299,7 +299,7 @@ export class ProxiedStream {
       bytesOut: delivery ? delivery.bodyBytes : this.responseBody?.bytes ?? 0,
       durationMs: Math.round((endAt - this.startedAt) * 1000) / 1000,
       outcome,
-      rstCode: rstCode !== undefined && rstCode !== NGHTTP2_NO_ERROR ? rstCode : undefined,
+      rstCode: rstCode !== undefined && rstCode !== ErrorCode.NO_ERROR ? rstCode : undefined,
       upstreamId: this.upstreamId,
       attempts: this.attempts,
       error,

@@ -1,8 +1,8 @@
 /**
  * Moves a body from `src` to `dst` with backpressure both ways: `src` pauses while `dst` is full
- * and resumes on 'drain', so the proxy never reads a body faster than the far side takes it (on
- * HTTP/2 a paused stream withholds its WINDOW_UPDATEs). One closure per body, nothing per chunk.
- * `dst` is not ended here: trailers may have to go first.
+ * and resumes once it drained, so the proxy never reads a body faster than the far side takes it
+ * (on HTTP/2 a paused stream withholds its WINDOW_UPDATEs). One closure per body, nothing per
+ * chunk. `dst` is not ended here: trailers may have to go first.
  */
 import type { Readable, Writable } from 'node:stream';
 
@@ -12,20 +12,37 @@ export interface Pump {
   detach(): void;
 }
 
+/** A pump whose `write` says when it is full (false); its owner calls `drained` when it can take more. */
+export interface WritePump extends Pump {
+  drained(): void;
+}
+
+/** Into a Writable: its own 'drain' resumes `src`. */
 export function pump(src: Readable, dst: Writable, onEnd: () => void): Pump {
-  const p: Pump = { bytes: 0, detach };
+  const p = pumpTo(src, (chunk) => dst.write(chunk), onEnd);
+  const detach = p.detach;
+  dst.on('drain', p.drained);
+  p.detach = () => {
+    detach();
+    dst.off('drain', p.drained);
+  };
+  return p;
+}
+
+/** Into a write function (an engine stream's write): the owner hears its drain and calls `drained`. */
+export function pumpTo(src: Readable, write: (chunk: Buffer) => boolean, onEnd: () => void): WritePump {
+  let attached = true;
+  const p: WritePump = { bytes: 0, detach, drained: () => attached && src.resume() };
   const onData = (chunk: Buffer) => {
     p.bytes += chunk.length;
-    if (!dst.write(chunk)) src.pause();
+    if (!write(chunk)) src.pause();
   };
-  const onDrain = () => src.resume();
   src.on('data', onData);
   src.once('end', onEnd);
-  dst.on('drain', onDrain);
   function detach(): void {
+    attached = false;
     src.off('data', onData);
     src.off('end', onEnd);
-    dst.off('drain', onDrain);
     src.pause();
   }
   return p;

@@ -7,8 +7,10 @@
  *   request(head) ──▶ HEADERS (+ body through the same scheduler and writer) ──▶ server
  *   server ──▶ HEADERS: 1xx → onInformational, final → onResponse ──▶ DATA → onData ──▶ trailers / onEnd
  *
- * Role rules: PUSH_PROMISE and HEADERS on even ids are protocol errors (we send ENABLE_PUSH 0);
- * responses are validated (§8.3.2) and their content-length checked against DATA; the server's
+ * Role rules: PUSH_PROMISE and HEADERS on even ids are protocol errors (we send ENABLE_PUSH 0),
+ * and our GOAWAYs name stream 0 (the server opens none); responses are validated (§8.3.2) and
+ * their content-length checked against DATA, while a trailer field with an invalid name or value
+ * is dropped (as nghttp2 does) rather than failing a response that has all arrived; the server's
  * SETTINGS_MAX_CONCURRENT_STREAMS bounds request() (availableStreams, onAvailable); once the
  * stream ids are spent the connection takes no more requests and closes when its streams finish.
  * A stream above a GOAWAY's last-stream-id, or refused with REFUSED_STREAM, ends with cause
@@ -22,7 +24,7 @@ import { Connection } from './connection.js';
 import type { ConnectionOptions, ServerHandler } from './connection-options.js';
 import { ClientH2Stream, type ClientHandler, type ClientStream } from './client-stream.js';
 import { EndPhase, MAX_STREAM_ID } from './go-away.js';
-import { requestHead, responseHead } from './header-validation.js';
+import { requestHead, responseHead, withoutInvalidFields } from './header-validation.js';
 import { ResponsePhase, type H2Stream } from './stream.js';
 import { StreamState, Verdict, recvOnLive } from './stream-state.js';
 import type { Transport } from './transport.js';
@@ -126,6 +128,16 @@ export class ClientConnection extends Connection {
 
   // ── the role's points in Connection ──────────────────────────────────────────────────────
 
+  /**
+   * §6.8: a GOAWAY's last-stream-id names streams its receiver opened. The server opens none
+   * here (we send ENABLE_PUSH 0), so every GOAWAY of ours says 0, the graceful close's first one
+   * too: an odd id is a stream of ours, and nghttp2 fails the connection on it (PROTOCOL_ERROR)
+   * instead of reading why we end it.
+   */
+  override sendGoaway(_lastStreamId: number, errorCode: number, debug: string): void {
+    super.sendGoaway(0, errorCode, debug);
+  }
+
   protected override sendPreface(): void {
     // §3.4: the client's preface is the magic octets, then SETTINGS; the server's has no magic.
     this.transport.write(CLIENT_PREFACE);
@@ -148,7 +160,7 @@ export class ClientConnection extends Connection {
   /** A header block on one of our streams: a response head (1xx or final), or after the final one, trailers. */
   protected override headersOnStream(h2stream: H2Stream, list: string[] | undefined, endStream: boolean): void {
     const stream = h2stream as ClientH2Stream;
-    if (stream.response === ResponsePhase.Final) return this.trailersReceived(stream, list, endStream);
+    if (stream.response === ResponsePhase.Final) return this.trailersReceived(stream, list && withoutInvalidFields(list), endStream);
     const ruling = recvOnLive(stream.state, FrameType.HEADERS);
     if (ruling.verdict !== Verdict.Accept) return this.apply(ruling, { length: 0, type: FrameType.HEADERS, flags: 0, streamId: stream.id });
     if (list === undefined) return this.streamError(stream.id, ErrorCode.ENHANCE_YOUR_CALM, 'response head over SETTINGS_MAX_HEADER_LIST_SIZE');
@@ -169,7 +181,7 @@ export class ClientConnection extends Connection {
     if (endStream && stream.contentLength > 0) {
       return this.streamError(stream.id, ErrorCode.PROTOCOL_ERROR, `content-length ${stream.contentLength} with END_STREAM on HEADERS`);
     }
-    stream.handler.onResponse(head.status, head.fields);
+    stream.handler.onResponse(head.status, head.fields, endStream);
     if (endStream && stream.state !== StreamState.Closed) this.recvEnd(stream);
   }
 

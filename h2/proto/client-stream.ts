@@ -14,8 +14,11 @@ import { H2Stream, type ServerStream, type StreamHandler, type StreamHost } from
 export interface ClientHandler extends StreamHandler {
   /** An informational (1xx) response head; more heads follow. */
   onInformational?(status: number, fields: string[]): void;
-  /** The final response head (status >= 200); the body follows through onData. */
-  onResponse(status: number, fields: string[]): void;
+  /**
+   * The final response head (status >= 200); the body follows through onData. `endStream`: the
+   * head is the whole response (END_STREAM on its HEADERS; onEnd follows at once).
+   */
+  onResponse(status: number, fields: string[], endStream: boolean): void;
 }
 
 /**

@@ -174,6 +174,22 @@ export function regularFieldsProblem(list: readonly string[]): Malformed | undef
   return typeof checked === 'string' ? checked : undefined;
 }
 
+/**
+ * Trailers as the client role takes them: a field whose name or value is invalid is dropped, as
+ * nghttp2 does, instead of failing a response whose body has all arrived. Pseudo-headers and
+ * connection-specific fields stay for regularFieldsProblem to refuse.
+ */
+export function withoutInvalidFields(list: string[]): string[] {
+  let kept: string[] | undefined;
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i]!;
+    const invalid = name.charCodeAt(0) !== 0x3a && (nameProblem(name, 0) ?? valueProblem(name, list[i + 1]!)) !== undefined;
+    if (invalid) kept ??= list.slice(0, i);
+    else kept?.push(name, list[i + 1]!);
+  }
+  return kept ?? list;
+}
+
 /** Checks regular fields: the content-length they declare (-1 when none), or why they are malformed. */
 function regularFields(list: readonly string[]): number | Malformed {
   let contentLength = -1;

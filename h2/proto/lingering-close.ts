@@ -14,7 +14,7 @@
  * as it likes; from begin() on this closer owns the socket's end and destroys it itself, within
  * its bounds, whatever the owner does. It ends in one place, `close`.
  */
-import type * as net from 'node:net';
+import type { ByteSocket } from './socket-backed-transport.js';
 
 /** The end-of-connection policy of the engine's sockets. */
 export interface LingerPolicy {
@@ -52,7 +52,7 @@ export class LingeringClose {
   ended: LingerEnd | undefined;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly socket: net.Socket, private readonly policy: LingerPolicy = DEFAULT_LINGER_POLICY) {}
+  constructor(private readonly socket: ByteSocket, private readonly policy: LingerPolicy = DEFAULT_LINGER_POLICY) {}
 
   /** Our last bytes are written to the socket: half-close it and linger. */
   begin(): void {

@@ -8,18 +8,24 @@
  * every pending write its `done` (with the error), then the sink hears onClose — so each lease's
  * writeDone happens exactly once whatever Node does with callbacks of a destroyed socket.
  */
-import type * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Transport, TransportSink } from './transport.js';
 
 export type WriteDone = (err?: Error | null) => void;
+
+/**
+ * A net.Socket / tls.TLSSocket, or a Duplex standing for one (h2race's upstream link, or TLS over
+ * it): what a transport and its lingering close use of a socket. A Duplex has no Nagle to turn off.
+ */
+export type ByteSocket = Duplex & { setNoDelay?(noDelay?: boolean): unknown };
 
 export abstract class SocketBackedTransport implements Transport {
   /** The socket's first error (or the one destroy() was given): what onClose reports. */
   protected error: Error | undefined;
 
-  constructor(protected readonly socket: net.Socket) {
+  constructor(protected readonly socket: ByteSocket) {
     // Frames are batched per event-loop turn already; Nagle would only add a round trip.
-    socket.setNoDelay(true);
+    socket.setNoDelay?.(true);
   }
 
   start(sink: TransportSink): void {

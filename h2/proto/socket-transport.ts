@@ -4,16 +4,15 @@
  * Lifecycle: the socket's own (socket-backed-transport.ts): on 'close' every write whose callback
  * has not fired gets its `done` (with the error) before the sink hears of the close.
  */
-import type * as net from 'node:net';
 import { DEFAULT_LINGER_POLICY, LingeringClose, type LingerPolicy } from './lingering-close.js';
-import { SocketBackedTransport, type WriteDone } from './socket-backed-transport.js';
+import { SocketBackedTransport, type ByteSocket, type WriteDone } from './socket-backed-transport.js';
 
 export class SocketTransport extends SocketBackedTransport {
   private readonly pending = new Set<WriteDone>();
   private readonly closer: LingeringClose;
 
   /** `linger`: overrides of the default policy (ConnectionOptions.linger, as either role gives it). */
-  constructor(socket: net.Socket, linger: Partial<LingerPolicy> = {}) {
+  constructor(socket: ByteSocket, linger: Partial<LingerPolicy> = {}) {
     super(socket);
     this.closer = new LingeringClose(socket, { ...DEFAULT_LINGER_POLICY, ...linger });
   }

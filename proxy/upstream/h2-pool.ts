@@ -1,25 +1,30 @@
 /**
- * HTTP/2 sessions to one origin (https:// with ALPN h2, or h2c:// by prior knowledge).
+ * HTTP/2 sessions to one origin (https:// with ALPN h2, or h2c:// by prior knowledge), each one a
+ * connection of h2race's engine in the client role (h2/proto/client-connection.ts) over the
+ * upstream link.
  *
  *   request ─▶ [queue] ─▶ session with a free stream slot (origin's MAX_CONCURRENT_STREAMS)
  *                          └─ none and fewer than maxSessions live → connect another
  *
  * Lifecycle of an UpstreamH2Session (owner: this pool): created by openSession() and counted
- * toward maxSessions from that moment; `ready` on the origin's first SETTINGS; takes streams
- * while ready and not draining; drains on GOAWAY, idle timeout or pool close (no new streams,
- * closes once empty); leaves the pool in forget(), from its session's 'close' handler, or before it
- * has a session when the connect fails, the pool closed meanwhile or the origin refused h2.
- * A stream's slot is freed by the stream's own 'close'.
+ * toward maxSessions from that moment; Ready on the origin's first SETTINGS; takes streams while
+ * Ready; Draining after the origin's GOAWAY, the idle timeout or the pool's close (the engine's
+ * graceful close: no new streams, the connection ends once its streams are done, lingering on
+ * its socket). It leaves the pool in one place, `ended()`: the connection closed, or failed
+ * before it was ready (connect, ALPN, setup), or the pool closed before it had a connection.
+ * A stream's slot frees when the engine closes the stream (its onAvailable).
  */
-import * as http2 from 'node:http2';
-import type { OutgoingHttpHeaders } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { connectSocket } from '../../h2/client.js';
+import type { ClientConnection, ClientHandler, ClientRequestHead, ClientStream } from '../../h2/proto/client-connection.js';
+import { MAX_STREAM_ID } from '../../h2/proto/go-away.js';
+import type { LingerPolicy } from '../../h2/proto/lingering-close.js';
 import type { Http2SettingsConfig } from '../../config/proxy-schema.js';
-import { connectFor, type UpstreamConnectionOptions } from './connect.js';
+import { endReason } from '../end-reason.js';
+import { engineSettings } from '../engine-settings.js';
+import { reportConnectionEnd, type ConnectionEndReason } from '../events.js';
+import { connectFor, type UpstreamConnectionOptions, type UpstreamTransport } from './connect.js';
 import { OriginNotH2Error, UpstreamError, connectError } from './errors.js';
-import { reportConnectionEnd } from '../events.js';
 
-const { NGHTTP2_REFUSED_STREAM } = http2.constants;
 /** Assumed stream capacity of a session whose SETTINGS have not arrived (avoids a connect storm). */
 const ASSUMED_CAPACITY = 100;
 /** Pause before another connect after one failed while other sessions are alive. */
@@ -28,33 +33,42 @@ const CONNECT_RETRY_MS = 500;
 export interface H2PoolOptions extends UpstreamConnectionOptions {
   settings: Http2SettingsConfig;
   connectionWindowSize: number;
-  maxSessionMemoryMiB: number;
   maxSessions: number;
   maxQueued: number;
+  /** How an upstream socket ends after h2race's last frame (its lingering close). */
+  linger?: Partial<LingerPolicy>;
 }
 
+export const SessionPhase = {
+  /** TCP, TLS and the origin's first SETTINGS on their way. */
+  Connecting: 0,
+  /** Takes streams up to the origin's MAX_CONCURRENT_STREAMS. */
+  Ready: 1,
+  /** Takes no more streams; ends once those it carries are done. */
+  Draining: 2,
+  /** Out of the pool. */
+  Ended: 3,
+} as const;
+export type SessionPhase = (typeof SessionPhase)[keyof typeof SessionPhase];
+
 export interface UpstreamH2Session {
-  readonly id: number;
-  session?: http2.ClientHttp2Session;
-  active: number;
-  /**
-   * The origin's MAX_CONCURRENT_STREAMS, cached from each 'remoteSettings': reading
-   * session.remoteSettings builds a fresh object in C++ on every call (a hotspot per request).
-   */
-  maxStreams: number;
-  ready: boolean;
-  draining: boolean;
+  /** The upstream connection id (the one given to the link). */
+  id: number;
+  phase: SessionPhase;
+  connection?: ClientConnection;
   /** From the origin's GOAWAY: streams above it were never processed (RFC 9113 §6.8). */
   goawayLastStreamId?: number;
   idleTimer?: NodeJS.Timeout;
 }
 
 export interface H2StreamRequest {
-  headers: OutgoingHttpHeaders;
+  head: ClientRequestHead;
+  /** No request body: END_STREAM on the HEADERS. */
   endStream: boolean;
-  waitForTrailers: boolean;
-  /** Called once: with the stream, or with the error that kept the request from being sent. */
-  callback(err: Error | undefined, stream?: http2.ClientHttp2Stream, session?: UpstreamH2Session): void;
+  /** Hears the response (the engine's callbacks) once the request is sent. */
+  handler: ClientHandler;
+  /** Called once: with the stream just sent, or with the error that kept the request from being sent. */
+  callback(err: Error | undefined, stream?: ClientStream, session?: UpstreamH2Session): void;
 }
 
 export class H2Pool {
@@ -73,8 +87,8 @@ export class H2Pool {
   request(req: H2StreamRequest): void {
     if (this.closed) return req.callback(new UpstreamError('connection-lost', 'proxy is shutting down'));
     if (this.notH2) return req.callback(this.notH2);
-    const target = this.freeSession();
-    if (target && this.queue.length === 0) return this.dispatch(target, req);
+    const target = this.queue.length === 0 ? this.freeSession() : undefined;
+    if (target) return this.dispatch(target, req);
     if (this.queue.length >= this.opts.maxQueued) {
       return req.callback(new UpstreamError('queue-full', `${this.queue.length} requests already wait for origin ${this.opts.origin.host}`));
     }
@@ -88,13 +102,6 @@ export class H2Pool {
     if (i < 0) return false;
     this.queue.splice(i, 1);
     return true;
-  }
-
-  /** Whether `stream`, which failed, never reached the origin's application (safe to retry). */
-  static unprocessed(stream: http2.ClientHttp2Stream, session: UpstreamH2Session): boolean {
-    if (stream.id === undefined) return true;
-    if (stream.rstCode === NGHTTP2_REFUSED_STREAM) return true;
-    return session.goawayLastStreamId !== undefined && stream.id > session.goawayLastStreamId;
   }
 
   /**
@@ -120,16 +127,19 @@ export class H2Pool {
     this.closed = true;
     clearTimeout(this.retryTimer);
     this.failQueue(new UpstreamError('connection-lost', 'proxy is shutting down'));
-    for (const s of this.sessions) s.session?.destroy();
-  }
-
-  private capacity(s: UpstreamH2Session): number {
-    return s.maxStreams - s.active;
+    for (const s of this.sessions) {
+      if (!s.connection) this.ended(s);
+      else {
+        // Its GOAWAY (NO_ERROR) goes first, as at a graceful shutdown: counted the same.
+        if (s.phase === SessionPhase.Ready) this.reportEnd(s, 'shutdown');
+        s.connection.destroy();
+      }
+    }
   }
 
   private freeSession(): UpstreamH2Session | undefined {
     for (const s of this.sessions) {
-      if (s.ready && !s.draining && this.capacity(s) > 0) return s;
+      if (s.phase === SessionPhase.Ready && s.connection!.canRequest) return s;
     }
     return undefined;
   }
@@ -142,126 +152,153 @@ export class H2Pool {
     }
     if (this.queue.length === 0 || this.closed || this.notH2) return;
     let pendingCapacity = 0;
-    for (const s of this.sessions) if (!s.ready && !s.draining) pendingCapacity += ASSUMED_CAPACITY;
+    for (const s of this.sessions) if (s.phase === SessionPhase.Connecting) pendingCapacity += ASSUMED_CAPACITY;
     if (pendingCapacity < this.queue.length && this.sessions.size < this.opts.maxSessions && !this.retryTimer) this.openSession();
   }
 
   private dispatch(s: UpstreamH2Session, req: H2StreamRequest): void {
-    let stream: http2.ClientHttp2Stream;
+    let stream: ClientStream;
     try {
-      stream = s.session!.request(req.headers, { endStream: req.endStream, waitForTrailers: req.waitForTrailers });
+      stream = s.connection!.request(req.head, req.handler, { endStream: req.endStream });
     } catch (err) {
       return req.callback(new UpstreamError('protocol', `cannot send the request upstream: ${(err as Error).message}`, err));
     }
-    s.active++;
     if (s.idleTimer) {
       clearTimeout(s.idleTimer);
       s.idleTimer = undefined;
     }
-    stream.once('close', () => {
-      s.active--;
-      if (s.active === 0) {
-        if (s.draining) s.session?.close();
-        else if (!s.idleTimer) s.idleTimer = setTimeout(() => this.drain(s, 'idle'), this.opts.idleTimeoutMs).unref();
-      }
-      this.pump();
-    });
     req.callback(undefined, stream, s);
   }
 
-  /** h2race ends the session on purpose (its GOAWAY, unless the origin's came first). */
-  private drain(s: UpstreamH2Session, reason: 'idle' | 'shutdown'): void {
-    const ours = !s.draining && s.goawayLastStreamId === undefined;
-    s.draining = true;
-    if (s.idleTimer) clearTimeout(s.idleTimer);
-    if (!s.session || s.session.closed) return;
-    s.session.close();
-    if (!ours || !s.ready) return;
-    reportConnectionEnd(this.opts.events, this.opts.logger, { side: 'upstream', id: s.id, reason, code: 0, lastStreamId: s.session.state.lastProcStreamID ?? 0 });
+  /** A stream slot freed (or the origin's SETTINGS raised the limit): the queue moves; a session left with no stream starts its idle clock. */
+  private available(s: UpstreamH2Session): void {
+    if (s.phase !== SessionPhase.Ready) return;
+    if (s.connection!.activeStreams === 0 && !s.idleTimer) {
+      s.idleTimer = setTimeout(() => this.drain(s, 'idle'), this.opts.idleTimeoutMs).unref();
+    }
+    this.pump();
+  }
+
+  /**
+   * h2race ends the session on purpose: its graceful GOAWAY, unless the origin's came first. A
+   * session still connecting carries no stream: it is let go at once.
+   */
+  private drain(s: UpstreamH2Session, reason: ConnectionEndReason): void {
+    clearTimeout(s.idleTimer);
+    s.idleTimer = undefined;
+    if (s.phase === SessionPhase.Connecting) {
+      s.connection?.destroy();
+      return this.ended(s);
+    }
+    if (s.phase !== SessionPhase.Ready) return;
+    s.connection!.close();
+    this.reportEnd(s, reason);
+  }
+
+  /** h2race's graceful GOAWAY ends a Ready session: counted once, as it takes no more streams. */
+  private reportEnd(s: UpstreamH2Session, reason: ConnectionEndReason): void {
+    s.phase = SessionPhase.Draining;
+    // The GOAWAY's last-stream-id: the last stream the origin opened (none: it cannot push).
+    reportConnectionEnd(this.opts.events, this.opts.logger, { side: 'upstream', id: s.id, reason, code: 0, lastStreamId: s.connection!.stats().lastStreamId });
   }
 
   private openSession(): void {
     const { opts } = this;
-    const s: UpstreamH2Session = { id: 0, active: 0, maxStreams: ASSUMED_CAPACITY, ready: false, draining: false };
+    const s: UpstreamH2Session = { id: 0, phase: SessionPhase.Connecting };
     this.sessions.add(s);
     connectFor(opts, ['h2', 'http/1.1']).then(
       (t) => {
-        (s as { id: number }).id = t.id;
+        s.id = t.id;
         if (opts.tls && t.alpn !== 'h2') {
           t.stream.destroy();
-          this.forget(s);
           this.notH2 = new OriginNotH2Error(t.alpn);
+          this.ended(s);
           return this.failQueue(this.notH2);
         }
-        if (this.closed) {
-          t.stream.destroy();
-          this.forget(s);
-          return;
-        }
-        this.startSession(s, t.stream);
+        if (s.phase !== SessionPhase.Connecting) return void t.stream.destroy();
+        this.startSession(s, t);
       },
       (err: unknown) => {
-        this.forget(s);
+        this.ended(s);
         this.failedBeforeReady(connectError(err, opts.origin));
       },
     );
   }
 
-  private startSession(s: UpstreamH2Session, transport: Duplex): void {
+  private startSession(s: UpstreamH2Session, t: UpstreamTransport): void {
     const { opts } = this;
-    const protocol = opts.tls ? 'h2' : 'h2c';
-    const authority = `${opts.tls ? 'https' : 'http'}://${opts.origin.host}`;
-    const session = http2.connect(authority, {
-      createConnection: () => transport,
-      settings: opts.settings,
-      maxSessionMemory: opts.maxSessionMemoryMiB,
+    const record = { id: s.id, origin: opts.origin.origin, protocol: opts.tls ? 'h2' : 'h2c' } as const;
+    /** Why the connection failed, if it did: what its close reports. */
+    let failure: Error | undefined;
+    t.stream.on('error', (err) => {
+      failure ??= err;
     });
-    s.session = session;
-    const record = { id: s.id, origin: opts.origin.origin, protocol } as const;
-    let lastError: Error | undefined;
     // An origin that accepts the connection but never speaks HTTP/2 must not hold requests forever.
-    let setupError: UpstreamError | undefined;
     const settingsTimer = setTimeout(() => {
-      setupError = new UpstreamError('connect-timeout', `origin ${opts.origin.host} sent no HTTP/2 SETTINGS within ${opts.connectTimeoutMs} ms`);
-      session.destroy();
+      setupFailed(new UpstreamError('connect-timeout', `origin ${opts.origin.host} sent no HTTP/2 SETTINGS within ${opts.connectTimeoutMs} ms`));
+      connection?.destroy();
     }, opts.connectTimeoutMs);
-    session.once('connect', () => {
-      if (opts.connectionWindowSize > 65535) session.setLocalWindowSize(opts.connectionWindowSize);
-    });
-    session.on('remoteSettings', (settings) => {
-      s.maxStreams = settings.maxConcurrentStreams ?? ASSUMED_CAPACITY;
-      if (s.ready) return this.pump();
+    /** The session could not carry a stream: it leaves the pool now (its socket's end may linger). */
+    const setupFailed = (err: UpstreamError) => {
+      if (s.phase !== SessionPhase.Connecting) return;
       clearTimeout(settingsTimer);
-      s.ready = true;
-      opts.events.emit('upstream-session-open', record);
-      this.pump();
+      this.ended(s);
+      this.failedBeforeReady(err);
+    };
+    const connection = connectSocket(t.stream, {
+      settings: engineSettings(opts.settings),
+      connectionWindowSize: opts.connectionWindowSize,
+      linger: opts.linger,
+      onAvailable: () => this.available(s),
+      observer: {
+        onSettings: () => {
+          if (s.phase !== SessionPhase.Connecting) return;
+          clearTimeout(settingsTimer);
+          s.phase = SessionPhase.Ready;
+          opts.events.emit('upstream-session-open', record);
+          this.available(s);
+        },
+        onGoawayReceived: ({ lastStreamId, errorCode }) => {
+          s.goawayLastStreamId = lastStreamId;
+          if (s.phase === SessionPhase.Ready) s.phase = SessionPhase.Draining;
+          clearTimeout(s.idleTimer);
+          opts.events.emit('goaway', { side: 'upstream', id: s.id, code: errorCode, lastStreamId, received: true });
+          this.pump();
+        },
+        onGoawaySent: ({ lastStreamId, errorCode }) => {
+          // The graceful close's first GOAWAY (2^31-1) only announces it; drain() reported the end.
+          if (lastStreamId === MAX_STREAM_ID || errorCode === 0) return;
+          opts.events.emit('goaway', { side: 'upstream', id: s.id, code: errorCode, lastStreamId, received: false });
+          if (s.goawayLastStreamId === undefined) {
+            reportConnectionEnd(opts.events, opts.logger, { side: 'upstream', id: s.id, reason: endReason(errorCode), code: errorCode, lastStreamId });
+          }
+        },
+        onError: (err) => {
+          failure ??= err;
+          setupFailed(new UpstreamError('protocol', `origin ${opts.origin.host} broke HTTP/2 setup: ${err.message}`, err));
+        },
+        onClose: () => {
+          clearTimeout(settingsTimer);
+          clearTimeout(s.idleTimer);
+          setupFailed(failure
+            ? new UpstreamError('protocol', `origin ${opts.origin.host} broke HTTP/2 setup: ${failure.message}`, failure)
+            : new UpstreamError('connection-lost', `origin ${opts.origin.host} closed the connection during HTTP/2 setup`));
+          if (s.phase === SessionPhase.Ended) return;
+          this.ended(s);
+          opts.events.emit('upstream-session-close', { ...record, error: failure?.message });
+          opts.logger.debug({ upstream: s.id, err: failure?.message }, 'upstream session closed');
+          this.pump();
+        },
+      },
     });
-    session.on('goaway', (code, lastStreamId) => {
-      s.draining = true;
-      s.goawayLastStreamId = lastStreamId;
-      opts.events.emit('goaway', { side: 'upstream', id: s.id, code, lastStreamId, received: true });
-      this.pump();
-    });
-    session.on('error', (err) => {
-      lastError = err;
-    });
-    session.once('close', () => {
-      clearTimeout(settingsTimer);
-      if (s.idleTimer) clearTimeout(s.idleTimer);
-      this.forget(s);
-      if (s.ready) {
-        opts.events.emit('upstream-session-close', { ...record, error: lastError?.message });
-        this.pump();
-      } else {
-        this.failedBeforeReady(setupError ?? (lastError
-          ? new UpstreamError('protocol', `origin ${opts.origin.host} broke HTTP/2 setup: ${lastError.message}`, lastError)
-          : new UpstreamError('connection-lost', `origin ${opts.origin.host} closed the connection during HTTP/2 setup`)));
-      }
-      opts.logger.debug({ upstream: s.id, err: lastError?.message }, 'upstream session closed');
-    });
+    if (!connection) return setupFailed(new UpstreamError('connection-lost', `origin ${opts.origin.host} closed the connection during HTTP/2 setup`));
+    s.connection = connection;
   }
 
-  private forget(s: UpstreamH2Session): void {
+  /** The one place a session leaves the pool. */
+  private ended(s: UpstreamH2Session): void {
+    s.phase = SessionPhase.Ended;
+    clearTimeout(s.idleTimer);
     this.sessions.delete(s);
     if (this.sessions.size === 0) this.onEmpty?.();
   }
@@ -270,7 +307,7 @@ export class H2Pool {
   private failedBeforeReady(err: Error): void {
     this.opts.logger.debug({ origin: this.opts.origin.host, err: err.message }, 'upstream connect failed');
     for (const s of this.sessions) {
-      if (s.draining) continue;
+      if (s.phase !== SessionPhase.Connecting && s.phase !== SessionPhase.Ready) continue;
       // Other sessions will take the queue as they free up; another connect waits a moment so a
       // failing origin does not get a reconnect storm.
       this.retryTimer ??= setTimeout(() => {
@@ -286,4 +323,3 @@ export class H2Pool {
     for (const req of this.queue.splice(0)) req.callback(err);
   }
 }
-

@@ -50,7 +50,7 @@ export class OriginUpstream {
         ...this.connection,
         settings: config.settings,
         connectionWindowSize: config.connectionWindowSize,
-        maxSessionMemoryMiB: config.maxSessionMemoryMiB,
+        linger: config.linger,
         maxSessions: config.maxSessions,
         maxQueued: config.maxQueued,
       });

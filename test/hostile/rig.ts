@@ -44,6 +44,8 @@ export interface RigOptions {
   /** Proxy options over the rig's (listen, origin, test cert). */
   proxy?: Partial<H2raceOptions>;
   logger?: Logger;
+  /** How the proxy reaches the demo origin: h2c (default), or https with ALPN h2 (the test cert). */
+  originScheme?: 'h2c' | 'https';
   /** Wraps the demo routes (an origin that misbehaves on purpose). */
   originHandler?: (routes: (req: DemoRequest, res: DemoResponse) => void) => (req: DemoRequest, res: DemoResponse) => void;
 }
@@ -54,8 +56,10 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   const activeByUrl = new Map<string, number>();
   const routes = createDemoHandler();
   const served = opts.originHandler ? opts.originHandler(routes) : routes;
+  const { cert, key, certPath, keyPath } = await testCert();
+  const https = opts.originScheme === 'https';
   const origin = await startDemoOrigin({
-    h2c: { host: '127.0.0.1', port: 0 },
+    ...(https ? { tls: { host: '127.0.0.1', port: 0 }, cert: { cert, key } } : { h2c: { host: '127.0.0.1', port: 0 } }),
     handler: (req, res) => {
       requests++;
       active++;
@@ -68,16 +72,16 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       served(req, res);
     },
   });
-  const { certPath, keyPath } = await testCert();
   const h2race = await startH2race({
     listen: '127.0.0.1:0',
-    origin: origin.urls.h2c!,
+    origin: https ? origin.urls.tls! : origin.urls.h2c!,
     cert: certPath,
     key: keyPath,
     shutdownTimeoutMs: 1000,
     pool: { mode: opts.pool ?? 'retain' },
     logger: opts.logger,
     ...opts.proxy,
+    upstream: { ...(https ? { ca: certPath } : {}), ...opts.proxy?.upstream },
   });
   const { proxy, pool } = h2race;
   const clients = new Set<http2.ClientHttp2Session>();

@@ -37,6 +37,8 @@ describe('config files', () => {
     ['engine.yaml', 'proxy:\n  downstream:\n    engine: node\n', /\/engine\.yaml: proxy\.downstream\.engine: removed: the TLS and h2c fronts always run on h2race's own engine$/],
     ['engine-h2race.yaml', 'proxy:\n  downstream:\n    engine: h2race\n', /\/engine-h2race\.yaml: proxy\.downstream\.engine: removed: /],
     ['session-memory.yaml', 'proxy:\n  downstream:\n    maxSessionMemoryMiB: 64\n', /\/session-memory\.yaml: proxy\.downstream\.maxSessionMemoryMiB: removed: .*connectionMemoryMiB$/],
+    // node:http2's client left the upstream side too.
+    ['upstream-memory.yaml', 'proxy:\n  upstream:\n    maxSessionMemoryMiB: 64\n', /\/upstream-memory\.yaml: proxy\.upstream\.maxSessionMemoryMiB: removed: .*h2race's own engine/],
   ])('%s → one line naming the file and the field', async (name, text, message) => {
     const path = text === null ? join(dir, name) : file(name, text);
     const err = await loadConfigFile(path).catch((e: unknown) => e);

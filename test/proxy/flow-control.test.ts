@@ -3,7 +3,7 @@
  * (the proxy reads it no faster than that client takes it), while another client's download over
  * the same upstream session runs to the end.
  */
-import type * as http2 from 'node:http2';
+import * as http2 from 'node:http2';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { RunningProxy } from '../../proxy/start.js';
 import { patternBytes, sha256 } from '../helpers/bytes.js';
@@ -64,4 +64,96 @@ test('a stalled client back-pressures only its own upstream stream', async () =>
   stalled.resume();
   await waitFor('the stalled download to finish after resuming', () => stalled.readableEnded, 15_000);
   expect(stalledReceived).toBe(stalledSize);
+});
+
+const KiB = 1024;
+
+/** Polls `value` until it has not changed for 300 ms (bounded): what a flow-controlled sender settles at. */
+async function settled(value: () => number): Promise<number> {
+  let last = -1;
+  let since = Date.now();
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const now = value();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= 300) {
+      return now;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`still changing after 10 s (at ${last})`);
+}
+
+/** Opens a download and pauses it at its first chunk; resolves once the first chunk came. */
+async function stalledDownload(session: http2.ClientHttp2Session, path: string): Promise<http2.ClientHttp2Stream> {
+  const stream = request(session, path);
+  stream.on('error', () => {});
+  await new Promise<void>((resolve) => stream.once('data', () => {
+    stream.pause();
+    resolve();
+  }));
+  return stream;
+}
+
+test('a client that stops reading pins at most the upstream stream window (plus the buffers on its way), not the body', async () => {
+  const origin = await startTestOrigin('h2c');
+  const upstreamWindow = 256 * KiB;
+  const proxy = await startTestProxy(origin.url, { upstream: { settings: { initialWindowSize: upstreamWindow } } });
+  const session = await connectH2(proxy.url);
+  try {
+    const size = 16 * MiB;
+    const stalled = await stalledDownload(session, `/bytes?size=${size}&tag=pinned`);
+    const seen = () => origin.streams.find((s) => s.path.endsWith('tag=pinned'))!;
+    const written = await settled(() => seen().written);
+    // What may sit between the origin's writes and the paused client: the client's stream window
+    // (64 KiB), the downstream stream's queue and buffer (64 + 32 KiB), the upstream stream window,
+    // and the origin's own buffering (a 64 KiB chunk and its writable's 16 KiB).
+    expect(written).toBeLessThanOrEqual(64 * KiB + 96 * KiB + upstreamWindow + 80 * KiB);
+    expect(stalled.closed).toBe(false);
+    const all: Buffer[] = [];
+    stalled.on('data', (c: Buffer) => all.push(c));
+    stalled.resume();
+    await waitFor('the rest of the download', () => stalled.readableEnded, 15_000);
+    expect(seen().written).toBe(size);
+  } finally {
+    session.destroy();
+    await proxy.close();
+    await origin.close();
+  }
+});
+
+test('no connection window is lost when clients reset streams whose response bytes the proxy still held', async () => {
+  const origin = await startTestOrigin('h2c');
+  // Each stalled stream pins up to its 256 KiB window beyond what the client side took: together
+  // more than the 512 KiB connection window.
+  const proxy = await startTestProxy(origin.url, {
+    upstream: { maxSessions: 1, connectionWindowSize: 512 * KiB, settings: { initialWindowSize: 256 * KiB } },
+  });
+  const session = await connectH2(proxy.url);
+  try {
+    // Large: the origin is still sending when the client resets. Small (within the stream window):
+    // the origin has ended its stream, the proxy holds the tail the client did not take (about
+    // 150 KiB) when the client resets.
+    for (const [i, size] of [4 * MiB, 200 * KiB, 200 * KiB, 4 * MiB, 200 * KiB, 200 * KiB].entries()) {
+      const stalled = await stalledDownload(session, `/bytes?size=${size}&tag=reset-${i}`);
+      await settled(() => origin.streams.find((s) => s.path.endsWith(`tag=reset-${i}`))!.written);
+      stalled.close(http2.constants.NGHTTP2_CANCEL);
+      await waitFor('the reset to reach the proxy', () => stalled.closed);
+    }
+    // The origin's view of the upstream connection window: all of it is back (the proxy announces
+    // credit in steps of half the window at most), nothing pinned by the streams that are gone.
+    const [upstream] = origin.sessions;
+    await waitFor('the connection window back at the origin', () => upstream!.state.remoteWindowSize! >= 256 * KiB);
+    const size = 4 * MiB;
+    const last = await collect(request(session, `/bytes?size=${size}&tag=last`));
+    expect(last.status).toBe(200);
+    expect(sha256(last.body)).toBe(sha256(patternBytes(0, size)));
+    expect(origin.connections).toBe(1);
+  } finally {
+    session.destroy();
+    await proxy.close();
+    await origin.close();
+  }
 });

@@ -232,3 +232,89 @@ describe('requests the origin never processed are retried', () => {
     expect(ends.map((e) => e.attempts)).toEqual([2, 2]);
   });
 });
+
+describe('a stream the origin did not process is sent again only when no request body byte was consumed', () => {
+  /**
+   * An h2c origin whose first connection holds `/first`; when the next request's head (a GET) or
+   * its first body byte (an upload) arrives, it sends GOAWAY with `/first`'s stream id as the
+   * last processed one (that next stream was not processed), then answers `/first`. Later
+   * connections answer 200 and how many body bytes they read.
+   */
+  async function goawayOrigin() {
+    const server = http2.createServer();
+    const sessions: http2.ServerHttp2Session[] = [];
+    let held: http2.ServerHttp2Stream | undefined;
+    server.on('session', (session) => {
+      sessions.push(session);
+      session.on('error', () => {});
+    });
+    server.on('stream', (stream, headers) => {
+      stream.on('error', () => {});
+      if (stream.session === sessions[0]) {
+        if (headers[':path'] === '/first') return void (held = stream);
+        const goaway = () => {
+          stream.session!.goaway(http2.constants.NGHTTP2_NO_ERROR, held!.id!);
+          held!.respond({ ':status': 200 });
+          held!.end('first');
+        };
+        if (headers[':method'] === 'GET') return goaway();
+        return void stream.once('data', goaway);
+      }
+      let bytes = 0;
+      stream.on('data', (c: Buffer) => (bytes += c.length));
+      stream.on('end', () => {
+        stream.respond({ ':status': 200 });
+        stream.end(`read ${bytes}`);
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    cleanups.push(() => {
+      for (const s of sessions) s.destroy();
+      return new Promise((r) => server.close(() => r(undefined)));
+    });
+    return {
+      url: `h2c://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      connections: () => sessions.length,
+      holding: () => held !== undefined,
+    };
+  }
+
+  async function setUpGoaway() {
+    const origin = await goawayOrigin();
+    const proxy = await startTestProxy(origin.url);
+    cleanups.push(() => proxy.close());
+    const ends: StreamEndRecord[] = [];
+    proxy.events.on('stream-end', (r) => ends.push(r));
+    const session = await connectH2(proxy.url);
+    cleanups.push(() => session.destroy());
+    const first = get(session, '/first');
+    await waitFor('the origin to hold /first', origin.holding);
+    return { origin, ends, session, first };
+  }
+
+  test('a GET goes again on a new session', async () => {
+    const { origin, ends, session, first } = await setUpGoaway();
+    const res = await get(session, '/small');
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toBe('read 0');
+    expect((await first).body.toString()).toBe('first');
+    await waitFor('stream-end records', () => ends.length === 2);
+    expect(ends.find((e) => e.path === '/small')).toMatchObject({ outcome: 'completed', attempts: 2 });
+    expect(origin.connections()).toBe(2);
+  });
+
+  test('an upload whose body bytes were already sent is not: 502 naming why, one attempt', async () => {
+    const { origin, ends, session, first } = await setUpGoaway();
+    const res = await collect(request(session, '/upload', { method: 'POST', body: patternBytes(0, 256 * 1024) }));
+    expect(res.status).toBe(502);
+    expect(res.headers['x-h2race-error']).toBe('stream-reset');
+    expect(res.body.toString()).toMatch(/did not process the stream \(GOAWAY, code 0\); not sent again: \d+ request body bytes were already consumed/);
+    expect((await first).body.toString()).toBe('first');
+    await waitFor('stream-end records', () => ends.length === 2);
+    const upload = ends.find((e) => e.path === '/upload')!;
+    expect(upload).toMatchObject({ outcome: 'upstream-error', attempts: 1 });
+    expect(upload.bytesIn).toBeGreaterThan(0);
+    expect(origin.connections()).toBe(1);
+  });
+});

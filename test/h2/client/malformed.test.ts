@@ -100,6 +100,18 @@ describe('stream errors: the stream is reset, the connection goes on', () => {
     });
   }
 
+  it('trailer fields with an invalid name or value are dropped (as nghttp2 does); the valid ones and the body arrive, the stream ends', async () => {
+    const trailers: HeaderList = [['x-ok', '1'], ['x-sp ace', '1'], ['X-Up', '1'], ['x-nul', 'a\u0000b'], ['x-ok2', '2']];
+    server = await startRawServer((id) => Buffer.concat([head(id, [[':status', '200']]), dataFrame(id, Buffer.from('body')), head(id, trailers, true)]));
+    const reasons: string[] = [];
+    client = connectClient(server.port, false, { observer: { onStreamError: (_id, _code, reason) => reasons.push(reason) } });
+    const got = exchange(client.connection, '/');
+    expect(await got.done).toEqual({ kind: 'end' });
+    expect(got.body().toString()).toBe('body');
+    expect(got.trailers).toEqual(['x-ok', '1', 'x-ok2', '2']);
+    expect(reasons).toEqual([]);
+  });
+
   it('DATA on a stream after it ended both ways: STREAM_CLOSED for that stream only', async () => {
     server = await startRawServer((id, nth) => (nth === 0 ? Buffer.concat([ok(id), dataFrame(id, Buffer.from('late'))]) : ok(id)));
     client = connectClient(server.port, false);

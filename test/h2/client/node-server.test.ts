@@ -244,6 +244,22 @@ describe('h2c against node:http2', () => {
     await waitFor('the client to end its side', () => socket.writableEnded);
   });
 
+  it('close(): the server reads our GOAWAYs (last-stream-id 0: it opens no streams) and closes cleanly, no protocol error', async () => {
+    const port = await startNodeServer(false, nodeApp);
+    const { connection, socket } = connect(port, false);
+    expect(await exchange(connection, '/').done).toEqual({ kind: 'end' });
+    const [session] = serverSessions;
+    const goaways: Array<[number, number]> = [];
+    const errors: string[] = [];
+    session!.on('goaway', (code, lastStreamId) => goaways.push([code, lastStreamId]));
+    session!.on('error', (err) => errors.push(err.message));
+    connection.close();
+    await new Promise((r) => socket.once('close', r));
+    expect(errors).toEqual([]);
+    expect(goaways.length).toBeGreaterThanOrEqual(1);
+    expect(goaways.every(([code, last]) => code === ErrorCode.NO_ERROR && last === 0)).toBe(true);
+  });
+
   it('REFUSED_STREAM ends the stream "unprocessed"; a server RST_STREAM ends it as "peer"; the connection goes on', async () => {
     const port = await startNodeServer(false, nodeApp);
     const { connection } = connect(port, false);
