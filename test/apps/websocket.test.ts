@@ -19,6 +19,7 @@ import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
 import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { startWsOrigin } from './ws-origin.js';
+import { closed, nextMessage, roundTrip } from './ws-messages.js';
 
 const MAX_PAYLOAD = 64 * 1024 * 1024;
 
@@ -58,21 +59,6 @@ async function openWs(url: string): Promise<WebSocket> {
   return ws;
 }
 
-function nextMessage(ws: WebSocket): Promise<{ data: Buffer; isBinary: boolean }> {
-  return new Promise((resolve, reject) => {
-    const onClose = () => reject(new Error('closed before a message'));
-    ws.once('close', onClose);
-    ws.once('message', (data: Buffer, isBinary: boolean) => {
-      ws.off('close', onClose);
-      resolve({ data, isBinary });
-    });
-  });
-}
-
-function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
-  return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-}
-
 /** The answer to an Upgrade that does not become a WebSocket. */
 async function refusedUpgrade(url: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   const { cert } = await testCert();
@@ -89,14 +75,6 @@ async function refusedUpgrade(url: string): Promise<{ status: number; headers: h
       });
     });
   });
-}
-
-async function roundTrip(ws: WebSocket, text: string): Promise<number> {
-  const started = performance.now();
-  const reply = nextMessage(ws);
-  ws.send(text);
-  expect((await reply).data.toString()).toBe(text);
-  return performance.now() - started;
 }
 
 describe.each(['h1', 'h1-tls'] as const)('origin %s', (kind) => {
