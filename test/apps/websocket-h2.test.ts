@@ -11,13 +11,13 @@ import { describe, expect, test } from 'vitest';
 import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
 import type { StreamEndRecord } from '../../proxy/events.js';
 import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
-import { patternBytes, sha256 } from '../helpers/bytes.js';
+import { patternBytes } from '../helpers/bytes.js';
 import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { startTestOrigin } from '../helpers/origins.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
 import { connectH2, openH2WebSocket, refusedH2WebSocket, type H2WebSocket } from './h2-websocket.js';
-import { closed, nextMessage, roundTrip } from './ws-messages.js';
+import { closed, echoedByteExact, exchangeAll, roundTrip } from './ws-messages.js';
 import { startWsOrigin } from './ws-origin.js';
 
 const cleanups = cleanupsAfterEach();
@@ -78,28 +78,7 @@ describe.each(['h1', 'h1-tls'] as const)('origin %s', (kind) => {
     expect(origin.upgrades[0]).toMatchObject({ upgrade: 'websocket', connection: 'upgrade', 'sec-websocket-version': '13', via: '2 h2race', 'x-forwarded-proto': 'https', origin: 'https://h2race.test' });
     expect(origin.upgrades[0]!['sec-websocket-key']).toMatch(/^[A-Za-z0-9+/]{22}==$/);
 
-    const text = nextMessage(ws);
-    ws.send('héllo');
-    expect(await text).toEqual({ data: Buffer.from('héllo'), isBinary: false });
-    const bytes = patternBytes(1, 70_000);
-    const binary = nextMessage(ws);
-    ws.send(bytes);
-    const echoed = await binary;
-    expect(echoed.isBinary).toBe(true);
-    expect(sha256(echoed.data)).toBe(sha256(bytes));
-
-    const pong = new Promise<Buffer>((resolve) => ws.once('pong', resolve));
-    ws.ping('from-client');
-    expect((await pong).toString()).toBe('from-client');
-    const fromOrigin = new Promise<Buffer>((resolve) => ws.once('ping', resolve));
-    const confirmed = nextMessage(ws);
-    ws.send('ping from-origin');
-    expect((await fromOrigin).toString()).toBe('from-origin');
-    expect((await confirmed).data.toString()).toBe('pong from-origin');
-
-    const byOrigin = closed(ws);
-    ws.send('close 4001 origin says bye');
-    expect(await byOrigin).toEqual({ code: 4001, reason: 'origin says bye' });
+    await exchangeAll(ws);
 
     // A second tunnel on the same connection; the client closes it.
     const second = (await open(session, '/chat?room=2')).ws;
@@ -114,13 +93,7 @@ describe.each(['h1', 'h1-tls'] as const)('origin %s', (kind) => {
   test('a 16 MiB binary message arrives byte-exact, both ways', async () => {
     const { session } = await setUp();
     const { ws } = await open(session, '/big');
-    const payload = patternBytes(11, 16 * 1024 * 1024);
-    const reply = nextMessage(ws);
-    ws.send(payload);
-    const { data, isBinary } = await reply;
-    expect(isBinary).toBe(true);
-    expect(data.length).toBe(payload.length);
-    expect(sha256(data)).toBe(sha256(payload));
+    await echoedByteExact(ws, patternBytes(11, 16 * 1024 * 1024));
   });
 });
 
@@ -166,10 +139,7 @@ test('a cancel of one WebSocket stream touches no other stream of the connection
   await waitFor('the cancelled tunnel\'s record', () => proxy.ends.length === 1);
   expect(proxy.ends[0]).toMatchObject({ path: '/doomed', outcome: 'cancelled-by-client', rstCode: 0x8 });
   // The other tunnel and the connection go on: a 1 MiB message and a new tunnel.
-  const big = patternBytes(2, 1 << 20);
-  const reply = nextMessage(bystander.ws);
-  bystander.ws.send(big);
-  expect(sha256((await reply).data)).toBe(sha256(big));
+  await echoedByteExact(bystander.ws, patternBytes(2, 1 << 20));
   await roundTrip((await open(session, '/after')).ws, 'a new tunnel');
   expect(origin.open.size).toBe(2);
   expect(session.destroyed).toBe(false);
@@ -244,5 +214,61 @@ describe('tunnels that cannot go through get a clear answer', () => {
     const [headers] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
     expect(headers[':status']).toBe(501);
     expect(origin.upgrades).toHaveLength(0);
+  });
+});
+
+describe('frame toxics leave tunnel streams alone unless asked (tunnels: true)', () => {
+  /** A tunnel and a plain GET on one connection through a proxy with `toxics`; the decisions the frame toxics made. */
+  async function tunnelBeside(toxics: ToxicInput[]) {
+    const origin = await startWsOrigin('h1');
+    cleanups.push(() => origin.close());
+    const proxy = await proxyTo(origin.url, { toxics });
+    const session = await proxy.session();
+    const decisions: Array<{ kind: string; value: unknown }> = [];
+    const [path] = [...proxy.h2race.connections.values()];
+    path!.events.on('decision', (d) => decisions.push(d));
+    const tunnel = await open(session, '/tunnel');
+    return { origin, proxy, session, tunnel, decisions };
+  }
+
+  async function get(session: http2.ClientHttp2Session, path: string): Promise<{ status: number | undefined }> {
+    const stream = session.request({ ':path': path });
+    stream.on('error', () => {});
+    let status: number | undefined;
+    stream.once('response', (h) => (status = Number(h[':status'])));
+    stream.resume();
+    await once(stream, 'close');
+    return { status };
+  }
+
+  test('rst_inject picks the plain stream and not the tunnel; with tunnels: true it cancels the tunnel too', async () => {
+    const left = await tunnelBeside([{ type: 'rst_inject', attributes: { path: '/', after: 0 } }]);
+    expect((await get(left.session, '/plain')).status).toBe(404);
+    await roundTrip(left.tunnel.ws, 'still here');
+    expect(left.decisions.map((d) => [d.kind, d.value])).toEqual([['cancel', { stream: 3, path: '/plain', after: 0 }]]);
+
+    const asked = await tunnelBeside([{ type: 'rst_inject', attributes: { path: '/', after: 0, tunnels: true } }]);
+    const gone = closed(asked.tunnel.ws);
+    expect((await gone).code).toBe(1006);
+    expect(asked.tunnel.stream.rstCode).toBe(0x8);
+    await waitFor('the origin to see the tunnel end', () => asked.origin.closes.length === 1);
+  });
+
+  test('reorder holds no frame of a tunnel; with tunnels: true it holds them', async () => {
+    const exchange = async (tunnels?: boolean) => {
+      const run = await tunnelBeside([{ type: 'reorder', attributes: { window: 4, probability: 1, ...(tunnels ? { tunnels } : {}) } }]);
+      for (let i = 0; i < 4; i++) await roundTrip(run.tunnel.ws, `message ${i}`);
+      return run.decisions.filter((d) => d.kind === 'hold').map((d) => d.value);
+    };
+    expect(await exchange()).toEqual([]);
+    expect((await exchange(true)).length).toBeGreaterThan(0);
+  });
+
+  test('rst_delay does not hold a tunnel\'s RST_STREAM: the origin hears of the cancel at once', async () => {
+    const run = await tunnelBeside([{ type: 'rst_delay', attributes: { delay: 600_000 } }]);
+    await roundTrip(run.tunnel.ws, 'before');
+    run.tunnel.stream.close(0x8);
+    await waitFor('the origin to see the cancelled tunnel end', () => run.origin.closes.length === 1);
+    expect(run.origin.closes[0]!.code).toBe(1006);
   });
 });

@@ -13,13 +13,13 @@ import { WebSocket } from 'ws';
 import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
 import type { StreamEndRecord } from '../../proxy/events.js';
 import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
-import { patternBytes, sha256 } from '../helpers/bytes.js';
+import { patternBytes } from '../helpers/bytes.js';
 import { startTestOrigin } from '../helpers/origins.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
 import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { startWsOrigin } from './ws-origin.js';
-import { closed, nextMessage, roundTrip } from './ws-messages.js';
+import { closed, echoedByteExact, exchangeAll, roundTrip } from './ws-messages.js';
 
 const MAX_PAYLOAD = 64 * 1024 * 1024;
 
@@ -90,30 +90,7 @@ describe.each(['h1', 'h1-tls'] as const)('origin %s', (kind) => {
     expect(origin.upgrades[0]).toMatchObject({ upgrade: 'websocket', connection: 'upgrade', via: '1.1 h2race', 'x-forwarded-proto': 'https' });
     expect(origin.upgrades[0]!['sec-websocket-key']).toMatch(/^[A-Za-z0-9+/]{22}==$/);
 
-    const text = nextMessage(ws);
-    ws.send('héllo');
-    expect(await text).toEqual({ data: Buffer.from('héllo'), isBinary: false });
-    const bytes = patternBytes(1, 70_000);
-    const binary = nextMessage(ws);
-    ws.send(bytes);
-    const echoed = await binary;
-    expect(echoed.isBinary).toBe(true);
-    expect(sha256(echoed.data)).toBe(sha256(bytes));
-
-    // Client → origin ping (ws answers pings itself), and origin → client ping.
-    const pong = new Promise<Buffer>((resolve) => ws.once('pong', resolve));
-    ws.ping('from-client');
-    expect((await pong).toString()).toBe('from-client');
-    const fromOrigin = new Promise<Buffer>((resolve) => ws.once('ping', resolve));
-    const confirmed = nextMessage(ws);
-    ws.send('ping from-origin');
-    expect((await fromOrigin).toString()).toBe('from-origin');
-    expect((await confirmed).data.toString()).toBe('pong from-origin');
-
-    // The origin closes with its code and reason.
-    const byOrigin = closed(ws);
-    ws.send('close 4001 origin says bye');
-    expect(await byOrigin).toEqual({ code: 4001, reason: 'origin says bye' });
+    await exchangeAll(ws);
 
     // The client closes with its code and reason.
     const second = await openWs(`${proxy.wsUrl}/chat?room=2`);
@@ -127,13 +104,7 @@ describe.each(['h1', 'h1-tls'] as const)('origin %s', (kind) => {
   test('a 16 MiB binary message arrives byte-exact, both ways', async () => {
     const { proxy } = await setUp();
     const ws = await openWs(`${proxy.wsUrl}/big`);
-    const payload = patternBytes(11, 16 * 1024 * 1024);
-    const reply = nextMessage(ws);
-    ws.send(payload);
-    const { data, isBinary } = await reply;
-    expect(isBinary).toBe(true);
-    expect(data.length).toBe(payload.length);
-    expect(sha256(data)).toBe(sha256(payload));
+    await echoedByteExact(ws, patternBytes(11, 16 * 1024 * 1024));
   });
 
   test('the tunnel is one stream in the log: status 101, completed, its exact bytes each way', async () => {
