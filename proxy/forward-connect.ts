@@ -31,6 +31,9 @@ import { UpstreamError } from './upstream/errors.js';
 import { upstreamIdOf } from './upstream/h1-agent.js';
 import type { OriginUpstream } from './upstream/origin-upstream.js';
 
+/** Why a WebSocket cannot reach an HTTP/2-only origin (either front says it the same way). */
+export const NO_H2_ORIGIN_WEBSOCKETS = 'h2race does not open WebSockets to HTTP/2 origins yet';
+
 /** RFC 6455 §1.3: what the origin hashes with the key to prove it speaks WebSocket. */
 const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -47,7 +50,7 @@ export function forwardExtendedConnect(ps: ProxiedStream, opts: ConnectForwardOp
   if (protocol.toLowerCase() !== 'websocket') return ps.refuse(501, `only WebSocket tunnels (extended CONNECT with :protocol websocket) are forwarded, not :protocol ${protocol}`);
   const { upstream } = opts;
   if (upstream.origin.protocol === 'h2c:') {
-    return ps.refuse(501, `origin ${upstream.origin.host} speaks only HTTP/2 (h2c), and h2race does not open WebSockets to HTTP/2 origins yet`);
+    return ps.refuse(501, `origin ${upstream.origin.host} speaks only HTTP/2 (h2c), and ${NO_H2_ORIGIN_WEBSOCKETS}`);
   }
   ps.attempts++;
   const key = randomBytes(16).toString('base64');
@@ -111,9 +114,11 @@ function acceptFor(key: string): string {
 }
 
 function upgradeError(err: NodeJS.ErrnoException, upstream: OriginUpstream): UpstreamError {
-  if (err instanceof UpstreamError) return err;
-  if (err.code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL') {
-    return new UpstreamError('protocol', `origin ${upstream.origin.host} offers no HTTP/1.1 (TLS ALPN): it speaks only HTTP/2, and h2race does not open WebSockets to HTTP/2 origins yet`, err);
+  // The agent classified connect errors already; an ALPN refusal among them is said plainly.
+  const cause = (err instanceof UpstreamError ? err.cause : err) as NodeJS.ErrnoException | undefined;
+  if (cause?.code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL') {
+    return new UpstreamError('protocol', `origin ${upstream.origin.host} offers no HTTP/1.1 (TLS ALPN): it speaks only HTTP/2, and ${NO_H2_ORIGIN_WEBSOCKETS}`, err);
   }
+  if (err instanceof UpstreamError) return err;
   return new UpstreamError('protocol', `origin ${upstream.origin.host} failed the WebSocket upgrade: ${err.code ?? err.message}`, err);
 }

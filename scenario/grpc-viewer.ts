@@ -139,19 +139,21 @@ export class GrpcViewer {
       // A call the client cancelled is replaced at once, as a seek asks for the next range.
       if (next && this.phase === 'running') {
         if (record.cancelledByUs) this.fetch(next);
-        else this.timers.once(REOPEN_DELAY_MS, () => this.usable() && this.fetch(this.usable()!));
+        else this.timers.once(REOPEN_DELAY_MS, () => this.fetchOnUsable());
       }
     });
   }
 
-  /** The client gives up on the Fetch in flight: RST_STREAM(CANCEL) mid-answer. */
+  private fetchOnUsable(): void {
+    const conn = this.usable();
+    if (conn) this.fetch(conn);
+  }
+
+  /** The client gives up on the Fetch in flight: RST_STREAM(CANCEL) mid-answer (its close starts the next). */
   private cancelFetch(): void {
     const current = this.fetching;
     if (current) this.recorder.cancel(current.stream, current.record);
-    else {
-      const conn = this.usable();
-      if (conn) this.fetch(conn);
-    }
+    else this.fetchOnUsable();
   }
 
   private ping(): void {

@@ -192,6 +192,32 @@ describe('tunnels that cannot go through get a clear answer', () => {
     expect(origin.streams).toHaveLength(0);
   });
 
+  test('an https origin that speaks only HTTP/2: 502 with the reason', async () => {
+    const origin = await startTestOrigin('h2');
+    cleanups.push(() => origin.close());
+    const proxy = await proxyTo(origin.url);
+    const answer = await refusedH2WebSocket(await proxy.session(), '/chat');
+    expect(answer.status).toBe(502);
+    expect(answer.headers['x-h2race-error']).toBe('protocol');
+    expect(answer.body).toMatch(/^h2race: origin 127\.0\.0\.1:\d+ offers no HTTP\/1\.1 \(TLS ALPN\): it speaks only HTTP\/2, and h2race does not open WebSockets to HTTP\/2 origins yet\n$/);
+  });
+
+  test('an extended CONNECT for another protocol: 501 naming it', async () => {
+    const origin = await startWsOrigin('h1');
+    cleanups.push(() => origin.close());
+    const proxy = await proxyTo(origin.url);
+    const session = await proxy.session();
+    const stream = session.request({ ':method': 'CONNECT', ':protocol': 'webtransport', ':scheme': 'https', ':path': '/wt' });
+    stream.on('error', () => {});
+    const [headers] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    await once(stream, 'end');
+    expect(headers[':status']).toBe(501);
+    expect(Buffer.concat(chunks).toString()).toBe('h2race: only WebSocket tunnels (extended CONNECT with :protocol websocket) are forwarded, not :protocol webtransport\n');
+    expect(origin.upgrades).toHaveLength(0);
+  });
+
   test('origin down: 502 naming the refused connection', async () => {
     const origin = await startWsOrigin('h1');
     const url = origin.url;
