@@ -28,7 +28,7 @@ function connectStream(session: http2.ClientHttp2Session, path: string): http2.C
   const stream = session.request({
     ':method': 'CONNECT',
     ':protocol': 'websocket',
-    ':scheme': 'https',
+    ':scheme': session.encrypted ? 'https' : 'http',
     ':path': path,
     'sec-websocket-version': '13',
     origin: 'https://h2race.test',

@@ -32,6 +32,7 @@ async function proxyTo(origin: string, opts: { toxics?: ToxicInput[]; streamIdle
   const { cert, certPath, keyPath } = await testCert();
   const h2race = await startH2race({
     listen: '127.0.0.1:0',
+    h2cListen: '127.0.0.1:0',
     origin,
     cert: certPath,
     key: keyPath,
@@ -95,6 +96,18 @@ describe.each(['h1', 'h1-tls'] as const)('origin %s', (kind) => {
     const { ws } = await open(session, '/big');
     await echoedByteExact(ws, patternBytes(11, 16 * 1024 * 1024));
   });
+});
+
+test('the cleartext h2c front takes extended CONNECT too', async () => {
+  const origin = await startWsOrigin('h1');
+  cleanups.push(() => origin.close());
+  const proxy = await proxyTo(origin.url);
+  const session = await connectH2(proxy.h2race.proxy.h2cUrl!);
+  cleanups.push(() => session.destroy());
+  expect(session.remoteSettings.enableConnectProtocol).toBe(true);
+  const { ws } = await open(session, '/clear');
+  await roundTrip(ws, 'over h2c');
+  expect(origin.upgrades[0]).toMatchObject({ upgrade: 'websocket', 'x-forwarded-proto': 'http' });
 });
 
 test('the tunnel is one stream in the log: CONNECT, status 200, completed, its exact bytes each way', async () => {
