@@ -8,9 +8,7 @@
 import { once } from 'node:events';
 import type * as http2 from 'node:http2';
 import { describe, expect, test } from 'vitest';
-import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
-import type { StreamEndRecord } from '../../proxy/events.js';
-import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
+import type { ToxicInput } from '../../faults/link/toxic-set.js';
 import { patternBytes } from '../helpers/bytes.js';
 import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { startTestOrigin } from '../helpers/origins.js';
@@ -19,36 +17,21 @@ import { waitFor } from '../helpers/wait.js';
 import { connectH2, openH2WebSocket, refusedH2WebSocket, type H2WebSocket } from './h2-websocket.js';
 import { closed, echoedByteExact, exchangeAll, roundTrip } from './ws-messages.js';
 import { startWsOrigin } from './ws-origin.js';
+import { startWsProxy, type WsProxy } from './ws-proxy.js';
 
 const cleanups = cleanupsAfterEach();
 
-interface Proxy {
-  h2race: RunningH2race;
-  ends: StreamEndRecord[];
+interface Proxy extends WsProxy {
   session(): Promise<http2.ClientHttp2Session>;
 }
 
 async function proxyTo(origin: string, opts: { toxics?: ToxicInput[]; streamIdleTimeoutMs?: number } = {}): Promise<Proxy> {
-  const { cert, certPath, keyPath } = await testCert();
-  const h2race = await startH2race({
-    listen: '127.0.0.1:0',
-    h2cListen: '127.0.0.1:0',
-    origin,
-    cert: certPath,
-    key: keyPath,
-    shutdownTimeoutMs: 500,
-    upstream: { ca: certPath, connectTimeoutMs: 2000 },
-    downstream: { streamIdleTimeoutMs: opts.streamIdleTimeoutMs },
-    toxics: new ToxicSet(opts.toxics ?? []),
-  });
-  cleanups.push(() => h2race.close());
-  const ends: StreamEndRecord[] = [];
-  h2race.proxy.events.on('stream-end', (r) => ends.push(r));
+  const proxy = await startWsProxy(origin, cleanups, opts);
+  const { cert } = await testCert();
   return {
-    h2race,
-    ends,
+    ...proxy,
     async session() {
-      const session = await connectH2(h2race.proxy.url, cert);
+      const session = await connectH2(proxy.h2race.proxy.url, cert);
       cleanups.push(() => session.destroy());
       return session;
     },

@@ -10,45 +10,28 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
-import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
-import type { StreamEndRecord } from '../../proxy/events.js';
-import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
+import type { ToxicInput } from '../../faults/link/toxic-set.js';
 import { patternBytes } from '../helpers/bytes.js';
 import { startTestOrigin } from '../helpers/origins.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
 import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { startWsOrigin } from './ws-origin.js';
+import { startWsProxy, type WsProxy } from './ws-proxy.js';
 import { closed, echoedByteExact, exchangeAll, roundTrip } from './ws-messages.js';
 
 const MAX_PAYLOAD = 64 * 1024 * 1024;
 
 const cleanups = cleanupsAfterEach();
 
-interface Proxy {
-  h2race: RunningH2race;
+interface Proxy extends WsProxy {
   /** wss://127.0.0.1:PORT */
   wsUrl: string;
-  ends: StreamEndRecord[];
 }
 
 async function proxyTo(origin: string, toxics: ToxicInput[] = [], streamIdleTimeoutMs?: number): Promise<Proxy> {
-  const { certPath, keyPath } = await testCert();
-  const h2race = await startH2race({
-    listen: '127.0.0.1:0',
-    h2cListen: '127.0.0.1:0',
-    origin,
-    cert: certPath,
-    key: keyPath,
-    shutdownTimeoutMs: 500,
-    upstream: { ca: certPath, connectTimeoutMs: 2000 },
-    downstream: { streamIdleTimeoutMs },
-    toxics: new ToxicSet(toxics),
-  });
-  cleanups.push(() => h2race.close());
-  const ends: StreamEndRecord[] = [];
-  h2race.proxy.events.on('stream-end', (r) => ends.push(r));
-  return { h2race, wsUrl: h2race.proxy.url.replace(/^https/, 'wss'), ends };
+  const proxy = await startWsProxy(origin, cleanups, { toxics, streamIdleTimeoutMs });
+  return { ...proxy, wsUrl: proxy.h2race.proxy.url.replace(/^https/, 'wss') };
 }
 
 async function openWs(url: string): Promise<WebSocket> {
