@@ -6,7 +6,9 @@
  * of one tunnel touching no other stream of the connection, and the links' latency applied.
  */
 import { once } from 'node:events';
+import * as http from 'node:http';
 import type * as http2 from 'node:http2';
+import type * as net from 'node:net';
 import { describe, expect, test } from 'vitest';
 import type { ToxicInput } from '../../faults/link/toxic-set.js';
 import { patternBytes } from '../helpers/bytes.js';
@@ -196,6 +198,21 @@ describe('tunnels that cannot go through get a clear answer', () => {
     expect(answer.status).toBe(502);
     expect(answer.headers['x-h2race-error']).toBe('protocol');
     expect(answer.body).toMatch(/^h2race: origin 127\.0\.0\.1:\d+ offers no HTTP\/1\.1 \(TLS ALPN\): it speaks only HTTP\/2, and h2race does not open WebSockets to HTTP\/2 origins yet\n$/);
+  });
+
+  test('an origin whose 101 carries a wrong Sec-WebSocket-Accept: 502, the tunnel not opened', async () => {
+    const server = http.createServer();
+    server.on('upgrade', (_req, socket: net.Socket) => {
+      socket.end('HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-accept: bm90IHRoZSBoYXNo\r\n\r\n');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const proxy = await proxyTo(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+    const answer = await refusedH2WebSocket(await proxy.session(), '/chat');
+    expect(answer.status).toBe(502);
+    expect(answer.headers['x-h2race-error']).toBe('protocol');
+    expect(answer.body).toMatch(/^h2race: origin 127\.0\.0\.1:\d+ answered the WebSocket upgrade with a wrong Sec-WebSocket-Accept\n$/);
   });
 
   test('an extended CONNECT for another protocol: 501 naming it', async () => {
