@@ -36,6 +36,8 @@ export class GrpcViewer {
   private fetching: { stream: http2.ClientHttp2Stream; record: StreamRecord } | undefined;
   private watching = false;
   private watchOpened = 0;
+  /** Since when no Watch message came (the first Watch request, then each message): the SSE silence. */
+  private silentSince: number | undefined;
   private pinging = false;
 
   constructor(
@@ -65,6 +67,7 @@ export class GrpcViewer {
   async stop(): Promise<void> {
     this.phase = 'stopped';
     this.timers.clear();
+    this.noteSilence();
     await this.conn?.stop();
   }
 
@@ -112,9 +115,13 @@ export class GrpcViewer {
     if (this.watching || this.phase === 'stopped') return;
     this.watching = true;
     if (this.watchOpened++ > 0) this.recorder.sse.reconnects++;
+    this.silentSince ??= this.recorder.now();
     const { stream, reader } = this.call(conn, 'events', GRPC_PATHS.watch, Buffer.alloc(0), (i) => grpcContent(i, WATCH_MESSAGE_BYTES));
     let counted = 0;
     stream.on('data', () => {
+      if (reader.messages === counted) return;
+      this.noteSilence();
+      this.silentSince = this.recorder.now();
       this.recorder.sse.events += reader.messages - counted;
       counted = reader.messages;
     });
@@ -126,6 +133,11 @@ export class GrpcViewer {
         if (next) this.watch(next);
       });
     });
+  }
+
+  private noteSilence(): void {
+    const { sse } = this.recorder;
+    if (this.silentSince !== undefined) sse.maxSilenceMs = Math.max(sse.maxSilenceMs, this.recorder.now() - this.silentSince);
   }
 
   /** One Fetch call at a time: when one ends (or is cancelled) the next starts. */
