@@ -5,6 +5,8 @@
  * the HTML report (with --json only when --html names it). The exit code is the worst safe
  * mode's verdict's (exit-codes.ts): 0 when every safe mode is CLEAN; an origin that cannot be
  * tested is verdict ERROR before any mode runs. Ctrl-C prints the runs finished so far and exits 130.
+ * With --grpc the traffic is gRPC clients (scenario/grpc-viewer.ts) against the embedded gRPC demo
+ * origin (origin/grpc-origin.ts): large calls cancelled mid-answer beside a server-streaming call.
  */
 import type { CommandModule } from 'yargs';
 import { checkProfileFlag } from '../faults/profiles/cli-options.js';
@@ -36,6 +38,7 @@ const DEFAULT_HTML_REPORT = 'h2race-report.html';
 interface CompareArgs extends TrafficArgs {
   origin?: string;
   demo: boolean;
+  grpc: boolean;
   modes: string[];
   profile: string[];
   cert?: string;
@@ -51,6 +54,11 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     y
       .option('origin', { type: 'string', describe: 'your origin (https://, h2c://, http://); default: the embedded demo origin' })
       .option('demo', { type: 'boolean', default: false, describe: 'use the embedded demo origin (the default when --origin is absent)' })
+      .option('grpc', {
+        type: 'boolean',
+        default: false,
+        describe: 'gRPC clients instead of viewers: each cancels large unary calls mid-answer (at --seek-rate) beside a server-streaming call on the same connection, against the embedded gRPC demo origin (or an --origin serving its h2race.Demo service)',
+      })
       .option('modes', { type: 'array', string: true, choices: POOL_MODES, default: [...POOL_MODES], describe: 'pooling modes to compare' })
       .option('profile', { type: 'array', string: true, default: [DEFAULT_COMPARE_PROFILE], describe: 'network profile(s): preset name or profile file' })
       .option('cert', { type: 'string', describe: 'PEM certificate for the h2race proxies (self-signed when absent)' })
@@ -78,6 +86,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     const outcome = await runTraffic({ verifier, bar }, (signal) =>
       runCompare({
         ...scenarioOptionsFrom(args),
+        traffic: args.grpc ? 'grpc' : 'browser',
         modes: args.modes,
         profiles: args.profile,
         origin: args.origin,

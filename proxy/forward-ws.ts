@@ -4,8 +4,8 @@
  * through the origin's tunnel agent, so its connection comes from connectFor() and the upstream
  * link shapes the tunnel's bytes as it shapes every other upstream byte.
  *
- * An h2c:// origin speaks only HTTP/2: no HTTP/1.1 Upgrade can reach it, and WebSocket over
- * HTTP/2 (RFC 8441) is not supported yet, so the client gets a 501 saying so at once.
+ * An h2c:// origin speaks only HTTP/2: no HTTP/1.1 Upgrade can reach it, and h2race does not
+ * send extended CONNECT (RFC 8441) upstream yet, so the client gets a 501 saying so at once.
  */
 import * as http from 'node:http';
 import { createRequire } from 'node:module';
@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config/proxy-schema.js';
 import type { ConnectionInfo } from './connection-wrapper.js';
 import type { ProxyEvents } from './events.js';
+import { NO_H2_ORIGIN_WEBSOCKETS } from './forward-connect.js';
 import { upstreamAuthority } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { ProxiedTunnel, type DownstreamUpgrade } from './proxied-tunnel.js';
@@ -41,7 +42,7 @@ export function createTunnelForwarder(
       return tunnel.refuse(501, `only WebSocket upgrades (GET with Upgrade: websocket) are forwarded, not ${req.method} with Upgrade: ${protocol}`);
     }
     if (upstream.origin.protocol === 'h2c:') {
-      return tunnel.refuse(501, `origin ${upstream.origin.host} speaks only HTTP/2 (h2c), and WebSocket over HTTP/2 (RFC 8441) is not supported yet`);
+      return tunnel.refuse(501, `origin ${upstream.origin.host} speaks only HTTP/2 (h2c), and ${NO_H2_ORIGIN_WEBSOCKETS}`);
     }
     // http2-proxy accepts only the lower-case token (RFC 6455 compares it case-insensitively).
     req.headers.upgrade = 'websocket';
@@ -78,7 +79,7 @@ export function createTunnelForwarder(
 function classify(err: unknown, tunnel: ProxiedTunnel, upstream: OriginUpstream, timeoutMs: number): UpstreamError {
   const cause = err instanceof UpstreamError ? err.cause : err;
   if ((cause as NodeJS.ErrnoException | undefined)?.code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL') {
-    return new UpstreamError('protocol', `origin ${upstream.origin.host} offers no HTTP/1.1 (TLS ALPN): it speaks only HTTP/2, and WebSocket over HTTP/2 (RFC 8441) is not supported yet`, err);
+    return new UpstreamError('protocol', `origin ${upstream.origin.host} offers no HTTP/1.1 (TLS ALPN): it speaks only HTTP/2, and ${NO_H2_ORIGIN_WEBSOCKETS}`, err);
   }
   if (err instanceof UpstreamError) return err;
   const e = err as (Error & { statusCode?: number; code?: string }) | undefined;

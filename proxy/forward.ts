@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { DEFAULT_MAX_HEADER_LIST_SIZE, type ProxyConfig } from '../config/proxy-schema.js';
 import type { ConnectionInfo } from './connection-wrapper.js';
 import type { ProxyEvents } from './events.js';
+import { forwardExtendedConnect } from './forward-connect.js';
 import { forwardOverH1 } from './forward-h1.js';
 import { fieldsOf } from './field-list.js';
 import { forwardOverH2 } from './forward-h2.js';
@@ -26,17 +27,22 @@ export function createForwarder(
   const idleMs = config.downstream.streamIdleTimeoutMs;
   return (exchange, connection, streamId) => {
     const ps = new ProxiedStream(exchange, connection, streamId, events, logger);
-    if (ps.start.method === 'CONNECT') return ps.refuse(501, 'CONNECT is not supported');
+    const extendedConnect = ps.start.method === 'CONNECT' && ps.headers[':protocol'] !== undefined;
+    if (ps.start.method === 'CONNECT' && !extendedConnect) return ps.refuse(501, 'CONNECT is not supported');
     // nghttp2 enforces SETTINGS_MAX_HEADER_LIST_SIZE only once the client has ACKed it.
     if (headerListSize(ps.rawHeaders) > maxHeaderListSize) {
       return ps.refuse(431, `request header list exceeds ${maxHeaderListSize} bytes`);
     }
     const h2Stream = ps.h2Stream;
+    const authority = upstreamAuthority(upstream, config, ps.headers);
+    const client = { remoteAddress: connection.remoteAddress, tls: connection.tls, httpVersion: h2Stream ? '2' as const : '1.1' as const };
+    // A WebSocket (RFC 8441) may be silent for minutes: no stream idle timeout on a tunnel.
+    if (extendedConnect) {
+      return forwardExtendedConnect(ps, { upstream, headers: upstreamRequestHeaders(ps.headers, client, authority), timeoutMs: config.upstream.responseTimeoutMs });
+    }
     // A stream nobody moves bytes on (e.g. a client announcing a zero window) must not pin its
     // upstream stream forever.
     if (h2Stream && idleMs > 0) h2Stream.setTimeout(idleMs, () => ps.idleTimeout(idleMs));
-    const authority = upstreamAuthority(upstream, config, ps.headers);
-    const client = { remoteAddress: connection.remoteAddress, tls: connection.tls, httpVersion: h2Stream ? '2' as const : '1.1' as const };
     const viaH1 = () => forwardOverH1(ps, {
       agent: upstream.h1,
       headers: upstreamRequestHeaders(ps.headers, client, authority),

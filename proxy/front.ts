@@ -229,6 +229,11 @@ export class Front {
         memory.add(engineStream);
         engineStream.once('close', () => memory.delete(engineStream));
         const { headers, rawHeaders } = requestHeaders(head);
+        // RFC 8441: an extended CONNECT (a WebSocket) says what it tunnels; the forwarder routes on it.
+        if (head.protocol !== '') {
+          headers[':protocol'] = head.protocol;
+          rawHeaders.push(':protocol', head.protocol);
+        }
         this.opts.onRequest({ stream: engineStream, headers, rawHeaders }, info, stream.id);
         return engineStream;
       },
@@ -236,7 +241,8 @@ export class Front {
     let connection: Connection | undefined;
     const options: ConnectionOptions = {
       id: info.id,
-      settings: engineSettings(downstream.settings),
+      // RFC 8441: clients may open WebSockets as extended CONNECT streams (proxy/forward-connect.ts).
+      settings: { ...engineSettings(downstream.settings), enableConnectProtocol: true },
       connectionWindowSize: downstream.connectionWindowSize,
       streamHighWaterMark: ENGINE_STREAM_QUEUE_BYTES,
       floodLimits: downstream.floodLimits,

@@ -1,6 +1,7 @@
 /**
  * compare: the same scenario through one h2race proxy per pooling mode (and per profile), in
- * front of one origin — the embedded demo origin unless the caller gives one. Each run gets a
+ * front of one origin — the embedded demo origin (for gRPC traffic the gRPC demo origin,
+ * origin/grpc-origin.ts) unless the caller gives one. Each run gets a
  * fresh proxy, so no pool state carries over between modes.
  *
  * Before any mode runs, one preflight (preflight.ts) goes through a proxy with no faults: an
@@ -10,7 +11,8 @@
  * Starting a proxy is injected (StartProxyForMode): this module knows nothing of the proxy's
  * parts, and tests can run it against any stand-in that really proxies.
  */
-import { startDemoOrigin, type DemoOrigin } from '../origin/demo-origin.js';
+import { startDemoOrigin } from '../origin/demo-origin.js';
+import { startGrpcOrigin } from '../origin/grpc-origin.js';
 import { preflightTarget, runScenario, type ScenarioOptions, type ScenarioProgress } from './run.js';
 import { summarize, worstVerdict, type RunSummary, type Verdict } from './summary.js';
 import type { PoolRaceRecord, PooledFrame, RunRecord } from './types.js';
@@ -62,11 +64,11 @@ export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
   const { modes, profiles, startProxyForMode, origin: originUrl, onProgress, onRunDone, ...scenario } = opts;
   if (modes.length === 0) throw new RangeError('compare needs at least one pooling mode');
   if (profiles.length === 0) throw new RangeError('compare needs at least one profile');
-  let demo: DemoOrigin | undefined;
+  let demo: { url: string; close(): Promise<void> } | undefined;
   const runs: CompareResult['runs'] = [];
   try {
-    if (!originUrl) demo = await startDemoOrigin({ h2c: { host: '127.0.0.1', port: 0 }, logger: opts.logger });
-    const upstream = originUrl ?? demo!.urls.h2c!;
+    if (!originUrl) demo = await startEmbeddedOrigin(scenario.traffic, opts.logger);
+    const upstream = originUrl ?? demo!.url;
     const checker = await startProxyForMode(modes[0]!, undefined, upstream);
     try {
       await preflightTarget({ ...scenario, target: checker.url });
@@ -103,4 +105,11 @@ export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
   const failedSafeModes = safe.filter((s) => s.verdict !== 'CLEAN').map((s) => `${s.mode} (${s.profile})`);
   const verdict = worstVerdict(safe.map((s) => s.verdict));
   return { runs, failedSafeModes, verdict };
+}
+
+/** The origin compare runs against when none is given: the demo origin, or the gRPC one for gRPC traffic. */
+async function startEmbeddedOrigin(traffic: CompareOptions['traffic'], logger: CompareOptions['logger']): Promise<{ url: string; close(): Promise<void> }> {
+  if (traffic === 'grpc') return startGrpcOrigin();
+  const demo = await startDemoOrigin({ h2c: { host: '127.0.0.1', port: 0 }, logger });
+  return { url: demo.urls.h2c!, close: () => demo.close() };
 }

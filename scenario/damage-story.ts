@@ -130,7 +130,7 @@ function storyOf(conn: ConnectionRecord, streams: readonly StreamRecord[], goawa
     takenDownTotal: takenDown.length,
     lines: [],
   };
-  story.lines = storyLines(story);
+  story.lines = storyLines(story, run.traffic);
   return story;
 }
 
@@ -230,7 +230,8 @@ function whatItWas(f: UnparsableFrameRecord, race: PoolRaceRecord | undefined): 
   return `stream ${y.streamId}'s ${frameTypeName(y.frameType)} frame, sent a second time in stream ${x.streamId}'s place`;
 }
 
-function storyLines(s: DamageStory): StoryLine[] {
+function storyLines(s: DamageStory, traffic: RunRecord['traffic']): StoryLine[] {
+  const streamName = (x: StoryStream) => nameOf(x, traffic);
   const lines: StoryLine[] = [];
   if (s.cancel) lines.push({ step: 'cancel', atMs: s.cancel.atMs, text: `we cancelled ${streamName(s.cancel)} (RST_STREAM CANCEL)` });
   if (s.race) {
@@ -282,12 +283,20 @@ function goawayRef(g: GoawayRecord): DamageStory['goaway'] {
   return { atMs: g.atMs, code: g.code, codeName: errorCodeName(g.code), lastStreamId: g.lastStreamId };
 }
 
-const KIND_NAME: Record<StreamKind, string> = { events: 'SSE', video: 'video', small: 'small' };
+const KIND_NAMES: Record<NonNullable<RunRecord['traffic']>, Record<StreamKind, string>> = {
+  browser: { events: 'SSE', video: 'video', small: 'small' },
+  grpc: { events: 'Watch', video: 'Fetch', small: 'Ping' },
+};
 
-/** "SSE stream 1 (/events)", "video stream 7 (/video bytes=1048576-)". */
-function streamName(s: StoryStream): string {
+/** What a stream of `kind` is called in a run of `traffic`: 'SSE', 'Fetch' (a gRPC method). */
+export function kindName(kind: StreamKind, traffic: RunRecord['traffic']): string {
+  return KIND_NAMES[traffic ?? 'browser'][kind];
+}
+
+/** "SSE stream 1 (/events)", "video stream 7 (/video bytes=1048576-)", "Watch call on stream 1 (/h2race.Demo/Watch)". */
+function nameOf(s: StoryStream, traffic: RunRecord['traffic']): string {
   const range = s.rangeStart === undefined ? '' : ` bytes=${s.rangeStart}-`;
-  return `${KIND_NAME[s.kind]} stream ${s.streamId ?? '?'} (${s.path}${range})`;
+  return `${kindName(s.kind, traffic)} ${traffic === 'grpc' ? 'call on stream' : 'stream'} ${s.streamId ?? '?'} (${s.path}${range})`;
 }
 
 function kindRank(kind: StreamKind): number {

@@ -8,11 +8,15 @@
  */
 import type { RunRecorder } from './recorder.js';
 import type { DrainRecord } from './types.js';
-import type { Viewer } from './viewer.js';
 
 const DRAIN_LIMIT_MS = 60_000;
 
-export async function drainViewers(viewers: readonly Viewer[], recorder: RunRecorder, signal: AbortSignal | undefined): Promise<DrainRecord> {
+/** A simulated client that can stop its activity and tell when what it asked for has arrived. */
+export interface Drainable {
+  drain(): Promise<void>;
+}
+
+export async function drainViewers(viewers: readonly Drainable[], recorder: RunRecorder, signal: AbortSignal | undefined): Promise<DrainRecord> {
   const fromMs = recorder.now();
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;

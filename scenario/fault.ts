@@ -10,6 +10,7 @@
  * origin — the server refused or failed this one stream, and the client's connection lived on:
  *   - an RST_STREAM the server sent with an error code (REFUSED_STREAM, INTERNAL_ERROR…);
  *   - a stream above the last-stream-id of a server GOAWAY: never processed (a browser retries it);
+ *   - a gRPC call answered with a grpc-status other than OK;
  *   - a 4xx/5xx response: the origin's own, or h2race's answer (`x-h2race-error`) for an origin it
  *     could not reach, that refused or reset the stream, timed out — or whose connection died
  *     (`connection-lost`). That last one may take many streams at once, but it is the origin's
@@ -50,6 +51,8 @@ export function attribute(stream: StreamRecord, lastProcessed: number | undefine
   if (byError && reset.side === 'server') return { fault: 'origin', reason: `RST_STREAM ${errorCodeName(reset.code)} from server` };
   if (unprocessed) return { fault: 'origin', reason: `not processed (above server GOAWAY last-stream-id ${lastProcessed})` };
   if (connectionDeath !== undefined) return { fault: 'collateral', reason: connectionDeath };
+  // A gRPC call the server answered with an error status (HTTP 200 and a grpc-status).
+  if (stream.grpcStatus !== undefined && stream.grpcStatus !== 0) return { fault: 'origin', reason: `grpc-status ${stream.grpcStatus}` };
   if (status !== undefined && status >= 400) {
     return { fault: 'origin', reason: proxyError === undefined ? `HTTP ${status}` : `HTTP ${status} from h2race (${proxyError})` };
   }

@@ -11,6 +11,7 @@
 import http2 from 'node:http2';
 import { errorCodeName } from '../h2/frame/constants.js';
 import { openSession, type TargetOptions } from './client-session.js';
+import { grpcFrame, grpcRequestHeaders, grpcStatus } from './grpc-wire.js';
 import type { ScenarioPaths } from './viewer.js';
 
 /** The target cannot be tested; the message is the cause, in one line. */
@@ -59,6 +60,41 @@ export async function preflight(target: TargetOptions, paths: ScenarioPaths, tim
     ]);
     const failed = problems.filter((p): p is Problem => p !== undefined);
     if (failed.length > 0) throw new PreflightError(describe(failed), failed.find((p) => p.proxyError)?.proxyError);
+  } finally {
+    session.destroy();
+  }
+}
+
+/**
+ * The gRPC run's check (`compare --grpc`): one call of `path` (a unary method that answers any
+ * message) must end with HTTP 200 and grpc-status 0.
+ */
+export async function preflightGrpc(target: TargetOptions, path: string, timeoutMs: number): Promise<void> {
+  const session = await connect(target, timeoutMs);
+  try {
+    const problem = await new Promise<string | undefined>((resolve) => {
+      const stream = session.request(grpcRequestHeaders(path));
+      let status: number | undefined;
+      let grpc: number | undefined;
+      let proxyError = '';
+      const timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs);
+      stream.on('error', () => {});
+      stream.once('response', (h) => {
+        status = Number(h[':status']);
+        grpc = grpcStatus(h);
+        if (typeof h['x-h2race-error'] === 'string') proxyError = ` from h2race (${h['x-h2race-error']})`;
+      });
+      stream.once('trailers', (t) => (grpc = grpcStatus(t)));
+      stream.resume();
+      stream.once('close', () => {
+        clearTimeout(timer);
+        if (status === undefined) return resolve(`${stream.rstCode ? `RST_STREAM ${errorCodeName(stream.rstCode)}` : 'stream closed'} before a response`);
+        if (status !== 200) return resolve(`HTTP ${status}${proxyError} (expected 200: is it a gRPC server?)`);
+        resolve(grpc === 0 ? undefined : `grpc-status ${grpc ?? '(none)'} (expected 0: is it the demo service?)`);
+      });
+      stream.end(grpcFrame(Buffer.from('preflight')));
+    });
+    if (problem) throw new PreflightError(`gRPC call ${path}: ${problem}`);
   } finally {
     session.destroy();
   }

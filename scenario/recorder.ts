@@ -96,7 +96,7 @@ export class RunRecorder {
         record.outcome = 'cancelled';
       } else if (this.stopping.has(stream)) {
         record.outcome = 'stopped';
-      } else if (conn.deathReason === undefined && ended && record.rstCode === undefined && record.status !== undefined && record.status < 400) {
+      } else if (conn.deathReason === undefined && ended && record.rstCode === undefined && record.status !== undefined && record.status < 400 && (record.grpcStatus ?? 0) === 0) {
         // (A stream still open when its connection died may even see a clean 'end' — node ends
         // streams of a destroyed session quietly — so a dead connection's streams never complete.)
         record.outcome = 'completed';
@@ -124,7 +124,7 @@ export class RunRecorder {
   }
 
   /** The run's record, every failed stream attributed (call once the relay has closed). */
-  result(meta: Pick<RunRecord, 'target' | 'mode' | 'profile' | 'shape' | 'seed' | 'viewers' | 'drain'>): RunRecord {
+  result(meta: Pick<RunRecord, 'target' | 'traffic' | 'mode' | 'profile' | 'shape' | 'seed' | 'viewers' | 'drain'>): RunRecord {
     const limits = serverGoawayLimits(this.goaways);
     for (const s of this.streams) {
       if (s.outcome !== 'failed') continue;

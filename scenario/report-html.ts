@@ -6,7 +6,7 @@
  * timelines of the connections where something happened (report-timeline.ts).
  */
 import { formatBytes, formatCounts, formatDrain, formatMs, formatRate, formatShape, goawayTotal, storyTitle } from './format.js';
-import type { DamageStory, StoryStep } from './damage-story.js';
+import { kindName, type DamageStory, type StoryStep } from './damage-story.js';
 import { esc, MARKS, timeline, TIMELINE_CSS, type Mark } from './report-timeline.js';
 import type { RunSummary } from './summary.js';
 import type { ConnectionRecord, RunRecord } from './types.js';
@@ -49,7 +49,7 @@ function rank({ summary: s }: ReportRun): number {
 }
 
 function summaryTable(rows: readonly RunSummary[]): string {
-  const head = ['mode', 'profile', 'verdict', 'streams', 'cancels', 'collateral', 'origin errors', 'GOAWAY client/server', 'corrupted', 'SSE events / gaps / reconnects', 'pool races', 'goodput', 'link capacity', 'wasted'];
+  const head = ['mode', 'profile', 'verdict', 'streams', 'cancels', 'collateral', 'origin errors', 'GOAWAY client/server', 'corrupted', `${rows.length > 0 && rows.every((r) => r.traffic === 'grpc') ? 'Watch messages' : 'SSE events'} / gaps / reconnects`, 'pool races', 'goodput', 'link capacity', 'wasted'];
   const body = rows
     .map(
       (s) => `<tr><td>${esc(s.mode ?? '-')}</td><td>${esc(s.profile ?? '-')}</td><td><span class="v ${s.verdict}">${s.verdict}</span></td>
@@ -110,13 +110,13 @@ ${timeline(c, r, stories.get(c.id), used)}`;
   });
   return `<section class="run"><h2>${esc(runName(s))} <span class="v ${s.verdict}">${s.verdict}</span></h2>
 <p class="meta">target ${esc(r.target)}${r.shape === undefined ? '' : ` (shaped: ${esc(formatShape(s)!)})`} · ${r.viewers} viewers · ${(r.durationMs / 1000).toFixed(1)} s · seed ${r.seed} · ${r.connections.length} connections ·
-${s.streams} streams (video ${s.streamsByKind.video}, SSE ${s.streamsByKind.events}, small ${s.streamsByKind.small}) · ${esc(formatBytes(s.bodyBytes))} received</p>
+${s.streams} streams (${(['video', 'events', 'small'] as const).map((k) => `${kindName(k, r.traffic)} ${s.streamsByKind[k]}`).join(', ')}) · ${esc(formatBytes(s.bodyBytes))} received</p>
 <ul class="facts">
 ${s.error === undefined ? '' : `<li>could not test: <b>${esc(s.error)}</b></li>`}
 <li>collateral failures: <b>${s.collateral}</b> ${s.collateral ? `(${esc(formatCounts(s.collateralCodes))})` : ''}</li>
 <li>origin errors: <b>${s.originErrors}</b> ${s.originErrors ? `(${esc(formatCounts(s.originErrorCodes))})` : ''}</li>
 <li>GOAWAY sent by client: ${esc(formatCounts(s.goaways.client))}; by server: ${esc(formatCounts(s.goaways.server))}</li>
-<li>corrupted bytes: <b>${s.corruptedBytes}</b>${s.verifyErrors ? ` (${s.verifyErrors} bodies could not be verified: ${esc(r.verifyErrors[0]!.message)})` : ''}; SSE: ${s.sseEvents} events, ${s.sseGaps} missing ids, ${s.sseReconnects} reconnects, longest silence ${s.sseMaxSilenceMs} ms${s.sseSilentStreams ? `, ${s.sseSilentStreams} streams never delivered an event` : ''}</li>
+<li>corrupted bytes: <b>${s.corruptedBytes}</b>${s.verifyErrors ? ` (${s.verifyErrors} bodies could not be verified: ${esc(r.verifyErrors[0]!.message)})` : ''}; ${kindName('events', r.traffic)}: ${s.sseEvents} ${r.traffic === 'grpc' ? 'messages' : 'events'}, ${s.sseGaps} missing ids, ${s.sseReconnects} reconnects, longest silence ${s.sseMaxSilenceMs} ms${s.sseSilentStreams ? `, ${s.sseSilentStreams} streams never delivered an event` : ''}</li>
 <li>races counted by the pool: ${s.poolRaces ?? 'not known'}; damaged connections: ${s.damagedConnections}</li>${formatDrain(s) ? `
 <li>late bytes: ${esc(formatDrain(s)!)}</li>` : ''}
 </ul>

@@ -6,7 +6,7 @@
 import { formatBytes, formatCounts, formatDrain, formatMs, formatRate, formatShape, goawayTotal, storyTitle } from './format.js';
 import type { RunSummary, Verdict } from './summary.js';
 
-const COLUMNS: { title: string; cell: (s: RunSummary) => string; right?: boolean }[] = [
+const COLUMNS: { title: string; grpcTitle?: string; cell: (s: RunSummary) => string; right?: boolean }[] = [
   { title: 'mode', cell: (s) => s.mode ?? '-' },
   { title: 'profile', cell: (s) => s.profile ?? '-' },
   { title: 'verdict', cell: (s) => s.verdict },
@@ -16,7 +16,7 @@ const COLUMNS: { title: string; cell: (s: RunSummary) => string; right?: boolean
   { title: 'origin errors', cell: (s) => String(s.originErrors), right: true },
   { title: 'GOAWAY c/s', cell: (s) => `${goawayTotal(s, 'client')}/${goawayTotal(s, 'server')}`, right: true },
   { title: 'corrupted', cell: (s) => formatBytes(s.corruptedBytes), right: true },
-  { title: 'SSE ev/gap/re', cell: (s) => `${s.sseEvents}/${s.sseGaps}/${s.sseReconnects}`, right: true },
+  { title: 'SSE ev/gap/re', grpcTitle: 'Watch msg/gap/re', cell: (s) => `${s.sseEvents}/${s.sseGaps}/${s.sseReconnects}`, right: true },
   { title: 'pool races', cell: (s) => (s.poolRaces === undefined ? '-' : String(s.poolRaces)), right: true },
   { title: 'goodput', cell: (s) => formatRate(s.goodputBytesPerSec), right: true },
   { title: 'link capacity', cell: (s) => (s.capacityBytesPerSec === undefined ? '-' : formatRate(s.capacityBytesPerSec)), right: true },
@@ -27,12 +27,14 @@ const COLUMNS: { title: string; cell: (s: RunSummary) => string; right?: boolean
 const VERDICT_COLOR: Record<Verdict, number> = { CLEAN: 32, 'ORIGIN-ERRORS': 33, ERROR: 35, COLLATERAL: 31 };
 
 export function formatTable(summaries: readonly RunSummary[], color = false): string {
+  const grpc = summaries.length > 0 && summaries.every((s) => s.traffic === 'grpc');
+  const titles = COLUMNS.map((c) => (grpc && c.grpcTitle) || c.title);
   const rows = summaries.map((s) => COLUMNS.map((c) => c.cell(s)));
-  const widths = COLUMNS.map((c, i) => Math.max(c.title.length, ...rows.map((r) => r[i]!.length)));
+  const widths = COLUMNS.map((_, i) => Math.max(titles[i]!.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string =>
     cells.map((cell, i) => (COLUMNS[i]!.right ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ');
   const paint = (s: RunSummary, text: string): string => (color ? `\x1b[${VERDICT_COLOR[s.verdict]}m${text}\x1b[0m` : text);
-  const out = [line(COLUMNS.map((c) => c.title)), widths.map((w) => '-'.repeat(w)).join('  ')];
+  const out = [line(titles), widths.map((w) => '-'.repeat(w)).join('  ')];
   summaries.forEach((s, i) => {
     out.push(paint(s, line(rows[i]!)));
     const shape = formatShape(s);

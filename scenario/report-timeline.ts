@@ -5,7 +5,7 @@
  * timeline() collects them), so the legend and the picture cannot drift apart.
  */
 import { errorCodeName } from '../h2/frame/constants.js';
-import { groupDigits, type DamageStory } from './damage-story.js';
+import { groupDigits, kindName, type DamageStory } from './damage-story.js';
 import type { ConnectionRecord, GoawayRecord, RunRecord, StreamRecord } from './types.js';
 
 export type Mark =
@@ -59,7 +59,7 @@ export function timeline(conn: ConnectionRecord, run: RunRecord, story: DamageSt
     used.add(m);
     return `<g data-mark="${m}">${svg}</g>`;
   };
-  const lanes = streams.map((s, i) => lane(s, 20 + i * LANE, x, runEnd, mark)).join('');
+  const lanes = streams.map((s, i) => lane(s, run.traffic, 20 + i * LANE, x, runEnd, mark)).join('');
   const marks = goaways.map((g) => goawayMark(g, x, height, mark)).join('');
   let evidence = '';
   const race = story?.race;
@@ -87,9 +87,9 @@ function outcomeMark(s: StreamRecord): Mark {
   return 'o-stopped';
 }
 
-function lane(s: StreamRecord, y: number, x: (t: number) => number, runEnd: number, mark: MarkFn): string {
+function lane(s: StreamRecord, traffic: RunRecord['traffic'], y: number, x: (t: number) => number, runEnd: number, mark: MarkFn): string {
   const end = s.endMs ?? runEnd;
-  const name = `${s.kind === 'events' ? 'SSE' : s.kind} ${s.streamId ?? '?'}`;
+  const name = `${kindName(s.kind, traffic)} ${s.streamId ?? '?'}`;
   const label = `${name} ${s.path}${s.rangeStart !== undefined ? ` bytes=${s.rangeStart}-` : ''}`;
   const tip = `${label}\n${s.outcome ?? 'open'}${s.error ? `: ${s.error}` : ''}, ${s.bytes} bytes, ${(s.startMs / 1000).toFixed(3)}–${(end / 1000).toFixed(3)} s${s.corruptBytes ? `, ${s.corruptBytes} corrupted bytes` : ''}`;
   const outcome = outcomeMark(s);

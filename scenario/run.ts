@@ -13,7 +13,9 @@ import { SeededRandom } from '../faults/random.js';
 import { parseTarget, type TargetOptions } from './client-session.js';
 import { drainViewers } from './drain.js';
 import { FrameTapRelay } from './frame-tap.js';
-import { preflight, probeConnection } from './preflight.js';
+import { GRPC_PATHS } from '../origin/grpc-origin.js';
+import { GrpcViewer } from './grpc-viewer.js';
+import { preflight, preflightGrpc, probeConnection } from './preflight.js';
 import { RunRecorder } from './recorder.js';
 import { startShapedPath, type ShapedPath } from './shaped-path.js';
 import type { DrainRecord, RunRecord } from './types.js';
@@ -41,6 +43,12 @@ export interface ScenarioOptions {
    * profile with it unless `profile` is given.
    */
   shape?: string;
+  /**
+   * What the clients do: `browser` (default) — viewers with a seeking video, an SSE stream and
+   * small requests (viewer.ts); `grpc` — gRPC clients of the demo gRPC service cancelling large
+   * calls beside a server-streaming one (grpc-viewer.ts; `paths` are unused).
+   */
+  traffic?: Traffic;
   /** Labels for the report. */
   mode?: string;
   profile?: string;
@@ -64,6 +72,8 @@ export interface ScenarioProgress {
   corruptBytes: number;
   goaways: number;
 }
+
+export type Traffic = 'browser' | 'grpc';
 
 export const DEFAULT_PATHS: ScenarioPaths = { video: '/video', events: '/events', small: '/small' };
 export const SCENARIO_DEFAULTS = { viewers: 4, durationMs: 10_000, seed: 1, seeksPerSecond: 2, smallPerSecond: 2 };
@@ -116,9 +126,11 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
 }
 
 /** The preflight runScenario does first (preflight.ts): a PreflightError when the target cannot be tested. */
-export async function preflightTarget(opts: Pick<ScenarioOptions, 'target' | 'ca' | 'paths'>): Promise<void> {
+export async function preflightTarget(opts: Pick<ScenarioOptions, 'target' | 'ca' | 'paths' | 'traffic'>): Promise<void> {
   // A bad URL is refused by openSession's parseTarget, as for every session.
-  await preflight({ url: opts.target, ca: opts.ca }, pathsOf(opts), PREFLIGHT_TIMEOUT_MS);
+  const target = { url: opts.target, ca: opts.ca };
+  if (opts.traffic === 'grpc') await preflightGrpc(target, GRPC_PATHS.ping, PREFLIGHT_TIMEOUT_MS);
+  else await preflight(target, pathsOf(opts), PREFLIGHT_TIMEOUT_MS);
 }
 
 function pathsOf(opts: Pick<ScenarioOptions, 'paths'>): ScenarioPaths {
@@ -151,7 +163,8 @@ async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, du
     verifier: opts.verifier ?? demoVerifier,
     pending,
   };
-  const crowd = Array.from({ length: viewers }, (_, i) => new Viewer(i + 1, settings, random.fork(`viewer-${i + 1}`)));
+  const Client = opts.traffic === 'grpc' ? GrpcViewer : Viewer;
+  const crowd = Array.from({ length: viewers }, (_, i) => new Client(i + 1, settings, random.fork(`viewer-${i + 1}`)));
   const starts = crowd.map((viewer, i) => setTimeout(() => viewer.start(), i * STAGGER_MS));
   const progress = (): void =>
     opts.onProgress?.({
@@ -176,7 +189,7 @@ async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, du
   checkAborted(opts.signal);
   await settle(pending, opts.logger);
   progress();
-  return recorder.result({ target: opts.target, mode: opts.mode, profile: opts.profile ?? opts.shape, shape: opts.shape, seed, viewers, drain });
+  return recorder.result({ target: opts.target, traffic: opts.traffic, mode: opts.mode, profile: opts.profile ?? opts.shape, shape: opts.shape, seed, viewers, drain });
 }
 
 /** `ms`, or until `signal` aborts. */

@@ -12,7 +12,7 @@
  */
 import { errorCodeName } from '../h2/frame/constants.js';
 import { findPreset } from '../faults/profiles/presets.js';
-import { damageStories, type DamageStory } from './damage-story.js';
+import { damageStories, kindName, type DamageStory } from './damage-story.js';
 import { formatCounts } from './format.js';
 import type { DrainRecord, GoawaySide, RunRecord, ShapedPathRecord, StreamKind } from './types.js';
 
@@ -22,6 +22,8 @@ export type Verdict = 'CLEAN' | 'ORIGIN-ERRORS' | 'ERROR' | 'COLLATERAL';
 export const VERDICT_ORDER: readonly Verdict[] = ['CLEAN', 'ORIGIN-ERRORS', 'ERROR', 'COLLATERAL'];
 
 export interface RunSummary {
+  /** `grpc`: gRPC traffic (RunRecord.traffic): the SSE counters count the Watch call's messages. */
+  traffic?: RunRecord['traffic'];
   mode?: string;
   profile?: string;
   /** Set when the viewers reached the target through a shaping relay running this profile. */
@@ -128,6 +130,7 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
   const verdict: Verdict =
     collateral > 0 || corruptedBytes > 0 ? 'COLLATERAL' : error !== undefined ? 'ERROR' : originErrors > 0 ? 'ORIGIN-ERRORS' : 'CLEAN';
   return {
+    traffic: run.traffic,
     mode: run.mode,
     profile: run.profile,
     shape: run.shape,
@@ -186,9 +189,10 @@ export function worstVerdict(verdicts: Iterable<Verdict>): Verdict {
 
 function nothingPlayed(run: RunRecord, videoStreams: number, failures: Record<string, number>): string {
   const seconds = (run.durationMs / 1000).toFixed(1);
-  if (videoStreams === 0) return `nothing played: no video request was made in ${seconds} s`;
+  const video = kindName('video', run.traffic);
+  if (videoStreams === 0) return `nothing played: no ${video} request was made in ${seconds} s`;
   const why = Object.keys(failures).length > 0 ? `; they ended in ${formatCounts(failures)}` : '';
-  return `nothing played: none of ${videoStreams} video requests received a byte in ${seconds} s${why}`;
+  return `nothing played: none of ${videoStreams} ${video} requests received a byte in ${seconds} s${why}`;
 }
 
 function count(counts: Record<string, number>, key: string): void {

@@ -51,6 +51,8 @@ export interface StreamRecord {
   rstCode?: number;
   /** The first RST_STREAM frame the relay saw for this stream, and who sent it. */
   reset?: { side: GoawaySide; code: number };
+  /** A gRPC call's grpc-status (its trailers, or a Trailers-Only head): not 0 is the call's failure. */
+  grpcStatus?: number;
   /** The `x-h2race-error` header of an answer h2race's proxy made itself (its failure name: tls, stream-reset, connection-lost…). */
   proxyError?: string;
   /** Set when the stream was still unfinished as its connection died: why the connection died. */
@@ -165,6 +167,8 @@ export interface PoolRaceRecord {
 
 export interface RunRecord {
   target: string;
+  /** `grpc`: gRPC clients made the traffic (grpc-viewer.ts): the video role is Fetch calls, SSE's is the Watch call, small's Ping calls. */
+  traffic?: 'browser' | 'grpc';
   /** Pool mode and profile when the caller knows them (compare); free-form labels otherwise. */
   mode?: string;
   profile?: string;

@@ -17,6 +17,7 @@ import type { RunRecorder } from './recorder.js';
 import { SseClient } from './sse-client.js';
 import type { ContentVerifier } from './verifier.js';
 import { VideoPlayer } from './video-player.js';
+import { RepeatingTimers } from './repeating-timers.js';
 import { ViewerConnection } from './viewer-connection.js';
 
 export interface ScenarioPaths {
@@ -42,14 +43,12 @@ export interface ViewerSettings {
 /** Before the first response tells the video's size, seeks stay within this many bytes. */
 const SIZE_BEFORE_FIRST_RESPONSE = 1024 * 1024;
 const RECONNECT_DELAY_MS = 100;
-/** Seeks are spaced at least this much, as a human with a scrub bar is. */
-const MIN_SEEK_GAP_MS = 50;
 
 export class Viewer {
   private conn: ViewerConnection | undefined;
   private readonly player: VideoPlayer;
   private readonly sse: SseClient;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new RepeatingTimers(() => this.phase === 'running');
   private phase: 'running' | 'draining' | 'stopped' = 'running';
   private smallInFlight = false;
 
@@ -73,9 +72,9 @@ export class Viewer {
   start(): void {
     this.connect();
     const seeks = this.random.fork('seeks');
-    if (this.settings.seeksPerSecond > 0) this.every(seeks, this.settings.seeksPerSecond, () => this.seek(seeks));
+    if (this.settings.seeksPerSecond > 0) this.timers.every(seeks, this.settings.seeksPerSecond, () => this.seek(seeks));
     const smalls = this.random.fork('small');
-    if (this.settings.smallPerSecond > 0) this.every(smalls, this.settings.smallPerSecond, () => this.small());
+    if (this.settings.smallPerSecond > 0) this.timers.every(smalls, this.settings.smallPerSecond, () => this.small());
   }
 
   /**
@@ -90,7 +89,6 @@ export class Viewer {
 
   async stop(): Promise<void> {
     this.phase = 'stopped';
-    for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.sse.stop();
     await this.conn?.stop();
@@ -101,7 +99,7 @@ export class Viewer {
     const conn = new ViewerConnection(this.settings.recorder, this.settings.target, this.settings.relay, this.index, (closed) => {
       if (this.conn !== closed || this.phase === 'stopped') return;
       this.conn = undefined;
-      this.later(RECONNECT_DELAY_MS, () => this.connect());
+      this.timers.once(RECONNECT_DELAY_MS, () => this.connect());
     });
     this.conn = conn;
     this.sse.open(conn);
@@ -141,24 +139,5 @@ export class Viewer {
       checker?.flush();
       this.smallInFlight = false;
     });
-  }
-
-  /** Runs `action` at exponential intervals with mean 1/ratePerSecond, while running. */
-  private every(random: SeededRandom, ratePerSecond: number, action: () => void): void {
-    const gap = Math.max(MIN_SEEK_GAP_MS, (-Math.log(1 - random.next()) / ratePerSecond) * 1000);
-    this.later(gap, () => {
-      if (this.phase !== 'running') return;
-      action();
-      this.every(random, ratePerSecond, action);
-    });
-  }
-
-  private later(ms: number, fn: () => void): void {
-    if (this.phase === 'stopped') return;
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      if (this.phase !== 'stopped') fn();
-    }, ms);
-    this.timers.add(t);
   }
 }

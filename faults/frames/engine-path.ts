@@ -47,6 +47,11 @@ export class EnginePath {
   private readonly toxics: FrameToxicChain;
   private readonly resetTimers = new TimerSet();
   private readonly unsubscribe: () => void;
+  /**
+   * Tunnel streams (extended CONNECT: WebSockets), which frame toxics leave alone unless asked.
+   * A closed one is dropped once none of its frames waits for the socket (when the next opens).
+   */
+  private readonly tunnels = new Map<number, ServerStream>();
   /** Streams whose response HEADERS have not gone out yet: rst_inject's clock starts there. */
   private readonly awaitingResponse = new Map<number, { stream: ServerStream; path: string }>();
   /** The engine writer's way to the transport, for frames the toxics emit. */
@@ -64,6 +69,7 @@ export class EnginePath {
       log,
       (frame) => this.toWriter!(frame as EngineFrame),
       (decision) => this.events.emit('decision', decision),
+      (streamId) => this.tunnels.has(streamId),
     );
     this.unsubscribe = followToxics(opts.toxics ?? [], (toxics) => this.toxics.set(toxics));
     const observer = options.observer ?? {};
@@ -116,6 +122,7 @@ export class EnginePath {
     return {
       onStream: (stream, head) => {
         this.awaitingResponse.set(stream.id, { stream, path: head.path });
+        if (head.protocol !== '') this.tunnelOpened(stream);
         return handler.onStream(stream, head);
       },
     };
@@ -174,6 +181,11 @@ export class EnginePath {
       this.toxics.flush();
     },
   };
+
+  private tunnelOpened(stream: ServerStream): void {
+    for (const [id, tunnel] of this.tunnels) if (tunnel.closed && this.transport.pendingFrames(id) === 0) this.tunnels.delete(id);
+    this.tunnels.set(stream.id, stream);
+  }
 
   /** A response head is going out: rst_inject's clock starts (interim heads included, as a browser sees them). */
   private responseHeaders(header: FrameHeader): void {

@@ -6,9 +6,13 @@
  *   session ──frames──▶ outbound() ─▶ … ─▶ link ─▶ client        (reorder)
  *   session ◀─RST_STREAM── inboundResetDelay() ◀── client         (rst_delay)
  *   response HEADERS ──▶ responseStarted(): cancel() both ways     (rst_inject)
+ *
+ * Tunnel streams (an RFC 8441 extended CONNECT: a WebSocket) carry another protocol's bytes, not
+ * an HTTP response: the chain keeps them away from a toxic unless its `tunnels` attribute asks
+ * for them (tunnelsAttribute, in each frame toxic's schema).
  */
 import type { Logger } from 'pino';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { registerToxic, type ToxicType } from '../toxics/registry.js';
 import type { SeededRandom } from '../random.js';
 import type { OutboundFrame } from './outbound-framer.js';
@@ -24,6 +28,9 @@ export interface FrameToxicContext {
 }
 
 export type EmitFrame = (frame: OutboundFrame) => void;
+
+/** `tunnels: true`: the toxic acts on tunnel streams (WebSockets over HTTP/2) too; absent or false, it leaves them alone. */
+export const tunnelsAttribute = z.boolean().optional();
 
 export interface FrameToxicInstance {
   /** Each outbound frame in session order; emit every frame exactly once, now or later. */

@@ -2,6 +2,8 @@
  * One connection's frame-kind toxics, in list order: the outbound chain frames pass through, and
  * the inbound and session hooks. Follows live changes of the toxic list.
  *
+ * Tunnel streams (`isTunnel`) pass each toxic untouched unless its `tunnels` attribute is true.
+ *
  * Lifecycle: owned by one FramePath; ends in `dispose` (its timers cleared, held frames dropped).
  */
 import type { Logger } from 'pino';
@@ -23,6 +25,8 @@ interface ActiveToxic {
   key: string;
   instance: FrameToxicInstance;
   timers: TimerSet;
+  /** The toxic acts on tunnel streams too (its `tunnels` attribute). */
+  tunnels: boolean;
 }
 
 export class FrameToxicChain {
@@ -39,6 +43,8 @@ export class FrameToxicChain {
     /** The end of the chain: the link. */
     private readonly sink: EmitFrame,
     private readonly record: (decision: ToxicDecision) => void,
+    /** Whether a stream is a tunnel (an extended CONNECT); none is by default (node:http2's front has none). */
+    private readonly isTunnel: (streamId: number) => boolean = () => false,
   ) {
     this.stages = [sink];
   }
@@ -71,11 +77,13 @@ export class FrameToxicChain {
   }
 
   inboundResetDelay(streamId: number): number {
-    return Math.max(0, ...this.toxics.map((t) => t.instance.inboundResetDelay?.(streamId) ?? 0));
+    const tunnel = this.isTunnel(streamId);
+    return Math.max(0, ...this.toxics.map((t) => (tunnel && !t.tunnels ? 0 : t.instance.inboundResetDelay?.(streamId) ?? 0)));
   }
 
   responseStarted(stream: { id: number; path: string }, cancel: () => void): void {
-    for (const t of this.toxics) t.instance.responseStarted?.(stream, cancel);
+    const tunnel = this.isTunnel(stream.id);
+    for (const t of this.toxics) if (!tunnel || t.tunnels) t.instance.responseStarted?.(stream, cancel);
   }
 
   /** The connection ended: timers stop, held frames go to `drop`. */
@@ -91,8 +99,9 @@ export class FrameToxicChain {
   private open(spec: ToxicSpec, key: string): ActiveToxic {
     const rng = this.rng.fork(`frame/${spec.name}`);
     const timers = new TimerSet();
+    const tunnels = spec.attributes.tunnels === true;
     // Toxiproxy rolls toxicity once per connection; an inactive toxic keeps its place, doing nothing.
-    if (spec.toxicity < 1 && rng.fork('toxicity').next() >= spec.toxicity) return { key, instance: {}, timers };
+    if (spec.toxicity < 1 && rng.fork('toxicity').next() >= spec.toxicity) return { key, instance: {}, timers, tunnels };
     const impl = findToxicType(spec.type)!.impl as FrameToxicImpl<unknown>;
     const instance = impl.open(spec.attributes, {
       rng,
@@ -100,16 +109,18 @@ export class FrameToxicChain {
       setTimer: (ms, fn) => timers.add(ms, fn),
       record: (kind, value) => this.record({ toxic: spec.name, kind, value }),
     });
-    return { key, instance, timers };
+    return { key, instance, timers, tunnels };
   }
 
   private buildStages(): EmitFrame[] {
     const stages: EmitFrame[] = [];
     stages[this.toxics.length] = this.sink;
     for (let i = this.toxics.length - 1; i >= 0; i--) {
-      const { instance } = this.toxics[i]!;
+      const { instance, tunnels } = this.toxics[i]!;
       const after = stages[i + 1]!;
-      stages[i] = instance.outbound ? (frame) => instance.outbound!(frame, after) : after;
+      if (!instance.outbound) stages[i] = after;
+      else if (tunnels) stages[i] = (frame) => instance.outbound!(frame, after);
+      else stages[i] = (frame) => (this.isTunnel(frame.header.streamId) ? after(frame) : instance.outbound!(frame, after));
     }
     return stages;
   }

@@ -7,15 +7,16 @@
  */
 import { z } from 'zod';
 import { FrameType } from '../../h2/frame/constants.js';
-import { registerFrameToxic, type EmitFrame } from '../frames/frame-toxic.js';
+import { registerFrameToxic, tunnelsAttribute, type EmitFrame } from '../frames/frame-toxic.js';
 import type { OutboundFrame } from '../frames/outbound-framer.js';
 
 export const reorderToxic = registerFrameToxic({
   type: 'reorder',
-  summary: 'hold DATA frames (probability each) so frames of other streams overtake them, within window frames; acts on frames to the client whatever the stream attribute',
+  summary: 'hold DATA frames (probability each) so frames of other streams overtake them, within window frames; acts on frames to the client whatever the stream attribute; tunnel streams (WebSockets over HTTP/2) only with tunnels: true',
   schema: z.object({
     window: z.number().int().min(1).max(1024).default(4),
     probability: z.number().min(0).max(1).default(0.5),
+    tunnels: tunnelsAttribute,
   }),
   open({ window, probability }, { rng, record }) {
     /** Held frames in arrival order, with how many frames have overtaken each. */

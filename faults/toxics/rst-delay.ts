@@ -3,12 +3,12 @@
  * server keeps producing for a stream the client has already given up — as on a long RTT.
  */
 import { z } from 'zod';
-import { registerFrameToxic } from '../frames/frame-toxic.js';
+import { registerFrameToxic, tunnelsAttribute } from '../frames/frame-toxic.js';
 
 export const rstDelayToxic = registerFrameToxic({
   type: 'rst_delay',
-  summary: 'hold each client RST_STREAM for delay ms before the server session sees it (the stream attribute is ignored)',
-  schema: z.object({ delay: z.number().int().min(0).max(600_000).default(100) }),
+  summary: 'hold each client RST_STREAM for delay ms before the server session sees it (the stream attribute is ignored); tunnel streams (WebSockets over HTTP/2) only with tunnels: true',
+  schema: z.object({ delay: z.number().int().min(0).max(600_000).default(100), tunnels: tunnelsAttribute }),
   open({ delay }) {
     return { inboundResetDelay: () => delay };
   },

@@ -6,7 +6,7 @@
  * pool's reset handling (the race, in release-on-reset).
  */
 import { z } from 'zod';
-import { registerFrameToxic } from '../frames/frame-toxic.js';
+import { registerFrameToxic, tunnelsAttribute } from '../frames/frame-toxic.js';
 
 /** `/regex/` is a regular expression; anything else is a path prefix. Throws on a bad regex. */
 function compilePathMatcher(text: string): (path: string) => boolean {
@@ -26,11 +26,12 @@ function isPathMatcher(text: string): boolean {
 
 export const rstInjectToxic = registerFrameToxic({
   type: 'rst_inject',
-  summary: 'cancel streams whose :path matches (prefix, or /regex/) after ms from the response start, with probability, on both sides (the stream attribute is ignored)',
+  summary: 'cancel streams whose :path matches (prefix, or /regex/) after ms from the response start, with probability, on both sides (the stream attribute is ignored); tunnel streams (WebSockets over HTTP/2) only with tunnels: true',
   schema: z.object({
     path: z.string().min(1).refine(isPathMatcher, 'not a valid /regular expression/').default('/'),
     probability: z.number().min(0).max(1).default(1),
     after: z.number().int().min(0).max(600_000).default(0),
+    tunnels: tunnelsAttribute,
   }),
   open({ path, probability, after }, { rng, setTimer, record }) {
     const matches = compilePathMatcher(path);

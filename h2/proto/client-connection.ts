@@ -34,12 +34,18 @@ export type { ClientHandler, ClientStream } from './client-stream.js';
 /** A request head as the application gives it; pseudo-headers are made from the first four. */
 export interface ClientRequestHead {
   method: string;
-  /** 'https' or 'http'; ignored for CONNECT. */
+  /** 'https' or 'http'; ignored for CONNECT without `protocol`. */
   scheme: string;
   /** '' for none. */
   authority: string;
-  /** Ignored for CONNECT. */
+  /** Ignored for CONNECT without `protocol`. */
   path: string;
+  /**
+   * RFC 8441 extended CONNECT (method CONNECT): the protocol the stream tunnels, e.g.
+   * 'websocket'. Only once the server's SETTINGS_ENABLE_CONNECT_PROTOCOL arrived
+   * (peerSettings.enableConnectProtocol).
+   */
+  protocol?: string;
   /** Regular fields, flat [name, value, ...], lowercase names, no connection-specific ones. */
   fields?: readonly string[];
 }
@@ -103,13 +109,16 @@ export class ClientConnection extends Connection {
    */
   request(head: ClientRequestHead, handler: ClientHandler, options: RequestOptions = {}): ClientStream {
     if (!this.canRequest) throw new Error(`h2 connection ${this.id}: no stream available (${this.unavailableReason()})`);
+    if (head.protocol !== undefined && !this.peerSettings.enableConnectProtocol) {
+      throw new Error(`h2 connection ${this.id}: the server has not enabled extended CONNECT (SETTINGS_ENABLE_CONNECT_PROTOCOL)`);
+    }
     const endStream = options.endStream ?? false;
     const list = headerList(head);
-    const checked = requestHead(list, endStream);
+    const checked = requestHead(list, endStream, this.peerSettings.enableConnectProtocol);
     if (typeof checked === 'string') throw new TypeError(`h2 request: ${checked}`);
     const id = this.nextStreamId;
     this.nextStreamId += 2;
-    const stream = new ClientH2Stream(id, this, this.peerSettings.initialWindowSize, this.local.initialWindowSize, this.opts.streamHighWaterMark, handler, head.method === 'HEAD', endStream);
+    const stream = new ClientH2Stream(id, this, this.peerSettings.initialWindowSize, this.local.initialWindowSize, this.opts.streamHighWaterMark, handler, head.method, endStream);
     this.streams.set(id, stream);
     this.streamsOpened++;
     this.headerWriter.write(id, list, endStream, this.peerSettings.maxFrameSize);
@@ -175,9 +184,11 @@ export class ClientConnection extends Connection {
       return;
     }
     stream.response = ResponsePhase.Final;
-    // RFC 9110 §6.4.1: a response to HEAD, a 204 and a 304 have no content, whatever content-length says.
-    const noContent = stream.headRequest || head.status === 204 || head.status === 304;
-    stream.contentLength = noContent ? 0 : head.contentLength;
+    // RFC 9110 §6.4.1: a response to HEAD, a 204 and a 304 have no content, whatever content-length
+    // says; §9.3.6: a 2xx to CONNECT is a tunnel, its DATA unbounded.
+    const noContent = stream.method === 'HEAD' || head.status === 204 || head.status === 304;
+    const tunnel = stream.method === 'CONNECT' && head.status < 300;
+    stream.contentLength = noContent ? 0 : tunnel ? -1 : head.contentLength;
     if (endStream && stream.contentLength > 0) {
       return this.streamError(stream.id, ErrorCode.PROTOCOL_ERROR, `content-length ${stream.contentLength} with END_STREAM on HEADERS`);
     }
@@ -202,7 +213,8 @@ export class ClientConnection extends Connection {
 function headerList(head: ClientRequestHead): string[] {
   const fields = head.fields ?? [];
   const list: string[] = [':method', head.method];
-  if (head.method !== 'CONNECT') list.push(':scheme', head.scheme, ':path', head.path);
+  if (head.protocol !== undefined) list.push(':protocol', head.protocol);
+  if (head.method !== 'CONNECT' || head.protocol !== undefined) list.push(':scheme', head.scheme, ':path', head.path);
   if (head.authority !== '') list.push(':authority', head.authority);
   for (let i = 0; i < fields.length; i++) list.push(fields[i]!);
   return list;

@@ -37,8 +37,8 @@ export class ClientH2Stream extends H2Stream implements ClientStream {
     recvWindow: number,
     highWaterMark: number,
     handler: ClientHandler,
-    /** A HEAD request: the response has no content whatever its content-length says (RFC 9110 §9.3.2). */
-    readonly headRequest: boolean,
+    /** The request's method: a HEAD's response has no content, a CONNECT's 2xx is a tunnel (RFC 9110 §9.3.2, §9.3.6). */
+    readonly method: string,
     endStream: boolean,
   ) {
     super(id, host, sendWindow, recvWindow, highWaterMark);

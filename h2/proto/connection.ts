@@ -40,7 +40,7 @@ import { requestHead, regularFieldsProblem } from './header-validation.js';
 import { HeaderWriter } from './header-writer.js';
 import { RecentIds } from './recent-ids.js';
 import { SendScheduler, type SchedulerHost } from './send-scheduler.js';
-import { DEFAULT_LOCAL_SETTINGS, PROTOCOL_HEADER_TABLE_SIZE, PROTOCOL_INITIAL_WINDOW_SIZE, PeerSettings, checkLocalSettings, settingsEntries, type LocalSettings } from './settings.js';
+import { PROTOCOL_HEADER_TABLE_SIZE, PROTOCOL_INITIAL_WINDOW_SIZE, PeerSettings, localSettings, settingsEntries, type LocalSettings } from './settings.js';
 import { SettingsAck } from './settings-ack.js';
 import { H2Stream, type ResetCause, type StreamHost } from './stream.js';
 import { ClosedHow, StreamState, Verdict, afterRecvEnd, afterSendEnd, canRecv, recvOnClosed, recvOnIdle, recvOnLive, type Ruling } from './stream-state.js';
@@ -112,9 +112,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     };
     this.observer = options.observer ?? {};
     this.inboundHook = options.inboundHook;
-    this.announced = { ...DEFAULT_LOCAL_SETTINGS };
-    for (const [key, value] of Object.entries(options.settings ?? {})) if (value !== undefined) this.announced[key as keyof LocalSettings] = value;
-    checkLocalSettings(this.announced);
+    this.announced = localSettings(options.settings);
     // Until the peer acknowledges ours, the protocol's initial values bind it where ours are
     // stricter; where ours are more lenient the peer may use them as soon as it read them.
     this.local = {
@@ -462,7 +460,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
       if (stream.state !== StreamState.Closed) this.resetStream(stream, ErrorCode.NO_ERROR);
       return;
     }
-    const head = requestHead(list, endStream);
+    const head = requestHead(list, endStream, this.announced.enableConnectProtocol);
     if (typeof head === 'string') return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR, head);
     // §8.1.1: a body promised by content-length that END_STREAM already denies — before the application sees it.
     if (endStream && head.contentLength > 0) return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR, `content-length ${head.contentLength} with END_STREAM on HEADERS`);

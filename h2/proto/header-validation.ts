@@ -13,6 +13,11 @@ export interface RequestHead {
   /** '' when the request has none (a Host field may say it). */
   authority: string;
   path: string;
+  /**
+   * RFC 8441 extended CONNECT's :protocol (e.g. 'websocket'): the stream is a tunnel for it.
+   * '' for any other request.
+   */
+  protocol: string;
   /** Regular fields, pseudo-headers removed, in order: [name, value, ...]. */
   fields: string[];
   /** The content-length field's value; -1 when absent. */
@@ -86,9 +91,13 @@ function parseContentLength(value: string, previous: number): number {
   return previous !== -1 && previous !== result ? -2 : result;
 }
 
-/** Validates a request's header list (§8.3.1) into its head. */
-export function requestHead(list: readonly string[], endStream: boolean): RequestHead | Malformed {
+/**
+ * Validates a request's header list (§8.3.1) into its head. `extendedConnect`: the server sent
+ * SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441), so :protocol may come with a CONNECT.
+ */
+export function requestHead(list: readonly string[], endStream: boolean, extendedConnect = false): RequestHead | Malformed {
   let method = '';
+  let protocol: string | undefined;
   let scheme = '';
   let authority: string | undefined;
   let path = '';
@@ -123,8 +132,16 @@ export function requestHead(list: readonly string[], endStream: boolean): Reques
         hasPath = true;
         path = value;
         break;
+      case ':protocol':
+        // RFC 8441 §4: only once the server said SETTINGS_ENABLE_CONNECT_PROTOCOL; before, it is
+        // an undefined pseudo-header as any other.
+        if (!extendedConnect) return 'pseudo-header :protocol not allowed in a request (SETTINGS_ENABLE_CONNECT_PROTOCOL not sent)';
+        if (protocol !== undefined) return 'duplicate :protocol';
+        if (value === '') return 'empty :protocol';
+        protocol = value;
+        break;
       default:
-        // :status belongs to responses, :protocol to extended CONNECT (not enabled), and §8.3
+        // :status belongs to responses, and §8.3
         // "Endpoints MUST treat a request or response that contains undefined or invalid
         // pseudo-header fields as malformed."
         return `pseudo-header ${name} not allowed in a request`;
@@ -134,7 +151,12 @@ export function requestHead(list: readonly string[], endStream: boolean): Reques
   const contentLength = regularFields(fields);
   if (typeof contentLength === 'string') return contentLength;
   if (method === '') return 'missing :method';
-  if (method === 'CONNECT') {
+  if (protocol !== undefined) {
+    // RFC 8441 §4: an extended CONNECT names its target as any request does.
+    if (method !== 'CONNECT') return `:protocol with :method ${method} (only CONNECT takes it)`;
+    if (!hasScheme) return 'extended CONNECT without :scheme';
+    if (!hasPath) return 'extended CONNECT without :path';
+  } else if (method === 'CONNECT') {
     // §8.5: CONNECT names its target in :authority only.
     if (hasScheme || hasPath) return 'CONNECT with :scheme or :path';
     if (!authority) return 'CONNECT without :authority';
@@ -142,7 +164,7 @@ export function requestHead(list: readonly string[], endStream: boolean): Reques
     if (!hasScheme) return 'missing :scheme';
     if (!hasPath) return 'missing :path';
   }
-  return { method, scheme, authority: authority ?? '', path, fields, contentLength, endStream };
+  return { method, scheme, authority: authority ?? '', path, protocol: protocol ?? '', fields, contentLength, endStream };
 }
 
 /** Validates a response's header list (§8.3.2) into its head (the client role). */

@@ -3,7 +3,8 @@
  * and the peer's, as they constrain what we send. Range checks of received values are in
  * frame/codec.ts (parseSettings); what a change does to windows and HPACK is the connection's.
  */
-import { DEFAULT_MAX_FRAME_SIZE, MAX_ALLOWED_FRAME_SIZE, MAX_WINDOW_SIZE, SettingId } from '../frame/constants.js';
+import { DEFAULT_MAX_FRAME_SIZE, ErrorCode, MAX_ALLOWED_FRAME_SIZE, MAX_WINDOW_SIZE, SettingId } from '../frame/constants.js';
+import { FrameError } from '../frame/codec.js';
 
 /** What we tell the peer; each bounds what it may send us. */
 export interface LocalSettings {
@@ -17,6 +18,11 @@ export interface LocalSettings {
   maxFrameSize: number;
   /** The largest header list (§6.5.2: names + values + 32 per field) we accept; beyond it 431. */
   maxHeaderListSize: number;
+  /**
+   * RFC 8441 §3 SETTINGS_ENABLE_CONNECT_PROTOCOL: the peer may send extended CONNECT (a CONNECT
+   * with :protocol, e.g. a WebSocket). Announced only when true; never withdrawn once sent.
+   */
+  enableConnectProtocol: boolean;
 }
 
 export const DEFAULT_LOCAL_SETTINGS: LocalSettings = {
@@ -27,14 +33,23 @@ export const DEFAULT_LOCAL_SETTINGS: LocalSettings = {
   initialWindowSize: 1 << 20,
   maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
   maxHeaderListSize: 64 * 1024,
+  enableConnectProtocol: false,
 };
 
 /** The values HTTP/2 starts with before any SETTINGS (§6.5.2). */
 export const PROTOCOL_INITIAL_WINDOW_SIZE = 65_535;
 export const PROTOCOL_HEADER_TABLE_SIZE = 4096;
 
+/** The defaults with the configured values over them (undefined ones skipped), checked. */
+export function localSettings(configured: Partial<LocalSettings> = {}): LocalSettings {
+  const s = { ...DEFAULT_LOCAL_SETTINGS };
+  for (const [key, value] of Object.entries(configured)) if (value !== undefined) Object.assign(s, { [key]: value });
+  checkLocalSettings(s);
+  return s;
+}
+
 /** Checks settings we were configured with; one line naming the bad one. */
-export function checkLocalSettings(s: LocalSettings): void {
+function checkLocalSettings(s: LocalSettings): void {
   const bad = (what: string): never => {
     throw new RangeError(`h2 settings: ${what}`);
   };
@@ -58,6 +73,7 @@ export function settingsEntries(s: LocalSettings): Array<[number, number]> {
   ];
   if (s.headerTableSize !== PROTOCOL_HEADER_TABLE_SIZE) entries.push([SettingId.HEADER_TABLE_SIZE, s.headerTableSize]);
   if (s.maxFrameSize !== DEFAULT_MAX_FRAME_SIZE) entries.push([SettingId.MAX_FRAME_SIZE, s.maxFrameSize]);
+  if (s.enableConnectProtocol) entries.push([SettingId.ENABLE_CONNECT_PROTOCOL, 1]);
   return entries;
 }
 
@@ -69,6 +85,8 @@ export class PeerSettings {
   initialWindowSize = PROTOCOL_INITIAL_WINDOW_SIZE;
   maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
   maxHeaderListSize = Infinity;
+  /** RFC 8441: we may send extended CONNECT (the client role). */
+  enableConnectProtocol = false;
 
   /** Applies one received (range-checked) value; returns the change of the initial window size. */
   apply(id: number, value: number): number {
@@ -92,6 +110,12 @@ export class PeerSettings {
         return 0;
       case SettingId.MAX_HEADER_LIST_SIZE:
         this.maxHeaderListSize = value;
+        return 0;
+      case SettingId.ENABLE_CONNECT_PROTOCOL:
+        // RFC 8441 §3: "A sender MUST NOT send a SETTINGS_ENABLE_CONNECT_PROTOCOL parameter with
+        // the value of 0 after previously sending a value of 1." Tunnels open on its word.
+        if (this.enableConnectProtocol && value === 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, 'SETTINGS_ENABLE_CONNECT_PROTOCOL went from 1 back to 0');
+        this.enableConnectProtocol = value === 1;
         return 0;
       default:
         // §6.5.2: "An endpoint that receives a SETTINGS frame with any unknown or unsupported

@@ -10,44 +10,28 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
-import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
-import type { StreamEndRecord } from '../../proxy/events.js';
-import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
-import { patternBytes, sha256 } from '../helpers/bytes.js';
+import type { ToxicInput } from '../../faults/link/toxic-set.js';
+import { patternBytes } from '../helpers/bytes.js';
 import { startTestOrigin } from '../helpers/origins.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
 import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { startWsOrigin } from './ws-origin.js';
+import { startWsProxy, type WsProxy } from './ws-proxy.js';
+import { closed, echoedByteExact, exchangeAll, roundTrip } from './ws-messages.js';
 
 const MAX_PAYLOAD = 64 * 1024 * 1024;
 
 const cleanups = cleanupsAfterEach();
 
-interface Proxy {
-  h2race: RunningH2race;
+interface Proxy extends WsProxy {
   /** wss://127.0.0.1:PORT */
   wsUrl: string;
-  ends: StreamEndRecord[];
 }
 
 async function proxyTo(origin: string, toxics: ToxicInput[] = [], streamIdleTimeoutMs?: number): Promise<Proxy> {
-  const { certPath, keyPath } = await testCert();
-  const h2race = await startH2race({
-    listen: '127.0.0.1:0',
-    h2cListen: '127.0.0.1:0',
-    origin,
-    cert: certPath,
-    key: keyPath,
-    shutdownTimeoutMs: 500,
-    upstream: { ca: certPath, connectTimeoutMs: 2000 },
-    downstream: { streamIdleTimeoutMs },
-    toxics: new ToxicSet(toxics),
-  });
-  cleanups.push(() => h2race.close());
-  const ends: StreamEndRecord[] = [];
-  h2race.proxy.events.on('stream-end', (r) => ends.push(r));
-  return { h2race, wsUrl: h2race.proxy.url.replace(/^https/, 'wss'), ends };
+  const proxy = await startWsProxy(origin, cleanups, { toxics, streamIdleTimeoutMs });
+  return { ...proxy, wsUrl: proxy.h2race.proxy.url.replace(/^https/, 'wss') };
 }
 
 async function openWs(url: string): Promise<WebSocket> {
@@ -56,21 +40,6 @@ async function openWs(url: string): Promise<WebSocket> {
   cleanups.push(() => ws.terminate());
   await once(ws, 'open');
   return ws;
-}
-
-function nextMessage(ws: WebSocket): Promise<{ data: Buffer; isBinary: boolean }> {
-  return new Promise((resolve, reject) => {
-    const onClose = () => reject(new Error('closed before a message'));
-    ws.once('close', onClose);
-    ws.once('message', (data: Buffer, isBinary: boolean) => {
-      ws.off('close', onClose);
-      resolve({ data, isBinary });
-    });
-  });
-}
-
-function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
-  return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
 }
 
 /** The answer to an Upgrade that does not become a WebSocket. */
@@ -91,14 +60,6 @@ async function refusedUpgrade(url: string): Promise<{ status: number; headers: h
   });
 }
 
-async function roundTrip(ws: WebSocket, text: string): Promise<number> {
-  const started = performance.now();
-  const reply = nextMessage(ws);
-  ws.send(text);
-  expect((await reply).data.toString()).toBe(text);
-  return performance.now() - started;
-}
-
 describe.each(['h1', 'h1-tls'] as const)('origin %s', (kind) => {
   async function setUp() {
     const origin = await startWsOrigin(kind);
@@ -112,30 +73,7 @@ describe.each(['h1', 'h1-tls'] as const)('origin %s', (kind) => {
     expect(origin.upgrades[0]).toMatchObject({ upgrade: 'websocket', connection: 'upgrade', via: '1.1 h2race', 'x-forwarded-proto': 'https' });
     expect(origin.upgrades[0]!['sec-websocket-key']).toMatch(/^[A-Za-z0-9+/]{22}==$/);
 
-    const text = nextMessage(ws);
-    ws.send('héllo');
-    expect(await text).toEqual({ data: Buffer.from('héllo'), isBinary: false });
-    const bytes = patternBytes(1, 70_000);
-    const binary = nextMessage(ws);
-    ws.send(bytes);
-    const echoed = await binary;
-    expect(echoed.isBinary).toBe(true);
-    expect(sha256(echoed.data)).toBe(sha256(bytes));
-
-    // Client → origin ping (ws answers pings itself), and origin → client ping.
-    const pong = new Promise<Buffer>((resolve) => ws.once('pong', resolve));
-    ws.ping('from-client');
-    expect((await pong).toString()).toBe('from-client');
-    const fromOrigin = new Promise<Buffer>((resolve) => ws.once('ping', resolve));
-    const confirmed = nextMessage(ws);
-    ws.send('ping from-origin');
-    expect((await fromOrigin).toString()).toBe('from-origin');
-    expect((await confirmed).data.toString()).toBe('pong from-origin');
-
-    // The origin closes with its code and reason.
-    const byOrigin = closed(ws);
-    ws.send('close 4001 origin says bye');
-    expect(await byOrigin).toEqual({ code: 4001, reason: 'origin says bye' });
+    await exchangeAll(ws);
 
     // The client closes with its code and reason.
     const second = await openWs(`${proxy.wsUrl}/chat?room=2`);
@@ -149,13 +87,7 @@ describe.each(['h1', 'h1-tls'] as const)('origin %s', (kind) => {
   test('a 16 MiB binary message arrives byte-exact, both ways', async () => {
     const { proxy } = await setUp();
     const ws = await openWs(`${proxy.wsUrl}/big`);
-    const payload = patternBytes(11, 16 * 1024 * 1024);
-    const reply = nextMessage(ws);
-    ws.send(payload);
-    const { data, isBinary } = await reply;
-    expect(isBinary).toBe(true);
-    expect(data.length).toBe(payload.length);
-    expect(sha256(data)).toBe(sha256(payload));
+    await echoedByteExact(ws, patternBytes(11, 16 * 1024 * 1024));
   });
 
   test('the tunnel is one stream in the log: status 101, completed, its exact bytes each way', async () => {
@@ -284,13 +216,13 @@ describe('upgrades that cannot go through get a clear answer', () => {
     expect(proxy.ends[0]).toMatchObject({ status: 502, outcome: 'upstream-error' });
   });
 
-  test('an h2c origin: 501 at once, saying WebSocket over HTTP/2 is not supported yet', async () => {
+  test('an h2c origin: 501 at once, saying h2race does not open WebSockets to HTTP/2 origins yet', async () => {
     const origin = await startTestOrigin('h2c');
     cleanups.push(() => origin.close());
     const proxy = await proxyTo(origin.url);
     const answer = await refusedUpgrade(`${proxy.wsUrl}/chat`);
     expect(answer.status).toBe(501);
-    expect(answer.body).toContain('speaks only HTTP/2 (h2c), and WebSocket over HTTP/2 (RFC 8441) is not supported yet');
+    expect(answer.body).toContain('speaks only HTTP/2 (h2c), and h2race does not open WebSockets to HTTP/2 origins yet');
     expect(origin.streams).toHaveLength(0);
   });
 
@@ -300,7 +232,7 @@ describe('upgrades that cannot go through get a clear answer', () => {
     const proxy = await proxyTo(origin.url);
     const answer = await refusedUpgrade(`${proxy.wsUrl}/chat`);
     expect(answer.status).toBe(502);
-    expect(answer.body).toMatch(/^h2race: origin 127\.0\.0\.1:\d+ offers no HTTP\/1\.1 \(TLS ALPN\): it speaks only HTTP\/2, and WebSocket over HTTP\/2 \(RFC 8441\) is not supported yet\n$/);
+    expect(answer.body).toMatch(/^h2race: origin 127\.0\.0\.1:\d+ offers no HTTP\/1\.1 \(TLS ALPN\): it speaks only HTTP\/2, and h2race does not open WebSockets to HTTP\/2 origins yet\n$/);
     expect(answer.headers['x-h2race-error']).toBe('protocol');
   });
 

@@ -3,7 +3,8 @@
  * Every connection echoes each message with its type (text or binary). Text commands:
  *   `close <code> <reason>`  the origin closes with that code and reason
  *   `ping <payload>`         the origin pings; once the client's pong arrives it sends `pong <payload>`
- * `/forbidden` is refused with a 403 and a body; every Upgrade request is recorded.
+ * `/forbidden` is refused with a 403 and a body; every Upgrade request is recorded. Plain requests
+ * get 404, but `/page`: a small HTML page (where a browser test runs its script).
  */
 import { once } from 'node:events';
 import * as http from 'node:http';
@@ -31,9 +32,10 @@ export async function startWsOrigin(kind: 'h1' | 'h1-tls'): Promise<WsOrigin> {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });
-  server.on('request', (_req, res: http.ServerResponse) => {
-    res.writeHead(404, { 'content-length': 0 });
-    res.end();
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const page = req.url === '/page' ? '<!doctype html><title>ws origin</title>' : '';
+    res.writeHead(page ? 200 : 404, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(page) });
+    res.end(page);
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   const origin: WsOrigin = {
