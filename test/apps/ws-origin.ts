@@ -64,7 +64,8 @@ export async function startWsOrigin(kind: 'h1' | 'h1-tls'): Promise<WsOrigin> {
   return origin;
 }
 
-function serve(origin: WsOrigin, ws: WebSocket): void {
+/** Echoes and answers the commands above on `ws`, recording it in `origin` while it is open. */
+export function serve(origin: WsOrigin, ws: WebSocket): void {
   origin.open.add(ws);
   ws.once('close', (code, reason) => {
     origin.open.delete(ws);

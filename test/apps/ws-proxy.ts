@@ -6,8 +6,10 @@
  */
 import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
 import type { StreamEndRecord } from '../../proxy/events.js';
+import type * as http2 from 'node:http2';
 import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
 import { testCert } from '../helpers/tls-cert.js';
+import { connectH2 } from './h2-websocket.js';
 
 export interface WsProxy {
   h2race: RunningH2race;
@@ -15,10 +17,17 @@ export interface WsProxy {
   ends: StreamEndRecord[];
 }
 
+export interface H2WsProxy extends WsProxy {
+  /** A new HTTP/2 session to the TLS front (its SETTINGS arrived), destroyed with the cleanups. */
+  session(): Promise<http2.ClientHttp2Session>;
+}
+
+export type WsProxyOptions = { toxics?: ToxicInput[]; streamIdleTimeoutMs?: number };
+
 export async function startWsProxy(
   origin: string,
   cleanups: Array<() => unknown>,
-  opts: { toxics?: ToxicInput[]; streamIdleTimeoutMs?: number } = {},
+  opts: WsProxyOptions = {},
 ): Promise<WsProxy> {
   const { certPath, keyPath } = await testCert();
   const h2race = await startH2race({
@@ -36,4 +45,18 @@ export async function startWsProxy(
   const ends: StreamEndRecord[] = [];
   h2race.proxy.events.on('stream-end', (r) => ends.push(r));
   return { h2race, ends };
+}
+
+/** startWsProxy, for clients of its HTTP/2 front. */
+export async function startH2WsProxy(origin: string, cleanups: Array<() => unknown>, opts: WsProxyOptions = {}): Promise<H2WsProxy> {
+  const proxy = await startWsProxy(origin, cleanups, opts);
+  const { cert } = await testCert();
+  return {
+    ...proxy,
+    async session() {
+      const session = await connectH2(proxy.h2race.proxy.url, cert);
+      cleanups.push(() => session.destroy());
+      return session;
+    },
+  };
 }
