@@ -4,16 +4,17 @@
  * accepts CONNECT :protocol websocket streams and runs the real `ws` WebSocket server-side on each
  * (./h2-websocket.ts webSocketOn), with ./ws-origin.ts's echo and commands. `/forbidden` is refused
  * with a 403 and a body. Any other request gets 200 and `plain <path>`. Every tunnel's request head
- * and stream, and which connection carried each stream, are recorded.
+ * and stream, and which connection carried each stream, are recorded. With `http1` (TLS only) it
+ * offers HTTP/1.1 in ALPN too, and takes RFC 6455 Upgrades there as ./ws-origin.ts does.
  *
  * Lifecycle: close() destroys every session and closes the server.
  */
 import { once } from 'node:events';
 import * as http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { testCert } from '../helpers/tls-cert.js';
 import { webSocketOn } from './h2-websocket.js';
-import { serve, type WsOrigin } from './ws-origin.js';
+import { serve, upgradesTo, type WsOrigin } from './ws-origin.js';
 
 export interface H2WsOrigin extends WsOrigin {
   /** The extended CONNECT streams, in the order they came. */
@@ -24,10 +25,15 @@ export interface H2WsOrigin extends WsOrigin {
   connections: number;
 }
 
-export async function startH2WsOrigin(opts: { tls: boolean; enableConnectProtocol: boolean }): Promise<H2WsOrigin> {
+export async function startH2WsOrigin(opts: { tls: boolean; enableConnectProtocol: boolean; http1?: boolean }): Promise<H2WsOrigin> {
   const settings = { enableConnectProtocol: opts.enableConnectProtocol };
   const { cert, key } = await testCert();
-  const server = opts.tls ? http2.createSecureServer({ cert, key, settings }) : http2.createServer({ settings });
+  const server = opts.tls ? http2.createSecureServer({ cert, key, settings, allowHTTP1: opts.http1 ?? false }) : http2.createServer({ settings });
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
   const sessions = new Map<http2.ServerHttp2Session, number>();
   const origin: H2WsOrigin = {
     url: '',
@@ -38,7 +44,7 @@ export async function startH2WsOrigin(opts: { tls: boolean; enableConnectProtoco
     streams: [],
     connections: 0,
     async close() {
-      for (const s of sessions.keys()) s.destroy();
+      for (const s of sockets) s.destroy();
       server.close();
       await once(server, 'close');
     },
@@ -48,6 +54,7 @@ export async function startH2WsOrigin(opts: { tls: boolean; enableConnectProtoco
     session.on('error', () => {});
     session.once('close', () => sessions.delete(session));
   });
+  server.on('upgrade', upgradesTo(origin));
   server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
     stream.on('error', () => {});
     const method = String(headers[':method']);

@@ -6,7 +6,9 @@
  * upstream session: messages of both types, pings both ways, close codes both ways, a 16 MiB
  * message byte-exact both ways (flow control end to end), the origin's refusal passed through, a
  * reset on either side ending that tunnel only (another tunnel and a plain request on the same
- * upstream session unharmed), an origin without the setting answered 501, latency applied.
+ * upstream session unharmed), an origin without the setting answered 501, latency applied; an
+ * https origin that also speaks HTTP/1.1 gets the tunnel over h2 when it enabled RFC 8441, as an
+ * Upgrade over HTTP/1.1 otherwise.
  */
 import { once } from 'node:events';
 import type * as http2 from 'node:http2';
@@ -26,8 +28,8 @@ async function proxyTo(origin: string, opts: WsProxyOptions = {}): Promise<H2WsP
   return startH2WsProxy(origin, cleanups, opts);
 }
 
-async function originOf(tls: boolean, enableConnectProtocol = true): Promise<H2WsOrigin> {
-  const origin = await startH2WsOrigin({ tls, enableConnectProtocol });
+async function originOf(tls: boolean, enableConnectProtocol = true, http1 = false): Promise<H2WsOrigin> {
+  const origin = await startH2WsOrigin({ tls, enableConnectProtocol, http1 });
   cleanups.push(() => origin.close());
   return origin;
 }
@@ -194,5 +196,31 @@ describe('an HTTP/2 origin that did not enable extended CONNECT', () => {
     expect(answer.status).toBe(501);
     expect(answer.body).toBe(`h2race: origin ${new URL(origin.url).host} offers no HTTP/1.1 (TLS ALPN) and has not enabled extended CONNECT on HTTP/2 (no SETTINGS_ENABLE_CONNECT_PROTOCOL): it takes no WebSocket\n`);
     expect(origin.streams).toEqual([]);
+  });
+});
+
+describe('an https origin offering both HTTP/1.1 and h2 in ALPN', () => {
+  test('with SETTINGS_ENABLE_CONNECT_PROTOCOL the tunnel is an extended CONNECT on its h2 session, beside the requests', async () => {
+    const origin = await originOf(true, true, true);
+    const proxy = await proxyTo(origin.url);
+    const session = await proxy.session();
+    expect(await get(session, '/plain')).toEqual({ status: 200, body: 'plain /plain\n' });
+    const { ws } = await open(session, '/chat');
+    await exchangeAll(ws);
+    expect(origin.upgrades).toHaveLength(1);
+    expect(origin.upgrades[0]).toMatchObject({ ':method': 'CONNECT', ':protocol': 'websocket' });
+    expect(origin.streams.map((s) => [s.method, s.connection])).toEqual([['GET', 0], ['CONNECT', 0]]);
+  });
+
+  test('without it the tunnel goes as an RFC 6455 Upgrade over HTTP/1.1', async () => {
+    const origin = await originOf(true, false, true);
+    const proxy = await proxyTo(origin.url);
+    const { ws } = await open(await proxy.session(), '/chat');
+    await exchangeAll(ws);
+    expect(origin.upgrades).toHaveLength(1);
+    expect(origin.upgrades[0]).toMatchObject({ upgrade: 'websocket', connection: 'upgrade', 'sec-websocket-version': '13' });
+    expect(origin.tunnels).toEqual([]);
+    await waitFor('the tunnel\'s record', () => proxy.ends.length === 1);
+    expect(proxy.ends[0]).toMatchObject({ method: 'CONNECT', path: '/chat', status: 200, outcome: 'completed' });
   });
 });

@@ -37,7 +37,6 @@ export async function startWsOrigin(kind: 'h1' | 'h1-tls'): Promise<WsOrigin> {
     res.writeHead(page ? 200 : 404, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(page) });
     res.end(page);
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   const origin: WsOrigin = {
     url: '',
     upgrades: [],
@@ -49,19 +48,25 @@ export async function startWsOrigin(kind: 'h1' | 'h1-tls'): Promise<WsOrigin> {
       await once(server, 'close');
     },
   };
-  server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+  server.on('upgrade', upgradesTo(origin));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  origin.url = `${kind === 'h1-tls' ? 'https' : 'http'}://127.0.0.1:${port}`;
+  return origin;
+}
+
+/** The 'upgrade' listener of an HTTP/1.1 server that is `origin`: records each Upgrade, refuses `/forbidden`, serves the rest. */
+export function upgradesTo(origin: WsOrigin): (req: http.IncomingMessage, socket: Socket, head: Buffer) => void {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  return (req, socket, head) => {
     origin.upgrades.push(req.headers);
     if (req.url === '/forbidden') {
       socket.end('HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: 10\r\nx-origin: ws\r\nconnection: close\r\n\r\nforbidden\n');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => serve(origin, ws));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  origin.url = `${kind === 'h1-tls' ? 'https' : 'http'}://127.0.0.1:${port}`;
-  return origin;
+  };
 }
 
 /** Echoes and answers the commands above on `ws`, recording it in `origin` while it is open. */
