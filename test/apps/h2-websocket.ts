@@ -55,12 +55,18 @@ export interface H2WebSocket {
 
 /** Opens a WebSocket on a new stream of `session`, terminated with the cleanups; rejects unless the answer is 200. */
 export async function openH2WebSocket(session: http2.ClientHttp2Session, path: string, cleanups: Array<() => unknown>): Promise<H2WebSocket> {
-  const stream = connectStream(session, path);
-  const [response] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
-  if (Number(response[':status']) !== 200) throw new Error(`extended CONNECT answered ${response[':status']}`);
+  const { stream, response } = await openH2Tunnel(session, path);
   const ws = webSocketOn(stream, 'client');
   cleanups.push(() => ws.terminate());
   return { ws, stream, response };
+}
+
+/** An extended CONNECT stream answered 200, its bytes the caller's; rejects on any other answer. */
+export async function openH2Tunnel(session: http2.ClientHttp2Session, path: string): Promise<{ stream: http2.ClientHttp2Stream; response: http2.IncomingHttpHeaders }> {
+  const stream = connectStream(session, path);
+  const [response] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
+  if (Number(response[':status']) !== 200) throw new Error(`extended CONNECT answered ${response[':status']}`);
+  return { stream, response };
 }
 
 /** A `ws` WebSocket on an open tunnel (an extended CONNECT stream), as its client or its server. */

@@ -3,7 +3,8 @@
  * the test cert) that, with `enableConnectProtocol`, advertises SETTINGS_ENABLE_CONNECT_PROTOCOL,
  * accepts CONNECT :protocol websocket streams and runs the real `ws` WebSocket server-side on each
  * (./h2-websocket.ts webSocketOn), with ./ws-origin.ts's echo and commands. `/forbidden` is refused
- * with a 403 and a body. Any other request gets 200 and `plain <path>`. Every tunnel's request head
+ * with a 403 and a body; `/raw` is accepted with no WebSocket on it (its bytes are the test's: the
+ * stream in `tunnels`, paused until read). Any other request gets 200 and `plain <path>`. Every tunnel's request head
  * and stream, and which connection carried each stream, are recorded. With `http1` (TLS only) it
  * offers HTTP/1.1 in ALPN too, and takes RFC 6455 Upgrades there as ./ws-origin.ts does.
  *
@@ -71,7 +72,7 @@ export async function startH2WsOrigin(opts: { tls: boolean; enableConnectProtoco
       return void stream.end('forbidden\n');
     }
     stream.respond({ ':status': 200 });
-    serve(origin, webSocketOn(stream, 'server'));
+    if (path !== '/raw') serve(origin, webSocketOn(stream, 'server'));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -14,10 +14,10 @@ import { once } from 'node:events';
 import type * as http2 from 'node:http2';
 import { describe, expect, test } from 'vitest';
 import type { ToxicInput } from '../../faults/link/toxic-set.js';
-import { patternBytes } from '../helpers/bytes.js';
+import { patternBytes, sha256 } from '../helpers/bytes.js';
 import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { waitFor } from '../helpers/wait.js';
-import { openH2WebSocket, refusedH2WebSocket, type H2WebSocket } from './h2-websocket.js';
+import { openH2Tunnel, openH2WebSocket, refusedH2WebSocket, type H2WebSocket } from './h2-websocket.js';
 import { startH2WsOrigin, type H2WsOrigin } from './h2-ws-origin.js';
 import { closed, echoedByteExact, exchangeAll, roundTrip } from './ws-messages.js';
 import { startH2WsProxy, type H2WsProxy, type WsProxyOptions } from './ws-proxy.js';
@@ -47,6 +47,36 @@ async function get(session: http2.ClientHttp2Session, path: string): Promise<{ s
   stream.on('data', (c: Buffer) => chunks.push(c));
   await once(stream, 'end');
   return { status: Number(headers[':status']), body: Buffer.concat(chunks).toString() };
+}
+
+/** Writes `payload` to `stream` in 64 KiB writes as fast as it takes them; how many bytes it took so far. */
+function writeAll(stream: http2.Http2Stream, payload: Buffer): { taken(): number } {
+  let taken = 0;
+  let offset = 0;
+  const write = (): void => {
+    while (offset < payload.length) {
+      const chunk = payload.subarray(offset, offset + 64 * 1024);
+      offset += chunk.length;
+      if (!stream.write(chunk, () => (taken += chunk.length))) return void stream.once('drain', write);
+    }
+  };
+  write();
+  return { taken: () => taken };
+}
+
+/** Reads `length` bytes from `stream` (resuming it), then pauses it again. */
+async function readBytes(stream: http2.Http2Stream, length: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let got = 0;
+  const onData = (c: Buffer) => {
+    chunks.push(c);
+    got += c.length;
+  };
+  stream.on('data', onData);
+  await waitFor(`${length} bytes`, () => got >= length);
+  stream.off('data', onData);
+  stream.pause();
+  return Buffer.concat(chunks);
 }
 
 describe.each([['h2c', false], ['h2', true]] as const)('origin %s with SETTINGS_ENABLE_CONNECT_PROTOCOL', (_kind, tls) => {
@@ -100,6 +130,27 @@ describe.each([['h2c', false], ['h2', true]] as const)('origin %s with SETTINGS_
     const { session } = await setUp();
     const { ws } = await open(session, '/big');
     await echoedByteExact(ws, patternBytes(11, 16 * 1024 * 1024));
+  });
+
+  test('flow control end to end, both ways: a side that reads nothing holds the writer to the windows between them; all of it arrives once it reads', async () => {
+    const { origin, session } = await setUp();
+    // Raw bytes on both ends (no WebSocket on either), each end paused until the test reads it.
+    const { stream } = await openH2Tunnel(session, '/raw');
+    const source = origin.tunnels[0]!;
+    // Each way: the upstream stream window (upstream initialWindowSize, 1 MiB) or the client's
+    // stream window toward h2race (downstream initialWindowSize, 1 MiB), plus what h2race and the
+    // reader hold (64 KiB stream queues and windows), in 64 KiB writes: far below the 32 MiB sent.
+    const bound = 1024 * 1024 + 4 * 64 * 1024;
+    for (const [writer, reader] of [[source, stream], [stream, source]] as const) {
+      const payload = patternBytes(writer === source ? 5 : 6, 32 * 1024 * 1024);
+      const sent = writeAll(writer, payload);
+      // Time for a proxy without flow control to take all 32 MiB (it would, at loopback speed).
+      await new Promise((r) => setTimeout(r, 500));
+      expect(sent.taken()).toBeGreaterThan(0);
+      expect(sent.taken()).toBeLessThan(bound);
+      const received = await readBytes(reader, payload.length);
+      expect(sha256(received)).toBe(sha256(payload));
+    }
   });
 
   test('the origin refusing the tunnel: its 403 and body reach the client', async () => {
