@@ -24,6 +24,8 @@ export interface H2WsOrigin extends WsOrigin {
   streams: { method: string; path: string; connection: number }[];
   /** Connections accepted so far. */
   connections: number;
+  /** A graceful GOAWAY on every connection open now: their open streams go on, no new ones. */
+  goaway(): void;
 }
 
 export async function startH2WsOrigin(opts: { tls: boolean; enableConnectProtocol: boolean; http1?: boolean }): Promise<H2WsOrigin> {
@@ -44,6 +46,9 @@ export async function startH2WsOrigin(opts: { tls: boolean; enableConnectProtoco
     tunnels: [],
     streams: [],
     connections: 0,
+    goaway() {
+      for (const s of sessions.keys()) s.close();
+    },
     async close() {
       for (const s of sockets) s.destroy();
       server.close();

@@ -6,7 +6,8 @@
  * upstream session: messages of both types, pings both ways, close codes both ways, a 16 MiB
  * message byte-exact both ways (flow control end to end), the origin's refusal passed through, a
  * reset on either side ending that tunnel only (another tunnel and a plain request on the same
- * upstream session unharmed), an origin without the setting answered 501, latency applied; an
+ * upstream session unharmed), an open tunnel outliving its session's GOAWAY while a new one
+ * goes on a new session, an origin without the setting answered 501, latency applied; an
  * https origin that also speaks HTTP/1.1 gets the tunnel over h2 when it enabled RFC 8441, as an
  * Upgrade over HTTP/1.1 otherwise.
  */
@@ -206,6 +207,24 @@ describe.each([['h2c', false], ['h2', true]] as const)('origin %s with SETTINGS_
     await roundTrip(bystander.ws, 'still here');
     expect(await get(session, '/plain')).toEqual({ status: 200, body: 'plain /plain\n' });
     expect(origin.connections).toBe(1);
+  });
+
+  test('the origin\'s graceful GOAWAY leaves its open tunnel going; a new tunnel goes on a new upstream session', async () => {
+    const { origin, proxy, session } = await setUp();
+    const old = await open(session, '/old');
+    await roundTrip(old.ws, 'before');
+    let heard = false;
+    proxy.h2race.proxy.events.on('goaway', (g) => (heard ||= g.side === 'upstream' && g.received));
+    origin.goaway();
+    await waitFor('h2race to hear the origin\'s GOAWAY', () => heard);
+    const fresh = await open(session, '/new');
+    await roundTrip(fresh.ws, 'on the new session');
+    await echoedByteExact(old.ws, patternBytes(3, 1 << 20));
+    expect(origin.streams.map((s) => [s.path, s.connection])).toEqual([['/old', 0], ['/new', 1]]);
+    const byClient = closed(old.ws);
+    old.ws.close(1000);
+    expect((await byClient).code).toBe(1000);
+    await roundTrip(fresh.ws, 'still here');
   });
 
   test('latency on both links: a round trip through the tunnel takes at least the two one-way delays', async () => {
