@@ -21,7 +21,7 @@ import { waitFor } from '../helpers/wait.js';
 import { openH2Tunnel, openH2WebSocket, refusedH2WebSocket, type H2WebSocket } from './h2-websocket.js';
 import { startH2WsOrigin, type H2WsOrigin } from './h2-ws-origin.js';
 import { closed, echoedByteExact, exchangeAll, roundTrip } from './ws-messages.js';
-import { startH2WsProxy, type H2WsProxy, type WsProxyOptions } from './ws-proxy.js';
+import { expectTunnelLogged, startH2WsProxy, type H2WsProxy, type WsProxyOptions } from './ws-proxy.js';
 
 const cleanups = cleanupsAfterEach();
 
@@ -125,6 +125,12 @@ describe.each([['h2c', false], ['h2', true]] as const)('origin %s with SETTINGS_
       ['CONNECT', '/chat?room=2', 200, 'completed', 1],
     ]);
     expect(proxy.ends[0]!.upstreamId).toBe(proxy.ends[1]!.upstreamId);
+  });
+
+  test('the tunnel is one CONNECT stream in the log with its exact bytes each way, on the upstream session that carried it', async () => {
+    const { proxy, session } = await setUp();
+    const { ws } = await open(session, '/logged');
+    await expectTunnelLogged(proxy, ws, '/logged');
   });
 
   test('a 16 MiB binary message arrives byte-exact, both ways', async () => {

@@ -17,7 +17,7 @@ import { waitFor } from '../helpers/wait.js';
 import { connectH2, openH2WebSocket, refusedH2WebSocket, type H2WebSocket } from './h2-websocket.js';
 import { closed, echoedByteExact, exchangeAll, roundTrip } from './ws-messages.js';
 import { startWsOrigin } from './ws-origin.js';
-import { startH2WsProxy, type H2WsProxy, type WsProxyOptions } from './ws-proxy.js';
+import { expectTunnelLogged, startH2WsProxy, type H2WsProxy, type WsProxyOptions } from './ws-proxy.js';
 
 const cleanups = cleanupsAfterEach();
 
@@ -83,14 +83,7 @@ test('the tunnel is one stream in the log: CONNECT, status 200, completed, its e
   cleanups.push(() => origin.close());
   const proxy = await proxyTo(origin.url);
   const { ws } = await open(await proxy.session(), '/logged');
-  await roundTrip(ws, 'hello');
-  const done = closed(ws);
-  ws.close(1000);
-  expect((await done).code).toBe(1000);
-  await waitFor('the tunnel\'s stream-end record', () => proxy.ends.length === 1);
-  // Client frames carry a 4-byte mask: 'hello' 2+4+5, close(1000) 2+4+2. Origin frames: 2+5, 2+2.
-  expect(proxy.ends[0]).toMatchObject({ protocol: 'h2', method: 'CONNECT', path: '/logged', status: 200, outcome: 'completed', bytesIn: 11 + 8, bytesOut: 7 + 4, attempts: 1 });
-  expect(proxy.ends[0]!.upstreamId).toBeTypeOf('number');
+  await expectTunnelLogged(proxy, ws, '/logged');
 });
 
 test('an origin refusing the upgrade: its 403 and body reach the client', async () => {
