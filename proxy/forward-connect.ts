@@ -1,7 +1,16 @@
 /**
  * Forwards a WebSocket from the HTTP/2 front — an RFC 8441 extended CONNECT, `:protocol
- * websocket` — to an HTTP/1.1 origin as the RFC 6455 Upgrade it knows. RFC 8441 §5 maps one onto
- * the other; what differs is h2race's to make up and check:
+ * websocket` — to the origin, by what the origin speaks:
+ *
+ * To an HTTP/2 origin (h2c://, or https:// with ALPN h2) that enabled RFC 8441
+ * (SETTINGS_ENABLE_CONNECT_PROTOCOL), as an extended CONNECT on a stream of the pooled upstream
+ * session (forward-h2.ts): the WebSocket bytes are the same on both sides (RFC 8441 §5), so the
+ * DATA of each stream is the other's, untouched, with flow control end to end; the origin's 2xx
+ * becomes the client's 200, a refusal passes through, and a reset on either side ends that
+ * stream pair only. An h2c:// origin that did not enable it gets a 501 naming the setting.
+ *
+ * To an HTTP/1.1 origin, as the RFC 6455 Upgrade it knows. RFC 8441 §5 maps one onto the other;
+ * what differs is h2race's to make up and check:
  *
  *   client ─CONNECT :protocol websocket─▶ h2race ─GET, Upgrade: websocket, Sec-WebSocket-Key─▶ origin
  *   client ◀──────200 (its END_STREAM ends)── h2race ◀──101, Sec-WebSocket-Accept (checked)──── origin
@@ -12,27 +21,31 @@
  * downstream stream's DATA is framed by the engine and goes through the downstream link and the
  * frame path as every stream's does.
  *
- * An h2c:// origin speaks only HTTP/2, where a WebSocket is an extended CONNECT upstream too; the
- * engine's client role can send one (h2/proto/client-connection.ts), the proxy's h2 pool does not
- * use it yet, so the client gets a 501 saying so at once.
+ * An https:// origin may offer both. Its HTTP/2 session is asked first, and the tunnel goes
+ * there when the origin enabled RFC 8441; otherwise (no h2 in ALPN, or no setting) it goes as an
+ * Upgrade over HTTP/1.1. Why that way round: the origin's SETTINGS say it takes WebSockets on
+ * HTTP/2, which is what a browser connected to it would then use (Chrome and Firefox open RFC
+ * 8441 streams on an h2 connection that advertises it), and the tunnel then shares the session,
+ * its windows and its cancels with the other streams, the conditions h2race exists to show; an
+ * origin silent about it (nginx, most servers) still gets its WebSockets over HTTP/1.1, as before.
  *
- * Lifecycle: the upstream request (then, after the 101, its socket) is this tunnel's; it ends
- * with the tunnel — destroyed by ps.cancelUpstream when the downstream stream closes first, or
- * on any failure — and never goes back to the agent (Node takes an upgraded socket out of it).
+ * Lifecycle (HTTP/1.1): the upstream request (then, after the 101, its socket) is this tunnel's;
+ * it ends with the tunnel — destroyed by ps.cancelUpstream when the downstream stream closes
+ * first, or on any failure — and never goes back to the agent (Node takes an upgraded socket out
+ * of it). HTTP/2: as any forwarded stream's (forward-h2.ts, H2Attempt).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
+import { fieldsOf } from './field-list.js';
+import { forwardOverH2 } from './forward-h2.js';
 import { downstreamResponseHeaders } from './headers.js';
 import type { ProxiedStream } from './proxied-stream.js';
 import { pump } from './pump.js';
-import { UpstreamError } from './upstream/errors.js';
+import { NoConnectProtocolError, UpstreamError } from './upstream/errors.js';
 import { upstreamIdOf } from './upstream/h1-agent.js';
 import type { OriginUpstream } from './upstream/origin-upstream.js';
-
-/** Why a WebSocket cannot reach an HTTP/2-only origin (either front says it the same way). */
-export const NO_H2_ORIGIN_WEBSOCKETS = 'h2race does not open WebSockets to HTTP/2 origins yet';
 
 /** RFC 6455 §1.3: what the origin hashes with the key to prove it speaks WebSocket. */
 const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -49,9 +62,21 @@ export function forwardExtendedConnect(ps: ProxiedStream, opts: ConnectForwardOp
   const protocol = String(ps.headers[':protocol']);
   if (protocol.toLowerCase() !== 'websocket') return ps.refuse(501, `only WebSocket tunnels (extended CONNECT with :protocol websocket) are forwarded, not :protocol ${protocol}`);
   const { upstream } = opts;
-  if (upstream.origin.protocol === 'h2c:') {
-    return ps.refuse(501, `origin ${upstream.origin.host} speaks only HTTP/2 (h2c), and ${NO_H2_ORIGIN_WEBSOCKETS}`);
-  }
+  if (!upstream.h2 || upstream.usesH1) return upgradeOverH1(ps, opts);
+  // On HTTP/2 the authority is the :authority pseudo-header, not a host field.
+  const { host, ...headers } = opts.headers;
+  const head = { method: 'CONNECT', protocol: 'websocket', scheme: upstream.tls ? 'https' : 'http', authority: String(host), path: ps.start.path, fields: fieldsOf(headers) };
+  forwardOverH2(ps, {
+    pool: upstream.h2,
+    head,
+    hasBody: true,
+    responseTimeoutMs: opts.timeoutMs,
+    onNotH2: upstream.tls ? () => upgradeOverH1(ps, opts) : undefined,
+  });
+}
+
+function upgradeOverH1(ps: ProxiedStream, opts: ConnectForwardOptions): void {
+  const { upstream } = opts;
   ps.attempts++;
   const key = randomBytes(16).toString('base64');
   const agent = upstream.tunnels;
@@ -116,8 +141,9 @@ function acceptFor(key: string): string {
 function upgradeError(err: NodeJS.ErrnoException, upstream: OriginUpstream): UpstreamError {
   // The agent classified connect errors already; an ALPN refusal among them is said plainly.
   const cause = (err instanceof UpstreamError ? err.cause : err) as NodeJS.ErrnoException | undefined;
+  // Only an origin whose HTTP/2 did not take the tunnel comes here over TLS: it takes it nowhere.
   if (cause?.code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL') {
-    return new UpstreamError('protocol', `origin ${upstream.origin.host} offers no HTTP/1.1 (TLS ALPN): it speaks only HTTP/2, and ${NO_H2_ORIGIN_WEBSOCKETS}`, err);
+    return new NoConnectProtocolError(`origin ${upstream.origin.host} offers no HTTP/1.1 (TLS ALPN) and has not enabled extended CONNECT on HTTP/2 (no SETTINGS_ENABLE_CONNECT_PROTOCOL): it takes no WebSocket`);
   }
   if (err instanceof UpstreamError) return err;
   return new UpstreamError('protocol', `origin ${upstream.origin.host} failed the WebSocket upgrade: ${err.code ?? err.message}`, err);

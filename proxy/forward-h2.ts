@@ -29,7 +29,7 @@ import { downstreamResponseHeaders, forwardableTrailers } from './headers.js';
 import type { ProxiedStream } from './proxied-stream.js';
 import { pumpTo, type Pump, type WritePump } from './pump.js';
 import type { H2Pool, H2StreamRequest, UpstreamH2Session } from './upstream/h2-pool.js';
-import { OriginNotH2Error, UpstreamError } from './upstream/errors.js';
+import { NoConnectProtocolError, OriginNotH2Error, UpstreamError } from './upstream/errors.js';
 
 /** Attempts after GOAWAYs (each on a new session); bounded so a flapping origin cannot loop. */
 const MAX_ATTEMPTS = 3;
@@ -39,7 +39,10 @@ export interface H2ForwardOptions {
   head: ClientRequestHead;
   hasBody: boolean;
   responseTimeoutMs: number;
-  /** The origin turned out to speak HTTP/1.1 only: forward this stream that way instead. */
+  /**
+   * The origin turned out not to take this stream over HTTP/2 — it speaks HTTP/1.1 only, or, for
+   * an extended CONNECT, it did not enable RFC 8441 — forward it over HTTP/1.1 instead.
+   */
   onNotH2?: () => void;
 }
 
@@ -88,7 +91,7 @@ class H2Attempt implements ClientHandler, Pump {
     ps.cancelUpstream = undefined;
     if (err) {
       this.phase = AttemptPhase.Done;
-      if (err instanceof OriginNotH2Error && opts.onNotH2) return opts.onNotH2();
+      if ((err instanceof OriginNotH2Error || err instanceof NoConnectProtocolError) && opts.onNotH2) return opts.onNotH2();
       return ps.fail(err);
     }
     this.stream = stream!;
@@ -128,7 +131,10 @@ class H2Attempt implements ClientHandler, Pump {
     const { ps } = this;
     if (this.phase !== AttemptPhase.Sent || ps.downstreamClosed || ps.failed) return;
     this.phase = AttemptPhase.Responding;
-    if (!ps.relayHead(status, downstreamResponseHeaders(headersOf(fields), '2'), endStream)) return;
+    // RFC 9110 §9.3.6: any 2xx to a CONNECT opens the tunnel; the client is told 200 (a 204 or
+    // 205 would be a response without content to its HTTP/2 stack, the tunnel's bytes refused).
+    const relayed = this.opts.head.method === 'CONNECT' && status < 300 ? 200 : status;
+    if (!ps.relayHead(relayed, downstreamResponseHeaders(headersOf(fields), '2'), endStream)) return;
     ps.responseBody = this;
   }
 

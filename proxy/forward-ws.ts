@@ -4,8 +4,9 @@
  * through the origin's tunnel agent, so its connection comes from connectFor() and the upstream
  * link shapes the tunnel's bytes as it shapes every other upstream byte.
  *
- * An h2c:// origin speaks only HTTP/2: no HTTP/1.1 Upgrade can reach it, and h2race does not
- * send extended CONNECT (RFC 8441) upstream yet, so the client gets a 501 saying so at once.
+ * An h2c:// origin speaks only HTTP/2: no HTTP/1.1 Upgrade can reach it, and this front does not
+ * translate one into an extended CONNECT (RFC 8441; the HTTP/2 front's tunnels go as one,
+ * forward-connect.ts), so the client gets a 501 saying so at once.
  */
 import * as http from 'node:http';
 import { createRequire } from 'node:module';
@@ -14,13 +15,15 @@ import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config/proxy-schema.js';
 import type { ConnectionInfo } from './connection-wrapper.js';
 import type { ProxyEvents } from './events.js';
-import { NO_H2_ORIGIN_WEBSOCKETS } from './forward-connect.js';
 import { upstreamAuthority } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { ProxiedTunnel, type DownstreamUpgrade } from './proxied-tunnel.js';
 import { UpstreamError } from './upstream/errors.js';
 import { upstreamIdOf } from './upstream/h1-agent.js';
 import type { OriginUpstream } from './upstream/origin-upstream.js';
+
+/** Why a WebSocket from this front cannot reach an HTTP/2-only origin. */
+const NO_H2_ORIGIN_WEBSOCKETS = 'h2race does not turn an HTTP/1.1 WebSocket Upgrade into an RFC 8441 extended CONNECT';
 
 // http2-proxy is CommonJS with `module.exports = fn`; its named exports are not visible to ESM.
 const http2Proxy = createRequire(import.meta.url)('http2-proxy') as typeof import('http2-proxy');

@@ -47,3 +47,19 @@ export function connectError(err: unknown, origin: URL): UpstreamError {
   }
   return new UpstreamError('connect-failed', `cannot connect to origin ${where}: ${code || (err as Error)?.message}`, err);
 }
+
+/**
+ * An extended CONNECT (RFC 8441: a WebSocket) for an HTTP/2 origin whose SETTINGS did not enable
+ * it (SETTINGS_ENABLE_CONNECT_PROTOCOL): the origin cannot take the tunnel, which h2race cannot
+ * make up for, so the client gets 501 Not Implemented rather than a 502 blaming a broken origin.
+ */
+export class NoConnectProtocolError extends UpstreamError {
+  constructor(message: string) {
+    super('protocol', message);
+    this.name = 'NoConnectProtocolError';
+  }
+
+  override get status(): number {
+    return 501;
+  }
+}

@@ -23,7 +23,7 @@ import { endReason } from '../end-reason.js';
 import { engineSettings } from '../engine-settings.js';
 import { reportConnectionEnd, type ConnectionEndReason } from '../events.js';
 import { connectFor, type UpstreamConnectionOptions, type UpstreamTransport } from './connect.js';
-import { OriginNotH2Error, UpstreamError, connectError } from './errors.js';
+import { NoConnectProtocolError, OriginNotH2Error, UpstreamError, connectError } from './errors.js';
 
 /** Assumed stream capacity of a session whose SETTINGS have not arrived (avoids a connect storm). */
 const ASSUMED_CAPACITY = 100;
@@ -157,6 +157,10 @@ export class H2Pool {
   }
 
   private dispatch(s: UpstreamH2Session, req: H2StreamRequest): void {
+    // A session is Ready once the origin's SETTINGS arrived: whether it takes RFC 8441 is known.
+    if (req.head.protocol !== undefined && !s.connection!.peerSettings.enableConnectProtocol) {
+      return req.callback(new NoConnectProtocolError(`origin ${this.opts.origin.host} has not enabled extended CONNECT (no SETTINGS_ENABLE_CONNECT_PROTOCOL in its HTTP/2 SETTINGS): it takes no :protocol ${req.head.protocol} stream`));
+    }
     let stream: ClientStream;
     try {
       stream = s.connection!.request(req.head, req.handler, { endStream: req.endStream });

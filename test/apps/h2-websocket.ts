@@ -7,6 +7,9 @@
  * the connection itself) makes it mask what it sends and refuse masked frames, as a client must;
  * `_closeTimeout` is the client's default 30 s (unset, its close handshake would be cut at once).
  *
+ * The same WebSocket as a server (it sends unmasked frames and requires masked ones) is an origin's
+ * on the stream it accepted (webSocketOn(stream, 'server'), ./h2-ws-origin.ts).
+ *
  * Lifecycle: the session is the caller's (connectH2); the WebSocket ends with its stream.
  */
 import { once } from 'node:events';
@@ -50,17 +53,30 @@ export interface H2WebSocket {
   response: http2.IncomingHttpHeaders;
 }
 
-/** Opens a WebSocket on a new stream of `session`; rejects unless the answer is 200. */
-export async function openH2WebSocket(session: http2.ClientHttp2Session, path: string): Promise<H2WebSocket> {
+/** Opens a WebSocket on a new stream of `session`, terminated with the cleanups; rejects unless the answer is 200. */
+export async function openH2WebSocket(session: http2.ClientHttp2Session, path: string, cleanups: Array<() => unknown>): Promise<H2WebSocket> {
+  const { stream, response } = await openH2Tunnel(session, path);
+  const ws = webSocketOn(stream, 'client');
+  cleanups.push(() => ws.terminate());
+  return { ws, stream, response };
+}
+
+/** An extended CONNECT stream answered 200, its bytes the caller's; rejects on any other answer. */
+export async function openH2Tunnel(session: http2.ClientHttp2Session, path: string): Promise<{ stream: http2.ClientHttp2Stream; response: http2.IncomingHttpHeaders }> {
   const stream = connectStream(session, path);
   const [response] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
   if (Number(response[':status']) !== 200) throw new Error(`extended CONNECT answered ${response[':status']}`);
+  return { stream, response };
+}
+
+/** A `ws` WebSocket on an open tunnel (an extended CONNECT stream), as its client or its server. */
+export function webSocketOn(stream: Duplex, side: 'client' | 'server'): WebSocket {
   const ws = new (WebSocket as unknown as BareWebSocket)(null, undefined, { autoPong: true });
-  ws._isServer = false;
+  ws._isServer = side === 'server';
   ws._closeTimeout = 30_000;
   ws.setSocket(stream, Buffer.alloc(0), { maxPayload: MAX_PAYLOAD, allowSynchronousEvents: true });
   ws.on('error', () => {});
-  return { ws, stream, response };
+  return ws;
 }
 
 /** The answer to an extended CONNECT that does not become a WebSocket: status, fields, body. */

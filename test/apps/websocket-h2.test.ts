@@ -1,7 +1,7 @@
 /**
- * WebSockets over HTTP/2 (RFC 8441) through h2race's HTTP/2 front to an HTTP/1.1 origin: a real
- * `ws` WebSocket on a node:http2 extended CONNECT stream (./h2-websocket.ts) against the real `ws`
- * server. Messages of both types, pings both ways, close codes both ways, a 16 MiB message
+ * WebSockets over HTTP/2 (RFC 8441) through h2race's HTTP/2 front to an HTTP/1.1 origin (to
+ * HTTP/2 origins: ./websocket-h2-origin.test.ts): a real `ws` WebSocket on a node:http2 extended
+ * CONNECT stream (./h2-websocket.ts) against the real `ws` server. Messages of both types, pings both ways, close codes both ways, a 16 MiB message
  * byte-exact, the tunnel as one stream in the log, the origin's refusal passed through, a cancel
  * of one tunnel touching no other stream of the connection, and the links' latency applied.
  */
@@ -13,37 +13,20 @@ import { describe, expect, test } from 'vitest';
 import type { ToxicInput } from '../../faults/link/toxic-set.js';
 import { patternBytes } from '../helpers/bytes.js';
 import { cleanupsAfterEach } from '../helpers/cleanups.js';
-import { startTestOrigin } from '../helpers/origins.js';
-import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
 import { connectH2, openH2WebSocket, refusedH2WebSocket, type H2WebSocket } from './h2-websocket.js';
 import { closed, echoedByteExact, exchangeAll, roundTrip } from './ws-messages.js';
 import { startWsOrigin } from './ws-origin.js';
-import { startWsProxy, type WsProxy } from './ws-proxy.js';
+import { expectTunnelLogged, startH2WsProxy, type H2WsProxy, type WsProxyOptions } from './ws-proxy.js';
 
 const cleanups = cleanupsAfterEach();
 
-interface Proxy extends WsProxy {
-  session(): Promise<http2.ClientHttp2Session>;
+async function proxyTo(origin: string, opts: WsProxyOptions = {}): Promise<H2WsProxy> {
+  return startH2WsProxy(origin, cleanups, opts);
 }
 
-async function proxyTo(origin: string, opts: { toxics?: ToxicInput[]; streamIdleTimeoutMs?: number } = {}): Promise<Proxy> {
-  const proxy = await startWsProxy(origin, cleanups, opts);
-  const { cert } = await testCert();
-  return {
-    ...proxy,
-    async session() {
-      const session = await connectH2(proxy.h2race.proxy.url, cert);
-      cleanups.push(() => session.destroy());
-      return session;
-    },
-  };
-}
-
-async function open(session: http2.ClientHttp2Session, path: string): Promise<H2WebSocket> {
-  const socket = await openH2WebSocket(session, path);
-  cleanups.push(() => socket.ws.terminate());
-  return socket;
+function open(session: http2.ClientHttp2Session, path: string): Promise<H2WebSocket> {
+  return openH2WebSocket(session, path, cleanups);
 }
 
 describe.each(['h1', 'h1-tls'] as const)('origin %s', (kind) => {
@@ -100,14 +83,7 @@ test('the tunnel is one stream in the log: CONNECT, status 200, completed, its e
   cleanups.push(() => origin.close());
   const proxy = await proxyTo(origin.url);
   const { ws } = await open(await proxy.session(), '/logged');
-  await roundTrip(ws, 'hello');
-  const done = closed(ws);
-  ws.close(1000);
-  expect((await done).code).toBe(1000);
-  await waitFor('the tunnel\'s stream-end record', () => proxy.ends.length === 1);
-  // Client frames carry a 4-byte mask: 'hello' 2+4+5, close(1000) 2+4+2. Origin frames: 2+5, 2+2.
-  expect(proxy.ends[0]).toMatchObject({ protocol: 'h2', method: 'CONNECT', path: '/logged', status: 200, outcome: 'completed', bytesIn: 11 + 8, bytesOut: 7 + 4, attempts: 1 });
-  expect(proxy.ends[0]!.upstreamId).toBeTypeOf('number');
+  await expectTunnelLogged(proxy, ws, '/logged');
 });
 
 test('an origin refusing the upgrade: its 403 and body reach the client', async () => {
@@ -166,7 +142,7 @@ test('latency on both links: a round trip through the HTTP/2 tunnel takes at lea
       { type: 'latency', stream: 'downstream', attributes: { latency: down } },
     ],
   });
-  const rtts = async (proxy: Proxy) => {
+  const rtts = async (proxy: H2WsProxy) => {
     const { ws } = await open(await proxy.session(), '/rtt');
     const out: number[] = [];
     for (let i = 0; i < 3; i++) out.push(await roundTrip(ws, `message ${i}`));
@@ -180,26 +156,6 @@ test('latency on both links: a round trip through the HTTP/2 tunnel takes at lea
 });
 
 describe('tunnels that cannot go through get a clear answer', () => {
-  test('an h2c origin: 501 at once, saying h2race does not open WebSockets to HTTP/2 origins yet', async () => {
-    const origin = await startTestOrigin('h2c');
-    cleanups.push(() => origin.close());
-    const proxy = await proxyTo(origin.url);
-    const answer = await refusedH2WebSocket(await proxy.session(), '/chat');
-    expect(answer.status).toBe(501);
-    expect(answer.body).toBe(`h2race: origin ${new URL(origin.url).host} speaks only HTTP/2 (h2c), and h2race does not open WebSockets to HTTP/2 origins yet\n`);
-    expect(origin.streams).toHaveLength(0);
-  });
-
-  test('an https origin that speaks only HTTP/2: 502 with the reason', async () => {
-    const origin = await startTestOrigin('h2');
-    cleanups.push(() => origin.close());
-    const proxy = await proxyTo(origin.url);
-    const answer = await refusedH2WebSocket(await proxy.session(), '/chat');
-    expect(answer.status).toBe(502);
-    expect(answer.headers['x-h2race-error']).toBe('protocol');
-    expect(answer.body).toMatch(/^h2race: origin 127\.0\.0\.1:\d+ offers no HTTP\/1\.1 \(TLS ALPN\): it speaks only HTTP\/2, and h2race does not open WebSockets to HTTP\/2 origins yet\n$/);
-  });
-
   test('an origin whose 101 carries a wrong Sec-WebSocket-Accept: 502, the tunnel not opened', async () => {
     const server = http.createServer();
     server.on('upgrade', (_req, socket: net.Socket) => {

@@ -216,13 +216,13 @@ describe('upgrades that cannot go through get a clear answer', () => {
     expect(proxy.ends[0]).toMatchObject({ status: 502, outcome: 'upstream-error' });
   });
 
-  test('an h2c origin: 501 at once, saying h2race does not open WebSockets to HTTP/2 origins yet', async () => {
+  test('an h2c origin: 501 at once, saying this front does not turn an Upgrade into an extended CONNECT', async () => {
     const origin = await startTestOrigin('h2c');
     cleanups.push(() => origin.close());
     const proxy = await proxyTo(origin.url);
     const answer = await refusedUpgrade(`${proxy.wsUrl}/chat`);
     expect(answer.status).toBe(501);
-    expect(answer.body).toContain('speaks only HTTP/2 (h2c), and h2race does not open WebSockets to HTTP/2 origins yet');
+    expect(answer.body).toContain('speaks only HTTP/2 (h2c), and h2race does not turn an HTTP/1.1 WebSocket Upgrade into an RFC 8441 extended CONNECT');
     expect(origin.streams).toHaveLength(0);
   });
 
@@ -232,7 +232,7 @@ describe('upgrades that cannot go through get a clear answer', () => {
     const proxy = await proxyTo(origin.url);
     const answer = await refusedUpgrade(`${proxy.wsUrl}/chat`);
     expect(answer.status).toBe(502);
-    expect(answer.body).toMatch(/^h2race: origin 127\.0\.0\.1:\d+ offers no HTTP\/1\.1 \(TLS ALPN\): it speaks only HTTP\/2, and h2race does not open WebSockets to HTTP\/2 origins yet\n$/);
+    expect(answer.body).toMatch(/^h2race: origin 127\.0\.0\.1:\d+ offers no HTTP\/1\.1 \(TLS ALPN\): it speaks only HTTP\/2, and h2race does not turn an HTTP\/1\.1 WebSocket Upgrade into an RFC 8441 extended CONNECT\n$/);
     expect(answer.headers['x-h2race-error']).toBe('protocol');
   });
 

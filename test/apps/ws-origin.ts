@@ -37,7 +37,6 @@ export async function startWsOrigin(kind: 'h1' | 'h1-tls'): Promise<WsOrigin> {
     res.writeHead(page ? 200 : 404, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(page) });
     res.end(page);
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   const origin: WsOrigin = {
     url: '',
     upgrades: [],
@@ -49,14 +48,7 @@ export async function startWsOrigin(kind: 'h1' | 'h1-tls'): Promise<WsOrigin> {
       await once(server, 'close');
     },
   };
-  server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
-    origin.upgrades.push(req.headers);
-    if (req.url === '/forbidden') {
-      socket.end('HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: 10\r\nx-origin: ws\r\nconnection: close\r\n\r\nforbidden\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => serve(origin, ws));
-  });
+  server.on('upgrade', upgradesTo(origin));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -64,7 +56,21 @@ export async function startWsOrigin(kind: 'h1' | 'h1-tls'): Promise<WsOrigin> {
   return origin;
 }
 
-function serve(origin: WsOrigin, ws: WebSocket): void {
+/** The 'upgrade' listener of an HTTP/1.1 server that is `origin`: records each Upgrade, refuses `/forbidden`, serves the rest. */
+export function upgradesTo(origin: WsOrigin): (req: http.IncomingMessage, socket: Socket, head: Buffer) => void {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  return (req, socket, head) => {
+    origin.upgrades.push(req.headers);
+    if (req.url === '/forbidden') {
+      socket.end('HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: 10\r\nx-origin: ws\r\nconnection: close\r\n\r\nforbidden\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => serve(origin, ws));
+  };
+}
+
+/** Echoes and answers the commands above on `ws`, recording it in `origin` while it is open. */
+export function serve(origin: WsOrigin, ws: WebSocket): void {
   origin.open.add(ws);
   ws.once('close', (code, reason) => {
     origin.open.delete(ws);
