@@ -12,7 +12,9 @@
  * between stages or held by a bottleneck), the wire (held by a propagation stage, latency) and the
  * sink (written, callback to come). Backpressure ('drain') is on the backlog alone: on a real path
  * what is in flight does not stop a sender, and a chunk's bytes stop counting as they leave, not
- * when its last piece does (else the bottleneck idles for a one-way delay per chunk).
+ * when its last piece does (else the bottleneck idles for a one-way delay per chunk). The backlog
+ * is held at the bottleneck's queue when a stage states one (bandwidth's `queue`), else at the
+ * link's high-water mark.
  */
 import { EventEmitter } from 'node:events';
 import type { SeededRandom } from '../random.js';
@@ -30,7 +32,8 @@ export interface CreateLinkOptions {
   random: SeededRandom;
   /** A live set (the link follows its changes until it ends) or a fixed list. */
   toxics?: ToxicSet | readonly ToxicSpec[];
-  /** 'drain' fires when the backlog falls below this after reaching it. Default 64 KiB. */
+  /** 'drain' fires when the backlog falls below this after reaching it, when no stage states a
+   * queue. Default 64 KiB. */
   highWaterMark?: number;
   /** Every fault decision (toxicity rolls, delays, losses, ...), for replay tests and logs. */
   onDecision?: (decision: FaultDecision) => void;
@@ -61,6 +64,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   /** See Link.delivery; `heldSince` is set while the backlog or the wire holds bytes. */
   private readonly delivered = { bytes: 0, busyMs: 0 };
   private heldSince: number | undefined;
+  private peakBacklog = 0;
   private state: 'open' | 'ending' | 'closing' | 'finished' = 'open';
   private needDrain = false;
   private readonly starts = new Map<string, number>();
@@ -82,6 +86,19 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     return this.backlog;
   }
 
+  get peakBacklogBytes(): number {
+    return this.peakBacklog;
+  }
+
+  get queueLimit(): number | undefined {
+    return this.chain.find((node) => node.stage.queueBytes !== undefined)?.stage.queueBytes;
+  }
+
+  /** Where the backlog holds the producer: the bottleneck's queue, or the high-water mark. */
+  private get holdAt(): number {
+    return this.queueLimit ?? this.highWaterMark;
+  }
+
   get delivery(): LinkDelivery {
     const ongoing = this.heldSince === undefined ? 0 : performance.now() - this.heldSince;
     return { bytes: this.delivered.bytes, busyMs: this.delivered.busyMs + ongoing };
@@ -101,8 +118,9 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     const first = this.chain[0];
     const piece = { data: chunk.data, at: performance.now(), tracker };
     this.backlog += chunk.data.length;
+    if (this.backlog > this.peakBacklog) this.peakBacklog = this.backlog;
     this.clockHeld();
-    if (this.backlog >= this.highWaterMark) this.needDrain = true;
+    if (this.backlog >= this.holdAt) this.needDrain = true;
     // No toxics: straight to the sink, no clock.
     if (first) first.stage.push(piece);
     else this.toSink(piece);
@@ -321,7 +339,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
    * overtake it.
    */
   private maybeDrain(): void {
-    if (!this.needDrain || this.backlog >= this.highWaterMark) return;
+    if (!this.needDrain || this.backlog >= this.holdAt) return;
     this.needDrain = false;
     process.nextTick(() => this.emit('drain'));
   }
