@@ -71,6 +71,7 @@ export class EnginePath {
       ...options,
       id: opts.id,
       pool: opts.pool,
+      // The link's bottleneck queue, when it has one, holds the writer first (link-transport.ts).
       maxSendAheadBytes: opts.backpressureBytes,
       linger,
       inboundHook: this.inboundHook,
@@ -95,6 +96,11 @@ export class EnginePath {
 
   get peakPendingBytes(): number {
     return this.transport.peakPendingBytes;
+  }
+
+  /** The deepest the downstream link's bottleneck queue (its backlog) has been, bytes. */
+  get peakQueueBytes(): number {
+    return this.link.peakBacklogBytes;
   }
 
   /** Frames of this stream handed to the link and not yet written to the socket. */

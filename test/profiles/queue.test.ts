@@ -52,10 +52,10 @@ describe('queue settings', () => {
 
   it("a preset's queue goes on its bandwidth toxics, in time at each direction's rate", () => {
     const { toxics } = planFaults({ profile: '3g' });
-    expect(toxics.find((t) => t.name === 'bandwidth_downstream')?.attributes).toMatchObject({ bits: 1_600_000, queue: '500ms' });
-    // 500 ms at 1.6 Mbit/s down, at 768 kbit/s up.
-    expect(queueBytesOf(toxics, 'downstream')).toBe(100_000);
-    expect(queueBytesOf(toxics, 'upstream')).toBe(48_000);
+    expect(toxics.find((t) => t.name === 'bandwidth_downstream')?.attributes).toMatchObject({ bits: 1_600_000, queue: '100ms' });
+    // 100 ms at 1.6 Mbit/s down, at 768 kbit/s up.
+    expect(queueBytesOf(toxics, 'downstream')).toBe(20_000);
+    expect(queueBytesOf(toxics, 'upstream')).toBe(9_600);
     expect(queueBytesOf(planFaults({ profile: 'lan' }).toxics, 'downstream')).toBeUndefined();
     expect(queueBytesOf(planFaults({ profile: 'wifi' }).toxics, 'downstream')).toBe(1_500_000);
   });
