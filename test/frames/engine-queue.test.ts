@@ -69,7 +69,14 @@ async function serve(queue: string | undefined): Promise<Served> {
   let reportReset: (at: { dataBytes: number; backlog: number }) => void = () => {};
   const atReset = new Promise<{ dataBytes: number; backlog: number }>((resolve) => (reportReset = resolve));
   const handler: ServerHandler = {
-    onStream(stream) {
+    onStream(stream, head) {
+      if (head.path === '/events') {
+        // One small event, as an SSE stream sends beside a video.
+        stream.respond(200, ['content-type', 'text/event-stream']);
+        stream.write(Buffer.from('id: 1\ndata: tick\n\n'));
+        stream.end();
+        return {};
+      }
       stream.respond(200, ['content-type', 'application/octet-stream']);
       let sent = 0;
       const next = (): void => {
@@ -126,7 +133,31 @@ async function downloadAndCancel(s: Served, before: number): Promise<void> {
   client.destroy();
 }
 
+/** Body bytes of `req` received so far, and a promise of its end. */
+function reading(req: http2.ClientHttp2Stream): { bytes: () => number; ended: Promise<void> } {
+  let bytes = 0;
+  req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  return { bytes: () => bytes, ended: new Promise((resolve) => req.once('end', resolve)) };
+}
+
 describe('engine writer held at the link queue', () => {
+  it('a small stream gets through a link held one frame at a time beside a saturating one', async () => {
+    served = await serve('16kb');
+    const client = http2.connect(served.server.url, { settings: { initialWindowSize: 16 * 1024 * 1024 } });
+    client.on('error', () => {});
+    client.once('connect', () => client.setLocalWindowSize(32 * 1024 * 1024));
+    const video = reading(client.request({ ':path': '/video' }));
+    await vi.waitFor(() => expect(video.bytes()).toBeGreaterThan(256 * 1024), { timeout: 10_000, interval: 10 });
+    const before = video.bytes();
+    const events = reading(client.request({ ':path': '/events' }));
+    await events.ended;
+    // The event went out with the next frames the link took, not after the 4 MiB video: the video
+    // got at most what the queue held and what the link took until the event's turn.
+    expect(events.bytes()).toBe(18);
+    expect(video.bytes() - before).toBeLessThan(16_000 + 4 * MAX_FRAME);
+    client.destroy();
+  });
+
   it('a 64 KB queue: the link holds at most the queue and a frame; after the cancel nothing of the stream crosses the link', async () => {
     served = await serve('64kb');
     await downloadAndCancel(served, 128 * 1024);
