@@ -67,11 +67,20 @@ export function faultSettingsFromArgs(args: FaultArgs, config: FaultSettings = {
   if (args.reorder !== undefined) settings.reorder = flag('--reorder', parseReorder, args.reorder);
   if (args.rstDelay !== undefined) settings.rstDelay = flag('--rst-delay', parseRstDelay, args.rstDelay);
   if (args.rstInject !== undefined) settings.rstInject = flag('--rst-inject', parseRstInject, args.rstInject);
+  if (args.queue !== undefined && !hasBottleneck(settings)) {
+    throw new UsageError('--queue needs a bottleneck: --bandwidth, or a --profile preset with a rate (or a profile file)');
+  }
   if (args.seed !== undefined) {
     if (!Number.isSafeInteger(args.seed)) throw new UsageError(`--seed must be an integer, got ${JSON.stringify(String(args.seed))}`);
     settings.seed = args.seed;
   }
   return settings;
+}
+
+/** A rate the queue can sit in front of; a profile file's steps are checked as it loads. */
+function hasBottleneck(settings: FaultSettings): boolean {
+  if (settings.bandwidth !== undefined || (settings.profile !== undefined && isProfileFile(settings.profile))) return true;
+  return settings.profile !== undefined && findPreset(settings.profile)?.downBitsPerSecond !== undefined;
 }
 
 function flag<T>(name: string, parse: (v: string | number) => T, value: string | number): T {

@@ -66,8 +66,11 @@ describe('queue settings', () => {
     expect(queueBytesOf(planFaults(faultSettingsFromArgs({ bandwidth: '4mbit', queue: '200ms' })).toxics, 'upstream')).toBe(100_000);
     expect(() => faultSettingsFromArgs({ queue: 'deep' })).toThrow(UsageError);
     expect(() => faultSettingsFromArgs({ queue: 'deep' })).toThrow(/^--queue: "deep" is not a queue/);
-    expect(() => planFaults(faultSettingsFromArgs({ latency: '50ms', queue: '64kb' }))).toThrow(/queue needs a bottleneck/);
-    expect(() => planFaults(faultSettingsFromArgs({ profile: 'transatlantic', queue: '64kb' }))).toThrow(/queue needs a bottleneck/);
+    expect(() => faultSettingsFromArgs({ latency: '50ms', queue: '64kb' })).toThrow(/^--queue needs a bottleneck/);
+    expect(() => faultSettingsFromArgs({ profile: 'transatlantic', queue: '64kb' })).toThrow(UsageError);
+    // The config's (or a step's) queue without a rate: the plan refuses it.
+    expect(() => planFaults({ latency: 50, queue: { bytes: 64_000 } })).toThrow(/queue needs a bottleneck/);
+    expect(() => planFaults({ profile: 'transatlantic', queue: { ms: 100 } })).toThrow(/queue needs a bottleneck/);
   });
 
   it('the config file and a profile step take queue', () => {
