@@ -124,15 +124,14 @@ export class LinkedSocket extends Duplex {
 
   /**
    * Backpressure counts the link's backlog (not what is on its wire: a latency does not cap the
-   * rate) plus what the socket has not flushed to the kernel, against the bottleneck's queue when
-   * the link has one; what the wire may hold is bounded by MAX_QUEUED. Bytes the kernel took but
-   * whose write callback is still to come do not count, so a link without toxics keeps a plain
-   * socket's pace.
+   * rate) plus what the socket has not flushed to the kernel; what the wire may hold is bounded
+   * by MAX_QUEUED. Bytes the kernel took but whose write callback is still to come do not count,
+   * so a link without toxics keeps a plain socket's pace.
    */
   private releaseWrite(): void {
     if (!this.pendingWrite) return;
     const held = this.link.backlogBytes + this.socket.writableLength;
-    if (held >= (this.link.queueLimit ?? this.linkHighWaterMark) || this.link.queuedBytes >= MAX_QUEUED) return;
+    if (held >= this.linkHighWaterMark || this.link.queuedBytes >= MAX_QUEUED) return;
     const cb = this.pendingWrite;
     this.pendingWrite = undefined;
     cb();
