@@ -3,7 +3,7 @@
  * round, as far as the stream windows, the connection window and the writer's budget allow
  * (RFC 9113 §5.2, §6.9). A stream blocked on its own window leaves the ready list until a
  * WINDOW_UPDATE or a SETTINGS change gives it room; one blocked on the connection window or the
- * budget stays, and the next flush resumes it.
+ * budget (or the transport's room) stays, and the next flush resumes the round where it stopped.
  *
  * Lifecycle: one per connection; `remove` takes a reset stream out.
  */
