@@ -133,6 +133,17 @@ async function downloadAndCancel(s: Served, before: number): Promise<void> {
   client.destroy();
 }
 
+/** Serves with `queue` and cancels after `before` bytes: the link held at `limit`, a frame over at most. */
+async function cancelHeldAt(queue: string, before: number, limit: number): Promise<Served> {
+  const s = await serve(queue);
+  served = s;
+  await downloadAndCancel(s, before);
+  expect(s.link().queueLimit).toBe(limit);
+  expect(s.link().peakBacklogBytes).toBeGreaterThanOrEqual(limit);
+  expect(s.link().peakBacklogBytes).toBeLessThanOrEqual(limit + MAX_FRAME);
+  return s;
+}
+
 /** Body bytes of `req` received so far, and a promise of its end. */
 function reading(req: http2.ClientHttp2Stream): { bytes: () => number; ended: Promise<void> } {
   let bytes = 0;
@@ -159,12 +170,7 @@ describe('engine writer held at the link queue', () => {
   });
 
   it('a 64 KB queue: the link holds at most the queue and a frame; after the cancel nothing of the stream crosses the link', async () => {
-    served = await serve('64kb');
-    await downloadAndCancel(served, 128 * 1024);
-    const link = served.link();
-    expect(link.queueLimit).toBe(64_000);
-    expect(link.peakBacklogBytes).toBeGreaterThanOrEqual(64_000);
-    expect(link.peakBacklogBytes).toBeLessThanOrEqual(64_000 + MAX_FRAME);
+    served = await cancelHeldAt('64kb', 128 * 1024, 64_000);
     const atReset = await served.atReset;
     expect(atReset.backlog).toBeLessThanOrEqual(64_000 + MAX_FRAME);
     // The stream's unsent data was dropped in the engine: the link got no more DATA of it.
@@ -176,12 +182,7 @@ describe('engine writer held at the link queue', () => {
   });
 
   it('a queue as time at the rate: 100ms at 2 MB/s holds at 200 KB', async () => {
-    served = await serve('100ms');
-    await downloadAndCancel(served, 256 * 1024);
-    const link = served.link();
-    expect(link.queueLimit).toBe(200_000);
-    expect(link.peakBacklogBytes).toBeGreaterThanOrEqual(200_000);
-    expect(link.peakBacklogBytes).toBeLessThanOrEqual(200_000 + MAX_FRAME);
+    served = await cancelHeldAt('100ms', 256 * 1024, 200_000);
   });
 
   it('without a queue the engine runs ahead up to its send-ahead budget, as before', async () => {
