@@ -58,7 +58,7 @@ export class LinkTransport extends SocketBackedTransport {
   }
 
   onRoom(wake: () => void): void {
-    this.link.on('drain', wake);
+    this.link.on('room', wake);
   }
 
   write(bytes: Buffer, done?: WriteDone): void {

@@ -12,9 +12,9 @@
  * between stages or held by a bottleneck), the wire (held by a propagation stage, latency) and the
  * sink (written, callback to come). Backpressure ('drain') is on the backlog alone: on a real path
  * what is in flight does not stop a sender, and a chunk's bytes stop counting as they leave, not
- * when its last piece does (else the bottleneck idles for a one-way delay per chunk). The backlog
- * is held at the bottleneck's queue when a stage states one (bandwidth's `queue`), else at the
- * link's high-water mark.
+ * when its last piece does (else the bottleneck idles for a one-way delay per chunk). A stage may
+ * state its bottleneck's queue (bandwidth's `queue`): a producer that holds there (the engine's
+ * writer) hears 'room' when the backlog falls below it; 'drain' stays at the high-water mark.
  */
 import { EventEmitter } from 'node:events';
 import type { SeededRandom } from '../random.js';
@@ -32,8 +32,7 @@ export interface CreateLinkOptions {
   random: SeededRandom;
   /** A live set (the link follows its changes until it ends) or a fixed list. */
   toxics?: ToxicSet | readonly ToxicSpec[];
-  /** 'drain' fires when the backlog falls below this after reaching it, when no stage states a
-   * queue. Default 64 KiB. */
+  /** 'drain' fires when the backlog falls below this after reaching it. Default 64 KiB. */
   highWaterMark?: number;
   /** Every fault decision (toxicity rolls, delays, losses, ...), for replay tests and logs. */
   onDecision?: (decision: FaultDecision) => void;
@@ -67,6 +66,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   private peakBacklog = 0;
   private state: 'open' | 'ending' | 'closing' | 'finished' = 'open';
   private needDrain = false;
+  private needRoom = false;
   private readonly starts = new Map<string, number>();
   private readonly states = new Map<string, Record<string, unknown>>();
   private readonly highWaterMark: number;
@@ -94,11 +94,6 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     return this.chain.find((node) => node.stage.queueBytes !== undefined)?.stage.queueBytes;
   }
 
-  /** Where the backlog holds the producer: the bottleneck's queue, or the high-water mark. */
-  private get holdAt(): number {
-    return this.queueLimit ?? this.highWaterMark;
-  }
-
   get delivery(): LinkDelivery {
     const ongoing = this.heldSince === undefined ? 0 : performance.now() - this.heldSince;
     return { bytes: this.delivered.bytes, busyMs: this.delivered.busyMs + ongoing };
@@ -120,7 +115,8 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     this.backlog += chunk.data.length;
     if (this.backlog > this.peakBacklog) this.peakBacklog = this.backlog;
     this.clockHeld();
-    if (this.backlog >= this.holdAt) this.needDrain = true;
+    if (this.backlog >= this.highWaterMark) this.needDrain = true;
+    if (this.backlog >= (this.queueLimit ?? Infinity)) this.needRoom = true;
     // No toxics: straight to the sink, no clock.
     if (first) first.stage.push(piece);
     else this.toSink(piece);
@@ -334,12 +330,16 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   }
 
   /**
-   * 'drain' goes out on the next tick, never from inside a stage: a producer answering it would
-   * enqueue while a stage is still handing a piece on, and a piece released at once could then
-   * overtake it.
+   * 'drain' and 'room' go out on the next tick, never from inside a stage: a producer answering
+   * one would enqueue while a stage is still handing a piece on, and a piece released at once
+   * could then overtake it.
    */
   private maybeDrain(): void {
-    if (!this.needDrain || this.backlog >= this.holdAt) return;
+    if (this.needRoom && this.backlog < (this.queueLimit ?? Infinity)) {
+      this.needRoom = false;
+      process.nextTick(() => this.emit('room'));
+    }
+    if (!this.needDrain || this.backlog >= this.highWaterMark) return;
     this.needDrain = false;
     process.nextTick(() => this.emit('drain'));
   }

@@ -40,8 +40,10 @@ export interface ToxicSpec {
 }
 
 export interface LinkEvents {
-  /** The backlog fell below the link's queue (or high-water mark) after reaching it. */
+  /** The backlog fell below the link's high-water mark after reaching it. */
   drain: [];
+  /** The backlog fell below the bottleneck's queue (queueLimit) after reaching it. */
+  room: [];
   /** A toxic ended or reset the connection. */
   close: [reason: 'end' | 'reset' | 'timeout'];
 }
@@ -68,7 +70,7 @@ export interface Link extends EventEmitter<LinkEvents> {
    * wrote past the hold (a frame at most, for the engine). */
   readonly peakBacklogBytes: number;
   /** The bottleneck's queue in bytes, when a toxic states one (bandwidth's `queue`): a producer
-   * holds its writes while the backlog is at it, and 'drain' says when it is below. */
+   * holds its writes while the backlog is at it, and 'room' says when it is below. */
   readonly queueLimit: number | undefined;
   readonly delivery: LinkDelivery;
   readonly queuedChunks: number;
