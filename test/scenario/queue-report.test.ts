@@ -83,7 +83,7 @@ describe('link figures in the report', () => {
     expect(JSON.parse(JSON.stringify(s))).toMatchObject({ sseDelayP99Ms: 420, videoGoodputBytesPerSec: 100_000, queue: { peakBytes: 21_000 } });
   });
 
-  it('the table and the page show them alike', () => {
+  it('the table and the page show them alike (the page names the deepest queue under each run)', () => {
     const record = run();
     const summary = summarize(record);
     const table = formatTable([summary]);
@@ -91,7 +91,7 @@ describe('link figures in the report', () => {
       expect(table).toContain(text);
     }
     const html = renderHtmlReport([{ summary, record }]);
-    for (const text of ['SSE delay p50/p99', '170/420 ms', '0.80 Mbit/s (25%)', '20.5 KiB / 105 ms (queue 100 ms)']) {
+    for (const text of ['SSE delay p50/p99', '170/420 ms', '0.80 Mbit/s (25%)', 'deepest queue: 20.5 KiB / 105 ms (queue 100 ms)']) {
       expect(html).toContain(text);
     }
   });
