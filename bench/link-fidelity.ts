@@ -5,10 +5,13 @@
  *     order never holds one back;
  *   - throughput vs a bandwidth toxic's rate, link kept backlogged;
  *   - trace replay throughput vs the trace's own capacity over the same window;
+ *   - queue delay vs a bandwidth toxic's queue: h2race's engine serving a saturating download over
+ *     the link, a PING's round trip above the idle one (its ACK waits behind the queue);
  *   - the link disabled (empty chain) vs a direct socket: its own cost in throughput and RTT.
  * Called by `npm run bench` (bench/run.ts); alone: `node dist/bench/link-fidelity.js [--quick]`.
  */
 import { once } from 'node:events';
+import * as http2 from 'node:http2';
 import { connect, createServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,7 +23,14 @@ import { ToxicSet } from '../faults/link/toxic-set.js';
 import { SeededRandom } from '../faults/random.js';
 import { generateTraceLines, writeTempTrace, type RateStep } from '../faults/profiles/trace-generator.js';
 import { loadTrace, traceCapacity } from '../faults/profiles/trace-loader.js';
+import { LinkTransport } from '../faults/frames/link-transport.js';
+import { StreamWriteLedger } from '../faults/frames/stream-write-ledger.js';
+import { createLink } from '../faults/link/link.js';
+import { queueBytesOf } from '../faults/profiles/fault-settings.js';
+import { serveConnection } from '../h2/server.js';
+import type { ServerHandler } from '../h2/proto/connection-options.js';
 import { fidelityTable } from './report-table.js';
+import { median } from './summary.js';
 
 export interface FidelityRow {
   figure: string;
@@ -62,6 +72,8 @@ export async function runLinkFidelity({ quick }: { quick: boolean }): Promise<Fi
     ...(await delayRows({ latency: 80, jitter: 20, distribution: 'normal', q99: 2.326 }, seconds)),
     await rateRow(8_000_000, seconds),
     await traceRow(seconds),
+    await queueRow(8_000_000, '100ms', seconds),
+    await queueRow(1_600_000, '64kb', seconds),
     ...(await disabledRows(quick)),
   ];
 }
@@ -227,6 +239,66 @@ async function traceRow(seconds: number): Promise<FidelityRow> {
   } finally {
     generated.remove();
   }
+}
+
+/**
+ * Queue delay under a saturating download: h2race's engine serves an endless body over a link with
+ * a bandwidth toxic and its queue (the writer held there), a node:http2 client reads it as fast as
+ * it comes and PINGs every 50 ms; the PING ACK goes out behind what the queue holds. Measured =
+ * the median loaded round trip less the median idle one; configured = the queue at the rate.
+ */
+async function queueRow(bits: number, queue: string, seconds: number): Promise<FidelityRow> {
+  const toxics = new ToxicSet([{ type: 'bandwidth', stream: 'downstream', attributes: { bits, queue } }]);
+  const configuredMs = (queueBytesOf(toxics.list(), 'downstream')! * 8000) / bits;
+  const body = Buffer.alloc(64 * 1024, 0x5a);
+  const handler: ServerHandler = {
+    onStream(stream) {
+      stream.respond(200);
+      const fill = (): void => {
+        while (!stream.closed && stream.write(body));
+      };
+      fill();
+      return { onDrain: fill };
+    },
+  };
+  const server = createServer((socket) => {
+    const link = createLink({
+      direction: 'downstream',
+      sink: (data, cb) => socket.write(data, cb),
+      control: { end: () => socket.end(), reset: () => socket.destroy() },
+      random: new SeededRandom(1, 'fidelity-queue'),
+      toxics,
+    });
+    serveConnection(new LinkTransport(socket, link, new StreamWriteLedger()), handler);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const client = http2.connect(`http://127.0.0.1:${(server.address() as { port: number }).port}`, { settings: { initialWindowSize: 16 * 1024 * 1024 } });
+  try {
+    await once(client, 'connect');
+    client.setLocalWindowSize(32 * 1024 * 1024);
+    const idle = await pings(client, 40);
+    const download = client.request({ ':path': '/' });
+    download.on('data', () => {});
+    await sleep(1000);
+    const loaded = await pings(client, Math.round((seconds * 1000) / 50));
+    download.close(http2.constants.NGHTTP2_CANCEL);
+    const measured = median(loaded) - median(idle);
+    return row('queue delay', `bandwidth ${bits / 1e6} Mbit/s, queue ${queue}; engine download, ${loaded.length} PINGs`, configuredMs, measured, 'ms', '±10% or 5 ms', within(configuredMs, measured, Math.max(5, 0.1 * configuredMs)));
+  } finally {
+    client.destroy();
+    server.close();
+  }
+}
+
+/** Round trips (ms) of `count` PINGs, 50 ms apart. */
+async function pings(client: http2.ClientHttp2Session, count: number): Promise<number[]> {
+  const rtts: number[] = [];
+  for (let i = 0; i < count; i++) {
+    rtts.push(await new Promise<number>((resolve, reject) => client.ping((err, ms) => (err ? reject(err) : resolve(ms)))));
+    await sleep(50);
+  }
+  return rtts;
 }
 
 async function disabledRows(quick: boolean): Promise<FidelityRow[]> {

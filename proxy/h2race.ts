@@ -69,6 +69,8 @@ export interface RunningH2race {
   readonly connections: ReadonlyMap<number, EnginePath>;
   /** Bytes the links hold right now, per direction (the queue-depth metric). */
   queuedBytes(): Record<Direction, number>;
+  /** The deepest any client connection's downstream queue has been since the proxy started, bytes. */
+  peakQueueBytes(): number;
   /**
    * Replace the fault plan (a config reload): the new plan is made first, so a bad one throws
    * and the running faults stay; then the old schedule stops and the new toxics reach every open
@@ -102,6 +104,8 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
   if (!liveToxics || plan.toxics.length > 0 || plan.schedule) schedule = startFaultPlan(plan, toxics, logger);
 
   const connections = new Map<number, EnginePath>();
+  /** The deepest queue of the connections that closed already. */
+  let closedPeakQueue = 0;
   const upstreamSockets = new Set<LinkedSocket>();
   // WebSocket tunnels of the HTTP/1.1 front: the downstream link's toxics, and no frame path.
   const tunnelSockets = new Set<LinkedSocket>();
@@ -117,7 +121,10 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
         linger: proxyOptions.downstream?.linger,
         onConnection(path: EnginePath, info: ConnectionInfo) {
           connections.set(info.id, path);
-          path.events.once('close', () => connections.delete(info.id));
+          path.events.once('close', () => {
+            connections.delete(info.id);
+            closedPeakQueue = Math.max(closedPeakQueue, path.peakQueueBytes);
+          });
           path.events.once('ended', ({ code, lastStreamId }) => {
             reportConnectionEnd(proxy.events, logger, { side: 'downstream', id: info.id, reason: endReason(code), code, lastStreamId });
           });
@@ -171,6 +178,11 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
       let upstream = 0;
       for (const s of upstreamSockets) upstream += s.link.queuedBytes;
       return { upstream, downstream };
+    },
+    peakQueueBytes() {
+      let peak = closedPeakQueue;
+      for (const path of connections.values()) peak = Math.max(peak, path.peakQueueBytes);
+      return peak;
     },
     reconfigureFaults(next: FaultSettings) {
       const nextPlan = planFaults(next);

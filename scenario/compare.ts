@@ -31,6 +31,8 @@ export interface ProxyForMode {
   poolRaces(): number;
   /** The pool's races so far with their times (performance.now()), when the proxy can tell them. */
   races?(): readonly TimedRace[];
+  /** The deepest a client connection's link queue has been so far, bytes, when the proxy can tell. */
+  peakQueueBytes?(): number;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,8 @@ export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
           });
           const races = proxy.races?.().map(({ at, pending, reusedFor }): PoolRaceRecord => ({ atMs: at - record.clockStart, pending, reusedFor }));
           if (races) record.races = races;
+          const peakQueue = proxy.peakQueueBytes?.();
+          if (peakQueue !== undefined) record.linkQueue = { peakBytes: peakQueue };
           runs.push({ summary: summarize(record, proxy.poolRaces()), record });
           onRunDone?.(runs[index]!, index, total);
         } finally {

@@ -30,6 +30,28 @@ export function formatMs(ms: number): string {
   return `${(ms / 1000).toFixed(3)} s`;
 }
 
+/** "120/480 ms" (SSE event delay p50/p99); "-" without events. */
+export function formatSseDelay(s: RunSummary): string {
+  if (s.sseDelayP50Ms === undefined || s.sseDelayP99Ms === undefined) return '-';
+  return `${Math.round(s.sseDelayP50Ms)}/${Math.round(s.sseDelayP99Ms)} ms${s.sseDelaySource === 'stamp' ? '' : ' (gaps)'}`;
+}
+
+/** "1.23 Mbit/s (62%)": video goodput, and its share of the capacity left for video when known. */
+export function formatVideoGoodput(s: RunSummary): string {
+  const left = s.videoCapacityBytesPerSec;
+  const share = left === undefined || left === 0 ? '' : ` (${Math.round((100 * s.videoGoodputBytesPerSec) / left)}%)`;
+  return `${formatRate(s.videoGoodputBytesPerSec)}${share}`;
+}
+
+/** "98.0 KiB / 490 ms (queue 500 ms)": the deepest link queue seen, beside the profile's queue; "-" when unknown. */
+export function formatQueueDepth(s: RunSummary): string {
+  const q = s.queue;
+  if (!q) return '-';
+  const peak = `${formatBytes(q.peakBytes)}${q.peakMs === undefined ? '' : ` / ${q.peakMs} ms`}`;
+  if (q.limitBytes === undefined) return peak;
+  return `${peak} (queue ${q.limitMs === undefined ? formatBytes(q.limitBytes) : `${q.limitMs} ms`})`;
+}
+
 /** "first damaged connection: viewer 2, connection 5 (of 7 damaged)". */
 export function storyTitle(story: DamageStory, damaged: number): string {
   return `first damaged connection: viewer ${story.viewer}, connection ${story.connection}${damaged > 1 ? ` (of ${damaged} damaged)` : ''}`;

@@ -54,6 +54,7 @@ export function h2raceForMode(opts: H2raceForModeOptions): StartProxyForMode {
       url: running.proxy.url,
       poolRaces: () => running.pool.stats().racesReusedWhilePending,
       races: () => races.list,
+      peakQueueBytes: () => running.peakQueueBytes(),
       close: () => running.close(),
     };
   };

@@ -31,7 +31,7 @@ export class RunRecorder {
   readonly goaways: GoawayRecord[] = [];
   readonly sessionErrors: ErrorRecord[] = [];
   readonly verifyErrors: ErrorRecord[] = [];
-  readonly sse: SseCounters = { events: 0, gaps: 0, reconnects: 0, badEvents: 0, maxSilenceMs: 0, silentStreams: 0 };
+  readonly sse: SseCounters = { events: 0, gaps: 0, reconnects: 0, badEvents: 0, maxSilenceMs: 0, silentStreams: 0, delaysMs: [], delaySource: 'none' };
   /** Streams that failed although nobody on our side ended them (kept live for the progress bar). */
   failed = 0;
   corruptBytes = 0;
@@ -110,6 +110,13 @@ export class RunRecorder {
     return record;
   }
 
+  /** An SSE event arrived `delayMs` late, measured as `source` says (sse-delay.ts). */
+  noteSseDelay(delayMs: number, source: 'stamp' | 'arrival-gaps'): void {
+    const sse = this.sse;
+    sse.delaysMs.push(Math.max(0, Math.round(delayMs * 10) / 10));
+    sse.delaySource = sse.delaySource === 'none' || sse.delaySource === source ? source : 'mixed';
+  }
+
   /** Marks a stream we end at the end of the run (outcome `stopped`, not a failure). */
   stop(stream: http2.ClientHttp2Stream): void {
     this.stopping.add(stream);
@@ -142,7 +149,7 @@ export class RunRecorder {
       goaways: this.goaways,
       sessionErrors: this.sessionErrors,
       verifyErrors: this.verifyErrors,
-      sse: { ...this.sse },
+      sse: { ...this.sse, delaysMs: [...this.sse.delaysMs] },
     };
   }
 }

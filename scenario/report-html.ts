@@ -5,7 +5,7 @@
  * line of evidence, linked to that connection's timeline. Below, per run (the damaged first), the
  * timelines of the connections where something happened (report-timeline.ts).
  */
-import { formatBytes, formatCounts, formatDrain, formatMs, formatRate, formatShape, goawayTotal, storyTitle } from './format.js';
+import { formatBytes, formatCounts, formatDrain, formatMs, formatQueueDepth, formatRate, formatShape, formatSseDelay, formatVideoGoodput, goawayTotal, storyTitle } from './format.js';
 import { kindName, type DamageStory, type StoryStep } from './damage-story.js';
 import { esc, MARKS, timeline, TIMELINE_CSS, type Mark } from './report-timeline.js';
 import type { RunSummary } from './summary.js';
@@ -37,7 +37,10 @@ an <b>origin error</b> is a stream the origin refused or failed on its own. COLL
 ERROR = the run could not test; ORIGIN-ERRORS = origin errors only; CLEAN = none of these. <b>Goodput</b>: body bytes of responses that
 completed or were still wanted, per second, beside the capacity of the viewers' links; <b>wasted</b>: DATA bytes the server sent for
 streams we cancelled or that broke. A mode whose connections break can show more goodput than a safe one: each broken connection throws
-away the frames its link still held for cancelled ranges, which a safe mode's link must deliver (and the client drop) first.</p>
+away the frames its link still held for cancelled ranges, which a safe mode's link must deliver (and the client drop) first.
+<b>SSE delay</b>: how late events arrived, from the origin's send time (or, marked "gaps", from their spacing when the origin does not stamp them);
+<b>video goodput</b>: video bytes received intact, a cancelled range's bytes before its seek included, and its share of the capacity the
+SSE and small requests left. Each run below names the deepest queue a viewer's link held, beside the profile's queue.</p>
 <div class="stories">${runs.map((r, i) => story(r, i)).join('\n')}</div>
 ${sections}
 </body></html>
@@ -49,13 +52,14 @@ function rank({ summary: s }: ReportRun): number {
 }
 
 function summaryTable(rows: readonly RunSummary[]): string {
-  const head = ['mode', 'profile', 'verdict', 'streams', 'cancels', 'collateral', 'origin errors', 'GOAWAY client/server', 'corrupted', `${rows.length > 0 && rows.every((r) => r.traffic === 'grpc') ? 'Watch messages' : 'SSE events'} / gaps / reconnects`, 'pool races', 'goodput', 'link capacity', 'wasted'];
+  const head = ['mode', 'profile', 'verdict', 'streams', 'cancels', 'collateral', 'origin errors', 'GOAWAY client/server', 'corrupted', `${rows.length > 0 && rows.every((r) => r.traffic === 'grpc') ? 'Watch messages' : 'SSE events'} / gaps / reconnects`, 'SSE delay p50/p99', 'pool races', 'goodput', 'link capacity', 'wasted', 'video (of left)'];
   const body = rows
     .map(
       (s) => `<tr><td>${esc(s.mode ?? '-')}</td><td>${esc(s.profile ?? '-')}</td><td><span class="v ${s.verdict}">${s.verdict}</span></td>
 <td>${s.streams}</td><td>${s.cancels}</td><td>${s.collateral}</td><td>${s.originErrors}</td><td>${goawayTotal(s, 'client')} / ${goawayTotal(s, 'server')}</td>
-<td>${esc(formatBytes(s.corruptedBytes))}</td><td>${s.sseEvents} / ${s.sseGaps} / ${s.sseReconnects}</td>
-<td>${s.poolRaces ?? '-'}</td><td>${esc(formatRate(s.goodputBytesPerSec))}</td><td>${s.capacityBytesPerSec === undefined ? '-' : esc(formatRate(s.capacityBytesPerSec))}</td><td>${esc(formatBytes(s.wastedBytes))}</td></tr>`,
+<td>${esc(formatBytes(s.corruptedBytes))}</td><td>${s.sseEvents} / ${s.sseGaps} / ${s.sseReconnects}</td><td>${esc(formatSseDelay(s))}</td>
+<td>${s.poolRaces ?? '-'}</td><td>${esc(formatRate(s.goodputBytesPerSec))}</td><td>${s.capacityBytesPerSec === undefined ? '-' : esc(formatRate(s.capacityBytesPerSec))}</td><td>${esc(formatBytes(s.wastedBytes))}</td>
+<td>${esc(formatVideoGoodput(s))}</td></tr>`,
     )
     .join('\n');
   return `<table class="summary"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table>`;
@@ -117,7 +121,8 @@ ${s.error === undefined ? '' : `<li>could not test: <b>${esc(s.error)}</b></li>`
 <li>origin errors: <b>${s.originErrors}</b> ${s.originErrors ? `(${esc(formatCounts(s.originErrorCodes))})` : ''}</li>
 <li>GOAWAY sent by client: ${esc(formatCounts(s.goaways.client))}; by server: ${esc(formatCounts(s.goaways.server))}</li>
 <li>corrupted bytes: <b>${s.corruptedBytes}</b>${s.verifyErrors ? ` (${s.verifyErrors} bodies could not be verified: ${esc(r.verifyErrors[0]!.message)})` : ''}; ${kindName('events', r.traffic)}: ${s.sseEvents} ${r.traffic === 'grpc' ? 'messages' : 'events'}, ${s.sseGaps} missing ids, ${s.sseReconnects} reconnects, longest silence ${s.sseMaxSilenceMs} ms${s.sseSilentStreams ? `, ${s.sseSilentStreams} streams never delivered an event` : ''}</li>
-<li>races counted by the pool: ${s.poolRaces ?? 'not known'}; damaged connections: ${s.damagedConnections}</li>${formatDrain(s) ? `
+<li>races counted by the pool: ${s.poolRaces ?? 'not known'}; damaged connections: ${s.damagedConnections}</li>
+<li>SSE event delay p50/p99: ${esc(formatSseDelay(s))}; video goodput: ${esc(formatVideoGoodput(s))}; deepest queue: ${esc(formatQueueDepth(s))}</li>${formatDrain(s) ? `
 <li>late bytes: ${esc(formatDrain(s)!)}</li>` : ''}
 </ul>
 ${drawings.join('\n')}

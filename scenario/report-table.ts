@@ -3,7 +3,19 @@
  * that had them, why it could not test, the reasons for collateral failures and for origin
  * errors, the GOAWAYs, and the story of the first damaged connection (damage-story.ts).
  */
-import { formatBytes, formatCounts, formatDrain, formatMs, formatRate, formatShape, goawayTotal, storyTitle } from './format.js';
+import {
+  formatBytes,
+  formatCounts,
+  formatDrain,
+  formatMs,
+  formatQueueDepth,
+  formatRate,
+  formatShape,
+  formatSseDelay,
+  formatVideoGoodput,
+  goawayTotal,
+  storyTitle,
+} from './format.js';
 import type { RunSummary, Verdict } from './summary.js';
 
 const COLUMNS: { title: string; grpcTitle?: string; cell: (s: RunSummary) => string; right?: boolean }[] = [
@@ -17,10 +29,13 @@ const COLUMNS: { title: string; grpcTitle?: string; cell: (s: RunSummary) => str
   { title: 'GOAWAY c/s', cell: (s) => `${goawayTotal(s, 'client')}/${goawayTotal(s, 'server')}`, right: true },
   { title: 'corrupted', cell: (s) => formatBytes(s.corruptedBytes), right: true },
   { title: 'SSE ev/gap/re', grpcTitle: 'Watch msg/gap/re', cell: (s) => `${s.sseEvents}/${s.sseGaps}/${s.sseReconnects}`, right: true },
+  { title: 'SSE delay p50/p99', cell: formatSseDelay, right: true },
   { title: 'pool races', cell: (s) => (s.poolRaces === undefined ? '-' : String(s.poolRaces)), right: true },
   { title: 'goodput', cell: (s) => formatRate(s.goodputBytesPerSec), right: true },
   { title: 'link capacity', cell: (s) => (s.capacityBytesPerSec === undefined ? '-' : formatRate(s.capacityBytesPerSec)), right: true },
   { title: 'wasted', cell: (s) => formatBytes(s.wastedBytes), right: true },
+  { title: 'video (of left)', cell: formatVideoGoodput, right: true },
+  { title: 'deepest queue', cell: formatQueueDepth, right: true },
 ];
 
 /** ANSI colours: green, yellow, magenta, red. */

@@ -1,13 +1,16 @@
 /**
  * An EventSource: one SSE stream that must keep ticking. It checks every event id follows the
  * previous one (holes are gaps), every event's data against the verifier, and reopens a dropped
- * stream after the server's `retry:` delay with Last-Event-ID, as browsers do.
+ * stream after the server's `retry:` delay with Last-Event-ID, as browsers do. It notes how late
+ * each event came (sse-delay.ts): by the origin's `sent:` stamp, or, for a stream of unstamped
+ * events, by their arrival gaps once the stream is over.
  *
  * Lifecycle: the client owns its current SSE stream; the viewer tells it when a connection is
  * ready (open) and when the run ends (close, through the connection's stop()).
  */
 import type http2 from 'node:http2';
 import type { RunRecorder } from './recorder.js';
+import { delaysFromArrivals, type SseArrival } from './sse-delay.js';
 import type { StreamRecord } from './types.js';
 import type { ContentVerifier } from './verifier.js';
 import type { ViewerConnection } from './viewer-connection.js';
@@ -26,6 +29,8 @@ export class SseClient {
   private silentSince: number | undefined;
   /** Events on the current stream. */
   private streamEvents = 0;
+  /** The current stream's unstamped events, measured by their gaps when it ends. */
+  private unstamped: SseArrival[] = [];
   private retryMs = DEFAULT_RETRY_MS;
   private opened = 0;
   private current: http2.ClientHttp2Stream | undefined;
@@ -63,6 +68,7 @@ export class SseClient {
     });
     stream.once('close', () => {
       this.current = undefined;
+      this.measureGaps();
       if (this.streamEvents === 0) this.ctx.recorder.sse.silentStreams++;
       if (this.stopped || record.outcome === 'stopped') return;
       // Dropped (failed or ended): reopen on whatever connection the viewer has by then.
@@ -77,14 +83,17 @@ export class SseClient {
   stop(): void {
     this.stopped = true;
     if (this.reopenTimer) clearTimeout(this.reopenTimer);
+    this.measureGaps();
     this.noteSilence(this.ctx.recorder.now());
   }
 
   private dispatch(block: string, record: StreamRecord): void {
     let id: number | undefined;
+    let sent: number | undefined;
     const data: string[] = [];
     for (const line of block.split('\n')) {
       if (line.startsWith('id:')) id = Number(line.slice(3).trim());
+      else if (line.startsWith('sent:')) sent = Number(line.slice(5).trim());
       else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
       else if (line.startsWith('retry:')) this.retryMs = Number(line.slice(6).trim()) || DEFAULT_RETRY_MS;
     }
@@ -100,12 +109,19 @@ export class SseClient {
       return;
     }
     if (this.lastId !== undefined && id > this.lastId + 1) sse.gaps += id - this.lastId - 1;
+    if (sent !== undefined && Number.isFinite(sent)) this.ctx.recorder.noteSseDelay(Date.now() - sent, 'stamp');
+    else this.unstamped.push({ id, atMs: now });
     const text = data.join('\n');
     if (this.ctx.verifier.verifyEvent(id, text) === false) {
       sse.badEvents++;
       this.ctx.recorder.noteCorruption(record, Buffer.byteLength(text), record.bytes, now);
     }
     this.lastId = id;
+  }
+
+  private measureGaps(): void {
+    for (const delay of delaysFromArrivals(this.unstamped)) this.ctx.recorder.noteSseDelay(delay, 'arrival-gaps');
+    this.unstamped = [];
   }
 
   private noteSilence(now: number): void {

@@ -12,6 +12,8 @@
  */
 import { errorCodeName } from '../h2/frame/constants.js';
 import { findPreset } from '../faults/profiles/presets.js';
+import { queueBytes } from '../faults/profiles/units.js';
+import { percentile } from './sse-delay.js';
 import { damageStories, kindName, type DamageStory } from './damage-story.js';
 import { formatCounts } from './format.js';
 import type { DrainRecord, GoawaySide, RunRecord, ShapedPathRecord, StreamKind } from './types.js';
@@ -58,6 +60,11 @@ export interface RunSummary {
   sseMaxSilenceMs: number;
   /** SSE streams that never delivered an event. */
   sseSilentStreams: number;
+  /** How late SSE events arrived, ms (sse-delay.ts); undefined without events. */
+  sseDelayP50Ms?: number;
+  sseDelayP99Ms?: number;
+  /** stamp: from the origin's send time; arrival-gaps: an unstamped origin, from the events' spacing. */
+  sseDelaySource: 'stamp' | 'arrival-gaps' | 'mixed' | 'none';
   /** Races the pool counted (buffer reused while its write was pending); undefined when unknown. */
   poolRaces?: number;
   /** Response body bytes received, all streams (the sum of their `bytes`). */
@@ -74,6 +81,16 @@ export interface RunSummary {
   wastedBytes: number;
   /** The link's capacity toward the viewers (each has its own link of the profile's rate), when the profile is a preset. */
   capacityBytesPerSec?: number;
+  /**
+   * Video bytes the viewers received intact per second: of every video stream that did not fail,
+   * a cancelled range's bytes before its seek included (they arrived whole; what the server sent
+   * after the cancel is wasted).
+   */
+  videoGoodputBytesPerSec: number;
+  /** The capacity left for video: the links' capacity less what SSE and small requests received. */
+  videoCapacityBytesPerSec?: number;
+  /** The viewers' downstream link queue (compare): the deepest one seen and the profile's queue, bytes and ms at its rate. */
+  queue?: { peakBytes: number; peakMs?: number; limitBytes?: number; limitMs?: number };
   /** Connections with damage: a client GOAWAY with an error, a corrupted byte or a collateral failure. */
   damagedConnections: number;
   /** The first STORIES_KEPT of them, the first damaged first (damage-story.ts): each one's story in order. */
@@ -102,12 +119,16 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
   let bodyBytes = 0;
   let usefulBytes = 0;
   let wastedBytes = 0;
+  let videoBytes = 0;
+  let otherBytes = 0;
   let played = false;
   for (const s of run.streams) {
     streamsByKind[s.kind]++;
     bodyBytes += s.bytes;
     if (s.outcome === 'cancelled' || s.outcome === 'failed') wastedBytes += Math.max(s.bytes, s.wireBytes);
     else usefulBytes += s.bytes;
+    if (s.kind !== 'video') otherBytes += s.bytes;
+    else if (s.outcome !== 'failed' && s.corruptBytes === 0) videoBytes += s.bytes;
     corruptedBytes += s.corruptBytes;
     if (s.cancelledByUs) cancels++;
     if (s.outcome === 'completed') completed++;
@@ -129,6 +150,8 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
   const error = played ? undefined : nothingPlayed(run, streamsByKind.video, videoFailures);
   const verdict: Verdict =
     collateral > 0 || corruptedBytes > 0 ? 'COLLATERAL' : error !== undefined ? 'ERROR' : originErrors > 0 ? 'ORIGIN-ERRORS' : 'CLEAN';
+  const perSecond = (bytes: number): number => (run.durationMs > 0 ? Math.round((bytes * 1000) / run.durationMs) : 0);
+  const capacityBytesPerSec = capacity(run);
   return {
     traffic: run.traffic,
     mode: run.mode,
@@ -155,11 +178,17 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
     sseBadEvents: run.sse.badEvents,
     sseMaxSilenceMs: Math.round(run.sse.maxSilenceMs),
     sseSilentStreams: run.sse.silentStreams,
+    sseDelayP50Ms: percentile(run.sse.delaysMs, 50),
+    sseDelayP99Ms: percentile(run.sse.delaysMs, 99),
+    sseDelaySource: run.sse.delaySource,
     poolRaces,
     bodyBytes,
-    goodputBytesPerSec: run.durationMs > 0 ? Math.round((usefulBytes * 1000) / run.durationMs) : 0,
+    goodputBytesPerSec: perSecond(usefulBytes),
     wastedBytes,
-    capacityBytesPerSec: capacity(run),
+    capacityBytesPerSec,
+    videoGoodputBytesPerSec: perSecond(videoBytes),
+    videoCapacityBytesPerSec: capacityBytesPerSec === undefined ? undefined : Math.max(0, capacityBytesPerSec - perSecond(otherBytes)),
+    queue: linkQueue(run),
     damagedConnections: stories.length,
     damage: stories.slice(0, STORIES_KEPT),
     shapedPath: run.shapedPath,
@@ -173,6 +202,17 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
 function capacity(run: RunRecord): number | undefined {
   const perViewer = run.shapedPath?.preset?.downBytesPerSecond ?? presetDownBytesPerSec(run.shape) ?? presetDownBytesPerSec(run.profile);
   return perViewer === undefined ? undefined : perViewer * run.viewers;
+}
+
+/** The deepest queue the proxy saw, beside the profile's own (a preset's, at its down rate). */
+function linkQueue(run: RunRecord): RunSummary['queue'] {
+  if (!run.linkQueue) return undefined;
+  const preset = run.profile === undefined ? undefined : findPreset(run.profile);
+  const bytesPerMs = preset?.downBitsPerSecond === undefined ? undefined : preset.downBitsPerSecond / 8000;
+  const limitBytes = preset?.queue && bytesPerMs !== undefined ? queueBytes(preset.queue.size, bytesPerMs * 8000) : undefined;
+  const ms = (bytes: number | undefined): number | undefined => (bytes === undefined || bytesPerMs === undefined ? undefined : Math.round(bytes / bytesPerMs));
+  const peakBytes = run.linkQueue.peakBytes;
+  return { peakBytes, peakMs: ms(peakBytes), limitBytes, limitMs: ms(limitBytes) };
 }
 
 function presetDownBytesPerSec(name: string | undefined): number | undefined {

@@ -122,6 +122,10 @@ export interface SseCounters {
   maxSilenceMs: number;
   /** SSE streams that ended, or were open when the run ended, without delivering an event. */
   silentStreams: number;
+  /** How late each event arrived, ms (sse-delay.ts): from the origin's `sent:` stamp, else from arrival gaps. */
+  delaysMs: number[];
+  /** Where the delays come from: every event stamped, none (arrival gaps), or some of each. */
+  delaySource: 'stamp' | 'arrival-gaps' | 'mixed' | 'none';
 }
 
 /** The end of the run's activity (scenario/drain.ts): after the duration, before everything stops. */
@@ -191,4 +195,6 @@ export interface RunRecord {
   shapedPath?: ShapedPathRecord;
   /** The pool's races, oldest first, when the caller knows them (compare); bounded per connection. */
   races?: PoolRaceRecord[];
+  /** The viewers' links toward them as the proxy saw them (compare): the deepest queue, bytes. */
+  linkQueue?: { peakBytes: number };
 }

@@ -109,7 +109,8 @@ export class EnginePath {
       ...options,
       id: opts.id,
       pool: opts.pool,
-      // The writer frames only DATA that fits the budget: under one full frame DATA would never go.
+      // The link's bottleneck queue, when it has one, holds the writer first (link-transport.ts);
+      // under one full frame of budget DATA would never go.
       maxSendAheadBytes: Math.max(opts.backpressureBytes, FRAME_HEADER_LENGTH + DEFAULT_MAX_FRAME_SIZE),
       linger,
       inboundHook: this.inboundHook,
@@ -134,6 +135,11 @@ export class EnginePath {
 
   get peakPendingBytes(): number {
     return this.transport.peakPendingBytes;
+  }
+
+  /** The deepest the downstream link's bottleneck queue (its backlog) has been, bytes. */
+  get peakQueueBytes(): number {
+    return this.link.peakBacklogBytes;
   }
 
   /** Frames of this stream handed to the link and not yet written to the socket. */

@@ -7,6 +7,10 @@
  *                                                   │ chunk done: ledger.settled, engine's done
  *   socket ──data/end──▶ engine
  *
+ * When the link has a bottleneck queue, the engine's writer is held at it (room, onRoom): what the
+ * link holds beyond its wire is at most its queue, and DATA not yet framed waits in the streams'
+ * queues, where a reset drops it before it crosses the link.
+ *
  * Every write is one whole frame (the engine writes a frame per write), so the ledger reads its
  * header at write time, before a racing reuse of its buffer could change it.
  *
@@ -45,6 +49,16 @@ export class LinkTransport extends SocketBackedTransport {
 
   pendingFrames(streamId: number): number {
     return this.pendingByStream.get(streamId) ?? 0;
+  }
+
+  /** What the link's bottleneck queue takes before it holds the engine's writer. */
+  room(): number {
+    const limit = this.link.queueLimit;
+    return limit === undefined ? Infinity : limit - this.link.backlogBytes;
+  }
+
+  onRoom(wake: () => void): void {
+    this.link.on('room', wake);
   }
 
   write(bytes: Buffer, done?: WriteDone): void {

@@ -12,7 +12,9 @@
  * between stages or held by a bottleneck), the wire (held by a propagation stage, latency) and the
  * sink (written, callback to come). Backpressure ('drain') is on the backlog alone: on a real path
  * what is in flight does not stop a sender, and a chunk's bytes stop counting as they leave, not
- * when its last piece does (else the bottleneck idles for a one-way delay per chunk).
+ * when its last piece does (else the bottleneck idles for a one-way delay per chunk). A stage may
+ * state its bottleneck's queue (bandwidth's `queue`): a producer that holds there (the engine's
+ * writer) hears 'room' when the backlog falls below it; 'drain' stays at the high-water mark.
  */
 import { EventEmitter } from 'node:events';
 import type { SeededRandom } from '../random.js';
@@ -61,8 +63,10 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   /** See Link.delivery; `heldSince` is set while the backlog or the wire holds bytes. */
   private readonly delivered = { bytes: 0, busyMs: 0 };
   private heldSince: number | undefined;
+  private peakBacklog = 0;
   private state: 'open' | 'ending' | 'closing' | 'finished' = 'open';
   private needDrain = false;
+  private needRoom = false;
   private readonly starts = new Map<string, number>();
   private readonly states = new Map<string, Record<string, unknown>>();
   private readonly highWaterMark: number;
@@ -80,6 +84,14 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
 
   get backlogBytes(): number {
     return this.backlog;
+  }
+
+  get peakBacklogBytes(): number {
+    return this.peakBacklog;
+  }
+
+  get queueLimit(): number | undefined {
+    return this.chain.find((node) => node.stage.queueBytes !== undefined)?.stage.queueBytes;
   }
 
   get delivery(): LinkDelivery {
@@ -101,8 +113,10 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     const first = this.chain[0];
     const piece = { data: chunk.data, at: performance.now(), tracker };
     this.backlog += chunk.data.length;
+    if (this.backlog > this.peakBacklog) this.peakBacklog = this.backlog;
     this.clockHeld();
     if (this.backlog >= this.highWaterMark) this.needDrain = true;
+    if (this.backlog >= (this.queueLimit ?? Infinity)) this.needRoom = true;
     // No toxics: straight to the sink, no clock.
     if (first) first.stage.push(piece);
     else this.toSink(piece);
@@ -316,11 +330,15 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   }
 
   /**
-   * 'drain' goes out on the next tick, never from inside a stage: a producer answering it would
-   * enqueue while a stage is still handing a piece on, and a piece released at once could then
-   * overtake it.
+   * 'drain' and 'room' go out on the next tick, never from inside a stage: a producer answering
+   * one would enqueue while a stage is still handing a piece on, and a piece released at once
+   * could then overtake it.
    */
   private maybeDrain(): void {
+    if (this.needRoom && this.backlog < (this.queueLimit ?? Infinity)) {
+      this.needRoom = false;
+      process.nextTick(() => this.emit('room'));
+    }
     if (!this.needDrain || this.backlog >= this.highWaterMark) return;
     this.needDrain = false;
     process.nextTick(() => this.emit('drain'));

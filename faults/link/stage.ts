@@ -50,6 +50,9 @@ export interface StageContext<A> {
 
 export interface LinkStage {
   push(piece: Piece): void;
+  /** The bottleneck's queue this stage runs (bandwidth's `queue`), bytes: the link holds its
+   * producer when its backlog reaches it. Read live: a schedule changes it. */
+  readonly queueBytes?: number;
   /** The stage leaves the chain (replaced, removed, link destroyed): stop timers and give back
    * the pieces still held, in byte order, with the `at` they arrived with. */
   drain(): Piece[];

@@ -44,6 +44,11 @@ export class SubChain {
     for (const piece of held) this.push(piece);
   }
 
+  /** The first sub-stage's queue that has one: one bottleneck per chain. */
+  get queueBytes(): number | undefined {
+    return this.stages.find((stage) => stage.queueBytes !== undefined)?.queueBytes;
+  }
+
   push(piece: Piece): void {
     const first = this.stages[0];
     if (first) first.push(piece);

@@ -42,6 +42,8 @@ export interface ToxicSpec {
 export interface LinkEvents {
   /** The backlog fell below the link's high-water mark after reaching it. */
   drain: [];
+  /** The backlog fell below the bottleneck's queue (queueLimit) after reaching it. */
+  room: [];
   /** A toxic ended or reset the connection. */
   close: [reason: 'end' | 'reset' | 'timeout'];
 }
@@ -64,6 +66,12 @@ export interface Link extends EventEmitter<LinkEvents> {
   /** Bytes waiting before the wire (not in a propagation stage nor at the sink): what backpressure
    * counts. */
   readonly backlogBytes: number;
+  /** The largest backlog the link has held: its bottleneck queue's deepest, plus what a producer
+   * wrote past the hold (a frame at most, for the engine). */
+  readonly peakBacklogBytes: number;
+  /** The bottleneck's queue in bytes, when a toxic states one (bandwidth's `queue`): a producer
+   * holds its writes while the backlog is at it, and 'room' says when it is below. */
+  readonly queueLimit: number | undefined;
   readonly delivery: LinkDelivery;
   readonly queuedChunks: number;
   /** Replace the toxic chain; applies to chunks enqueued from now on and to live connections. */

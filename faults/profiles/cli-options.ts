@@ -12,7 +12,7 @@ import { parseReorder, parseRstDelay, parseRstInject } from './frame-fault-setti
 import { isProfileFile, planFaults, type FaultPlan, type FaultSettings } from './plan.js';
 import { findPreset, presetNames } from './presets.js';
 import { loadTrace, TraceError } from './trace-loader.js';
-import { parseDuration, parsePercent, parseRate, UnitError } from './units.js';
+import { parseDuration, parsePercent, parseQueue, parseRate, UnitError } from './units.js';
 
 export const faultCliOptions = {
   profile: {
@@ -22,6 +22,7 @@ export const faultCliOptions = {
   latency: { type: 'string', describe: 'one-way delay added in each direction, e.g. 80ms (RTT grows by twice this)' },
   jitter: { type: 'string', describe: 'latency variation (uniform ±), e.g. 20ms' },
   bandwidth: { type: 'string', describe: 'rate limit in each direction, e.g. 4mbit, 512kbit' },
+  queue: { type: 'string', describe: "the bottleneck's queue in each direction, bytes or time at its rate, e.g. 256kb, 200ms (presets have their own)" },
   loss: { type: 'string', describe: 'TCP segment loss, e.g. 0.5%; each loss stalls the stream for an RTO (200ms)' },
   'trace-down': { type: 'string', describe: 'Mahimahi trace shaping server → client' },
   'trace-up': { type: 'string', describe: 'Mahimahi trace shaping client → server' },
@@ -42,6 +43,7 @@ export interface FaultArgs {
   latency?: string | number;
   jitter?: string | number;
   bandwidth?: string | number;
+  queue?: string | number;
   loss?: string | number;
   traceDown?: string;
   traceUp?: string;
@@ -58,17 +60,27 @@ export function faultSettingsFromArgs(args: FaultArgs, config: FaultSettings = {
   if (args.latency !== undefined) settings.latency = flag('--latency', parseDuration, args.latency);
   if (args.jitter !== undefined) settings.jitter = flag('--jitter', parseDuration, args.jitter);
   if (args.bandwidth !== undefined) settings.bandwidth = flag('--bandwidth', parseRate, args.bandwidth);
+  if (args.queue !== undefined) settings.queue = flag('--queue', parseQueue, args.queue);
   if (args.loss !== undefined) settings.loss = flag('--loss', parsePercent, args.loss);
   if (args.traceDown !== undefined) settings.traceDown = flag('--trace-down', traceFile, args.traceDown);
   if (args.traceUp !== undefined) settings.traceUp = flag('--trace-up', traceFile, args.traceUp);
   if (args.reorder !== undefined) settings.reorder = flag('--reorder', parseReorder, args.reorder);
   if (args.rstDelay !== undefined) settings.rstDelay = flag('--rst-delay', parseRstDelay, args.rstDelay);
   if (args.rstInject !== undefined) settings.rstInject = flag('--rst-inject', parseRstInject, args.rstInject);
+  if (args.queue !== undefined && !hasBottleneck(settings)) {
+    throw new UsageError('--queue needs a bottleneck: --bandwidth, or a --profile preset with a rate (or a profile file)');
+  }
   if (args.seed !== undefined) {
     if (!Number.isSafeInteger(args.seed)) throw new UsageError(`--seed must be an integer, got ${JSON.stringify(String(args.seed))}`);
     settings.seed = args.seed;
   }
   return settings;
+}
+
+/** A rate the queue can sit in front of; a profile file's steps are checked as it loads. */
+function hasBottleneck(settings: FaultSettings): boolean {
+  if (settings.bandwidth !== undefined || (settings.profile !== undefined && isProfileFile(settings.profile))) return true;
+  return settings.profile !== undefined && findPreset(settings.profile)?.downBitsPerSecond !== undefined;
 }
 
 function flag<T>(name: string, parse: (v: string | number) => T, value: string | number): T {

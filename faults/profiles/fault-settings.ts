@@ -5,8 +5,8 @@
  * a profile file all go through here.
  *
  * Expansion, per direction, in chain order: loss (stalls before the bottleneck, so the link idles
- * as TCP's would) → trace or bandwidth (the bottleneck queue; a trace replaces the rate) →
- * latency (propagation); then the frame toxics. Single faults override the preset's value; a raw
+ * as TCP's would) → trace or bandwidth (the bottleneck and its queue — `queue`, else the preset's;
+ * a trace replaces the rate and has no queue) → latency (propagation); then the frame toxics. Single faults override the preset's value; a raw
  * toxic replaces a generated one of the same name.
  */
 import { z } from 'zod';
@@ -17,7 +17,7 @@ import { JITTER_DISTRIBUTIONS, type JitterDistribution } from '../toxics/jitter.
 import { frameFaultFields, frameFaultsToToxics, type FrameFaults } from './frame-fault-settings.js';
 import { findPreset, presetNames } from './presets.js';
 import { traceFileSchema } from './trace-loader.js';
-import { parseDuration, parsePercent, parseRate, UnitError, unitSchema } from './units.js';
+import { formatQueue, parseDuration, parsePercent, parseQueue, parseRate, queueBytes, UnitError, unitSchema, type QueueSize } from './units.js';
 
 /** The single faults, shared by the config file and profile steps. */
 export const linkFaultFields = {
@@ -27,6 +27,8 @@ export const linkFaultFields = {
   distribution: z.enum(JITTER_DISTRIBUTIONS).optional(),
   /** Per direction, bits/s. */
   bandwidth: unitSchema(parseRate).optional(),
+  /** The bottleneck's queue each direction: bytes (256kb) or time at its rate (200ms). */
+  queue: unitSchema(parseQueue).optional(),
   /** Percent of TCP segments lost (each stalls the stream for an RTO). */
   loss: unitSchema(parsePercent).optional(),
   rto: unitSchema(parseDuration).optional(),
@@ -44,6 +46,7 @@ export interface LinkFaults extends FrameFaults {
   jitter?: number;
   distribution?: JitterDistribution;
   bandwidth?: number;
+  queue?: QueueSize;
   loss?: number;
   rto?: number;
   traceDown?: string;
@@ -75,15 +78,35 @@ export function faultsToToxics(faults: LinkFaults): ToxicSpec[] {
     const loss = faults.loss ?? preset?.lossPercent ?? 0;
     const rto = faults.rto ?? preset?.rtoMs ?? 200;
     const trace = stream === 'downstream' ? faults.traceDown : faults.traceUp;
+    const queue = faults.queue ?? preset?.queue?.size;
     if (loss > 0) generated.push(normalizeToxic({ type: 'loss', stream, attributes: { percent: loss, rto } }));
     if (trace) generated.push(normalizeToxic({ type: 'trace', stream, attributes: { file: trace } }));
-    else if (bits) generated.push(normalizeToxic({ type: 'bandwidth', stream, attributes: { bits } }));
+    else if (bits) generated.push(normalizeToxic({ type: 'bandwidth', stream, attributes: { bits, ...(queue && { queue: queueAttribute(queue) }) } }));
     if (latency > 0 || jitter > 0) {
       generated.push(normalizeToxic({ type: 'latency', stream, attributes: { latency, jitter, distribution } }));
     }
   }
+  if (faults.queue !== undefined && !generated.some((t) => t.type === 'bandwidth')) {
+    throw new UnitError('queue needs a bottleneck: a bandwidth, or a preset with a rate (a trace has no queue)');
+  }
   generated.push(...frameFaultsToToxics(faults));
   return withToxics(generated, faults.toxics ?? []);
+}
+
+/** As the API shows a bandwidth toxic's queue: bytes as a number, a time as "200ms". */
+function queueAttribute(queue: QueueSize): number | string {
+  return 'bytes' in queue ? queue.bytes : formatQueue(queue);
+}
+
+/**
+ * The bottleneck queue, bytes, of one direction of a toxic list (its bandwidth toxic's `queue` at
+ * its rate): what a relay built on these toxics holds its reader at. Undefined: no queue.
+ */
+export function queueBytesOf(toxics: readonly ToxicSpec[], direction: Direction): number | undefined {
+  const bandwidth = toxics.find((t) => t.stream === direction && t.type === 'bandwidth' && t.attributes.queue !== undefined);
+  if (!bandwidth) return undefined;
+  const { bits, rate, queue } = bandwidth.attributes as { bits: number; rate: number; queue: string | number };
+  return queueBytes(parseQueue(queue), bits > 0 ? bits : rate * 8000);
 }
 
 function withToxics(base: readonly ToxicSpec[], extra: readonly ToxicSpec[]): ToxicSpec[] {

@@ -5,9 +5,12 @@
  * `rttMs` is added round-trip time, split evenly between the two directions; rates are per
  * direction in bits/s (down = server → client). Jitter and loss are only set where the source
  * has them or where the preset's point is them (then the source says it is h2race's choice).
+ * A preset with a rate has a bottleneck queue, each direction (`queue`, with its own source); `lan`
+ * and presets without a rate have none (the link holds at its high-water mark, as before).
  */
 import { z } from 'zod';
 import type { JitterDistribution } from '../toxics/jitter.js';
+import type { QueueSize } from './units.js';
 
 export interface Preset {
   name: string;
@@ -21,10 +24,29 @@ export interface Preset {
   lossPercent?: number;
   rtoMs?: number;
   source: string;
+  /** The bottleneck's queue, each direction, and where its size comes from. */
+  queue?: { size: QueueSize; source: string };
 }
 
 const DEVTOOLS = 'Chrome DevTools network throttling presets (devtools-frontend SDK/NetworkManager.ts)';
 const WPT = 'WebPageTest connectivity profiles (connectivity.ini.sample)';
+
+/** Home routers and hosts: Linux's default txqueuelen, 1000 packets of 1500 B. */
+const TXQUEUELEN = { size: { bytes: 1_500_000 }, source: "Linux's default txqueuelen: 1000 packets of 1500 B" } as const;
+/** Cable and DSL access: at most one bandwidth-delay product, at a 100 ms path. */
+const ACCESS_BDP = {
+  size: { ms: 100 },
+  source: 'one bandwidth-delay product at a 100 ms path, the most Martin et al. (IEEE Sarnoff 2010, "Cable Modem Buffer Management in DOCSIS Networks") find worth buffering; CableLabs CM-GL-Buffer-V01 lets operators set it',
+} as const;
+/**
+ * Cellular base stations keep deep per-user queues (seconds, measured: bufferbloat); h2race's
+ * default is what an AQM lets stand instead — a queue the seeks of a video can live with.
+ */
+const CELLULAR = {
+  size: { ms: 100 },
+  source:
+    "h2race's choice: 100 ms, the burst a CoDel AQM lets a queue hold (RFC 8289: interval 100 ms); loaded 3G/4G links measured seconds of queueing (Jiang et al., \"Understanding bufferbloat in cellular networks\", CellNet 2012): --queue 2s",
+} as const;
 
 export const PRESETS: readonly Preset[] = [
   {
@@ -47,6 +69,7 @@ export const PRESETS: readonly Preset[] = [
     jitterDistribution: 'paretonormal',
     lossPercent: 0.1,
     source: "h2race's choice: a few ms of long-tailed first-hop delay as measured for Wi-Fi (Sui et al., MobiSys 2016) on a 50/20 Mbit/s line",
+    queue: TXQUEUELEN,
   },
   {
     name: 'fios',
@@ -56,6 +79,7 @@ export const PRESETS: readonly Preset[] = [
     downBitsPerSecond: 20e6,
     upBitsPerSecond: 5e6,
     source: `${WPT}: FIOS 20/5 Mbps, 4 ms RTT`,
+    queue: TXQUEUELEN,
   },
   {
     name: 'cable',
@@ -65,6 +89,7 @@ export const PRESETS: readonly Preset[] = [
     downBitsPerSecond: 5e6,
     upBitsPerSecond: 1e6,
     source: `${WPT}: Cable 5/1 Mbps, 28 ms RTT`,
+    queue: ACCESS_BDP,
   },
   {
     name: 'dsl',
@@ -74,6 +99,7 @@ export const PRESETS: readonly Preset[] = [
     downBitsPerSecond: 1.5e6,
     upBitsPerSecond: 384e3,
     source: `${WPT}: DSL 1.5 Mbps/384 Kbps, 50 ms RTT`,
+    queue: ACCESS_BDP,
   },
   {
     name: 'lte',
@@ -83,6 +109,7 @@ export const PRESETS: readonly Preset[] = [
     downBitsPerSecond: 12e6,
     upBitsPerSecond: 12e6,
     source: `${WPT}: LTE 12/12 Mbps, 70 ms RTT`,
+    queue: CELLULAR,
   },
   {
     name: '4g',
@@ -92,6 +119,7 @@ export const PRESETS: readonly Preset[] = [
     downBitsPerSecond: 8.1e6,
     upBitsPerSecond: 1.35e6,
     source: `${DEVTOOLS}: Fast 4G = 9 Mbps × 0.9 down, 1.5 Mbps × 0.9 up, 60 ms × 2.75 latency`,
+    queue: CELLULAR,
   },
   {
     name: '4g-slow',
@@ -101,6 +129,7 @@ export const PRESETS: readonly Preset[] = [
     downBitsPerSecond: 1.44e6,
     upBitsPerSecond: 675e3,
     source: `${DEVTOOLS}: Slow 4G = 1.6 Mbps × 0.9 down, 750 Kbps × 0.9 up, 150 ms × 3.75 latency`,
+    queue: CELLULAR,
   },
   {
     name: '3g',
@@ -110,6 +139,7 @@ export const PRESETS: readonly Preset[] = [
     downBitsPerSecond: 1.6e6,
     upBitsPerSecond: 768e3,
     source: `${WPT}: 3G 1.6 Mbps/768 Kbps, 300 ms RTT`,
+    queue: CELLULAR,
   },
   {
     name: '3g-slow',
@@ -119,6 +149,7 @@ export const PRESETS: readonly Preset[] = [
     downBitsPerSecond: 400e3,
     upBitsPerSecond: 400e3,
     source: `${DEVTOOLS}: 3G = 500 Kbps × 0.8 each way, 400 ms × 5 latency`,
+    queue: CELLULAR,
   },
   {
     name: '2g',
@@ -128,6 +159,7 @@ export const PRESETS: readonly Preset[] = [
     downBitsPerSecond: 280e3,
     upBitsPerSecond: 256e3,
     source: `${WPT}: 2G 280/256 Kbps, 800 ms RTT`,
+    queue: CELLULAR,
   },
   {
     name: 'edge',
@@ -137,6 +169,7 @@ export const PRESETS: readonly Preset[] = [
     downBitsPerSecond: 240e3,
     upBitsPerSecond: 200e3,
     source: `${WPT}: Edge 240/200 Kbps, 840 ms RTT`,
+    queue: CELLULAR,
   },
   {
     name: 'satellite',
@@ -146,6 +179,7 @@ export const PRESETS: readonly Preset[] = [
     downBitsPerSecond: 25e6,
     upBitsPerSecond: 3e6,
     source: 'FCC Measuring Broadband America: geostationary satellite round trips ≈ 600 ms; 25/3 Mbps plan rates',
+    queue: TXQUEUELEN,
   },
   {
     name: 'intercontinental',
@@ -177,6 +211,7 @@ export const PRESETS: readonly Preset[] = [
     lossPercent: 2,
     rtoMs: 300,
     source: `${DEVTOOLS}: Fast 4G numbers, plus h2race's choice of 2% loss with a 300 ms RTO and 40 ms long-tailed jitter`,
+    queue: CELLULAR,
   },
 ];
 

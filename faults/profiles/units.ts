@@ -83,3 +83,47 @@ export function formatRate(bits: number): string {
   }
   return `${bits}bit`;
 }
+
+/**
+ * A bottleneck's queue: bytes, or time at the link's rate (converted when the rate is known: a
+ * schedule may change the rate under the same queue time).
+ */
+export type QueueSize = { bytes: number } | { ms: number };
+
+/** One MTU: a queue must take at least one packet, or nothing ever leaves. */
+export const MIN_QUEUE_BYTES = 1500;
+
+/**
+ * "200ms", "1.5s" (time at the link's rate) or "256kb", "64kib", "1mb", "1500b", a bare number
+ * (bytes); kb and mb are 1000-based as the rates are, kib and mib 1024-based.
+ */
+export function parseQueue(value: string | number): QueueSize {
+  const what = 'a queue (e.g. 200ms or 256kb)';
+  const text = typeof value === 'number' ? String(value) : value.trim();
+  const match = new RegExp(`^${NUMBER}\\s*([a-z]*)$`, 'i').exec(text);
+  const unit = match?.[2]!.toLowerCase();
+  const time = unit === undefined ? undefined : ({ ms: 1, s: 1000 } as Record<string, number>)[unit];
+  const size = unit === undefined ? undefined : ({ '': 1, b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1 << 20 } as Record<string, number>)[unit];
+  if (!match || (time === undefined && size === undefined)) {
+    throw new UnitError(`${JSON.stringify(value)} is not ${what}; units: ms, s, b, kb, kib, mb, mib`);
+  }
+  const n = Number(match[1]);
+  if (time !== undefined) {
+    if (n * time <= 0) throw new UnitError(`${JSON.stringify(value)} is not a queue time above 0`);
+    return { ms: n * time };
+  }
+  const bytes = Math.round(n * size!);
+  if (bytes < MIN_QUEUE_BYTES) throw new UnitError(`${JSON.stringify(value)} is below one packet (${MIN_QUEUE_BYTES} bytes)`);
+  return { bytes };
+}
+
+/** The queue in bytes on a link of `bitsPerSecond`; never below one packet. */
+export function queueBytes(queue: QueueSize, bitsPerSecond: number): number {
+  if ('bytes' in queue) return queue.bytes;
+  return Math.max(MIN_QUEUE_BYTES, Math.round((queue.ms * bitsPerSecond) / 8000));
+}
+
+/** {ms: 200} → "200ms", {bytes: 256000} → "256000b". */
+export function formatQueue(queue: QueueSize): string {
+  return 'bytes' in queue ? `${queue.bytes}b` : formatDuration(queue.ms);
+}

@@ -4,22 +4,43 @@
  * before it (a virtual clock), so writes queue up behind a slow link: a real backlog, which is
  * what keeps writes pending for the race. Big pieces go out in slices of ~10 ms of transmission.
  * A rate of 0 stalls forever, as in Toxiproxy.
+ *
+ * `queue` (h2race's own) is the bottleneck's buffer: bytes (a number, or "256kb") or time at the
+ * rate ("200ms"). The stage states it (LinkStage.queueBytes) and the link holds its producer there
+ * (link.ts); without it the link holds at its own high-water mark, as before.
  */
 import { z } from 'zod';
 import { cutEvery, type Piece } from '../link/piece.js';
 import { ScheduledQueue } from '../link/scheduled-queue.js';
+import { parseQueue, queueBytes, UnitError } from '../profiles/units.js';
 import { intAttribute, registerLinkToxic } from './link-toxic.js';
+
+/** A `queue` attribute: as given (the API shows it back), checked here. */
+export const queueAttribute = z
+  .union([z.number(), z.string()])
+  .optional()
+  .superRefine((value, ctx) => {
+    if (value === undefined) return;
+    try {
+      parseQueue(value);
+    } catch (err) {
+      if (!(err instanceof UnitError)) throw err;
+      ctx.addIssue({ code: 'custom', message: err.message });
+    }
+  });
 
 export const bandwidthToxic = registerLinkToxic({
   type: 'bandwidth',
-  summary: 'limit throughput to rate KB/s (or bits bits/s), queueing what does not fit',
-  schema: z.object({ rate: intAttribute(), bits: intAttribute() }),
+  summary: 'limit throughput to rate KB/s (or bits bits/s), queueing what does not fit; queue: the bottleneck buffer (256kb or 200ms)',
+  schema: z.object({ rate: intAttribute(), bits: intAttribute(), queue: queueAttribute }),
   stage(ctx) {
     const bytesPerMs = ctx.attributes.bits > 0 ? ctx.attributes.bits / 8000 : ctx.attributes.rate;
     const slice = Math.max(1500, Math.ceil(bytesPerMs * 10));
     const queue = new ScheduledQueue(ctx.emit);
     const stalled: Piece[] = [];
+    const limit = ctx.attributes.queue === undefined ? undefined : queueBytes(parseQueue(ctx.attributes.queue), bytesPerMs * 8000);
     return {
+      queueBytes: limit,
       push(piece) {
         if (bytesPerMs === 0) {
           stalled.push(piece);

@@ -15,6 +15,12 @@ export const profileToxic = registerLinkToxic({
   stage(ctx) {
     const chain = new SubChain(ctx);
     chain.set(faultsToToxics({ preset: ctx.attributes.preset }));
-    return { push: (piece) => chain.push(piece), drain: () => chain.drain() };
+    return {
+      get queueBytes() {
+        return chain.queueBytes;
+      },
+      push: (piece) => chain.push(piece),
+      drain: () => chain.drain(),
+    };
   },
 });

@@ -61,6 +61,9 @@ export const scheduleToxic = registerLinkToxic({
     };
     advance();
     return {
+      get queueBytes() {
+        return chain.queueBytes;
+      },
       push: (piece) => chain.push(piece),
       drain() {
         clearTimeout(timer);

@@ -40,6 +40,12 @@ export interface OutboundHook {
   flush?(emit: EmitFrame): void;
 }
 
+/**
+ * The least DATA payload a transport's hold lets through once it has any room: the hold is exact
+ * to this (a byte of room does not make a frame of one byte).
+ */
+const MIN_HELD_PAYLOAD = 1024;
+
 const WriterPhase = { Open: 0, Ending: 1, Ended: 2, Closed: 3 } as const;
 type WriterPhase = (typeof WriterPhase)[keyof typeof WriterPhase];
 
@@ -71,11 +77,20 @@ export class FrameWriter {
     private readonly maxAheadBytes: number,
     private readonly onRoom: () => void,
     private hook: OutboundHook | undefined,
-  ) {}
+  ) {
+    transport.onRoom?.(() => this.roomMade());
+  }
 
-  /** Payload bytes one more DATA frame may carry under the budget; marks the writer as waiting when none. */
+  /**
+   * Payload bytes one more DATA frame may carry under the budget and the transport's room (a
+   * frame's worth at least, once it has any); marks the writer as waiting when none.
+   */
   dataRoom(): number {
-    const room = this.maxAheadBytes - this.aheadBytes - this.queuedBytes - FRAME_HEADER_LENGTH;
+    let room = this.maxAheadBytes - this.aheadBytes - this.queuedBytes - FRAME_HEADER_LENGTH;
+    if (room > 0 && this.transport.room) {
+      const taken = this.transport.room() - this.queuedBytes;
+      room = taken <= 0 ? 0 : Math.min(room, Math.max(taken - FRAME_HEADER_LENGTH, MIN_HELD_PAYLOAD));
+    }
     if (room <= 0) this.waitingForRoom = true;
     return room;
   }
@@ -204,10 +219,13 @@ export class FrameWriter {
     this.pending.done(frame);
     this.aheadBytes -= lease.length;
     this.pool.writeDone(lease);
-    if (this.waitingForRoom && this.aheadBytes + this.queuedBytes <= this.maxAheadBytes / 2) {
-      this.waitingForRoom = false;
-      this.onRoom();
-    }
+    if (this.aheadBytes + this.queuedBytes <= this.maxAheadBytes / 2) this.roomMade();
+  }
+
+  private roomMade(): void {
+    if (!this.waitingForRoom) return;
+    this.waitingForRoom = false;
+    this.onRoom();
   }
 }
 

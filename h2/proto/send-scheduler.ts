@@ -3,7 +3,7 @@
  * round, as far as the stream windows, the connection window and the writer's budget allow
  * (RFC 9113 §5.2, §6.9). A stream blocked on its own window leaves the ready list until a
  * WINDOW_UPDATE or a SETTINGS change gives it room; one blocked on the connection window or the
- * budget stays, and the next flush resumes it.
+ * budget (or the transport's room) stays, and the next flush resumes the round where it stopped.
  *
  * Lifecycle: one per connection; `remove` takes a reset stream out.
  */
@@ -58,6 +58,7 @@ export class SendScheduler {
         const stream = round[i]!;
         const framed = this.frameOne(stream, maxFrameSize);
         if (framed) progress = true;
+        const served = this.ready.length;
         if (stream.body.sendable) this.ready.push(stream);
         else stream.ready = false;
         if (stream.drainOwed && stream.body.queued < highWaterMark) {
@@ -65,8 +66,9 @@ export class SendScheduler {
           this.drained.push(stream);
         }
         if (!framed && (this.window.size <= 0 || this.writer.dataRoom() <= 0)) {
-          // The connection is blocked: the rest of the round waits for the next flush, in order.
-          for (let j = i + 1; j < round.length; j++) this.ready.push(round[j]!);
+          // The connection is blocked: the rest of the round goes first at the next flush, then
+          // the streams it served, so a room of a frame at a time (a held link) reaches them all.
+          this.ready = [...this.ready.slice(served), ...round.slice(i + 1), ...this.ready.slice(0, served)];
           return;
         }
       }

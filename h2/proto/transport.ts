@@ -4,7 +4,9 @@
  * implements it to put toxics between the engine and the socket.
  *
  * Writability: the engine counts the bytes of writes whose `done` has not fired and stops framing
- * DATA above its budget; each `done` makes room. No other signal is needed.
+ * DATA above its budget; each `done` makes room. A transport with a bottleneck queue of its own
+ * (h2race's link) also says how much more it takes (`room`) and when it took some out (`onRoom`),
+ * so DATA not framed yet waits in the streams' queues, where a reset drops it.
  */
 export interface Transport {
   /** Starts delivering inbound bytes and the transport's end to `sink`; called once. */
@@ -21,6 +23,10 @@ export interface Transport {
   end(): void;
   /** Closes now; pending writes' `done` fire with an error. */
   destroy(err?: Error): void;
+  /** Bytes the transport takes before it holds the writer's DATA; absent: no hold but the budget. */
+  room?(): number;
+  /** `wake` runs each time room came back after the transport held; called once, by the writer. */
+  onRoom?(wake: () => void): void;
 }
 
 export interface TransportSink {

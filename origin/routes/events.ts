@@ -1,6 +1,8 @@
 /**
  * Server-sent events: one event per interval (100 ms by default) with consecutive ids and data
  * that is a pure function of the id (content.ts), so a client sees gaps and corrupted events.
+ * Each event carries `sent:` — the epoch ms it was written — so a client can tell how late it came
+ * (EventSource ignores fields it does not know).
  * Resumes after Last-Event-ID. A client that does not read delays the next tick (ids never skip).
  */
 import { sseEventData } from '../content.js';
@@ -26,7 +28,7 @@ export function serveEvents(req: DemoRequest, res: DemoResponse, url: URL): void
     timer = undefined;
     id += 1;
     sent += 1;
-    const flushed = res.write(`id: ${id}\ndata: ${sseEventData(id)}\n\n`);
+    const flushed = res.write(`id: ${id}\nsent: ${Date.now()}\ndata: ${sseEventData(id)}\n\n`);
     if (sent >= limit) {
       res.end();
     } else if (flushed) {

@@ -253,4 +253,22 @@ describe('link backlog', () => {
     expect(link.queuedBytes).toBe(20_000);
     expect(written).toEqual([]);
   });
+
+  it("a bottleneck's queue: 'room' when the backlog falls below it, while what left it is still on the wire", async () => {
+    const { link, written } = memoryLink({ toxics: [spec('profile', { preset: 'satellite' })], highWaterMark: 16 * 1024 });
+    // Satellite's downlink is 3.125 MB/s behind a 1.5 MB queue: 1.52 MB fill it; its first 10 ms
+    // slice (31 kB) crossing the bottleneck makes room, and then waits 300 ms on the wire.
+    expect(link.queueLimit).toBe(1_500_000);
+    let drained = false;
+    link.once('drain', () => (drained = true));
+    link.enqueue({ data: Buffer.alloc(1_520_000) });
+    await once(link, 'room');
+    expect(link.backlogBytes).toBeLessThan(1_500_000);
+    expect(link.backlogBytes).toBeGreaterThan(1_400_000);
+    expect(link.queuedBytes).toBe(1_520_000);
+    expect(written).toEqual([]);
+    // 'drain' stays at the high-water mark, far below.
+    expect(drained).toBe(false);
+    link.destroy();
+  });
 });

@@ -116,12 +116,18 @@ describe.each(['tls', 'h2c'] as const)('demo origin over %s (HTTP/2)', (kind) =>
     expect(r.body.toString()).toContain('size=abc');
   });
 
-  it('streams SSE with consecutive ids and resumes after Last-Event-ID', async () => {
+  it('streams SSE with consecutive ids, each stamped with its send time, and resumes after Last-Event-ID', async () => {
+    const asked = Date.now();
     const first = await h2request(session, '/events?interval=10&limit=5');
+    const answered = Date.now();
     expect(first.headers['content-type']).toBe('text/event-stream');
-    const ids = [...first.body.toString().matchAll(/^id: (\d+)\ndata: (.*)$/gm)];
+    const ids = [...first.body.toString().matchAll(/^id: (\d+)\nsent: (\d+)\ndata: (.*)$/gm)];
     expect(ids.map((m) => Number(m[1]))).toEqual([1, 2, 3, 4, 5]);
-    for (const m of ids) expect(m[2]).toBe(sseEventData(Number(m[1])));
+    for (const m of ids) expect(m[3]).toBe(sseEventData(Number(m[1])));
+    const sent = ids.map((m) => Number(m[2]));
+    expect(sent).toEqual([...sent].sort((x, y) => x - y));
+    expect(sent[0]).toBeGreaterThanOrEqual(asked);
+    expect(sent[4]).toBeLessThanOrEqual(answered);
     const resumed = await h2request(session, '/events?interval=10&limit=2', { 'last-event-id': '41' });
     expect([...resumed.body.toString().matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual([42, 43]);
   });

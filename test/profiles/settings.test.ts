@@ -27,7 +27,7 @@ describe('units', () => {
   });
 
   it('declares the flags the proxy command wires', () => {
-    expect(Object.keys(faultCliOptions)).toEqual(['profile', 'latency', 'jitter', 'bandwidth', 'loss', 'trace-down', 'trace-up', 'reorder', 'rst-delay', 'rst-inject', 'seed']);
+    expect(Object.keys(faultCliOptions)).toEqual(['profile', 'latency', 'jitter', 'bandwidth', 'queue', 'loss', 'trace-down', 'trace-up', 'reorder', 'rst-delay', 'rst-inject', 'seed']);
   });
 });
 

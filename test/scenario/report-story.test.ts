@@ -56,7 +56,7 @@ function run(unparsableFrame: UnparsableFrameRecord | undefined, races: PoolRace
     goaways: [{ connection: 1, side: 'client', code: ErrorCode.FRAME_SIZE_ERROR, lastStreamId: 0, atMs: 900, lastInboundFrame: 'PING stream=0 length=8 flags=0x0' }],
     sessionErrors: [],
     verifyErrors: [],
-    sse: { events: 3, gaps: 0, reconnects: 0, badEvents: 0, maxSilenceMs: 0, silentStreams: 0 },
+    sse: { events: 3, gaps: 0, reconnects: 0, badEvents: 0, maxSilenceMs: 0, silentStreams: 0, delaysMs: [], delaySource: 'none' },
     races,
   };
 }
