@@ -19,6 +19,7 @@ import type { Config } from '../config/schema.js';
 import { checkProfileFlag, faultCliOptions, faultSettingsFromArgs, type FaultArgs } from '../faults/profiles/cli-options.js';
 import { planFaults } from '../faults/profiles/plan.js';
 import { POOL_MODES, type PoolMode } from '../faults/pool/types.js';
+import { BUG_MODELS, type BugModel } from '../h2/proto/bug-models/catalogue.js';
 import { startApiServer } from '../faults/toxiproxy/api-server.js';
 import { createH2raceStarter } from '../faults/toxiproxy/h2race-starter.js';
 import { loadOrCreateCertificate, type Certificate } from '../proxy/certs.js';
@@ -54,6 +55,7 @@ export interface ProxyArgs extends FaultArgs {
   keylog?: string;
   config?: string;
   pool?: PoolMode;
+  'bug-model'?: BugModel[];
   'frame-path': boolean;
   engine?: 'node' | 'h2race';
   'max-sessions'?: number;
@@ -80,6 +82,7 @@ export const proxyCommand: CommandModule<object, ProxyArgs> = {
       .option('keylog', { type: 'string', describe: 'append the TLS secrets of both sides to this NSS key log (for Wireshark) [$SSLKEYLOGFILE]' })
       .option('config', { type: 'string', describe: 'YAML/JSON file with sections proxy, pool, faults (flags win)' })
       .option('pool', { choices: POOL_MODES, describe: 'buffer pool mode of the frame path [retain]' })
+      .option('bug-model', { type: 'array', string: true, choices: BUG_MODELS, describe: 'engine bug models to switch on (README, "The catalogue"); repeat for more' })
       .option('frame-path', { type: 'boolean', default: true, describe: 'run clients through the frame path (--no-frame-path: plain node:http2 forwarding)' })
       .option('engine', { choices: ['node', 'h2race'] as const, describe: 'what serves HTTP/2 clients: node:http2 over the frame path, or h2race\'s own engine (frames born in the pool) [h2race]' })
       .options(numberFlags({
@@ -249,6 +252,7 @@ function resolveProxyConfig(args: ProxyArgs, file?: Config['proxy'], env: NodeJS
   set('key', args.key);
   set('stateDir', args['state-dir']);
   set('keylog', args.keylog);
+  set('bugModels', args['bug-model']);
   const upstream: Record<string, unknown> = {};
   if (args['max-sessions'] !== undefined) upstream.maxSessions = args['max-sessions'];
   if (args['connect-timeout'] !== undefined) upstream.connectTimeoutMs = args['connect-timeout'];
@@ -286,6 +290,7 @@ function flagName(path: string): string {
   if (parts.length === 3 && parts[1] === 'settings') return `${parts[0]}-${kebab(parts[2]!)}`;
   const named: Record<string, string> = {
     h2cListen: 'h2c-listen',
+    bugModels: 'bug-model',
     stateDir: 'state-dir',
     'upstream.maxSessions': 'max-sessions',
     'upstream.connectTimeoutMs': 'connect-timeout',

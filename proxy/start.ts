@@ -64,6 +64,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     cert: certificate.cert,
     key: certificate.key,
     downstream: config.downstream,
+    bugModels: config.bugModels,
     upstreamStreamWindow: config.upstream.settings.initialWindowSize ?? 65_535,
     wrapper: downstreamWrapper,
     onRequest: createForwarder(upstream, config, events, logger),
