@@ -9,6 +9,7 @@
 import type { CommandModule } from 'yargs';
 import { checkProfileFlag } from '../faults/profiles/cli-options.js';
 import { POOL_MODES } from '../faults/pool/types.js';
+import { BUG_MODELS } from '../h2/proto/bug-models/catalogue.js';
 import { runCompare, SAFE_MODES, type CompareResult } from '../scenario/compare.js';
 import type { Verdict } from '../scenario/summary.js';
 import { h2raceForMode } from '../scenario/h2race-proxy.js';
@@ -51,7 +52,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     y
       .option('origin', { type: 'string', describe: 'your origin (https://, h2c://, http://); default: the embedded demo origin' })
       .option('demo', { type: 'boolean', default: false, describe: 'use the embedded demo origin (the default when --origin is absent)' })
-      .option('modes', { type: 'array', string: true, choices: POOL_MODES, default: [...POOL_MODES], describe: 'pooling modes to compare' })
+      .option('modes', { type: 'array', string: true, choices: [...POOL_MODES, ...BUG_MODELS], default: [...POOL_MODES], describe: 'pooling modes and bug models (README, "The catalogue") to compare' })
       .option('profile', { type: 'array', string: true, default: [DEFAULT_COMPARE_PROFILE], describe: 'network profile(s): preset name or profile file' })
       .option('cert', { type: 'string', describe: 'PEM certificate for the h2race proxies (self-signed when absent)' })
       .option('key', { type: 'string', describe: 'PEM key for --cert' })

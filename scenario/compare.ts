@@ -35,8 +35,11 @@ export interface ProxyForMode {
 /** `profile` undefined: a proxy with no faults (the preflight's). */
 export type StartProxyForMode = (mode: string, profile: string | undefined, originUrl: string) => Promise<ProxyForMode>;
 
-/** Modes that must come out clean: the fixes and no pooling. release-on-reset is the bug. */
-export const SAFE_MODES: ReadonlySet<string> = new Set(['none', 'discard-on-reset', 'retain']);
+/**
+ * Modes that must come out clean: the fixes and no pooling, and the bug models' correct twins.
+ * release-on-reset, window-leak-on-reset and hpack-drop-refused are the bugs.
+ */
+export const SAFE_MODES: ReadonlySet<string> = new Set(['none', 'discard-on-reset', 'retain', 'window-credit-on-reset', 'hpack-decode-refused']);
 
 export interface CompareOptions extends Omit<ScenarioOptions, 'target' | 'mode' | 'profile' | 'onProgress' | 'preflight'> {
   modes: readonly string[];

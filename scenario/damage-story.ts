@@ -282,7 +282,7 @@ function goawayRef(g: GoawayRecord): DamageStory['goaway'] {
   return { atMs: g.atMs, code: g.code, codeName: errorCodeName(g.code), lastStreamId: g.lastStreamId };
 }
 
-const KIND_NAME: Record<StreamKind, string> = { events: 'SSE', video: 'video', small: 'small' };
+const KIND_NAME: Record<StreamKind, string> = { events: 'SSE', video: 'video', small: 'small', upload: 'upload', burst: 'burst', headers: 'header-set' };
 
 /** "SSE stream 1 (/events)", "video stream 7 (/video bytes=1048576-)". */
 function streamName(s: StoryStream): string {

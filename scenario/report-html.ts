@@ -116,6 +116,7 @@ ${s.error === undefined ? '' : `<li>could not test: <b>${esc(s.error)}</b></li>`
 <li>collateral failures: <b>${s.collateral}</b> ${s.collateral ? `(${esc(formatCounts(s.collateralCodes))})` : ''}</li>
 <li>origin errors: <b>${s.originErrors}</b> ${s.originErrors ? `(${esc(formatCounts(s.originErrorCodes))})` : ''}</li>
 <li>GOAWAY sent by client: ${esc(formatCounts(s.goaways.client))}; by server: ${esc(formatCounts(s.goaways.server))}</li>
+<li>stalled streams: <b>${s.stalledStreams}</b>; wrong content: <b>${s.wrongContentStreams}</b>${s.firstWrongContent ? ` (first: ${esc(s.firstWrongContent)})` : ''}; burst streams refused: ${s.refusedStreams}</li>
 <li>corrupted bytes: <b>${s.corruptedBytes}</b>${s.verifyErrors ? ` (${s.verifyErrors} bodies could not be verified: ${esc(r.verifyErrors[0]!.message)})` : ''}; SSE: ${s.sseEvents} events, ${s.sseGaps} missing ids, ${s.sseReconnects} reconnects, longest silence ${s.sseMaxSilenceMs} ms${s.sseSilentStreams ? `, ${s.sseSilentStreams} streams never delivered an event` : ''}</li>
 <li>races counted by the pool: ${s.poolRaces ?? 'not known'}; damaged connections: ${s.damagedConnections}</li>${formatDrain(s) ? `
 <li>late bytes: ${esc(formatDrain(s)!)}</li>` : ''}

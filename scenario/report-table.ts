@@ -16,6 +16,8 @@ const COLUMNS: { title: string; cell: (s: RunSummary) => string; right?: boolean
   { title: 'origin errors', cell: (s) => String(s.originErrors), right: true },
   { title: 'GOAWAY c/s', cell: (s) => `${goawayTotal(s, 'client')}/${goawayTotal(s, 'server')}`, right: true },
   { title: 'corrupted', cell: (s) => formatBytes(s.corruptedBytes), right: true },
+  { title: 'stalled', cell: (s) => String(s.stalledStreams), right: true },
+  { title: 'wrong', cell: (s) => String(s.wrongContentStreams), right: true },
   { title: 'SSE ev/gap/re', cell: (s) => `${s.sseEvents}/${s.sseGaps}/${s.sseReconnects}`, right: true },
   { title: 'pool races', cell: (s) => (s.poolRaces === undefined ? '-' : String(s.poolRaces)), right: true },
   { title: 'goodput', cell: (s) => formatRate(s.goodputBytesPerSec), right: true },
@@ -41,6 +43,7 @@ export function formatTable(summaries: readonly RunSummary[], color = false): st
     const drain = formatDrain(s);
     if (drain) out.push(`    late bytes: ${drain}`);
     if (s.collateral > 0) out.push(`    collateral: ${formatCounts(s.collateralCodes)}`);
+    if (s.firstWrongContent !== undefined) out.push(`    first wrong content: ${s.firstWrongContent}`);
     if (s.originErrors > 0) out.push(`    origin errors: ${formatCounts(s.originErrorCodes)}`);
     if (s.verifyErrors > 0) out.push(`    ${s.verifyErrors} bodies could not be verified (see --json / the HTML report)`);
     if (goawayTotal(s, 'client') + goawayTotal(s, 'server') > 0) {

@@ -19,6 +19,7 @@ import { startShapedPath, type ShapedPath } from './shaped-path.js';
 import type { DrainRecord, RunRecord } from './types.js';
 import { demoVerifier, type ContentVerifier } from './verifier.js';
 import { Viewer, type ScenarioPaths } from './viewer.js';
+import { DEFAULT_TRAFFIC, type TrafficKind } from './traffic-kinds.js';
 
 export interface ScenarioOptions {
   /** https://host:port (h2 over TLS) or h2c://host:port. */
@@ -33,6 +34,10 @@ export interface ScenarioOptions {
   /** Mean small requests per second per viewer. */
   smallPerSecond?: number;
   paths?: Partial<ScenarioPaths>;
+  /** The kinds of traffic sent (traffic-kinds.ts); DEFAULT_TRAFFIC when absent. */
+  traffic?: readonly TrafficKind[];
+  /** A stream without progress this long (its connection open, a PING answered) counts as stalled. */
+  stallAfterMs?: number;
   /** How bodies are checked; the demo origin's content function by default. */
   verifier?: ContentVerifier;
   /**
@@ -65,14 +70,15 @@ export interface ScenarioProgress {
   goaways: number;
 }
 
-export const DEFAULT_PATHS: ScenarioPaths = { video: '/video', events: '/events', small: '/small' };
-export const SCENARIO_DEFAULTS = { viewers: 4, durationMs: 10_000, seed: 1, seeksPerSecond: 2, smallPerSecond: 2 };
+export const DEFAULT_PATHS: ScenarioPaths = { video: '/video', events: '/events', small: '/small', upload: '/echo?rate=24576', echo: '/echo', headers: '/headers' };
+export const SCENARIO_DEFAULTS = { viewers: 4, durationMs: 10_000, seed: 1, seeksPerSecond: 2, smallPerSecond: 2, stallAfterMs: 5000 };
 /** The one statement of the number options' limits: runScenario checks them, the CLI's flags take them (cli-options.ts). */
 export const SCENARIO_LIMITS = {
   viewers: { integer: true, min: 1, max: 1000 },
   durationMs: { above: 0, max: 24 * 3600_000 },
   seeksPerSecond: { min: 0, max: 100 },
   smallPerSecond: { min: 0, max: 100 },
+  stallAfterMs: { min: 100, max: 600_000 },
 } satisfies Record<string, NumberRule>;
 
 const STAGGER_MS = 25;
@@ -90,7 +96,8 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
   const seed = opts.seed ?? SCENARIO_DEFAULTS.seed;
   const seeksPerSecond = opts.seeksPerSecond ?? SCENARIO_DEFAULTS.seeksPerSecond;
   const smallPerSecond = opts.smallPerSecond ?? SCENARIO_DEFAULTS.smallPerSecond;
-  for (const [name, value] of Object.entries({ viewers, durationMs, seeksPerSecond, smallPerSecond })) {
+  const stallAfterMs = opts.stallAfterMs ?? SCENARIO_DEFAULTS.stallAfterMs;
+  for (const [name, value] of Object.entries({ viewers, durationMs, seeksPerSecond, smallPerSecond, stallAfterMs })) {
     const rule: NumberRule = SCENARIO_LIMITS[name as keyof typeof SCENARIO_LIMITS];
     check(meetsRule(rule, value), `${name} must be ${describeRule(rule)}, got ${value}`);
   }
@@ -107,7 +114,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
   try {
     const target = { url: opts.target, ca: opts.ca, via: shaped?.address };
     const rttMs = shaped && (await probeConnection(target, SHAPED_CONNECT_TIMEOUT_MS));
-    const record = await drive(opts, target, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, paths });
+    const record = await drive(opts, target, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, stallAfterMs, paths });
     if (!shaped) return record;
     return { ...record, shapedPath: { rttMs, downBytesPerSecond: shaped.downBytesPerSecond(), preset: shaped.preset } };
   } finally {
@@ -133,10 +140,11 @@ interface DriveSettings {
   seed: number;
   seeksPerSecond: number;
   smallPerSecond: number;
+  stallAfterMs: number;
   paths: ScenarioPaths;
 }
 
-async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, paths }: DriveSettings): Promise<RunRecord> {
+async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, stallAfterMs, paths }: DriveSettings): Promise<RunRecord> {
   const relay = await FrameTapRelay.start();
   const recorder = new RunRecorder();
   const pending = new Set<Promise<void>>();
@@ -147,6 +155,8 @@ async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, du
     paths,
     seeksPerSecond,
     smallPerSecond,
+    traffic: new Set(opts.traffic ?? DEFAULT_TRAFFIC),
+    stallAfterMs,
     recorder,
     verifier: opts.verifier ?? demoVerifier,
     pending,
@@ -176,7 +186,7 @@ async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, du
   checkAborted(opts.signal);
   await settle(pending, opts.logger);
   progress();
-  return recorder.result({ target: opts.target, mode: opts.mode, profile: opts.profile ?? opts.shape, shape: opts.shape, seed, viewers, drain });
+  return recorder.result({ target: opts.target, mode: opts.mode, profile: opts.profile ?? opts.shape, shape: opts.shape, seed, viewers, drain, stallAfterMs });
 }
 
 /** `ms`, or until `signal` aborts. */

@@ -3,7 +3,10 @@
  * passes them in: only the proxy knows them). Failed streams nobody on our side cancelled are
  * either collateral or origin errors (fault.ts says which); the verdict, worst first:
  *
- *   COLLATERAL     a collateral failure, or a corrupted byte: what h2race looks for.
+ *   COLLATERAL     a collateral failure, a corrupted byte, a stalled stream (no progress while its
+ *                  connection answered PING: the window-leak symptom) or wrong content (headers,
+ *                  trailers or upload bytes back different from what was sent: the HPACK-desync
+ *                  symptom) — what h2race looks for. Stalls and wrong content have their own labels.
  *   ERROR          the run could not test: no video byte arrived (`error` says why). A target
  *                  that cannot be tested at all is found before the run (preflight.ts).
  *   ORIGIN-ERRORS  only streams the origin refused or failed one by one (`originErrorCodes`):
@@ -13,6 +16,7 @@
 import { errorCodeName } from '../h2/frame/constants.js';
 import { findPreset } from '../faults/profiles/presets.js';
 import { damageStories, type DamageStory } from './damage-story.js';
+import { WRONG_CONTENT_REASON } from './fault.js';
 import { formatCounts } from './format.js';
 import type { DrainRecord, GoawaySide, RunRecord, ShapedPathRecord, StreamKind } from './types.js';
 
@@ -35,8 +39,16 @@ export interface RunSummary {
   /** Our RST_STREAM(CANCEL)s (seeks). */
   cancels: number;
   completed: number;
-  /** Streams nobody cancelled that died with their connection or from bad bytes. */
+  /** Streams nobody cancelled that died with their connection or from bad bytes, stalled, or came back wrong. */
   collateral: number;
+  /** Streams (not cancelled) that stalled: no progress for `stallAfterMs` while a PING was answered. */
+  stalledStreams: number;
+  /** Streams whose echoed headers, trailers or upload bytes differ from what was sent. */
+  wrongContentStreams: number;
+  /** The first difference found, in words (`header x-request-id: sent "v1-3", the server saw "v1-1"`). */
+  firstWrongContent?: string;
+  /** Burst streams the server refused (REFUSED_STREAM), as a burst beyond its limit means it to. */
+  refusedStreams: number;
   /** Collateral failures per reason ('client GOAWAY FRAME_SIZE_ERROR': 12, ...). */
   collateralCodes: Record<string, number>;
   /** Streams the origin refused or failed one by one. */
@@ -87,14 +99,26 @@ export interface RunSummary {
 
 const STORIES_KEPT = 20;
 
+/** The collateral labels of the two symptoms that do not fail a stream. */
+export const WRONG_CONTENT = `${WRONG_CONTENT_REASON} (back different from what was sent)`;
+export const STALLED = 'stalled';
+
+function stalledLabel(run: RunRecord): string {
+  return run.stallAfterMs === undefined ? STALLED : `${STALLED} (no progress for ${run.stallAfterMs} ms, PING answered)`;
+}
+
 export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
-  const streamsByKind: Record<StreamKind, number> = { video: 0, events: 0, small: 0 };
+  const streamsByKind: Record<StreamKind, number> = { video: 0, events: 0, small: 0, upload: 0, burst: 0, headers: 0 };
   const collateralCodes: Record<string, number> = {};
   const originErrorCodes: Record<string, number> = {};
   const videoFailures: Record<string, number> = {};
   let cancels = 0;
   let completed = 0;
   let collateral = 0;
+  let stalledStreams = 0;
+  let wrongContentStreams = 0;
+  let refusedStreams = 0;
+  let firstWrongContent: string | undefined;
   let originErrors = 0;
   let corruptedBytes = 0;
   let bodyBytes = 0;
@@ -110,7 +134,22 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
     if (s.cancelledByUs) cancels++;
     if (s.outcome === 'completed') completed++;
     if (s.kind === 'video' && s.bytes > 0 && (s.status === 200 || s.status === 206)) played = true;
-    if (s.outcome !== 'failed') continue;
+    if (s.outcome === 'refused') refusedStreams++;
+    const stalled = s.stall !== undefined && s.outcome !== 'cancelled';
+    if (stalled) stalledStreams++;
+    if (s.wrongContent !== undefined) {
+      wrongContentStreams++;
+      firstWrongContent ??= `${s.kind} stream ${s.streamId ?? '?'} (${s.path}): ${s.wrongContent}`;
+    }
+    if (s.outcome !== 'failed') {
+      // Not failed, yet damaged: counted once, wrong content before a stall.
+      const label = s.wrongContent !== undefined ? WRONG_CONTENT : stalled ? stalledLabel(run) : undefined;
+      if (label !== undefined) {
+        collateral++;
+        count(collateralCodes, label);
+      }
+      continue;
+    }
     const reason = s.error ?? 'unknown';
     if (s.kind === 'video') count(videoFailures, reason);
     if (s.fault === 'origin') {
@@ -140,6 +179,10 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
     cancels,
     completed,
     collateral,
+    stalledStreams,
+    wrongContentStreams,
+    refusedStreams,
+    firstWrongContent,
     collateralCodes,
     originErrors,
     originErrorCodes,
