@@ -43,7 +43,7 @@ export interface RunSummary {
   collateral: number;
   /** Streams (not cancelled) that stalled: no progress for `stallAfterMs` while a PING was answered. */
   stalledStreams: number;
-  /** Streams whose echoed headers, trailers or upload bytes differ from what was sent. */
+  /** Streams whose echoed headers, trailers or upload bytes differ from what was sent, or that the server reset as malformed although they were well-formed. */
   wrongContentStreams: number;
   /** The first difference found, in words (`header x-request-id: sent "v1-3", the server saw "v1-1"`). */
   firstWrongContent?: string;
@@ -137,9 +137,11 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
     if (s.outcome === 'refused') refusedStreams++;
     const stalled = s.stall !== undefined && s.outcome !== 'cancelled';
     if (stalled) stalledStreams++;
-    if (s.wrongContent !== undefined) {
+    // Wrong content: what came back differs, or the server misread a well-formed request (fault.ts).
+    const wrong = s.wrongContent ?? (s.outcome === 'failed' && s.error?.startsWith(WRONG_CONTENT_REASON) ? s.error : undefined);
+    if (wrong !== undefined) {
       wrongContentStreams++;
-      firstWrongContent ??= `${s.kind} stream ${s.streamId ?? '?'} (${s.path}): ${s.wrongContent}`;
+      firstWrongContent ??= `${s.kind} stream ${s.streamId ?? '?'} (${s.path}): ${wrong}`;
     }
     if (s.outcome !== 'failed') {
       // Not failed, yet damaged: counted once, wrong content before a stall.
