@@ -70,7 +70,7 @@ export interface ScenarioProgress {
   goaways: number;
 }
 
-export const DEFAULT_PATHS: ScenarioPaths = { video: '/video', events: '/events', small: '/small', upload: '/echo?rate=24576', echo: '/echo', headers: '/headers' };
+export const DEFAULT_PATHS: ScenarioPaths = { video: '/video', events: '/events', small: '/small', upload: '/echo?rate=4096', echo: '/echo', headers: '/headers' };
 export const SCENARIO_DEFAULTS = { viewers: 4, durationMs: 10_000, seed: 1, seeksPerSecond: 2, smallPerSecond: 2, stallAfterMs: 5000 };
 /** The one statement of the number options' limits: runScenario checks them, the CLI's flags take them (cli-options.ts). */
 export const SCENARIO_LIMITS = {
