@@ -11,6 +11,7 @@
 import type { CommandModule } from 'yargs';
 import { checkProfileFlag } from '../faults/profiles/cli-options.js';
 import { POOL_MODES } from '../faults/pool/types.js';
+import { BUG_MODELS } from '../h2/proto/bug-models/catalogue.js';
 import { runCompare, SAFE_MODES, type CompareResult } from '../scenario/compare.js';
 import type { Verdict } from '../scenario/summary.js';
 import { h2raceForMode } from '../scenario/h2race-proxy.js';
@@ -59,7 +60,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         default: false,
         describe: 'gRPC clients instead of viewers: each cancels large unary calls mid-answer (at --seek-rate) beside a server-streaming call on the same connection, against the embedded gRPC demo origin (or an --origin serving its h2race.Demo service)',
       })
-      .option('modes', { type: 'array', string: true, choices: POOL_MODES, default: [...POOL_MODES], describe: 'pooling modes to compare' })
+      .option('modes', { type: 'array', string: true, choices: [...POOL_MODES, ...BUG_MODELS], default: [...POOL_MODES], describe: 'pooling modes and bug models (README, "The catalogue") to compare' })
       .option('profile', { type: 'array', string: true, default: [DEFAULT_COMPARE_PROFILE], describe: 'network profile(s): preset name or profile file' })
       .option('cert', { type: 'string', describe: 'PEM certificate for the h2race proxies (self-signed when absent)' })
       .option('key', { type: 'string', describe: 'PEM key for --cert' })
@@ -86,7 +87,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     const outcome = await runTraffic({ verifier, bar }, (signal) =>
       runCompare({
         ...scenarioOptionsFrom(args),
-        traffic: args.grpc ? 'grpc' : 'browser',
+        clients: args.grpc ? 'grpc' : 'browser',
         modes: args.modes,
         profiles: args.profile,
         origin: args.origin,

@@ -9,6 +9,7 @@ import type { Toxiproxy, Proxy } from 'toxiproxy-node-client';
 import type { ToxicSpec } from '../faults/link/types.js';
 import { checkProfileFlag } from '../faults/profiles/cli-options.js';
 import { POOL_MODES } from '../faults/pool/types.js';
+import { BUG_MODELS } from '../h2/proto/bug-models/catalogue.js';
 import { toxiproxyClient } from './api-client.js';
 import { listenFlag, urlFlag } from './flag-rules.js';
 
@@ -67,6 +68,7 @@ interface CreateArgs extends NameArgs {
   upstream: string;
   kind?: 'tcp' | 'h2race';
   pool?: (typeof POOL_MODES)[number];
+  'bug-model'?: string[];
   profile?: string;
 }
 
@@ -99,6 +101,7 @@ const create: CommandModule<object, CreateArgs> = {
       .option('upstream', { alias: 'u', type: 'string', demandOption: true, describe: 'address the proxy forwards to (kind h2race: the origin URL)' })
       .option('kind', { type: 'string', choices: ['tcp', 'h2race'] as const, describe: 'h2race only: tcp (default) or h2race, the TLS HTTP/2 proxy' })
       .option('pool', { choices: POOL_MODES, describe: 'h2race only, kind h2race: buffer pool mode' })
+      .option('bug-model', { type: 'array', string: true, choices: BUG_MODELS, describe: 'h2race only, kind h2race: engine bug models (README, "The catalogue")' })
       .option('profile', { type: 'string', describe: 'h2race only: network preset or profile file the toxics start from' })
       .check((a) => {
         listenFlag('listen', a.listen);
@@ -108,7 +111,7 @@ const create: CommandModule<object, CreateArgs> = {
   handler: async (args) => {
     const client = clientFor(args);
     // h2race's own fields travel in the same body; toxiproxy-server ignores them.
-    const extra = Object.fromEntries(Object.entries({ kind: args.kind, pool: args.pool, profile: args.profile }).filter(([, v]) => v !== undefined));
+    const extra = Object.fromEntries(Object.entries({ kind: args.kind, pool: args.pool, bugModels: args['bug-model'], profile: args.profile }).filter(([, v]) => v !== undefined));
     const p = await attempt(`Failed to create proxy ${args.name}`, () =>
       client.createProxy({ name: args.name, listen: args.listen, upstream: args.upstream, ...extra }),
     );

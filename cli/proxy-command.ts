@@ -19,6 +19,7 @@ import type { Config } from '../config/schema.js';
 import { checkProfileFlag, faultCliOptions, faultSettingsFromArgs, type FaultArgs } from '../faults/profiles/cli-options.js';
 import { planFaults } from '../faults/profiles/plan.js';
 import { POOL_MODES, type PoolMode } from '../faults/pool/types.js';
+import { BUG_MODELS, type BugModel } from '../h2/proto/bug-models/catalogue.js';
 import { startApiServer } from '../faults/toxiproxy/api-server.js';
 import { createH2raceStarter } from '../faults/toxiproxy/h2race-starter.js';
 import { loadOrCreateCertificate, type Certificate } from '../proxy/certs.js';
@@ -54,6 +55,7 @@ export interface ProxyArgs extends FaultArgs {
   keylog?: string;
   config?: string;
   pool?: PoolMode;
+  'bug-model'?: BugModel[];
   'frame-path': boolean;
   /** Removed: given, it is refused (config/proxy-schema.ts says why). */
   engine?: string;
@@ -81,6 +83,7 @@ export const proxyCommand: CommandModule<object, ProxyArgs> = {
       .option('keylog', { type: 'string', describe: 'append the TLS secrets of both sides to this NSS key log (for Wireshark) [$SSLKEYLOGFILE]' })
       .option('config', { type: 'string', describe: 'YAML/JSON file with sections proxy, pool, faults (flags win)' })
       .option('pool', { choices: POOL_MODES, describe: 'buffer pool mode of the frame path [retain]' })
+      .option('bug-model', { type: 'array', string: true, choices: BUG_MODELS, describe: 'engine bug models to switch on (README, "The catalogue"); repeat for more' })
       .option('frame-path', { type: 'boolean', default: true, describe: 'run clients through the engine path: pool, frame toxics, downstream link (--no-frame-path: h2race\'s engine on the socket, no downstream faults)' })
       .option('engine', { type: 'string', hidden: true })
       .options(numberFlags({
@@ -250,6 +253,7 @@ function resolveProxyConfig(args: ProxyArgs, file?: Config['proxy'], env: NodeJS
   set('key', args.key);
   set('stateDir', args['state-dir']);
   set('keylog', args.keylog);
+  set('bugModels', args['bug-model']);
   const upstream: Record<string, unknown> = {};
   if (args['max-sessions'] !== undefined) upstream.maxSessions = args['max-sessions'];
   if (args['connect-timeout'] !== undefined) upstream.connectTimeoutMs = args['connect-timeout'];
@@ -287,6 +291,7 @@ function flagName(path: string): string {
   if (parts.length === 3 && parts[1] === 'settings') return `${parts[0]}-${kebab(parts[2]!)}`;
   const named: Record<string, string> = {
     h2cListen: 'h2c-listen',
+    bugModels: 'bug-model',
     stateDir: 'state-dir',
     'upstream.maxSessions': 'max-sessions',
     'upstream.connectTimeoutMs': 'connect-timeout',

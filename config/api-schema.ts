@@ -12,6 +12,7 @@ import { normalizeToxic, ToxicSpecError } from '../faults/toxics/registry.js';
 import '../faults/toxics/all.js';
 import type { ToxicSpec } from '../faults/link/types.js';
 import { POOL_MODES } from '../faults/pool/types.js';
+import { BUG_MODELS } from '../h2/proto/bug-models/catalogue.js';
 
 /** A z.object whose input keys are folded onto its fields case-insensitively. */
 function foldedObject<S extends z.ZodRawShape>(shape: S) {
@@ -39,6 +40,8 @@ export const proxyFields = {
   kind: z.enum(['tcp', 'h2race']).default('tcp'),
   /** h2race kind only: the buffer pool mode of the proxy. */
   pool: z.enum(POOL_MODES).optional(),
+  /** h2race kind only: the bug models of its engine connections (README, "The catalogue"). */
+  bugModels: z.array(z.enum(BUG_MODELS)).optional(),
   /** A network preset (`3g`, `wifi`, ...) or a profile file: the proxy's toxics start from it. */
   profile: z.string().min(1).optional(),
 } satisfies z.ZodRawShape;

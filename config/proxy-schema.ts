@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { FloodLimits } from '../h2/proto/flood-guard.js';
 import type { LingerPolicy } from '../h2/proto/lingering-close.js';
+import { bugModelsSchema } from './bug-model-schema.js';
 
 const MAX_U31 = 2 ** 31 - 1;
 const MAX_U32 = 2 ** 32 - 1;
@@ -170,6 +171,8 @@ export const proxyConfigSchema = z.strictObject({
   upstream: upstreamSchema.prefault({}),
   /** close(): how long in-flight streams may finish before they are cut. */
   shutdownTimeoutMs: z.number().int().min(0).default(5_000),
+  /** Bug models of the engine's connections (config/bug-model-schema.ts); none by default. */
+  bugModels: bugModelsSchema,
 }).refine((c) => (c.cert === undefined) === (c.key === undefined), {
   message: 'cert and key go together: give both or neither',
   path: ['cert'],

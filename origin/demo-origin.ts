@@ -61,6 +61,8 @@ const SCHEME: Record<ListenerKind, string> = { tls: 'https', h2c: 'h2c', http: '
  * seeks); node stores it as a uint32, so Infinity would be 0 and refuse everything.
  */
 const SESSION_MEMORY_MB = 1_000_000;
+/** The receive window each HTTP/2 session grants, as browsers and h2race's front do (15-16 MiB). */
+const CONNECTION_WINDOW = 16 * 1024 * 1024;
 
 type AnyServer = http.Server | http2.Http2Server | http2.Http2SecureServer;
 
@@ -93,6 +95,9 @@ export async function startDemoOrigin(opts: DemoOriginOptions = {}): Promise<Dem
     });
     server.on('session', (session: http2.Http2Session) => {
       sessions.add(session);
+      // node's connection window is 64 KiB: a few uploads to a slow route (/echo?rate=) would fill
+      // it and hold up every other upload on the session, the proxy's pooled one above all.
+      session.setLocalWindowSize(CONNECTION_WINDOW);
       // A session error (a client that misbehaves) ends that session only.
       session.on('error', (err) => opts.logger?.debug({ err }, 'demo origin session error'));
       session.once('close', () => sessions.delete(session));

@@ -8,6 +8,7 @@ import { serveRanged } from './routes/ranged.js';
 import { serveEvents } from './routes/events.js';
 import { serveSmall } from './routes/small.js';
 import { serveEcho } from './routes/echo.js';
+import { serveHeaders } from './routes/headers.js';
 import { servePage } from './routes/page.js';
 import { BadRequest, intParam, type DemoHandler, type DemoRequest, type DemoResponse } from './types.js';
 
@@ -68,7 +69,10 @@ export function createDemoHandler(opts: DemoHandlerOptions = {}): DemoHandler {
         if (readOnly) return serveSmall(req, res, url);
         break;
       case '/echo':
-        return serveEcho(req, res);
+        return serveEcho(req, res, rate());
+      case '/headers':
+        if (readOnly) return serveHeaders(req, res);
+        break;
       default:
         return notFound(res, `no route ${url.pathname}`);
     }

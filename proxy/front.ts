@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config/proxy-schema.js';
 import type { Connection } from '../h2/proto/connection.js';
 import type { ConnectionOptions, ServerHandler } from '../h2/proto/connection-options.js';
+import { bugModelOptions, type BugModel } from '../h2/proto/bug-models/catalogue.js';
 import { ErrorCode } from '../h2/frame/constants.js';
 import { MAX_STREAM_ID } from '../h2/proto/go-away.js';
 import { serveSocket } from '../h2/server.js';
@@ -36,6 +37,8 @@ export interface FrontOptions {
   cert: string;
   key: string;
   downstream: ProxyConfig['downstream'];
+  /** The engine front's bug models (the node front has none: node:http2 is what it is). */
+  bugModels: readonly BugModel[];
   /** The upstream stream window: what a stream paused upstream can pin (ConnectionMemory). */
   upstreamStreamWindow: number;
   wrapper?: DownstreamWrapper;
@@ -208,6 +211,7 @@ export class Front {
       connectionWindowSize: downstream.connectionWindowSize,
       streamHighWaterMark: ENGINE_STREAM_QUEUE_BYTES,
       floodLimits: downstream.floodLimits,
+      ...bugModelOptions(this.opts.bugModels),
       observer: {
         // The graceful close's first GOAWAY (2^31-1) only announces it; its last one is reported.
         onGoawaySent: ({ lastStreamId, errorCode }) => {

@@ -55,7 +55,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
   const writeKey = keylog && ((line: Buffer) => keylog.write(line));
   let upstream: OriginUpstream;
   try {
-    upstream = new OriginUpstream(config.upstream, config.origin, upstreamWrapper, events, logger, writeKey);
+    upstream = new OriginUpstream(config.upstream, config.origin, upstreamWrapper, events, logger, writeKey, config.bugModels);
   } catch (err) {
     await keylog?.close();
     throw err;
@@ -64,6 +64,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     cert: certificate.cert,
     key: certificate.key,
     downstream: config.downstream,
+    bugModels: config.bugModels,
     upstreamStreamWindow: config.upstream.settings.initialWindowSize ?? 65_535,
     wrapper: downstreamWrapper,
     onRequest: createForwarder(upstream, config, events, logger),

@@ -15,6 +15,7 @@ import { renderHtmlReport, type ReportRun } from './report-html.js';
 import { DEFAULT_PATHS, SCENARIO_DEFAULTS, SCENARIO_LIMITS, type ScenarioOptions, type ScenarioProgress } from './run.js';
 import { ReferenceVerifier } from './reference-verifier.js';
 import { demoVerifier, type ContentVerifier } from './verifier.js';
+import { ALL_TRAFFIC, DEFAULT_TRAFFIC, TRAFFIC_KINDS, trafficKinds } from './traffic-kinds.js';
 
 export interface TrafficArgs {
   viewers: number;
@@ -25,6 +26,11 @@ export interface TrafficArgs {
   'video-path': string;
   'events-path': string;
   'small-path': string;
+  'upload-path': string;
+  'echo-path': string;
+  'headers-path': string;
+  traffic: string[];
+  'stall-after': number;
   ca?: string;
   verify?: 'demo' | 'reference';
   reference?: string;
@@ -40,7 +46,18 @@ export const trafficOptions = {
     seed: { integer: true, default: SCENARIO_DEFAULTS.seed, describe: 'seed for seek times/positions and the proxy faults' },
     'seek-rate': { ...SCENARIO_LIMITS.seeksPerSecond, default: SCENARIO_DEFAULTS.seeksPerSecond, describe: 'mean seeks per second per viewer (each cancels a range)' },
     'small-rate': { ...SCENARIO_LIMITS.smallPerSecond, default: SCENARIO_DEFAULTS.smallPerSecond, describe: 'mean small requests per second per viewer' },
+    'stall-after': { ...SCENARIO_LIMITS.stallAfterMs, default: SCENARIO_DEFAULTS.stallAfterMs, describe: 'ms without progress (the connection answering PING) after which a stream counts as stalled' },
   }),
+  traffic: {
+    type: 'array',
+    string: true,
+    choices: [...TRAFFIC_KINDS, ALL_TRAFFIC],
+    default: [...DEFAULT_TRAFFIC],
+    describe: 'kinds of traffic to send (README, "The catalogue"); all = every kind',
+  },
+  'upload-path': { type: 'string', default: DEFAULT_PATHS.upload, describe: 'cancelled-uploads: where uploads go (a slow consumer that echoes the body)' },
+  'echo-path': { type: 'string', default: DEFAULT_PATHS.echo, describe: 'trailers: an echo of the body and the request trailers' },
+  'headers-path': { type: 'string', default: DEFAULT_PATHS.headers, describe: 'bursts, header-sets: the request headers back as JSON' },
   'video-path': { type: 'string', default: DEFAULT_PATHS.video, describe: 'path of the ranged resource the player seeks in' },
   'events-path': { type: 'string', default: DEFAULT_PATHS.events, describe: 'path of the SSE stream' },
   'small-path': { type: 'string', default: DEFAULT_PATHS.small, describe: 'path of the small requests' },
@@ -59,7 +76,7 @@ export function checkTrafficFlags(args: TrafficArgs): void {
   readableFiles(args as unknown as Record<string, unknown>, ['ca']);
   writableFile('html', args.html);
   urlFlag('reference', args.reference, ['https:', 'h2c:']);
-  for (const name of ['video-path', 'events-path', 'small-path'] as const) {
+  for (const name of ['video-path', 'events-path', 'small-path', 'upload-path', 'echo-path', 'headers-path'] as const) {
     if (!args[name].startsWith('/')) throw new UsageError(`--${name} must start with /, got ${JSON.stringify(args[name])}`);
   }
 }
@@ -73,7 +90,16 @@ export function scenarioOptionsFrom(args: TrafficArgs): Omit<ScenarioOptions, 't
     seed: args.seed,
     seeksPerSecond: args['seek-rate'],
     smallPerSecond: args['small-rate'],
-    paths: { video: args['video-path'], events: args['events-path'], small: args['small-path'] },
+    stallAfterMs: args['stall-after'],
+    traffic: trafficKinds(args.traffic),
+    paths: {
+      video: args['video-path'],
+      events: args['events-path'],
+      small: args['small-path'],
+      upload: args['upload-path'],
+      echo: args['echo-path'],
+      headers: args['headers-path'],
+    },
   };
 }
 

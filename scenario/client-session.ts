@@ -11,6 +11,8 @@ import type { FrameTapEvents, FrameTapRelay } from './frame-tap.js';
 
 const BROWSER_STREAM_WINDOW = 6 * 1024 * 1024;
 const BROWSER_CONNECTION_WINDOW = 15 * 1024 * 1024;
+/** Streams node:http2 opens before the server's SETTINGS tell its limit (node's own default: 100). */
+const UNKNOWN_PEER_STREAM_LIMIT = 1000;
 
 export interface TargetOptions {
   /** https://host:port (TLS h2) or h2c://host:port / http://host:port (cleartext prior knowledge). */
@@ -70,6 +72,8 @@ export function openSession(
   // The session's own scheme decides nothing below: the socket is ready-made.
   const session = http2.connect(`${secure ? 'https' : 'http'}://${url.host}`, {
     settings: { initialWindowSize: BROWSER_STREAM_WINDOW, enablePush: false },
+    // Before the server's SETTINGS the limit is unknown: a burst goes out whole (and may be refused), as h2 allows.
+    peerMaxConcurrentStreams: UNKNOWN_PEER_STREAM_LIMIT,
     createConnection: () => (tap ? tap.relay.connect({ events: tap.events, connectTarget }) : connectTarget()),
   });
   session.once('connect', () => session.setLocalWindowSize(BROWSER_CONNECTION_WINDOW));

@@ -39,8 +39,11 @@ export interface ProxyForMode {
 /** `profile` undefined: a proxy with no faults (the preflight's). */
 export type StartProxyForMode = (mode: string, profile: string | undefined, originUrl: string) => Promise<ProxyForMode>;
 
-/** Modes that must come out clean: the fixes and no pooling. release-on-reset is the bug. */
-export const SAFE_MODES: ReadonlySet<string> = new Set(['none', 'discard-on-reset', 'retain']);
+/**
+ * Modes that must come out clean: the fixes and no pooling, and the bug models' correct twins.
+ * release-on-reset, window-leak-on-reset and hpack-drop-refused are the bugs.
+ */
+export const SAFE_MODES: ReadonlySet<string> = new Set(['none', 'discard-on-reset', 'retain', 'window-credit-on-reset', 'hpack-decode-refused']);
 
 export interface CompareOptions extends Omit<ScenarioOptions, 'target' | 'mode' | 'profile' | 'onProgress' | 'preflight'> {
   modes: readonly string[];
@@ -69,7 +72,7 @@ export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
   let demo: { url: string; close(): Promise<void> } | undefined;
   const runs: CompareResult['runs'] = [];
   try {
-    if (!originUrl) demo = await startEmbeddedOrigin(scenario.traffic, opts.logger);
+    if (!originUrl) demo = await startEmbeddedOrigin(scenario.clients, opts.logger);
     const upstream = originUrl ?? demo!.url;
     const checker = await startProxyForMode(modes[0]!, undefined, upstream);
     try {
@@ -112,8 +115,8 @@ export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
 }
 
 /** The origin compare runs against when none is given: the demo origin, or the gRPC one for gRPC traffic. */
-async function startEmbeddedOrigin(traffic: CompareOptions['traffic'], logger: CompareOptions['logger']): Promise<{ url: string; close(): Promise<void> }> {
-  if (traffic === 'grpc') return startGrpcOrigin();
+async function startEmbeddedOrigin(clients: CompareOptions['clients'], logger: CompareOptions['logger']): Promise<{ url: string; close(): Promise<void> }> {
+  if (clients === 'grpc') return startGrpcOrigin();
   const demo = await startDemoOrigin({ h2c: { host: '127.0.0.1', port: 0 }, logger });
   return { url: demo.urls.h2c!, close: () => demo.close() };
 }

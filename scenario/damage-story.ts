@@ -130,7 +130,7 @@ function storyOf(conn: ConnectionRecord, streams: readonly StreamRecord[], goawa
     takenDownTotal: takenDown.length,
     lines: [],
   };
-  story.lines = storyLines(story, run.traffic);
+  story.lines = storyLines(story, run.clients);
   return story;
 }
 
@@ -230,8 +230,8 @@ function whatItWas(f: UnparsableFrameRecord, race: PoolRaceRecord | undefined): 
   return `stream ${y.streamId}'s ${frameTypeName(y.frameType)} frame, sent a second time in stream ${x.streamId}'s place`;
 }
 
-function storyLines(s: DamageStory, traffic: RunRecord['traffic']): StoryLine[] {
-  const streamName = (x: StoryStream) => nameOf(x, traffic);
+function storyLines(s: DamageStory, clients: RunRecord['clients']): StoryLine[] {
+  const streamName = (x: StoryStream) => nameOf(x, clients);
   const lines: StoryLine[] = [];
   if (s.cancel) lines.push({ step: 'cancel', atMs: s.cancel.atMs, text: `we cancelled ${streamName(s.cancel)} (RST_STREAM CANCEL)` });
   if (s.race) {
@@ -283,20 +283,22 @@ function goawayRef(g: GoawayRecord): DamageStory['goaway'] {
   return { atMs: g.atMs, code: g.code, codeName: errorCodeName(g.code), lastStreamId: g.lastStreamId };
 }
 
-const KIND_NAMES: Record<NonNullable<RunRecord['traffic']>, Record<StreamKind, string>> = {
-  browser: { events: 'SSE', video: 'video', small: 'small' },
-  grpc: { events: 'Watch', video: 'Fetch', small: 'Ping' },
+/** The catalogue's kinds (uploads, bursts, header sets) are browser traffic only; gRPC runs name its three calls. */
+const CATALOGUE_KINDS = { upload: 'upload', burst: 'burst', headers: 'header-set' } as const;
+const KIND_NAMES: Record<NonNullable<RunRecord['clients']>, Record<StreamKind, string>> = {
+  browser: { events: 'SSE', video: 'video', small: 'small', ...CATALOGUE_KINDS },
+  grpc: { events: 'Watch', video: 'Fetch', small: 'Ping', ...CATALOGUE_KINDS },
 };
 
-/** What a stream of `kind` is called in a run of `traffic`: 'SSE', 'Fetch' (a gRPC method). */
-export function kindName(kind: StreamKind, traffic: RunRecord['traffic']): string {
-  return KIND_NAMES[traffic ?? 'browser'][kind];
+/** What a stream of `kind` is called in a run of `clients`: 'SSE', 'Fetch' (a gRPC method). */
+export function kindName(kind: StreamKind, clients: RunRecord['clients']): string {
+  return KIND_NAMES[clients ?? 'browser'][kind];
 }
 
 /** "SSE stream 1 (/events)", "video stream 7 (/video bytes=1048576-)", "Watch call on stream 1 (/h2race.Demo/Watch)". */
-function nameOf(s: StoryStream, traffic: RunRecord['traffic']): string {
+function nameOf(s: StoryStream, clients: RunRecord['clients']): string {
   const range = s.rangeStart === undefined ? '' : ` bytes=${s.rangeStart}-`;
-  return `${kindName(s.kind, traffic)} ${traffic === 'grpc' ? 'call on stream' : 'stream'} ${s.streamId ?? '?'} (${s.path}${range})`;
+  return `${kindName(s.kind, clients)} ${clients === 'grpc' ? 'call on stream' : 'stream'} ${s.streamId ?? '?'} (${s.path}${range})`;
 }
 
 function kindRank(kind: StreamKind): number {

@@ -7,6 +7,9 @@
  *   - our own client reset it with an error code (node:http2 refused its frames);
  *   - its connection died while it was open: a GOAWAY with an error from either side, a session
  *     error, the socket closed.
+ *   - the server reset it with PROTOCOL_ERROR or COMPRESSION_ERROR: our client sends only
+ *     well-formed requests, so the server decoded something other than what was sent — its HPACK
+ *     decoder out of step with our encoder (the desync symptom): wrong content.
  * origin — the server refused or failed this one stream, and the client's connection lived on:
  *   - an RST_STREAM the server sent with an error code (REFUSED_STREAM, INTERNAL_ERROR…);
  *   - a stream above the last-stream-id of a server GOAWAY: never processed (a browser retries it);
@@ -24,6 +27,10 @@
  */
 import { ErrorCode, errorCodeName } from '../h2/frame/constants.js';
 import type { GoawayRecord, StreamFault, StreamRecord } from './types.js';
+
+/** A server's reset codes that say it could not read what our client sent correctly. */
+const MISREAD_CODES: ReadonlySet<number> = new Set([ErrorCode.PROTOCOL_ERROR, ErrorCode.COMPRESSION_ERROR]);
+export const WRONG_CONTENT_REASON = 'wrong content';
 
 export interface Attribution {
   fault: StreamFault;
@@ -48,6 +55,9 @@ export function attribute(stream: StreamRecord, lastProcessed: number | undefine
   // CANCEL from our client is a stream we let go: neither is why a stream failed.
   const byError = reset !== undefined && reset.code !== ErrorCode.NO_ERROR && !(reset.side === 'client' && reset.code === ErrorCode.CANCEL);
   if (byError && reset.side === 'client') return { fault: 'collateral', reason: `client RST_STREAM ${errorCodeName(reset.code)}` };
+  if (byError && reset.side === 'server' && MISREAD_CODES.has(reset.code)) {
+    return { fault: 'collateral', reason: `${WRONG_CONTENT_REASON}: RST_STREAM ${errorCodeName(reset.code)} from server for a well-formed request` };
+  }
   if (byError && reset.side === 'server') return { fault: 'origin', reason: `RST_STREAM ${errorCodeName(reset.code)} from server` };
   if (unprocessed) return { fault: 'origin', reason: `not processed (above server GOAWAY last-stream-id ${lastProcessed})` };
   if (connectionDeath !== undefined) return { fault: 'collateral', reason: connectionDeath };

@@ -73,7 +73,7 @@ export class GrpcViewer {
 
   private connect(): void {
     if (this.phase === 'stopped') return;
-    const conn = new ViewerConnection(this.recorder, this.settings.target, this.settings.relay, this.index, (closed) => {
+    const conn = new ViewerConnection(this.recorder, this.settings.target, this.settings.relay, this.index, this.settings.stallAfterMs, (closed) => {
       if (this.conn !== closed || this.phase === 'stopped') return;
       this.conn = undefined;
       this.timers.once(REOPEN_DELAY_MS, () => this.connect());

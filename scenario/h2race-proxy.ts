@@ -1,17 +1,35 @@
 /**
  * The StartProxyForMode compare uses by default: a real h2race (proxy/h2race.ts) on an ephemeral
  * port, with the given pool mode and network profile (none: no faults), in front of the origin.
+ * A mode may also name a bug model (h2/proto/bug-models/catalogue.ts): the proxy then runs the
+ * safe pool (retain) with that model on. The window models (the bug and its twin alike) run with
+ * the protocol's initial connection window, 65,535 — nghttp2's and node's default — on both sides
+ * (the front's and the upstream sessions'), so that what a cancel leaks matters within a run, as it does on such servers; h2race's own 16 MiB would
+ * take minutes of uploads to drain.
  */
 import type { Logger } from 'pino';
 import { startH2race } from '../proxy/h2race.js';
 import type { ProxyConfigInput } from '../config/proxy-schema.js';
 import type { PoolMode, RaceRecord } from '../faults/pool/types.js';
+import { BUG_MODELS, type BugModel } from '../h2/proto/bug-models/catalogue.js';
+import type { H2raceOptions } from '../proxy/h2race.js';
 import type { StartProxyForMode, TimedRace } from './compare.js';
 
 /** Races kept per proxy connection: the first ones are where its damage starts. */
 const RACES_PER_CONNECTION = 16;
 /** Races kept in all, whatever the number of connections. */
 const MAX_RACES = 4096;
+/** RFC 9113 §6.9.2: the connection window before any WINDOW_UPDATE. */
+const PROTOCOL_CONNECTION_WINDOW = 65_535;
+
+/** The pool mode, bug models and windows (front and upstream) a compare mode stands for. */
+function modeSettings(mode: string): Pick<H2raceOptions, 'pool' | 'bugModels' | 'downstream'> & { upstreamWindow?: { connectionWindowSize: number } } {
+  if (!(BUG_MODELS as readonly string[]).includes(mode)) return { pool: { mode: mode as PoolMode } };
+  const model = mode as BugModel;
+  if (!model.startsWith('window-')) return { pool: { mode: 'retain' }, bugModels: [model] };
+  const window = { connectionWindowSize: PROTOCOL_CONNECTION_WINDOW };
+  return { pool: { mode: 'retain' }, bugModels: [model], downstream: window, upstreamWindow: window };
+}
 
 /** The pool's races as they happen, timed, the first RACES_PER_CONNECTION of each connection. */
 function raceLog(): { add: (race: RaceRecord) => void; list: TimedRace[] } {
@@ -37,14 +55,15 @@ export interface H2raceForModeOptions {
 
 export function h2raceForMode(opts: H2raceForModeOptions): StartProxyForMode {
   return async (mode, profile, originUrl) => {
+    const { upstreamWindow, ...settings } = modeSettings(mode);
     const running = await startH2race({
       listen: '127.0.0.1:0',
       origin: originUrl,
       cert: opts.certPath,
       key: opts.keyPath,
       shutdownTimeoutMs: 500,
-      upstream: opts.upstream,
-      pool: { mode: mode as PoolMode },
+      ...settings,
+      upstream: { ...opts.upstream, ...upstreamWindow },
       faults: { profile, seed: opts.seed },
       logger: opts.logger,
     });

@@ -54,6 +54,11 @@ export class RunRecorder {
     if (!record.firstCorrupt || atMs < record.firstCorrupt.atMs) record.firstCorrupt = { atMs, offset };
   }
 
+  /** Something came back different from what was sent (the first difference is kept). */
+  noteWrongContent(record: StreamRecord, what: string): void {
+    record.wrongContent ??= what;
+  }
+
   /** Starts the record of a stream just requested on `conn`; its outcome comes from the stream's close. */
   track(
     stream: http2.ClientHttp2Stream,
@@ -94,6 +99,8 @@ export class RunRecorder {
       if (rst !== undefined && rst !== http2.constants.NGHTTP2_NO_ERROR) record.rstCode = rst;
       if (record.cancelledByUs) {
         record.outcome = 'cancelled';
+      } else if (record.kind === 'burst' && rst === http2.constants.NGHTTP2_REFUSED_STREAM) {
+        record.outcome = 'refused';
       } else if (this.stopping.has(stream)) {
         record.outcome = 'stopped';
       } else if (conn.deathReason === undefined && ended && record.rstCode === undefined && record.status !== undefined && record.status < 400 && (record.grpcStatus ?? 0) === 0) {
@@ -131,7 +138,7 @@ export class RunRecorder {
   }
 
   /** The run's record, every failed stream attributed (call once the relay has closed). */
-  result(meta: Pick<RunRecord, 'target' | 'traffic' | 'mode' | 'profile' | 'shape' | 'seed' | 'viewers' | 'drain'>): RunRecord {
+  result(meta: Pick<RunRecord, 'target' | 'clients' | 'mode' | 'profile' | 'shape' | 'seed' | 'viewers' | 'drain' | 'stallAfterMs'>): RunRecord {
     const limits = serverGoawayLimits(this.goaways);
     for (const s of this.streams) {
       if (s.outcome !== 'failed') continue;

@@ -52,7 +52,7 @@ function rank({ summary: s }: ReportRun): number {
 }
 
 function summaryTable(rows: readonly RunSummary[]): string {
-  const head = ['mode', 'profile', 'verdict', 'streams', 'cancels', 'collateral', 'origin errors', 'GOAWAY client/server', 'corrupted', `${rows.length > 0 && rows.every((r) => r.traffic === 'grpc') ? 'Watch messages' : 'SSE events'} / gaps / reconnects`, 'SSE delay p50/p99', 'pool races', 'goodput', 'link capacity', 'wasted', 'video (of left)'];
+  const head = ['mode', 'profile', 'verdict', 'streams', 'cancels', 'collateral', 'origin errors', 'GOAWAY client/server', 'corrupted', `${rows.length > 0 && rows.every((r) => r.clients === 'grpc') ? 'Watch messages' : 'SSE events'} / gaps / reconnects`, 'SSE delay p50/p99', 'pool races', 'goodput', 'link capacity', 'wasted', 'video (of left)'];
   const body = rows
     .map(
       (s) => `<tr><td>${esc(s.mode ?? '-')}</td><td>${esc(s.profile ?? '-')}</td><td><span class="v ${s.verdict}">${s.verdict}</span></td>
@@ -114,13 +114,14 @@ ${timeline(c, r, stories.get(c.id), used)}`;
   });
   return `<section class="run"><h2>${esc(runName(s))} <span class="v ${s.verdict}">${s.verdict}</span></h2>
 <p class="meta">target ${esc(r.target)}${r.shape === undefined ? '' : ` (shaped: ${esc(formatShape(s)!)})`} · ${r.viewers} viewers · ${(r.durationMs / 1000).toFixed(1)} s · seed ${r.seed} · ${r.connections.length} connections ·
-${s.streams} streams (${(['video', 'events', 'small'] as const).map((k) => `${kindName(k, r.traffic)} ${s.streamsByKind[k]}`).join(', ')}) · ${esc(formatBytes(s.bodyBytes))} received</p>
+${s.streams} streams (${(['video', 'events', 'small'] as const).map((k) => `${kindName(k, r.clients)} ${s.streamsByKind[k]}`).join(', ')}) · ${esc(formatBytes(s.bodyBytes))} received</p>
 <ul class="facts">
 ${s.error === undefined ? '' : `<li>could not test: <b>${esc(s.error)}</b></li>`}
 <li>collateral failures: <b>${s.collateral}</b> ${s.collateral ? `(${esc(formatCounts(s.collateralCodes))})` : ''}</li>
 <li>origin errors: <b>${s.originErrors}</b> ${s.originErrors ? `(${esc(formatCounts(s.originErrorCodes))})` : ''}</li>
 <li>GOAWAY sent by client: ${esc(formatCounts(s.goaways.client))}; by server: ${esc(formatCounts(s.goaways.server))}</li>
-<li>corrupted bytes: <b>${s.corruptedBytes}</b>${s.verifyErrors ? ` (${s.verifyErrors} bodies could not be verified: ${esc(r.verifyErrors[0]!.message)})` : ''}; ${kindName('events', r.traffic)}: ${s.sseEvents} ${r.traffic === 'grpc' ? 'messages' : 'events'}, ${s.sseGaps} missing ids, ${s.sseReconnects} reconnects, longest silence ${s.sseMaxSilenceMs} ms${s.sseSilentStreams ? `, ${s.sseSilentStreams} streams never delivered an event` : ''}</li>
+<li>stalled streams: <b>${s.stalledStreams}</b>; wrong content: <b>${s.wrongContentStreams}</b>${s.firstWrongContent ? ` (first: ${esc(s.firstWrongContent)})` : ''}; burst streams refused: ${s.refusedStreams}</li>
+<li>corrupted bytes: <b>${s.corruptedBytes}</b>${s.verifyErrors ? ` (${s.verifyErrors} bodies could not be verified: ${esc(r.verifyErrors[0]!.message)})` : ''}; ${kindName('events', r.clients)}: ${s.sseEvents} ${r.clients === 'grpc' ? 'messages' : 'events'}, ${s.sseGaps} missing ids, ${s.sseReconnects} reconnects, longest silence ${s.sseMaxSilenceMs} ms${s.sseSilentStreams ? `, ${s.sseSilentStreams} streams never delivered an event` : ''}</li>
 <li>races counted by the pool: ${s.poolRaces ?? 'not known'}; damaged connections: ${s.damagedConnections}</li>
 <li>SSE event delay p50/p99: ${esc(formatSseDelay(s))}; video goodput: ${esc(formatVideoGoodput(s))}; deepest queue: ${esc(formatQueueDepth(s))}</li>${formatDrain(s) ? `
 <li>late bytes: ${esc(formatDrain(s)!)}</li>` : ''}

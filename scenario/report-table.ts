@@ -28,6 +28,8 @@ const COLUMNS: { title: string; grpcTitle?: string; cell: (s: RunSummary) => str
   { title: 'origin errors', cell: (s) => String(s.originErrors), right: true },
   { title: 'GOAWAY c/s', cell: (s) => `${goawayTotal(s, 'client')}/${goawayTotal(s, 'server')}`, right: true },
   { title: 'corrupted', cell: (s) => formatBytes(s.corruptedBytes), right: true },
+  { title: 'stalled', cell: (s) => String(s.stalledStreams), right: true },
+  { title: 'wrong', cell: (s) => String(s.wrongContentStreams), right: true },
   { title: 'SSE ev/gap/re', grpcTitle: 'Watch msg/gap/re', cell: (s) => `${s.sseEvents}/${s.sseGaps}/${s.sseReconnects}`, right: true },
   { title: 'SSE delay p50/p99', cell: formatSseDelay, right: true },
   { title: 'pool races', cell: (s) => (s.poolRaces === undefined ? '-' : String(s.poolRaces)), right: true },
@@ -42,7 +44,7 @@ const COLUMNS: { title: string; grpcTitle?: string; cell: (s: RunSummary) => str
 const VERDICT_COLOR: Record<Verdict, number> = { CLEAN: 32, 'ORIGIN-ERRORS': 33, ERROR: 35, COLLATERAL: 31 };
 
 export function formatTable(summaries: readonly RunSummary[], color = false): string {
-  const grpc = summaries.length > 0 && summaries.every((s) => s.traffic === 'grpc');
+  const grpc = summaries.length > 0 && summaries.every((s) => s.clients === 'grpc');
   const titles = COLUMNS.map((c) => (grpc && c.grpcTitle) || c.title);
   const rows = summaries.map((s) => COLUMNS.map((c) => c.cell(s)));
   const widths = COLUMNS.map((_, i) => Math.max(titles[i]!.length, ...rows.map((r) => r[i]!.length)));
@@ -58,6 +60,7 @@ export function formatTable(summaries: readonly RunSummary[], color = false): st
     const drain = formatDrain(s);
     if (drain) out.push(`    late bytes: ${drain}`);
     if (s.collateral > 0) out.push(`    collateral: ${formatCounts(s.collateralCodes)}`);
+    if (s.firstWrongContent !== undefined) out.push(`    first wrong content: ${s.firstWrongContent}`);
     if (s.originErrors > 0) out.push(`    origin errors: ${formatCounts(s.originErrorCodes)}`);
     if (s.verifyErrors > 0) out.push(`    ${s.verifyErrors} bodies could not be verified (see --json / the HTML report)`);
     if (goawayTotal(s, 'client') + goawayTotal(s, 'server') > 0) {

@@ -59,7 +59,7 @@ export function timeline(conn: ConnectionRecord, run: RunRecord, story: DamageSt
     used.add(m);
     return `<g data-mark="${m}">${svg}</g>`;
   };
-  const lanes = streams.map((s, i) => lane(s, run.traffic, 20 + i * LANE, x, runEnd, mark)).join('');
+  const lanes = streams.map((s, i) => lane(s, run.clients, 20 + i * LANE, x, runEnd, mark)).join('');
   const marks = goaways.map((g) => goawayMark(g, x, height, mark)).join('');
   let evidence = '';
   const race = story?.race;
@@ -87,9 +87,9 @@ function outcomeMark(s: StreamRecord): Mark {
   return 'o-stopped';
 }
 
-function lane(s: StreamRecord, traffic: RunRecord['traffic'], y: number, x: (t: number) => number, runEnd: number, mark: MarkFn): string {
+function lane(s: StreamRecord, clients: RunRecord['clients'], y: number, x: (t: number) => number, runEnd: number, mark: MarkFn): string {
   const end = s.endMs ?? runEnd;
-  const name = `${kindName(s.kind, traffic)} ${s.streamId ?? '?'}`;
+  const name = `${kindName(s.kind, clients)} ${s.streamId ?? '?'}`;
   const label = `${name} ${s.path}${s.rangeStart !== undefined ? ` bytes=${s.rangeStart}-` : ''}`;
   const tip = `${label}\n${s.outcome ?? 'open'}${s.error ? `: ${s.error}` : ''}, ${s.bytes} bytes, ${(s.startMs / 1000).toFixed(3)}–${(end / 1000).toFixed(3)} s${s.corruptBytes ? `, ${s.corruptBytes} corrupted bytes` : ''}`;
   const outcome = outcomeMark(s);

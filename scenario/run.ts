@@ -21,6 +21,7 @@ import { startShapedPath, type ShapedPath } from './shaped-path.js';
 import type { DrainRecord, RunRecord } from './types.js';
 import { demoVerifier, type ContentVerifier } from './verifier.js';
 import { Viewer, type ScenarioPaths } from './viewer.js';
+import { DEFAULT_TRAFFIC, type TrafficKind } from './traffic-kinds.js';
 
 export interface ScenarioOptions {
   /** https://host:port (h2 over TLS) or h2c://host:port. */
@@ -35,6 +36,10 @@ export interface ScenarioOptions {
   /** Mean small requests per second per viewer. */
   smallPerSecond?: number;
   paths?: Partial<ScenarioPaths>;
+  /** The kinds of traffic sent (traffic-kinds.ts); DEFAULT_TRAFFIC when absent. */
+  traffic?: readonly TrafficKind[];
+  /** A stream without progress this long (its connection open, a PING answered) counts as stalled. */
+  stallAfterMs?: number;
   /** How bodies are checked; the demo origin's content function by default. */
   verifier?: ContentVerifier;
   /**
@@ -48,7 +53,7 @@ export interface ScenarioOptions {
    * small requests (viewer.ts); `grpc` — gRPC clients of the demo gRPC service cancelling large
    * calls beside a server-streaming one (grpc-viewer.ts; `paths` are unused).
    */
-  traffic?: Traffic;
+  clients?: Clients;
   /** Labels for the report. */
   mode?: string;
   profile?: string;
@@ -73,16 +78,17 @@ export interface ScenarioProgress {
   goaways: number;
 }
 
-export type Traffic = 'browser' | 'grpc';
+export type Clients = 'browser' | 'grpc';
 
-export const DEFAULT_PATHS: ScenarioPaths = { video: '/video', events: '/events', small: '/small' };
-export const SCENARIO_DEFAULTS = { viewers: 4, durationMs: 10_000, seed: 1, seeksPerSecond: 2, smallPerSecond: 2 };
+export const DEFAULT_PATHS: ScenarioPaths = { video: '/video', events: '/events', small: '/small', upload: '/echo?rate=4096', echo: '/echo', headers: '/headers' };
+export const SCENARIO_DEFAULTS = { viewers: 4, durationMs: 10_000, seed: 1, seeksPerSecond: 2, smallPerSecond: 2, stallAfterMs: 5000 };
 /** The one statement of the number options' limits: runScenario checks them, the CLI's flags take them (cli-options.ts). */
 export const SCENARIO_LIMITS = {
   viewers: { integer: true, min: 1, max: 1000 },
   durationMs: { above: 0, max: 24 * 3600_000 },
   seeksPerSecond: { min: 0, max: 100 },
   smallPerSecond: { min: 0, max: 100 },
+  stallAfterMs: { min: 100, max: 600_000 },
 } satisfies Record<string, NumberRule>;
 
 const STAGGER_MS = 25;
@@ -100,7 +106,8 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
   const seed = opts.seed ?? SCENARIO_DEFAULTS.seed;
   const seeksPerSecond = opts.seeksPerSecond ?? SCENARIO_DEFAULTS.seeksPerSecond;
   const smallPerSecond = opts.smallPerSecond ?? SCENARIO_DEFAULTS.smallPerSecond;
-  for (const [name, value] of Object.entries({ viewers, durationMs, seeksPerSecond, smallPerSecond })) {
+  const stallAfterMs = opts.stallAfterMs ?? SCENARIO_DEFAULTS.stallAfterMs;
+  for (const [name, value] of Object.entries({ viewers, durationMs, seeksPerSecond, smallPerSecond, stallAfterMs })) {
     const rule: NumberRule = SCENARIO_LIMITS[name as keyof typeof SCENARIO_LIMITS];
     check(meetsRule(rule, value), `${name} must be ${describeRule(rule)}, got ${value}`);
   }
@@ -117,7 +124,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
   try {
     const target = { url: opts.target, ca: opts.ca, via: shaped?.address };
     const rttMs = shaped && (await probeConnection(target, SHAPED_CONNECT_TIMEOUT_MS));
-    const record = await drive(opts, target, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, paths });
+    const record = await drive(opts, target, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, stallAfterMs, paths });
     if (!shaped) return record;
     return { ...record, shapedPath: { rttMs, downBytesPerSecond: shaped.downBytesPerSecond(), preset: shaped.preset } };
   } finally {
@@ -126,10 +133,10 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
 }
 
 /** The preflight runScenario does first (preflight.ts): a PreflightError when the target cannot be tested. */
-export async function preflightTarget(opts: Pick<ScenarioOptions, 'target' | 'ca' | 'paths' | 'traffic'>): Promise<void> {
+export async function preflightTarget(opts: Pick<ScenarioOptions, 'target' | 'ca' | 'paths' | 'clients'>): Promise<void> {
   // A bad URL is refused by openSession's parseTarget, as for every session.
   const target = { url: opts.target, ca: opts.ca };
-  if (opts.traffic === 'grpc') await preflightGrpc(target, GRPC_PATHS.ping, PREFLIGHT_TIMEOUT_MS);
+  if (opts.clients === 'grpc') await preflightGrpc(target, GRPC_PATHS.ping, PREFLIGHT_TIMEOUT_MS);
   else await preflight(target, pathsOf(opts), PREFLIGHT_TIMEOUT_MS);
 }
 
@@ -145,10 +152,11 @@ interface DriveSettings {
   seed: number;
   seeksPerSecond: number;
   smallPerSecond: number;
+  stallAfterMs: number;
   paths: ScenarioPaths;
 }
 
-async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, paths }: DriveSettings): Promise<RunRecord> {
+async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, stallAfterMs, paths }: DriveSettings): Promise<RunRecord> {
   const relay = await FrameTapRelay.start();
   const recorder = new RunRecorder();
   const pending = new Set<Promise<void>>();
@@ -159,11 +167,13 @@ async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, du
     paths,
     seeksPerSecond,
     smallPerSecond,
+    traffic: new Set(opts.traffic ?? DEFAULT_TRAFFIC),
+    stallAfterMs,
     recorder,
     verifier: opts.verifier ?? demoVerifier,
     pending,
   };
-  const Client = opts.traffic === 'grpc' ? GrpcViewer : Viewer;
+  const Client = opts.clients === 'grpc' ? GrpcViewer : Viewer;
   const crowd = Array.from({ length: viewers }, (_, i) => new Client(i + 1, settings, random.fork(`viewer-${i + 1}`)));
   const starts = crowd.map((viewer, i) => setTimeout(() => viewer.start(), i * STAGGER_MS));
   const progress = (): void =>
@@ -189,7 +199,7 @@ async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, du
   checkAborted(opts.signal);
   await settle(pending, opts.logger);
   progress();
-  return recorder.result({ target: opts.target, traffic: opts.traffic, mode: opts.mode, profile: opts.profile ?? opts.shape, shape: opts.shape, seed, viewers, drain });
+  return recorder.result({ target: opts.target, clients: opts.clients, mode: opts.mode, profile: opts.profile ?? opts.shape, shape: opts.shape, seed, viewers, drain, stallAfterMs });
 }
 
 /** `ms`, or until `signal` aborts. */

@@ -3,7 +3,10 @@
  * passes them in: only the proxy knows them). Failed streams nobody on our side cancelled are
  * either collateral or origin errors (fault.ts says which); the verdict, worst first:
  *
- *   COLLATERAL     a collateral failure, or a corrupted byte: what h2race looks for.
+ *   COLLATERAL     a collateral failure, a corrupted byte, a stalled stream (no progress while its
+ *                  connection answered PING: the window-leak symptom) or wrong content (headers,
+ *                  trailers or upload bytes back different from what was sent: the HPACK-desync
+ *                  symptom) — what h2race looks for. Stalls and wrong content have their own labels.
  *   ERROR          the run could not test: no video byte arrived (`error` says why). A target
  *                  that cannot be tested at all is found before the run (preflight.ts).
  *   ORIGIN-ERRORS  only streams the origin refused or failed one by one (`originErrorCodes`):
@@ -15,6 +18,7 @@ import { findPreset } from '../faults/profiles/presets.js';
 import { queueBytes } from '../faults/profiles/units.js';
 import { percentile } from './sse-delay.js';
 import { damageStories, kindName, type DamageStory } from './damage-story.js';
+import { WRONG_CONTENT_REASON } from './fault.js';
 import { formatCounts } from './format.js';
 import type { DrainRecord, GoawaySide, RunRecord, ShapedPathRecord, StreamKind } from './types.js';
 
@@ -24,8 +28,8 @@ export type Verdict = 'CLEAN' | 'ORIGIN-ERRORS' | 'ERROR' | 'COLLATERAL';
 export const VERDICT_ORDER: readonly Verdict[] = ['CLEAN', 'ORIGIN-ERRORS', 'ERROR', 'COLLATERAL'];
 
 export interface RunSummary {
-  /** `grpc`: gRPC traffic (RunRecord.traffic): the SSE counters count the Watch call's messages. */
-  traffic?: RunRecord['traffic'];
+  /** `grpc`: gRPC clients (RunRecord.clients): the SSE counters count the Watch call's messages. */
+  clients?: RunRecord['clients'];
   mode?: string;
   profile?: string;
   /** Set when the viewers reached the target through a shaping relay running this profile. */
@@ -39,8 +43,16 @@ export interface RunSummary {
   /** Our RST_STREAM(CANCEL)s (seeks). */
   cancels: number;
   completed: number;
-  /** Streams nobody cancelled that died with their connection or from bad bytes. */
+  /** Streams nobody cancelled that died with their connection or from bad bytes, stalled, or came back wrong. */
   collateral: number;
+  /** Streams (not cancelled) that stalled: no progress for `stallAfterMs` while a PING was answered. */
+  stalledStreams: number;
+  /** Streams whose echoed headers, trailers or upload bytes differ from what was sent, or that the server reset as malformed although they were well-formed. */
+  wrongContentStreams: number;
+  /** The first difference found, in words (`header x-request-id: sent "v1-3", the server saw "v1-1"`). */
+  firstWrongContent?: string;
+  /** Burst streams the server refused (REFUSED_STREAM), as a burst beyond its limit means it to. */
+  refusedStreams: number;
   /** Collateral failures per reason ('client GOAWAY FRAME_SIZE_ERROR': 12, ...). */
   collateralCodes: Record<string, number>;
   /** Streams the origin refused or failed one by one. */
@@ -106,14 +118,26 @@ export interface RunSummary {
 
 const STORIES_KEPT = 20;
 
+/** The collateral labels of the two symptoms that do not fail a stream. */
+export const WRONG_CONTENT = `${WRONG_CONTENT_REASON} (back different from what was sent)`;
+export const STALLED = 'stalled';
+
+function stalledLabel(run: RunRecord): string {
+  return run.stallAfterMs === undefined ? STALLED : `${STALLED} (no progress for ${run.stallAfterMs} ms, PING answered)`;
+}
+
 export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
-  const streamsByKind: Record<StreamKind, number> = { video: 0, events: 0, small: 0 };
+  const streamsByKind: Record<StreamKind, number> = { video: 0, events: 0, small: 0, upload: 0, burst: 0, headers: 0 };
   const collateralCodes: Record<string, number> = {};
   const originErrorCodes: Record<string, number> = {};
   const videoFailures: Record<string, number> = {};
   let cancels = 0;
   let completed = 0;
   let collateral = 0;
+  let stalledStreams = 0;
+  let wrongContentStreams = 0;
+  let refusedStreams = 0;
+  let firstWrongContent: string | undefined;
   let originErrors = 0;
   let corruptedBytes = 0;
   let bodyBytes = 0;
@@ -133,7 +157,24 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
     if (s.cancelledByUs) cancels++;
     if (s.outcome === 'completed') completed++;
     if (s.kind === 'video' && s.bytes > 0 && (s.status === 200 || s.status === 206)) played = true;
-    if (s.outcome !== 'failed') continue;
+    if (s.outcome === 'refused') refusedStreams++;
+    const stalled = s.stall !== undefined && s.outcome !== 'cancelled';
+    if (stalled) stalledStreams++;
+    // Wrong content: what came back differs, or the server misread a well-formed request (fault.ts).
+    const wrong = s.wrongContent ?? (s.outcome === 'failed' && s.error?.startsWith(WRONG_CONTENT_REASON) ? s.error : undefined);
+    if (wrong !== undefined) {
+      wrongContentStreams++;
+      firstWrongContent ??= `${s.kind} stream ${s.streamId ?? '?'} (${s.path}): ${wrong}`;
+    }
+    if (s.outcome !== 'failed') {
+      // Not failed, yet damaged: counted once, wrong content before a stall.
+      const label = s.wrongContent !== undefined ? WRONG_CONTENT : stalled ? stalledLabel(run) : undefined;
+      if (label !== undefined) {
+        collateral++;
+        count(collateralCodes, label);
+      }
+      continue;
+    }
     const reason = s.error ?? 'unknown';
     if (s.kind === 'video') count(videoFailures, reason);
     if (s.fault === 'origin') {
@@ -153,7 +194,7 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
   const perSecond = (bytes: number): number => (run.durationMs > 0 ? Math.round((bytes * 1000) / run.durationMs) : 0);
   const capacityBytesPerSec = capacity(run);
   return {
-    traffic: run.traffic,
+    clients: run.clients,
     mode: run.mode,
     profile: run.profile,
     shape: run.shape,
@@ -166,6 +207,10 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
     cancels,
     completed,
     collateral,
+    stalledStreams,
+    wrongContentStreams,
+    refusedStreams,
+    firstWrongContent,
     collateralCodes,
     originErrors,
     originErrorCodes,
@@ -229,7 +274,7 @@ export function worstVerdict(verdicts: Iterable<Verdict>): Verdict {
 
 function nothingPlayed(run: RunRecord, videoStreams: number, failures: Record<string, number>): string {
   const seconds = (run.durationMs / 1000).toFixed(1);
-  const video = kindName('video', run.traffic);
+  const video = kindName('video', run.clients);
   if (videoStreams === 0) return `nothing played: no ${video} request was made in ${seconds} s`;
   const why = Object.keys(failures).length > 0 ? `; they ended in ${formatCounts(failures)}` : '';
   return `nothing played: none of ${videoStreams} ${video} requests received a byte in ${seconds} s${why}`;

@@ -9,13 +9,19 @@
  * (fault.ts) is decided once the run is over, when every frame the relay saw has been counted.
  */
 
-export type StreamKind = 'video' | 'events' | 'small';
+/**
+ * video, events, small: the viewer's own; upload, burst, headers: the traffic kinds that provoke
+ * the catalogue's bugs (traffic-kinds.ts): cancelled and bystander uploads, bursts beyond
+ * SETTINGS_MAX_CONCURRENT_STREAMS, header sets (with trailers) echoed back.
+ */
+export type StreamKind = 'video' | 'events' | 'small' | 'upload' | 'burst' | 'headers';
 
 /**
  * completed: ended normally; cancelled: we reset it (a seek); stopped: still open when the run
- * ended; failed: anything else — the peer reset it, the connection died under it, a 4xx/5xx.
+ * ended; refused: a burst stream the server refused (REFUSED_STREAM), as the burst meant it to;
+ * failed: anything else — the peer reset it, the connection died under it, a 4xx/5xx.
  */
-export type StreamOutcome = 'completed' | 'cancelled' | 'stopped' | 'failed';
+export type StreamOutcome = 'completed' | 'cancelled' | 'stopped' | 'failed' | 'refused';
 
 /**
  * Whose fault a failed stream is (fault.ts): `collateral` — it died with its connection, or our
@@ -67,6 +73,13 @@ export interface StreamRecord {
   corruptBytes: number;
   /** Where and when the first corrupted byte arrived (body offset). */
   firstCorrupt?: { atMs: number; offset: number };
+  /**
+   * The stream made no progress for the run's stall time while its connection was open, and a
+   * PING sent then was answered with still nothing for it (stall-watch.ts): the window-leak symptom.
+   */
+  stall?: { sinceMs: number; detectedMs: number };
+  /** What came back different from what was sent (echoed headers, trailers, upload bytes): the desync symptom. */
+  wrongContent?: string;
 }
 
 export interface GoawayRecord {
@@ -172,7 +185,7 @@ export interface PoolRaceRecord {
 export interface RunRecord {
   target: string;
   /** `grpc`: gRPC clients made the traffic (grpc-viewer.ts): the video role is Fetch calls, SSE's is the Watch call, small's Ping calls. */
-  traffic?: 'browser' | 'grpc';
+  clients?: 'browser' | 'grpc';
   /** Pool mode and profile when the caller knows them (compare); free-form labels otherwise. */
   mode?: string;
   profile?: string;
@@ -197,4 +210,6 @@ export interface RunRecord {
   races?: PoolRaceRecord[];
   /** The viewers' links toward them as the proxy saw them (compare): the deepest queue, bytes. */
   linkQueue?: { peakBytes: number };
+  /** How long a stream went without progress before it counted as stalled. */
+  stallAfterMs?: number;
 }

@@ -13,6 +13,7 @@ import { errorCodeName } from '../h2/frame/constants.js';
 import { openSession, type TargetOptions } from './client-session.js';
 import type { FrameTapRelay, GoawayFrame, ResetFrame, UnparsableFrame } from './frame-tap.js';
 import type { RunRecorder, StreamConnection } from './recorder.js';
+import { StallWatch } from './stall-watch.js';
 import type { ConnectionRecord, GoawaySide, StreamKind, StreamRecord } from './types.js';
 
 export interface OpenedStream {
@@ -28,6 +29,7 @@ export class ViewerConnection implements StreamConnection {
   /** Every stream's record by its stream id, for the RST_STREAMs the relay sees (also after the stream closed). */
   private readonly byStreamId = new Map<number, StreamRecord>();
   private stopping = false;
+  private readonly stalls: StallWatch;
   /** A graceful server GOAWAY: streams in flight finish, new ones go to a new connection. */
   private draining = false;
 
@@ -36,9 +38,11 @@ export class ViewerConnection implements StreamConnection {
     target: TargetOptions,
     relay: FrameTapRelay,
     viewer: number,
+    stallAfterMs: number,
     onClosed: (conn: ViewerConnection) => void,
   ) {
     this.record = recorder.openConnection(viewer);
+    this.stalls = new StallWatch(recorder, stallAfterMs, () => this.ping());
     const id = this.record.id;
     const onClientGoaway = (frame: GoawayFrame, lastInbound: string | undefined): void => {
       // Our own graceful close at the end of the run is not an event of the run.
@@ -76,6 +80,7 @@ export class ViewerConnection implements StreamConnection {
       if (!this.stopping) this.deathReason ??= 'connection closed';
     });
     this.session.once('close', () => {
+      this.stalls.stop();
       this.record.closedMs = recorder.now();
       if (!this.stopping) {
         this.deathReason ??= 'connection closed';
@@ -90,9 +95,10 @@ export class ViewerConnection implements StreamConnection {
     return !this.stopping && !this.draining && this.deathReason === undefined && !this.session.closed && !this.session.destroyed;
   }
 
-  request(kind: StreamKind, headers: http2.OutgoingHttpHeaders, rangeStart?: number): OpenedStream {
-    const stream = this.session.request({ ':method': 'GET', ...headers });
+  request(kind: StreamKind, headers: http2.OutgoingHttpHeaders, rangeStart?: number, options?: http2.ClientSessionRequestOptions): OpenedStream {
+    const stream = this.session.request({ ':method': 'GET', ...headers }, options);
     const record = this.recorder.track(stream, this, kind, String(headers[':path']), rangeStart);
+    this.stalls.watch(stream, record);
     this.open.add(stream);
     // Its id exists once node submitted its HEADERS (at once on a connected session, else at
     // 'ready'), before any RST_STREAM for it can go by.
@@ -122,6 +128,7 @@ export class ViewerConnection implements StreamConnection {
   /** End of the run: open streams are stopped (not failures), then the connection closes. */
   stop(): Promise<void> {
     this.stopping = true;
+    this.stalls.stop();
     for (const stream of this.open) this.recorder.stop(stream);
     if (this.session.destroyed) return Promise.resolve();
     return new Promise((resolve) => {

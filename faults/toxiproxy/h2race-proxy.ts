@@ -16,6 +16,7 @@ import type { ProxyEvents } from '../../proxy/events.js';
 import type { ToxicSet } from '../link/toxic-set.js';
 import type { Direction } from '../link/types.js';
 import type { PoolMode, PoolStats } from '../pool/types.js';
+import type { BugModel } from '../../h2/proto/bug-models/catalogue.js';
 import type { SeededRandom } from '../random.js';
 import { BaseProxy, type ProxyJson } from './managed-proxy.js';
 import type { H2raceMetrics } from './metrics.js';
@@ -28,6 +29,7 @@ export interface H2raceStartOptions {
   /** The origin it fronts (https://, h2c:// or http:// URL). */
   upstream: string;
   pool?: PoolMode;
+  bugModels?: readonly BugModel[];
   /** Live toxics for its links and frame path. */
   toxics: ToxicSet;
   random: SeededRandom;
@@ -62,11 +64,13 @@ export class H2raceProxy extends BaseProxy {
   readonly kind = 'h2race';
   readonly runsFrameToxics = true;
   private readonly pool: PoolMode | undefined;
+  private readonly bugModels: readonly BugModel[] | undefined;
   private running: { proxy: RunningH2race; detach: () => void } | undefined;
 
   constructor(body: ProxyBody, private readonly options: H2raceProxyOptions) {
     super(body, options.faults);
     this.pool = body.pool;
+    this.bugModels = body.bugModels;
   }
 
   get enabled(): boolean {
@@ -81,6 +85,7 @@ export class H2raceProxy extends BaseProxy {
       listen: this.listen,
       upstream: this.upstream,
       pool: this.pool,
+      bugModels: this.bugModels,
       toxics: this.toxics,
       random,
       logger: logger.child({ proxy: this.name }),
@@ -112,10 +117,10 @@ export class H2raceProxy extends BaseProxy {
   }
 
   override differs(body: ProxyBody): boolean {
-    return super.differs(body) || body.pool !== this.pool;
+    return super.differs(body) || body.pool !== this.pool || String(body.bugModels ?? '') !== String(this.bugModels ?? '');
   }
 
   override toJSON(): ProxyJson {
-    return { ...super.toJSON(), kind: 'h2race', ...(this.pool === undefined ? {} : { pool: this.pool }) };
+    return { ...super.toJSON(), kind: 'h2race', ...(this.pool === undefined ? {} : { pool: this.pool }), ...(this.bugModels === undefined ? {} : { bugModels: [...this.bugModels] }) };
   }
 }

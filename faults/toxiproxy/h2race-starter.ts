@@ -24,6 +24,7 @@ export function createH2raceStarter(base: H2raceBase = {}): H2raceStarter {
         listen: o.listen,
         origin: o.upstream,
         pool: { ...base.pool, ...(o.pool === undefined ? {} : { mode: o.pool }) },
+        ...(o.bugModels === undefined ? {} : { bugModels: [...o.bugModels] }),
         toxics: o.toxics,
         // Toxics added through the API later must reach upstream connections too.
         upstreamLink: 'always',

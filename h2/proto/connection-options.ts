@@ -10,6 +10,8 @@ import type { RequestHead } from './header-validation.js';
 import type { LocalSettings, PeerSettings } from './settings.js';
 import type { ServerStream, StreamHandler } from './stream.js';
 import type { LingerPolicy } from './lingering-close.js';
+import type { ResetDataCredit } from './bug-models/reset-data-credit.js';
+import type { RefusedHeaderBlock } from './bug-models/refused-header-block.js';
 
 /** What a server application implements: one call per stream the peer opens. */
 export interface ServerHandler {
@@ -73,6 +75,10 @@ export interface ConnectionOptions {
   /** A stream's unframed body bytes above which write() returns false (default 64 KiB). */
   streamHighWaterMark?: number;
   observer?: ConnectionObserver;
+  /** Connection-window bytes of reset and closed streams (bug-models/reset-data-credit.ts; default: credited). */
+  resetDataCredit?: ResetDataCredit;
+  /** A refused stream's header block (bug-models/refused-header-block.ts; default: decoded). */
+  refusedHeaderBlock?: RefusedHeaderBlock;
   inboundHook?: InboundHook;
   outboundHook?: OutboundHook;
 }

@@ -39,6 +39,8 @@ import { DEFAULT_LINGER_POLICY } from './lingering-close.js';
 import { requestHead, regularFieldsProblem } from './header-validation.js';
 import { HeaderWriter } from './header-writer.js';
 import { RecentIds } from './recent-ids.js';
+import { CREDIT_ON_RESET, type ResetDataCredit } from './bug-models/reset-data-credit.js';
+import { DECODE_REFUSED, type RefusedHeaderBlock } from './bug-models/refused-header-block.js';
 import { SendScheduler, type SchedulerHost } from './send-scheduler.js';
 import { PROTOCOL_HEADER_TABLE_SIZE, PROTOCOL_INITIAL_WINDOW_SIZE, PeerSettings, localSettings, settingsEntries, type LocalSettings } from './settings.js';
 import { SettingsAck } from './settings-ack.js';
@@ -70,6 +72,8 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
   protected readonly opts: typeof DEFAULTS;
   private readonly observer: ConnectionObserver;
   private readonly inboundHook: InboundHook | undefined;
+  private readonly resetDataCredit: ResetDataCredit;
+  private readonly refusedHeaderBlock: RefusedHeaderBlock;
   private readonly reader = new FrameReader(this);
   private readonly writer: FrameWriter;
   protected readonly headerWriter: HeaderWriter;
@@ -112,6 +116,8 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     };
     this.observer = options.observer ?? {};
     this.inboundHook = options.inboundHook;
+    this.resetDataCredit = options.resetDataCredit ?? CREDIT_ON_RESET;
+    this.refusedHeaderBlock = options.refusedHeaderBlock ?? DECODE_REFUSED;
     this.announced = localSettings(options.settings);
     // Until the peer acknowledges ours, the protocol's initial values bind it where ours are
     // stricter; where ours are more lenient the peer may use them as soon as it read them.
@@ -286,7 +292,8 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     if (!this.recvWindow.receive(n)) throw frameError(header, ErrorCode.FLOW_CONTROL_ERROR, 'beyond the connection window');
     const stream = this.streams.get(header.streamId);
     if (!stream) {
-      this.creditConnection(n);
+      // The stream is gone (reset, refused, ended): its late DATA is credited, unless a bug model leaks it.
+      this.creditConnection(this.resetDataCredit.credited(n));
       this.apply(this.rulingFor(header), header);
       return;
     }
@@ -425,10 +432,13 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     const streamId = block.streamId;
     const endStream = (block.flags & FrameFlag.END_STREAM) !== 0;
     const dependency = block.dependency;
-    // Every block is decoded, whatever becomes of its stream: the HPACK table must stay in step.
+    // Every block is decoded, whatever becomes of its stream: the HPACK table must stay in step —
+    // unless a bug model drops a refused stream's block (bug-models/refused-header-block.ts).
+    const fragment = block.finish();
+    if (!this.refusedHeaderBlock.decoded && this.refusesNewStream(streamId)) return this.openStream(streamId, undefined, endStream, dependency);
     let list: string[] | undefined;
     try {
-      list = this.decoder.decode(block.finish());
+      list = this.decoder.decode(fragment);
     } catch (err) {
       if (err instanceof HpackError) throw new FrameError(ErrorCode.COMPRESSION_ERROR, `header block of stream ${streamId}: ${err.message}`);
       if (!(err instanceof HeaderListTooLargeError)) throw err;
@@ -470,6 +480,11 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     if (endStream && stream.state !== StreamState.Closed) this.endReceived(stream);
     // §5.1.1: the peer can open no stream after this one; close the connection once it is served.
     if (streamId + 2 > MAX_STREAM_ID) this.close();
+  }
+
+  /** Whether a block on `streamId` opens a stream that openStream will refuse with REFUSED_STREAM. */
+  private refusesNewStream(streamId: number): boolean {
+    return this.isPeerStreamId(streamId) && streamId > this.lastPeerStreamId && this.end.accepts(streamId) && this.streams.size >= this.announced.maxConcurrentStreams;
   }
 
   /** A header block on a live stream: in the server role, trailers. */
@@ -518,7 +533,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     this.scheduler.remove(stream);
     if (how !== ClosedHow.Ended) {
       stream.body.clear();
-      this.creditConnection(stream.unconsumed);
+      this.creditConnection(this.resetDataCredit.credited(stream.unconsumed));
       stream.unconsumed = 0;
       if (cause !== undefined) stream.handler.onReset?.(code, cause);
     } else {

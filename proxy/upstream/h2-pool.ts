@@ -15,6 +15,7 @@
  * A stream's slot frees when the engine closes the stream (its onAvailable).
  */
 import { connectSocket } from '../../h2/client.js';
+import { bugModelOptions, type BugModel } from '../../h2/proto/bug-models/catalogue.js';
 import type { ClientConnection, ClientHandler, ClientRequestHead, ClientStream } from '../../h2/proto/client-connection.js';
 import { MAX_STREAM_ID } from '../../h2/proto/go-away.js';
 import type { LingerPolicy } from '../../h2/proto/lingering-close.js';
@@ -37,6 +38,8 @@ export interface H2PoolOptions extends UpstreamConnectionOptions {
   maxQueued: number;
   /** How an upstream socket ends after h2race's last frame (its lingering close). */
   linger?: Partial<LingerPolicy>;
+  /** The engine bug models switched on (README, "The catalogue"): window-leak-on-reset acts here, on DATA of the streams h2race reset upstream. */
+  bugModels: readonly BugModel[];
 }
 
 export const SessionPhase = {
@@ -253,6 +256,7 @@ export class H2Pool {
       settings: engineSettings(opts.settings),
       connectionWindowSize: opts.connectionWindowSize,
       linger: opts.linger,
+      ...bugModelOptions(opts.bugModels),
       onAvailable: () => this.available(s),
       observer: {
         onSettings: () => {

@@ -13,6 +13,7 @@ import type { ProxyEvents } from '../events.js';
 import type { UpstreamConnectionOptions } from './connect.js';
 import { H1Agent } from './h1-agent.js';
 import { H2Pool } from './h2-pool.js';
+import type { BugModel } from '../../h2/proto/bug-models/catalogue.js';
 
 export class OriginUpstream {
   readonly origin: URL;
@@ -30,6 +31,7 @@ export class OriginUpstream {
     events: ProxyEvents,
     logger: Logger,
     keylog?: (line: Buffer) => void,
+    bugModels: readonly BugModel[] = [],
   ) {
     this.origin = new URL(origin);
     this.tls = this.origin.protocol === 'https:';
@@ -53,6 +55,7 @@ export class OriginUpstream {
         linger: config.linger,
         maxSessions: config.maxSessions,
         maxQueued: config.maxQueued,
+        bugModels,
       });
     }
   }

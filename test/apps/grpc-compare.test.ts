@@ -56,7 +56,7 @@ test('the gRPC run\'s records: Watch calls failed only in release-on-reset, by t
   const origin = await startGrpcOrigin();
   try {
     const result = await runCompare({
-      traffic: 'grpc',
+      clients: 'grpc',
       modes: ['release-on-reset', 'retain'],
       profiles: ['cable'],
       origin: origin.url,
