@@ -87,17 +87,17 @@ describe.skipIf(h2load === undefined)('npm run bench (tiny counts)', () => {
 
   it('saves a report with every section and stops every process it started', async () => {
     // Every kind of row; two of the four pool modes (the others run the same code).
-    const only = 'direct,node:http2 forward,h2race no frame path,h2race none,h2race retain,h2race engine no frame path,h2race engine retain,h2race engine none,nghttpx,haproxy';
+    const only = 'direct,node:http2 forward,h2race no frame path,h2race none,h2race retain,nghttpx,haproxy';
     const result = await runBench(['--tiny', '--out', out, '--only', only]);
     expect(result.code, result.stderr.slice(-2000)).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'latest-tiny.json'), 'utf8'));
     expect(readFileSync(join(out, 'latest-tiny.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
-    expect(report).toMatchObject({ version: 1, scale: 'tiny', subject: 'h2race engine retain' });
+    expect(report).toMatchObject({ version: 1, scale: 'tiny', subject: 'h2race retain' });
     expect(report.failures, JSON.stringify(report.failures)).toEqual([]);
     const configs = report.configs.map((c: { name: string }) => c.name);
     expect(configs).toContain('direct');
     expect(configs).toContain('node:http2 forward');
-    expect(configs).toEqual(expect.arrayContaining(['h2race no frame path', 'h2race none', 'h2race retain', 'h2race engine no frame path', 'h2race engine retain', 'h2race engine none']));
+    expect(configs).toEqual(expect.arrayContaining(['h2race no frame path', 'h2race none', 'h2race retain']));
     for (const workload of ['small', 'large', 'rate', 'connections']) {
       for (const config of configs) {
         const figures = report.tables[workload][config];
@@ -125,7 +125,7 @@ describe.skipIf(h2load === undefined)('npm run bench (tiny counts)', () => {
     for (const target of report.targets) expect([true, false, null]).toContain(target.met);
     const pools = report.pools.map((p: { config: string }) => p.config);
     expect(pools).toContain('node:http2 forward');
-    for (const mode of ['h2race none', 'h2race retain', 'h2race engine none', 'h2race engine retain']) {
+    for (const mode of ['h2race none', 'h2race retain']) {
       const pool = report.pools.find((p: { config: string }) => p.config === mode);
       expect(Number.isFinite(pool.poolAllocatedMBPerGiB), mode).toBe(true);
       expect(Number.isFinite(pool.gcMsPerGiB), mode).toBe(true);
@@ -133,7 +133,7 @@ describe.skipIf(h2load === undefined)('npm run bench (tiny counts)', () => {
     }
     // NON_POOLING allocates for every frame it carries.
     expect(report.pools.find((p: { config: string }) => p.config === 'h2race none').poolAllocatedMBPerGiB).toBeGreaterThan(0);
-    expect(report.costSplit.map((r: { to: string }) => r.to)).toEqual(['node:http2 forward', 'h2race no frame path', 'h2race retain', 'h2race none', 'h2race engine retain']);
+    expect(report.costSplit.map((r: { to: string }) => r.to)).toEqual(['node:http2 forward', 'h2race no frame path', 'h2race retain', 'h2race none']);
     // Every process the bench started (proxies, origin, every h2load run) is gone, with its group.
     expect(report.processes.started.length).toBeGreaterThanOrEqual(configs.length + 1);
     expect(report.processes.leftRunning).toEqual([]);
