@@ -52,7 +52,6 @@ async function main(requests: number, rows: number): Promise<void> {
     cert: join(dir, 'cert.pem'),
     key: join(dir, 'key.pem'),
     pool: { mode: 'retain' },
-    downstream: { engine: 'h2race' },
   });
   const url = `https://127.0.0.1:${h2race.proxy.address.port}/small?size=1024`;
   const load = (n: number) => run(h2load, [`-n${n}`, '-c4', '-m32', url], { maxBuffer: 1 << 20 });
