@@ -54,8 +54,8 @@ export class ViewerConnection implements StreamConnection {
       const record = this.byStreamId.get(frame.streamId);
       if (record) record.reset ??= { side, code: frame.code };
     };
-    const onUnparsableFrame = ({ header, bytesHex, problem }: UnparsableFrame): void => {
-      if (!this.stopping) this.record.unparsableFrame ??= { atMs: recorder.now(), ...header, bytesHex, problem };
+    const onUnparsableFrame = ({ header, bytesHex, kind, problem }: UnparsableFrame): void => {
+      if (!this.stopping) (this.record.unparsableFrames ??= []).push({ atMs: recorder.now(), ...header, bytesHex, kind, problem });
     };
     const onData = (streamId: number, length: number): void => {
       const record = this.byStreamId.get(streamId);

@@ -4,9 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { countVideoMismatches } from '../../origin/content.js';
 import { openSession } from '../../scenario/client-session.js';
-import { FrameScanner, FrameTapRelay, type GoawayFrame, type ResetFrame, type UnparsableFrame } from '../../scenario/frame-tap.js';
-import { unparsableBecause } from '../../scenario/unparsable-frame.js';
-import { ErrorCode } from '../../h2/frame/constants.js';
+import { FrameScanner, FrameTap, FrameTapRelay, type GoawayFrame, type ResetFrame, type UnparsableFrame } from '../../scenario/frame-tap.js';
+import { frameProblem } from '../../scenario/unparsable-frame.js';
+import { CLIENT_PREFACE, ErrorCode } from '../../h2/frame/constants.js';
+import { dataFrame, goawayFrame, headersFrame } from '../helpers/raw-h2.js';
+import { lateResetThenOversized, OVERSIZED } from './late-reset-bytes.js';
 
 let origin: DemoOrigin;
 let relay: FrameTapRelay;
@@ -118,26 +120,67 @@ describe('FrameTapRelay', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     expect(goaway.code).toBe(ErrorCode.PROTOCOL_ERROR);
     expect(bad).toEqual([
-      { header: { type: 0, flags: 0, length: 4, streamId: 0 }, bytesHex: '000004000000000000', problem: 'must be on a stream, not stream 0' },
+      { header: { type: 0, flags: 0, length: 4, streamId: 0 }, bytesHex: '000004000000000000', kind: 'protocol', problem: 'must be on a stream, not stream 0' },
     ]);
   });
 });
 
-describe('unparsableBecause', () => {
-  it('names the rule a header breaks for our client, and lets valid and unknown-but-harmless headers pass', () => {
+describe('frameProblem', () => {
+  it('names the rule a header breaks for our client and the GOAWAY code it answers, and lets valid and unknown-but-harmless headers pass', () => {
     const h = (type: number, length: number, streamId: number) => ({ type, flags: 0, length, streamId });
     const seen = { highestClientStream: 11, answered: new Set([1, 3, 7]), resetByClient: new Set([9]) };
-    expect(unparsableBecause(h(0x28, 8_331_436, 1_390_042_606), seen)).toBe('exceeds SETTINGS_MAX_FRAME_SIZE 16384');
-    expect(unparsableBecause(h(0, 100, 13), seen)).toBe('on stream 13, which the client never opened (its highest is 11)');
-    expect(unparsableBecause(h(1, 100, 4), seen)).toBe('on an even stream, which only a push opens (push is disabled)');
-    expect(unparsableBecause(h(6, 7, 0), seen)).toBe('payload must be 8 bytes');
-    expect(unparsableBecause(h(5, 40, 3), seen)).toBe('a PUSH_PROMISE, and push is disabled');
-    expect(unparsableBecause(h(0, 1000, 5), seen)).toBe('DATA on stream 5 before its response HEADERS');
+    expect(frameProblem(h(0x28, 8_331_436, 1_390_042_606), seen)).toEqual({ kind: 'framing', rule: 'exceeds SETTINGS_MAX_FRAME_SIZE 16384' });
+    expect(frameProblem(h(6, 7, 0), seen)).toEqual({ kind: 'framing', rule: 'payload must be 8 bytes' });
+    expect(frameProblem(h(0, 100, 13), seen)).toEqual({ kind: 'protocol', rule: 'on stream 13, which the client never opened (its highest is 11)' });
+    expect(frameProblem(h(1, 100, 4), seen)).toEqual({ kind: 'protocol', rule: 'on an even stream, which only a push opens (push is disabled)' });
+    expect(frameProblem(h(5, 40, 3), seen)).toEqual({ kind: 'protocol', rule: 'a PUSH_PROMISE, and push is disabled' });
+    expect(frameProblem(h(0, 4, 0), seen)).toEqual({ kind: 'protocol', rule: 'must be on a stream, not stream 0' });
+    expect(frameProblem(h(0, 1000, 5), seen)).toEqual({ kind: 'stream-state', rule: 'DATA on stream 5 before its response HEADERS' });
     // A stream our client reset: nghttp2 ignores what the server still sends on it.
-    expect(unparsableBecause(h(0, 1000, 9), seen)).toBeUndefined();
-    expect(unparsableBecause(h(0, 16_384, 7), seen)).toBeUndefined();
-    expect(unparsableBecause(h(1, 100, 5), seen)).toBeUndefined();
-    expect(unparsableBecause(h(0x28, 20, 99), seen)).toBeUndefined();
+    expect(frameProblem(h(0, 1000, 9), seen)).toBeUndefined();
+    expect(frameProblem(h(0, 16_384, 7), seen)).toBeUndefined();
+    expect(frameProblem(h(1, 100, 5), seen)).toBeUndefined();
+    expect(frameProblem(h(0x28, 20, 99), seen)).toBeUndefined();
+  });
+});
+
+describe('FrameTap', () => {
+  it('keeps the first bad header of each kind: a DATA before HEADERS does not hide the oversized header after it', () => {
+    const { fromClient, fromTarget } = lateResetThenOversized();
+    // The target's bytes cut at every boundary: the verdicts do not depend on how TCP chunks them.
+    for (let cut = 0; cut <= fromTarget.length; cut++) {
+      const bad: UnparsableFrame[] = [];
+      const goaways: GoawayFrame[] = [];
+      const resets: [string, ResetFrame][] = [];
+      const tap = new FrameTap({
+        onUnparsableFrame: (f) => bad.push(f),
+        onClientGoaway: (f) => goaways.push(f),
+        onReset: (side, f) => resets.push([side, f]),
+      });
+      tap.fromClient(fromClient[0]!);
+      tap.fromTarget(fromTarget.subarray(0, cut));
+      tap.fromTarget(fromTarget.subarray(cut));
+      tap.fromClient(fromClient[1]!);
+      expect(bad).toEqual([
+        { header: { type: 0, flags: 0, length: 100, streamId: 5 }, bytesHex: '000064000000000005', kind: 'stream-state', problem: 'DATA on stream 5 before its response HEADERS' },
+        { header: { type: 0x28, flags: 0, length: 8_331_436, streamId: 1_591_320_814 }, bytesHex: OVERSIZED.toString('hex'), kind: 'framing', problem: 'exceeds SETTINGS_MAX_FRAME_SIZE 16384' },
+      ]);
+      expect(resets).toEqual([['client', { streamId: 5, code: ErrorCode.CANCEL }]]);
+      expect(goaways).toEqual([{ lastStreamId: 0, code: ErrorCode.FRAME_SIZE_ERROR }]);
+    }
+  });
+
+  it('reports nothing after the client GOAWAY, and a second header of a kind already reported not at all', () => {
+    const bad: UnparsableFrame[] = [];
+    const tap = new FrameTap({ onUnparsableFrame: (f) => bad.push(f), onClientGoaway: () => {} });
+    tap.fromClient(Buffer.concat([CLIENT_PREFACE, headersFrame(1, Buffer.from([0x82]))]));
+    tap.fromTarget(Buffer.concat([dataFrame(1, Buffer.alloc(4)), dataFrame(3, Buffer.alloc(4)), dataFrame(0, Buffer.alloc(4))]));
+    tap.fromClient(goawayFrame(0, ErrorCode.PROTOCOL_ERROR));
+    tap.fromTarget(OVERSIZED);
+    expect(bad.map((f) => [f.kind, f.problem])).toEqual([
+      ['stream-state', 'DATA on stream 1 before its response HEADERS'],
+      ['protocol', 'on stream 3, which the client never opened (its highest is 1)'],
+    ]);
   });
 });
 
