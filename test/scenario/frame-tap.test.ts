@@ -6,8 +6,8 @@ import { countVideoMismatches } from '../../origin/content.js';
 import { openSession } from '../../scenario/client-session.js';
 import { FrameScanner, FrameTap, FrameTapRelay, type GoawayFrame, type ResetFrame, type UnparsableFrame } from '../../scenario/frame-tap.js';
 import { frameProblem } from '../../scenario/unparsable-frame.js';
-import { CLIENT_PREFACE, ErrorCode } from '../../h2/frame/constants.js';
-import { dataFrame, goawayFrame, headersFrame } from '../helpers/raw-h2.js';
+import { CLIENT_PREFACE, ErrorCode, FrameType } from '../../h2/frame/constants.js';
+import { dataFrame, goawayFrame, headersFrame, settingsFrame } from '../helpers/raw-h2.js';
 import { lateResetThenOversized, OVERSIZED } from './late-reset-bytes.js';
 
 let origin: DemoOrigin;
@@ -121,6 +121,80 @@ describe('FrameTapRelay', () => {
     expect(goaway.code).toBe(ErrorCode.PROTOCOL_ERROR);
     expect(bad).toEqual([
       { header: { type: 0, flags: 0, length: 4, streamId: 0 }, bytesHex: '000004000000000000', kind: 'protocol', problem: 'must be on a stream, not stream 0' },
+    ]);
+  });
+});
+
+/**
+ * A raw server on 127.0.0.1 that, once the client's HEADERS for stream `afterStream` has arrived,
+ * writes `bytes` in one write. Resolves with its port and a close function.
+ */
+async function rawServerAfterHeaders(afterStream: number, bytes: Buffer): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = net.createServer((socket) => {
+    socket.on('error', () => {});
+    const scanner = new FrameScanner(CLIENT_PREFACE.length, {
+      header: (h) => {
+        if (h.type === FrameType.HEADERS && h.streamId === afterStream) socket.write(bytes);
+      },
+    });
+    socket.on('data', (chunk: Buffer) => scanner.push(chunk));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe('node:http2 (nghttp2) on a DATA before its response HEADERS', () => {
+  // One write: SETTINGS, stream 1's response HEADERS (:status 200), DATA on stream 3 (no HEADERS
+  // yet), then an oversized header — what a reused buffer put on the wire once.
+  const bytes = Buffer.concat([settingsFrame([]), headersFrame(1, Buffer.from([0x88]), { endStream: false }), dataFrame(3, Buffer.alloc(100, 2)), OVERSIZED]);
+
+  /** Opens streams 1 and 3; `resetOnResponse`: resets stream 3 when stream 1's response comes. */
+  async function run(resetOnResponse: boolean): Promise<{ goaway: GoawayFrame; bad: UnparsableFrame[] }> {
+    const server = await rawServerAfterHeaders(3, bytes);
+    const bad: UnparsableFrame[] = [];
+    const goaway = await new Promise<GoawayFrame>((resolve) => {
+      const session = openSession(
+        { url: `h2c://127.0.0.1:${server.port}` },
+        {
+          relay,
+          events: {
+            onUnparsableFrame: (frame) => bad.push(frame),
+            onClientGoaway: (frame) => {
+              session.destroy();
+              resolve(frame);
+            },
+          },
+        },
+      );
+      session.on('error', () => {});
+      const first = session.request({ ':path': '/1' });
+      const second = session.request({ ':path': '/3' });
+      first.on('error', () => {});
+      second.on('error', () => {});
+      // Stream 1's response comes in the same chunk as stream 3's DATA: the client resets stream 3
+      // before it reads that DATA, and its RST_STREAM reaches the relay after the DATA passed it.
+      // Not with CANCEL: node defers a CANCEL submitted while it reads a chunk to the chunk's end.
+      if (resetOnResponse) first.once('response', () => second.close(http2.constants.NGHTTP2_INTERNAL_ERROR));
+    });
+    await server.close();
+    return { goaway, bad };
+  }
+
+  it('answers it with GOAWAY PROTOCOL_ERROR while the stream waits for its HEADERS: the stream-state header is the culprit', async () => {
+    const { goaway, bad } = await run(false);
+    expect(goaway.code).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect(bad.map((f) => [f.kind, f.problem])).toEqual([
+      ['stream-state', 'DATA on stream 3 before its response HEADERS'],
+      ['framing', 'exceeds SETTINGS_MAX_FRAME_SIZE 16384'],
+    ]);
+  });
+
+  it('ignores it on a stream the client had reset though the relay saw the reset later: the GOAWAY is the oversized header\'s FRAME_SIZE_ERROR', async () => {
+    const { goaway, bad } = await run(true);
+    expect(goaway.code).toBe(ErrorCode.FRAME_SIZE_ERROR);
+    expect(bad.map((f) => [f.kind, f.problem])).toEqual([
+      ['stream-state', 'DATA on stream 3 before its response HEADERS'],
+      ['framing', 'exceeds SETTINGS_MAX_FRAME_SIZE 16384'],
     ]);
   });
 });
