@@ -89,6 +89,8 @@ export interface StoryOtherFrame {
   bytesHex: string;
   kind: FrameProblemKind;
   problem: string;
+  /** When the client's RST_STREAM for its stream went by: the client had ignored it. */
+  excusedAtMs?: number;
 }
 
 export type StoryStep = 'cancel' | 'race' | 'unparsable-frame' | 'corrupt' | 'goaway' | 'taken-down';
@@ -175,7 +177,7 @@ function storyOf(conn: ConnectionRecord, streams: readonly StreamRecord[], goawa
 function culpritOf(frames: readonly UnparsableFrameRecord[], goaway: GoawayRecord | undefined): UnparsableFrameRecord | undefined {
   const kinds = goaway ? (KINDS_FOR_CODE.get(goaway.code) ?? []) : KINDS_WITHOUT_GOAWAY;
   for (const kind of kinds) {
-    const frame = frames.find((f) => f.kind === kind);
+    const frame = frames.find((f) => f.kind === kind && f.excusedAtMs === undefined);
     if (frame) return frame;
   }
   return undefined;
@@ -258,7 +260,8 @@ function storyFrame(f: UnparsableFrameRecord, race: PoolRaceRecord | undefined):
 }
 
 function otherFrame(f: UnparsableFrameRecord): StoryOtherFrame {
-  return { atMs: f.atMs, type: frameTypeName(f.type), length: f.length, streamId: f.streamId, bytesHex: f.bytesHex, kind: f.kind, problem: f.problem };
+  const excused = f.excusedAtMs === undefined ? {} : { excusedAtMs: f.excusedAtMs };
+  return { atMs: f.atMs, type: frameTypeName(f.type), length: f.length, streamId: f.streamId, bytesHex: f.bytesHex, kind: f.kind, problem: f.problem, ...excused };
 }
 
 /**
@@ -336,7 +339,8 @@ function storyLines(s: DamageStory, traffic: RunRecord['traffic']): StoryLine[] 
 
 /** "a header declaring type DATA, length 1 000, stream 5 (bytes …): DATA on stream 5 before its response HEADERS (the client ignores …)". */
 function otherFrameText(f: StoryOtherFrame): string {
-  return `a header declaring type ${f.type}, length ${groupDigits(f.length)}, stream ${groupDigits(f.streamId)} (bytes ${spaced(f.bytesHex)}): ${f.problem} (${KIND_EFFECT[f.kind]})`;
+  const effect = f.excusedAtMs === undefined ? KIND_EFFECT[f.kind] : `the client ignored it: it had already reset stream ${f.streamId}, and its RST_STREAM passed the relay after the DATA`;
+  return `a header declaring type ${f.type}, length ${groupDigits(f.length)}, stream ${groupDigits(f.streamId)} (bytes ${spaced(f.bytesHex)}): ${f.problem} (${effect})`;
 }
 
 function streamRef(s: StreamRecord): StoryStream {

@@ -138,6 +138,13 @@ export interface FrameTapEvents {
   onClientGoaway(frame: GoawayFrame, lastInbound: string | undefined): void;
   /** An RST_STREAM went by: sent by our client (`client`) or by the target (`server`). */
   onReset?(side: 'client' | 'server', frame: ResetFrame): void;
+  /**
+   * Our client's RST_STREAM for the stream of the stream-state header reported last went by
+   * before its GOAWAY: it had reset that stream before the DATA reached it and ignored it
+   * (nghttp2 sends no RST_STREAM once a frame made it end the connection). The next stream-state
+   * header is reported then.
+   */
+  onStreamStateExcused?(streamId: number): void;
 }
 
 /**
@@ -151,6 +158,8 @@ export class FrameTap {
    * or protocol one may still be what the client refused: the first of each kind is reported.
    */
   private readonly reported = new Set<FrameProblemKind>();
+  /** The stream of the stream-state header reported last, until the client's reset excuses it. */
+  private streamStateOn: number | undefined;
   /** Once our client has sent GOAWAY, no later header can be what it refused. */
   private doneLooking = false;
   private readonly inbound: FrameScanner;
@@ -166,6 +175,7 @@ export class FrameTap {
         if (header.type === FrameType.HEADERS) seen.answered.add(header.streamId);
         if (problem === undefined || this.reported.has(problem.kind)) return;
         this.reported.add(problem.kind);
+        if (problem.kind === 'stream-state') this.streamStateOn = header.streamId;
         events.onUnparsableFrame({ header, bytesHex: raw.toString('hex'), kind: problem.kind, problem: problem.rule });
       },
       reset: (frame) => events.onReset?.('server', frame),
@@ -181,6 +191,11 @@ export class FrameTap {
       reset: (frame) => {
         seen.resetByClient.add(frame.streamId);
         events.onReset?.('client', frame);
+        if (!this.doneLooking && frame.streamId === this.streamStateOn) {
+          this.streamStateOn = undefined;
+          this.reported.delete('stream-state');
+          events.onStreamStateExcused?.(frame.streamId);
+        }
       },
     });
   }

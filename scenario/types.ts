@@ -105,6 +105,8 @@ export interface UnparsableFrameRecord {
   /** Which client GOAWAY code it explains (unparsable-frame.ts). */
   kind: FrameProblemKind;
   problem: string;
+  /** A stream-state header: when the client's RST_STREAM for its stream went by, telling the client had ignored it. */
+  excusedAtMs?: number;
 }
 
 export interface ErrorRecord {

@@ -7,7 +7,7 @@ import { openSession } from '../../scenario/client-session.js';
 import { FrameScanner, FrameTap, FrameTapRelay, type GoawayFrame, type ResetFrame, type UnparsableFrame } from '../../scenario/frame-tap.js';
 import { frameProblem } from '../../scenario/unparsable-frame.js';
 import { CLIENT_PREFACE, ErrorCode, FrameType } from '../../h2/frame/constants.js';
-import { dataFrame, goawayFrame, headersFrame, settingsFrame } from '../helpers/raw-h2.js';
+import { dataFrame, goawayFrame, headersFrame, rstFrame, settingsFrame } from '../helpers/raw-h2.js';
 import { lateResetThenOversized, OVERSIZED } from './late-reset-bytes.js';
 
 let origin: DemoOrigin;
@@ -145,23 +145,45 @@ async function rawServerAfterHeaders(afterStream: number, bytes: Buffer): Promis
 
 describe('node:http2 (nghttp2) on a DATA before its response HEADERS', () => {
   // One write: SETTINGS, stream 1's response HEADERS (:status 200), DATA on stream 3 (no HEADERS
-  // yet), then an oversized header — what a reused buffer put on the wire once.
-  const bytes = Buffer.concat([settingsFrame([]), headersFrame(1, Buffer.from([0x88]), { endStream: false }), dataFrame(3, Buffer.alloc(100, 2)), OVERSIZED]);
+  // yet), then (`oversized`) an oversized header — what a reused buffer put on the wire once.
+  const bytes = (oversized: boolean): Buffer =>
+    Buffer.concat([settingsFrame([]), headersFrame(1, Buffer.from([0x88]), { endStream: false }), dataFrame(3, Buffer.alloc(100, 2)), oversized ? OVERSIZED : Buffer.alloc(0)]);
 
-  /** Opens streams 1 and 3; `resetOnResponse`: resets stream 3 when stream 1's response comes. */
-  async function run(resetOnResponse: boolean): Promise<{ goaway: GoawayFrame; bad: UnparsableFrame[] }> {
+  interface Seen {
+    goaway?: GoawayFrame;
+    bad: UnparsableFrame[];
+    excused: number[];
+  }
+
+  /**
+   * Opens streams 1 and 3 and gets `bytes` back; `resetOnResponse`: resets stream 3 when stream
+   * 1's response comes. Ends at the client's GOAWAY, or (`untilExcused`) at the relay's excuse.
+   */
+  async function run(bytes: Buffer, resetOnResponse: boolean, untilExcused = false): Promise<Seen> {
     const server = await rawServerAfterHeaders(3, bytes);
-    const bad: UnparsableFrame[] = [];
-    const goaway = await new Promise<GoawayFrame>((resolve) => {
+    const seen: Seen = { bad: [], excused: [] };
+    // Our own destroy() sends GOAWAY(NO_ERROR): not what the test looks for.
+    let ended = false;
+    await new Promise<void>((resolve) => {
+      const end = (): void => {
+        ended = true;
+        session.destroy();
+        resolve();
+      };
       const session = openSession(
         { url: `h2c://127.0.0.1:${server.port}` },
         {
           relay,
           events: {
-            onUnparsableFrame: (frame) => bad.push(frame),
+            onUnparsableFrame: (frame) => seen.bad.push(frame),
+            onStreamStateExcused: (streamId) => {
+              seen.excused.push(streamId);
+              if (untilExcused) end();
+            },
             onClientGoaway: (frame) => {
-              session.destroy();
-              resolve(frame);
+              if (ended) return;
+              seen.goaway = frame;
+              end();
             },
           },
         },
@@ -177,25 +199,33 @@ describe('node:http2 (nghttp2) on a DATA before its response HEADERS', () => {
       if (resetOnResponse) first.once('response', () => second.close(http2.constants.NGHTTP2_INTERNAL_ERROR));
     });
     await server.close();
-    return { goaway, bad };
+    return seen;
   }
 
   it('answers it with GOAWAY PROTOCOL_ERROR while the stream waits for its HEADERS: the stream-state header is the culprit', async () => {
-    const { goaway, bad } = await run(false);
-    expect(goaway.code).toBe(ErrorCode.PROTOCOL_ERROR);
+    const { goaway, bad, excused } = await run(bytes(true), false);
+    expect(goaway?.code).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect(excused).toEqual([]);
     expect(bad.map((f) => [f.kind, f.problem])).toEqual([
       ['stream-state', 'DATA on stream 3 before its response HEADERS'],
       ['framing', 'exceeds SETTINGS_MAX_FRAME_SIZE 16384'],
     ]);
   });
 
-  it('ignores it on a stream the client had reset though the relay saw the reset later: the GOAWAY is the oversized header\'s FRAME_SIZE_ERROR', async () => {
-    const { goaway, bad } = await run(true);
-    expect(goaway.code).toBe(ErrorCode.FRAME_SIZE_ERROR);
+  it("ignores it on a stream the client had reset though the relay saw the reset later: the GOAWAY is the oversized header's FRAME_SIZE_ERROR", async () => {
+    const { goaway, bad } = await run(bytes(true), true);
+    expect(goaway?.code).toBe(ErrorCode.FRAME_SIZE_ERROR);
     expect(bad.map((f) => [f.kind, f.problem])).toEqual([
       ['stream-state', 'DATA on stream 3 before its response HEADERS'],
       ['framing', 'exceeds SETTINGS_MAX_FRAME_SIZE 16384'],
     ]);
+  });
+
+  it('ignores it on a stream the client had reset, and the relay excuses it when that RST_STREAM goes by; the connection lives on', async () => {
+    const { goaway, bad, excused } = await run(bytes(false), true, true);
+    expect(goaway).toBeUndefined();
+    expect(bad.map((f) => [f.kind, f.problem])).toEqual([['stream-state', 'DATA on stream 3 before its response HEADERS']]);
+    expect(excused).toEqual([3]);
   });
 });
 
@@ -226,10 +256,12 @@ describe('FrameTap', () => {
       const bad: UnparsableFrame[] = [];
       const goaways: GoawayFrame[] = [];
       const resets: [string, ResetFrame][] = [];
+      const excused: number[] = [];
       const tap = new FrameTap({
         onUnparsableFrame: (f) => bad.push(f),
         onClientGoaway: (f) => goaways.push(f),
         onReset: (side, f) => resets.push([side, f]),
+        onStreamStateExcused: (streamId) => excused.push(streamId),
       });
       tap.fromClient(fromClient[0]!);
       tap.fromTarget(fromTarget.subarray(0, cut));
@@ -240,13 +272,29 @@ describe('FrameTap', () => {
         { header: { type: 0x28, flags: 0, length: 8_331_436, streamId: 1_591_320_814 }, bytesHex: OVERSIZED.toString('hex'), kind: 'framing', problem: 'exceeds SETTINGS_MAX_FRAME_SIZE 16384' },
       ]);
       expect(resets).toEqual([['client', { streamId: 5, code: ErrorCode.CANCEL }]]);
+      // The client's reset of stream 5 went by after its DATA, before the GOAWAY: the client had ignored that DATA.
+      expect(excused).toEqual([5]);
       expect(goaways).toEqual([{ lastStreamId: 0, code: ErrorCode.FRAME_SIZE_ERROR }]);
     }
   });
 
+  it("once the client's reset excuses a DATA before HEADERS, reports the next one; a reset after the GOAWAY excuses nothing", () => {
+    const bad: UnparsableFrame[] = [];
+    const excused: number[] = [];
+    const tap = new FrameTap({ onUnparsableFrame: (f) => bad.push(f), onClientGoaway: () => {}, onStreamStateExcused: (id) => excused.push(id) });
+    tap.fromClient(Buffer.concat([CLIENT_PREFACE, headersFrame(1, Buffer.from([0x82])), headersFrame(3, Buffer.from([0x82])), headersFrame(5, Buffer.from([0x82]))]));
+    tap.fromTarget(dataFrame(1, Buffer.alloc(4)));
+    tap.fromClient(rstFrame(1));
+    tap.fromTarget(Buffer.concat([dataFrame(3, Buffer.alloc(4)), dataFrame(5, Buffer.alloc(4))]));
+    tap.fromClient(Buffer.concat([rstFrame(5), goawayFrame(0, ErrorCode.PROTOCOL_ERROR), rstFrame(3)]));
+    // Stream 5's reset excuses nothing (stream 3's DATA is the one reported), stream 3's comes after the GOAWAY.
+    expect(bad.map((f) => f.problem)).toEqual(['DATA on stream 1 before its response HEADERS', 'DATA on stream 3 before its response HEADERS']);
+    expect(excused).toEqual([1]);
+  });
+
   it('reports nothing after the client GOAWAY, and a second header of a kind already reported not at all', () => {
     const bad: UnparsableFrame[] = [];
-    const tap = new FrameTap({ onUnparsableFrame: (f) => bad.push(f), onClientGoaway: () => {} });
+    const tap = new FrameTap({ onUnparsableFrame: (f) => bad.push(f), onClientGoaway: () => {}, onStreamStateExcused: () => expect.unreachable() });
     tap.fromClient(Buffer.concat([CLIENT_PREFACE, headersFrame(1, Buffer.from([0x82]))]));
     tap.fromTarget(Buffer.concat([dataFrame(1, Buffer.alloc(4)), dataFrame(3, Buffer.alloc(4)), dataFrame(0, Buffer.alloc(4))]));
     tap.fromClient(goawayFrame(0, ErrorCode.PROTOCOL_ERROR));

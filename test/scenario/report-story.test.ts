@@ -130,11 +130,13 @@ describe('damage stories', () => {
 
   it("names the header whose kind the client's GOAWAY code answers, from the tap's verdicts on real frames", () => {
     // What the relay's tap reports on the bytes of the run that failed compare.test once, as the
-    // viewer's connection records it (viewer-connection.ts), 10 ms apart.
+    // viewer's connection records it (viewer-connection.ts): the headers at 860 and 870 ms, the
+    // client's reset of stream 5 (after its DATA) at 880.
     const { fromClient, fromTarget } = lateResetThenOversized();
     const seen: UnparsableFrameRecord[] = [];
     const tap = new FrameTap({
       onUnparsableFrame: ({ header, bytesHex, kind, problem }) => seen.push({ atMs: 860 + 10 * seen.length, ...header, bytesHex, kind, problem }),
+      onStreamStateExcused: (streamId) => (seen.find((f) => f.streamId === streamId)!.excusedAtMs = 880),
       onClientGoaway: () => {},
     });
     tap.fromClient(fromClient[0]!);
@@ -142,24 +144,31 @@ describe('damage stories', () => {
     tap.fromClient(fromClient[1]!);
     const [dataFirst, oversizedAfter] = seen;
     expect(dataFirst!.kind).toBe('stream-state');
+    expect(dataFirst!.excusedAtMs).toBe(880);
+    // The same DATA had the client's reset not gone by before its GOAWAY (nghttp2 drops a queued RST_STREAM once it ends the connection).
+    const { excusedAtMs: _, ...unexcused } = dataFirst!;
     const races = [race(120, 7, [3, FrameType.DATA, 16_393], [1, FrameType.DATA, 40])];
 
-    // FRAME_SIZE_ERROR: the oversized header, though the DATA before HEADERS came first; the DATA told as what the client may have ignored.
+    // FRAME_SIZE_ERROR: the oversized header, though the DATA before HEADERS came first; the DATA told as what the client ignored.
     const frameSize = damageStories(run(seen, races))[0]!;
     expect(frameSize.unparsableFrame).toMatchObject({ atMs: 870, type: 'UNKNOWN(0x28)', bytesHex: OVERSIZED.toString('hex'), problem: 'exceeds SETTINGS_MAX_FRAME_SIZE 16384' });
     expect(frameSize.otherBadFrames).toEqual([
-      { atMs: 860, type: 'DATA', length: 100, streamId: 5, bytesHex: '000064000000000005', kind: 'stream-state', problem: 'DATA on stream 5 before its response HEADERS' },
+      { atMs: 860, type: 'DATA', length: 100, streamId: 5, bytesHex: '000064000000000005', kind: 'stream-state', problem: 'DATA on stream 5 before its response HEADERS', excusedAtMs: 880 },
     ]);
     expect(frameSize.lines.map((l) => l.step)).toEqual(['cancel', 'race', 'unparsable-frame', 'goaway', 'taken-down']);
     expect(frameSize.lines[2]!.text).toBe(
       'the client received a frame header declaring type UNKNOWN(0x28), length 8 331 436, stream 1 591 320 814 (bytes 7f 20 ac 28 00 5e d9 a0 ee): exceeds SETTINGS_MAX_FRAME_SIZE 16384. ' +
         "What they were: most likely stale bytes of the DATA payload of stream 3 (from its byte 31), sent after stream 1's frame out of the reused buffer. " +
         'The relay also passed a header declaring type DATA, length 100, stream 5 (bytes 00 00 64 00 00 00 00 00 05): DATA on stream 5 before its response HEADERS ' +
-        '(the client ignores that on a stream it had already reset, its RST_STREAM maybe still on the way, and answers GOAWAY PROTOCOL_ERROR otherwise)',
+        '(the client ignored it: it had already reset stream 5, and its RST_STREAM passed the relay after the DATA)',
+    );
+    // Without the reset seen, the same oversized header, and the DATA told as what the client may have ignored.
+    expect(damageStories(run([unexcused, oversizedAfter!], races))[0]!.lines[2]!.text).toMatch(
+      /exceeds SETTINGS_MAX_FRAME_SIZE 16384\..*\(the client ignores that on a stream it had already reset, its RST_STREAM maybe still on the way, and answers GOAWAY PROTOCOL_ERROR otherwise\)$/,
     );
 
     // Only the DATA before HEADERS went by: it cannot explain a FRAME_SIZE_ERROR, and the story says that is all the relay saw.
-    const onlyData = damageStories(run([dataFirst!], races))[0]!;
+    const onlyData = damageStories(run([unexcused], races))[0]!;
     expect(onlyData.unparsableFrame).toBeUndefined();
     expect(onlyData.lines.find((l) => l.step === 'unparsable-frame')!.text).toBe(
       "no frame header the relay passed explains the client's GOAWAY FRAME_SIZE_ERROR: it saw only a header declaring type DATA, length 100, stream 5 (bytes 00 00 64 00 00 00 00 00 05): " +
@@ -167,10 +176,16 @@ describe('damage stories', () => {
         '(the last header before the GOAWAY: PING stream=0 length=8 flags=0x0); the bad bytes that broke the connection were inside a frame or made a frame the stream\'s state forbids',
     );
     // PROTOCOL_ERROR: nghttp2's answer to DATA on a stream still waiting for its HEADERS.
-    expect(damageStories(run([dataFirst!], races, ErrorCode.PROTOCOL_ERROR))[0]!.unparsableFrame?.problem).toBe('DATA on stream 5 before its response HEADERS');
+    expect(damageStories(run([unexcused], races, ErrorCode.PROTOCOL_ERROR))[0]!.unparsableFrame?.problem).toBe('DATA on stream 5 before its response HEADERS');
+    // The client's reset of stream 5 went by afterwards: it had ignored that DATA, which then explains nothing.
+    const excused = damageStories(run([dataFirst!], races, ErrorCode.PROTOCOL_ERROR))[0]!;
+    expect(excused.unparsableFrame).toBeUndefined();
+    expect(excused.lines.find((l) => l.step === 'unparsable-frame')!.text).toContain(
+      'DATA on stream 5 before its response HEADERS (the client ignored it: it had already reset stream 5, and its RST_STREAM passed the relay after the DATA)',
+    );
     // PROTOCOL_ERROR with a header refused whatever the stream's state: that one, the surer culprit.
     const foreign: UnparsableFrameRecord = { ...oversizedAfter!, atMs: 880, type: FrameType.DATA, length: 10, streamId: 19, bytesHex: '00000a000000000013', kind: 'protocol', problem: 'on stream 19, which the client never opened (its highest is 7)' };
-    expect(damageStories(run([dataFirst!, foreign], races, ErrorCode.PROTOCOL_ERROR))[0]!.unparsableFrame?.streamId).toBe(19);
+    expect(damageStories(run([unexcused, foreign], races, ErrorCode.PROTOCOL_ERROR))[0]!.unparsableFrame?.streamId).toBe(19);
     // COMPRESSION_ERROR: no header explains it (the bad bytes were inside a header block).
     expect(damageStories(run(seen, races, ErrorCode.COMPRESSION_ERROR))[0]!.unparsableFrame).toBeUndefined();
   });
