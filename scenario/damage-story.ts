@@ -105,7 +105,8 @@ const TAKEN_DOWN_LISTED = 8;
 const CANCEL_SLACK_MS = 5;
 /**
  * The kinds of bad header (unparsable-frame.ts) nghttp2 answers with each GOAWAY code, the surer
- * culprit first: a stream-state one is a connection error only if the client had not reset the stream.
+ * culprit first: a stream-state one is a connection error only if the client had not reset the
+ * stream.
  */
 const KINDS_FOR_CODE: ReadonlyMap<number, readonly FrameProblemKind[]> = new Map([
   [ErrorCode.FRAME_SIZE_ERROR, ['framing']],

@@ -10,9 +10,9 @@
  * node gives a stream's reset code (`rstCode`) without saying who sent it, and a stream our own
  * stack reset for a bad frame is damage, while one the server reset is the server's refusal.
  * It judges each inbound header as it goes by and reports the first one our client cannot take
- * of each kind (unparsable-frame.ts: framing, protocol, stream-state) with its 9 bytes — the report
- * names as the "bad frame" the one whose kind the client's GOAWAY code tells — and counts the DATA bytes
- * the target sent per stream, those the client drops after a cancel included (the report's
+ * of each kind (unparsable-frame.ts: framing, protocol, stream-state) with its 9 bytes — the
+ * report's "bad frame" is the one whose kind the client's GOAWAY code tells — and counts the DATA
+ * bytes the target sent per stream, those the client drops after a cancel included (the report's
  * "wasted"). Only the 9-byte headers (and the first 8 payload bytes of GOAWAY and RST_STREAM) are
  * read; bytes pass through untouched.
  *
