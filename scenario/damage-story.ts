@@ -1,7 +1,8 @@
 /**
  * What happened to one damaged connection, in the order it happened, one piece of evidence per
  * step: our cancel, what the proxy's pool did with that stream's pending frame (the race), the
- * first frame our client could not parse (declared header vs what the bytes were), the client's
+ * frame our client could not parse that its GOAWAY's code names (declared header vs what the bytes
+ * were; unparsable-frame.ts says which kind of bad header each code answers), the client's
  * GOAWAY, and the streams nobody cancelled that died with it. The HTML report, the terminal table
  * and --json all tell it from here.
  *
@@ -9,7 +10,7 @@
  * frame's stream is one we had cancelled here by then, before the connection broke (the proxy
  * connection with the most such races wins).
  */
-import { DEFAULT_MAX_FRAME_SIZE, errorCodeName, frameTypeName, FRAME_HEADER_LENGTH, FrameType } from '../h2/frame/constants.js';
+import { DEFAULT_MAX_FRAME_SIZE, ErrorCode, errorCodeName, frameTypeName, FRAME_HEADER_LENGTH, FrameType } from '../h2/frame/constants.js';
 import type {
   ConnectionRecord,
   GoawayRecord,
@@ -20,6 +21,7 @@ import type {
   StreamRecord,
   UnparsableFrameRecord,
 } from './types.js';
+import type { FrameProblemKind } from './unparsable-frame.js';
 
 export interface StoryStream {
   streamId?: number;
@@ -36,8 +38,11 @@ export interface DamageStory {
   /** Our cancel whose stream's pending frame the pool gave away (or the last cancel before the damage). */
   cancel?: StoryStream & { atMs: number };
   race?: StoryRace;
+  /** The header the client could not take whose kind its GOAWAY's code answers: the culprit. */
   unparsableFrame?: StoryFrame;
-  /** When no header the client could not parse went by: the last one before its GOAWAY. */
+  /** Headers the client could not take that its GOAWAY's code does not answer (a DATA before HEADERS it may have ignored). */
+  otherBadFrames: StoryOtherFrame[];
+  /** When no header the GOAWAY's code answers went by: the last one before the GOAWAY. */
   lastFrameBeforeGoaway?: string;
   goaway?: { atMs: number; code: number; codeName: string; lastStreamId: number };
   /** Corrupted body bytes that reached a stream (the framing survived). */
@@ -76,6 +81,18 @@ export interface StoryFrame {
   whatItWas: string;
 }
 
+export interface StoryOtherFrame {
+  atMs: number;
+  type: string;
+  length: number;
+  streamId: number;
+  bytesHex: string;
+  kind: FrameProblemKind;
+  problem: string;
+  /** When the client's RST_STREAM for its stream went by: the client had ignored it. */
+  excusedAtMs?: number;
+}
+
 export type StoryStep = 'cancel' | 'race' | 'unparsable-frame' | 'corrupt' | 'goaway' | 'taken-down';
 export interface StoryLine {
   step: StoryStep;
@@ -86,6 +103,23 @@ export interface StoryLine {
 const TAKEN_DOWN_LISTED = 8;
 /** How much later than our cancel's close event a race may be timed and still follow from it (same clock, one process). */
 const CANCEL_SLACK_MS = 5;
+/**
+ * The kinds of bad header (unparsable-frame.ts) nghttp2 answers with each GOAWAY code, the surer
+ * culprit first: a stream-state one is a connection error only if the client had not reset the
+ * stream.
+ */
+const KINDS_FOR_CODE: ReadonlyMap<number, readonly FrameProblemKind[]> = new Map([
+  [ErrorCode.FRAME_SIZE_ERROR, ['framing']],
+  [ErrorCode.PROTOCOL_ERROR, ['protocol', 'stream-state']],
+]);
+/** Without a client GOAWAY, only a header the client refuses whatever the stream's state can be named. */
+const KINDS_WITHOUT_GOAWAY: readonly FrameProblemKind[] = ['framing', 'protocol'];
+/** What the client does with each kind of header, for a header the story does not name as the culprit. */
+const KIND_EFFECT: Record<FrameProblemKind, string> = {
+  framing: 'the client answers that with GOAWAY FRAME_SIZE_ERROR',
+  protocol: 'the client answers that with GOAWAY PROTOCOL_ERROR',
+  'stream-state': 'the client ignores that on a stream it had already reset, its RST_STREAM maybe still on the way, and answers GOAWAY PROTOCOL_ERROR otherwise',
+};
 
 /** The damaged connections of a run, the first damaged first. */
 export function damageStories(run: RunRecord): DamageStory[] {
@@ -113,7 +147,9 @@ function storyOf(conn: ConnectionRecord, streams: readonly StreamRecord[], goawa
   if (!goaway && !corrupt && collateral.length === 0) return undefined;
   const atMs = goaway?.atMs ?? corrupt?.firstCorrupt!.atMs ?? Math.min(...collateral.map((s) => s.endMs ?? run.durationMs));
   const cancels = streams.filter((s) => s.cancelledByUs && s.streamId !== undefined && s.endMs !== undefined && s.endMs <= atMs);
-  const race = raceFor(cancels, run.races ?? [], conn, atMs);
+  const badFrames = conn.unparsableFrames ?? [];
+  const culprit = culpritOf(badFrames, goaway);
+  const race = raceFor(cancels, run.races ?? [], conn, culprit, atMs);
   const cancelled = race ? cancels.find((s) => s.streamId === race.pending.streamId) : cancels.at(-1);
   const takenDown = [...collateral].sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || (a.streamId ?? 0) - (b.streamId ?? 0));
   const story: DamageStory = {
@@ -122,8 +158,9 @@ function storyOf(conn: ConnectionRecord, streams: readonly StreamRecord[], goawa
     atMs,
     cancel: cancelled && { ...streamRef(cancelled), atMs: cancelled.endMs! },
     race: race && storyRace(race),
-    unparsableFrame: conn.unparsableFrame && storyFrame(conn.unparsableFrame, race),
-    lastFrameBeforeGoaway: conn.unparsableFrame ? undefined : goaway?.lastInboundFrame,
+    unparsableFrame: culprit && storyFrame(culprit, race),
+    otherBadFrames: badFrames.filter((f) => f !== culprit).map(otherFrame),
+    lastFrameBeforeGoaway: culprit ? undefined : goaway?.lastInboundFrame,
     goaway: goaway && goawayRef(goaway),
     firstCorrupt: corrupt && { ...streamRef(corrupt), ...corrupt.firstCorrupt!, corruptBytes: corrupt.corruptBytes },
     takenDown: takenDown.slice(0, TAKEN_DOWN_LISTED).map((s) => ({ ...streamRef(s), reason: s.error ?? 'failed' })),
@@ -134,8 +171,27 @@ function storyOf(conn: ConnectionRecord, streams: readonly StreamRecord[], goawa
   return story;
 }
 
-/** The race that broke `conn`: the first on the proxy connection whose races follow our cancels here. */
-function raceFor(cancels: readonly StreamRecord[], races: readonly PoolRaceRecord[], conn: ConnectionRecord, untilMs: number): PoolRaceRecord | undefined {
+/**
+ * Of the bad headers a connection saw (the first of each kind), the one the client's GOAWAY
+ * answered: a FRAME_SIZE_ERROR is a framing one even when a DATA before HEADERS came first.
+ */
+function culpritOf(frames: readonly UnparsableFrameRecord[], goaway: GoawayRecord | undefined): UnparsableFrameRecord | undefined {
+  const kinds = goaway ? (KINDS_FOR_CODE.get(goaway.code) ?? []) : KINDS_WITHOUT_GOAWAY;
+  for (const kind of kinds) {
+    const frame = frames.find((f) => f.kind === kind && f.excusedAtMs === undefined);
+    if (frame) return frame;
+  }
+  return undefined;
+}
+
+/** The race that broke `conn`: the first on the proxy connection whose races follow our cancels here (`bad`: the culprit header). */
+function raceFor(
+  cancels: readonly StreamRecord[],
+  races: readonly PoolRaceRecord[],
+  conn: ConnectionRecord,
+  bad: UnparsableFrameRecord | undefined,
+  untilMs: number,
+): PoolRaceRecord | undefined {
   const cancelAt = new Map(cancels.map((s) => [s.streamId!, s.endMs!]));
   const follows = (r: PoolRaceRecord): boolean => {
     const at = cancelAt.get(r.pending.streamId);
@@ -152,7 +208,7 @@ function raceFor(cancels: readonly StreamRecord[], races: readonly PoolRaceRecor
   for (const list of byProxyConnection.values()) if (!best || list.length > best.length) best = list;
   if (!best) return undefined;
   // Frames go out in order: the first race whose shape fits what the client saw is the one it saw.
-  return best.find((r) => explains(r, conn.unparsableFrame)) ?? best[0];
+  return best.find((r) => explains(r, bad)) ?? best[0];
 }
 
 /**
@@ -204,6 +260,11 @@ function storyFrame(f: UnparsableFrameRecord, race: PoolRaceRecord | undefined):
   };
 }
 
+function otherFrame(f: UnparsableFrameRecord): StoryOtherFrame {
+  const excused = f.excusedAtMs === undefined ? {} : { excusedAtMs: f.excusedAtMs };
+  return { atMs: f.atMs, type: frameTypeName(f.type), length: f.length, streamId: f.streamId, bytesHex: f.bytesHex, kind: f.kind, problem: f.problem, ...excused };
+}
+
 /**
  * What the 9 bytes the client took for a header were, as far as the header and the race tell. A
  * header that is well formed but wrong for its stream here (never opened, not answered yet) is
@@ -243,15 +304,21 @@ function storyLines(s: DamageStory, clients: RunRecord['clients']): StoryLine[] 
       text: `the proxy's pool handed the buffer of stream ${r.pending.streamId}'s pending ${r.pending.frameType} frame (${r.pending.length} B, not yet written) to ${taker} ${r.reusedFor.frameType} frame (${r.reusedFor.length} B); the pending write then carried ${r.onWire}`,
     });
   }
+  const others = s.otherBadFrames.map(otherFrameText).join('; ');
   if (s.unparsableFrame) {
     const f = s.unparsableFrame;
     lines.push({
       step: 'unparsable-frame',
       atMs: f.atMs,
-      text: `the client received a frame header declaring type ${f.type}, length ${groupDigits(f.length)}, stream ${groupDigits(f.streamId)} (bytes ${spaced(f.bytesHex)}): ${f.problem}. What they were: ${f.whatItWas}`,
+      text: `the client received a frame header declaring type ${f.type}, length ${groupDigits(f.length)}, stream ${groupDigits(f.streamId)} (bytes ${spaced(f.bytesHex)}): ${f.problem}. What they were: ${f.whatItWas}${others && `. The relay also passed ${others}`}`,
     });
   }
-  if (s.lastFrameBeforeGoaway !== undefined) {
+  if (s.lastFrameBeforeGoaway !== undefined && others) {
+    lines.push({
+      step: 'unparsable-frame',
+      text: `no frame header the relay passed explains the client's GOAWAY ${s.goaway!.codeName}: it saw only ${others} (the last header before the GOAWAY: ${s.lastFrameBeforeGoaway}); the bad bytes that broke the connection were inside a frame or made a frame the stream's state forbids`,
+    });
+  } else if (s.lastFrameBeforeGoaway !== undefined) {
     lines.push({
       step: 'unparsable-frame',
       text: `no frame header the relay passed broke a rule it checks (the last before the GOAWAY: ${s.lastFrameBeforeGoaway}): the bad bytes were inside a frame (a header block, padding) or made a frame the stream's state forbids`,
@@ -269,6 +336,12 @@ function storyLines(s: DamageStory, clients: RunRecord['clients']): StoryLine[] 
     lines.push({ step: 'taken-down', text: `streams nobody cancelled died with it: ${s.takenDown.map(streamName).join(', ')}${more}` });
   }
   return lines;
+}
+
+/** "a header declaring type DATA, length 1 000, stream 5 (bytes …): DATA on stream 5 before its response HEADERS (the client ignores …)". */
+function otherFrameText(f: StoryOtherFrame): string {
+  const effect = f.excusedAtMs === undefined ? KIND_EFFECT[f.kind] : `the client ignored it: it had already reset stream ${f.streamId}, and its RST_STREAM passed the relay after the DATA`;
+  return `a header declaring type ${f.type}, length ${groupDigits(f.length)}, stream ${groupDigits(f.streamId)} (bytes ${spaced(f.bytesHex)}): ${f.problem} (${effect})`;
 }
 
 function streamRef(s: StreamRecord): StoryStream {

@@ -10,8 +10,9 @@
  * node gives a stream's reset code (`rstCode`) without saying who sent it, and a stream our own
  * stack reset for a bad frame is damage, while one the server reset is the server's refusal.
  * It judges each inbound header as it goes by and reports the first one our client cannot take
- * (unparsable-frame.ts) with its 9 bytes — the report's "bad frame" — and counts the DATA bytes
- * the target sent per stream, those the client drops after a cancel included (the report's
+ * of each kind (unparsable-frame.ts: framing, protocol, stream-state) with its 9 bytes — the
+ * report's "bad frame" is the one whose kind the client's GOAWAY code tells — and counts the DATA
+ * bytes the target sent per stream, those the client drops after a cancel included (the report's
  * "wasted"). Only the 9-byte headers (and the first 8 payload bytes of GOAWAY and RST_STREAM) are
  * read; bytes pass through untouched.
  *
@@ -26,7 +27,7 @@
 import net, { type Socket } from 'node:net';
 import { CLIENT_PREFACE, FRAME_HEADER_LENGTH, FrameType } from '../h2/frame/constants.js';
 import { describeFrame, readFrameHeader, type FrameHeader } from '../h2/frame/codec.js';
-import { unparsableBecause } from './unparsable-frame.js';
+import { frameProblem, type FrameProblemKind } from './unparsable-frame.js';
 
 export interface GoawayFrame {
   lastStreamId: number;
@@ -117,11 +118,13 @@ function headBytes(type: number): number {
   return type === FrameType.GOAWAY ? 8 : type === FrameType.RST_STREAM ? 4 : 0;
 }
 
-/** The first frame header from the target our client cannot parse (unparsable-frame.ts): the likely culprit of its GOAWAY. */
+/** A frame header from the target our client cannot take (unparsable-frame.ts): a candidate culprit of its GOAWAY. */
 export interface UnparsableFrame {
   header: FrameHeader;
   /** The header's 9 bytes as they arrived, in hex. */
   bytesHex: string;
+  /** How the client answers it: which GOAWAY code it explains. */
+  kind: FrameProblemKind;
   /** The rule it breaks. */
   problem: string;
 }
@@ -129,12 +132,81 @@ export interface UnparsableFrame {
 export interface FrameTapEvents {
   /** A DATA frame from the target went by (counted whether or not the client still wanted the stream). */
   onData?(streamId: number, length: number): void;
-  /** The first inbound frame header our client cannot parse, as the relay forwards it (once per connection). */
+  /** The first inbound frame header of each kind our client cannot take, as the relay forwards it (once per kind and connection). */
   onUnparsableFrame?(frame: UnparsableFrame): void;
   /** Our own client sent GOAWAY (outbound). */
   onClientGoaway(frame: GoawayFrame, lastInbound: string | undefined): void;
   /** An RST_STREAM went by: sent by our client (`client`) or by the target (`server`). */
   onReset?(side: 'client' | 'server', frame: ResetFrame): void;
+  /**
+   * Our client's RST_STREAM for the stream of the stream-state header reported last went by
+   * before its GOAWAY: it had reset that stream before the DATA reached it and ignored it
+   * (nghttp2 sends no RST_STREAM once a frame made it end the connection). The next stream-state
+   * header is reported then.
+   */
+  onStreamStateExcused?(streamId: number): void;
+}
+
+/**
+ * What the relay sees of one connection, told to `events` as the bytes go by: the client's bytes
+ * (from its preface on) through fromClient, the target's through fromTarget.
+ */
+export class FrameTap {
+  private readonly seen = { highestClientStream: 0, answered: new Set<number>(), resetByClient: new Set<number>() };
+  /**
+   * A stream-state problem may be harmless (the client's reset was on its way), so a later framing
+   * or protocol one may still be what the client refused: the first of each kind is reported.
+   */
+  private readonly reported = new Set<FrameProblemKind>();
+  /** The stream of the stream-state header reported last, until the client's reset excuses it. */
+  private streamStateOn: number | undefined;
+  /** Once our client has sent GOAWAY, no later header can be what it refused. */
+  private doneLooking = false;
+  private readonly inbound: FrameScanner;
+  private readonly outbound: FrameScanner;
+
+  constructor(events: FrameTapEvents) {
+    const { seen } = this;
+    this.inbound = new FrameScanner(0, {
+      header: (header, raw) => {
+        if (header.type === FrameType.DATA) events.onData?.(header.streamId, header.length);
+        if (this.doneLooking || !events.onUnparsableFrame) return;
+        const problem = frameProblem(header, seen);
+        if (header.type === FrameType.HEADERS) seen.answered.add(header.streamId);
+        if (problem === undefined || this.reported.has(problem.kind)) return;
+        this.reported.add(problem.kind);
+        if (problem.kind === 'stream-state') this.streamStateOn = header.streamId;
+        events.onUnparsableFrame({ header, bytesHex: raw.toString('hex'), kind: problem.kind, problem: problem.rule });
+      },
+      reset: (frame) => events.onReset?.('server', frame),
+    });
+    this.outbound = new FrameScanner(CLIENT_PREFACE.length, {
+      header: (header) => {
+        if (header.type === FrameType.HEADERS && header.streamId > seen.highestClientStream) seen.highestClientStream = header.streamId;
+      },
+      goaway: (frame) => {
+        this.doneLooking = true;
+        events.onClientGoaway(frame, this.inbound.describeLast());
+      },
+      reset: (frame) => {
+        seen.resetByClient.add(frame.streamId);
+        events.onReset?.('client', frame);
+        if (!this.doneLooking && frame.streamId === this.streamStateOn) {
+          this.streamStateOn = undefined;
+          this.reported.delete('stream-state');
+          events.onStreamStateExcused?.(frame.streamId);
+        }
+      },
+    });
+  }
+
+  fromClient(chunk: Buffer): void {
+    this.outbound.push(chunk);
+  }
+
+  fromTarget(chunk: Buffer): void {
+    this.inbound.push(chunk);
+  }
 }
 
 interface Claim {
@@ -197,39 +269,11 @@ export class FrameTapRelay {
   private pair(client: Socket, claim: Claim): void {
     client.setNoDelay(true);
     const target = claim.connectTarget();
-    const { events } = claim;
-    const seen = { highestClientStream: 0, answered: new Set<number>(), resetByClient: new Set<number>() };
-    // Once found, or once our client has sent GOAWAY, no later header can be what it refused.
-    let doneLooking = false;
-    const inbound = new FrameScanner(0, {
-      header: (header, raw) => {
-        if (header.type === FrameType.DATA) events.onData?.(header.streamId, header.length);
-        if (doneLooking || !events.onUnparsableFrame) return;
-        const problem = unparsableBecause(header, seen);
-        if (header.type === FrameType.HEADERS) seen.answered.add(header.streamId);
-        if (problem === undefined) return;
-        doneLooking = true;
-        events.onUnparsableFrame({ header, bytesHex: raw.toString('hex'), problem });
-      },
-      reset: (frame) => events.onReset?.('server', frame),
-    });
-    const outbound = new FrameScanner(CLIENT_PREFACE.length, {
-      header: (header) => {
-        if (header.type === FrameType.HEADERS && header.streamId > seen.highestClientStream) seen.highestClientStream = header.streamId;
-      },
-      goaway: (frame) => {
-        doneLooking = true;
-        events.onClientGoaway(frame, inbound.describeLast());
-      },
-      reset: (frame) => {
-        seen.resetByClient.add(frame.streamId);
-        events.onReset?.('client', frame);
-      },
-    });
+    const tap = new FrameTap(claim.events);
     this.pairs.add(client);
     this.pairs.add(target);
-    pipe(client, target, (chunk) => outbound.push(chunk));
-    pipe(target, client, (chunk) => inbound.push(chunk));
+    pipe(client, target, (chunk) => tap.fromClient(chunk));
+    pipe(target, client, (chunk) => tap.fromTarget(chunk));
     const end = (): void => {
       client.destroy();
       target.destroy();

@@ -8,6 +8,7 @@
  * before the close, so a failure is one nobody on our side asked for. Whose fault a failure was
  * (fault.ts) is decided once the run is over, when every frame the relay saw has been counted.
  */
+import type { FrameProblemKind } from './unparsable-frame.js';
 
 /**
  * video, events, small: the viewer's own; upload, burst, headers: the traffic kinds that provoke
@@ -100,11 +101,11 @@ export interface ConnectionRecord {
   closedMs?: number;
   /** Why it ended, when not by us at the end of the run. */
   endedBy?: string;
-  /** The first frame header from the server our client could not parse (frame-tap.ts), when one came. */
-  unparsableFrame?: UnparsableFrameRecord;
+  /** The first frame header of each kind from the server our client could not take (frame-tap.ts), in the order they came. */
+  unparsableFrames?: UnparsableFrameRecord[];
 }
 
-/** A frame header our client could not parse: what it declared, its bytes, the rule it broke. */
+/** A frame header our client could not take: what it declared, its bytes, how the client answers it, the rule it broke. */
 export interface UnparsableFrameRecord {
   /** When the relay passed it to the client. */
   atMs: number;
@@ -114,7 +115,11 @@ export interface UnparsableFrameRecord {
   streamId: number;
   /** The header's 9 bytes, in hex. */
   bytesHex: string;
+  /** Which client GOAWAY code it explains (unparsable-frame.ts). */
+  kind: FrameProblemKind;
   problem: string;
+  /** A stream-state header: when the client's RST_STREAM for its stream went by, telling the client had ignored it. */
+  excusedAtMs?: number;
 }
 
 export interface ErrorRecord {

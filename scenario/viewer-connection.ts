@@ -58,14 +58,18 @@ export class ViewerConnection implements StreamConnection {
       const record = this.byStreamId.get(frame.streamId);
       if (record) record.reset ??= { side, code: frame.code };
     };
-    const onUnparsableFrame = ({ header, bytesHex, problem }: UnparsableFrame): void => {
-      if (!this.stopping) this.record.unparsableFrame ??= { atMs: recorder.now(), ...header, bytesHex, problem };
+    const onUnparsableFrame = ({ header, bytesHex, kind, problem }: UnparsableFrame): void => {
+      if (!this.stopping) (this.record.unparsableFrames ??= []).push({ atMs: recorder.now(), ...header, bytesHex, kind, problem });
+    };
+    const onStreamStateExcused = (streamId: number): void => {
+      const excused = this.record.unparsableFrames?.find((f) => f.kind === 'stream-state' && f.streamId === streamId && f.excusedAtMs === undefined);
+      if (excused) excused.excusedAtMs = recorder.now();
     };
     const onData = (streamId: number, length: number): void => {
       const record = this.byStreamId.get(streamId);
       if (record) record.wireBytes += length;
     };
-    this.session = openSession(target, { relay, events: { onClientGoaway, onReset, onUnparsableFrame, onData } });
+    this.session = openSession(target, { relay, events: { onClientGoaway, onReset, onUnparsableFrame, onStreamStateExcused, onData } });
     this.session.on('goaway', (code, lastStreamId) => {
       recorder.goaways.push({ connection: id, side: 'server', code, lastStreamId, atMs: recorder.now() });
       if (code !== http2.constants.NGHTTP2_NO_ERROR) this.deathReason ??= `server GOAWAY ${errorCodeName(code)}`;
