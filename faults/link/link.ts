@@ -94,6 +94,12 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     return this.chain.find((node) => node.stage.queueBytes !== undefined)?.stage.queueBytes;
   }
 
+  get bdpBytes(): number | undefined {
+    const rate = this.chain.find((node) => node.stage.bytesPerMs !== undefined)?.stage.bytesPerMs;
+    if (rate === undefined) return undefined;
+    return Math.round(rate * this.chain.reduce((sum, node) => sum + (node.stage.delayMs ?? 0), 0));
+  }
+
   get delivery(): LinkDelivery {
     const ongoing = this.heldSince === undefined ? 0 : performance.now() - this.heldSince;
     return { bytes: this.delivered.bytes, busyMs: this.delivered.busyMs + ongoing };

@@ -123,18 +123,37 @@ export class LinkedSocket extends Duplex {
   }
 
   /**
-   * Backpressure counts the link's backlog (not what is on its wire: a latency does not cap the
-   * rate) plus what the socket has not flushed to the kernel; what the wire may hold is bounded
-   * by MAX_QUEUED. Bytes the kernel took but whose write callback is still to come do not count,
-   * so a link without toxics keeps a plain socket's pace.
+   * Without a rate, backpressure counts the link's backlog (not what is on its wire: a latency
+   * does not cap the rate) plus what the socket has not flushed to the kernel; what the wire may
+   * hold is bounded by MAX_QUEUED. Bytes the kernel took but whose write callback is still to come
+   * do not count, so a link without toxics keeps a plain socket's pace.
+   *
+   * With a rate, the writer is held while the link holds what a real path would: the
+   * bandwidth-delay product in flight plus the bottleneck's queue (the high-water mark when no
+   * queue is stated), wire and unwritten sink bytes included — so a relay stops reading its source
+   * there, as the engine front's writer stops at the queue (issue 15), and a receiver that stops
+   * reading stops the source once that much is held.
    */
   private releaseWrite(): void {
-    if (!this.pendingWrite) return;
-    const held = this.link.backlogBytes + this.socket.writableLength;
-    if (held >= this.linkHighWaterMark || this.link.queuedBytes >= MAX_QUEUED) return;
+    if (!this.pendingWrite || this.holding()) return;
     const cb = this.pendingWrite;
     this.pendingWrite = undefined;
     cb();
+  }
+
+  private holding(): boolean {
+    const limit = this.holdLimit;
+    if (limit !== undefined) return this.link.queuedBytes >= limit;
+    return this.link.backlogBytes + this.socket.writableLength >= this.linkHighWaterMark || this.link.queuedBytes >= MAX_QUEUED;
+  }
+
+  /** With a rate, what the link holds before the writer is held: bandwidth-delay product + the
+   * bottleneck's queue (capped by MAX_QUEUED). Undefined without a rate. Read live: a schedule
+   * changes it. */
+  get holdLimit(): number | undefined {
+    const bdp = this.link.bdpBytes;
+    if (bdp === undefined) return undefined;
+    return Math.min(bdp + (this.link.queueLimit ?? this.linkHighWaterMark), MAX_QUEUED);
   }
 
   private writesDone(): void {

@@ -53,6 +53,10 @@ export interface LinkStage {
   /** The bottleneck's queue this stage runs (bandwidth's `queue`), bytes: the link holds its
    * producer when its backlog reaches it. Read live: a schedule changes it. */
   readonly queueBytes?: number;
+  /** The bottleneck's rate this stage runs (bandwidth), bytes per ms. Read live. */
+  readonly bytesPerMs?: number;
+  /** The one-way delay this stage adds (latency's mean), ms. Read live. */
+  readonly delayMs?: number;
   /** The stage leaves the chain (replaced, removed, link destroyed): stop timers and give back
    * the pieces still held, in byte order, with the `at` they arrived with. */
   drain(): Piece[];
@@ -103,6 +107,9 @@ export function startLinkStage(spec: ToxicSpec, ctx: StageContext<unknown>, acti
     push(piece) {
       ctx.wire(piece.data.length);
       stage.push(piece);
+    },
+    get delayMs() {
+      return stage.delayMs;
     },
     drain: () => stage.drain().map(leave),
     removed: stage.removed && (() => stage.removed!()),

@@ -49,6 +49,16 @@ export class SubChain {
     return this.stages.find((stage) => stage.queueBytes !== undefined)?.queueBytes;
   }
 
+  /** The first sub-stage's rate that has one, as for the queue. */
+  get bytesPerMs(): number | undefined {
+    return this.stages.find((stage) => stage.bytesPerMs !== undefined)?.bytesPerMs;
+  }
+
+  /** The sub-stages' delays, added up. */
+  get delayMs(): number {
+    return this.stages.reduce((sum, stage) => sum + (stage.delayMs ?? 0), 0);
+  }
+
   push(piece: Piece): void {
     const first = this.stages[0];
     if (first) first.push(piece);

@@ -72,6 +72,9 @@ export interface Link extends EventEmitter<LinkEvents> {
   /** The bottleneck's queue in bytes, when a toxic states one (bandwidth's `queue`): a producer
    * holds its writes while the backlog is at it, and 'room' says when it is below. */
   readonly queueLimit: number | undefined;
+  /** The bandwidth-delay product in bytes (the bottleneck's rate × the one-way delay of the
+   * propagation stages): what the path holds in flight at full rate. Undefined without a rate. */
+  readonly bdpBytes: number | undefined;
   readonly delivery: LinkDelivery;
   readonly queuedChunks: number;
   /** Replace the toxic chain; applies to chunks enqueued from now on and to live connections. */

@@ -41,6 +41,7 @@ export const bandwidthToxic = registerLinkToxic({
     const limit = ctx.attributes.queue === undefined ? undefined : queueBytes(parseQueue(ctx.attributes.queue), bytesPerMs * 8000);
     return {
       queueBytes: limit,
+      bytesPerMs: bytesPerMs > 0 ? bytesPerMs : undefined,
       push(piece) {
         if (bytesPerMs === 0) {
           stalled.push(piece);

@@ -23,6 +23,7 @@ export const latencyToxic = registerLinkToxic({
     const queue = new ScheduledQueue(ctx.emit);
     const source = new JitterSource(distribution, correlation, ctx.random);
     return {
+      delayMs: latency,
       push(piece) {
         let delay = latency;
         if (jitter > 0) {

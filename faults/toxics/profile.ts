@@ -19,6 +19,12 @@ export const profileToxic = registerLinkToxic({
       get queueBytes() {
         return chain.queueBytes;
       },
+      get bytesPerMs() {
+        return chain.bytesPerMs;
+      },
+      get delayMs() {
+        return chain.delayMs;
+      },
       push: (piece) => chain.push(piece),
       drain: () => chain.drain(),
     };

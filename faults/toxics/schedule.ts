@@ -64,6 +64,12 @@ export const scheduleToxic = registerLinkToxic({
       get queueBytes() {
         return chain.queueBytes;
       },
+      get bytesPerMs() {
+        return chain.bytesPerMs;
+      },
+      get delayMs() {
+        return chain.delayMs;
+      },
       push: (piece) => chain.push(piece),
       drain() {
         clearTimeout(timer);
