@@ -22,8 +22,10 @@ const cleanups = cleanupsAfterEach();
 const PREFACE_LENGTH = 24;
 
 /** An h2c origin that answers each request with a head, `body`, and RST_STREAM(NO_ERROR) instead of END_STREAM. */
-async function startResettingOrigin(contentLength: number, body: Buffer): Promise<number> {
+async function startResettingOrigin(contentLength: number, body: Buffer): Promise<{ port: number; connections(): number }> {
+  let connections = 0;
   const server = net.createServer((socket) => {
+    connections++;
     socket.on('error', () => {});
     socket.write(settingsFrame([]));
     let buffered = Buffer.alloc(0);
@@ -49,7 +51,15 @@ async function startResettingOrigin(contentLength: number, body: Buffer): Promis
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   cleanups.push(() => new Promise((r) => server.close(r)));
-  return (server.address() as net.AddressInfo).port;
+  return { port: (server.address() as net.AddressInfo).port, connections: () => connections };
+}
+
+async function proxyTo(originPort: number): Promise<http2.ClientHttp2Session> {
+  const h2race = await startH2race({ listen: '127.0.0.1:0', origin: `h2c://127.0.0.1:${originPort}`, shutdownTimeoutMs: 200 });
+  cleanups.push(() => h2race.close());
+  const client = await connectH2(h2race.proxy.url, { rejectUnauthorized: false });
+  cleanups.push(() => client.destroy());
+  return client;
 }
 
 describe.each([
@@ -58,11 +68,7 @@ describe.each([
 ])('content-length $contentLength, 5 bytes, then RST_STREAM(NO_ERROR)', ({ contentLength, whole }) => {
   it(whole ? 'the client gets the whole response, ended' : 'the client gets RST_STREAM(INTERNAL_ERROR)', async () => {
     const body = Buffer.from('hello');
-    const port = await startResettingOrigin(contentLength, body);
-    const h2race = await startH2race({ listen: '127.0.0.1:0', origin: `h2c://127.0.0.1:${port}`, shutdownTimeoutMs: 200 });
-    cleanups.push(() => h2race.close());
-    const client = await connectH2(h2race.proxy.url, { rejectUnauthorized: false });
-    cleanups.push(() => client.destroy());
+    const client = await proxyTo((await startResettingOrigin(contentLength, body)).port);
 
     const stream = client.request({ ':path': '/' });
     stream.on('error', () => {});
@@ -75,4 +81,22 @@ describe.each([
     // A failed stream's queued bytes may be dropped with it; a whole one has them all.
     if (whole) expect(Buffer.concat(chunks).equals(body)).toBe(true);
   });
+});
+
+it("hundreds of responses ended so, at once, are no RST_STREAM flood: h2race's upstream session carries them all", async () => {
+  const RESPONSES = 400; // beyond the engine's rapid-reset burst (300), within a second
+  const body = Buffer.from('hello');
+  const origin = await startResettingOrigin(body.length, body);
+  const client = await proxyTo(origin.port);
+  const bodies = await Promise.all(
+    Array.from({ length: RESPONSES }, () => new Promise<string>((resolve, reject) => {
+      const stream = client.request({ ':path': '/' });
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('error', reject);
+      stream.on('close', () => (stream.rstCode === ErrorCode.NO_ERROR ? resolve(Buffer.concat(chunks).toString()) : reject(new Error(`RST_STREAM ${stream.rstCode}`))));
+    })),
+  );
+  expect(bodies).toEqual(Array(RESPONSES).fill('hello'));
+  expect(origin.connections()).toBe(1);
 });
