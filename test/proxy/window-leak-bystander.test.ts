@@ -19,6 +19,7 @@ import type { BugModel } from '../../h2/proto/bug-models/catalogue.js';
 import { startH2race } from '../../proxy/h2race.js';
 import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { connectH2 } from '../helpers/h2-client.js';
+import { pingRoundTrip, startSseDownloadOrigin } from '../helpers/sse-download-origin.js';
 import { waitFor } from '../helpers/wait.js';
 
 const CONNECTION_WINDOW = 65_535;
@@ -55,38 +56,13 @@ async function startGate(port: number): Promise<{ port: number; hold(): void; re
   };
 }
 
-function pingRoundTrip(session: http2.Http2Session): Promise<void> {
-  return new Promise((resolve, reject) => session.ping((err) => (err ? reject(err) : resolve())));
-}
-
 describe.each([
   { model: 'window-leak-on-reset' as BugModel, stalls: true },
   { model: 'window-credit-on-reset' as BugModel, stalls: false },
 ])('h2race with $model', ({ model, stalls }) => {
   it(`an SSE stream on the upstream session ${stalls ? 'stalls' : 'goes on byte-exact'} after ${DOWNLOADS} downloads are cancelled with their DATA in flight`, async () => {
-    let sseStream: http2.ServerHttp2Stream | undefined;
-    const downloads: http2.ServerHttp2Stream[] = [];
-    const origin = http2.createServer();
-    origin.on('stream', (stream, headers) => {
-      stream.on('error', () => {});
-      if (headers[':path'] === '/events') {
-        stream.respond({ ':status': 200, 'content-type': 'text/event-stream' });
-        sseStream = stream;
-      } else {
-        stream.respond({ ':status': 200 });
-        stream.write(Buffer.alloc(1 << 20, 0x61));
-        downloads.push(stream);
-      }
-    });
-    const sessions: http2.ServerHttp2Session[] = [];
-    origin.on('session', (s) => {
-      s.on('error', () => {});
-      sessions.push(s);
-    });
-    origin.listen(0, '127.0.0.1');
-    await once(origin, 'listening');
-    cleanups.push(() => new Promise((r) => origin.close(r)), () => sessions.forEach((s) => s.destroy()));
-    const gate = await startGate((origin.address() as net.AddressInfo).port);
+    const origin = await startSseDownloadOrigin(cleanups);
+    const gate = await startGate(origin.port);
 
     const h2race = await startH2race({
       listen: '127.0.0.1:0',
@@ -107,18 +83,18 @@ describe.each([
     gate.hold();
     const cancelled = Array.from({ length: DOWNLOADS }, () => client.request({ ':path': '/download' }));
     cancelled.forEach((d) => d.on('error', () => {}));
-    await waitFor(`${DOWNLOADS} downloads at the origin`, () => downloads.length === DOWNLOADS);
-    const session = sessions[0]!;
-    expect(sessions).toHaveLength(1);
+    await waitFor(`${DOWNLOADS} downloads at the origin`, () => origin.downloads.length === DOWNLOADS);
+    const session = origin.sessions[0]!;
+    expect(origin.sessions).toHaveLength(1);
     // The origin spent its whole connection window on the downloads: all of it is in the gate.
     await waitFor("the origin's connection window spent", () => session.state.remoteWindowSize === 0);
     for (const d of cancelled) d.close(http2.constants.NGHTTP2_CANCEL);
-    await waitFor('every cancel to reach the origin', () => downloads.every((d) => d.rstCode === http2.constants.NGHTTP2_CANCEL));
+    await waitFor('every cancel to reach the origin', () => origin.downloads.every((d) => d.rstCode === http2.constants.NGHTTP2_CANCEL));
 
     gate.release();
     // h2race answers this PING after the DATA before it, and after the WINDOW_UPDATE it owes for it.
     await pingRoundTrip(session);
-    sseStream!.write(EVENT);
+    origin.sse()!.write(EVENT);
     if (stalls) {
       await pingRoundTrip(session);
       expect(session.state.remoteWindowSize).toBe(0);
