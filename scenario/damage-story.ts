@@ -21,6 +21,7 @@ import type {
   StreamRecord,
   UnparsableFrameRecord,
 } from './types.js';
+import { WRONG_CONTENT_REASON } from './fault.js';
 
 export interface StoryStream {
   streamId?: number;
@@ -119,7 +120,7 @@ function storyOf(conn: ConnectionRecord, streams: readonly StreamRecord[], goawa
   const corrupt = streams.filter((s) => s.firstCorrupt).sort((a, b) => a.firstCorrupt!.atMs - b.firstCorrupt!.atMs)[0];
   // Counted as summary.ts counts them: a stream that failed is told as taken down, not here.
   const stalled = streams.filter((s) => s.stall && s.outcome !== 'cancelled' && s.outcome !== 'failed').sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || a.stall!.sinceMs - b.stall!.sinceMs);
-  const wrong = streams.filter((s) => s.wrongContent !== undefined && s.outcome !== 'failed').sort((a, b) => wrongAt(a) - wrongAt(b));
+  const wrong = streams.filter((s) => wrongContentOf(s) !== undefined).sort((a, b) => wrongAt(a) - wrongAt(b));
   if (!goaway && !corrupt && collateral.length === 0 && stalled.length === 0 && wrong.length === 0) return undefined;
   const firstStall = stalled[0];
   const atMs =
@@ -147,7 +148,7 @@ function storyOf(conn: ConnectionRecord, streams: readonly StreamRecord[], goawa
       pingMs: firstStall.stall!.pingMs,
     },
     stalledTotal: stalled.length,
-    firstWrong: wrong[0] && { ...streamRef(wrong[0]), atMs: wrongAt(wrong[0]), what: wrong[0].wrongContent! },
+    firstWrong: wrong[0] && { ...streamRef(wrong[0]), atMs: wrongAt(wrong[0]), what: wrongContentOf(wrong[0])! },
     wrongTotal: wrong.length,
     takenDown: takenDown.slice(0, TAKEN_DOWN_LISTED).map((s) => ({ ...streamRef(s), reason: s.error ?? 'failed' })),
     takenDownTotal: takenDown.length,
@@ -336,6 +337,15 @@ export function kindName(kind: StreamKind, clients: RunRecord['clients']): strin
 function nameOf(s: StoryStream, clients: RunRecord['clients']): string {
   const range = s.rangeStart === undefined ? '' : ` bytes=${s.rangeStart}-`;
   return `${kindName(s.kind, clients)} ${clients === 'grpc' ? 'call on stream' : 'stream'} ${s.streamId ?? '?'} (${s.path}${range})`;
+}
+
+/**
+ * What came back wrong on `s`, as summary.ts counts it: what differed from what was sent, or the
+ * server's reset of a request it misread (fault.ts; such a stream is also taken down).
+ */
+function wrongContentOf(s: StreamRecord): string | undefined {
+  if (s.wrongContent !== undefined) return s.wrongContent;
+  return s.outcome === 'failed' && s.error?.startsWith(`${WRONG_CONTENT_REASON}: `) ? s.error.slice(WRONG_CONTENT_REASON.length + 2) : undefined;
 }
 
 /** When a wrong answer showed: the stream's end, else its start. */

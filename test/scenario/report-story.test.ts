@@ -169,6 +169,8 @@ describe('damage stories', () => {
         stream(1, 1, 'events', { ...stalledFrom, stall: { sinceMs: 3000, detectedMs: 8000, pingMs: 3.2 } }),
         stream(2, 1, 'events', { outcome: 'stopped', bytes: 300, wireBytes: 300 }),
         stream(2, 7, 'headers', { outcome: 'completed', path: '/headers', endMs: 1200, wrongContent: 'x-burst-id: sent "v3", the origin got "v2"' }),
+        // A request the server misread and reset (fault.ts): wrong content, and taken down.
+        stream(2, 9, 'small', { outcome: 'failed', fault: 'collateral', endMs: 1500, error: 'wrong content: RST_STREAM PROTOCOL_ERROR from server for a well-formed request' }),
       ],
     };
     const stories = damageStories(record);
@@ -179,10 +181,14 @@ describe('damage stories', () => {
       { step: 'stall', atMs: 3000, text: 'SSE stream 1 (/events) got no byte for 5.0 s while its connection answered PING in 3 ms; 1 more stream on it stalled too' },
     ]);
     expect(wrong.lines).toEqual([
-      { step: 'wrong-content', atMs: 1200, text: 'header-set stream 7 (/headers) came back wrong: x-burst-id: sent "v3", the origin got "v2"' },
+      { step: 'wrong-content', atMs: 1200, text: 'header-set stream 7 (/headers) came back wrong: x-burst-id: sent "v3", the origin got "v2"; 1 more stream on it came back wrong' },
+      { step: 'taken-down', text: 'streams nobody cancelled died with it: small stream 9 (/small)' },
     ]);
+    const misread = damageStories({ ...record, streams: record.streams.filter((s) => s.streamId === 9) })[0]!;
+    expect(misread.lines[0]).toEqual({ step: 'wrong-content', atMs: 1500, text: 'small stream 9 (/small) came back wrong: RST_STREAM PROTOCOL_ERROR from server for a well-formed request' });
     const summary = summarize(record, 2);
     expect(summary.damagedConnections).toBe(2);
+    expect(summary.wrongContentStreams).toBe(2);
     const table = formatTable([summary]);
     const html = renderHtmlReport([{ summary, record }]);
     // The page and the table tell the first damaged connection's story.
