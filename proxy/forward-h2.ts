@@ -74,6 +74,8 @@ class H2Attempt implements ClientHandler, Pump {
   bytes = 0;
   /** Response bytes the downstream side holds over its high-water mark: credited at its 'drain'. */
   private owed = 0;
+  /** The response head's content-length, if it had one. */
+  private contentLength?: number;
   private readonly request: H2StreamRequest;
 
   constructor(private readonly ps: ProxiedStream, private readonly opts: H2ForwardOptions, private readonly retries: { refused: number }) {
@@ -134,7 +136,9 @@ class H2Attempt implements ClientHandler, Pump {
     // RFC 9110 §9.3.6: any 2xx to a CONNECT opens the tunnel; the client is told 200 (a 204 or
     // 205 would be a response without content to its HTTP/2 stack, the tunnel's bytes refused).
     const relayed = this.opts.head.method === 'CONNECT' && status < 300 ? 200 : status;
-    if (!ps.relayHead(relayed, downstreamResponseHeaders(headersOf(fields), '2'), endStream)) return;
+    const head = headersOf(fields);
+    this.contentLength = head['content-length'] === undefined ? undefined : Number(head['content-length']);
+    if (!ps.relayHead(relayed, downstreamResponseHeaders(head, '2'), endStream)) return;
     ps.responseBody = this;
   }
 
@@ -175,6 +179,13 @@ class H2Attempt implements ClientHandler, Pump {
       return;
     }
     const responded = this.phase === AttemptPhase.Responding;
+    // A node:http2 origin sends RST_STREAM(NO_ERROR) ahead of the END_STREAM its connection window
+    // holds back (its RST_STREAM does not wait for flow-controlled DATA): with every byte of the
+    // content-length in, the response is whole, not failed.
+    if (responded && code === ErrorCode.NO_ERROR && this.bytes === this.contentLength) {
+      this.onEnd();
+      return this.finish();
+    }
     this.finish();
     if (ps.downstreamClosed || ps.failed) return;
     const retryable = !responded && cause === 'unprocessed' && (this.requestBody === undefined || this.requestBody.bytes === 0);

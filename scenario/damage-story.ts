@@ -3,8 +3,9 @@
  * step: our cancel, what the proxy's pool did with that stream's pending frame (the race), the
  * frame our client could not parse that its GOAWAY's code names (declared header vs what the bytes
  * were; unparsable-frame.ts says which kind of bad header each code answers), the client's
- * GOAWAY, and the streams nobody cancelled that died with it. The HTML report, the terminal table
- * and --json all tell it from here.
+ * GOAWAY, and the streams nobody cancelled that died with it — or, where nothing died, the streams
+ * that stalled (no byte while the connection answered PING: a leaked window) or came back wrong (a
+ * desynchronised HPACK table). The HTML report, the terminal table and --json all tell it from here.
  *
  * The pool numbers connections its own way: a race belongs to this connection when its pending
  * frame's stream is one we had cancelled here by then, before the connection broke (the proxy
@@ -22,6 +23,7 @@ import type {
   UnparsableFrameRecord,
 } from './types.js';
 import type { FrameProblemKind } from './unparsable-frame.js';
+import { WRONG_CONTENT_REASON } from './fault.js';
 
 export interface StoryStream {
   streamId?: number;
@@ -47,6 +49,12 @@ export interface DamageStory {
   goaway?: { atMs: number; code: number; codeName: string; lastStreamId: number };
   /** Corrupted body bytes that reached a stream (the framing survived). */
   firstCorrupt?: StoryStream & { atMs: number; offset: number; corruptBytes: number };
+  /** The first stream nobody cancelled that stalled (its silence ended by the run or the stream's close), and how many did. */
+  firstStall?: StoryStream & { sinceMs: number; silentMs: number; pingMs: number };
+  stalledTotal: number;
+  /** The first stream nobody cancelled whose content came back wrong, what was wrong, and how many did. */
+  firstWrong?: StoryStream & { atMs: number; what: string };
+  wrongTotal: number;
   /** Streams nobody cancelled that died with this connection, SSE first (at most TAKEN_DOWN_LISTED). */
   takenDown: (StoryStream & { reason: string })[];
   takenDownTotal: number;
@@ -93,7 +101,7 @@ export interface StoryOtherFrame {
   excusedAtMs?: number;
 }
 
-export type StoryStep = 'cancel' | 'race' | 'unparsable-frame' | 'corrupt' | 'goaway' | 'taken-down';
+export type StoryStep = 'cancel' | 'race' | 'unparsable-frame' | 'corrupt' | 'stall' | 'wrong-content' | 'goaway' | 'taken-down';
 export interface StoryLine {
   step: StoryStep;
   atMs?: number;
@@ -144,8 +152,15 @@ export function damageStories(run: RunRecord): DamageStory[] {
 function storyOf(conn: ConnectionRecord, streams: readonly StreamRecord[], goaway: GoawayRecord | undefined, run: RunRecord): DamageStory | undefined {
   const collateral = streams.filter((s) => s.outcome === 'failed' && s.fault === 'collateral');
   const corrupt = streams.filter((s) => s.firstCorrupt).sort((a, b) => a.firstCorrupt!.atMs - b.firstCorrupt!.atMs)[0];
-  if (!goaway && !corrupt && collateral.length === 0) return undefined;
-  const atMs = goaway?.atMs ?? corrupt?.firstCorrupt!.atMs ?? Math.min(...collateral.map((s) => s.endMs ?? run.durationMs));
+  // Counted as summary.ts counts them: a stream that failed is told as taken down, not here.
+  const stalled = streams.filter((s) => s.stall && s.outcome !== 'cancelled' && s.outcome !== 'failed').sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || a.stall!.sinceMs - b.stall!.sinceMs);
+  const wrong = streams.filter((s) => wrongContentOf(s) !== undefined).sort((a, b) => wrongAt(a) - wrongAt(b));
+  if (!goaway && !corrupt && collateral.length === 0 && stalled.length === 0 && wrong.length === 0) return undefined;
+  const firstStall = stalled[0];
+  const atMs =
+    goaway?.atMs ??
+    corrupt?.firstCorrupt!.atMs ??
+    (collateral.length > 0 ? Math.min(...collateral.map((s) => s.endMs ?? run.durationMs)) : Math.min(...[...stalled.map((s) => s.stall!.sinceMs), ...wrong.map(wrongAt)]));
   const cancels = streams.filter((s) => s.cancelledByUs && s.streamId !== undefined && s.endMs !== undefined && s.endMs <= atMs);
   const badFrames = conn.unparsableFrames ?? [];
   const culprit = culpritOf(badFrames, goaway);
@@ -163,6 +178,15 @@ function storyOf(conn: ConnectionRecord, streams: readonly StreamRecord[], goawa
     lastFrameBeforeGoaway: culprit ? undefined : goaway?.lastInboundFrame,
     goaway: goaway && goawayRef(goaway),
     firstCorrupt: corrupt && { ...streamRef(corrupt), ...corrupt.firstCorrupt!, corruptBytes: corrupt.corruptBytes },
+    firstStall: firstStall && {
+      ...streamRef(firstStall),
+      sinceMs: firstStall.stall!.sinceMs,
+      silentMs: (firstStall.endMs ?? run.durationMs) - firstStall.stall!.sinceMs,
+      pingMs: firstStall.stall!.pingMs,
+    },
+    stalledTotal: stalled.length,
+    firstWrong: wrong[0] && { ...streamRef(wrong[0]), atMs: wrongAt(wrong[0]), what: wrongContentOf(wrong[0])! },
+    wrongTotal: wrong.length,
     takenDown: takenDown.slice(0, TAKEN_DOWN_LISTED).map((s) => ({ ...streamRef(s), reason: s.error ?? 'failed' })),
     takenDownTotal: takenDown.length,
     lines: [],
@@ -328,6 +352,20 @@ function storyLines(s: DamageStory, clients: RunRecord['clients']): StoryLine[] 
     const c = s.firstCorrupt;
     lines.push({ step: 'corrupt', atMs: c.atMs, text: `${streamName(c)} received a wrong byte at body offset ${c.offset} (${c.corruptBytes} wrong bytes on that stream)` });
   }
+  if (s.firstStall) {
+    const st = s.firstStall;
+    const more = s.stalledTotal > 1 ? `; ${s.stalledTotal - 1} more stream${s.stalledTotal > 2 ? 's' : ''} on it stalled too` : '';
+    lines.push({
+      step: 'stall',
+      atMs: st.sinceMs,
+      text: `${streamName(st)} got no byte for ${seconds(st.silentMs)} while its connection answered PING in ${Math.round(st.pingMs)} ms${more}`,
+    });
+  }
+  if (s.firstWrong) {
+    const w = s.firstWrong;
+    const more = s.wrongTotal > 1 ? `; ${s.wrongTotal - 1} more stream${s.wrongTotal > 2 ? 's' : ''} on it came back wrong` : '';
+    lines.push({ step: 'wrong-content', atMs: w.atMs, text: `${streamName(w)} came back wrong: ${w.what}${more}` });
+  }
   if (s.goaway) {
     lines.push({ step: 'goaway', atMs: s.goaway.atMs, text: `the client answered GOAWAY ${s.goaway.codeName} (last stream ${s.goaway.lastStreamId}) and closed the connection` });
   }
@@ -372,6 +410,25 @@ export function kindName(kind: StreamKind, clients: RunRecord['clients']): strin
 function nameOf(s: StoryStream, clients: RunRecord['clients']): string {
   const range = s.rangeStart === undefined ? '' : ` bytes=${s.rangeStart}-`;
   return `${kindName(s.kind, clients)} ${clients === 'grpc' ? 'call on stream' : 'stream'} ${s.streamId ?? '?'} (${s.path}${range})`;
+}
+
+/**
+ * What came back wrong on `s`, as summary.ts counts it: what differed from what was sent, or the
+ * server's reset of a request it misread (fault.ts; such a stream is also taken down).
+ */
+function wrongContentOf(s: StreamRecord): string | undefined {
+  if (s.wrongContent !== undefined) return s.wrongContent;
+  return s.outcome === 'failed' && s.error?.startsWith(`${WRONG_CONTENT_REASON}: `) ? s.error.slice(WRONG_CONTENT_REASON.length + 2) : undefined;
+}
+
+/** When a wrong answer showed: the stream's end, else its start. */
+function wrongAt(s: StreamRecord): number {
+  return s.endMs ?? s.startMs;
+}
+
+/** 5012 → "5.0 s". */
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 function kindRank(kind: StreamKind): number {

@@ -70,6 +70,8 @@ const STEP_NAMES: Record<StoryStep, string> = {
   race: 'pool race',
   'unparsable-frame': 'bad frame',
   corrupt: 'bad bytes',
+  stall: 'stalled',
+  'wrong-content': 'wrong content',
   goaway: 'GOAWAY',
   'taken-down': 'taken down',
 };
@@ -154,5 +156,5 @@ table.summary td:nth-child(-n+3), table.summary th { text-align: left; } table.s
 .story { border-left: 4px solid #c4161c; padding: 0 10px; margin: 8px 0; background: #fff8f8; } .story ol { list-style: none; padding: 0; margin: 2px 0 6px; }
 .story li { display: grid; grid-template-columns: 64px 78px 1fr; gap: 6px; padding: 1px 0; }
 .story .at { font: 12px ui-monospace, monospace; color: #555; text-align: right; } .story .step { font-weight: 700; }
-.step-race .step, .step-unparsable-frame .step { color: #8e24aa; } .step-goaway .step, .step-taken-down .step { color: #c4161c; }
+.step-race .step, .step-unparsable-frame .step { color: #8e24aa; } .step-goaway .step, .step-taken-down .step, .step-stall .step, .step-wrong-content .step { color: #c4161c; }
 `;

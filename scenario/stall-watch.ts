@@ -68,7 +68,7 @@ export class StallWatch {
     if (answered === undefined) return;
     const detectedMs = this.recorder.now();
     for (const w of suspects) {
-      if (w.lastProgressMs < sentMs && !w.record.cancelledByUs && w.record.outcome === undefined) w.record.stall = { sinceMs: w.lastProgressMs, detectedMs };
+      if (w.lastProgressMs < sentMs && !w.record.cancelledByUs && w.record.outcome === undefined) w.record.stall = { sinceMs: w.lastProgressMs, detectedMs, pingMs: answered };
     }
   }
 }

@@ -78,7 +78,7 @@ export interface StreamRecord {
    * The stream made no progress for the run's stall time while its connection was open, and a
    * PING sent then was answered with still nothing for it (stall-watch.ts): the window-leak symptom.
    */
-  stall?: { sinceMs: number; detectedMs: number };
+  stall?: { sinceMs: number; detectedMs: number; /** The round trip of the PING its connection answered meanwhile. */ pingMs: number };
   /** What came back different from what was sent (echoed headers, trailers, upload bytes): the desync symptom. */
   wrongContent?: string;
 }

@@ -30,6 +30,12 @@ import { NoConnectProtocolError, OriginNotH2Error, UpstreamError, connectError }
 const ASSUMED_CAPACITY = 100;
 /** Pause before another connect after one failed while other sessions are alive. */
 const CONNECT_RETRY_MS = 500;
+/**
+ * No rapid-reset cap on the origin's RST_STREAMs: it can only end streams h2race opened (clients'
+ * pace, capped at the front), and a node:http2 origin whose send window is short ends every
+ * response with one (RST_STREAM(NO_ERROR) ahead of its END_STREAM) — hundreds a second.
+ */
+const ORIGIN_RESETS = { perSecond: Infinity, burst: Infinity };
 
 export interface H2PoolOptions extends UpstreamConnectionOptions {
   settings: Http2SettingsConfig;
@@ -257,6 +263,7 @@ export class H2Pool {
       connectionWindowSize: opts.connectionWindowSize,
       linger: opts.linger,
       ...bugModelOptions(opts.bugModels),
+      floodLimits: { resets: ORIGIN_RESETS },
       onAvailable: () => this.available(s),
       observer: {
         onSettings: () => {

@@ -7,8 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, errorCodeName, FrameType } from '../../h2/frame/constants.js';
-import { damageStories } from '../../scenario/damage-story.js';
+import { damageStories, type DamageStory } from '../../scenario/damage-story.js';
 import { renderHtmlReport } from '../../scenario/report-html.js';
+import { esc } from '../../scenario/report-timeline.js';
 import { formatTable } from '../../scenario/report-table.js';
 import { summarize } from '../../scenario/summary.js';
 import { FrameTap } from '../../scenario/frame-tap.js';
@@ -217,5 +218,50 @@ describe('damage stories', () => {
     const drawn = [...new Set([...html.matchAll(/<g data-mark="([^"]+)"/g)].map((m) => m[1]))].sort();
     expect(legend).toEqual(drawn);
     expect(legend).toEqual(['m-cancel', 'm-goaway-client', 'm-race', 'm-unparsable', 'o-cancelled', 'o-collateral', 'o-completed', 'o-stopped']);
+  });
+
+  it('tells a stall (the window-leak symptom) and wrong content (the desync symptom), where nothing died', () => {
+    const stalledFrom = { outcome: 'stopped', endMs: 8000 } as const;
+    const record: RunRecord = {
+      ...run([], []),
+      mode: 'window-leak-on-reset',
+      durationMs: 8000,
+      stallAfterMs: 5000,
+      connections: [{ id: 1, viewer: 1, openedMs: 0 }, { id: 2, viewer: 2, openedMs: 0 }],
+      goaways: [],
+      streams: [
+        stream(1, 3, 'video', { outcome: 'cancelled', cancelledByUs: true, endMs: 2500, rangeStart: 0, bytes: 1000, wireBytes: 60_000 }),
+        // The video stalled first, the SSE stream a moment later: the SSE stream is told first.
+        stream(1, 5, 'video', { ...stalledFrom, rangeStart: 4096, stall: { sinceMs: 2900, detectedMs: 7950, pingMs: 3.2 } }),
+        stream(1, 1, 'events', { ...stalledFrom, stall: { sinceMs: 3000, detectedMs: 8000, pingMs: 3.2 } }),
+        stream(2, 1, 'events', { outcome: 'stopped', bytes: 300, wireBytes: 300 }),
+        stream(2, 7, 'headers', { outcome: 'completed', path: '/headers', endMs: 1200, wrongContent: 'x-burst-id: sent "v3", the origin got "v2"' }),
+        // A request the server misread and reset (fault.ts): wrong content, and taken down.
+        stream(2, 9, 'small', { outcome: 'failed', fault: 'collateral', endMs: 1500, error: 'wrong content: RST_STREAM PROTOCOL_ERROR from server for a well-formed request' }),
+      ],
+    };
+    const stories = damageStories(record);
+    expect(stories.map((s) => s.connection)).toEqual([2, 1]);
+    const [wrong, stalled] = stories as [DamageStory, DamageStory];
+    expect(stalled.lines).toEqual([
+      { step: 'cancel', atMs: 2500, text: 'we cancelled video stream 3 (/video bytes=0-) (RST_STREAM CANCEL)' },
+      { step: 'stall', atMs: 3000, text: 'SSE stream 1 (/events) got no byte for 5.0 s while its connection answered PING in 3 ms; 1 more stream on it stalled too' },
+    ]);
+    expect(wrong.lines).toEqual([
+      { step: 'wrong-content', atMs: 1200, text: 'header-set stream 7 (/headers) came back wrong: x-burst-id: sent "v3", the origin got "v2"; 1 more stream on it came back wrong' },
+      { step: 'taken-down', text: 'streams nobody cancelled died with it: small stream 9 (/small)' },
+    ]);
+    const misread = damageStories({ ...record, streams: record.streams.filter((s) => s.streamId === 9) })[0]!;
+    expect(misread.lines[0]).toEqual({ step: 'wrong-content', atMs: 1500, text: 'small stream 9 (/small) came back wrong: RST_STREAM PROTOCOL_ERROR from server for a well-formed request' });
+    const summary = summarize(record, 2);
+    expect(summary.damagedConnections).toBe(2);
+    expect(summary.wrongContentStreams).toBe(2);
+    const table = formatTable([summary]);
+    const html = renderHtmlReport([{ summary, record }]);
+    // The page and the table tell the first damaged connection's story.
+    expect(summary.damage[0]).toEqual(wrong);
+    expect(html).toContain(esc(wrong.lines[0]!.text));
+    expect(table).toContain(wrong.lines[0]!.text);
+    expect(JSON.parse(JSON.stringify(summary)).damage[1].lines).toEqual(stalled.lines);
   });
 });

@@ -12,13 +12,13 @@
  */
 import { once } from 'node:events';
 import * as http2 from 'node:http2';
-import type * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../h2/frame/constants.js';
 import { CREDIT_ON_RESET, LEAK_ON_RESET, type ResetDataCredit } from '../../../h2/proto/bug-models/reset-data-credit.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 import { waitFor } from '../../helpers/wait.js';
 import { startEngineServer } from '../engine-server.js';
+import { pingRoundTrip, startSseDownloadOrigin } from '../../helpers/sse-download-origin.js';
 import { connectClient, exchange } from '../client/engine-client.js';
 
 const CONNECTION_WINDOW = 65_535;
@@ -28,36 +28,13 @@ const EVENT = Buffer.from('id: 1\ndata: after the cancels\n\n');
 
 const cleanups = cleanupsAfterEach();
 
-function pingRoundTrip(session: http2.Http2Session): Promise<void> {
-  return new Promise((resolve, reject) => session.ping((err) => (err ? reject(err) : resolve())));
-}
-
 describe.each([
   { credit: LEAK_ON_RESET, stalls: true },
   { credit: CREDIT_ON_RESET, stalls: false },
 ])('$credit.name', ({ credit, stalls }: { credit: ResetDataCredit; stalls: boolean }) => {
   it(`client role: an SSE stream on the connection ${stalls ? 'stalls' : 'goes on'} after ${CANCELS} cancelled downloads`, async () => {
-    let sseStream: http2.ServerHttp2Stream | undefined;
-    const origin = http2.createServer();
-    origin.on('stream', (stream, headers) => {
-      stream.on('error', () => {});
-      if (headers[':path'] === '/events') {
-        stream.respond({ ':status': 200, 'content-type': 'text/event-stream' });
-        sseStream = stream;
-      } else {
-        stream.respond({ ':status': 200 });
-        stream.write(Buffer.alloc(1 << 20, 0x61));
-      }
-    });
-    const sessions: http2.ServerHttp2Session[] = [];
-    origin.on('session', (s) => {
-      s.on('error', () => {});
-      sessions.push(s);
-    });
-    origin.listen(0, '127.0.0.1');
-    await once(origin, 'listening');
-    cleanups.push(() => new Promise((r) => origin.close(r)), () => sessions.forEach((s) => s.destroy()));
-    const client = connectClient((origin.address() as net.AddressInfo).port, false, {
+    const origin = await startSseDownloadOrigin(cleanups);
+    const client = connectClient(origin.port, false, {
       connectionWindowSize: CONNECTION_WINDOW,
       settings: { initialWindowSize: STREAM_WINDOW },
       resetDataCredit: credit,
@@ -65,16 +42,16 @@ describe.each([
     cleanups.push(() => client.socket.destroy());
 
     const sse = exchange(client.connection, '/events');
-    await waitFor('the SSE head', () => sse.status === 200 && sseStream !== undefined);
+    await waitFor('the SSE head', () => sse.status === 200 && origin.sse() !== undefined);
     for (let i = 0; i < CANCELS; i++) {
       const download = exchange(client.connection, '/download', { autoConsume: false });
       await waitFor(`download ${i + 1} to fill its window`, () => download.received === STREAM_WINDOW);
       download.stream.reset(ErrorCode.CANCEL);
     }
-    const session = sessions[0]!;
+    const session = origin.sessions[0]!;
     // The client's RST_STREAMs and WINDOW_UPDATEs went out before its answer to this PING.
     await pingRoundTrip(session);
-    sseStream!.write(EVENT);
+    origin.sse()!.write(EVENT);
     if (stalls) {
       await pingRoundTrip(session);
       expect(session.state.remoteWindowSize).toBe(0);
