@@ -59,7 +59,7 @@ const cases: Case[] = [
   ['not a size', () => ['origin', '--video-size', '-1'], () => 'h2race origin: --video-size must be an integer at least 0, got "-1"'],
   // bad enum
   ['pool mode', () => [...PROXY, '--pool', 'retian'], () => 'h2race proxy: --pool "retian" is not one of none, release-on-reset, discard-on-reset, retain (did you mean retain?)'],
-  ['pool modes', () => ['compare', '--modes', 'none', 'relase-on-reset'], () => 'h2race compare: --modes "relase-on-reset" is not one of none, release-on-reset, discard-on-reset, retain (did you mean release-on-reset?)'],
+  ['pool modes', () => ['compare', '--modes', 'none', 'relase-on-reset'], () => 'h2race compare: --modes "relase-on-reset" is not one of none, release-on-reset, discard-on-reset, retain, window-leak-on-reset, window-credit-on-reset, hpack-drop-refused, hpack-decode-refused (did you mean release-on-reset?)'],
   ['preset', () => ['scenario', ...TARGET, '--profile', '3gg'], () => 'h2race scenario: --profile "3gg" is neither a preset nor a profile file (did you mean 3g?)'],
   ['preset, nothing near', () => [...PROXY, '--profile', 'dialup'], () => 'h2race proxy: --profile "dialup" is neither a preset nor a profile file (presets: lan, wifi, fios, cable, dsl, lte, 4g, 4g-slow, 3g, 3g-slow, 2g, edge, satellite, intercontinental, transatlantic, lossy-mobile)'],
   ['toxic type', () => ['toxic', 'add', 'redis', '-t', 'latenc'], () => 'h2race toxic add: --type "latenc" is not a toxic type (did you mean latency?)'],
