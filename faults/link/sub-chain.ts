@@ -15,7 +15,7 @@ import { rollToxicity, startLinkStage, type LinkStage, type StageContext } from 
 import { linkToxicsOf } from './toxic-set.js';
 import type { ToxicSpec } from './types.js';
 
-export class SubChain {
+export class SubChain implements LinkStage {
   private stages: LinkStage[] = [];
   private generation = 0;
 

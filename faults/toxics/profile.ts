@@ -15,18 +15,7 @@ export const profileToxic = registerLinkToxic({
   stage(ctx) {
     const chain = new SubChain(ctx);
     chain.set(faultsToToxics({ preset: ctx.attributes.preset }));
-    return {
-      get queueBytes() {
-        return chain.queueBytes;
-      },
-      get bytesPerMs() {
-        return chain.bytesPerMs;
-      },
-      get delayMs() {
-        return chain.delayMs;
-      },
-      push: (piece) => chain.push(piece),
-      drain: () => chain.drain(),
-    };
+    // A sub-chain is a stage: its queue, rate and delay are its sub-stages'.
+    return chain;
   },
 });
