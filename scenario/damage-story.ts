@@ -89,17 +89,8 @@ export interface StoryFrame {
   whatItWas: string;
 }
 
-export interface StoryOtherFrame {
-  atMs: number;
-  type: string;
-  length: number;
-  streamId: number;
-  bytesHex: string;
-  kind: FrameProblemKind;
-  problem: string;
-  /** When the client's RST_STREAM for its stream went by: the client had ignored it. */
-  excusedAtMs?: number;
-}
+/** Another bad header the relay saw on the connection, its type named. */
+export type StoryOtherFrame = Omit<UnparsableFrameRecord, 'type' | 'flags'> & { type: string };
 
 export type StoryStep = 'cancel' | 'race' | 'unparsable-frame' | 'corrupt' | 'stall' | 'wrong-content' | 'goaway' | 'taken-down';
 export interface StoryLine {
