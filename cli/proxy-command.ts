@@ -20,8 +20,8 @@ import { checkProfileFlag, faultCliOptions, faultSettingsFromArgs, type FaultArg
 import { planFaults } from '../faults/profiles/plan.js';
 import { POOL_MODES, type PoolMode } from '../faults/pool/types.js';
 import { BUG_MODELS, type BugModel } from '../h2/proto/bug-models/catalogue.js';
-import { startApiServer } from '../faults/toxiproxy/api-server.js';
-import { createH2raceStarter } from '../faults/toxiproxy/h2race-starter.js';
+import { startApiServer } from '../api/api-server.js';
+import { createH2raceStarter } from '../api/h2race-starter.js';
 import { loadOrCreateCertificate, type Certificate } from '../proxy/certs.js';
 import { startH2race, type RunningH2race } from '../proxy/h2race.js';
 import type { PoolConfig } from '../config/pool-schema.js';

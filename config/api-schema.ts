@@ -6,7 +6,7 @@
  * Keys match case-insensitively and unknown keys are dropped, as Toxiproxy's Go decoder does.
  */
 import { z } from 'zod';
-import { foldKeys } from '../faults/toxiproxy/go-json.js';
+import { foldKeys } from './go-json.js';
 import { normalizeToxic, ToxicSpecError } from '../faults/toxics/registry.js';
 // Toxic types register themselves on import; a config file's toxics are checked against them.
 import '../faults/toxics/all.js';

@@ -3,9 +3,9 @@
  * schema (config/api-schema.ts), failures worded as Toxiproxy's Go decoder and handlers word them.
  */
 import type { z } from 'zod';
-import { proxyBodySchema, type ProxyBody } from '../../config/api-schema.js';
+import { proxyBodySchema, type ProxyBody } from '../config/api-schema.js';
 import { ApiError, ErrBadRequestBody, ErrMissingField } from './api-error.js';
-import { goJsonKind } from './go-json.js';
+import { goJsonKind } from '../config/go-json.js';
 
 /**
  * A proxy body checked by the shared schema, its failures worded as Toxiproxy words them:

@@ -6,8 +6,8 @@
  * The toxic registry stays the one place that knows a type and its attributes.
  */
 import { z } from 'zod';
-import type { Direction, ToxicSpec } from '../link/types.js';
-import { findToxicType, normalizeToxic, type ToxicType } from '../toxics/registry.js';
+import type { Direction, ToxicSpec } from '../faults/link/types.js';
+import { findToxicType, normalizeToxic, type ToxicType } from '../faults/toxics/registry.js';
 import {
   ApiError,
   ErrBadRequestBody,
@@ -15,7 +15,7 @@ import {
   ErrInvalidToxicType,
   ErrToxicAlreadyExists,
 } from './api-error.js';
-import { foldKeys, goJsonKind } from './go-json.js';
+import { foldKeys, goJsonKind } from '../config/go-json.js';
 
 const GO_TYPES: Record<string, string> = {
   name: 'string',
