@@ -7,7 +7,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { Toxiproxy, Proxy } from 'toxiproxy-node-client';
 import type { ToxicSpec } from '../faults/link/types.js';
-import { checkProfileFlag } from '../faults/profiles/cli-options.js';
+import { checkProfileFlag } from './fault-options.js';
 import { POOL_MODES } from '../faults/pool/types.js';
 import { BUG_MODELS } from '../h2/proto/bug-models/catalogue.js';
 import { toxiproxyClient } from './api-client.js';

@@ -16,7 +16,7 @@ import {
   type ProxyConfigInput,
 } from '../config/proxy-schema.js';
 import type { Config } from '../config/schema.js';
-import { checkProfileFlag, faultCliOptions, faultSettingsFromArgs, type FaultArgs } from '../faults/profiles/cli-options.js';
+import { checkProfileFlag, faultCliOptions, faultSettingsFromArgs, type FaultArgs } from './fault-options.js';
 import { planFaults } from '../faults/profiles/plan.js';
 import { POOL_MODES, type PoolMode } from '../faults/pool/types.js';
 import { BUG_MODELS, type BugModel } from '../h2/proto/bug-models/catalogue.js';
