@@ -21,7 +21,7 @@ export function proxyBodyError(error: z.ZodError, input: unknown, suffix = ''): 
     const goType = typeIssue.expected === 'boolean' ? 'bool' : String(typeIssue.expected);
     return ApiError.join(ErrBadRequestBody, `json: cannot unmarshal ${goJsonKind(value)} into Go struct field Proxy.${field} of type ${goType}`);
   }
-  if (issues.length === 1 && issues[0]!.code === 'invalid_type' && issues[0]!.path.length === 0) {
+  if (issues.length === 1 && issues[0]!.code === 'invalid_type' && issues[0].path.length === 0) {
     return ApiError.join(ErrBadRequestBody, `json: cannot unmarshal ${goJsonKind(input)} into Go value of type toxiproxy.Proxy`);
   }
   for (const field of ['name', 'upstream']) {

@@ -45,7 +45,7 @@ export async function applyConfigProxies(collection: ProxyCollection, entries: r
       }
       made.push(proxy);
     } catch (err) {
-      throw new Error(`proxies[${i}] (${entry.name}): ${(err as Error).message}`);
+      throw new Error(`proxies[${i}] (${entry.name}): ${(err as Error).message}`, { cause: err });
     }
   }
   return made;

@@ -70,7 +70,7 @@ function planShape(shape: string): FaultPlan {
   try {
     plan = planFaults({ profile: shape });
   } catch (err) {
-    throw new Error(`shape: ${(err as Error).message}`);
+    throw new Error(`shape: ${(err as Error).message}`, { cause: err });
   }
   const frame = frameToxicIn(plan);
   if (frame) {

@@ -22,9 +22,9 @@ export interface FrameToxicContext {
   readonly rng: SeededRandom;
   readonly log: Logger;
   /** A timer the engine path clears when the connection ends or the toxic is replaced. */
-  setTimer(ms: number, fn: () => void): void;
+  setTimer: (ms: number, fn: () => void) => void;
   /** Reports a fault decision (the EnginePath's 'decision' event), for replay tests and logs. */
-  record(kind: string, value: unknown): void;
+  record: (kind: string, value: unknown) => void;
 }
 
 /** `tunnels: true`: the toxic acts on tunnel streams (WebSockets over HTTP/2) too; absent or false, it leaves them alone. */

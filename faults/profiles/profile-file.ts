@@ -132,7 +132,7 @@ function where(path: readonly PropertyKey[], raw: unknown): string {
   if (path[0] === 'steps' && typeof path[1] === 'number') {
     const at = (raw as { steps?: Array<{ at?: unknown }> }).steps?.[path[1]]?.at;
     const rest = path.slice(2).map(String).join('.');
-    const step = `step ${path[1] + 1}${at !== undefined ? ` (at ${String(at)})` : ''}`;
+    const step = `step ${path[1] + 1}${at !== undefined ? ` (at ${typeof at === 'string' ? at : JSON.stringify(at)})` : ''}`;
     return rest ? `${step}: ${rest}` : step;
   }
   return path.length > 0 ? path.map(String).join('.') : '(top level)';
