@@ -10,12 +10,10 @@
  *
  * Known violations, kept in .dependency-cruiser-known-violations.json (`npx depcruise-baseline`
  * with the arguments of `npm run lint:deps` rewrites it) so only new ones fail:
- * TODO #17: faults/profiles/{profile-file,fault-settings}.ts import config/api-schema.ts
- *   (toxicEntrySchema) and config/api-schema.ts imports faults/toxics/all.ts, which imports the
- *   profile and schedule toxics, which import faults/profiles/: the config <-> faults cycle.
- *   Breaking it: the toxic entry schema moves to faults/toxics/, toxics registered by the
- *   composition roots instead of `import '…/toxics/all.js'` (faults/link/toxic-set.ts,
- *   faults/profiles/profile-file.ts, config/*-schema.ts).
+ * TODO #17: faults/toxics/all.ts (every toxic, imported for its side effect by
+ *   faults/link/toxic-set.ts and faults/profiles/{profile-file,fault-settings}.ts) imports the
+ *   profile and schedule toxics, which import faults/link/sub-chain.ts and faults/profiles/:
+ *   cycles inside faults/. Breaking them: toxics registered by the composition roots, not by those imports.
  * TODO #17: faults/frames/{wrapper,stream-write-ledger}.ts import proxy/connection-wrapper.ts
  *   (types): those interfaces belong in faults/frames/.
  * TODO #17: type-only back-edges make cycles in h2/proto (frame-writer <-> pending-frames),

@@ -17,7 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ApiError, ErrBadRequestBody } from './api-error.js';
-import { decodeGoJson } from '../config/go-json.js';
+import { decodeGoJson } from './go-json.js';
 import { formatAddress } from './listen-address.js';
 
 /** Larger bodies are refused before they are read whole (Toxiproxy has no limit; we want one). */

@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { proxyBodySchema, type ProxyBody } from '../config/api-schema.js';
 import { ApiError, ErrBadRequestBody, ErrMissingField } from './api-error.js';
-import { goJsonKind } from '../config/go-json.js';
+import { goJsonKind } from './go-json.js';
 
 /**
  * A proxy body checked by the shared schema, its failures worded as Toxiproxy words them:

@@ -15,7 +15,8 @@ import {
   ErrInvalidToxicType,
   ErrToxicAlreadyExists,
 } from './api-error.js';
-import { foldKeys, goJsonKind } from '../config/go-json.js';
+import { foldKeys } from '../faults/toxics/folded-object.js';
+import { goJsonKind } from './go-json.js';
 
 const GO_TYPES: Record<string, string> = {
   name: 'string',

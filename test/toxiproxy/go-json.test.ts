@@ -3,7 +3,8 @@
  * (encoding/json's scanner wording), one value read, keys folded onto fields case-insensitively.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeGoJson, foldKeys, goJsonKind } from '../../config/go-json.js';
+import { decodeGoJson, goJsonKind } from '../../api/go-json.js';
+import { foldKeys } from '../../faults/toxics/folded-object.js';
 import { parseHostPort } from '../../api/listen-address.js';
 
 const errorOf = (text: string) => {
