@@ -14,8 +14,6 @@
  *   faults/link/toxic-set.ts and faults/profiles/{profile-file,fault-settings}.ts) imports the
  *   profile and schedule toxics, which import faults/link/sub-chain.ts and faults/profiles/:
  *   cycles inside faults/. Breaking them: toxics registered by the composition roots, not by those imports.
- * TODO #17: faults/frames/{wrapper,stream-write-ledger}.ts import proxy/connection-wrapper.ts
- *   (types): those interfaces belong in faults/frames/.
  * TODO #17: type-only back-edges make cycles in h2/proto (frame-writer <-> pending-frames),
  *   scenario (format <-> summary) and bench (bench, link-fidelity, report-table).
  */

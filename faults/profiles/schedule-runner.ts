@@ -16,7 +16,7 @@ export interface ScheduleRunnerEvents {
 }
 
 export class ScheduleRunner extends EventEmitter<ScheduleRunnerEvents> {
-  private readonly walk: ScheduleWalk;
+  private readonly walk: ScheduleWalk<ScheduleStep>;
 
   constructor(
     readonly schedule: Schedule,

@@ -5,17 +5,22 @@
  * clock is within half a millisecond of it, and the timer waits at least until then.
  * Its lifecycle ends in stop(), or by itself after the last step of a schedule that does not loop.
  */
-import type { Schedule, ScheduleStep } from './profile-file.js';
-
-export type WalkedSchedule = Pick<Schedule, 'steps' | 'loop' | 'period'>;
+/** What the walk reads of a schedule (profile-file.ts's Schedule is one). */
+export interface WalkedSchedule<Step extends { at: number }> {
+  /** ms from the start of the schedule (of each loop), in order. */
+  steps: readonly Step[];
+  loop: boolean;
+  /** Loop length in ms (set when loop is true). */
+  period?: number;
+}
 
 /** How much early a due step may be applied: a timer seldom fires on the exact sub-millisecond. */
 const DUE_SLACK_MS = 0.5;
 
-export interface ScheduleWalkHooks {
+export interface ScheduleWalkHooks<Step> {
   now: () => number;
   /** Applies a step; `cycle` counts the loops done. */
-  apply: (step: ScheduleStep, index: number, cycle: number) => void;
+  apply: (step: Step, index: number, cycle: number) => void;
   /** A schedule that does not loop applied its last step. */
   done?: () => void;
 }
@@ -26,7 +31,7 @@ enum WalkPhase {
   Ended,
 }
 
-export class ScheduleWalk {
+export class ScheduleWalk<Step extends { at: number }> {
   private phase = WalkPhase.Idle;
   private timer: NodeJS.Timeout | undefined;
   private startedAt = 0;
@@ -34,8 +39,8 @@ export class ScheduleWalk {
   private cycle = 0;
 
   constructor(
-    private readonly schedule: WalkedSchedule,
-    private readonly hooks: ScheduleWalkHooks,
+    private readonly schedule: WalkedSchedule<Step>,
+    private readonly hooks: ScheduleWalkHooks<Step>,
   ) {}
 
   /** Applies the steps due at 0 before returning; a second start() does nothing. */

@@ -13,7 +13,7 @@ afterEach(() => {
 const step = (at: number, label: string): ScheduleStep => ({ at, label, faults: {}, toxics: [] });
 
 /** `lag` moves the walk's clock ahead of the timers: a process too busy to run a timer on time. */
-function walkOf(schedule: WalkedSchedule) {
+function walkOf(schedule: WalkedSchedule<ScheduleStep>) {
   const applied: string[] = [];
   let done = 0;
   const clock = { lag: 0 };
