@@ -14,8 +14,8 @@
  *   faults/link/toxic-set.ts and faults/profiles/{profile-file,fault-settings}.ts) imports the
  *   profile and schedule toxics, which import faults/link/sub-chain.ts and faults/profiles/:
  *   cycles inside faults/. Breaking them: toxics registered by the composition roots, not by those imports.
- * TODO #17: type-only back-edges make cycles in h2/proto (frame-writer <-> pending-frames),
- *   scenario (format <-> summary) and bench (bench, link-fidelity, report-table).
+ * TODO #17: type-only back-edges make cycles in scenario (format <-> summary) and bench (bench,
+ *   link-fidelity, report-table).
  */
 const project = '^(h2|faults|config|proxy|api|cli|scenario|origin|bench)/';
 

@@ -15,7 +15,8 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { registerToxic, type ToxicType } from '../toxics/registry.js';
 import type { SeededRandom } from '../random.js';
-import type { EmitFrame, OutboundFrame } from '../../h2/proto/frame-writer.js';
+import type { EmitFrame } from '../../h2/proto/frame-writer.js';
+import type { OutboundFrame } from '../../h2/proto/pending-frames.js';
 
 export interface FrameToxicContext {
   /** This connection's and this toxic's own random stream. */
