@@ -19,7 +19,6 @@
  *     otherwise RST_STREAM(INTERNAL_ERROR) on this one downstream stream (HTTP/1.1: the
  *     connection is cut, the only way to tell the client the body is incomplete).
  */
-import type * as http2 from 'node:http2';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -30,12 +29,11 @@ import type { ProxyEvents, StreamEndRecord, StreamOutcome, StreamStartRecord } f
 import { ErrorCode } from '../h2/frame/constants.js';
 import { UpstreamError } from './upstream/errors.js';
 
+export type DownstreamRequest = IncomingMessage;
+export type DownstreamResponse = ServerResponse;
 
-export type DownstreamRequest = IncomingMessage | http2.Http2ServerRequest;
-export type DownstreamResponse = ServerResponse | http2.Http2ServerResponse;
-
-/** A downstream HTTP/2 stream: node:http2's (core API), or one of h2race's engine (the same calls). */
-export type DownstreamH2Stream = http2.ServerHttp2Stream | EngineStream;
+/** A downstream HTTP/2 stream: one of h2race's engine, as a Duplex (engine-stream.ts). */
+export type DownstreamH2Stream = EngineStream;
 
 /** What a front hands the forwarder: an HTTP/2 stream or an HTTP/1.1 request/response. */
 export type DownstreamExchange =
