@@ -10,9 +10,10 @@ import type { Piece } from './piece.js';
  * libuv's timers run on a ms clock truncated at each loop turn, so a timer fires up to ~1 ms
  * either side of its performance.now() target. Releasing pieces due within 1 ms and arming
  * with the rounded wait centres the error on zero (measured: median +0.07 ms, p90 +0.8 ms);
- * waiting for the exact time instead adds ~1 ms to every delay.
+ * waiting for the exact time instead adds ~1 ms to every delay. So a piece may leave up to this
+ * much before its release time (what a lower bound on a link's delay must allow for).
  */
-const EARLY_MS = 1;
+export const RELEASE_EARLY_MS = 1;
 
 export class ScheduledQueue {
   private pieces: Piece[] = [];
@@ -49,7 +50,7 @@ export class ScheduledQueue {
   private readonly pump = (): void => {
     this.timer = undefined;
     const now = performance.now();
-    while (this.head < this.pieces.length && this.releases[this.head]! <= now + EARLY_MS) {
+    while (this.head < this.pieces.length && this.releases[this.head]! <= now + RELEASE_EARLY_MS) {
       const piece = this.pieces[this.head]!;
       piece.at = this.releases[this.head]!;
       this.head++;
