@@ -7,8 +7,8 @@
  * set() replaces every sub-stage at once: the held pieces, oldest (furthest down) first, go into
  * the new first sub-stage with the time they reached the one that held them.
  *
- * Lifecycle: the stage that runs the sub-chain owns it; that stage's drain() calls drain(), the one
- * place its sub-stages (and their timers) end.
+ * Lifecycle: the stage that runs the sub-chain owns it (or is it); drain() is the one place its
+ * sub-stages (and their timers) end, and `leave` (the owner's own timers, a schedule's walk) with them.
  */
 import type { Piece } from './piece.js';
 import { rollToxicity, startLinkStage, type LinkStage, type StageContext } from './stage.js';
@@ -19,11 +19,15 @@ export class SubChain implements LinkStage {
   private stages: LinkStage[] = [];
   private generation = 0;
 
-  constructor(private readonly ctx: StageContext<unknown>) {}
+  constructor(
+    private readonly ctx: StageContext<unknown>,
+    /** Runs when the sub-chain leaves the link (drain), not when set() swaps its sub-stages. */
+    private readonly leave?: () => void,
+  ) {}
 
   /** Only link-kind toxics of this direction run; the rest are ignored. */
   set(specs: readonly ToxicSpec[]): void {
-    const held = this.drain();
+    const held = this.takeHeld();
     const generation = ++this.generation;
     const runnable = linkToxicsOf(specs, this.ctx.direction);
     const stages: LinkStage[] = [];
@@ -66,6 +70,12 @@ export class SubChain implements LinkStage {
   }
 
   drain(): Piece[] {
+    this.leave?.();
+    return this.takeHeld();
+  }
+
+  /** Ends the sub-stages and gives back what they held, oldest (furthest down) first. */
+  private takeHeld(): Piece[] {
     const held: Piece[] = [];
     for (let i = this.stages.length - 1; i >= 0; i--) held.push(...this.stages[i]!.drain());
     this.stages = [];

@@ -40,7 +40,8 @@ export const scheduleToxic = registerLinkToxic({
   }),
   stage(ctx) {
     const path = resolve(ctx.attributes.file);
-    const chain = new SubChain(ctx);
+    // The walk ends where the sub-chain does: when it leaves the link (drain).
+    const chain = new SubChain(ctx, () => walk.stop());
     const walk = new ScheduleWalk(loaded.get(path) ?? loadProfileFile(path), {
       now: () => ctx.now(),
       apply: (step, index) => {
@@ -49,21 +50,7 @@ export const scheduleToxic = registerLinkToxic({
       },
     });
     walk.start();
-    return {
-      get queueBytes() {
-        return chain.queueBytes;
-      },
-      get bytesPerMs() {
-        return chain.bytesPerMs;
-      },
-      get delayMs() {
-        return chain.delayMs;
-      },
-      push: (piece) => chain.push(piece),
-      drain() {
-        walk.stop();
-        return chain.drain();
-      },
-    };
+    // A sub-chain is a stage: its queue, rate and delay are its current step's.
+    return chain;
   },
 });
