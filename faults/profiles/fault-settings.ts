@@ -12,12 +12,13 @@
 import { z } from 'zod';
 import { toxicEntrySchema } from '../toxics/toxic-entry-schema.js';
 import type { Direction, ToxicSpec } from '../link/types.js';
+import { bandwidthQueueBytes } from '../toxics/bandwidth.js';
 import { normalizeToxic } from '../toxics/registry.js';
 import { JITTER_DISTRIBUTIONS, type JitterDistribution } from '../toxics/jitter.js';
 import { frameFaultFields, frameFaultsToToxics, type FrameFaults } from './frame-fault-settings.js';
 import { findPreset, presetNames } from './presets.js';
 import { traceFileSchema } from './trace-loader.js';
-import { formatQueue, parseDuration, parsePercent, parseQueue, parseRate, queueBytes, UnitError, unitSchema, type QueueSize } from './units.js';
+import { formatQueue, parseDuration, parsePercent, parseQueue, parseRate, UnitError, unitSchema, type QueueSize } from './units.js';
 // Settings become toxics checked against every toxic type. TODO #17: registered by the composition roots.
 import '../toxics/all.js';
 
@@ -104,9 +105,7 @@ function queueAttribute(queue: QueueSize): number | string {
  */
 export function queueBytesOf(toxics: readonly ToxicSpec[], direction: Direction): number | undefined {
   const bandwidth = toxics.find((t) => t.stream === direction && t.type === 'bandwidth' && t.attributes.queue !== undefined);
-  if (!bandwidth) return undefined;
-  const { bits, rate, queue } = bandwidth.attributes as { bits: number; rate: number; queue: string | number };
-  return queueBytes(parseQueue(queue), bits > 0 ? bits : rate * 8000);
+  return bandwidth && bandwidthQueueBytes(bandwidth.attributes as Parameters<typeof bandwidthQueueBytes>[0]);
 }
 
 function withToxics(base: readonly ToxicSpec[], extra: readonly ToxicSpec[]): ToxicSpec[] {

@@ -29,18 +29,28 @@ export const queueAttribute = z
     }
   });
 
+const bandwidthAttributes = z.object({ rate: intAttribute(), bits: intAttribute(), queue: queueAttribute });
+
+/**
+ * The bottleneck's queue in bytes at the toxic's rate (`bits` bits/s when set, else `rate` KB/s);
+ * undefined without a `queue`. The stage runs it; a relay reading the toxic list holds there too.
+ */
+export function bandwidthQueueBytes(attributes: z.infer<typeof bandwidthAttributes>): number | undefined {
+  if (attributes.queue === undefined) return undefined;
+  return queueBytes(parseQueue(attributes.queue), attributes.bits > 0 ? attributes.bits : attributes.rate * 8000);
+}
+
 export const bandwidthToxic = registerLinkToxic({
   type: 'bandwidth',
   summary: 'limit throughput to rate KB/s (or bits bits/s), queueing what does not fit; queue: the bottleneck buffer (256kb or 200ms)',
-  schema: z.object({ rate: intAttribute(), bits: intAttribute(), queue: queueAttribute }),
+  schema: bandwidthAttributes,
   stage(ctx) {
     const bytesPerMs = ctx.attributes.bits > 0 ? ctx.attributes.bits / 8000 : ctx.attributes.rate;
     const slice = Math.max(1500, Math.ceil(bytesPerMs * 10));
     const queue = new ScheduledQueue(ctx.emit);
     const stalled: Piece[] = [];
-    const limit = ctx.attributes.queue === undefined ? undefined : queueBytes(parseQueue(ctx.attributes.queue), bytesPerMs * 8000);
     return {
-      queueBytes: limit,
+      queueBytes: bandwidthQueueBytes(ctx.attributes),
       bytesPerMs: bytesPerMs > 0 ? bytesPerMs : undefined,
       push(piece) {
         if (bytesPerMs === 0) {
