@@ -22,7 +22,7 @@ import { DEFAULT_MAX_FRAME_SIZE, ErrorCode, FRAME_HEADER_LENGTH, FrameType } fro
 import { FrameError, readFrameHeader, type FrameHeader } from '../../h2/frame/codec.js';
 import { encodeRstStream } from '../../h2/frame/encode.js';
 import { Connection } from '../../h2/proto/connection.js';
-import { DEFAULT_LINGER_POLICY, LingeringClose, type LingerPolicy } from '../../h2/proto/lingering-close.js';
+import { LingeringClose, type LingerPolicy } from '../../h2/proto/lingering-close.js';
 import type { ConnectionObserver, ConnectionOptions, InboundHook, ServerHandler } from '../../h2/proto/connection-options.js';
 import type { EmitFrame, OutboundHook } from '../../h2/proto/frame-writer.js';
 import type { ServerStream } from '../../h2/proto/stream.js';
@@ -93,8 +93,7 @@ export class EnginePath {
 
   constructor(socket: net.Socket, private readonly opts: EnginePathOptions, handler: ServerHandler, options: ConnectionOptions) {
     const log = opts.logger.child({ conn: opts.id });
-    const linger = { ...DEFAULT_LINGER_POLICY, ...opts.linger };
-    this.link = createDownstreamLink(socket, new LingeringClose(socket, linger), opts.rng, opts.toxics);
+    this.link = createDownstreamLink(socket, new LingeringClose(socket, opts.linger), opts.rng, opts.toxics);
     this.transport = new LinkTransport(socket, this.link, this.delivery);
     this.toxics = new FrameToxicChain(
       opts.rng,
@@ -112,7 +111,7 @@ export class EnginePath {
       // The link's bottleneck queue, when it has one, holds the writer first (link-transport.ts);
       // under one full frame of budget DATA would never go.
       maxSendAheadBytes: Math.max(opts.backpressureBytes, FRAME_HEADER_LENGTH + DEFAULT_MAX_FRAME_SIZE),
-      linger,
+      linger: opts.linger,
       inboundHook: this.inboundHook,
       outboundHook: this.outboundHook,
       observer: this.observe(observer),

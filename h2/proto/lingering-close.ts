@@ -51,8 +51,12 @@ export class LingeringClose {
   droppedBytes = 0;
   ended: LingerEnd | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly policy: LingerPolicy;
 
-  constructor(private readonly socket: ByteSocket, private readonly policy: LingerPolicy = DEFAULT_LINGER_POLICY) {}
+  /** `policy`: overrides of DEFAULT_LINGER_POLICY (ConnectionOptions.linger, as the owner got it). */
+  constructor(private readonly socket: ByteSocket, policy: Partial<LingerPolicy> = {}) {
+    this.policy = { ...DEFAULT_LINGER_POLICY, ...policy };
+  }
 
   /** Our last bytes are written to the socket: half-close it and linger. */
   begin(): void {

@@ -25,7 +25,7 @@ export interface LocalSettings {
   enableConnectProtocol: boolean;
 }
 
-export const DEFAULT_LOCAL_SETTINGS: LocalSettings = {
+const DEFAULT_LOCAL_SETTINGS: LocalSettings = {
   headerTableSize: 4096,
   maxConcurrentStreams: 128,
   // Large enough that a multi-MiB upload is not one round trip per 64 KiB; the application's

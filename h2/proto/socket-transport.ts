@@ -4,7 +4,7 @@
  * Lifecycle: the socket's own (socket-backed-transport.ts): on 'close' every write whose callback
  * has not fired gets its `done` (with the error) before the sink hears of the close.
  */
-import { DEFAULT_LINGER_POLICY, LingeringClose, type LingerPolicy } from './lingering-close.js';
+import { LingeringClose, type LingerPolicy } from './lingering-close.js';
 import { SocketBackedTransport, type ByteSocket, type WriteDone } from './socket-backed-transport.js';
 
 export class SocketTransport extends SocketBackedTransport {
@@ -14,7 +14,7 @@ export class SocketTransport extends SocketBackedTransport {
   /** `linger`: overrides of the default policy (ConnectionOptions.linger, as either role gives it). */
   constructor(socket: ByteSocket, linger: Partial<LingerPolicy> = {}) {
     super(socket);
-    this.closer = new LingeringClose(socket, { ...DEFAULT_LINGER_POLICY, ...linger });
+    this.closer = new LingeringClose(socket, linger);
   }
 
   write(bytes: Buffer, done?: WriteDone): void {

@@ -10,9 +10,6 @@ import { DECODE_REFUSED, DROP_REFUSED } from './refused-header-block.js';
 export const BUG_MODELS = ['window-leak-on-reset', 'window-credit-on-reset', 'hpack-drop-refused', 'hpack-decode-refused'] as const;
 export type BugModel = (typeof BUG_MODELS)[number];
 
-/** The models that are bugs; the others are their correct twins. */
-export const BUGGY_MODELS: ReadonlySet<BugModel> = new Set<BugModel>(['window-leak-on-reset', 'hpack-drop-refused']);
-
 /** The connection options that switch `models` on; two models of one class contradict each other (one line naming them). */
 export function bugModelOptions(models: readonly BugModel[]): Pick<ConnectionOptions, 'resetDataCredit' | 'refusedHeaderBlock'> {
   const options: Pick<ConnectionOptions, 'resetDataCredit' | 'refusedHeaderBlock'> = {};
