@@ -72,14 +72,7 @@ class Scanner {
 
   private object(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    this.pos++;
-    this.skipSpace();
-    if (this.peek() === '}') {
-      this.pos++;
-      return out;
-    }
-    for (;;) {
-      this.skipSpace();
+    this.members('}', 'after object key:value pair', () => {
       if (this.peek() !== '"') this.fail('looking for beginning of object key string');
       const key = this.string();
       this.skipSpace();
@@ -88,36 +81,32 @@ class Scanner {
       this.skipSpace();
       const v = this.value();
       Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
-      this.skipSpace();
-      const c = this.peek();
-      this.pos++;
-      if (c === '}') return out;
-      if (c !== ',') {
-        this.pos--;
-        this.fail('after object key:value pair');
-      }
-    }
+    });
+    return out;
   }
 
   private array(): unknown[] {
     const out: unknown[] = [];
+    this.members(']', 'after array element', () => out.push(this.value()));
+    return out;
+  }
+
+  /** The comma-separated members after an opening bracket, through `close`; `afterMember` is Go's context for a bad separator. */
+  private members(close: string, afterMember: string, member: () => void): void {
     this.pos++;
     this.skipSpace();
-    if (this.peek() === ']') {
+    if (this.peek() === close) {
       this.pos++;
-      return out;
+      return;
     }
     for (;;) {
       this.skipSpace();
-      out.push(this.value());
+      member();
       this.skipSpace();
       const c = this.peek();
+      if (c !== close && c !== ',') this.fail(afterMember);
       this.pos++;
-      if (c === ']') return out;
-      if (c !== ',') {
-        this.pos--;
-        this.fail('after array element');
-      }
+      if (c === close) return;
     }
   }
 

@@ -189,7 +189,7 @@ class H2Attempt implements ClientHandler, Pump {
     this.finish();
     if (ps.downstreamClosed || ps.failed) return;
     const retryable = !responded && cause === 'unprocessed' && (this.requestBody === undefined || this.requestBody.bytes === 0);
-    const refused = code === ErrorCode.REFUSED_STREAM && this.session!.goawayLastStreamId === undefined;
+    const refused = this.refusedByOrigin(code);
     if (retryable && ps.attempts < MAX_ATTEMPTS && (!refused || this.retries.refused++ < 1)) {
       return new H2Attempt(ps, this.opts, this.retries).send();
     }
@@ -201,9 +201,14 @@ class H2Attempt implements ClientHandler, Pump {
     ));
   }
 
+  /** REFUSED_STREAM on its own (RFC 9113 §8.7), not the unprocessed streams of a GOAWAY: retried once only. */
+  private refusedByOrigin(code: number): boolean {
+    return code === ErrorCode.REFUSED_STREAM && this.session!.goawayLastStreamId === undefined;
+  }
+
   /** Why a stream the origin did not process is not sent again. */
   private notReplayed(code: number): string {
-    const why = code === ErrorCode.REFUSED_STREAM && this.session!.goawayLastStreamId === undefined
+    const why = this.refusedByOrigin(code)
       ? 'origin refused the stream (REFUSED_STREAM)'
       : `origin did not process the stream (GOAWAY, code ${code})`;
     const sent = this.requestBody?.bytes ?? 0;

@@ -37,7 +37,7 @@ export interface FrontOptions {
   cert: string;
   key: string;
   downstream: ProxyConfig['downstream'];
-  /** The engine front's bug models (the node front has none: node:http2 is what it is). */
+  /** The bug models of the downstream connections (README, "The catalogue"). */
   bugModels: readonly BugModel[];
   /** The upstream stream window: what a stream paused upstream can pin (ConnectionMemory). */
   upstreamStreamWindow: number;

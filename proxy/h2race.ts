@@ -32,7 +32,7 @@ import { silentLogger } from './log.js';
 import { startProxy, type RunningProxy, type StartProxyOptions } from './start.js';
 
 /** The seed a run uses when none is given, so that two runs without --seed still agree. */
-export const DEFAULT_SEED = 1;
+const DEFAULT_SEED = 1;
 
 export interface H2raceOptions extends Omit<StartProxyOptions, 'downstreamWrapper' | 'upstreamWrapper'> {
   /** Pool mode and engine-path settings (config `pool:`); mode defaults to `retain`. */

@@ -1,6 +1,7 @@
 /**
  * Why an upstream attempt failed, and the status a client gets for it when no response headers
- * were sent yet: timeouts → 504, everything else the origin did or failed to do → 502.
+ * were sent yet: timeouts → 504, a full request queue → 503, everything else the origin did or
+ * failed to do → 502.
  */
 export type UpstreamFailure =
   | 'connect-refused'

@@ -251,6 +251,10 @@ export class H2Pool {
       setupFailed(new UpstreamError('connect-timeout', `origin ${opts.origin.host} sent no HTTP/2 SETTINGS within ${opts.connectTimeoutMs} ms`));
       connection?.destroy();
     }, opts.connectTimeoutMs);
+    /** Why setup failed: the connection's error, or none (the origin closed it). */
+    const setupError = (cause: Error | undefined) => cause
+      ? new UpstreamError('protocol', `origin ${opts.origin.host} broke HTTP/2 setup: ${cause.message}`, cause)
+      : new UpstreamError('connection-lost', `origin ${opts.origin.host} closed the connection during HTTP/2 setup`);
     /** The session could not carry a stream: it leaves the pool now (its socket's end may linger). */
     const setupFailed = (err: UpstreamError) => {
       if (s.phase !== SessionPhase.Connecting) return;
@@ -290,14 +294,11 @@ export class H2Pool {
         },
         onError: (err) => {
           failure ??= err;
-          setupFailed(new UpstreamError('protocol', `origin ${opts.origin.host} broke HTTP/2 setup: ${err.message}`, err));
+          setupFailed(setupError(err));
         },
         onClose: () => {
           clearTimeout(settingsTimer);
-          clearTimeout(s.idleTimer);
-          setupFailed(failure
-            ? new UpstreamError('protocol', `origin ${opts.origin.host} broke HTTP/2 setup: ${failure.message}`, failure)
-            : new UpstreamError('connection-lost', `origin ${opts.origin.host} closed the connection during HTTP/2 setup`));
+          setupFailed(setupError(failure));
           if (s.phase === SessionPhase.Ended) return;
           this.ended(s);
           opts.events.emit('upstream-session-close', { ...record, error: failure?.message });
@@ -306,7 +307,7 @@ export class H2Pool {
         },
       },
     });
-    if (!connection) return setupFailed(new UpstreamError('connection-lost', `origin ${opts.origin.host} closed the connection during HTTP/2 setup`));
+    if (!connection) return setupFailed(setupError(undefined));
     s.connection = connection;
   }
 
