@@ -16,9 +16,11 @@
  * 'unprocessed') — is sent again on another session, as long as no request body byte was
  * consumed for it. REFUSED_STREAM is retried once.
  *
- * Lifecycle of an H2Attempt: made by attempt(), queued in the pool until it has a stream, ends
- * in one place, `finish()`: the response ended, the stream failed (retried or failed), or the
- * downstream side let it go (ps.cancelUpstream).
+ * Lifecycle of an H2Attempt: made by attempt(), queued in the pool until it has a stream. It ends
+ * in `finish()` when the stream failed (retried or failed) or the downstream side let it go
+ * (ps.cancelUpstream); a response that ended whole ends in `onEnd()` instead, which leaves the
+ * credit still owed to the sink's next 'drain' (the client holds those bytes yet: paying it at
+ * once would let the origin's next stream on the session run past a client that does not read).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorCode } from '../h2/frame/constants.js';
