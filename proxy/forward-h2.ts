@@ -20,7 +20,7 @@
  * in `finish()` when the stream failed (retried or failed) or the downstream side let it go
  * (ps.cancelUpstream); a response that ended whole ends in `onEnd()` instead, which leaves the
  * credit still owed to the sink's next 'drain' (the client holds those bytes yet: paying it at
- * once would let the origin's next stream on the session run past a client that does not read).
+ * once would let the origin send more on the session while these bytes still sit in h2race).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorCode } from '../h2/frame/constants.js';
