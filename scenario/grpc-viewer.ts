@@ -25,7 +25,7 @@ import type { RepeatingTimers } from './repeating-timers.js';
 import { ReconnectingLink } from './reconnecting-link.js';
 
 /** A Fetch answer: large enough to be in flight on any profile when the cancel comes. */
-export const FETCH_BYTES = 1024 * 1024;
+const FETCH_BYTES = 1024 * 1024;
 const REOPEN_DELAY_MS = 100;
 
 export class GrpcViewer {
