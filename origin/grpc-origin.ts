@@ -16,10 +16,10 @@ import * as grpc from '@grpc/grpc-js';
 
 export const GRPC_PATHS = { watch: '/h2race.Demo/Watch', fetch: '/h2race.Demo/Fetch', ping: '/h2race.Demo/Ping' } as const;
 
-export const WATCH_INTERVAL_MS = 40;
+const WATCH_INTERVAL_MS = 40;
 export const WATCH_MESSAGE_BYTES = 2000;
 /** The largest Fetch answer (and message either way). */
-export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 /** The last large content made: every Fetch of a run asks for the same size. */
 let lastLarge: { key: number; bytes: Buffer } | undefined;

@@ -20,19 +20,16 @@ import { GrpcMessageReader, grpcFrame, grpcRequestHeaders, grpcStatus } from './
 import type { RunRecorder } from './recorder.js';
 import type { StreamRecord } from './types.js';
 import type { ViewerSettings } from './viewer.js';
-import { ViewerConnection } from './viewer-connection.js';
-import { RepeatingTimers } from './repeating-timers.js';
+import type { ViewerConnection } from './viewer-connection.js';
+import type { RepeatingTimers } from './repeating-timers.js';
+import { ReconnectingLink } from './reconnecting-link.js';
 
 /** A Fetch answer: large enough to be in flight on any profile when the cancel comes. */
-export const FETCH_BYTES = 1024 * 1024;
+const FETCH_BYTES = 1024 * 1024;
 const REOPEN_DELAY_MS = 100;
 
-type Phase = 'running' | 'draining' | 'stopped';
-
 export class GrpcViewer {
-  private conn: ViewerConnection | undefined;
-  private readonly timers: RepeatingTimers;
-  private phase: Phase = 'running';
+  private readonly link: ReconnectingLink;
   private fetching: { stream: http2.ClientHttp2Stream; record: StreamRecord } | undefined;
   private watching = false;
   private watchOpened = 0;
@@ -45,7 +42,14 @@ export class GrpcViewer {
     private readonly settings: ViewerSettings,
     private readonly random: SeededRandom,
   ) {
-    this.timers = new RepeatingTimers(() => this.phase === 'running');
+    this.link = new ReconnectingLink(settings, index, (conn) => {
+      this.watch(conn);
+      this.fetch(conn);
+    });
+  }
+
+  private get timers(): RepeatingTimers {
+    return this.link.timers;
   }
 
   private get recorder(): RunRecorder {
@@ -53,38 +57,24 @@ export class GrpcViewer {
   }
 
   start(): void {
-    this.connect();
+    this.link.connect();
     if (this.settings.seeksPerSecond > 0) this.timers.every(this.random.fork('seeks'), this.settings.seeksPerSecond, () => this.cancelFetch());
     if (this.settings.smallPerSecond > 0) this.timers.every(this.random.fork('small'), this.settings.smallPerSecond, () => this.ping());
   }
 
-  /** No more cancels or pings; resolves once a PING sent now is answered (drain.ts). */
+  /** No more cancels or pings (ReconnectingLink.drain). */
   async drain(): Promise<void> {
-    if (this.phase === 'running') this.phase = 'draining';
-    await this.conn?.ping();
+    await this.link.drain();
   }
 
   async stop(): Promise<void> {
-    this.phase = 'stopped';
-    this.timers.clear();
+    const stopped = this.link.stop();
     this.noteSilence();
-    await this.conn?.stop();
-  }
-
-  private connect(): void {
-    if (this.phase === 'stopped') return;
-    const conn = new ViewerConnection(this.recorder, this.settings.target, this.settings.relay, this.index, this.settings.stallAfterMs, (closed) => {
-      if (this.conn !== closed || this.phase === 'stopped') return;
-      this.conn = undefined;
-      this.timers.once(REOPEN_DELAY_MS, () => this.connect());
-    });
-    this.conn = conn;
-    this.watch(conn);
-    this.fetch(conn);
+    await stopped;
   }
 
   private usable(): ViewerConnection | undefined {
-    return this.conn?.usable ? this.conn : undefined;
+    return this.link.current?.usable ? this.link.current : undefined;
   }
 
   /** Opens a call on `conn`: its request message sent, its answer's bytes checked against `expected(message)`. */
@@ -112,7 +102,7 @@ export class GrpcViewer {
 
   /** The Watch call: reopened after it drops, on whatever connection there is then. */
   private watch(conn: ViewerConnection): void {
-    if (this.watching || this.phase === 'stopped') return;
+    if (this.watching || this.link.phase === 'stopped') return;
     this.watching = true;
     if (this.watchOpened++ > 0) this.recorder.sse.reconnects++;
     this.silentSince ??= this.recorder.now();
@@ -142,14 +132,14 @@ export class GrpcViewer {
 
   /** One Fetch call at a time: when one ends (or is cancelled) the next starts. */
   private fetch(conn: ViewerConnection): void {
-    if (this.fetching || this.phase === 'stopped') return;
+    if (this.fetching || this.link.phase === 'stopped') return;
     const { stream, record } = this.call(conn, 'video', GRPC_PATHS.fetch, Buffer.from(String(FETCH_BYTES)), () => grpcContent(FETCH_BYTES, FETCH_BYTES));
     this.fetching = { stream, record };
     stream.once('close', () => {
       if (this.fetching?.stream === stream) this.fetching = undefined;
       const next = this.usable();
       // A call the client cancelled is replaced at once, as a seek asks for the next range.
-      if (next && this.phase === 'running') {
+      if (next && this.link.phase === 'running') {
         if (record.cancelledByUs) this.fetch(next);
         else this.timers.once(REOPEN_DELAY_MS, () => this.fetchOnUsable());
       }

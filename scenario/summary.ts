@@ -119,7 +119,7 @@ export interface RunSummary {
 const STORIES_KEPT = 20;
 
 /** The collateral labels of the two symptoms that do not fail a stream. */
-export const WRONG_CONTENT = `${WRONG_CONTENT_REASON} (back different from what was sent)`;
+const WRONG_CONTENT = `${WRONG_CONTENT_REASON} (back different from what was sent)`;
 export const STALLED = 'stalled';
 
 function stalledLabel(run: RunRecord): string {

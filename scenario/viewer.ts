@@ -5,8 +5,9 @@
  * When the connection dies the viewer opens a new one and resumes (video at its position, SSE
  * after its last event id), as a browser would.
  *
- * Lifecycle: the run owns its viewers; a viewer owns its connection (one at a time), its player,
- * its SSE client and its timers, and stop() is where all of them end. Phases: running (seeks and
+ * Lifecycle: the run owns its viewers; a viewer owns its link (reconnecting-link.ts: the
+ * connection, one at a time, and the timers), its player and its SSE client, and stop() is where
+ * all of them end. Phases: running (seeks and
  * small requests), draining (drain(): none any more, what is open goes on), stopped.
  */
 import type { SeededRandom } from '../faults/random.js';
@@ -20,8 +21,9 @@ import type { TrafficKind } from './traffic-kinds.js';
 import { upload } from './uploader.js';
 import type { ContentVerifier } from './verifier.js';
 import { VideoPlayer } from './video-player.js';
-import { RepeatingTimers } from './repeating-timers.js';
-import { ViewerConnection } from './viewer-connection.js';
+import type { RepeatingTimers } from './repeating-timers.js';
+import { ReconnectingLink } from './reconnecting-link.js';
+import type { ViewerConnection } from './viewer-connection.js';
 
 export interface ScenarioPaths {
   video: string;
@@ -55,7 +57,6 @@ export interface ViewerSettings {
 
 /** Before the first response tells the video's size, seeks stay within this many bytes. */
 const SIZE_BEFORE_FIRST_RESPONSE = 1024 * 1024;
-const RECONNECT_DELAY_MS = 100;
 /** A burst: beyond the SETTINGS_MAX_CONCURRENT_STREAMS of common servers (nghttp2 and h2race 100-128). */
 const BURST_STREAMS = 160;
 /**
@@ -79,11 +80,9 @@ const HEADER_SETS: readonly Record<string, string>[] = [
 ];
 
 export class Viewer {
-  private conn: ViewerConnection | undefined;
+  private readonly link: ReconnectingLink;
   private readonly player: VideoPlayer;
   private readonly sse: SseClient;
-  private readonly timers = new RepeatingTimers(() => this.phase === 'running');
-  private phase: 'running' | 'draining' | 'stopped' = 'running';
   private smallInFlight = false;
   /** Requests of this viewer that carried a new header value (bursts, header sets): the values' sequence. */
   private sent = 0;
@@ -103,12 +102,17 @@ export class Viewer {
     });
     this.sse = new SseClient(
       { recorder: settings.recorder, verifier: settings.verifier, eventsPath: settings.paths.events },
-      () => this.conn,
+      () => this.link.current,
     );
+    this.link = new ReconnectingLink(settings, index, (conn) => this.opened(conn));
+  }
+
+  private get timers(): RepeatingTimers {
+    return this.link.timers;
   }
 
   start(): void {
-    this.connect();
+    this.link.connect();
     const { traffic } = this.settings;
     const seeks = this.random.fork('seeks');
     if (this.settings.seeksPerSecond > 0 && traffic.has('cancelled-downloads')) this.timers.every(seeks, this.settings.seeksPerSecond, () => this.seek(seeks));
@@ -121,31 +125,18 @@ export class Viewer {
     if (traffic.has('header-sets')) this.timers.every(headerSets, HEADER_SETS_PER_SECOND, () => this.headerSet(headerSets));
   }
 
-  /**
-   * The end of the viewer's activity: no more seeks or small requests. Resolves when the server's
-   * answer to a PING sent now arrives (or the connection is gone): whatever the server wrote
-   * before it read our last cancel has arrived by then.
-   */
+  /** No more seeks or small requests (ReconnectingLink.drain). */
   async drain(): Promise<void> {
-    if (this.phase === 'running') this.phase = 'draining';
-    await this.conn?.ping();
+    await this.link.drain();
   }
 
   async stop(): Promise<void> {
-    this.phase = 'stopped';
-    this.timers.clear();
+    const stopped = this.link.stop(); // the phase is 'stopped' before the SSE stream ends
     this.sse.stop();
-    await this.conn?.stop();
+    await stopped;
   }
 
-  private connect(): void {
-    if (this.phase === 'stopped') return;
-    const conn = new ViewerConnection(this.settings.recorder, this.settings.target, this.settings.relay, this.index, this.settings.stallAfterMs, (closed) => {
-      if (this.conn !== closed || this.phase === 'stopped') return;
-      this.conn = undefined;
-      this.timers.once(RECONNECT_DELAY_MS, () => this.connect());
-    });
-    this.conn = conn;
+  private opened(conn: ViewerConnection): void {
     this.burstOpen = 0;
     this.sse.open(conn);
     this.player.play(conn);
@@ -159,7 +150,7 @@ export class Viewer {
     this.burstOpen = BURST_STREAMS;
     for (let i = 0; i < BURST_STREAMS; i++) {
       requestHeaderEcho(conn, this.settings.recorder, this.settings.paths.headers, 'burst', { 'x-burst-id': this.newValue() }).once('close', () => {
-        if (this.conn === conn) this.burstOpen--;
+        if (this.link.current === conn) this.burstOpen--;
       });
     }
   }
@@ -170,7 +161,7 @@ export class Viewer {
     const size = Math.floor(between(random, UPLOAD_BYTES));
     const cancelAfterMs = random.next() < UPLOAD_CANCEL_SHARE ? between(random, UPLOAD_CANCEL_MS) : undefined;
     this.timers.once(gap, () => {
-      if (this.phase !== 'running') return;
+      if (this.link.phase !== 'running') return;
       const conn = this.connection();
       if (!conn) return this.nextUpload(random);
       const plan = { path: this.settings.paths.upload, body: uploadBody(size, this.sent++), cancelAfterMs };
@@ -199,12 +190,10 @@ export class Viewer {
 
   /** The usable connection, replacing a draining one (graceful GOAWAY) with a new one. */
   private connection(): ViewerConnection | undefined {
-    if (this.conn && !this.conn.usable && this.conn.deathReason === undefined && this.phase !== 'stopped') {
-      void this.conn.stop();
-      this.conn = undefined;
-      this.connect();
-    }
-    return this.conn?.usable && this.burstOpen === 0 ? this.conn : undefined;
+    const current = this.link.current;
+    if (current && !current.usable && current.deathReason === undefined) this.link.replace();
+    const conn = this.link.current;
+    return conn?.usable && this.burstOpen === 0 ? conn : undefined;
   }
 
   private seek(random: SeededRandom): void {

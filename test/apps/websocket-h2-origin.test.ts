@@ -20,7 +20,7 @@ import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { waitFor } from '../helpers/wait.js';
 import { openH2Tunnel, openH2WebSocket, refusedH2WebSocket, type H2WebSocket } from './h2-websocket.js';
 import { startH2WsOrigin, type H2WsOrigin } from './h2-ws-origin.js';
-import { closed, echoedByteExact, exchangeAll, roundTrip } from './ws-messages.js';
+import { clientClosesSecond, closed, echoedByteExact, exchangeAll, roundTrip } from './ws-messages.js';
 import { expectTunnelLogged, startH2WsProxy, type H2WsProxy, type WsProxyOptions } from './ws-proxy.js';
 import { RELEASE_EARLY_MS } from '../../faults/link/scheduled-queue.js';
 
@@ -112,12 +112,7 @@ describe.each([['h2c', false], ['h2', true]] as const)('origin %s with SETTINGS_
     await exchangeAll(ws);
 
     // A second tunnel on the same connection; the client closes it.
-    const second = (await open(session, '/chat?room=2')).ws;
-    const byClient = closed(second);
-    second.close(4002, 'client says bye');
-    expect(await byClient).toEqual({ code: 4002, reason: 'client says bye' });
-    await waitFor('the origin to see the client\'s close', () => origin.closes.length === 2);
-    expect(origin.closes).toEqual([{ code: 4001, reason: 'origin says bye' }, { code: 4002, reason: 'client says bye' }]);
+    await clientClosesSecond((await open(session, '/chat?room=2')).ws, origin);
     // Both tunnels were streams of one upstream connection.
     expect(origin.connections).toBe(1);
     await waitFor('both tunnels\' records', () => proxy.ends.length === 2);

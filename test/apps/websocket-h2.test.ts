@@ -15,7 +15,7 @@ import { patternBytes } from '../helpers/bytes.js';
 import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { waitFor } from '../helpers/wait.js';
 import { connectH2, openH2WebSocket, refusedH2WebSocket, type H2WebSocket } from './h2-websocket.js';
-import { closed, echoedByteExact, exchangeAll, roundTrip } from './ws-messages.js';
+import { clientClosesSecond, closed, echoedByteExact, exchangeAll, roundTrip } from './ws-messages.js';
 import { startWsOrigin } from './ws-origin.js';
 import { expectTunnelLogged, startH2WsProxy, type H2WsProxy, type WsProxyOptions } from './ws-proxy.js';
 import { RELEASE_EARLY_MS } from '../../faults/link/scheduled-queue.js';
@@ -51,12 +51,7 @@ describe.each(['h1', 'h1-tls'] as const)('origin %s', (kind) => {
     await exchangeAll(ws);
 
     // A second tunnel on the same connection; the client closes it.
-    const second = (await open(session, '/chat?room=2')).ws;
-    const byClient = closed(second);
-    second.close(4002, 'client says bye');
-    expect(await byClient).toEqual({ code: 4002, reason: 'client says bye' });
-    await waitFor('the origin to see the client\'s close', () => origin.closes.length === 2);
-    expect(origin.closes).toEqual([{ code: 4001, reason: 'origin says bye' }, { code: 4002, reason: 'client says bye' }]);
+    await clientClosesSecond((await open(session, '/chat?room=2')).ws, origin);
     expect(origin.upgrades[1]!['sec-websocket-key']).not.toBe(origin.upgrades[0]!['sec-websocket-key']);
   });
 

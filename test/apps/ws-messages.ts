@@ -5,6 +5,7 @@
 import { expect } from 'vitest';
 import type { WebSocket } from 'ws';
 import { patternBytes, sha256 } from '../helpers/bytes.js';
+import { waitFor } from '../helpers/wait.js';
 
 export function nextMessage(ws: WebSocket): Promise<{ data: Buffer; isBinary: boolean }> {
   return new Promise((resolve, reject) => {
@@ -62,4 +63,16 @@ export async function exchangeAll(ws: WebSocket): Promise<void> {
   const byOrigin = closed(ws);
   ws.send('close 4001 origin says bye');
   expect(await byOrigin).toEqual({ code: 4001, reason: 'origin says bye' });
+}
+
+/**
+ * After exchangeAll on a first tunnel: the client closes `second` with 4002 and its reason, and
+ * the origin (./ws-origin.ts) has seen both closes, its own 4001 first.
+ */
+export async function clientClosesSecond(second: WebSocket, origin: { closes: { code: number; reason: string }[] }): Promise<void> {
+  const byClient = closed(second);
+  second.close(4002, 'client says bye');
+  expect(await byClient).toEqual({ code: 4002, reason: 'client says bye' });
+  await waitFor('the origin to see the client\'s close', () => origin.closes.length === 2);
+  expect(origin.closes).toEqual([{ code: 4001, reason: 'origin says bye' }, { code: 4002, reason: 'client says bye' }]);
 }

@@ -1,0 +1,73 @@
+/**
+ * The connection a simulated client keeps (Viewer, GrpcViewer): one at a time, a new one opened
+ * RECONNECT_DELAY_MS after the current one closes, as a browser or a gRPC channel reconnects;
+ * and the client's phase, which its timers and its reconnects obey.
+ *
+ * Lifecycle: its client owns it; it owns the current connection and the client's timers, and
+ * stop() is where both end.
+ */
+import { RepeatingTimers } from './repeating-timers.js';
+import type { ViewerSettings } from './viewer.js';
+import { ViewerConnection } from './viewer-connection.js';
+
+const RECONNECT_DELAY_MS = 100;
+
+type Phase = 'running' | 'draining' | 'stopped';
+
+export class ReconnectingLink {
+  private conn: ViewerConnection | undefined;
+  private phaseNow: Phase = 'running';
+  /** Repeat only while running; all cleared by stop(). */
+  readonly timers = new RepeatingTimers(() => this.phaseNow === 'running');
+
+  constructor(
+    private readonly settings: Pick<ViewerSettings, 'target' | 'relay' | 'stallAfterMs' | 'recorder'>,
+    private readonly index: number,
+    /** Called with each connection as it opens: the client starts its traffic on it. */
+    private readonly opened: (conn: ViewerConnection) => void,
+  ) {}
+
+  get phase(): Phase {
+    return this.phaseNow;
+  }
+
+  get current(): ViewerConnection | undefined {
+    return this.conn;
+  }
+
+  connect(): void {
+    if (this.phaseNow === 'stopped') return;
+    const { recorder, target, relay, stallAfterMs } = this.settings;
+    const conn = new ViewerConnection(recorder, target, relay, this.index, stallAfterMs, (closed) => {
+      if (this.conn !== closed || this.phaseNow === 'stopped') return;
+      this.conn = undefined;
+      this.timers.once(RECONNECT_DELAY_MS, () => this.connect());
+    });
+    this.conn = conn;
+    this.opened(conn);
+  }
+
+  /** Stops the current connection (one draining after a graceful GOAWAY) and opens a new one at once. */
+  replace(): void {
+    if (this.phaseNow === 'stopped') return;
+    void this.conn?.stop();
+    this.conn = undefined;
+    this.connect();
+  }
+
+  /**
+   * The end of the client's activity: no more timed requests. Resolves when the server's answer
+   * to a PING sent now arrives (or the connection is gone): whatever the server wrote before it
+   * read the client's last cancel has arrived by then.
+   */
+  async drain(): Promise<void> {
+    if (this.phaseNow === 'running') this.phaseNow = 'draining';
+    await this.conn?.ping();
+  }
+
+  async stop(): Promise<void> {
+    this.phaseNow = 'stopped';
+    this.timers.clear();
+    await this.conn?.stop();
+  }
+}
