@@ -6,9 +6,21 @@
  * Lifecycle: its client owns it; it owns the current connection and the client's timers, and
  * stop() is where both end.
  */
+import type { TargetOptions } from './client-session.js';
+import type { FrameTapRelay } from './frame-tap.js';
+import type { RunRecorder } from './recorder.js';
 import { RepeatingTimers } from './repeating-timers.js';
-import type { ViewerSettings } from './viewer.js';
 import { ViewerConnection } from './viewer-connection.js';
+
+/** What opening a client's connection takes (a part of viewer.ts's ViewerSettings). */
+export interface ConnectionSettings {
+  target: TargetOptions;
+  /** Every viewer connection goes through it, so the run sees its own client's GOAWAYs. */
+  relay: FrameTapRelay;
+  /** How long a stream may go without progress before the stall watch asks (stall-watch.ts). */
+  stallAfterMs: number;
+  recorder: RunRecorder;
+}
 
 const RECONNECT_DELAY_MS = 100;
 
@@ -21,7 +33,7 @@ export class ReconnectingLink {
   readonly timers = new RepeatingTimers(() => this.phaseNow === 'running');
 
   constructor(
-    private readonly settings: Pick<ViewerSettings, 'target' | 'relay' | 'stallAfterMs' | 'recorder'>,
+    private readonly settings: ConnectionSettings,
     private readonly index: number,
     /** Called with each connection as it opens: the client starts its traffic on it. */
     private readonly opened: (conn: ViewerConnection) => void,

@@ -12,9 +12,6 @@
  */
 import type { SeededRandom } from '../faults/random.js';
 import { BodyChecker } from './body-checker.js';
-import type { TargetOptions } from './client-session.js';
-import type { FrameTapRelay } from './frame-tap.js';
-import type { RunRecorder } from './recorder.js';
 import { SseClient } from './sse-client.js';
 import { requestHeaderEcho } from './header-echo.js';
 import type { TrafficKind } from './traffic-kinds.js';
@@ -22,7 +19,7 @@ import { upload } from './uploader.js';
 import type { ContentVerifier } from './verifier.js';
 import { VideoPlayer } from './video-player.js';
 import type { RepeatingTimers } from './repeating-timers.js';
-import { ReconnectingLink } from './reconnecting-link.js';
+import { ReconnectingLink, type ConnectionSettings } from './reconnecting-link.js';
 import type { ViewerConnection } from './viewer-connection.js';
 
 export interface ScenarioPaths {
@@ -37,10 +34,7 @@ export interface ScenarioPaths {
   headers: string;
 }
 
-export interface ViewerSettings {
-  target: TargetOptions;
-  /** Every viewer connection goes through it, so the run sees its own client's GOAWAYs. */
-  relay: FrameTapRelay;
+export interface ViewerSettings extends ConnectionSettings {
   paths: ScenarioPaths;
   /** Mean seeks per second (exponential gaps); 0 = never seek. */
   seeksPerSecond: number;
@@ -48,9 +42,6 @@ export interface ViewerSettings {
   smallPerSecond: number;
   /** The kinds of traffic sent (traffic-kinds.ts). */
   traffic: ReadonlySet<TrafficKind>;
-  /** How long a stream may go without progress before the stall watch asks (stall-watch.ts). */
-  stallAfterMs: number;
-  recorder: RunRecorder;
   verifier: ContentVerifier;
   pending: Set<Promise<void>>;
 }
