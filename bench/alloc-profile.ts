@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { generateSelfSigned } from '../origin/cert.js';
 import { startDemoOrigin } from '../origin/demo-origin.js';
 import { startH2race } from '../proxy/h2race.js';
+import { registerBuiltinToxics } from '../faults/toxics/builtin.js';
 import { findExecutable } from './tools.js';
 
 interface SamplingNode {
@@ -34,6 +35,7 @@ if (process.argv[2] === '--origin') {
   process.send!({ port: origin.addresses.h2c!.port });
   process.on('disconnect', () => void origin.close().then(() => process.exit(0)));
 } else {
+  registerBuiltinToxics();
   await main(Number(process.argv[2] ?? 20_000), Number(process.argv[3] ?? 25));
 }
 

@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { registerBuiltinToxics } from '../faults/toxics/builtin.js';
 import { runBench } from './bench.js';
 import { runLinkFidelity } from './link-fidelity.js';
 import { ChildProcesses } from './children.js';
@@ -13,6 +14,8 @@ import { formatReport } from './report-table.js';
 import { saveReport } from './results.js';
 import type { Scale } from './workloads.js';
 
+// The bench process is a composition root: its in-process links and proxies read toxics.
+registerBuiltinToxics();
 const { values } = readArgs();
 
 function readArgs() {

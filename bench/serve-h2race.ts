@@ -4,10 +4,13 @@
  * cost into "forwarding" and "engine path + pool".
  */
 import type { BufferPool } from '../faults/pool/types.js';
+import { registerBuiltinToxics } from '../faults/toxics/builtin.js';
 import { startH2race } from '../proxy/h2race.js';
 import { childConfig, serveRole } from './child-side.js';
 import type { H2raceChildConfig } from './configs.js';
 
+// A bench child is a composition root of its own process.
+registerBuiltinToxics();
 serveRole(async () => {
   const config = childConfig<H2raceChildConfig>();
   const h2race = await startH2race({

@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { findPreset, PRESETS } from '../faults/profiles/presets.js';
+import { registerBuiltinToxics } from '../faults/toxics/builtin.js';
 import { startShapedPath, type ShapedPath } from '../scenario/shaped-path.js';
 
 export interface ShapedRate {
@@ -165,6 +166,7 @@ function round(n: number): number {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  registerBuiltinToxics();
   main().then(
     () => process.exit(0),
     (err: Error) => {

@@ -8,6 +8,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { registerBuiltinToxics } from '../faults/toxics/builtin.js';
 import { describeFailure } from './failure.js';
 import { FlagCheck } from './flag-check.js';
 import { commandPath, usageLine } from './yargs-state.js';
@@ -18,6 +19,9 @@ import { proxiesCommand } from './proxies-command.js';
 import { toxicCommand } from './toxic-command.js';
 import { serverCommand } from './server-command.js';
 import { proxyCommand } from './proxy-command.js';
+
+// The CLI is a composition root: every command reads toxics (flags, config files, the API).
+registerBuiltinToxics();
 
 const words = hideBin(process.argv);
 const check = new FlagCheck(words);

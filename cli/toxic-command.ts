@@ -9,7 +9,6 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { listToxicTypes } from '../faults/toxics/registry.js';
-import '../faults/toxics/all.js';
 import { didYouMean } from './nearest.js';
 import { numberFlags } from './number-flags.js';
 import { attempt, clientFor, formatToxic, toxicsOf, withHost, type HostArgs } from './proxies-command.js';

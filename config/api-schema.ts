@@ -8,8 +8,6 @@
 import { z } from 'zod';
 import { foldedObject } from '../faults/toxics/folded-object.js';
 import { toxicEntrySchema } from '../faults/toxics/toxic-entry-schema.js';
-// Toxic types register themselves on import; a config file's toxics are checked against them.
-import '../faults/toxics/all.js';
 import { POOL_MODES } from '../faults/pool/types.js';
 import { BUG_MODELS } from '../h2/proto/bug-models/catalogue.js';
 

@@ -21,7 +21,6 @@
  */
 import { z } from 'zod';
 import { linkFaultFields } from '../faults/profiles/fault-settings.js';
-import '../faults/toxics/all.js';
 
 export const faultsSchema = z
   .object({

@@ -13,7 +13,7 @@
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { registerToxic, type ToxicType } from '../toxics/registry.js';
+import type { ToxicType } from '../toxics/registry.js';
 import type { SeededRandom } from '../random.js';
 import type { EmitFrame } from '../../h2/proto/frame-writer.js';
 import type { OutboundFrame } from '../../h2/proto/pending-frames.js';
@@ -46,18 +46,18 @@ export interface FrameToxicImpl<Attrs> {
   open(attrs: Attrs, ctx: FrameToxicContext): FrameToxicInstance;
 }
 
-/** Registers a frame-kind toxic: its attribute schema and its per-connection factory. */
-export function registerFrameToxic<S extends z.ZodType<Record<string, unknown>>>(def: {
+/** A frame-kind toxic: its attribute schema and its per-connection factory (faults/toxics/builtin.ts lists it; a composition root registers it). */
+export function defineFrameToxic<S extends z.ZodType<Record<string, unknown>>>(def: {
   type: string;
   summary: string;
   schema: S;
   open: (attrs: z.output<S>, ctx: FrameToxicContext) => FrameToxicInstance;
 }): ToxicType<z.output<S>, FrameToxicImpl<z.output<S>>> {
-  return registerToxic({
+  return {
     type: def.type,
     kind: 'frame',
     summary: def.summary,
     schema: def.schema as unknown as z.ZodType<z.output<S>>,
     impl: { open: def.open },
-  });
+  };
 }

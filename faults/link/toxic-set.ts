@@ -7,7 +7,6 @@
  */
 import { EventEmitter } from 'node:events';
 import { findToxicType, normalizeToxic, ToxicSpecError } from '../toxics/registry.js';
-import '../toxics/all.js';
 import type { Direction, ToxicSpec } from './types.js';
 
 export interface ToxicInput {

@@ -19,8 +19,6 @@ import { frameFaultFields, frameFaultsToToxics, type FrameFaults } from './frame
 import { findPreset, presetNames } from './presets.js';
 import { traceFileSchema } from './trace-loader.js';
 import { formatQueue, parseDuration, parsePercent, parseQueue, parseRate, UnitError, unitSchema, type QueueSize } from './units.js';
-// Settings become toxics checked against every toxic type. TODO #17: registered by the composition roots.
-import '../toxics/all.js';
 
 /** The single faults, shared by the config file and profile steps. */
 export const linkFaultFields = {

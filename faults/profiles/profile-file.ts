@@ -25,7 +25,6 @@ import { ToxicSpecError } from '../toxics/registry.js';
 import { faultsToToxics, linkFaultFields, mergeFaults, type LinkFaults } from './fault-settings.js';
 import { presetName } from './presets.js';
 import { formatDuration, parseDuration, unitSchema, UnitError } from './units.js';
-import '../toxics/all.js';
 
 export class ProfileError extends Error {
   constructor(message: string) {
@@ -59,9 +58,7 @@ const stepSchema = z
     at: duration,
     label: z.string().optional(),
     preset: presetName.optional(),
-    // Lazy: the schedule toxic imports this file and this file imports every toxic, so the fault
-    // fields are only looked up at parse time, when every module has loaded.
-    faults: z.lazy(() => z.object(linkFaultFields).omit({ toxics: true }).strict()).optional(),
+    faults: z.object(linkFaultFields).omit({ toxics: true }).strict().optional(),
     toxics: z.array(toxicEntrySchema).optional(),
   })
   .strict();

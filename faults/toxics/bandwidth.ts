@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { cutEvery, type Piece } from '../link/piece.js';
 import { ScheduledQueue } from '../link/scheduled-queue.js';
 import { parseQueue, queueBytes, UnitError } from '../profiles/units.js';
-import { intAttribute, registerLinkToxic } from './link-toxic.js';
+import { intAttribute, defineLinkToxic } from './link-toxic.js';
 
 /** A `queue` attribute: as given (the API shows it back), checked here. */
 export const queueAttribute = z
@@ -40,7 +40,7 @@ export function bandwidthQueueBytes(attributes: z.infer<typeof bandwidthAttribut
   return queueBytes(parseQueue(attributes.queue), attributes.bits > 0 ? attributes.bits : attributes.rate * 8000);
 }
 
-export const bandwidthToxic = registerLinkToxic({
+export const bandwidthToxic = defineLinkToxic({
   type: 'bandwidth',
   summary: 'limit throughput to rate KB/s (or bits bits/s), queueing what does not fit; queue: the bottleneck buffer (256kb or 200ms)',
   schema: bandwidthAttributes,

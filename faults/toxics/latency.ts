@@ -6,9 +6,9 @@
 import { z } from 'zod';
 import { ScheduledQueue } from '../link/scheduled-queue.js';
 import { JITTER_DISTRIBUTIONS, JitterSource } from './jitter.js';
-import { intAttribute, registerLinkToxic } from './link-toxic.js';
+import { intAttribute, defineLinkToxic } from './link-toxic.js';
 
-export const latencyToxic = registerLinkToxic({
+export const latencyToxic = defineLinkToxic({
   type: 'latency',
   summary: 'delay every chunk by latency ± jitter ms (distribution uniform|normal|pareto|paretonormal, correlation %)',
   schema: z.object({

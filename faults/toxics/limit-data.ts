@@ -2,9 +2,9 @@
  * The count survives an update of the toxic, as in Toxiproxy. */
 import { z } from 'zod';
 import { cutPiece, type Piece } from '../link/piece.js';
-import { intAttribute, registerLinkToxic } from './link-toxic.js';
+import { intAttribute, defineLinkToxic } from './link-toxic.js';
 
-export const limitDataToxic = registerLinkToxic({
+export const limitDataToxic = defineLinkToxic({
   type: 'limit_data',
   summary: 'close the connection once bytes bytes have passed',
   schema: z.object({ bytes: intAttribute() }),

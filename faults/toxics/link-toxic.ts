@@ -1,12 +1,13 @@
 /**
  * The shape of a link-kind toxic module: a zod schema for its attributes and a stage factory,
- * registered under its Toxiproxy type name.
+ * under its Toxiproxy type name. Defining one registers nothing: builtin.ts lists the toxics and
+ * a composition root registers them.
  */
 import { z } from 'zod';
 import type { LinkStage, LinkToxicImpl, StageContext } from '../link/stage.js';
-import { registerToxic, type ToxicType } from './registry.js';
+import type { ToxicType } from './registry.js';
 
-export function registerLinkToxic<S extends z.ZodType<Record<string, unknown>>>(def: {
+export function defineLinkToxic<S extends z.ZodType<Record<string, unknown>>>(def: {
   type: string;
   summary: string;
   schema: S;
@@ -14,13 +15,13 @@ export function registerLinkToxic<S extends z.ZodType<Record<string, unknown>>>(
   closesWhenRemoved?: boolean;
   propagation?: boolean;
 }): ToxicType<z.output<S>, LinkToxicImpl<z.output<S>>> {
-  return registerToxic({
+  return {
     type: def.type,
     kind: 'link',
     summary: def.summary,
     schema: def.schema as unknown as z.ZodType<z.output<S>>,
     impl: { stage: def.stage, closesWhenRemoved: def.closesWhenRemoved, propagation: def.propagation },
-  });
+  };
 }
 
 /** A Toxiproxy attribute: a non-negative integer, 0 when missing. */

@@ -5,12 +5,12 @@
  */
 import { z } from 'zod';
 import { ScheduledQueue } from '../link/scheduled-queue.js';
-import { registerLinkToxic } from './link-toxic.js';
+import { defineLinkToxic } from './link-toxic.js';
 
 /** Ethernet MTU minus IP and TCP headers. */
 export const TCP_MSS = 1460;
 
-export const lossToxic = registerLinkToxic({
+export const lossToxic = defineLinkToxic({
   type: 'loss',
   summary: 'lose percent % of 1460-byte segments; each loss stalls the stream for rto ms',
   schema: z.object({

@@ -1,9 +1,9 @@
 /** noop: lets everything through (Toxiproxy has it; useful to test toxic plumbing). */
 import { z } from 'zod';
 import { passThrough } from '../link/stage.js';
-import { registerLinkToxic } from './link-toxic.js';
+import { defineLinkToxic } from './link-toxic.js';
 
-export const noopToxic = registerLinkToxic({
+export const noopToxic = defineLinkToxic({
   type: 'noop',
   summary: 'does nothing',
   schema: z.object({}),

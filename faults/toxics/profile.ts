@@ -6,9 +6,9 @@ import { z } from 'zod';
 import { SubChain } from '../link/sub-chain.js';
 import { faultsToToxics } from '../profiles/fault-settings.js';
 import { presetName } from '../profiles/presets.js';
-import { registerLinkToxic } from './link-toxic.js';
+import { defineLinkToxic } from './link-toxic.js';
 
-export const profileToxic = registerLinkToxic({
+export const profileToxic = defineLinkToxic({
   type: 'profile',
   summary: 'a network preset (lan, wifi, 4g, 3g, satellite, ...) for this direction, as one toxic',
   schema: z.object({ preset: presetName }),

@@ -2,8 +2,9 @@
  * Every fault h2race knows, by type name, as Toxiproxy keeps its toxics: the CLI flags, the
  * config file, profiles and the Toxiproxy API all find a fault here and nowhere else.
  *
- * A toxic module (one file per toxic in this folder) declares its attributes with a zod schema
- * and registers itself. `kind` says where it acts:
+ * A toxic module (one file per toxic in this folder) declares its attributes with a zod schema;
+ * builtin.ts lists them and the composition roots register them (registerBuiltinToxics), so a
+ * lookup here never depends on which module loaded first. `kind` says where it acts:
  *   - 'link'  : on bytes of one direction of a connection (faults/link runs it);
  *   - 'frame' : on HTTP/2 frames in the frame path (faults/frames runs it).
  */
@@ -35,10 +36,12 @@ export class ToxicSpecError extends Error {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one map holds every toxic; each entry's attribute and impl types are known only to that toxic's own file
 const types = new Map<string, ToxicType<any, any>>();
 
-export function registerToxic<A, I>(def: ToxicType<A, I>): ToxicType<A, I> {
-  if (types.has(def.type)) throw new Error(`toxic type registered twice: ${def.type}`);
+/** Adds a toxic type; the same definition again is a no-op, another one under a taken name a bug. */
+export function registerToxic<A, I>(def: ToxicType<A, I>): void {
+  const known = types.get(def.type);
+  if (known === def) return;
+  if (known) throw new Error(`toxic type registered twice: ${def.type}`);
   types.set(def.type, def);
-  return def;
 }
 
 export function findToxicType(type: string): ToxicType | undefined {

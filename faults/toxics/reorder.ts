@@ -9,9 +9,9 @@ import { z } from 'zod';
 import { FrameType } from '../../h2/frame/constants.js';
 import type { EmitFrame } from '../../h2/proto/frame-writer.js';
 import type { OutboundFrame } from '../../h2/proto/pending-frames.js';
-import { registerFrameToxic, tunnelsAttribute } from '../frames/frame-toxic.js';
+import { defineFrameToxic, tunnelsAttribute } from '../frames/frame-toxic.js';
 
-export const reorderToxic = registerFrameToxic({
+export const reorderToxic = defineFrameToxic({
   type: 'reorder',
   summary: 'hold DATA frames (probability each) so frames of other streams overtake them, within window frames; acts on frames to the client whatever the stream attribute; tunnel streams (WebSockets over HTTP/2) only with tunnels: true',
   schema: z.object({

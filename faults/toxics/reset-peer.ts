@@ -2,9 +2,9 @@
  * (RST). Data is held, never delivered, as in Toxiproxy. */
 import { z } from 'zod';
 import type { Piece } from '../link/piece.js';
-import { intAttribute, registerLinkToxic } from './link-toxic.js';
+import { intAttribute, defineLinkToxic } from './link-toxic.js';
 
-export const resetPeerToxic = registerLinkToxic({
+export const resetPeerToxic = defineLinkToxic({
   type: 'reset_peer',
   summary: 'reset the connection (RST) timeout ms after the first data',
   schema: z.object({ timeout: intAttribute() }),

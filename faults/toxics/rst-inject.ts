@@ -6,7 +6,7 @@
  * pool's reset handling (the race, in release-on-reset).
  */
 import { z } from 'zod';
-import { registerFrameToxic, tunnelsAttribute } from '../frames/frame-toxic.js';
+import { defineFrameToxic, tunnelsAttribute } from '../frames/frame-toxic.js';
 
 /** `/regex/` is a regular expression; anything else is a path prefix. Throws on a bad regex. */
 function compilePathMatcher(text: string): (path: string) => boolean {
@@ -24,7 +24,7 @@ function isPathMatcher(text: string): boolean {
   }
 }
 
-export const rstInjectToxic = registerFrameToxic({
+export const rstInjectToxic = defineFrameToxic({
   type: 'rst_inject',
   summary: 'cancel streams whose :path matches (prefix, or /regex/) after ms from the response start, with probability, on both sides (the stream attribute is ignored); tunnel streams (WebSockets over HTTP/2) only with tunnels: true',
   schema: z.object({

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { SubChain } from '../link/sub-chain.js';
 import { loadProfileFile, ProfileError, type Schedule } from '../profiles/profile-file.js';
 import { ScheduleWalk } from '../profiles/schedule-walk.js';
-import { registerLinkToxic } from './link-toxic.js';
+import { defineLinkToxic } from './link-toxic.js';
 
 /** Files being validated right now: a step holding a schedule toxic of its own file would recurse. */
 const loading = new Set<string>();
@@ -17,7 +17,7 @@ const loading = new Set<string>();
  * not read and parse it again. */
 const loaded = new Map<string, Schedule>();
 
-export const scheduleToxic = registerLinkToxic({
+export const scheduleToxic = defineLinkToxic({
   type: 'schedule',
   summary: 'walk a profile file (.yaml timed steps) on each connection from its start',
   schema: z.object({

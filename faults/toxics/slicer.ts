@@ -5,9 +5,9 @@
 import { z } from 'zod';
 import { cutPiece } from '../link/piece.js';
 import { ScheduledQueue } from '../link/scheduled-queue.js';
-import { intAttribute, registerLinkToxic } from './link-toxic.js';
+import { intAttribute, defineLinkToxic } from './link-toxic.js';
 
-export const slicerToxic = registerLinkToxic({
+export const slicerToxic = defineLinkToxic({
   type: 'slicer',
   summary: 'cut data into average_size ± size_variation byte slices, delay µs apart',
   schema: z.object({ average_size: intAttribute(), size_variation: intAttribute(), delay: intAttribute() }),

@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import type { Piece } from '../link/piece.js';
-import { intAttribute, registerLinkToxic } from './link-toxic.js';
+import { intAttribute, defineLinkToxic } from './link-toxic.js';
 
-export const timeoutToxic = registerLinkToxic({
+export const timeoutToxic = defineLinkToxic({
   type: 'timeout',
   summary: 'stop all data and close the connection after timeout ms (0: never close)',
   schema: z.object({ timeout: intAttribute() }),

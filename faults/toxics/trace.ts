@@ -8,9 +8,9 @@ import { z } from 'zod';
 import { cutPiece } from '../link/piece.js';
 import { ScheduledQueue } from '../link/scheduled-queue.js';
 import { firstAtOrAfter, loadTrace, OPPORTUNITY_BYTES, traceFileSchema } from '../profiles/trace-loader.js';
-import { registerLinkToxic } from './link-toxic.js';
+import { defineLinkToxic } from './link-toxic.js';
 
-export const traceToxic = registerLinkToxic({
+export const traceToxic = defineLinkToxic({
   type: 'trace',
   summary: 'replay a Mahimahi delivery trace (file: one ms timestamp per 1500-byte opportunity, looping)',
   schema: z.object({ file: traceFileSchema }),

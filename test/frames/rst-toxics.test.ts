@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../h2/frame/constants.js';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
 import { normalizeToxic } from '../../faults/toxics/registry.js';
-import '../../faults/toxics/all.js';
 import { rstInjectToxic } from '../../faults/toxics/rst-inject.js';
 import { SeededRandom } from '../../faults/random.js';
 import { pino } from 'pino';

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listToxicTypes } from '../../faults/toxics/registry.js';
-import '../../faults/toxics/all.js';
 import { exchange, raw, Servers, startTestApi, unusedPort, portOf, type TestApi } from './harness.js';
 
 let t: TestApi;
