@@ -11,7 +11,6 @@ import { generateSelfSigned } from '../origin/cert.js';
 import type { ChildProcesses } from './children.js';
 import { COST_STEPS, NONE_SUBJECT, NO_FRAME_PATH_SUBJECT, SUBJECT, configSpecs, type StartContext } from './configs.js';
 import { runH2load } from './h2load.js';
-import type { FidelityRow } from './link-fidelity.js';
 import { measureCell, type CellResult } from './measure.js';
 import { startNodeChild } from './node-target.js';
 import { runningInGroup } from './proc-stats.js';
@@ -21,6 +20,7 @@ import {
   poolFigures,
   workloadTables,
   type CostSplitRow,
+  type FidelityRow,
   type PoolFigures,
   type TargetResult,
   type WorkloadTable,

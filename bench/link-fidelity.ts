@@ -20,6 +20,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { LinkedSocketOptions } from '../faults/link/linked-socket.js';
 import { loopbackPair, type LoopbackPair } from '../faults/link/loopback-pair.js';
 import { ToxicSet } from '../faults/link/toxic-set.js';
+import { registerBuiltinToxics } from '../faults/toxics/builtin.js';
 import { SeededRandom } from '../faults/random.js';
 import { generateTraceLines, writeTempTrace, type RateStep } from '../faults/profiles/trace-generator.js';
 import { loadTrace, traceCapacity } from '../faults/profiles/trace-loader.js';
@@ -30,22 +31,7 @@ import { queueBytesOf } from '../faults/profiles/fault-settings.js';
 import { serveConnection } from '../h2/server.js';
 import type { ServerHandler } from '../h2/proto/connection-options.js';
 import { fidelityTable } from './report-table.js';
-import { median } from './summary.js';
-
-export interface FidelityRow {
-  figure: string;
-  setup: string;
-  configured: number;
-  measured: number;
-  unit: string;
-  /** Delay rows: the same percentile of the seeded draws themselves, so sampling noise and the
-   * link's own error can be told apart (configured → drawn is sampling, drawn → measured is the link). */
-  drawn?: number;
-  /** (measured − configured) / configured, in percent. */
-  deviationPercent: number;
-  target: string;
-  met: boolean;
-}
+import { median, type FidelityRow } from './summary.js';
 
 /**
  * An LTE-like downlink for the trace row, generated (seeded) so the bench needs no recorded trace:
@@ -402,6 +388,7 @@ function round(n: number): number {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  registerBuiltinToxics();
   const rows = await runLinkFidelity({ quick: process.argv.includes('--quick') });
   process.stdout.write(`${fidelityTable(rows)}\n`);
 }

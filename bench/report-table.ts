@@ -1,7 +1,6 @@
 /** The bench report as plain-text tables for the terminal (and for pasting into the README). */
 import type { BenchReport } from './bench.js';
-import type { FidelityRow } from './link-fidelity.js';
-import type { Figures } from './summary.js';
+import type { FidelityRow, Figures } from './summary.js';
 import type { WorkloadName } from './workloads.js';
 
 type Column = [header: string, value: (f: Figures) => number | undefined, digits: number];

@@ -60,6 +60,22 @@ export interface CostSplitRow {
   rateAddedP50Ms: number | null;
 }
 
+/** One row of the link fidelity table (link-fidelity.ts): a configured figure beside what the link delivered. */
+export interface FidelityRow {
+  figure: string;
+  setup: string;
+  configured: number;
+  measured: number;
+  unit: string;
+  /** Delay rows: the same percentile of the seeded draws themselves, so sampling noise and the
+   * link's own error can be told apart (configured → drawn is sampling, drawn → measured is the link). */
+  drawn?: number;
+  /** (measured − configured) / configured, in percent. */
+  deviationPercent: number;
+  target: string;
+  met: boolean;
+}
+
 const MB = 1e6;
 const GiB = 1024 ** 3;
 

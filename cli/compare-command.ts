@@ -13,7 +13,7 @@ import { checkProfileFlag } from './fault-options.js';
 import { POOL_MODES } from '../faults/pool/types.js';
 import { BUG_MODELS } from '../h2/proto/bug-models/catalogue.js';
 import { runCompare, SAFE_MODES, type CompareResult } from '../scenario/compare.js';
-import type { Verdict } from '../scenario/summary.js';
+import type { Verdict } from '../scenario/run-summary.js';
 import { h2raceForMode } from '../scenario/h2race-proxy.js';
 import type { ReportRun } from '../scenario/report-html.js';
 import {

@@ -2,7 +2,7 @@
  * h2race's exit codes: the one table every command (and the README's "Exit codes") follows, so a
  * CI job can tell a verdict from a setup mistake from a Ctrl-C.
  */
-import type { Verdict } from '../scenario/summary.js';
+import type { Verdict } from '../scenario/run-summary.js';
 
 export const ExitCode = {
   /** Done as asked; scenario/compare: every (safe) run CLEAN. */

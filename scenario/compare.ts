@@ -14,7 +14,8 @@
 import { startDemoOrigin } from '../origin/demo-origin.js';
 import { startGrpcOrigin } from '../origin/grpc-origin.js';
 import { preflightTarget, runScenario, type ScenarioOptions, type ScenarioProgress } from './run.js';
-import { summarize, worstVerdict, type RunSummary, type Verdict } from './summary.js';
+import { summarize, worstVerdict } from './summary.js';
+import type { RunSummary, Verdict } from './run-summary.js';
 import type { PoolRaceRecord, PooledFrame, RunRecord } from './types.js';
 
 export interface TimedRace {

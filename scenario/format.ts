@@ -1,6 +1,6 @@
 /** Small formatting helpers shared by the terminal table and the HTML report. */
 import type { DamageStory } from './damage-story.js';
-import type { RunSummary } from './summary.js';
+import type { RunSummary } from './run-summary.js';
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -8,7 +8,7 @@
 import { formatBytes, formatCounts, formatDrain, formatMs, formatQueueDepth, formatRate, formatShape, formatSseDelay, formatVideoGoodput, goawayTotal, storyTitle } from './format.js';
 import { kindName, type DamageStory, type StoryStep } from './damage-story.js';
 import { esc, MARKS, timeline, TIMELINE_CSS, type Mark } from './report-timeline.js';
-import type { RunSummary } from './summary.js';
+import type { RunSummary } from './run-summary.js';
 import type { ConnectionRecord, RunRecord } from './types.js';
 
 export interface ReportRun {

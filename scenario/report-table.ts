@@ -16,7 +16,7 @@ import {
   goawayTotal,
   storyTitle,
 } from './format.js';
-import type { RunSummary, Verdict } from './summary.js';
+import type { RunSummary, Verdict } from './run-summary.js';
 
 const COLUMNS: { title: string; grpcTitle?: string; cell: (s: RunSummary) => string; right?: boolean }[] = [
   { title: 'mode', cell: (s) => s.mode ?? '-' },

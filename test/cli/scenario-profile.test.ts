@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { findPreset } from '../../faults/profiles/presets.js';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
-import type { RunSummary } from '../../scenario/summary.js';
+import type { RunSummary } from '../../scenario/run-summary.js';
 import { ensureCliBuilt } from '../hostile/proxy-process.js';
 import { runCliProcess } from './run-cli.js';
 

@@ -19,7 +19,8 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findPreset } from '../../faults/profiles/presets.js';
 import { runScenario, SCENARIO_DEFAULTS } from '../../scenario/run.js';
-import { summarize, type RunSummary } from '../../scenario/summary.js';
+import { summarize } from '../../scenario/summary.js';
+import type { RunSummary } from '../../scenario/run-summary.js';
 import { startJettyLikeOrigin, type JettyLikeOrigin, type PoolMode } from './jetty-like-origin.js';
 
 const origins: JettyLikeOrigin[] = [];

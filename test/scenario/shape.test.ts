@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { ReferenceVerifier } from '../../scenario/reference-verifier.js';
 import { runScenario } from '../../scenario/run.js';
-import { summarize, type RunSummary } from '../../scenario/summary.js';
+import { summarize } from '../../scenario/summary.js';
+import type { RunSummary } from '../../scenario/run-summary.js';
 import { startJettyLikeOrigin, type JettyLikeOrigin } from './jetty-like-origin.js';
 import { runCli } from './run-cli.js';
 

@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSelfSigned } from '../../origin/cert.js';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { VERDICT_EXIT_CODES_HELP, verdictExitCode } from '../../cli/exit-codes.js';
-import { VERDICT_ORDER, type RunSummary } from '../../scenario/summary.js';
+import { VERDICT_ORDER } from '../../scenario/summary.js';
+import type { RunSummary } from '../../scenario/run-summary.js';
 import { runCli } from './run-cli.js';
 import { corruptVideo, disarmBefore, refuseSome } from './test-origins.js';
 
