@@ -3,10 +3,11 @@
  * schedules edit it; every live link of the proxy listens for 'change' and rebuilds its chain,
  * so a change reaches open connections. Names are unique across both directions. A single
  * add, update or remove says which it was, so a link can restart exactly the stages Toxiproxy
- * restarts (and so re-rolls their toxicity).
+ * restarts (and so re-rolls their toxicity). Each add, update and replace loads the toxics it
+ * takes (registry.ts loadToxic): a file a toxic names is read then, not while it is validated.
  */
 import { EventEmitter } from 'node:events';
-import { findToxicType, normalizeToxic, ToxicSpecError } from '../toxics/registry.js';
+import { findToxicType, loadToxic, normalizeToxic, ToxicSpecError } from '../toxics/registry.js';
 import type { Direction, ToxicSpec } from './types.js';
 
 export interface ToxicInput {
@@ -15,6 +16,8 @@ export interface ToxicInput {
   stream?: unknown;
   toxicity?: unknown;
   attributes?: unknown;
+  /** Set on a spec loaded already (a profile file's step toxics, read with the file): kept. */
+  loaded?: unknown;
 }
 
 /** One API-style edit of a live set; absent for a reset or a whole-list replace. */
@@ -48,10 +51,11 @@ export class ToxicSet extends EventEmitter<ToxicSetEvents> {
   }
 
   add(input: ToxicInput): ToxicSpec {
-    const spec = normalizeToxic(input);
-    if (this.toxics.some((t) => t.name === spec.name)) {
+    const normalized = normalizeToxic(input);
+    if (this.toxics.some((t) => t.name === normalized.name)) {
       throw new ToxicSpecError('toxic already exists', 'name', 409);
     }
+    const spec = loadToxic(normalized);
     this.toxics.push(spec);
     this.changed({ op: 'add', name: spec.name });
     return copy(spec);
@@ -65,13 +69,13 @@ export class ToxicSet extends EventEmitter<ToxicSetEvents> {
     if (input.attributes !== undefined && (typeof input.attributes !== 'object' || input.attributes === null)) {
       throw new ToxicSpecError('attributes must be an object', 'attributes');
     }
-    const spec = normalizeToxic({
+    const spec = loadToxic(normalizeToxic({
       type: current.type,
       name: current.name,
       stream: current.stream,
       toxicity: input.toxicity ?? current.toxicity,
       attributes: { ...current.attributes, ...(input.attributes) },
-    });
+    }));
     this.toxics[index] = spec;
     this.changed({ op: 'update', name });
     return copy(spec);
@@ -90,13 +94,16 @@ export class ToxicSet extends EventEmitter<ToxicSetEvents> {
 
   /** Swap the whole list at once (a profile or a schedule step): all valid or nothing changes. */
   replace(inputs: readonly ToxicInput[]): void {
-    const specs = inputs.map((input) => normalizeToxic(input));
+    const normalized = inputs.map((input) => normalizeToxic(input));
     const seen = new Set<string>();
-    for (const spec of specs) {
+    for (const spec of normalized) {
       if (seen.has(spec.name)) throw new ToxicSpecError(`toxic already exists: ${spec.name}`, 'name', 409);
       seen.add(spec.name);
     }
-    this.toxics = specs;
+    this.toxics = normalized.map((spec, i) => {
+      const { loaded } = inputs[i]!;
+      return loadToxic(loaded === undefined ? spec : { ...spec, loaded });
+    });
     this.changed();
   }
 
@@ -121,7 +128,8 @@ export function followToxics(
   apply: (toxics: readonly ToxicSpec[], edit?: ToxicEdit) => void,
 ): () => void {
   if (!(source instanceof ToxicSet)) {
-    apply(source);
+    // A fixed list is added when its follower starts: its toxics are loaded then.
+    apply(source.map(loadToxic));
     return () => {};
   }
   source.on('change', apply);

@@ -37,6 +37,9 @@ export interface ToxicSpec {
   stream: Direction;
   toxicity: number;
   attributes: Record<string, unknown>;
+  /** What its type read when the toxic was added (a schedule's steps, a trace's opportunities;
+   * registry.ts loadToxic); absent for types that read nothing. Not part of the API's JSON. */
+  loaded?: unknown;
 }
 
 export interface LinkEvents {

@@ -14,14 +14,15 @@
  *       preset: wifi
  *       toxics: [{ type: slicer, attributes: { average_size: 200, delay: 500 } }]
  *
- * Validated as read: an error names the file, the step and the field.
+ * Validated as read: an error names the file, the step and the field. The steps' toxics are loaded
+ * with the file (a trace or a schedule they name is read now), so walking the steps reads nothing.
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { toxicEntrySchema } from '../toxics/toxic-entry-schema.js';
 import type { ToxicSpec } from '../link/types.js';
-import { ToxicSpecError } from '../toxics/registry.js';
+import { loadToxic, ToxicSpecError } from '../toxics/registry.js';
 import { faultsToToxics, linkFaultFields, mergeFaults, type LinkFaults } from './fault-settings.js';
 import { presetName } from './presets.js';
 import { formatDuration, parseDuration, unitSchema, UnitError } from './units.js';
@@ -115,7 +116,7 @@ export function parseProfile(file: string, text: string, overrides: LinkFaults =
   const steps = parsed.data.steps.map((step, i): ScheduleStep => {
     const faults = mergeFaults({ preset: step.preset, ...step.faults, toxics: step.toxics }, overrides);
     try {
-      return { at: step.at, label: step.label ?? step.preset ?? `step ${i + 1}`, faults, toxics: faultsToToxics(faults) };
+      return { at: step.at, label: step.label ?? step.preset ?? `step ${i + 1}`, faults, toxics: faultsToToxics(faults).map(loadToxic) };
     } catch (err) {
       if (!(err instanceof ToxicSpecError || err instanceof UnitError)) throw err;
       throw new ProfileError(`${file}: step ${i + 1} (at ${formatDuration(step.at)}): ${err.message}`);

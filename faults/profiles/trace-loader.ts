@@ -1,8 +1,8 @@
 /**
  * Mahimahi delivery traces: one integer per line, a time in ms from the start of the trace; each
  * line is one opportunity for a 1500-byte packet to leave the bottleneck; the trace loops with a
- * period equal to its last timestamp. Validated as read (errors name file and line), cached per
- * file for the life of the process.
+ * period equal to its last timestamp. Validated as read (errors name file and line); read again
+ * each time a toxic that names it is added, so an edited trace counts from the next add.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -25,21 +25,14 @@ export class TraceError extends Error {
   }
 }
 
-const cache = new Map<string, DeliveryTrace>();
-
 export function loadTrace(file: string): DeliveryTrace {
-  const path = resolve(file);
-  const cached = cache.get(path);
-  if (cached) return cached;
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileSync(resolve(file), 'utf8');
   } catch (err) {
     throw new TraceError(`${file}: cannot read trace: ${(err as Error).message}`);
   }
-  const trace = parseTrace(file, text);
-  cache.set(path, trace);
-  return trace;
+  return parseTrace(file, text);
 }
 
 export function parseTrace(file: string, text: string): DeliveryTrace {
@@ -63,15 +56,9 @@ export function parseTrace(file: string, text: string): DeliveryTrace {
   return { file, times: times.slice(0, count), period };
 }
 
-/** A path that loads as a trace (relative to the working directory); the loader's error otherwise. */
-export const traceFileSchema = z.string().min(1).superRefine((file, ctx) => {
-  try {
-    loadTrace(file);
-  } catch (err) {
-    if (!(err instanceof TraceError)) throw err;
-    ctx.addIssue({ code: 'custom', message: err.message });
-  }
-});
+/** A trace's path (relative to the working directory): its shape only; the trace toxic reads
+ * the file when it is added. */
+export const traceFileSchema = z.string().min(1);
 
 /** Bytes the trace can deliver in [fromMs, toMs) after its start, loops included. */
 export function traceCapacity(trace: DeliveryTrace, fromMs: number, toMs: number): number {

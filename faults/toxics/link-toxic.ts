@@ -7,20 +7,32 @@ import { z } from 'zod';
 import type { LinkStage, LinkToxicImpl, StageContext } from '../link/stage.js';
 import type { ToxicType } from './registry.js';
 
-export function defineLinkToxic<S extends z.ZodType<Record<string, unknown>>>(def: {
+export function defineLinkToxic<S extends z.ZodType<Record<string, unknown>>, L = undefined>(def: {
   type: string;
   summary: string;
   schema: S;
-  stage: (ctx: StageContext<z.output<S>>) => LinkStage;
+  /** What the toxic reads when it is added (registry.ts loadToxic); each stage gets it. */
+  load?: (attributes: z.output<S>) => L;
+  stage: (ctx: StageContext<z.output<S>>, loaded: L) => LinkStage;
   closesWhenRemoved?: boolean;
   propagation?: boolean;
 }): ToxicType<z.output<S>, LinkToxicImpl<z.output<S>>> {
+  const { load } = def;
   return {
     type: def.type,
     kind: 'link',
     summary: def.summary,
     schema: def.schema as unknown as z.ZodType<z.output<S>>,
-    impl: { stage: def.stage, closesWhenRemoved: def.closesWhenRemoved, propagation: def.propagation },
+    load,
+    impl: {
+      stage(ctx) {
+        // Every spec a link runs went through loadToxic (ToxicSet, followToxics, a profile file's steps).
+        if (load && ctx.spec.loaded === undefined) throw new Error(`toxic ${ctx.spec.name} (${def.type}) runs without being loaded`);
+        return def.stage(ctx, ctx.spec.loaded as L);
+      },
+      closesWhenRemoved: def.closesWhenRemoved,
+      propagation: def.propagation,
+    },
   };
 }
 

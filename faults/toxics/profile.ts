@@ -12,9 +12,11 @@ export const profileToxic = defineLinkToxic({
   type: 'profile',
   summary: 'a network preset (lan, wifi, 4g, 3g, satellite, ...) for this direction, as one toxic',
   schema: z.object({ preset: presetName }),
-  stage(ctx) {
+  // The preset's toxics, made once when the toxic is added; every connection runs them.
+  load: ({ preset }) => faultsToToxics({ preset }),
+  stage(ctx, toxics) {
     const chain = new SubChain(ctx);
-    chain.set(faultsToToxics({ preset: ctx.attributes.preset }));
+    chain.set(toxics);
     // A sub-chain is a stage: its queue, rate and delay are its sub-stages'.
     return chain;
   },

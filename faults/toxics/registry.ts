@@ -20,6 +20,12 @@ export interface ToxicType<Attrs = Record<string, unknown>, Impl = unknown> {
   readonly schema: z.ZodType<Attrs>;
   /** What runs it; the link or the frame path knows the concrete shape. */
   readonly impl: Impl;
+  /**
+   * Reads what the attributes name (a file) when the toxic is added, not while its attributes are
+   * validated; each add reads again, so an edited file counts from the next add. What it returns
+   * becomes the spec's `loaded`; a file that cannot be used is an attributeError.
+   */
+  load?(this: void, attributes: Attrs): unknown;
 }
 
 /**
@@ -31,6 +37,11 @@ export class ToxicSpecError extends Error {
     super(message);
     this.name = 'ToxicSpecError';
   }
+}
+
+/** A toxic's attribute at fault, named as normalizeToxic names it: `attributes.<name>: why`. */
+export function attributeError(attribute: string, message: string): ToxicSpecError {
+  return new ToxicSpecError(`attributes.${attribute}: ${message}`, `attributes.${attribute}`);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one map holds every toxic; each entry's attribute and impl types are known only to that toxic's own file
@@ -88,4 +99,15 @@ export function normalizeToxic(input: {
     toxicity,
     attributes: parsed.data as Record<string, unknown>,
   };
+}
+
+/**
+ * The toxic ready to run: what its type reads (load) read now. The ToxicSet calls this on each
+ * add, update and replace; a spec already loaded (a schedule step's toxics, read with their
+ * profile file) is kept as it is. Throws ToxicSpecError naming the attribute.
+ */
+export function loadToxic(spec: ToxicSpec): ToxicSpec {
+  const load = types.get(spec.type)?.load;
+  if (!load || spec.loaded !== undefined) return spec;
+  return { ...spec, loaded: load(spec.attributes) };
 }

@@ -3,6 +3,8 @@
  * when the toxic starts on it (the proxy-wide `--profile file.yaml` walks one clock for all; both
  * walk with profiles/schedule-walk.ts).
  * Each step swaps this direction's link faults; frame-kind toxics in the file are ignored here.
+ * The file is read when the toxic is added (each add reads it again), not while it is validated;
+ * every connection walks the steps read then.
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -10,39 +12,33 @@ import { SubChain } from '../link/sub-chain.js';
 import { loadProfileFile, ProfileError, type Schedule } from '../profiles/profile-file.js';
 import { ScheduleWalk } from '../profiles/schedule-walk.js';
 import { defineLinkToxic } from './link-toxic.js';
+import { attributeError } from './registry.js';
 
-/** Files being validated right now: a step holding a schedule toxic of its own file would recurse. */
-const loading = new Set<string>();
-/** The file as last validated (when the toxic was added or updated), so a new connection does
- * not read and parse it again. */
-const loaded = new Map<string, Schedule>();
+/** Files being read right now: a step holding a schedule toxic of its own file would recurse.
+ * Empty again when the add that read them returns. */
+const reading = new Set<string>();
 
 export const scheduleToxic = defineLinkToxic({
   type: 'schedule',
   summary: 'walk a profile file (.yaml timed steps) on each connection from its start',
-  schema: z.object({
-    file: z.string().min(1).superRefine((file, ctx) => {
-      const path = resolve(file);
-      if (loading.has(path)) {
-        ctx.addIssue({ code: 'custom', message: `${file}: a schedule cannot include itself` });
-        return;
-      }
-      loading.add(path);
-      try {
-        loaded.set(path, loadProfileFile(file));
-      } catch (err) {
-        if (!(err instanceof ProfileError)) throw err;
-        ctx.addIssue({ code: 'custom', message: err.message });
-      } finally {
-        loading.delete(path);
-      }
-    }),
-  }),
-  stage(ctx) {
-    const path = resolve(ctx.attributes.file);
+  schema: z.object({ file: z.string().min(1) }),
+  load({ file }): Schedule {
+    const path = resolve(file);
+    if (reading.has(path)) throw attributeError('file', `${file}: a schedule cannot include itself`);
+    reading.add(path);
+    try {
+      return loadProfileFile(file);
+    } catch (err) {
+      if (!(err instanceof ProfileError)) throw err;
+      throw attributeError('file', err.message);
+    } finally {
+      reading.delete(path);
+    }
+  },
+  stage(ctx, schedule) {
     // The walk ends where the sub-chain does: when it leaves the link (drain).
     const chain = new SubChain(ctx, () => walk.stop());
-    const walk = new ScheduleWalk(loaded.get(path) ?? loadProfileFile(path), {
+    const walk = new ScheduleWalk(schedule, {
       now: () => ctx.now(),
       apply: (step, index) => {
         chain.set(step.toxics);

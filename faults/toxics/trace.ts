@@ -2,20 +2,28 @@
  * trace (h2race's own): replays a Mahimahi delivery trace. The trace clock starts with the stage;
  * each opportunity lets up to 1500 bytes leave, and an opportunity that finds nothing queued is
  * lost, as on the recorded link. Leftover room in a partly used opportunity serves the next data
- * if it was already waiting.
+ * if it was already waiting. The trace is read when the toxic is added (each add reads it again).
  */
 import { z } from 'zod';
 import { cutPiece } from '../link/piece.js';
 import { ScheduledQueue } from '../link/scheduled-queue.js';
-import { firstAtOrAfter, loadTrace, OPPORTUNITY_BYTES, traceFileSchema } from '../profiles/trace-loader.js';
+import { firstAtOrAfter, loadTrace, OPPORTUNITY_BYTES, TraceError, traceFileSchema, type DeliveryTrace } from '../profiles/trace-loader.js';
 import { defineLinkToxic } from './link-toxic.js';
+import { attributeError } from './registry.js';
 
 export const traceToxic = defineLinkToxic({
   type: 'trace',
   summary: 'replay a Mahimahi delivery trace (file: one ms timestamp per 1500-byte opportunity, looping)',
   schema: z.object({ file: traceFileSchema }),
-  stage(ctx) {
-    const { times, period } = loadTrace(ctx.attributes.file);
+  load({ file }): DeliveryTrace {
+    try {
+      return loadTrace(file);
+    } catch (err) {
+      if (!(err instanceof TraceError)) throw err;
+      throw attributeError('file', err.message);
+    }
+  },
+  stage(ctx, { times, period }) {
     const start = ctx.now();
     const queue = new ScheduledQueue(ctx.emit);
     let cycle = 0;

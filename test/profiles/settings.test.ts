@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { faultsSchema } from '../../config/faults-schema.js';
 import { faultCliOptions, faultSettingsFromArgs } from '../../cli/fault-options.js';
+import { ToxicSet } from '../../faults/link/toxic-set.js';
 import { planFaults } from '../../faults/profiles/plan.js';
 import { findPreset, PRESETS } from '../../faults/profiles/presets.js';
 import { parseDuration, parsePercent, parseRate } from '../../faults/profiles/units.js';
@@ -91,6 +92,12 @@ describe('config faults schema', () => {
     const badToxic = faultsSchema.safeParse({ toxics: [{ type: 'latency', attributes: { latency: -5 } }] });
     expect(badToxic.error!.issues[0]!.path).toEqual(['toxics', 0, 'attributes', 'latency']);
     expect(faultsSchema.safeParse({ latncy: '5ms' }).success).toBe(false);
-    expect(faultsSchema.safeParse({ traceUp: '/nonexistent.up' }).error!.issues[0]!.path).toEqual(['traceUp']);
+  });
+
+  it('checks the shape of a trace path only: the file is read when its toxic is added, one line naming it', () => {
+    const parsed = faultsSchema.parse({ traceUp: '/nonexistent.up' });
+    const { toxics } = planFaults(parsed);
+    expect(toxics.find((t) => t.type === 'trace')!.loaded).toBeUndefined();
+    expect(() => new ToxicSet(toxics)).toThrow(/^attributes\.file: \/nonexistent\.up: cannot read trace: ENOENT[^\n]*$/);
   });
 });
