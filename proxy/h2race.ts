@@ -25,7 +25,7 @@ import { planFaults, startFaultPlan, type FaultSettings } from '../faults/profil
 import type { ScheduleRunner } from '../faults/profiles/schedule-runner.js';
 import { SeededRandom } from '../faults/random.js';
 import type * as net from 'node:net';
-import type { ConnectionInfo, DownstreamWrapper, UpstreamWrapper } from './connection-wrapper.js';
+import type { ConnectionInfo, DownstreamWrapper, UpstreamWrapper } from '../faults/frames/connection-wrapper.js';
 import { endReason } from './end-reason.js';
 import { reportConnectionEnd } from './events.js';
 import { silentLogger } from './log.js';

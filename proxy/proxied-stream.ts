@@ -22,7 +22,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { ConnectionInfo, StreamDelivery } from './connection-wrapper.js';
+import type { ConnectionInfo, StreamDelivery } from '../faults/frames/connection-wrapper.js';
 import type { EngineStream } from './engine-stream.js';
 import type { Pump } from './pump.js';
 import type { ProxyEvents, StreamEndRecord, StreamOutcome, StreamStartRecord } from './events.js';

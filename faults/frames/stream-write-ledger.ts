@@ -1,6 +1,6 @@
 /**
  * Which of each stream's outbound frames the downstream link wrote to the client's socket, for
- * the stream log (proxy/connection-wrapper.ts: DeliveryLedger). A stream is done in the engine
+ * the stream log (connection-wrapper.ts: DeliveryLedger). A stream is done in the engine
  * once its frames are handed to the transport; on a shaped link they may sit in the link for
  * seconds after, or never go out when the connection dies first.
  *

@@ -1,6 +1,7 @@
 /**
- * Plugs the engine path into the proxy (proxy/connection-wrapper.ts): every downstream HTTP/2
- * connection is served by h2race's engine on an EnginePath sharing the proxy's pool and toxics.
+ * Plugs the engine path into the proxy (through connection-wrapper.ts, the contract proxy/ takes):
+ * every downstream HTTP/2 connection is served by h2race's engine on an EnginePath sharing the
+ * proxy's pool and toxics.
  */
 import type * as net from 'node:net';
 import type { Logger } from 'pino';

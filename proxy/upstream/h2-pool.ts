@@ -93,6 +93,11 @@ export class H2Pool {
 
   constructor(private readonly opts: H2PoolOptions) {}
 
+  /** The origin answered ALPN without h2: its requests go over HTTP/1.1 from then on (OriginUpstream.usesH1). */
+  get answeredWithoutH2(): boolean {
+    return this.notH2 !== undefined;
+  }
+
   request(req: H2StreamRequest): void {
     if (this.closed) return req.callback(new UpstreamError('connection-lost', 'proxy is shutting down'));
     if (this.notH2) return req.callback(this.notH2);

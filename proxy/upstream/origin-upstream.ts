@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ProxyConfig } from '../../config/proxy-schema.js';
-import type { UpstreamWrapper } from '../connection-wrapper.js';
+import type { UpstreamWrapper } from '../../faults/frames/connection-wrapper.js';
 import type { ProxyEvents } from '../events.js';
 import type { UpstreamConnectionOptions } from './connect.js';
 import { H1Agent } from './h1-agent.js';
@@ -19,7 +19,8 @@ export class OriginUpstream {
   readonly origin: URL;
   readonly tls: boolean;
   readonly h2?: H2Pool;
-  private h1Agent?: H1Agent;
+  /** The HTTP/1.1 agent requests take when usesH1; made with the upstream (it connects on first use). */
+  readonly h1: H1Agent;
   private tunnelAgent?: H1Agent;
   /** What the h2 pool and the HTTP/1.1 agent connect with. */
   private readonly connection: UpstreamConnectionOptions;
@@ -58,23 +59,18 @@ export class OriginUpstream {
         bugModels,
       });
     }
+    this.h1 = new H1Agent({ ...this.connection, maxSockets: config.maxSockets });
   }
 
-  /** Whether requests go over HTTP/1.1 (http://, or an https:// origin without h2). */
+  /** Whether requests go over HTTP/1.1: http://, or, for good, an https:// origin that answered ALPN without h2. */
   get usesH1(): boolean {
-    return this.h1Agent !== undefined || this.h2 === undefined;
-  }
-
-  /** The HTTP/1.1 agent, made on first use. */
-  get h1(): H1Agent {
-    this.h1Agent ??= new H1Agent({ ...this.connection, maxSockets: this.config.maxSockets });
-    return this.h1Agent;
+    return this.h2 === undefined || this.h2.answeredWithoutH2;
   }
 
   /**
-   * HTTP/1.1 connections for WebSocket tunnels, made on first use. Apart from the request agent:
-   * making that one is what switches an https:// origin to HTTP/1.1 (usesH1). An upgraded socket
-   * leaves its agent (Node's 'agentRemove'): the tunnel that holds it ends it.
+   * HTTP/1.1 connections for WebSocket tunnels, made on first use; apart from the request agent,
+   * so a tunnel's sockets never serve requests. An upgraded socket leaves its agent (Node's
+   * 'agentRemove'): the tunnel that holds it ends it.
    */
   get tunnels(): H1Agent {
     this.tunnelAgent ??= new H1Agent({ ...this.connection, maxSockets: this.config.maxSockets });
@@ -83,14 +79,14 @@ export class OriginUpstream {
 
   /** Graceful: HTTP/2 sessions drain (up to `timeoutMs`); idle HTTP/1.1 connections close. */
   async close(timeoutMs: number): Promise<void> {
-    this.h1Agent?.destroy();
+    this.h1.destroy();
     this.tunnelAgent?.destroy();
     await this.h2?.close(timeoutMs);
   }
 
   destroy(): void {
     this.h2?.destroy();
-    this.h1Agent?.destroy();
+    this.h1.destroy();
     this.tunnelAgent?.destroy();
   }
 }
