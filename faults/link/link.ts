@@ -128,10 +128,6 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     else this.toSink(piece);
   }
 
-  setToxics(toxics: readonly ToxicSpec[]): void {
-    this.rebuild(toxics);
-  }
-
   /**
    * Toxiproxy's link.go re-runs a stub, and so rolls its toxicity again, when that stub's toxic
    * is updated (even to the same values) and when the toxic after it is added or removed (its

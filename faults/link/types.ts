@@ -80,8 +80,6 @@ export interface Link extends EventEmitter<LinkEvents> {
   readonly bdpBytes: number | undefined;
   readonly delivery: LinkDelivery;
   readonly queuedChunks: number;
-  /** Replace the toxic chain; applies to chunks enqueued from now on and to live connections. */
-  setToxics(toxics: readonly ToxicSpec[]): void;
   /** Producer finished: toxics such as slow_close may hold the end. */
   end(): void;
   /** Drop everything queued (each chunk's done gets the error) and stop. */
