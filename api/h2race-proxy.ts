@@ -36,7 +36,11 @@ export interface H2raceStartOptions {
   logger: Logger;
 }
 
-export interface RunningH2race {
+/**
+ * What an H2raceStarter hands back: a running h2race as the API manages it (h2race-starter.ts
+ * makes one from proxy/h2race.ts' RunningH2race, keeping only what the API reads).
+ */
+export interface H2raceHandle {
   /** The bound address, host:port. */
   readonly address: string;
   /** `https://host:port`, what clients connect to. */
@@ -49,7 +53,7 @@ export interface RunningH2race {
   close(): Promise<void>;
 }
 
-export type H2raceStarter = (options: H2raceStartOptions) => Promise<RunningH2race>;
+export type H2raceStarter = (options: H2raceStartOptions) => Promise<H2raceHandle>;
 
 export interface H2raceProxyOptions {
   start: H2raceStarter;
@@ -65,7 +69,7 @@ export class H2raceProxy extends BaseProxy {
   readonly runsFrameToxics = true;
   private readonly pool: PoolMode | undefined;
   private readonly bugModels: readonly BugModel[] | undefined;
-  private running: { proxy: RunningH2race; detach: () => void } | undefined;
+  private running: { proxy: H2raceHandle; detach: () => void } | undefined;
 
   constructor(body: ProxyBody, private readonly options: H2raceProxyOptions) {
     super(body, options.faults);

@@ -14,7 +14,7 @@ import { POOL_MODES } from '../faults/pool/types.js';
 import { BUG_MODELS } from '../h2/proto/bug-models/catalogue.js';
 import { runCompare, SAFE_MODES, type CompareResult } from '../scenario/compare.js';
 import type { Verdict } from '../scenario/run-summary.js';
-import { h2raceForMode } from '../scenario/h2race-proxy.js';
+import { h2raceForMode } from '../scenario/h2race-for-mode.js';
 import type { ReportRun } from '../scenario/report-html.js';
 import {
   checkTrafficFlags,

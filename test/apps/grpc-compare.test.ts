@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { startGrpcOrigin, GRPC_PATHS } from '../../origin/grpc-origin.js';
 import { runCompare } from '../../scenario/compare.js';
-import { h2raceForMode } from '../../scenario/h2race-proxy.js';
+import { h2raceForMode } from '../../scenario/h2race-for-mode.js';
 import { runCli } from '../scenario/run-cli.js';
 
 test('compare --grpc: release-on-reset kills Watch calls nobody cancelled; retain is CLEAN; exit code 0', async () => {

@@ -4,7 +4,7 @@
  * run with a known race (compare.test.ts, the report's browser test).
  */
 import { runCompare, type CompareResult } from '../../scenario/compare.js';
-import { h2raceForMode } from '../../scenario/h2race-proxy.js';
+import { h2raceForMode } from '../../scenario/h2race-for-mode.js';
 
 export function compareWithKnownRace(modes: readonly string[]): Promise<CompareResult> {
   return runCompare({

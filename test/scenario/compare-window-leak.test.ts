@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runCompare } from '../../scenario/compare.js';
-import { h2raceForMode } from '../../scenario/h2race-proxy.js';
+import { h2raceForMode } from '../../scenario/h2race-for-mode.js';
 import { STALLED } from '../../scenario/summary.js';
 
 const STALL_AFTER_MS = 2000;

@@ -9,7 +9,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDemoOrigin } from '../../origin/demo-origin.js';
-import { h2raceForMode } from '../../scenario/h2race-proxy.js';
+import { h2raceForMode } from '../../scenario/h2race-for-mode.js';
 import { runScenario } from '../../scenario/run.js';
 import { summarize } from '../../scenario/summary.js';
 
