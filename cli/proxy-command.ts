@@ -13,7 +13,6 @@ import {
   proxyConfigSchema,
   proxyFileSchema,
   type ProxyConfig,
-  type ProxyConfigInput,
 } from '../config/proxy-schema.js';
 import type { Config } from '../config/schema.js';
 import { checkProfileFlag, faultCliOptions, faultSettingsFromArgs, type FaultArgs } from './fault-options.js';
@@ -35,14 +34,38 @@ import { UsageError } from './usage-error.js';
 
 const SIDES = ['downstream', 'upstream'] as const;
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** `--downstream-initial-window-size`: an HTTP/2 setting's flag. */
+const settingFlag = (side: (typeof SIDES)[number], name: string) => `${side}-${kebab(name)}`;
 
 /** `--downstream-initial-window-size`, ... for the five settings on both sides. */
 const settingsOptions = numberFlags(Object.fromEntries(
   SIDES.flatMap((side) => HTTP2_SETTING_NAMES.map((name) => [
-    `${side}-${kebab(name)}`,
+    settingFlag(side, name),
     { integer: true, group: 'HTTP/2 settings:', describe: `${name} the proxy announces to the ${side === 'downstream' ? 'clients' : 'origin'}` },
   ])),
 ));
+
+/**
+ * Each flag of the proxy section and the config path it sets, written once: the flags become a
+ * config through it (resolveProxyConfig) and an error at a path names its flag through it (flagName).
+ */
+const FLAG_PATHS: ReadonlyArray<{ flag: string; path: string; value?: (given: unknown) => unknown }> = [
+  { flag: 'listen', path: 'listen' },
+  { flag: 'h2c-listen', path: 'h2cListen' },
+  { flag: 'origin', path: 'origin' },
+  { flag: 'cert', path: 'cert' },
+  { flag: 'key', path: 'key' },
+  { flag: 'state-dir', path: 'stateDir' },
+  { flag: 'keylog', path: 'keylog' },
+  { flag: 'bug-model', path: 'bugModels' },
+  { flag: 'max-sessions', path: 'upstream.maxSessions' },
+  { flag: 'connect-timeout', path: 'upstream.connectTimeoutMs' },
+  { flag: 'response-timeout', path: 'upstream.responseTimeoutMs' },
+  { flag: 'insecure', path: 'upstream.rejectUnauthorized', value: (given) => !given },
+  { flag: 'origin-ca', path: 'upstream.ca' },
+  { flag: 'engine', path: 'downstream.engine' },
+  ...SIDES.flatMap((side) => HTTP2_SETTING_NAMES.map((name) => ({ flag: settingFlag(side, name), path: `${side}.settings.${name}` }))),
+];
 
 
 export interface ProxyArgs extends FaultArgs {
@@ -242,35 +265,10 @@ function poolSettings(args: ProxyArgs, file: Config): Partial<PoolConfig> {
  * SSLKEYLOGFILE (the convention curl and browsers follow) names the key log when neither does.
  */
 function resolveProxyConfig(args: ProxyArgs, file?: Config['proxy'], env: NodeJS.ProcessEnv = process.env): ProxyConfig {
-  const flags: ProxyConfigInput & Record<string, unknown> = {} as never;
-  const set = (key: string, value: unknown) => {
-    if (value !== undefined) flags[key] = value;
-  };
-  set('listen', args.listen);
-  set('h2cListen', args['h2c-listen']);
-  set('origin', args.origin);
-  set('cert', args.cert);
-  set('key', args.key);
-  set('stateDir', args['state-dir']);
-  set('keylog', args.keylog);
-  set('bugModels', args['bug-model']);
-  const upstream: Record<string, unknown> = {};
-  if (args['max-sessions'] !== undefined) upstream.maxSessions = args['max-sessions'];
-  if (args['connect-timeout'] !== undefined) upstream.connectTimeoutMs = args['connect-timeout'];
-  if (args['response-timeout'] !== undefined) upstream.responseTimeoutMs = args['response-timeout'];
-  if (args.insecure !== undefined) upstream.rejectUnauthorized = !args.insecure;
-  if (args['origin-ca'] !== undefined) upstream.ca = args['origin-ca'];
-  const downstream: Record<string, unknown> = {};
-  if (args.engine !== undefined) downstream.engine = args.engine;
-  const sides: Record<string, Record<string, unknown>> = { downstream, upstream };
-  for (const side of SIDES) {
-    const settings: Record<string, unknown> = {};
-    for (const name of HTTP2_SETTING_NAMES) {
-      const value = args[`${side}-${kebab(name)}`];
-      if (value !== undefined) settings[name] = value;
-    }
-    if (Object.keys(settings).length > 0) sides[side]!.settings = settings;
-    if (Object.keys(sides[side]!).length > 0) flags[side] = sides[side];
+  const flags: Record<string, unknown> = {};
+  for (const { flag, path, value } of FLAG_PATHS) {
+    const given = args[flag];
+    if (given !== undefined) setPath(flags, path, value ? value(given) : given);
   }
   // Flags on their own first, so a bad one is named as the flag it came from.
   try {
@@ -285,21 +283,22 @@ function resolveProxyConfig(args: ProxyArgs, file?: Config['proxy'], env: NodeJS
   return validate(proxyConfigSchema, merged, args.config ?? 'proxy');
 }
 
-/** `upstream.settings.initialWindowSize` → `upstream-initial-window-size`; `listen` → `listen`. */
+/** `upstream.settings.initialWindowSize` → `upstream-initial-window-size`; `bugModels.1` → `bug-model`. */
 function flagName(path: string): string {
-  const parts = path.split('.');
-  if (parts.length === 3 && parts[1] === 'settings') return `${parts[0]}-${kebab(parts[2]!)}`;
-  const named: Record<string, string> = {
-    h2cListen: 'h2c-listen',
-    bugModels: 'bug-model',
-    stateDir: 'state-dir',
-    'upstream.maxSessions': 'max-sessions',
-    'upstream.connectTimeoutMs': 'connect-timeout',
-    'upstream.responseTimeoutMs': 'response-timeout',
-    'upstream.ca': 'origin-ca',
-    'downstream.engine': 'engine',
-  };
-  return named[path] ?? kebab(path);
+  return FLAG_PATHS.find((f) => path === f.path || path.startsWith(`${f.path}.`))?.flag ?? kebab(path);
+}
+
+/** Sets `path` (`upstream.settings.initialWindowSize`) in `target`, making the objects on the way. */
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  const last = keys.pop()!;
+  let at = target;
+  for (const key of keys) {
+    const next = isPlainObject(at[key]) ? at[key] : {};
+    at[key] = next;
+    at = next;
+  }
+  at[last] = value;
 }
 
 function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {

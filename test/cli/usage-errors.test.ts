@@ -54,6 +54,7 @@ const cases: Case[] = [
   ['not a port', () => ['server', '--port', '99999'], () => 'h2race server: --port must be an integer from 0 to 65535, got "99999"'],
   ['not an integer (proxy)', () => [...PROXY, '--downstream-max-frame-size', 'big'], () => 'h2race proxy: --downstream-max-frame-size must be an integer, got "big"'],
   ['below the protocol minimum', () => [...PROXY, '--downstream-max-frame-size', '5'], () => 'h2race proxy: --downstream-max-frame-size: Too small: expected number to be >=16384'],
+  ['below the minimum (an upstream flag)', () => [...PROXY, '--max-sessions', '0'], () => 'h2race proxy: --max-sessions: Too small: expected number to be >=1'],
   ['not a duration', () => [...PROXY, '--latency', 'soon'], () => 'h2race proxy: --latency: "soon" is not a duration (e.g. 80ms or 1.5s); units: ms, s'],
   ['not a probability', () => ['toxic', 'add', 'redis', '-t', 'latency', '--toxicity', '2'], () => 'h2race toxic add: --toxicity must be a number from 0 to 1, got "2"'],
   ['not a size', () => ['origin', '--video-size', '-1'], () => 'h2race origin: --video-size must be an integer at least 0, got "-1"'],
