@@ -1,6 +1,8 @@
 /**
  * From what the user asked for (CLI flags or the config file's `faults:`) to what runs: the
  * toxics a proxy's ToxicSet starts with and, for a profile file, the schedule that changes them.
+ * Making the plan creates its toxics, so it loads them (a trace is read now): a plan that cannot
+ * run throws before anything changes, which a config reload counts on.
  */
 import type { Logger } from 'pino';
 import type { ToxicSet } from '../link/toxic-set.js';
@@ -10,6 +12,7 @@ import { loadProfileFile, type Schedule } from './profile-file.js';
 import { findPreset, presetNames } from './presets.js';
 import { ScheduleRunner } from './schedule-runner.js';
 import { UnitError } from './units.js';
+import { loadToxic } from '../toxics/registry.js';
 
 export interface FaultSettings extends Omit<LinkFaults, 'preset'> {
   /** A preset name or a profile file (.yaml/.yml/.json, or any path with a slash). */
@@ -38,7 +41,7 @@ export function planFaults(settings: FaultSettings): FaultPlan {
   if (profile !== undefined && !findPreset(profile)) {
     throw new UnitError(`unknown profile "${profile}": not a preset (${presetNames().join(', ')}) nor a profile file`);
   }
-  return { toxics: faultsToToxics({ ...faults, preset: profile }) };
+  return { toxics: faultsToToxics({ ...faults, preset: profile }).map(loadToxic) };
 }
 
 /** Put the plan's toxics in the set; a schedule starts walking now (stop the returned runner). */

@@ -12,6 +12,10 @@ import { ToxicSet } from '../../faults/link/toxic-set.js';
 import type { ToxicSpec } from '../../faults/link/types.js';
 import type { Schedule } from '../../faults/profiles/profile-file.js';
 import type { DeliveryTrace } from '../../faults/profiles/trace-loader.js';
+import { startH2race } from '../../proxy/h2race.js';
+import { silentLogger } from '../../proxy/log.js';
+import { testCert } from '../helpers/tls-cert.js';
+import { waitFor } from '../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h2race-load-on-add-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,6 +59,22 @@ describe('toxic files are read when the toxic is added', () => {
     expect(() => set.replace(parsed.toxics!)).toThrow(new RegExp(`^attributes\\.file: ${missing}: cannot read profile: ENOENT[^\\n]*$`));
     // Nothing changed: the set refuses the whole list.
     expect(set.list()).toEqual([]);
+  });
+
+  it('a config reload whose trace cannot be read is refused before anything changes: the toxics stay, the schedule walks on', async () => {
+    const { certPath, keyPath } = await testCert();
+    const profile = write('two-steps.yaml', 'steps:\n  - at: 0s\n    faults: { latency: 10ms }\n  - at: 300ms\n    faults: { latency: 20ms }\n');
+    // The origin is never asked: no request is made.
+    const running = await startH2race({ listen: '127.0.0.1:0', origin: 'h2c://127.0.0.1:9', cert: certPath, key: keyPath, faults: { profile }, logger: silentLogger() });
+    try {
+      const latency = () => running.toxics.get('latency_downstream')?.attributes.latency;
+      expect(latency()).toBe(10);
+      expect(() => running.reconfigureFaults({ traceDown: join(dir, 'gone.down') })).toThrow(/^attributes\.file: .*gone\.down: cannot read trace: ENOENT[^\n]*$/);
+      expect(latency()).toBe(10);
+      await waitFor('the running schedule\'s second step', () => latency() === 20);
+    } finally {
+      await running.close();
+    }
   });
 
   it("a profile file's step toxics are read with the file: a missing trace names the file and the step", () => {
