@@ -18,7 +18,7 @@
  *
  * Lifecycle of an H2Attempt: made by attempt(), queued in the pool until it has a stream, ends
  * in one place, `finish()`: the response ended, the stream failed (retried or failed), or the
- * downstream side let it go (ps.cancelUpstream).
+ * downstream side let it go (the cancel it gave the ProxiedStream).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorCode } from '../h2/frame/constants.js';
@@ -70,7 +70,7 @@ class H2Attempt implements ClientHandler, Pump {
   private timer?: NodeJS.Timeout;
   private requestBody?: WritePump;
   private trailers?: IncomingHttpHeaders;
-  /** Response bytes handed downstream (ps.responseBody's count). */
+  /** Response bytes handed downstream (the count of the ProxiedStream's response body). */
   bytes = 0;
   /** Response bytes the downstream side holds over its high-water mark: credited at its 'drain'. */
   private owed = 0;
@@ -81,32 +81,31 @@ class H2Attempt implements ClientHandler, Pump {
   }
 
   send(): void {
-    this.ps.attempts++;
-    this.ps.cancelUpstream = () => this.opts.pool.withdraw(this.request);
+    this.ps.attemptStarted(() => this.opts.pool.withdraw(this.request));
     this.opts.pool.request(this.request);
   }
 
   private readonly started = (err: Error | undefined, stream?: ClientStream, session?: UpstreamH2Session): void => {
     const { ps, opts } = this;
-    ps.cancelUpstream = undefined;
+    ps.cancelWith(undefined);
     if (err) {
       this.phase = AttemptPhase.Done;
       if ((err instanceof OriginNotH2Error || err instanceof NoConnectProtocolError) && opts.onNotH2) return opts.onNotH2();
-      return ps.fail(err);
+      return ps.onError(err);
     }
     this.stream = stream!;
     this.session = session!;
     this.phase = AttemptPhase.Sent;
     if (ps.downstreamClosed) return this.abandon();
-    ps.upstreamId = session!.id;
-    ps.cancelUpstream = this.abandon;
+    ps.upstreamAssigned(session!.id);
+    ps.cancelWith(this.abandon);
     if (opts.responseTimeoutMs > 0) {
-      this.timer = setTimeout(() => ps.fail(new UpstreamError('response-timeout', `origin sent no response headers within ${opts.responseTimeoutMs} ms`)), opts.responseTimeoutMs);
+      this.timer = setTimeout(() => ps.onError(new UpstreamError('response-timeout', `origin sent no response headers within ${opts.responseTimeoutMs} ms`)), opts.responseTimeoutMs);
     }
     if (!opts.hasBody) return;
     // A retry after a body-less DATA END_STREAM: nothing left to read.
     if (ps.body.readableEnded) this.endRequest();
-    else this.requestBody = ps.requestBody = pumpTo(ps.body, (chunk) => stream!.write(chunk), () => this.endRequest());
+    else this.requestBody = ps.requestBodyMoving(pumpTo(ps.body, (chunk) => stream!.write(chunk), () => this.endRequest()));
   };
 
   /** The request body ended: the client's trailers go with it (the forwardable ones, if valid). */
@@ -123,7 +122,7 @@ class H2Attempt implements ClientHandler, Pump {
   // ── the engine's callbacks ─────────────────────────────────────────────────────────────
 
   onInformational(status: number, fields: string[]): void {
-    this.ps.informational(status, status === 100 ? {} : downstreamResponseHeaders(headersOf(fields), '2'));
+    this.ps.onInformational(status, status === 100 ? {} : downstreamResponseHeaders(headersOf(fields), '2'));
   }
 
   onResponse(status: number, fields: string[], endStream: boolean): void {
@@ -134,8 +133,8 @@ class H2Attempt implements ClientHandler, Pump {
     // RFC 9110 §9.3.6: any 2xx to a CONNECT opens the tunnel; the client is told 200 (a 204 or
     // 205 would be a response without content to its HTTP/2 stack, the tunnel's bytes refused).
     const relayed = this.opts.head.method === 'CONNECT' && status < 300 ? 200 : status;
-    if (!ps.relayHead(relayed, downstreamResponseHeaders(headersOf(fields), '2'), endStream)) return;
-    ps.responseBody = this;
+    if (!ps.onHead(relayed, downstreamResponseHeaders(headersOf(fields), '2'), endStream)) return;
+    ps.responseBodyMoving(this);
   }
 
   onData(chunk: Buffer): void {
@@ -154,7 +153,7 @@ class H2Attempt implements ClientHandler, Pump {
   onEnd(): void {
     if (this.phase !== AttemptPhase.Responding) return;
     this.phase = AttemptPhase.Done;
-    this.ps.endResponse(forwardableTrailers(this.trailers));
+    this.ps.onEnd(forwardableTrailers(this.trailers));
   }
 
   onDrain(): void {
@@ -182,7 +181,7 @@ class H2Attempt implements ClientHandler, Pump {
     if (retryable && ps.attempts < MAX_ATTEMPTS && (!refused || this.retries.refused++ < 1)) {
       return new H2Attempt(ps, this.opts, this.retries).send();
     }
-    ps.fail(new UpstreamError(
+    ps.onError(new UpstreamError(
       cause === 'connection' ? 'connection-lost' : cause === 'protocol' ? 'protocol' : 'stream-reset',
       cause === 'unprocessed' ? this.notReplayed(code) : responded
         ? `origin stream ended early (RST_STREAM code ${code})`
@@ -199,14 +198,14 @@ class H2Attempt implements ClientHandler, Pump {
     return sent > 0 ? `${why}; not sent again: ${sent} request body bytes were already consumed` : `${why} ${this.ps.attempts} times`;
   }
 
-  // ── Pump (ps.responseBody) and the downstream side's end ───────────────────────────────
+  // ── Pump (the ProxiedStream's response body) and the downstream side's end ───────────────────────────────
 
   /** The downstream response is closed: nothing more goes into it (the stream is cancelled next). */
   detach(): void {
     this.finish();
   }
 
-  /** ps.cancelUpstream: RST_STREAM(CANCEL) unless the stream is over. */
+  /** The ProxiedStream's cancel: RST_STREAM(CANCEL) unless the stream is over. */
   private readonly abandon = (): void => {
     this.finish();
     this.stream!.reset(ErrorCode.CANCEL);

@@ -15,7 +15,7 @@
  *   - The downstream closing first (client RST_STREAM / disconnect) aborts the live upstream
  *     attempt through `cancelUpstream` (RST_STREAM(CANCEL) upstream, or the HTTP/1.1 socket
  *     destroyed) — that attempt and nothing else.
- *   - An upstream failure goes through fail(): a 502/504 if no response headers went out yet,
+ *   - An upstream failure goes through onError(): a 502/504 if no response headers went out yet,
  *     otherwise RST_STREAM(INTERNAL_ERROR) on this one downstream stream (HTTP/1.1: the
  *     connection is cut, the only way to tell the client the body is incomplete).
  */
@@ -42,6 +42,22 @@ export type DownstreamExchange =
   | { stream: DownstreamH2Stream; headers: IncomingHttpHeaders; rawHeaders: string[] }
   | { stream?: undefined; req: IncomingMessage; res: ServerResponse };
 
+/**
+ * Where the downstream side of a proxied stream is: its response still being made, ended by the
+ * proxy (all of it handed to the downstream side), or the downstream stream closed (end()).
+ */
+const StreamPhase = {
+  Open: 0,
+  ResponseEnded: 1,
+  Closed: 2,
+} as const;
+type StreamPhase = (typeof StreamPhase)[keyof typeof StreamPhase];
+
+/**
+ * How an upstream attempt (forward-h1.ts, forward-h2.ts, forward-connect.ts) drives its stream:
+ * it reports what the origin did through the on* callbacks, as undici's dispatch handlers do, and
+ * tells the stream about its own lifecycle through the rest; nothing else of the stream changes.
+ */
 export class ProxiedStream {
   readonly start: StreamStartRecord;
   readonly startedAt = performance.now();
@@ -50,20 +66,16 @@ export class ProxiedStream {
   /** The request's header fields as received (pseudo-headers included on HTTP/2). */
   readonly headers: IncomingHttpHeaders;
   readonly rawHeaders: string[];
-  status?: number;
-  /** Request body bytes counted outside a pump (the HTTP/1.1 upstream path). */
-  bytesIn = 0;
-  /** Moves the request body to the current HTTP/2 upstream attempt. */
-  requestBody?: Pump;
+  private phase: StreamPhase = StreamPhase.Open;
+  private status?: number;
+  /** Moves the request body to the current upstream attempt. */
+  private requestBody?: Pump;
   /** Moves the response body downstream once the response headers are out. */
-  responseBody?: Pump;
-  attempts = 0;
-  upstreamId?: number;
+  private responseBody?: Pump;
+  private attemptCount = 0;
+  private upstreamId?: number;
   /** Aborts the live upstream attempt (or withdraws it from a pool queue). */
-  cancelUpstream?: () => void;
-  /** The response was ended by the proxy (all of it handed to the downstream side). */
-  responseEnded = false;
-  downstreamClosed = false;
+  private cancelUpstream?: () => void;
   /** The HTTP/1.1 exchange's request/response pair. */
   private pair?: { req: DownstreamRequest; res: DownstreamResponse };
   /** HTTP/2 core API: the client's request trailers, and the response trailers to send. */
@@ -88,7 +100,7 @@ export class ProxiedStream {
       h2.once('trailers', (trailers) => (this.requestTrailerFields = trailers));
       // Every response may end with trailers (the origin's, known only at its end): an empty
       // set is sent as an empty END_STREAM DATA frame, as Node's compat layer does. Waiting for
-      // trailers also keeps fail() honest: stream.close(code) ends the writable side first, and
+      // trailers also keeps onError() honest: stream.close(code) ends the writable side first, and
       // without a trailers wait Node flushes that END_STREAM ahead of the RST_STREAM, so a body
       // cut short reached the client as a short complete one (PROTOCOL_ERROR there, measured)
       // instead of RST_STREAM(INTERNAL_ERROR). The price: END_STREAM leaves a setImmediate after
@@ -128,6 +140,45 @@ export class ProxiedStream {
     return this.failure !== undefined;
   }
 
+  /** The downstream stream closed (the client went away, or the exchange is over). */
+  get downstreamClosed(): boolean {
+    return this.phase === StreamPhase.Closed;
+  }
+
+  /** Upstream attempts made so far. */
+  get attempts(): number {
+    return this.attemptCount;
+  }
+
+  // ── the upstream side's lifecycle ──────────────────────────────────────────────────────
+
+  /** A new upstream attempt starts; `cancel` aborts it (or withdraws it from a pool queue). */
+  attemptStarted(cancel: () => void): void {
+    this.attemptCount++;
+    this.cancelUpstream = cancel;
+  }
+
+  /** The live attempt is now aborted by `cancel` (undefined: nothing to abort right now). */
+  cancelWith(cancel: (() => void) | undefined): void {
+    this.cancelUpstream = cancel;
+  }
+
+  /** The attempt got its upstream connection (the id the stream-end record names). */
+  upstreamAssigned(id: number | undefined): void {
+    this.upstreamId = id;
+  }
+
+  /** `pump` moves the request body to the current attempt (its bytes are the record's bytesIn). */
+  requestBodyMoving<P extends Pump>(pump: P): P {
+    this.requestBody = pump;
+    return pump;
+  }
+
+  /** `pump` moves the response body downstream; detached when the downstream stream closes first. */
+  responseBodyMoving(pump: Pump): void {
+    this.responseBody = pump;
+  }
+
   /** The request body. */
   get body(): Readable {
     return this.h2Stream && !this.pair ? this.h2Stream : this.pair!.req;
@@ -155,10 +206,10 @@ export class ProxiedStream {
    * frame with END_STREAM, as the origin sent it: gRPC's Trailers-Only form, whose status a gRPC
    * client reads only there (HEADERS then an empty DATA END_STREAM is "closed without trailers").
    */
-  writeHead(status: number, headers: OutgoingHttpHeaders, endStream = false): void {
+  private writeHead(status: number, headers: OutgoingHttpHeaders, endStream = false): void {
     this.status = status;
     // The head is the whole response: it is ended here (the engine's stream may close before the upstream's 'end').
-    if (endStream) this.responseEnded = true;
+    if (endStream) this.responseEnded();
     if (this.pair) (this.pair.res as ServerResponse).writeHead(status, headers);
     else {
       headers[':status'] = status;
@@ -167,22 +218,22 @@ export class ProxiedStream {
   }
 
   /**
-   * Sends the origin's response head downstream. Node validates it (and throws); an origin's head
+   * The origin's response head, sent downstream. Node validates it (and throws); an origin's head
    * it refuses fails this stream with 502 — a throw in an event handler would end the process.
    */
-  relayHead(status: number, headers: OutgoingHttpHeaders, endStream = false): boolean {
+  onHead(status: number, headers: OutgoingHttpHeaders, endStream = false): boolean {
     try {
       this.writeHead(status, headers, endStream);
       return true;
     } catch (err) {
-      this.fail(new UpstreamError('protocol', `origin response head refused: ${(err as Error).message}`));
+      this.onError(new UpstreamError('protocol', `origin response head refused: ${(err as Error).message}`));
       return false;
     }
   }
 
-  /** Ends the response after the body; trailers (if any, and valid) go out first. */
-  endResponse(trailers: OutgoingHttpHeaders | undefined): void {
-    this.responseEnded = true;
+  /** The origin's response ended: the downstream one ends after the body, trailers (if any, and valid) first. */
+  onEnd(trailers: OutgoingHttpHeaders | undefined): void {
+    this.responseEnded();
     if (!this.pair) return this.endH2(trailers);
     if (trailers) {
       try {
@@ -194,8 +245,8 @@ export class ProxiedStream {
     this.pair.res.end();
   }
 
-  /** Relays an interim response: 100 Continue, or 103 Early Hints (needs a link header). */
-  informational(status: number, headers: OutgoingHttpHeaders): void {
+  /** An interim response of the origin's, relayed: 100 Continue, or 103 Early Hints (needs a link header). */
+  onInformational(status: number, headers: OutgoingHttpHeaders): void {
     if (this.downstreamClosed || this.headersSent) return;
     try {
       if (this.pair) {
@@ -213,7 +264,7 @@ export class ProxiedStream {
 
   /** Answers the request itself (nothing goes upstream). */
   refuse(status: number, reason: string): void {
-    this.responseEnded = true;
+    this.responseEnded();
     this.answer(status, `h2race: ${reason}\n`, {});
   }
 
@@ -225,7 +276,7 @@ export class ProxiedStream {
   }
 
   /** The upstream attempt failed for good (see the lifecycle above). */
-  fail(err: Error): void {
+  onError(err: Error): void {
     if (this.downstreamClosed || this.failure) return;
     this.failure = err;
     this.cancelUpstream?.();
@@ -258,15 +309,20 @@ export class ProxiedStream {
     else h2.end();
   }
 
+  private responseEnded(): void {
+    if (this.phase === StreamPhase.Open) this.phase = StreamPhase.ResponseEnded;
+  }
+
   private end(): void {
-    if (this.downstreamClosed) return;
-    this.downstreamClosed = true;
+    if (this.phase === StreamPhase.Closed) return;
+    const responseEnded = this.phase === StreamPhase.ResponseEnded;
+    this.phase = StreamPhase.Closed;
     const closedAt = performance.now();
     const h2 = this.h2Stream;
     const rstCode = h2?.rstCode;
     let outcome: StreamOutcome;
     if (this.failure) outcome = 'upstream-error';
-    else if (this.responseEnded && (h2 ? rstCode === ErrorCode.NO_ERROR : (this.pair!.res as ServerResponse).writableFinished)) outcome = 'completed';
+    else if (responseEnded && (h2 ? rstCode === ErrorCode.NO_ERROR : (this.pair!.res as ServerResponse).writableFinished)) outcome = 'completed';
     else if (this.idleFor === undefined && (!h2 || rstCode === ErrorCode.CANCEL)) outcome = 'cancelled-by-client';
     else outcome = 'reset';
     if (outcome !== 'completed' && outcome !== 'upstream-error') {
@@ -295,13 +351,13 @@ export class ProxiedStream {
       method: start.method,
       path: start.path,
       status: this.status,
-      bytesIn: this.bytesIn + (this.requestBody?.bytes ?? 0),
+      bytesIn: this.requestBody?.bytes ?? 0,
       bytesOut: delivery ? delivery.bodyBytes : this.responseBody?.bytes ?? 0,
       durationMs: Math.round((endAt - this.startedAt) * 1000) / 1000,
       outcome,
       rstCode: rstCode !== undefined && rstCode !== ErrorCode.NO_ERROR ? rstCode : undefined,
       upstreamId: this.upstreamId,
-      attempts: this.attempts,
+      attempts: this.attemptCount,
       error,
     };
     this.events.emit('stream-end', record);
