@@ -2,9 +2,9 @@
  * Forwards one ProxiedStream over an HTTP/2 upstream stream taken from an H2Pool: each attempt is
  * one handler of the engine's client stream (callbacks, no stream object of Node's).
  *
- *   client ─request body─▶ pumpTo ─▶ upstream stream.write ··· onDrain resumes the client
- *   origin ─onData─▶ ps.sink.write ─▶ taken: stream.consumed (WINDOW_UPDATE to the origin)
- *                                  └─ full: the credit waits for the sink's 'drain'
+ *   client ─request body─▶ ps.pumpRequestBody ─▶ upstream stream.write ··· onDrain resumes the client
+ *   origin ─onData─▶ ps.writeBody ─▶ taken: stream.consumed (WINDOW_UPDATE to the origin)
+ *                                 └─ full: the credit waits for the downstream side's drain
  *
  * Flow control end to end: the origin gets its window back only for bytes the downstream side
  * took, so a client that stops reading holds at most the upstream stream window here (plus what
@@ -27,7 +27,7 @@ import type { ResetCause } from '../h2/proto/stream.js';
 import { fieldsOf, headersOf } from './field-list.js';
 import { downstreamResponseHeaders, forwardableTrailers } from './headers.js';
 import type { ProxiedStream } from './proxied-stream.js';
-import { pumpTo, type Pump, type WritePump } from './pump.js';
+import type { Pump, WritePump } from './pump.js';
 import type { H2Pool, H2StreamRequest, UpstreamH2Session } from './upstream/h2-pool.js';
 import { NoConnectProtocolError, OriginNotH2Error, UpstreamError } from './upstream/errors.js';
 
@@ -72,7 +72,7 @@ class H2Attempt implements ClientHandler, Pump {
   private trailers?: IncomingHttpHeaders;
   /** Response bytes handed downstream (the count of the ProxiedStream's response body). */
   bytes = 0;
-  /** Response bytes the downstream side holds over its high-water mark: credited at its 'drain'. */
+  /** Response bytes the downstream side holds over its high-water mark: credited at its drain. */
   private owed = 0;
   private readonly request: H2StreamRequest;
 
@@ -104,8 +104,8 @@ class H2Attempt implements ClientHandler, Pump {
     }
     if (!opts.hasBody) return;
     // A retry after a body-less DATA END_STREAM: nothing left to read.
-    if (ps.body.readableEnded) this.endRequest();
-    else this.requestBody = ps.requestBodyMoving(pumpTo(ps.body, (chunk) => stream!.write(chunk), () => this.endRequest()));
+    if (ps.requestBodyEnded) this.endRequest();
+    else this.requestBody = ps.pumpRequestBody((chunk) => stream!.write(chunk), () => this.endRequest());
   };
 
   /** The request body ended: the client's trailers go with it (the forwardable ones, if valid). */
@@ -135,14 +135,14 @@ class H2Attempt implements ClientHandler, Pump {
     const relayed = this.opts.head.method === 'CONNECT' && status < 300 ? 200 : status;
     if (!ps.onHead(relayed, downstreamResponseHeaders(headersOf(fields), '2'), endStream)) return;
     ps.responseBodyMoving(this);
+    ps.onBodyDrain(this.sinkDrained);
   }
 
   onData(chunk: Buffer): void {
     const n = chunk.length;
     if (this.phase !== AttemptPhase.Responding) return this.stream!.consumed(n);
     this.bytes += n;
-    if (this.ps.sink.write(chunk)) return this.stream!.consumed(n);
-    if (this.owed === 0) this.ps.sink.once('drain', this.sinkDrained);
+    if (this.ps.writeBody(chunk)) return this.stream!.consumed(n);
     this.owed += n;
   }
 
@@ -167,9 +167,9 @@ class H2Attempt implements ClientHandler, Pump {
       // The origin answered in full and stopped reading the request (RFC 9113 §8.1). The rest of
       // the body goes nowhere: read and drop it, or the client, out of window, never finishes
       // sending and its stream never closes.
-      if (this.requestBody && !ps.body.readableEnded) {
+      if (this.requestBody && !ps.requestBodyEnded) {
         this.requestBody.detach();
-        ps.body.resume();
+        ps.discardRequestBody();
       }
       return;
     }
@@ -213,17 +213,17 @@ class H2Attempt implements ClientHandler, Pump {
 
   private readonly sinkDrained = (): void => {
     const owed = this.owed;
+    if (owed === 0) return;
     this.owed = 0;
     this.stream!.consumed(owed);
   };
 
   /** The one place an attempt ends: timer and request body let go, owed credit paid. */
   private finish(): void {
+    if (this.phase === AttemptPhase.Responding) this.ps.onBodyDrain(undefined);
     this.phase = AttemptPhase.Done;
     clearTimeout(this.timer);
     this.requestBody?.detach();
-    if (this.owed === 0) return;
-    this.ps.sink.off('drain', this.sinkDrained);
     this.sinkDrained();
   }
 }
