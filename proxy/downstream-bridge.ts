@@ -15,14 +15,14 @@
  *
  * Lifecycle — owner: the front, which makes it for each stream the engine hands it. It ends in one
  * place, ended(): the engine stream's end (`onClose` both sides done: rstCode 0; `onReset`: its
- * code) or a close() from this side (RST_STREAM(code) first). The front's `release` and the
+ * code) or a close() from this side (RST_STREAM(code) first). The connection's memory account and the
  * exchange's `onClosed` are told of it once, on the next tick.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { ErrorCode } from '../h2/frame/constants.js';
 import type { RequestHead } from '../h2/proto/header-validation.js';
 import type { ServerStream, StreamHandler } from '../h2/proto/stream.js';
-import type { HeldStream } from './connection-memory.js';
+import type { ConnectionMemory, HeldStream } from './connection-memory.js';
 import { fieldsOf, headersOf } from './field-list.js';
 
 /** Where a request body goes: each chunk once, in order, then its end. */
@@ -78,7 +78,8 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
     private readonly stream: ServerStream,
     head: RequestHead,
     bornStalled = false,
-    private readonly release?: (bridge: DownstreamBridge) => void,
+    /** The connection's memory account, which holds this stream until it ends. */
+    private readonly memory?: ConnectionMemory,
   ) {
     this.id = stream.id;
     this.endAfterHeaders = head.endStream;
@@ -250,7 +251,7 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
 
   /** ended()'s second half, on the tick after it: the owners hear of it (called by nothing else). */
   tellClosed(): void {
-    this.release?.(this);
+    this.memory?.delete(this);
     this.onClosed?.();
   }
 }

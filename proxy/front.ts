@@ -191,7 +191,7 @@ export class Front {
           stream.reset(ErrorCode.REFUSED_STREAM);
           return {};
         }
-        const bridge = new DownstreamBridge(stream, head, bornStalled, (ended) => memory.delete(ended));
+        const bridge = new DownstreamBridge(stream, head, bornStalled, memory);
         memory.add(bridge);
         const { headers, rawHeaders } = requestHeaders(head);
         // RFC 8441: an extended CONNECT (a WebSocket) says what it tunnels; the forwarder routes on it.
