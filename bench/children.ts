@@ -105,6 +105,7 @@ export class ChildProcesses {
       this.killAllNow();
       process.exit(1);
     };
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the hooks take different listener signatures; process.on's string overload takes any[] too
     const hooks: [string, (...args: any[]) => void][] = [
       ['exit', onExit],
       ['SIGINT', signalHandler],

@@ -11,8 +11,8 @@ export interface NodeChild {
   child: StartedChild;
   ports: Record<string, number>;
   request(op: BenchRequest['op']): Promise<unknown>;
-  beginWindow(): Promise<void>;
-  endWindow(): Promise<WindowStats>;
+  beginWindow: () => Promise<void>;
+  endWindow: () => Promise<WindowStats>;
 }
 
 /**

@@ -9,7 +9,7 @@
  * origin (origin/grpc-origin.ts): large calls cancelled mid-answer beside a server-streaming call.
  */
 import type { CommandModule } from 'yargs';
-import { checkProfileFlag } from '../faults/profiles/cli-options.js';
+import { checkProfileFlag } from './fault-options.js';
 import { POOL_MODES } from '../faults/pool/types.js';
 import { BUG_MODELS } from '../h2/proto/bug-models/catalogue.js';
 import { runCompare, SAFE_MODES, type CompareResult } from '../scenario/compare.js';

@@ -13,8 +13,9 @@ export function readableFiles(args: Record<string, unknown>, flags: readonly str
   for (const name of flags) {
     const path = args[name];
     if (path === undefined) continue;
-    const problem = fileProblem(String(path));
-    if (problem) throw new UsageError(`--${name} ${JSON.stringify(String(path))}: ${problem}`);
+    const file = typeof path === 'string' ? path : JSON.stringify(path);
+    const problem = fileProblem(file);
+    if (problem) throw new UsageError(`--${name} ${JSON.stringify(file)}: ${problem}`);
   }
 }
 

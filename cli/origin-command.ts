@@ -40,7 +40,7 @@ export const originCommand: CommandModule<object, OriginArgs> = {
         readableFiles(a, ['cert', 'key', 'video-file']);
         for (const name of LISTENERS) listenAddress(a, name);
         return true;
-      }) as never,
+      }),
   handler: async (args) => {
     const origin = await startDemoOrigin({
       tls: listenAddress(args, 'tls'),

@@ -7,7 +7,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { Toxiproxy, Proxy } from 'toxiproxy-node-client';
 import type { ToxicSpec } from '../faults/link/types.js';
-import { checkProfileFlag } from '../faults/profiles/cli-options.js';
+import { checkProfileFlag } from './fault-options.js';
 import { POOL_MODES } from '../faults/pool/types.js';
 import { BUG_MODELS } from '../h2/proto/bug-models/catalogue.js';
 import { toxiproxyClient } from './api-client.js';
@@ -28,7 +28,7 @@ export function withHost<T>(y: Argv<T>): Argv<T & HostArgs> {
   }).check((a) => {
     urlFlag('host', a.host, ['http:', 'https:']);
     return true;
-  }) as Argv<T & HostArgs>;
+  });
 }
 
 export function clientFor(args: HostArgs): Toxiproxy {
@@ -46,12 +46,12 @@ export async function attempt<T>(what: string, fn: () => Promise<T>): Promise<T>
   try {
     return await fn();
   } catch (err) {
-    throw new Error(`${what}: ${(err as Error).message}`);
+    throw new Error(`${what}: ${(err as Error).message}`, { cause: err });
   }
 }
 
 export function formatToxic(t: ToxicSpec): string {
-  const attrs = Object.entries(t.attributes).map(([k, v]) => `${k}=${v}`).join(' ');
+  const attrs = Object.entries(t.attributes).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
   return `${t.name}\ttype=${t.type}\tstream=${t.stream}\ttoxicity=${t.toxicity}\t${attrs}`;
 }
 

@@ -16,12 +16,12 @@ import {
   type ProxyConfigInput,
 } from '../config/proxy-schema.js';
 import type { Config } from '../config/schema.js';
-import { checkProfileFlag, faultCliOptions, faultSettingsFromArgs, type FaultArgs } from '../faults/profiles/cli-options.js';
+import { checkProfileFlag, faultCliOptions, faultSettingsFromArgs, type FaultArgs } from './fault-options.js';
 import { planFaults } from '../faults/profiles/plan.js';
 import { POOL_MODES, type PoolMode } from '../faults/pool/types.js';
 import { BUG_MODELS, type BugModel } from '../h2/proto/bug-models/catalogue.js';
-import { startApiServer } from '../faults/toxiproxy/api-server.js';
-import { createH2raceStarter } from '../faults/toxiproxy/h2race-starter.js';
+import { startApiServer } from '../api/api-server.js';
+import { createH2raceStarter } from '../api/h2race-starter.js';
 import { loadOrCreateCertificate, type Certificate } from '../proxy/certs.js';
 import { startH2race, type RunningH2race } from '../proxy/h2race.js';
 import type { PoolConfig } from '../config/pool-schema.js';
@@ -270,7 +270,7 @@ function resolveProxyConfig(args: ProxyArgs, file?: Config['proxy'], env: NodeJS
       if (value !== undefined) settings[name] = value;
     }
     if (Object.keys(settings).length > 0) sides[side]!.settings = settings;
-    if (Object.keys(sides[side]!).length > 0) flags[side] = sides[side] as never;
+    if (Object.keys(sides[side]!).length > 0) flags[side] = sides[side];
   }
   // Flags on their own first, so a bad one is named as the flag it came from.
   try {
@@ -279,7 +279,7 @@ function resolveProxyConfig(args: ProxyArgs, file?: Config['proxy'], env: NodeJS
     if (!(err instanceof ConfigError)) throw err;
     throw new UsageError(err.message.replace(/^command line: ([\w.]+)/, (_, path: string) => `--${flagName(path)}`));
   }
-  const merged = deepMerge((file ?? {}) as Record<string, unknown>, flags);
+  const merged = deepMerge((file ?? {}), flags);
   if (merged.origin === undefined) throw new UsageError('missing required flag --origin (or proxy.origin in the config file)');
   if (merged.keylog === undefined && env.SSLKEYLOGFILE) merged.keylog = env.SSLKEYLOGFILE;
   return validate(proxyConfigSchema, merged, args.config ?? 'proxy');

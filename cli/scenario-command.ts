@@ -9,7 +9,7 @@
  * through its cleanup, then one line on stderr and exit 130.
  */
 import type { CommandModule } from 'yargs';
-import { checkProfileFlag } from '../faults/profiles/cli-options.js';
+import { checkProfileFlag } from './fault-options.js';
 import { TARGET_SCHEMES } from '../scenario/client-session.js';
 import { runScenario } from '../scenario/run.js';
 import { frameToxicIn } from '../scenario/shaped-path.js';

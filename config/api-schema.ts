@@ -6,22 +6,12 @@
  * Keys match case-insensitively and unknown keys are dropped, as Toxiproxy's Go decoder does.
  */
 import { z } from 'zod';
-import { foldKeys } from '../faults/toxiproxy/go-json.js';
-import { normalizeToxic, ToxicSpecError } from '../faults/toxics/registry.js';
+import { foldedObject } from '../faults/toxics/folded-object.js';
+import { toxicEntrySchema } from '../faults/toxics/toxic-entry-schema.js';
 // Toxic types register themselves on import; a config file's toxics are checked against them.
 import '../faults/toxics/all.js';
-import type { ToxicSpec } from '../faults/link/types.js';
 import { POOL_MODES } from '../faults/pool/types.js';
 import { BUG_MODELS } from '../h2/proto/bug-models/catalogue.js';
-
-/** A z.object whose input keys are folded onto its fields case-insensitively. */
-function foldedObject<S extends z.ZodRawShape>(shape: S) {
-  const fields = Object.keys(shape);
-  return z.preprocess(
-    (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? foldKeys(v as Record<string, unknown>, fields) : v),
-    z.object(shape),
-  );
-}
 
 const DEFAULT_LISTEN = '127.0.0.1:0';
 
@@ -57,28 +47,6 @@ export const proxyUpdateSchema = foldedObject({
   enabled: z.boolean().optional(),
 });
 export type ProxyUpdate = z.infer<typeof proxyUpdateSchema>;
-
-const toxicFields = {
-  name: z.string().optional(),
-  type: z.string(),
-  stream: z.string().optional(),
-  toxicity: z.number().optional(),
-  attributes: z.record(z.string(), z.unknown()).optional(),
-} satisfies z.ZodRawShape;
-
-/** A toxic as the API and the config file give it, checked and filled in by the toxic registry. */
-export const toxicEntrySchema = foldedObject(toxicFields).transform((input, ctx): ToxicSpec => {
-  try {
-    return normalizeToxic(input);
-  } catch (err) {
-    if (!(err instanceof ToxicSpecError)) throw err;
-    const path = (err.field ?? 'type').split('.');
-    // The registry's message already starts with the attribute path; keep just the cause.
-    const message = err.message.replace(/^attributes\.[^:]*: /, '');
-    ctx.addIssue({ code: 'custom', message, path });
-    return z.NEVER;
-  }
-});
 
 /** A proxy in the config file: the API's fields plus its toxics in chain order. */
 export const configProxySchema = foldedObject({

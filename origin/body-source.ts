@@ -47,7 +47,7 @@ export function fileSource(path: string, contentType: string): BodySource {
   try {
     size = statSync(path).size;
   } catch (err) {
-    throw new Error(`video file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(`video file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
   return {
     size,

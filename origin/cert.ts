@@ -19,6 +19,6 @@ export function withFingerprint(pair: { cert: string; key: string }): CertPair {
   try {
     return { ...pair, fingerprint: new X509Certificate(pair.cert).fingerprint256 };
   } catch (err) {
-    throw new Error(`certificate does not parse as PEM X.509: ${(err as Error).message}`);
+    throw new Error(`certificate does not parse as PEM X.509: ${(err as Error).message}`, { cause: err });
   }
 }

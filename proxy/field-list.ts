@@ -16,7 +16,7 @@ export function headersOf(fields: readonly string[]): IncomingHttpHeaders {
     else if (Array.isArray(seen)) seen.push(value);
     else headers[name] = `${seen}${name === 'cookie' ? '; ' : ', '}${value}`;
   }
-  return headers as IncomingHttpHeaders;
+  return headers;
 }
 
 /** Regular fields, flat, without pseudo-headers; the engine validates them (TypeError naming the field). */

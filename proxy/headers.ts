@@ -37,7 +37,7 @@ function endToEndHeaders(incoming: IncomingHttpHeaders | OutgoingHttpHeaders, sk
     ? new Set(connection.toLowerCase().split(',').map((t) => t.trim()))
     : undefined;
   for (const name in incoming) {
-    const value = incoming[name] as HeaderValue;
+    const value = incoming[name];
     if (value === undefined || name.charCodeAt(0) === 58 /* ':' */ || name === skip) continue;
     if (HOP_BY_HOP.has(name) || named?.has(name)) {
       if (name === 'te' && typeof value === 'string' && /(^|,)\s*trailers\s*(;|,|$)/i.test(value)) out.te = 'trailers';

@@ -21,7 +21,7 @@ export async function openKeyLog(path: string, logger: Logger): Promise<KeyLog> 
   try {
     handle = await open(path, 'a', 0o600);
   } catch (err) {
-    throw new Error(`cannot open key log ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(`cannot open key log ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
   const stream = handle.createWriteStream();
   let failed = false;

@@ -84,7 +84,7 @@ export async function preflightGrpc(target: TargetOptions, path: string, timeout
         grpc = grpcStatus(h);
         if (typeof h['x-h2race-error'] === 'string') proxyError = ` from h2race (${h['x-h2race-error']})`;
       });
-      stream.once('trailers', (t) => (grpc = grpcStatus(t)));
+      stream.once('trailers', (t: http2.IncomingHttpHeaders) => (grpc = grpcStatus(t)));
       stream.resume();
       stream.once('close', () => {
         clearTimeout(timer);

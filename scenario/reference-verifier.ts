@@ -101,7 +101,7 @@ export class ReferenceVerifier implements ContentVerifier {
       const agent = this.agent;
       return new Promise((resolve, reject) => {
         const req = (agent instanceof https.Agent ? https : http).request(new URL(path, this.opts.url), { headers, agent }, (res) =>
-          collect(res, res.statusCode ?? 0, wanted, what).then(resolve, reject),
+          void collect(res, res.statusCode ?? 0, wanted, what).then(resolve, reject),
         );
         req.once('error', reject);
         req.end();
@@ -113,7 +113,7 @@ export class ReferenceVerifier implements ContentVerifier {
     }
     const stream = this.session.request({ ':path': path, ...headers });
     return new Promise((resolve, reject) => {
-      stream.once('response', (h) => collect(stream, Number(h[':status']), wanted, what).then(resolve, reject));
+      stream.once('response', (h) => void collect(stream, Number(h[':status']), wanted, what).then(resolve, reject));
       stream.once('error', reject);
     });
   }

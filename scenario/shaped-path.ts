@@ -5,7 +5,7 @@
  *
  *   viewer ─TLS─▶ 127.0.0.1:<relay> ─[profile's link toxics, both ways]─▶ target
  *
- * It is a Toxiproxy TCP proxy (faults/toxiproxy/tcp-proxy.ts): each connection is relayed through
+ * It is a Toxiproxy TCP proxy (api/tcp-proxy.ts): each connection is relayed through
  * LinkedSockets whose link queues are bounded, so a slow downstream link stops the relay reading
  * the target and the backpressure reaches the target's socket. Each viewer connection gets links
  * of its own (each viewer has its own access line); a profile file's schedule changes them all.
@@ -21,8 +21,8 @@ import { isProfileFile, planFaults, startFaultPlan, type FaultPlan } from '../fa
 import { findPreset } from '../faults/profiles/presets.js';
 import { SeededRandom } from '../faults/random.js';
 import { findToxicType } from '../faults/toxics/registry.js';
-import { ProxyFaults } from '../faults/toxiproxy/proxy-faults.js';
-import { TcpProxy } from '../faults/toxiproxy/tcp-proxy.js';
+import { ProxyFaults } from '../api/proxy-faults.js';
+import { TcpProxy } from '../api/tcp-proxy.js';
 
 export interface ShapedPath {
   /** The preset name or profile file the path runs. */
@@ -70,7 +70,7 @@ function planShape(shape: string): FaultPlan {
   try {
     plan = planFaults({ profile: shape });
   } catch (err) {
-    throw new Error(`shape: ${(err as Error).message}`);
+    throw new Error(`shape: ${(err as Error).message}`, { cause: err });
   }
   const frame = frameToxicIn(plan);
   if (frame) {

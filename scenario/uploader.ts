@@ -53,7 +53,7 @@ export function upload(conn: ViewerConnection, recorder: RunRecorder, plan: Uplo
     hash.update(chunk);
     received += chunk.length;
   });
-  stream.once('trailers', (t) => (trailersBack = t));
+  stream.once('trailers', (t: http2.IncomingHttpHeaders) => (trailersBack = t));
   // After the recorder's own close handler: only a completed echo is compared.
   stream.once('close', () => {
     if (record.outcome !== 'completed' || record.status !== 200) return;

@@ -70,7 +70,7 @@ export class ViewerConnection implements StreamConnection {
       if (record) record.wireBytes += length;
     };
     this.session = openSession(target, { relay, events: { onClientGoaway, onReset, onUnparsableFrame, onStreamStateExcused, onData } });
-    this.session.on('goaway', (code, lastStreamId) => {
+    this.session.on('goaway', (code: number, lastStreamId: number) => {
       recorder.goaways.push({ connection: id, side: 'server', code, lastStreamId, atMs: recorder.now() });
       if (code !== http2.constants.NGHTTP2_NO_ERROR) this.deathReason ??= `server GOAWAY ${errorCodeName(code)}`;
       else this.draining = true;

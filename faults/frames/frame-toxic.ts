@@ -15,16 +15,17 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { registerToxic, type ToxicType } from '../toxics/registry.js';
 import type { SeededRandom } from '../random.js';
-import type { EmitFrame, OutboundFrame } from '../../h2/proto/frame-writer.js';
+import type { EmitFrame } from '../../h2/proto/frame-writer.js';
+import type { OutboundFrame } from '../../h2/proto/pending-frames.js';
 
 export interface FrameToxicContext {
   /** This connection's and this toxic's own random stream. */
   readonly rng: SeededRandom;
   readonly log: Logger;
   /** A timer the engine path clears when the connection ends or the toxic is replaced. */
-  setTimer(ms: number, fn: () => void): void;
+  setTimer: (ms: number, fn: () => void) => void;
   /** Reports a fault decision (the EnginePath's 'decision' event), for replay tests and logs. */
-  record(kind: string, value: unknown): void;
+  record: (kind: string, value: unknown) => void;
 }
 
 /** `tunnels: true`: the toxic acts on tunnel streams (WebSockets over HTTP/2) too; absent or false, it leaves them alone. */

@@ -9,7 +9,7 @@
  * the stream arrives and ends in `finish`, once the proxy has asked `whenSettled` and none of the
  * stream's frames is pending: the callback fires there, exactly once.
  */
-import type { DeliveryLedger, StreamDelivery } from '../../proxy/connection-wrapper.js';
+import type { DeliveryLedger, StreamDelivery } from './connection-wrapper.js';
 import { FrameFlag, FrameType } from '../../h2/frame/constants.js';
 import type { FrameHeader } from '../../h2/frame/codec.js';
 

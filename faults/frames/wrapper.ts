@@ -4,7 +4,7 @@
  */
 import type * as net from 'node:net';
 import type { Logger } from 'pino';
-import type { ConnectionInfo, DownstreamWrapper } from '../../proxy/connection-wrapper.js';
+import type { ConnectionInfo, DownstreamWrapper } from './connection-wrapper.js';
 import type { ToxicSpec } from '../link/types.js';
 import type { ToxicSet } from '../link/toxic-set.js';
 import type { BufferPool } from '../pool/types.js';

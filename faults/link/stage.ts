@@ -35,7 +35,7 @@ export interface StageContext<A> {
   readonly state: Record<string, unknown>;
   now(): number;
   /** Hand a piece to the next stage (or the sink). */
-  emit(piece: Piece): void;
+  emit: (piece: Piece) => void;
   /** Discard a piece: its chunk's done gets an error. */
   drop(piece: Piece, reason: string): void;
   /** `bytes` entered (+) or left (−) a propagation stage: see startLinkStage. */

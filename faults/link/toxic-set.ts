@@ -71,7 +71,7 @@ export class ToxicSet extends EventEmitter<ToxicSetEvents> {
       name: current.name,
       stream: current.stream,
       toxicity: input.toxicity ?? current.toxicity,
-      attributes: { ...current.attributes, ...(input.attributes as object | undefined) },
+      attributes: { ...current.attributes, ...(input.attributes) },
     });
     this.toxics[index] = spec;
     this.changed({ op: 'update', name });

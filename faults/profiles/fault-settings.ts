@@ -10,7 +10,7 @@
  * toxic replaces a generated one of the same name.
  */
 import { z } from 'zod';
-import { toxicEntrySchema } from '../../config/api-schema.js';
+import { toxicEntrySchema } from '../toxics/toxic-entry-schema.js';
 import type { Direction, ToxicSpec } from '../link/types.js';
 import { normalizeToxic } from '../toxics/registry.js';
 import { JITTER_DISTRIBUTIONS, type JitterDistribution } from '../toxics/jitter.js';
@@ -18,6 +18,8 @@ import { frameFaultFields, frameFaultsToToxics, type FrameFaults } from './frame
 import { findPreset, presetNames } from './presets.js';
 import { traceFileSchema } from './trace-loader.js';
 import { formatQueue, parseDuration, parsePercent, parseQueue, parseRate, queueBytes, UnitError, unitSchema, type QueueSize } from './units.js';
+// Settings become toxics checked against every toxic type. TODO #17: registered by the composition roots.
+import '../toxics/all.js';
 
 /** The single faults, shared by the config file and profile steps. */
 export const linkFaultFields = {
@@ -35,9 +37,7 @@ export const linkFaultFields = {
   traceDown: traceFileSchema.optional(),
   traceUp: traceFileSchema.optional(),
   ...frameFaultFields,
-  // Lazy: the toxic modules (profile, schedule) import this file and api-schema imports them,
-  // so its schema is only looked up at parse time, when every module has loaded.
-  toxics: z.array(z.lazy(() => toxicEntrySchema)).optional(),
+  toxics: z.array(toxicEntrySchema).optional(),
 };
 
 export interface LinkFaults extends FrameFaults {

@@ -100,9 +100,9 @@ export const frameFaultFields = {
 };
 
 /** The flags' parsers: the config field's schema; a bad value is a UnitError naming the attribute. */
-export const parseReorder = (value: string | number): ReorderFault => parseWith(reorderField, value) as ReorderFault;
+export const parseReorder = (value: string | number): ReorderFault => parseWith<z.ZodType<ReorderFault>>(reorderField, value);
 export const parseRstDelay = (value: string | number): number => parseWith(rstDelayField, value);
-export const parseRstInject = (value: string | number): RstInjectFault => parseWith(rstInjectField, value) as RstInjectFault;
+export const parseRstInject = (value: string | number): RstInjectFault => parseWith<z.ZodType<RstInjectFault>>(rstInjectField, value);
 
 function parseWith<S extends z.ZodType>(schema: S, value: string | number): z.output<S> {
   const result = schema.safeParse(value);

@@ -19,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { toxicEntrySchema } from '../../config/api-schema.js';
+import { toxicEntrySchema } from '../toxics/toxic-entry-schema.js';
 import type { ToxicSpec } from '../link/types.js';
 import { ToxicSpecError } from '../toxics/registry.js';
 import { faultsToToxics, linkFaultFields, mergeFaults, type LinkFaults } from './fault-settings.js';
@@ -59,10 +59,10 @@ const stepSchema = z
     at: duration,
     label: z.string().optional(),
     preset: presetName.optional(),
-    // Lazy: the schedule toxic imports this file and api-schema imports the toxics, so these
-    // schemas are only looked up at parse time, when every module has loaded.
+    // Lazy: the schedule toxic imports this file and this file imports every toxic, so the fault
+    // fields are only looked up at parse time, when every module has loaded.
     faults: z.lazy(() => z.object(linkFaultFields).omit({ toxics: true }).strict()).optional(),
-    toxics: z.array(z.lazy(() => toxicEntrySchema)).optional(),
+    toxics: z.array(toxicEntrySchema).optional(),
   })
   .strict();
 
@@ -132,7 +132,7 @@ function where(path: readonly PropertyKey[], raw: unknown): string {
   if (path[0] === 'steps' && typeof path[1] === 'number') {
     const at = (raw as { steps?: Array<{ at?: unknown }> }).steps?.[path[1]]?.at;
     const rest = path.slice(2).map(String).join('.');
-    const step = `step ${path[1] + 1}${at !== undefined ? ` (at ${String(at)})` : ''}`;
+    const step = `step ${path[1] + 1}${at !== undefined ? ` (at ${typeof at === 'string' ? at : JSON.stringify(at)})` : ''}`;
     return rest ? `${step}: ${rest}` : step;
   }
   return path.length > 0 ? path.map(String).join('.') : '(top level)';

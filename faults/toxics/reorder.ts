@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import { FrameType } from '../../h2/frame/constants.js';
-import type { EmitFrame, OutboundFrame } from '../../h2/proto/frame-writer.js';
+import type { EmitFrame } from '../../h2/proto/frame-writer.js';
+import type { OutboundFrame } from '../../h2/proto/pending-frames.js';
 import { registerFrameToxic, tunnelsAttribute } from '../frames/frame-toxic.js';
 
 export const reorderToxic = registerFrameToxic({

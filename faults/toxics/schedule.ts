@@ -1,12 +1,14 @@
 /**
  * schedule (h2race's own): a profile file's timed steps as one toxic, walked per connection from
- * when the toxic starts on it (the proxy-wide `--profile file.yaml` walks one clock for all).
+ * when the toxic starts on it (the proxy-wide `--profile file.yaml` walks one clock for all; both
+ * walk with profiles/schedule-walk.ts).
  * Each step swaps this direction's link faults; frame-kind toxics in the file are ignored here.
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { SubChain } from '../link/sub-chain.js';
 import { loadProfileFile, ProfileError, type Schedule } from '../profiles/profile-file.js';
+import { ScheduleWalk } from '../profiles/schedule-walk.js';
 import { registerLinkToxic } from './link-toxic.js';
 
 /** Files being validated right now: a step holding a schedule toxic of its own file would recurse. */
@@ -38,28 +40,15 @@ export const scheduleToxic = registerLinkToxic({
   }),
   stage(ctx) {
     const path = resolve(ctx.attributes.file);
-    const { steps, loop, period = 0 } = loaded.get(path) ?? loadProfileFile(path);
     const chain = new SubChain(ctx);
-    const start = ctx.now();
-    let index = 0;
-    let cycle = 0;
-    let timer: NodeJS.Timeout | undefined;
-    const advance = (): void => {
-      timer = undefined;
-      let due = start + cycle * period + steps[index]!.at;
-      while (due <= ctx.now() + 1) {
-        chain.set(steps[index]!.toxics);
+    const walk = new ScheduleWalk(loaded.get(path) ?? loadProfileFile(path), {
+      now: () => ctx.now(),
+      apply: (step, index) => {
+        chain.set(step.toxics);
         ctx.record('step', index + 1);
-        if (++index === steps.length) {
-          if (!loop) return;
-          index = 0;
-          cycle++;
-        }
-        due = start + cycle * period + steps[index]!.at;
-      }
-      timer = setTimeout(advance, Math.max(1, Math.round(due - ctx.now())));
-    };
-    advance();
+      },
+    });
+    walk.start();
     return {
       get queueBytes() {
         return chain.queueBytes;
@@ -72,7 +61,7 @@ export const scheduleToxic = registerLinkToxic({
       },
       push: (piece) => chain.push(piece),
       drain() {
-        clearTimeout(timer);
+        walk.stop();
         return chain.drain();
       },
     };

@@ -60,7 +60,7 @@ export interface ClientConnectionOptions extends ConnectionOptions {
    * A stream slot may have freed (a stream closed, the server's SETTINGS arrived) and request()
    * would succeed now. Called once per event-loop task at most, after the frames that caused it.
    */
-  onAvailable?(): void;
+  onAvailable?: () => void;
   /** The first stream id to use (odd; default 1). Only tests of id exhaustion need it. */
   firstStreamId?: number;
 }

@@ -14,18 +14,10 @@
  * A lease ends in exactly one place, `done`, whether written or dropped.
  */
 import { FRAME_HEADER_LENGTH, FrameType } from '../frame/constants.js';
-import { writeFrameHeader, type FrameHeader } from '../frame/codec.js';
-import type { FramePool, Lease } from './frame-pool.js';
-import { PendingFrames, PendingState } from './pending-frames.js';
+import { writeFrameHeader } from '../frame/codec.js';
+import type { FramePool } from './frame-pool.js';
+import { PendingFrames, PendingState, type OutboundFrame } from './pending-frames.js';
 import type { Transport } from './transport.js';
-
-export interface OutboundFrame {
-  header: FrameHeader;
-  /** Holds the frame in [0, lease.length). */
-  lease: Lease;
-  /** Where the frame is: the writer's to change (pending-frames.ts). */
-  state: PendingState;
-}
 
 export type EmitFrame = (frame: OutboundFrame) => void;
 

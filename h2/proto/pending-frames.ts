@@ -7,7 +7,8 @@
  * Lifecycle: owned by the FrameWriter; a frame enters when it leaves the queue and leaves when its
  * write is done.
  */
-import type { OutboundFrame } from './frame-writer.js';
+import type { FrameHeader } from '../frame/codec.js';
+import type { Lease } from './frame-pool.js';
 
 export const PendingState = {
   /** Still in the writer's queue. */
@@ -18,6 +19,15 @@ export const PendingState = {
   Done: 3,
 } as const;
 export type PendingState = (typeof PendingState)[keyof typeof PendingState];
+
+/** A frame from its birth in a pool lease to its write's end (frame-writer.ts). */
+export interface OutboundFrame {
+  header: FrameHeader;
+  /** Holds the frame in [0, lease.length). */
+  lease: Lease;
+  /** Where the frame is: the writer's to change (this file). */
+  state: PendingState;
+}
 
 export class PendingFrames {
   private frames: OutboundFrame[] = [];

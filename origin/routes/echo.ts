@@ -25,7 +25,7 @@ export function serveEcho(req: DemoRequest, res: DemoResponse, bytesPerSecond?: 
     const trailers = Object.fromEntries(
       Object.entries(req.trailers).filter(([name, value]) => value !== undefined && !name.startsWith(':')),
     );
-    if (Object.keys(trailers).length > 0) res.addTrailers(trailers as OutgoingHttpHeaders);
+    if (Object.keys(trailers).length > 0) res.addTrailers(trailers);
   });
   res.on('close', () => {
     if (!req.readableEnded) req.destroy();

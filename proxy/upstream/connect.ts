@@ -82,7 +82,7 @@ export function connectFor(opts: UpstreamConnectionOptions, alpn: string[]): Pro
         return;
       }
       const tlsSocket = tls.connect({
-        socket: wrapped as net.Socket,
+        socket: wrapped,
         servername: net.isIP(host) ? undefined : host,
         ALPNProtocols: alpn,
         rejectUnauthorized: opts.rejectUnauthorized,

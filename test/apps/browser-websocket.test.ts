@@ -57,7 +57,7 @@ describe.skipIf(missing)('headless Chromium: a WebSocket through the HTTP/2 fron
     const page = await context.newPage();
     await page.goto(`${proxy.proxy.url}/page`, { waitUntil: 'domcontentloaded' });
     const wsUrl = `${proxy.proxy.url.replace(/^https/, 'wss')}/chat?from=chromium`;
-    const result = (await page.evaluate(async (url: string) => {
+    const result = await page.evaluate<PageResult, string>(async (url: string) => {
       const ws = new WebSocket(url);
       ws.binaryType = 'arraybuffer';
       const next = () => new Promise<MessageEvent>((resolve, reject) => {
@@ -78,7 +78,7 @@ describe.skipIf(missing)('headless Chromium: a WebSocket through the HTTP/2 fron
       ws.send('close 4003 origin closes');
       const close = await closed;
       return { text: textReply, binary: binaryReply, closeCode: close.code, closeReason: close.reason };
-    }, wsUrl)) as PageResult;
+    }, wsUrl);
 
     expect(result).toEqual({ text: 'hello from chromium', binary: [0, 1, 2, 250, 255], closeCode: 4003, closeReason: 'origin closes' });
     const page1 = starts.find((s) => s.path === '/page');

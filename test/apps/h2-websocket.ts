@@ -65,7 +65,7 @@ export async function openH2WebSocket(session: http2.ClientHttp2Session, path: s
 export async function openH2Tunnel(session: http2.ClientHttp2Session, path: string): Promise<{ stream: http2.ClientHttp2Stream; response: http2.IncomingHttpHeaders }> {
   const stream = connectStream(session, path);
   const [response] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
-  if (Number(response[':status']) !== 200) throw new Error(`extended CONNECT answered ${response[':status']}`);
+  if (Number(response[':status']) !== 200) throw new Error(`extended CONNECT answered ${String(response[':status'])}`);
   return { stream, response };
 }
 

@@ -54,7 +54,7 @@ export async function getLogged(url: string, path: string, maxVersion: tls.Secur
     const stream = session.request({ ':path': path });
     stream.resume();
     const [headers] = await once(stream, 'response') as [http2.IncomingHttpHeaders];
-    if (Number(headers[':status']) !== 200) throw new Error(`GET ${path}: status ${headers[':status']}`);
+    if (Number(headers[':status']) !== 200) throw new Error(`GET ${path}: status ${String(headers[':status'])}`);
     await once(stream, 'end');
   } finally {
     session.close();

@@ -78,7 +78,7 @@ describe.skipIf(missing.length > 0)('headless Chromium through h2race', () => {
       const deadline = Date.now() + maxMs;
       for (;;) {
         await page.waitForTimeout(250);
-        const state = (await page.evaluate('window.h2race')) as PageState;
+        const state = await page.evaluate<PageState>('window.h2race');
         const v = { state, failedRequests: [...failedRequests], poolRaces: proxy.pool.stats().racesReusedWhilePending };
         if (done(v) || Date.now() > deadline) return v;
       }

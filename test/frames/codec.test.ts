@@ -30,7 +30,7 @@ function codeOf(fn: () => unknown): number | undefined {
 describe('frame codec', () => {
   it('reads headers, ignoring the reserved bit', () => {
     const bytes = frame(FrameType.DATA, FrameFlag.END_STREAM, 5, Buffer.from('abc'));
-    bytes[5] |= 0x80;
+    bytes[5] = bytes[5]! | 0x80;
     expect(readFrameHeader(bytes)).toEqual({ length: 3, type: FrameType.DATA, flags: 1, streamId: 5 });
   });
 

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { FrameType } from '../../h2/frame/constants.js';
-import type { OutboundFrame } from '../../h2/proto/frame-writer.js';
+import type { OutboundFrame } from '../../h2/proto/pending-frames.js';
 import { PendingState } from '../../h2/proto/pending-frames.js';
 import { createBufferPool } from '../../faults/pool/create-pool.js';
 import { SeededRandom } from '../../faults/random.js';

@@ -74,7 +74,8 @@ const MUTATIONS: Array<[string, (frames: Buffer[], random: SeededRandom) => void
   ['flip a bit', (f, r) => {
     const i = r.int(0, f.length - 1);
     const b = Buffer.from(f[i]!);
-    b[r.int(0, b.length - 1)] ^= 1 << r.int(0, 7);
+    const at = r.int(0, b.length - 1);
+    b[at] = b[at]! ^ (1 << r.int(0, 7));
     f[i] = b;
   }],
   ['change a length', (f, r) => {

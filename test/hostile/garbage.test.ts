@@ -9,7 +9,7 @@ import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrameType, errorCodeName } from '../../h2/frame/constants.js';
 import { SeededRandom } from '../../faults/random.js';
-import { startApiServer, type ApiServer } from '../../faults/toxiproxy/api-server.js';
+import { startApiServer, type ApiServer } from '../../api/api-server.js';
 import { silentLogger } from '../../proxy/log.js';
 import { connectRaw } from '../helpers/raw-h2.js';
 import { checkedGet, startBystander, startRig, type Rig } from './rig.js';

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, FrameType, errorCodeName } from '../../h2/frame/constants.js';
 import { Writable } from 'node:stream';
 import { SeededRandom } from '../../faults/random.js';
-import { H2raceMetrics } from '../../faults/toxiproxy/metrics.js';
+import { H2raceMetrics } from '../../api/metrics.js';
 import type { GoawayRecord } from '../../proxy/events.js';
 import { createLogger } from '../../proxy/log.js';
 import { collect, request } from '../helpers/h2-client.js';

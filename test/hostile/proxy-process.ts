@@ -49,8 +49,8 @@ export function spawnCli(args: string[], options: { cwd?: string } = {}): ProxyP
     });
     stream.on('end', () => partial !== '' && into.push(partial));
   };
-  lines(child.stdout!, stdout);
-  lines(child.stderr!, stderr);
+  lines(child.stdout, stdout);
+  lines(child.stderr, stderr);
   // 'close', not 'exit': by then every line the process wrote has been read.
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('close', (code, signal) => resolve({ code, signal })),

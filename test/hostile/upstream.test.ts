@@ -69,7 +69,7 @@ describe('upstream faults', () => {
     // Slow downloads on one upstream session, then an order to kill that session from the origin side.
     const downloads = clients.map((c) => outcome(c, '/video?size=4000000&rate=500000'));
     await expect.poll(() => rig.originActive, { timeout: 5000 }).toBe(3);
-    const dying = outcome(clients[0]!, '/die');
+    const dying = outcome(clients[0], '/die');
     await expect.poll(() => killSession !== undefined, { timeout: 5000 }).toBe(true);
     killSession!();
     // Response headers had gone out: each download is cut with RST_STREAM (never a truncated 200).

@@ -11,7 +11,7 @@ import yargs from 'yargs';
 import { describe, expect, it } from 'vitest';
 import { proxyCommand, type ProxyArgs } from '../../cli/proxy-command.js';
 import { loadConfigFile } from '../../config/load.js';
-import { faultSettingsFromArgs } from '../../faults/profiles/cli-options.js';
+import { faultSettingsFromArgs } from '../../cli/fault-options.js';
 import { planFaults } from '../../faults/profiles/plan.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h2race-frame-faults-'));

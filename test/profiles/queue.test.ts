@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { faultsSchema } from '../../config/faults-schema.js';
 import { createLink } from '../../faults/link/link.js';
 import { ToxicSet } from '../../faults/link/toxic-set.js';
-import { faultSettingsFromArgs } from '../../faults/profiles/cli-options.js';
+import { faultSettingsFromArgs } from '../../cli/fault-options.js';
 import { queueBytesOf } from '../../faults/profiles/fault-settings.js';
 import { planFaults } from '../../faults/profiles/plan.js';
 import { PRESETS } from '../../faults/profiles/presets.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { faultsSchema } from '../../config/faults-schema.js';
-import { faultCliOptions, faultSettingsFromArgs } from '../../faults/profiles/cli-options.js';
+import { faultCliOptions, faultSettingsFromArgs } from '../../cli/fault-options.js';
 import { planFaults } from '../../faults/profiles/plan.js';
 import { findPreset, PRESETS } from '../../faults/profiles/presets.js';
 import { parseDuration, parsePercent, parseRate } from '../../faults/profiles/units.js';

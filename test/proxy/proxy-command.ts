@@ -5,7 +5,7 @@ export interface RunningCommand {
   stdout: string[];
   stderr: string[];
   /** Ends the command: its untilStop resolves. */
-  stop(): void;
+  stop: () => void;
   /** The exit code. */
   exit: Promise<number>;
 }

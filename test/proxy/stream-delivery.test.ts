@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, FrameFlag, FrameType, SettingId } from '../../h2/frame/constants.js';
 import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
-import { H2raceMetrics } from '../../faults/toxiproxy/metrics.js';
+import { H2raceMetrics } from '../../api/metrics.js';
 import type { StreamEndRecord } from '../../proxy/events.js';
 import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
 import { createLogger } from '../../proxy/log.js';

@@ -213,7 +213,7 @@ describe('requests the origin never processed are retried', () => {
       if (origin.held.at(-1)!.seen.connection !== 1) return void res.end('second session');
       if (firstSession.length < 3) return;
       const h2 = (firstSession[0]!.req as http2.Http2ServerRequest).stream;
-      h2.session!.goaway(http2.constants.NGHTTP2_NO_ERROR, h2.id!);
+      h2.session!.goaway(http2.constants.NGHTTP2_NO_ERROR, h2.id);
       firstSession[0]!.res.end('processed before GOAWAY');
     };
     const results = await Promise.all([0, 1, 2].map((i) => get(session, `/hold?i=${i}`)));
@@ -253,7 +253,7 @@ describe('a stream the origin did not process is sent again only when no request
       if (stream.session === sessions[0]) {
         if (headers[':path'] === '/first') return void (held = stream);
         const goaway = () => {
-          stream.session!.goaway(http2.constants.NGHTTP2_NO_ERROR, held!.id!);
+          stream.session!.goaway(http2.constants.NGHTTP2_NO_ERROR, held!.id);
           held!.respond({ ':status': 200 });
           held!.end('first');
         };

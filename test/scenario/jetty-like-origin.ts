@@ -74,7 +74,7 @@ export async function startJettyLikeOrigin({ transport = 'tls', pool: mode = 're
   h2.on('request', (req, res) => {
     const flusher = flusherOf.get(req.stream);
     if (flusher && new URL(req.url, 'http://x').pathname === '/video') void serveVideo(req, res, flusher);
-    else demo(req as never, res as never);
+    else demo(req, res);
   });
 
   const start = (socket: net.Socket): void => {

@@ -5,7 +5,7 @@ import { PreflightError } from '../../scenario/preflight.js';
 import { runScenario } from '../../scenario/run.js';
 import { summarize } from '../../scenario/summary.js';
 import { ReferenceVerifier } from '../../scenario/reference-verifier.js';
-import { demoVerifier, type ContentVerifier, type Mismatch } from '../../scenario/verifier.js';
+import { demoVerifier, type ContentVerifier } from '../../scenario/verifier.js';
 import { corruptVideo, disarmBefore, resetSseOnCancel, type Misbehaving } from './test-origins.js';
 
 // Paced video keeps three viewers' downloads from eating the machine; content is unaffected.
@@ -139,7 +139,7 @@ describe('scenario against the demo origin', () => {
         ...demoVerifier,
         verifyBody: async (...args) => {
           await new Promise((resolve) => set(resolve, 200));
-          return demoVerifier.verifyBody(...args) as Mismatch;
+          return demoVerifier.verifyBody(...args);
         },
       };
       const run = await runScenario({ target: origin.urls.h2c!, viewers: 1, durationMs: 300, seeksPerSecond: 0, paths, verifier: slow });

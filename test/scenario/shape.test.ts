@@ -36,7 +36,7 @@ async function jettyLike(): Promise<JettyLikeOrigin> {
 }
 
 /** A logger whose lines the test reads: the shaping relay logs where it listens. */
-function capturingLogger(): { logger: pino.Logger; relayAddress(): string | undefined } {
+function capturingLogger(): { logger: pino.Logger; relayAddress: () => string | undefined } {
   const lines: { msg: string; listen?: string }[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
   return { logger, relayAddress: () => lines.find((l) => l.msg === 'Started proxy')?.listen };

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../h2/frame/constants.js';
-import { createH2raceStarter } from '../../faults/toxiproxy/h2race-starter.js';
+import { createH2raceStarter } from '../../api/h2race-starter.js';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { connectClient, exchange } from '../h2/client/engine-client.js';
 import { testCert } from '../helpers/tls-cert.js';

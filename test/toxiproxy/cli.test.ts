@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import yargs from 'yargs';
 import { proxiesCommand } from '../../cli/proxies-command.js';
 import { toxicCommand, parseAttributes } from '../../cli/toxic-command.js';
-import { createH2raceStarter } from '../../faults/toxiproxy/h2race-starter.js';
+import { createH2raceStarter } from '../../api/h2race-starter.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { raw, Servers, startTestApi, type TestApi } from './harness.js';
 

@@ -3,8 +3,9 @@
  * (encoding/json's scanner wording), one value read, keys folded onto fields case-insensitively.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeGoJson, foldKeys, goJsonKind } from '../../faults/toxiproxy/go-json.js';
-import { parseHostPort } from '../../faults/toxiproxy/listen-address.js';
+import { decodeGoJson, goJsonKind } from '../../api/go-json.js';
+import { foldKeys } from '../../faults/toxics/folded-object.js';
+import { parseHostPort } from '../../api/listen-address.js';
 
 const errorOf = (text: string) => {
   const r = decodeGoJson(text);

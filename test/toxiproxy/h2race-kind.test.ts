@@ -5,7 +5,7 @@
 import * as http2 from 'node:http2';
 import type { ClientHttp2Session } from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createH2raceStarter } from '../../faults/toxiproxy/h2race-starter.js';
+import { createH2raceStarter } from '../../api/h2race-starter.js';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { connectH2, get } from '../helpers/h2-client.js';
 import { testCert } from '../helpers/tls-cert.js';

@@ -7,7 +7,7 @@ import { createServer, connect, type Server, type Socket, type AddressInfo } fro
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { expect } from 'vitest';
 import { silentLogger } from '../../proxy/log.js';
-import { startApiServer, type ApiServer, type ApiServerOptions } from '../../faults/toxiproxy/api-server.js';
+import { startApiServer, type ApiServer, type ApiServerOptions } from '../../api/api-server.js';
 import { parsePrometheusText, type Exposition } from './prometheus-text.js';
 
 export interface TestApi {

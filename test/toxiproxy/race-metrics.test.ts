@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createH2raceStarter } from '../../faults/toxiproxy/h2race-starter.js';
+import { createH2raceStarter } from '../../api/h2race-starter.js';
 import { BACKPRESSURE_BYTES, seekHandler, Y_BYTES, Y_FILL } from '../frames/seek-scenario.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { raw, scrape, scrapeUntil, startTestApi, type TestApi } from './harness.js';

@@ -6,7 +6,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HANDLER_TIMEOUT_MS, READ_TIMEOUT_MS } from '../../faults/toxiproxy/api-http.js';
+import { HANDLER_TIMEOUT_MS, READ_TIMEOUT_MS } from '../../api/api-http.js';
 import { raw, startTestApi, type TestApi } from './harness.js';
 
 /** Long enough that a normal request under load never reaches it. */

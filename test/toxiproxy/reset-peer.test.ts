@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 const resetPeer = (proxy: Proxy, toxicity: number, timeout: number) =>
-  proxy.addToxic({ name: 'rp', type: 'reset_peer' as 'latency', stream: 'downstream', toxicity, attributes: { timeout } as never });
+  proxy.addToxic({ name: 'rp', type: 'reset_peer', stream: 'downstream', toxicity, attributes: { timeout } as never });
 
 /** The outcome of the echo server's next accepted connection, once it has one. */
 async function nextUpstreamEnd(run: () => Promise<void>): Promise<Outcome> {
@@ -117,7 +117,7 @@ describe('reset_peer on a TCP proxy', () => {
       const client = await openClient(portOf(echo.listen));
       expect(await roundTrip(client, 'ping')).toBe('ping');
       clientEnd = new Promise((resolve) => {
-        setTimeout(() => resolve('open' as Outcome), 3000).unref();
+        setTimeout(() => resolve('open'), 3000).unref();
         client.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNRESET' ? 'reset' : 'error'));
         client.once('end', () => resolve('end'));
       });

@@ -85,7 +85,7 @@ describe('toxic effects on a TCP proxy', () => {
   });
 
   it('reset_peer resets the connection after its timeout', async () => {
-    const toxic = await echo.addToxic({ name: 'rp', type: 'reset_peer' as 'latency', stream: 'downstream', toxicity: 1, attributes: { timeout: 200 } as never });
+    const toxic = await echo.addToxic({ name: 'rp', type: 'reset_peer', stream: 'downstream', toxicity: 1, attributes: { timeout: 200 } as never });
     const r = await exchange(portOf(echo.listen), payload, { deadlineMs: 3000 });
     expect(r.ended).toBe('reset');
     expect(r.endedAt).toBeGreaterThanOrEqual(150);
@@ -94,7 +94,7 @@ describe('toxic effects on a TCP proxy', () => {
   });
 
   it('limit_data closes the connection after that many bytes', async () => {
-    const toxic = await sender.addToxic({ name: 'ld', type: 'limit_data' as 'latency', stream: 'downstream', toxicity: 1, attributes: { bytes: 10_000 } as never });
+    const toxic = await sender.addToxic({ name: 'ld', type: 'limit_data', stream: 'downstream', toxicity: 1, attributes: { bytes: 10_000 } as never });
     const r = await fetchAll();
     expect(r.data.length).toBe(10_000);
     expect(r.ended).not.toBe('open');

@@ -31,7 +31,7 @@ export async function startNghttpxTarget(opts: { tls: boolean; binary?: string }
   } catch (err) {
     child.kill('SIGKILL');
     await backend.close();
-    throw new Error(`nghttpx did not start: ${(err as Error).message}: ${output.trim()}`);
+    throw new Error(`nghttpx did not start: ${(err as Error).message}: ${output.trim()}`, { cause: err });
   }
   return {
     host: '127.0.0.1',

@@ -13,9 +13,9 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { ProxyBody } from '../../config/api-schema.js';
-import type { Direction, LinkDelivery } from '../link/types.js';
-import type { SeededRandom } from '../random.js';
+import type { ProxyBody } from '../config/api-schema.js';
+import type { Direction, LinkDelivery } from '../faults/link/types.js';
+import type { SeededRandom } from '../faults/random.js';
 import { listenOn, parseHostPort } from './listen-address.js';
 import { BaseProxy } from './managed-proxy.js';
 import type { TcpProxySample } from './metrics.js';

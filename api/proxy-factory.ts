@@ -3,8 +3,8 @@
  * counters into the metrics. The one place that knows which kinds of proxy exist.
  */
 import type { Logger } from 'pino';
-import type { ConfigProxy } from '../../config/api-schema.js';
-import type { SeededRandom } from '../random.js';
+import type { ConfigProxy } from '../config/api-schema.js';
+import type { SeededRandom } from '../faults/random.js';
 import { ApiError, ErrBadRequestBody } from './api-error.js';
 import { H2raceProxy, type H2raceStarter } from './h2race-proxy.js';
 import { checkToxicFits, type ManagedProxy, type ProxyFactory } from './managed-proxy.js';
@@ -45,7 +45,7 @@ export async function applyConfigProxies(collection: ProxyCollection, entries: r
       }
       made.push(proxy);
     } catch (err) {
-      throw new Error(`proxies[${i}] (${entry.name}): ${(err as Error).message}`);
+      throw new Error(`proxies[${i}] (${entry.name}): ${(err as Error).message}`, { cause: err });
     }
   }
   return made;

@@ -11,13 +11,13 @@
  * closes it (dropping its connections) and detaches its metrics.
  */
 import type { Logger } from 'pino';
-import type { ProxyBody } from '../../config/api-schema.js';
-import type { ProxyEvents } from '../../proxy/events.js';
-import type { ToxicSet } from '../link/toxic-set.js';
-import type { Direction } from '../link/types.js';
-import type { PoolMode, PoolStats } from '../pool/types.js';
-import type { BugModel } from '../../h2/proto/bug-models/catalogue.js';
-import type { SeededRandom } from '../random.js';
+import type { ProxyBody } from '../config/api-schema.js';
+import type { ProxyEvents } from '../proxy/events.js';
+import type { ToxicSet } from '../faults/link/toxic-set.js';
+import type { Direction } from '../faults/link/types.js';
+import type { PoolMode, PoolStats } from '../faults/pool/types.js';
+import type { BugModel } from '../h2/proto/bug-models/catalogue.js';
+import type { SeededRandom } from '../faults/random.js';
 import { BaseProxy, type ProxyJson } from './managed-proxy.js';
 import type { H2raceMetrics } from './metrics.js';
 import type { ProxyFaults } from './proxy-faults.js';

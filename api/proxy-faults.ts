@@ -7,9 +7,9 @@
  * a proxy with no toxics.
  */
 import type { Logger } from 'pino';
-import { ToxicSet } from '../link/toxic-set.js';
-import { planFaults, startFaultPlan, type FaultPlan } from '../profiles/plan.js';
-import type { ScheduleRunner } from '../profiles/schedule-runner.js';
+import { ToxicSet } from '../faults/link/toxic-set.js';
+import { planFaults, startFaultPlan, type FaultPlan } from '../faults/profiles/plan.js';
+import type { ScheduleRunner } from '../faults/profiles/schedule-runner.js';
 import { ApiError, ErrBadRequestBody } from './api-error.js';
 
 export class ProxyFaults {

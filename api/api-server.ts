@@ -7,8 +7,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
-import type { ConfigProxy } from '../../config/api-schema.js';
-import { SeededRandom } from '../random.js';
+import type { ConfigProxy } from '../config/api-schema.js';
+import { SeededRandom } from '../faults/random.js';
 import { HANDLER_TIMEOUT_MS, handle, READ_TIMEOUT_MS } from './api-http.js';
 import { buildRoutes } from './api-routes.js';
 import type { H2raceStarter } from './h2race-proxy.js';

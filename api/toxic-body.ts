@@ -6,8 +6,8 @@
  * The toxic registry stays the one place that knows a type and its attributes.
  */
 import { z } from 'zod';
-import type { Direction, ToxicSpec } from '../link/types.js';
-import { findToxicType, normalizeToxic, type ToxicType } from '../toxics/registry.js';
+import type { ToxicSpec } from '../faults/link/types.js';
+import { findToxicType, normalizeToxic, type ToxicType } from '../faults/toxics/registry.js';
 import {
   ApiError,
   ErrBadRequestBody,
@@ -15,7 +15,8 @@ import {
   ErrInvalidToxicType,
   ErrToxicAlreadyExists,
 } from './api-error.js';
-import { foldKeys, goJsonKind } from './go-json.js';
+import { foldKeys } from '../faults/toxics/folded-object.js';
+import { goJsonKind } from './go-json.js';
 
 const GO_TYPES: Record<string, string> = {
   name: 'string',
@@ -51,10 +52,10 @@ function parseAttributes(def: ToxicType, raw: unknown, base: Record<string, unkn
   const fields = attributeFields(def);
   const merged = { ...base, ...(fields.length ? foldKeys(given, fields) : given) };
   const parsed = def.schema.safeParse(merged);
-  if (parsed.success) return parsed.data as Record<string, unknown>;
+  if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const key = issue.path.map(String).join('.');
-  const value = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown>)?.[k as PropertyKey], merged);
+  const value = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown>)?.[k], merged);
   if (issue.code === 'invalid_type') {
     const expected = String(issue.expected);
     const goType = expected === 'int' ? 'int64' : expected === 'number' ? 'float64' : expected === 'boolean' ? 'bool' : expected;
@@ -83,7 +84,7 @@ export function toxicFromCreateBody(body: unknown, existing: (name: string) => b
   if (!def) throw ErrInvalidToxicType;
   if (existing(name)) throw ErrToxicAlreadyExists;
   const attributes = parseAttributes(def, fields.attributes, {});
-  return normalizeToxic({ name, type, stream: stream as Direction, toxicity: fields.toxicity ?? 1, attributes });
+  return normalizeToxic({ name, type, stream: stream, toxicity: fields.toxicity ?? 1, attributes });
 }
 
 /** PATCH (or POST) /proxies/{p}/toxics/{t}: `current` with the body's attributes and toxicity. */
@@ -95,5 +96,5 @@ export function toxicFromUpdateBody(body: unknown, current: ToxicSpec): ToxicSpe
   const def = findToxicType(current.type);
   if (!def) throw ErrInvalidToxicType;
   const attributes = parseAttributes(def, fields.attributes, current.attributes);
-  return { ...current, toxicity: (fields.toxicity as number | undefined) ?? current.toxicity, attributes };
+  return { ...current, toxicity: (fields.toxicity) ?? current.toxicity, attributes };
 }

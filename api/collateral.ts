@@ -8,7 +8,7 @@
  * not collateral. Fed from the proxy's events in order: the GOAWAY arrives before the streams of
  * its connection end.
  */
-import type { GoawayRecord, StreamEndRecord } from '../../proxy/events.js';
+import type { GoawayRecord, StreamEndRecord } from '../proxy/events.js';
 
 /** Connections remembered per side; older ones are forgotten (their streams have long ended). */
 const REMEMBERED = 4096;

@@ -3,7 +3,7 @@
  * schema (config/api-schema.ts), failures worded as Toxiproxy's Go decoder and handlers word them.
  */
 import type { z } from 'zod';
-import { proxyBodySchema, type ProxyBody } from '../../config/api-schema.js';
+import { proxyBodySchema, type ProxyBody } from '../config/api-schema.js';
 import { ApiError, ErrBadRequestBody, ErrMissingField } from './api-error.js';
 import { goJsonKind } from './go-json.js';
 
@@ -21,7 +21,7 @@ export function proxyBodyError(error: z.ZodError, input: unknown, suffix = ''): 
     const goType = typeIssue.expected === 'boolean' ? 'bool' : String(typeIssue.expected);
     return ApiError.join(ErrBadRequestBody, `json: cannot unmarshal ${goJsonKind(value)} into Go struct field Proxy.${field} of type ${goType}`);
   }
-  if (issues.length === 1 && issues[0]!.code === 'invalid_type' && issues[0]!.path.length === 0) {
+  if (issues.length === 1 && issues[0]!.code === 'invalid_type' && issues[0].path.length === 0) {
     return ApiError.join(ErrBadRequestBody, `json: cannot unmarshal ${goJsonKind(input)} into Go value of type toxiproxy.Proxy`);
   }
   for (const field of ['name', 'upstream']) {

@@ -3,9 +3,9 @@
  * (proxy/h2race.ts) listening where the API says, fronting the API's `upstream` as its origin,
  * shaped by the API's live ToxicSet, its failures worded as the API words them.
  */
-import { ConfigError } from '../../config/load.js';
-import { ListenError } from '../../proxy/front.js';
-import { startH2race, type H2raceOptions } from '../../proxy/h2race.js';
+import { ConfigError } from '../config/load.js';
+import { ListenError } from '../proxy/front.js';
+import { startH2race, type H2raceOptions } from '../proxy/h2race.js';
 import { ApiError, ErrBadRequestBody } from './api-error.js';
 import type { H2raceStarter } from './h2race-proxy.js';
 import { formatAddress, goListenError } from './listen-address.js';

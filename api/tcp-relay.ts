@@ -16,10 +16,10 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { LinkedSocket } from '../link/linked-socket.js';
-import type { ToxicSet } from '../link/toxic-set.js';
-import type { Direction, LinkDelivery } from '../link/types.js';
-import type { SeededRandom } from '../random.js';
+import { LinkedSocket } from '../faults/link/linked-socket.js';
+import type { ToxicSet } from '../faults/link/toxic-set.js';
+import type { Direction, LinkDelivery } from '../faults/link/types.js';
+import type { SeededRandom } from '../faults/random.js';
 
 export interface RelayOptions {
   client: Socket;

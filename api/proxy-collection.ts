@@ -6,7 +6,7 @@
  * Changes run one at a time: starting a proxy is asynchronous, and two requests racing for one
  * name must not both pass the "already exists" check.
  */
-import type { ProxyBody, ProxyUpdate } from '../../config/api-schema.js';
+import type { ProxyBody, ProxyUpdate } from '../config/api-schema.js';
 import { ApiError, ErrProxyAlreadyExists, ErrProxyNotFound } from './api-error.js';
 import type { ManagedProxy, ProxyFactory } from './managed-proxy.js';
 

@@ -7,10 +7,10 @@
  * stop() once more when the proxy is deleted or the server closes. stop() ends every connection
  * the proxy accepted, so nothing outlives it.
  */
-import type { Direction, ToxicSpec } from '../link/types.js';
-import type { ToxicSet } from '../link/toxic-set.js';
-import type { ProxyBody, ProxyUpdate } from '../../config/api-schema.js';
-import { findToxicType } from '../toxics/registry.js';
+import type { Direction, ToxicSpec } from '../faults/link/types.js';
+import type { ToxicSet } from '../faults/link/toxic-set.js';
+import type { ProxyBody, ProxyUpdate } from '../config/api-schema.js';
+import { findToxicType } from '../faults/toxics/registry.js';
 import { ApiError, ErrBadRequestBody } from './api-error.js';
 import { resolveListen } from './listen-address.js';
 import type { ProxyFaults } from './proxy-faults.js';

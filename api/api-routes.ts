@@ -4,8 +4,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import { proxyUpdateSchema, type ProxyBody } from '../../config/api-schema.js';
-import type { ToxicSpec } from '../link/types.js';
+import { proxyUpdateSchema, type ProxyBody } from '../config/api-schema.js';
+import type { ToxicSpec } from '../faults/link/types.js';
 import { ApiError, ErrToxicNotFound } from './api-error.js';
 import { json, noContent, readJson, type Reply, type Route } from './api-http.js';
 import { checkToxicFits, toxicJson, toxicsForApi, type ManagedProxy } from './managed-proxy.js';

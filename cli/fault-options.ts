@@ -5,14 +5,14 @@
  * naming its flag.
  */
 import type { Options } from 'yargs';
-import { didYouMean } from '../../cli/nearest.js';
-import { numberFlags } from '../../cli/number-flags.js';
-import { UsageError } from '../../cli/usage-error.js';
-import { parseReorder, parseRstDelay, parseRstInject } from './frame-fault-settings.js';
-import { isProfileFile, planFaults, type FaultPlan, type FaultSettings } from './plan.js';
-import { findPreset, presetNames } from './presets.js';
-import { loadTrace, TraceError } from './trace-loader.js';
-import { parseDuration, parsePercent, parseQueue, parseRate, UnitError } from './units.js';
+import { didYouMean } from './nearest.js';
+import { numberFlags } from './number-flags.js';
+import { UsageError } from './usage-error.js';
+import { parseReorder, parseRstDelay, parseRstInject } from '../faults/profiles/frame-fault-settings.js';
+import { isProfileFile, planFaults, type FaultPlan, type FaultSettings } from '../faults/profiles/plan.js';
+import { findPreset, presetNames } from '../faults/profiles/presets.js';
+import { loadTrace, TraceError } from '../faults/profiles/trace-loader.js';
+import { parseDuration, parsePercent, parseQueue, parseRate, UnitError } from '../faults/profiles/units.js';
 
 export const faultCliOptions = {
   profile: {

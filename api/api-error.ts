@@ -2,7 +2,7 @@
  * Toxiproxy's API errors, message for message and status for status (api.go): the body is
  * `{"error":"<message>","status":<code>}` and any other failure is a 500 carrying its raw message.
  */
-import { ToxicSpecError } from '../toxics/registry.js';
+import { ToxicSpecError } from '../faults/toxics/registry.js';
 
 export class ApiError extends Error {
   constructor(message: string, readonly status: number) {

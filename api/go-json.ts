@@ -5,7 +5,8 @@
  *   - empty input is `EOF`, input cut short is `unexpected EOF`;
  *   - a syntax error names the character and where the scanner was ("invalid character 'x'
  *     looking for beginning of object key string");
- *   - object keys match struct fields case-insensitively, unknown keys are ignored.
+ *   - object keys match struct fields case-insensitively, unknown keys are ignored
+ *     (faults/toxics/folded-object.ts, which toxic entries read too).
  */
 
 export type GoJsonResult = { ok: true; value: unknown } | { ok: false; error: string };
@@ -198,19 +199,4 @@ export function goJsonKind(v: unknown): string {
   if (typeof v === 'object') return 'object';
   if (typeof v === 'number') return Number.isInteger(v) ? 'number' : `number ${v}`;
   return typeof v === 'boolean' ? 'bool' : 'string';
-}
-
-/**
- * Map an object's keys onto `fields` case-insensitively, as encoding/json matches struct fields;
- * keys matching no field are dropped. When two keys match one field the later one wins, as in Go;
- * a null is dropped too, since Go leaves a field's current value alone when it reads null.
- */
-export function foldKeys(obj: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
-  const byLower = new Map(fields.map((f) => [f.toLowerCase(), f]));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) {
-    const field = byLower.get(k.toLowerCase());
-    if (field !== undefined && v !== null) out[field] = v;
-  }
-  return out;
 }

@@ -13,9 +13,9 @@
  * process, or a test, never see each other's numbers.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { ConnectionEndRecord, GoawayRecord, ProxyEvents, StreamEndRecord } from '../../proxy/events.js';
-import type { Direction } from '../link/types.js';
-import type { PoolStats } from '../pool/types.js';
+import type { ConnectionEndRecord, GoawayRecord, ProxyEvents, StreamEndRecord } from '../proxy/events.js';
+import type { Direction } from '../faults/link/types.js';
+import type { PoolStats } from '../faults/pool/types.js';
 import { CollateralTracker } from './collateral.js';
 
 /** RST_STREAM / GOAWAY code CANCEL (RFC 9113 §7). */
