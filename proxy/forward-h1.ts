@@ -39,7 +39,7 @@ export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
   });
   const body = ps.requestBodyMoving(pump(ps.body, upstream, () => {
     const trailers = forwardableTrailers(ps.requestTrailers);
-    if (trailers) upstream.addTrailers(trailers as Record<string, string>);
+    if (trailers) upstream.addTrailers(trailers);
     upstream.end();
   }));
   upstream.once('response', (response: http.IncomingMessage) => {

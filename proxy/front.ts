@@ -203,6 +203,8 @@ export class Front {
         return bridge;
       },
     };
+    // `let`, not `const`: onClose may run inside serveSocket, before the assignment (a const would throw there).
+    // eslint-disable-next-line prefer-const
     let connection: Connection | undefined;
     const options: ConnectionOptions = {
       id: info.id,

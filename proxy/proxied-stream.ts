@@ -259,7 +259,7 @@ export class ProxiedStream {
     if (!this.pair) return this.endH2(trailers);
     if (trailers) {
       try {
-        this.pair.res.addTrailers(trailers as Record<string, string>);
+        this.pair.res.addTrailers(trailers);
       } catch (err) {
         this.logger.debug({ connectionId: this.start.connectionId, streamId: this.start.streamId, err: (err as Error).message }, 'origin trailers dropped');
       }

@@ -10,12 +10,12 @@ import type { DownstreamBridge } from './downstream-bridge.js';
 export interface Pump {
   bytes: number;
   /** Stops moving data and leaves `src` paused with anything unread still buffered in it. */
-  detach(): void;
+  detach: () => void;
 }
 
 /** A pump whose `write` says when it is full (false); its owner calls `drained` when it can take more. */
 export interface WritePump extends Pump {
-  drained(): void;
+  drained: () => void;
 }
 
 /** Into a Writable: its own 'drain' resumes `src`. */

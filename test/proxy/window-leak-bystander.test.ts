@@ -56,10 +56,12 @@ async function startGate(port: number): Promise<{ port: number; hold(): void; re
   };
 }
 
-describe.each([
-  { model: 'window-leak-on-reset' as BugModel, stalls: true },
-  { model: 'window-credit-on-reset' as BugModel, stalls: false },
-])('h2race with $model', ({ model, stalls }) => {
+const cases: { model: BugModel; stalls: boolean }[] = [
+  { model: 'window-leak-on-reset', stalls: true },
+  { model: 'window-credit-on-reset', stalls: false },
+];
+
+describe.each(cases)('h2race with $model', ({ model, stalls }) => {
   it(`an SSE stream on the upstream session ${stalls ? 'stalls' : 'goes on byte-exact'} after ${DOWNLOADS} downloads are cancelled with their DATA in flight`, async () => {
     const origin = await startSseDownloadOrigin(cleanups);
     const gate = await startGate(origin.port);
