@@ -1,159 +1,85 @@
 /**
- * An engine stream (h2/proto/stream.ts) as the downstream HTTP/2 stream ProxiedStream and the
- * forwarders drive: a Duplex whose readable side is the request body and whose writable side is
- * the response body, with the few methods of node:http2's ServerHttp2Stream they call (respond,
- * additionalHeaders, sendTrailers, close, setTimeout; rstCode, headersSent, endAfterHeaders).
+ * A DownstreamBridge as a Node Duplex, for the code that needs a Node stream: the HTTP/1.1
+ * upstream paths (forward-h1.ts, and the WebSocket Upgrade of forward-connect.ts, which pump
+ * node:http's streams), and test origins. Its readable side is the request body, its writable
+ * side the response body, with the few methods of node:http2's ServerHttp2Stream those call
+ * (respond, close; rstCode, headersSent).
  *
- * Backpressure both ways: a request body chunk is credited back to the client (`consumed`) when
- * its reader took it (the pump wrote it to the upstream stream), else when a paused reader resumes
- * and drains what waits here (`_read`): a paused reader (the upstream is full) stalls the client at
- * its window. A response write waits for the engine's onDrain when the engine's stream queue is full.
+ * Backpressure both ways, through the bridge: the readable side is the bridge's reader, full when
+ * push() says so, resumed by _read; a write the engine's queue is too full for is held until the
+ * bridge's drain.
  *
- * Lifecycle: made by the front for each stream the engine hands it, and ends in one place, the
- * engine stream's end (`onClose` both sides done: rstCode 0; `onReset`: its code): the Duplex is
- * destroyed, which emits 'close' (ProxiedStream's end). A destroy from this side first resets the
- * engine stream with CANCEL.
+ * Lifecycle: made over a bridge by its exchange's owner (ProxiedStream, lazily; a test origin),
+ * which destroys it when the bridge ends (its onClosed); a destroy from this side first resets the
+ * stream with CANCEL.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { Duplex } from 'node:stream';
 import { ErrorCode } from '../h2/frame/constants.js';
 import type { RequestHead } from '../h2/proto/header-validation.js';
-import type { ServerStream, StreamHandler } from '../h2/proto/stream.js';
-import type { HeldStream } from './connection-memory.js';
-import { fieldsOf, headersOf } from './field-list.js';
+import type { DownstreamBridge } from './downstream-bridge.js';
+import { headersOf } from './field-list.js';
 
-export class EngineStream extends Duplex implements StreamHandler, HeldStream {
-  readonly id: number;
-  readonly endAfterHeaders: boolean;
-  /** The final response head went out. */
-  headersSent = false;
-  /** How the engine stream ended: 0 when both sides finished, else the RST_STREAM code. */
-  rstCode: number | undefined;
-  private waitForTrailers = false;
-  /** Request body bytes taken over the high-water mark, credited when the reader asks for more. */
-  private owed = 0;
-  /** A response write the engine's queue is too full for: released by onDrain. */
+export class EngineStream extends Duplex {
+  /** A response write the engine's queue is too full for: released at the bridge's drain. */
   private heldWrite: ((err?: Error | null) => void) | undefined;
   /** The held write's bytes: already in the engine's queue. */
   private heldLength = 0;
-  /** end() or sendTrailers() reached the engine: its END_STREAM is decided. */
-  private bodyEnded = false;
-  private idleTimer: NodeJS.Timeout | undefined;
-  /**
-   * The client's window for this stream is closed: from birth when its initial window is 0, and
-   * whenever a write waits for the engine's full queue; open again at the engine's onDrain.
-   */
-  stalled: boolean;
+  /** The response's trailers, sent when the body ends (end() or _final), and who hears of their refusal. */
+  private trailers: OutgoingHttpHeaders | undefined;
+  private onTrailersDropped: ((err: Error) => void) | undefined;
 
-  constructor(private readonly stream: ServerStream, head: RequestHead, bornStalled = false) {
-    // Not autoDestroy: both sides done here is not the engine stream done (its END_STREAM may still be queued).
-    // readableHighWaterMark 0: a body chunk is credited back when its reader took it (the pump wrote it upstream),
-    // or later when a paused reader drains what waits here (_read); never just for sitting in a buffer.
+  constructor(readonly bridge: DownstreamBridge) {
+    // Not autoDestroy: both sides done here is not the stream done (its END_STREAM may still be queued).
+    // readableHighWaterMark 0: a body chunk is credited back when its reader took it, never just for sitting here.
     super({ allowHalfOpen: true, autoDestroy: false, readableHighWaterMark: 0 });
-    this.id = stream.id;
-    this.endAfterHeaders = head.endStream;
-    this.stalled = bornStalled;
+    bridge.adapterBytes = () => this.readableLength + this.writableLength - this.heldLength;
+    bridge.onResponseDrain(() => {
+      const held = this.heldWrite;
+      this.heldWrite = undefined;
+      this.heldLength = 0;
+      held?.();
+    });
+    bridge.readBody({ onData: (chunk) => this.push(chunk), onEnd: () => this.push(null) });
   }
 
-  /** Bytes of this stream the proxy buffers: request body not yet taken, response not yet framed. */
-  get heldBytes(): number {
-    return this.readableLength + this.writableLength - this.heldLength + this.stream.writableLength;
+  get id(): number {
+    return this.bridge.id;
   }
 
-  // ── what the engine tells the stream ────────────────────────────────────────────────────
-
-  onData(chunk: Buffer): void {
-    this.idleTimer?.refresh();
-    if (this.push(chunk)) this.stream.consumed(chunk.length);
-    else this.owed += chunk.length;
+  get rstCode(): number | undefined {
+    return this.bridge.rstCode;
   }
 
-  onTrailers(fields: string[]): void {
-    this.emit('trailers', headersOf(fields));
+  get headersSent(): boolean {
+    return this.bridge.headersSent;
   }
 
-  onEnd(): void {
-    this.push(null);
+  /** The response head (node:http2's respond()). */
+  respond(headers: OutgoingHttpHeaders, options?: { endStream?: boolean }): void {
+    this.bridge.respond(headers, options?.endStream === true);
   }
 
-  onDrain(): void {
-    this.idleTimer?.refresh();
-    this.stalled = false;
-    const held = this.heldWrite;
-    this.heldWrite = undefined;
-    this.heldLength = 0;
-    held?.();
-  }
-
-  onClose(): void {
-    this.ended(ErrorCode.NO_ERROR);
-  }
-
-  onReset(code: number): void {
-    this.ended(code);
-  }
-
-  // ── what the proxy calls (ServerHttp2Stream's names) ────────────────────────────────────
-
-  /** The response head; `waitForTrailers`: 'wantTrailers' comes when the body ends, sendTrailers() ends the stream. */
-  respond(headers: OutgoingHttpHeaders, options?: { endStream?: boolean; waitForTrailers?: boolean }): void {
-    const status = Number(headers[':status']);
-    const fields = fieldsOf(headers);
-    // As node:http2's respond() does (and the compat layer before it): a final head carries a date.
-    if (status >= 200 && headers.date === undefined) fields.push('date', httpDate());
-    this.stream.respond(status, fields, options?.endStream === true);
-    if (status >= 200) this.headersSent = true;
-    this.waitForTrailers = options?.waitForTrailers === true;
-    if (options?.endStream) this.end();
-  }
-
-  /** An interim (1xx) head. */
-  additionalHeaders(headers: OutgoingHttpHeaders): void {
-    this.stream.respond(Number(headers[':status']), fieldsOf(headers));
-  }
-
-  /** Ends the response with these trailers (none: END_STREAM on the body's last frame). Throws on invalid fields. */
-  sendTrailers(headers: OutgoingHttpHeaders): void {
-    this.stream.end(fieldsOf(headers));
-  }
-
-  /** The body's end goes to the engine once: 'wantTrailers' (sendTrailers ends it), or END_STREAM. */
-  private endBody(): void {
-    if (this.bodyEnded) return;
-    this.bodyEnded = true;
-    if (this.waitForTrailers) this.emit('wantTrailers');
-    else this.stream.end();
-  }
-
-  /** RST_STREAM(code) now; the stream ends with that code. */
+  /** RST_STREAM(code) now. */
   close(code: number = ErrorCode.CANCEL): void {
-    if (this.rstCode !== undefined) return;
-    this.stream.reset(code);
-    this.ended(code);
+    this.bridge.close(code);
   }
 
-  /** `onIdle` after `ms` with no body bytes moved either way (a stream, not a socket, timeout). */
-  setTimeout(ms: number, onIdle: () => void): this {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(onIdle, ms);
-    return this;
+  /** Ends the response body, with these trailers after it. */
+  endWith(trailers: OutgoingHttpHeaders | undefined, onTrailersDropped: (err: Error) => void): void {
+    this.trailers = trailers;
+    this.onTrailersDropped = onTrailersDropped;
+    this.end();
   }
-
-  // ── Duplex ──────────────────────────────────────────────────────────────────────────────
 
   override _read(): void {
-    if (this.owed === 0) return;
-    const owed = this.owed;
-    this.owed = 0;
-    this.stream.consumed(owed);
+    this.bridge.resume();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.idleTimer?.refresh();
-    if (this.stream.closed || this.stream.write(chunk)) return cb();
+    if (this.bridge.write(chunk)) return cb();
     this.heldWrite = cb;
     this.heldLength = chunk.length;
-    this.stalled = true;
   }
 
   /**
@@ -173,33 +99,14 @@ export class EngineStream extends Duplex implements StreamHandler, HeldStream {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    clearTimeout(this.idleTimer);
-    if (this.rstCode === undefined) {
-      this.rstCode = ErrorCode.CANCEL;
-      this.stream.reset(ErrorCode.CANCEL);
-    }
+    this.bridge.close(ErrorCode.CANCEL);
     cb(err);
   }
 
-  private ended(code: number): void {
-    if (this.rstCode !== undefined) return;
-    this.rstCode = code;
-    this.destroy();
+  private endBody(): void {
+    const dropped = this.bridge.end(this.trailers);
+    if (dropped) this.onTrailersDropped?.(dropped);
   }
-}
-
-let dateSecond = -1;
-let dateText = '';
-
-/** The current time as an HTTP date, made once a second. */
-function httpDate(): string {
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateText = new Date(now).toUTCString();
-  }
-  return dateText;
 }
 
 /** The request head as node:http2 gives it: pseudo-headers first, repeated fields joined. */

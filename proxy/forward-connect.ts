@@ -30,7 +30,7 @@
  * origin silent about it (nginx, most servers) still gets its WebSockets over HTTP/1.1, as before.
  *
  * Lifecycle (HTTP/1.1): the upstream request (then, after the 101, its socket) is this tunnel's;
- * it ends with the tunnel — destroyed by ps.cancelUpstream when the downstream stream closes
+ * it ends with the tunnel — destroyed by the cancel it gave ps.attemptStarted when the downstream stream closes
  * first, or on any failure — and never goes back to the agent (Node takes an upgraded socket out
  * of it). HTTP/2: as any forwarded stream's (forward-h2.ts, H2Attempt).
  */
@@ -77,7 +77,6 @@ export function forwardExtendedConnect(ps: ProxiedStream, opts: ConnectForwardOp
 
 function upgradeOverH1(ps: ProxiedStream, opts: ConnectForwardOptions): void {
   const { upstream } = opts;
-  ps.attempts++;
   const key = randomBytes(16).toString('base64');
   const agent = upstream.tunnels;
   const { host, port } = agent.endpoint;
@@ -97,17 +96,18 @@ function upgradeOverH1(ps: ProxiedStream, opts: ConnectForwardOptions): void {
     setHost: false,
     timeout: opts.timeoutMs > 0 ? opts.timeoutMs : undefined,
   });
-  ps.cancelUpstream = () => request.destroy();
+  let cancel: () => void = () => request.destroy();
+  ps.attemptStarted(() => cancel());
   const fail = (err: UpstreamError) => {
     if (ps.downstreamClosed) return;
-    ps.cancelUpstream?.();
-    ps.fail(err);
+    cancel();
+    ps.onError(err);
   };
-  request.once('socket', (socket: Socket) => (ps.upstreamId = upstreamIdOf(socket)));
+  request.once('socket', (socket: Socket) => ps.upstreamAssigned(upstreamIdOf(socket)));
   request.on('timeout', () => fail(new UpstreamError('response-timeout', `origin did not answer the WebSocket upgrade within ${opts.timeoutMs} ms`)));
   request.on('error', (err: NodeJS.ErrnoException) => fail(upgradeError(err, upstream)));
   request.once('upgrade', (res: http.IncomingMessage, socket: Socket, head: Buffer) => {
-    ps.cancelUpstream = () => socket.destroy();
+    cancel = () => socket.destroy();
     // The tunnel may stay silent for minutes: the answer's deadline is not the tunnel's.
     socket.setTimeout(0);
     socket.on('error', (err: NodeJS.ErrnoException) => fail(new UpstreamError('connection-lost', `WebSocket tunnel to origin broke: ${err.code ?? err.message}`, err)));
@@ -117,18 +117,18 @@ function upgradeOverH1(ps: ProxiedStream, opts: ConnectForwardOptions): void {
     }
     const headers = downstreamResponseHeaders(res.headers, '1.1');
     delete headers['sec-websocket-accept'];
-    if (!ps.relayHead(200, headers)) return;
+    if (!ps.onHead(200, headers)) return;
     // Bytes the origin sent right behind its 101 are the tunnel's first.
     if (head.length > 0) socket.unshift(head);
-    ps.responseBody = pump(socket, ps.sink, () => ps.endResponse(undefined));
-    ps.requestBody = pump(ps.body, socket, () => socket.end());
+    ps.responseBodyMoving(pump(socket, ps.sink, () => ps.onEnd(undefined)));
+    ps.requestBodyMoving(pump(ps.body, socket, () => socket.end()));
   });
   request.once('response', (response: http.IncomingMessage) => {
     // The origin did not switch protocols: its answer is the whole exchange.
     if (ps.downstreamClosed || ps.failed) return void response.resume();
-    if (!ps.relayHead(response.statusCode ?? 502, downstreamResponseHeaders(response.headers, '1.1'))) return;
+    if (!ps.onHead(response.statusCode ?? 502, downstreamResponseHeaders(response.headers, '1.1'))) return;
     response.on('error', (err: NodeJS.ErrnoException) => fail(new UpstreamError('connection-lost', `origin's answer to the WebSocket upgrade cut short: ${err.code ?? err.message}`, err)));
-    ps.responseBody = pump(response, ps.sink, () => ps.endResponse(undefined));
+    ps.responseBodyMoving(pump(response, ps.sink, () => ps.onEnd(undefined)));
   });
   request.end();
 }

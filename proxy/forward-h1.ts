@@ -5,7 +5,7 @@
  * and the response head is written through ProxiedStream (header rules stay in proxy/headers.ts).
  *
  * Lifecycle: the upstream request is this attempt's; it ends with its response's end, or is
- * destroyed by ps.cancelUpstream (the client went away) or on any failure, never returned to the
+ * destroyed by the cancel it gave ps.attemptStarted (the client went away) or on any failure, never returned to the
  * agent half used.
  */
 import * as http from 'node:http';
@@ -26,31 +26,30 @@ export interface H1ForwardOptions {
 }
 
 export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
-  ps.attempts++;
   const upstream = originRequest(ps, opts);
-  ps.cancelUpstream = () => upstream.destroy();
+  ps.attemptStarted(() => upstream.destroy());
   const fail = (err: UpstreamError) => {
     if (ps.downstreamClosed) return;
     upstream.destroy();
-    ps.fail(err);
+    ps.onError(err);
   };
   upstream.on('timeout', () => fail(new UpstreamError('response-timeout', `origin was idle for ${opts.timeoutMs} ms`)));
   upstream.on('error', (err: NodeJS.ErrnoException) => {
     fail(new UpstreamError(ps.headersSent ? 'connection-lost' : 'protocol', `origin HTTP/1.1 exchange failed: ${err.code ?? err.message}`, err));
   });
-  const body = ps.requestBody = pump(ps.body, upstream, () => {
+  const body = ps.requestBodyMoving(pump(ps.body, upstream, () => {
     const trailers = forwardableTrailers(ps.requestTrailers);
-    if (trailers) upstream.addTrailers(trailers as Record<string, string>);
+    if (trailers) upstream.addTrailers(trailers);
     upstream.end();
-  });
+  }));
   upstream.once('response', (response: http.IncomingMessage) => {
     if (ps.downstreamClosed || ps.failed) return void response.resume();
-    if (!ps.relayHead(response.statusCode ?? 502, downstreamResponseHeaders(response.headers, '1.1'))) return;
+    if (!ps.onHead(response.statusCode ?? 502, downstreamResponseHeaders(response.headers, '1.1'))) return;
     // The origin's connection closed mid-body: node reports it on the response (the request is done).
     response.on('error', (err: NodeJS.ErrnoException) => {
       fail(new UpstreamError('connection-lost', `origin HTTP/1.1 response cut short: ${err.code ?? err.message}`, err));
     });
-    ps.responseBody = pump(response, ps.sink, () => {
+    ps.responseBodyMoving(pump(response, ps.sink, () => {
       if (!ps.body.readableEnded) {
         // The origin answered in full before the whole request body went up (a 413, a 401): its
         // connection holds half a body and is not reused; the rest of the body is read and dropped,
@@ -59,8 +58,8 @@ export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
         upstream.destroy();
         ps.body.resume();
       }
-      ps.endResponse(forwardableTrailers(response.trailers));
-    });
+      ps.onEnd(forwardableTrailers(response.trailers));
+    }));
   });
 }
 
@@ -80,9 +79,9 @@ function originRequest(ps: ProxiedStream, opts: H1ForwardOptions): http.ClientRe
     setHost: false,
     timeout: opts.timeoutMs > 0 ? opts.timeoutMs : undefined,
   });
-  upstream.on('information', (info) => ps.informational(info.statusCode, downstreamResponseHeaders(info.headers, '1.1')));
+  upstream.on('information', (info) => ps.onInformational(info.statusCode, downstreamResponseHeaders(info.headers, '1.1')));
   upstream.once('socket', (socket: Socket) => {
-    ps.upstreamId = upstreamIdOf(socket);
+    ps.upstreamAssigned(upstreamIdOf(socket));
   });
   return upstream;
 }

@@ -2,9 +2,9 @@
  * Forwards one ProxiedStream over an HTTP/2 upstream stream taken from an H2Pool: each attempt is
  * one handler of the engine's client stream (callbacks, no stream object of Node's).
  *
- *   client ─request body─▶ pumpTo ─▶ upstream stream.write ··· onDrain resumes the client
- *   origin ─onData─▶ ps.sink.write ─▶ taken: stream.consumed (WINDOW_UPDATE to the origin)
- *                                  └─ full: the credit waits for the sink's 'drain'
+ *   client ─request body─▶ ps.pumpRequestBody ─▶ upstream stream.write ··· onDrain resumes the client
+ *   origin ─onData─▶ ps.writeBody ─▶ taken: stream.consumed (WINDOW_UPDATE to the origin)
+ *                                 └─ full: the credit waits for the downstream side's drain
  *
  * Flow control end to end: the origin gets its window back only for bytes the downstream side
  * took, so a client that stops reading holds at most the upstream stream window here (plus what
@@ -29,7 +29,7 @@ import type { ResetCause } from '../h2/proto/stream.js';
 import { fieldsOf, headersOf } from './field-list.js';
 import { downstreamResponseHeaders, forwardableTrailers } from './headers.js';
 import type { ProxiedStream } from './proxied-stream.js';
-import { pumpTo, type Pump, type WritePump } from './pump.js';
+import type { Pump, WritePump } from './pump.js';
 import type { H2Pool, H2StreamRequest, UpstreamH2Session } from './upstream/h2-pool.js';
 import { NoConnectProtocolError, OriginNotH2Error, UpstreamError } from './upstream/errors.js';
 
@@ -72,9 +72,9 @@ class H2Attempt implements ClientHandler, Pump {
   private timer?: NodeJS.Timeout;
   private requestBody?: WritePump;
   private trailers?: IncomingHttpHeaders;
-  /** Response bytes handed downstream (ps.responseBody's count). */
+  /** Response bytes handed downstream (the count of the ProxiedStream's response body). */
   bytes = 0;
-  /** Response bytes the downstream side holds over its high-water mark: credited at its 'drain'. */
+  /** Response bytes the downstream side holds over its high-water mark: credited at its drain. */
   private owed = 0;
   /** The response head's content-length, if it had one. */
   private contentLength?: number;
@@ -85,32 +85,31 @@ class H2Attempt implements ClientHandler, Pump {
   }
 
   send(): void {
-    this.ps.attempts++;
-    this.ps.cancelUpstream = () => this.opts.pool.withdraw(this.request);
+    this.ps.attemptStarted(() => this.opts.pool.withdraw(this.request));
     this.opts.pool.request(this.request);
   }
 
   private readonly started = (err: Error | undefined, stream?: ClientStream, session?: UpstreamH2Session): void => {
     const { ps, opts } = this;
-    ps.cancelUpstream = undefined;
+    ps.cancelWith(undefined);
     if (err) {
       this.phase = AttemptPhase.Done;
       if ((err instanceof OriginNotH2Error || err instanceof NoConnectProtocolError) && opts.onNotH2) return opts.onNotH2();
-      return ps.fail(err);
+      return ps.onError(err);
     }
     this.stream = stream!;
     this.session = session!;
     this.phase = AttemptPhase.Sent;
     if (ps.downstreamClosed) return this.abandon();
-    ps.upstreamId = session!.id;
-    ps.cancelUpstream = this.abandon;
+    ps.upstreamAssigned(session!.id);
+    ps.cancelWith(this.abandon);
     if (opts.responseTimeoutMs > 0) {
-      this.timer = setTimeout(() => ps.fail(new UpstreamError('response-timeout', `origin sent no response headers within ${opts.responseTimeoutMs} ms`)), opts.responseTimeoutMs);
+      this.timer = setTimeout(() => ps.onError(new UpstreamError('response-timeout', `origin sent no response headers within ${opts.responseTimeoutMs} ms`)), opts.responseTimeoutMs);
     }
     if (!opts.hasBody) return;
     // A retry after a body-less DATA END_STREAM: nothing left to read.
-    if (ps.body.readableEnded) this.endRequest();
-    else this.requestBody = ps.requestBody = pumpTo(ps.body, (chunk) => stream!.write(chunk), () => this.endRequest());
+    if (ps.requestBodyEnded) this.endRequest();
+    else this.requestBody = ps.pumpRequestBody((chunk) => stream!.write(chunk), () => this.endRequest());
   };
 
   /** The request body ended: the client's trailers go with it (the forwardable ones, if valid). */
@@ -127,7 +126,7 @@ class H2Attempt implements ClientHandler, Pump {
   // ── the engine's callbacks ─────────────────────────────────────────────────────────────
 
   onInformational(status: number, fields: string[]): void {
-    this.ps.informational(status, status === 100 ? {} : downstreamResponseHeaders(headersOf(fields), '2'));
+    this.ps.onInformational(status, status === 100 ? {} : downstreamResponseHeaders(headersOf(fields), '2'));
   }
 
   onResponse(status: number, fields: string[], endStream: boolean): void {
@@ -140,16 +139,16 @@ class H2Attempt implements ClientHandler, Pump {
     const relayed = this.opts.head.method === 'CONNECT' && status < 300 ? 200 : status;
     const head = headersOf(fields);
     this.contentLength = head['content-length'] === undefined ? undefined : Number(head['content-length']);
-    if (!ps.relayHead(relayed, downstreamResponseHeaders(head, '2'), endStream)) return;
-    ps.responseBody = this;
+    if (!ps.onHead(relayed, downstreamResponseHeaders(head, '2'), endStream)) return;
+    ps.responseBodyMoving(this);
+    ps.onBodyDrain(this.sinkDrained);
   }
 
   onData(chunk: Buffer): void {
     const n = chunk.length;
     if (this.phase !== AttemptPhase.Responding) return this.stream!.consumed(n);
     this.bytes += n;
-    if (this.ps.sink.write(chunk)) return this.stream!.consumed(n);
-    if (this.owed === 0) this.ps.sink.once('drain', this.sinkDrained);
+    if (this.ps.writeBody(chunk)) return this.stream!.consumed(n);
     this.owed += n;
   }
 
@@ -160,7 +159,7 @@ class H2Attempt implements ClientHandler, Pump {
   onEnd(): void {
     if (this.phase !== AttemptPhase.Responding) return;
     this.phase = AttemptPhase.Done;
-    this.ps.endResponse(forwardableTrailers(this.trailers));
+    this.ps.onEnd(forwardableTrailers(this.trailers));
   }
 
   onDrain(): void {
@@ -174,9 +173,9 @@ class H2Attempt implements ClientHandler, Pump {
       // The origin answered in full and stopped reading the request (RFC 9113 §8.1). The rest of
       // the body goes nowhere: read and drop it, or the client, out of window, never finishes
       // sending and its stream never closes.
-      if (this.requestBody && !ps.body.readableEnded) {
+      if (this.requestBody && !ps.requestBodyEnded) {
         this.requestBody.detach();
-        ps.body.resume();
+        ps.discardRequestBody();
       }
       return;
     }
@@ -195,7 +194,7 @@ class H2Attempt implements ClientHandler, Pump {
     if (retryable && ps.attempts < MAX_ATTEMPTS && (!refused || this.retries.refused++ < 1)) {
       return new H2Attempt(ps, this.opts, this.retries).send();
     }
-    ps.fail(new UpstreamError(
+    ps.onError(new UpstreamError(
       cause === 'connection' ? 'connection-lost' : cause === 'protocol' ? 'protocol' : 'stream-reset',
       cause === 'unprocessed' ? this.notReplayed(code) : responded
         ? `origin stream ended early (RST_STREAM code ${code})`
@@ -217,14 +216,14 @@ class H2Attempt implements ClientHandler, Pump {
     return sent > 0 ? `${why}; not sent again: ${sent} request body bytes were already consumed` : `${why} ${this.ps.attempts} times`;
   }
 
-  // ── Pump (ps.responseBody) and the downstream side's end ───────────────────────────────
+  // ── Pump (the ProxiedStream's response body) and the downstream side's end ───────────────────────────────
 
   /** The downstream response is closed: nothing more goes into it (the stream is cancelled next). */
   detach(): void {
     this.finish();
   }
 
-  /** ps.cancelUpstream: RST_STREAM(CANCEL) unless the stream is over. */
+  /** The ProxiedStream's cancel: RST_STREAM(CANCEL) unless the stream is over. */
   private readonly abandon = (): void => {
     this.finish();
     this.stream!.reset(ErrorCode.CANCEL);
@@ -232,17 +231,17 @@ class H2Attempt implements ClientHandler, Pump {
 
   private readonly sinkDrained = (): void => {
     const owed = this.owed;
+    if (owed === 0) return;
     this.owed = 0;
     this.stream!.consumed(owed);
   };
 
   /** The one place an attempt ends: timer and request body let go, owed credit paid. */
   private finish(): void {
+    if (this.phase === AttemptPhase.Responding) this.ps.onBodyDrain(undefined);
     this.phase = AttemptPhase.Done;
     clearTimeout(this.timer);
     this.requestBody?.detach();
-    if (this.owed === 0) return;
-    this.ps.sink.off('drain', this.sinkDrained);
     this.sinkDrained();
   }
 }

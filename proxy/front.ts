@@ -2,7 +2,7 @@
  * The proxy's listeners and the downstream connections they accept.
  *
  *   TLS listener ─ ALPN h2 ───────┐
- *   h2c listener (cleartext) ─────┴─▶ serveEngine() ─▶ engine Connection ─▶ EngineStream ─▶ request handler
+ *   h2c listener (cleartext) ─────┴─▶ serveEngine() ─▶ engine Connection ─▶ DownstreamBridge ─▶ request handler
  *   TLS listener ─ ALPN http/1.1 or none ───▶ http server (HTTP/1.1) ──▶ request handler
  *                                                   └ Upgrade ─▶ wrapTunnel() ─▶ upgrade handler
  *
@@ -24,7 +24,8 @@ import { ErrorCode } from '../h2/frame/constants.js';
 import { MAX_STREAM_ID } from '../h2/proto/go-away.js';
 import { serveSocket } from '../h2/server.js';
 import { ConnectionMemory } from './connection-memory.js';
-import { EngineStream, requestHeaders } from './engine-stream.js';
+import { DownstreamBridge } from './downstream-bridge.js';
+import { requestHeaders } from './engine-stream.js';
 import { engineSettings } from './engine-settings.js';
 import { parseListenAddress } from '../config/proxy-schema.js';
 import type { ConnectionInfo, DownstreamWrapper } from '../faults/frames/connection-wrapper.js';
@@ -70,7 +71,7 @@ let nextConnectionId = 1;
 
 /** The engine's per-stream response queue (its write() says false beyond it). */
 const ENGINE_STREAM_QUEUE_BYTES = 64 * 1024;
-/** An EngineStream's own write buffer (a Duplex's default high-water mark) and the write it holds. */
+/** What an EngineStream over a bridge (the HTTP/1.1 upstream path) buffers: a Duplex's default high-water mark, and its held write. */
 const STREAM_WRITABLE_BYTES = 2 * 16 * 1024;
 
 export class Front {
@@ -176,7 +177,7 @@ export class Front {
     return { id: nextConnectionId++, remoteAddress: socket.remoteAddress, remotePort: socket.remotePort, alpn, tls: tlsOn };
   }
 
-  /** An HTTP/2 connection (TLS h2 or h2c): each stream goes to the request handler as an EngineStream. */
+  /** An HTTP/2 connection (TLS h2 or h2c): each stream goes to the request handler as a DownstreamBridge. */
   private attachEngine(socket: net.Socket, info: ConnectionInfo): void {
     if (this.closing) return void socket.destroy();
     const { downstream, events, logger, wrapper } = this.opts;
@@ -190,19 +191,20 @@ export class Front {
           stream.reset(ErrorCode.REFUSED_STREAM);
           return {};
         }
-        const engineStream = new EngineStream(stream, head, bornStalled);
-        memory.add(engineStream);
-        engineStream.once('close', () => memory.delete(engineStream));
+        const bridge = new DownstreamBridge(stream, head, bornStalled, memory);
+        memory.add(bridge);
         const { headers, rawHeaders } = requestHeaders(head);
         // RFC 8441: an extended CONNECT (a WebSocket) says what it tunnels; the forwarder routes on it.
         if (head.protocol !== '') {
           headers[':protocol'] = head.protocol;
           rawHeaders.push(':protocol', head.protocol);
         }
-        this.opts.onRequest({ stream: engineStream, headers, rawHeaders }, info, stream.id);
-        return engineStream;
+        this.opts.onRequest({ stream: bridge, headers, rawHeaders }, info, stream.id);
+        return bridge;
       },
     };
+    // `let`, not `const`: onClose may run inside serveSocket, before the assignment (a const would throw there).
+    // eslint-disable-next-line prefer-const
     let connection: Connection | undefined;
     const options: ConnectionOptions = {
       id: info.id,

@@ -2,12 +2,13 @@
  * One request through the proxy: a downstream exchange (an HTTP/2 stream through Node's core API,
  * or an HTTP/1.1 request/response) and its upstream attempts.
  *
- * HTTP/2 uses the core API: Node's compat request/response pair costs two stream objects and their
- * listeners per request (measured ~10% of the proxy's CPU on small responses); no forwarder needs
- * it (forward-h1.ts pumps `body` and `sink`, whatever the exchange).
+ * HTTP/2 is the front's DownstreamBridge, driven by calls and callbacks: no Node stream per
+ * request (a Duplex and its listeners cost ~1.3 KB and several µs per small request). The HTTP/1.1
+ * upstream paths, which pump Node streams, get one made over the bridge when they ask for `body`
+ * or `sink` (engine-stream.ts).
  *
  * Lifecycle — owner: the forwarder (proxy/forward.ts) that creates it in the front's request
- * handler. It lives until the downstream response closes (`res` 'close'), and ends there, in
+ * handler. It lives until the downstream response closes (`res` 'close', the bridge's onClosed), and ends there, in
  * end(), exactly once: the session's outcome decided, the upstream side let go. Its record follows
  * in report(), exactly once: at once, or — when the connection has a delivery ledger (the frame
  * path) — once the link has written or dropped every frame of the stream, so that the bytes,
@@ -15,7 +16,7 @@
  *   - The downstream closing first (client RST_STREAM / disconnect) aborts the live upstream
  *     attempt through `cancelUpstream` (RST_STREAM(CANCEL) upstream, or the HTTP/1.1 socket
  *     destroyed) — that attempt and nothing else.
- *   - An upstream failure goes through fail(): a 502/504 if no response headers went out yet,
+ *   - An upstream failure goes through onError(): a 502/504 if no response headers went out yet,
  *     otherwise RST_STREAM(INTERNAL_ERROR) on this one downstream stream (HTTP/1.1: the
  *     connection is cut, the only way to tell the client the body is incomplete).
  */
@@ -23,8 +24,9 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerR
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ConnectionInfo, StreamDelivery } from '../faults/frames/connection-wrapper.js';
-import type { EngineStream } from './engine-stream.js';
-import type { Pump } from './pump.js';
+import type { DownstreamBridge } from './downstream-bridge.js';
+import { EngineStream } from './engine-stream.js';
+import { bridgePump, pumpTo, type Pump, type WritePump } from './pump.js';
 import type { ProxyEvents, StreamEndRecord, StreamOutcome, StreamStartRecord } from './events.js';
 import { ErrorCode } from '../h2/frame/constants.js';
 import { UpstreamError } from './upstream/errors.js';
@@ -32,14 +34,30 @@ import { UpstreamError } from './upstream/errors.js';
 export type DownstreamRequest = IncomingMessage;
 export type DownstreamResponse = ServerResponse;
 
-/** A downstream HTTP/2 stream: one of h2race's engine, as a Duplex (engine-stream.ts). */
-export type DownstreamH2Stream = EngineStream;
+/** A downstream HTTP/2 stream: one of h2race's engine, through its bridge. */
+export type DownstreamH2Stream = DownstreamBridge;
 
 /** What a front hands the forwarder: an HTTP/2 stream or an HTTP/1.1 request/response. */
 export type DownstreamExchange =
   | { stream: DownstreamH2Stream; headers: IncomingHttpHeaders; rawHeaders: string[] }
   | { stream?: undefined; req: IncomingMessage; res: ServerResponse };
 
+/**
+ * Where the downstream side of a proxied stream is: its response still being made, ended by the
+ * proxy (all of it handed to the downstream side), or the downstream stream closed (end()).
+ */
+const StreamPhase = {
+  Open: 0,
+  ResponseEnded: 1,
+  Closed: 2,
+} as const;
+type StreamPhase = (typeof StreamPhase)[keyof typeof StreamPhase];
+
+/**
+ * How an upstream attempt (forward-h1.ts, forward-h2.ts, forward-connect.ts) drives its stream:
+ * it reports what the origin did through the on* callbacks, as undici's dispatch handlers do, and
+ * tells the stream about its own lifecycle through the rest; nothing else of the stream changes.
+ */
 export class ProxiedStream {
   readonly start: StreamStartRecord;
   readonly startedAt = performance.now();
@@ -48,25 +66,22 @@ export class ProxiedStream {
   /** The request's header fields as received (pseudo-headers included on HTTP/2). */
   readonly headers: IncomingHttpHeaders;
   readonly rawHeaders: string[];
-  status?: number;
-  /** Request body bytes counted outside a pump (the HTTP/1.1 upstream path). */
-  bytesIn = 0;
-  /** Moves the request body to the current HTTP/2 upstream attempt. */
-  requestBody?: Pump;
+  private phase: StreamPhase = StreamPhase.Open;
+  private status?: number;
+  /** Moves the request body to the current upstream attempt. */
+  private requestBody?: Pump;
   /** Moves the response body downstream once the response headers are out. */
-  responseBody?: Pump;
-  attempts = 0;
-  upstreamId?: number;
+  private responseBody?: Pump;
+  private attemptCount = 0;
+  private upstreamId?: number;
   /** Aborts the live upstream attempt (or withdraws it from a pool queue). */
-  cancelUpstream?: () => void;
-  /** The response was ended by the proxy (all of it handed to the downstream side). */
-  responseEnded = false;
-  downstreamClosed = false;
+  private cancelUpstream?: () => void;
   /** The HTTP/1.1 exchange's request/response pair. */
-  private pair?: { req: DownstreamRequest; res: DownstreamResponse };
-  /** HTTP/2 core API: the client's request trailers, and the response trailers to send. */
-  private requestTrailerFields?: IncomingHttpHeaders;
-  private responseTrailers?: OutgoingHttpHeaders;
+  private pair?: { req: IncomingMessage; res: ServerResponse };
+  /** HTTP/2: the bridge as a Node stream, made when an HTTP/1.1 upstream path asks for one. */
+  private duplex?: EngineStream;
+  /** HTTP/1.1: the response's drain listener (onBodyDrain). */
+  private drainListener?: () => void;
   private failure?: Error;
   /** Set when the downstream idle timeout closed the stream. */
   private idleFor?: number;
@@ -83,17 +98,7 @@ export class ProxiedStream {
     if (h2) {
       this.headers = exchange.headers;
       this.rawHeaders = exchange.rawHeaders;
-      h2.once('trailers', (trailers) => (this.requestTrailerFields = trailers));
-      // Every response may end with trailers (the origin's, known only at its end): an empty
-      // set is sent as an empty END_STREAM DATA frame, as Node's compat layer does. Waiting for
-      // trailers also keeps fail() honest: stream.close(code) ends the writable side first, and
-      // without a trailers wait Node flushes that END_STREAM ahead of the RST_STREAM, so a body
-      // cut short reached the client as a short complete one (PROTOCOL_ERROR there, measured)
-      // instead of RST_STREAM(INTERNAL_ERROR). The price: END_STREAM leaves a setImmediate after
-      // the last DATA frame, and a client that already has every byte (curl) may reset the stream
-      // in between, which then ends as cancelled-by-client.
-      h2.on('wantTrailers', this.sendTrailers);
-      h2.once('close', () => this.end());
+      h2.onClosed = () => this.end();
     } else {
       this.pair = { req: exchange.req, res: exchange.res };
       this.headers = exchange.req.headers;
@@ -111,29 +116,101 @@ export class ProxiedStream {
     events.emit('stream-start', this.start);
   }
 
-  /** Node checks trailer fields only as it sends them: bad ones are dropped, the body still ends. */
-  private readonly sendTrailers = (): void => {
-    const h2 = this.h2Stream!;
-    try {
-      h2.sendTrailers(this.responseTrailers ?? {});
-    } catch (err) {
-      this.logger.debug({ connectionId: this.start.connectionId, streamId: this.start.streamId, err: (err as Error).message }, 'origin trailers dropped');
-      h2.sendTrailers({});
-    }
+  /** The engine checks trailer fields as it sends them: bad ones are dropped, the body still ends. */
+  private readonly trailersDropped = (err: Error): void => {
+    this.logger.debug({ connectionId: this.start.connectionId, streamId: this.start.streamId, err: err.message }, 'origin trailers dropped');
   };
 
   get failed(): boolean {
     return this.failure !== undefined;
   }
 
-  /** The request body. */
-  get body(): Readable {
-    return this.h2Stream && !this.pair ? this.h2Stream : this.pair!.req;
+  /** The downstream stream closed (the client went away, or the exchange is over). */
+  get downstreamClosed(): boolean {
+    return this.phase === StreamPhase.Closed;
   }
 
-  /** Where the response body goes. */
+  /** Upstream attempts made so far. */
+  get attempts(): number {
+    return this.attemptCount;
+  }
+
+  // ── the upstream side's lifecycle ──────────────────────────────────────────────────────
+
+  /** A new upstream attempt starts; `cancel` aborts it (or withdraws it from a pool queue). */
+  attemptStarted(cancel: () => void): void {
+    this.attemptCount++;
+    this.cancelUpstream = cancel;
+  }
+
+  /** The live attempt is now aborted by `cancel` (undefined: nothing to abort right now). */
+  cancelWith(cancel: (() => void) | undefined): void {
+    this.cancelUpstream = cancel;
+  }
+
+  /** The attempt got its upstream connection (the id the stream-end record names). */
+  upstreamAssigned(id: number | undefined): void {
+    this.upstreamId = id;
+  }
+
+  /** `pump` moves the request body to the current attempt (its bytes are the record's bytesIn). */
+  requestBodyMoving<P extends Pump>(pump: P): P {
+    this.requestBody = pump;
+    return pump;
+  }
+
+  /** `pump` moves the response body downstream; detached when the downstream stream closes first. */
+  responseBodyMoving(pump: Pump): void {
+    this.responseBody = pump;
+  }
+
+  /** The request body as a Node stream (for the HTTP/1.1 upstream paths). */
+  get body(): Readable {
+    return this.pair ? this.pair.req : this.nodeStream();
+  }
+
+  /** Where the response body goes, as a Node stream (for the HTTP/1.1 upstream paths). */
   get sink(): Writable {
-    return this.h2Stream && !this.pair ? this.h2Stream : this.pair!.res as Writable;
+    return this.pair ? this.pair.res : this.nodeStream();
+  }
+
+  private nodeStream(): EngineStream {
+    return (this.duplex ??= new EngineStream(this.h2Stream!));
+  }
+
+  /**
+   * Moves the request body to `write` (false: full, until the returned pump's drained()), then
+   * calls `onEnd`; its bytes are the record's bytesIn. By callback on HTTP/2, no Node stream.
+   */
+  pumpRequestBody(write: (chunk: Buffer) => boolean, onEnd: () => void): WritePump {
+    const h2 = this.h2Stream;
+    return this.requestBodyMoving(h2 ? bridgePump(h2, write, onEnd) : pumpTo(this.pair!.req, write, onEnd));
+  }
+
+  /** The request body ended (all of it read): nothing more of it will come. */
+  get requestBodyEnded(): boolean {
+    return this.h2Stream ? this.h2Stream.requestEnded : this.pair!.req.readableEnded;
+  }
+
+  /** The rest of the request body is read and dropped (the origin stopped reading it), so the client can finish. */
+  discardRequestBody(): void {
+    if (this.h2Stream) this.h2Stream.discardBody();
+    else this.pair!.req.resume();
+  }
+
+  /** Response body bytes; false: full, the drain listener (onBodyDrain) says when it takes more. */
+  writeBody(chunk: Buffer): boolean {
+    return this.h2Stream ? this.h2Stream.write(chunk) : this.pair!.res.write(chunk);
+  }
+
+  /** Who hears the response side drain after writeBody() said full (undefined: nobody). */
+  onBodyDrain(listener: (() => void) | undefined): void {
+    const h2 = this.h2Stream;
+    if (h2) return h2.onResponseDrain(listener);
+    const { res } = this.pair!;
+    if (this.drainListener) res.off('drain', this.drainListener);
+    this.drainListener = listener;
+    if (listener) res.on('drain', listener);
   }
 
   get headersSent(): boolean {
@@ -145,7 +222,7 @@ export class ProxiedStream {
    * 'trailers' event's, caught here.
    */
   get requestTrailers(): IncomingHttpHeaders | undefined {
-    return this.h2Stream ? this.requestTrailerFields : this.pair!.req.trailers;
+    return this.h2Stream ? this.h2Stream.requestTrailers : this.pair!.req.trailers;
   }
 
   /**
@@ -153,38 +230,38 @@ export class ProxiedStream {
    * frame with END_STREAM, as the origin sent it: gRPC's Trailers-Only form, whose status a gRPC
    * client reads only there (HEADERS then an empty DATA END_STREAM is "closed without trailers").
    */
-  writeHead(status: number, headers: OutgoingHttpHeaders, endStream = false): void {
+  private writeHead(status: number, headers: OutgoingHttpHeaders, endStream = false): void {
     this.status = status;
     // The head is the whole response: it is ended here (the engine's stream may close before the upstream's 'end').
-    if (endStream) this.responseEnded = true;
-    if (this.pair) (this.pair.res as ServerResponse).writeHead(status, headers);
+    if (endStream) this.responseEnded();
+    if (this.pair) this.pair.res.writeHead(status, headers);
     else {
       headers[':status'] = status;
-      this.h2Stream!.respond(headers, endStream ? { endStream } : { waitForTrailers: true });
+      this.h2Stream!.respond(headers, endStream);
     }
   }
 
   /**
-   * Sends the origin's response head downstream. Node validates it (and throws); an origin's head
+   * The origin's response head, sent downstream. Node validates it (and throws); an origin's head
    * it refuses fails this stream with 502 — a throw in an event handler would end the process.
    */
-  relayHead(status: number, headers: OutgoingHttpHeaders, endStream = false): boolean {
+  onHead(status: number, headers: OutgoingHttpHeaders, endStream = false): boolean {
     try {
       this.writeHead(status, headers, endStream);
       return true;
     } catch (err) {
-      this.fail(new UpstreamError('protocol', `origin response head refused: ${(err as Error).message}`));
+      this.onError(new UpstreamError('protocol', `origin response head refused: ${(err as Error).message}`));
       return false;
     }
   }
 
-  /** Ends the response after the body; trailers (if any, and valid) go out first. */
-  endResponse(trailers: OutgoingHttpHeaders | undefined): void {
-    this.responseEnded = true;
+  /** The origin's response ended: the downstream one ends after the body, trailers (if any, and valid) first. */
+  onEnd(trailers: OutgoingHttpHeaders | undefined): void {
+    this.responseEnded();
     if (!this.pair) return this.endH2(trailers);
     if (trailers) {
       try {
-        (this.pair.res as ServerResponse).addTrailers(trailers as Record<string, string>);
+        this.pair.res.addTrailers(trailers);
       } catch (err) {
         this.logger.debug({ connectionId: this.start.connectionId, streamId: this.start.streamId, err: (err as Error).message }, 'origin trailers dropped');
       }
@@ -192,17 +269,17 @@ export class ProxiedStream {
     this.pair.res.end();
   }
 
-  /** Relays an interim response: 100 Continue, or 103 Early Hints (needs a link header). */
-  informational(status: number, headers: OutgoingHttpHeaders): void {
+  /** An interim response of the origin's, relayed: 100 Continue, or 103 Early Hints (needs a link header). */
+  onInformational(status: number, headers: OutgoingHttpHeaders): void {
     if (this.downstreamClosed || this.headersSent) return;
     try {
       if (this.pair) {
         if (status === 100) this.pair.res.writeContinue();
         else if (status === 103 && headers.link !== undefined) {
-          (this.pair.res as ServerResponse).writeEarlyHints(headers as Record<string, string | string[]>);
+          this.pair.res.writeEarlyHints(headers as Record<string, string | string[]>);
         }
       } else if (status === 100 || (status === 103 && headers.link !== undefined)) {
-        this.h2Stream!.additionalHeaders(status === 100 ? { ':status': 100 } : { ...headers, ':status': status });
+        this.h2Stream!.respond(status === 100 ? { ':status': 100 } : { ...headers, ':status': status }, false);
       }
     } catch (err) {
       this.logger.debug({ connectionId: this.start.connectionId, streamId: this.start.streamId, err: (err as Error).message }, 'interim response dropped');
@@ -211,7 +288,7 @@ export class ProxiedStream {
 
   /** Answers the request itself (nothing goes upstream). */
   refuse(status: number, reason: string): void {
-    this.responseEnded = true;
+    this.responseEnded();
     this.answer(status, `h2race: ${reason}\n`, {});
   }
 
@@ -223,7 +300,7 @@ export class ProxiedStream {
   }
 
   /** The upstream attempt failed for good (see the lifecycle above). */
-  fail(err: Error): void {
+  onError(err: Error): void {
     if (this.downstreamClosed || this.failure) return;
     this.failure = err;
     this.cancelUpstream?.();
@@ -235,13 +312,13 @@ export class ProxiedStream {
     }
     const h2 = this.h2Stream;
     if (h2) h2.close(ErrorCode.INTERNAL_ERROR);
-    else (this.pair!.res as ServerResponse).destroy();
+    else this.pair!.res.destroy();
   }
 
   /** A short text response of the proxy's own. */
   private answer(status: number, body: string, headers: OutgoingHttpHeaders): void {
     const h2 = this.h2Stream;
-    if (h2 && (h2.closed || h2.destroyed)) return;
+    if (h2?.closed) return;
     this.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers });
     if (this.pair) this.pair.res.end(body);
     else this.endH2(undefined, body);
@@ -250,21 +327,33 @@ export class ProxiedStream {
   /** Ends the HTTP/2 response body (a HEAD, 204 or 304 response was ended by respond() itself). */
   private endH2(trailers: OutgoingHttpHeaders | undefined, body?: string): void {
     const h2 = this.h2Stream!;
-    if (h2.writableEnded || h2.destroyed) return;
-    this.responseTrailers = trailers;
-    if (body !== undefined && this.start.method !== 'HEAD') h2.end(body);
-    else h2.end();
+    const duplex = this.duplex;
+    if (h2.writableEnded || h2.closed || duplex?.writableEnded) return;
+    const bytes = body !== undefined && this.start.method !== 'HEAD' ? Buffer.from(body) : undefined;
+    // Bytes an HTTP/1.1 path wrote into the Node stream go first: it ends the body after them.
+    if (duplex) {
+      if (bytes) duplex.write(bytes);
+      return duplex.endWith(trailers, this.trailersDropped);
+    }
+    if (bytes) h2.write(bytes);
+    const dropped = h2.end(trailers);
+    if (dropped) this.trailersDropped(dropped);
+  }
+
+  private responseEnded(): void {
+    if (this.phase === StreamPhase.Open) this.phase = StreamPhase.ResponseEnded;
   }
 
   private end(): void {
-    if (this.downstreamClosed) return;
-    this.downstreamClosed = true;
+    if (this.phase === StreamPhase.Closed) return;
+    const responseEnded = this.phase === StreamPhase.ResponseEnded;
+    this.phase = StreamPhase.Closed;
     const closedAt = performance.now();
     const h2 = this.h2Stream;
     const rstCode = h2?.rstCode;
     let outcome: StreamOutcome;
     if (this.failure) outcome = 'upstream-error';
-    else if (this.responseEnded && (h2 ? rstCode === ErrorCode.NO_ERROR : (this.pair!.res as ServerResponse).writableFinished)) outcome = 'completed';
+    else if (responseEnded && (h2 ? rstCode === ErrorCode.NO_ERROR : this.pair!.res.writableFinished)) outcome = 'completed';
     else if (this.idleFor === undefined && (!h2 || rstCode === ErrorCode.CANCEL)) outcome = 'cancelled-by-client';
     else outcome = 'reset';
     if (outcome !== 'completed' && outcome !== 'upstream-error') {
@@ -273,6 +362,7 @@ export class ProxiedStream {
       this.cancelUpstream?.();
     }
     this.cancelUpstream = undefined;
+    this.duplex?.destroy();
     const ledger = h2 && this.connection.delivery;
     if (ledger) ledger.whenSettled(this.start.streamId, (delivery) => this.report(outcome, rstCode, closedAt, delivery));
     else this.report(outcome, rstCode, closedAt, undefined);
@@ -293,13 +383,13 @@ export class ProxiedStream {
       method: start.method,
       path: start.path,
       status: this.status,
-      bytesIn: this.bytesIn + (this.requestBody?.bytes ?? 0),
+      bytesIn: this.requestBody?.bytes ?? 0,
       bytesOut: delivery ? delivery.bodyBytes : this.responseBody?.bytes ?? 0,
       durationMs: Math.round((endAt - this.startedAt) * 1000) / 1000,
       outcome,
       rstCode: rstCode !== undefined && rstCode !== ErrorCode.NO_ERROR ? rstCode : undefined,
       upstreamId: this.upstreamId,
-      attempts: this.attempts,
+      attempts: this.attemptCount,
       error,
     };
     this.events.emit('stream-end', record);

@@ -5,16 +5,17 @@
  * chunk. `dst` is not ended here: trailers may have to go first.
  */
 import type { Readable, Writable } from 'node:stream';
+import type { DownstreamBridge } from './downstream-bridge.js';
 
 export interface Pump {
   bytes: number;
   /** Stops moving data and leaves `src` paused with anything unread still buffered in it. */
-  detach(): void;
+  detach: () => void;
 }
 
 /** A pump whose `write` says when it is full (false); its owner calls `drained` when it can take more. */
 export interface WritePump extends Pump {
-  drained(): void;
+  drained: () => void;
 }
 
 /** Into a Writable: its own 'drain' resumes `src`. */
@@ -45,5 +46,26 @@ export function pumpTo(src: Readable, write: (chunk: Buffer) => boolean, onEnd: 
     src.off('end', onEnd);
     src.pause();
   }
+  return p;
+}
+
+/** From a downstream bridge's request body (by callback, no Node stream) into a write function. */
+export function bridgePump(bridge: DownstreamBridge, write: (chunk: Buffer) => boolean, onEnd: () => void): WritePump {
+  let attached = true;
+  const p: WritePump = {
+    bytes: 0,
+    detach: () => {
+      attached = false;
+      bridge.stopReading();
+    },
+    drained: () => attached && bridge.resume(),
+  };
+  bridge.readBody({
+    onData: (chunk) => {
+      p.bytes += chunk.length;
+      return write(chunk);
+    },
+    onEnd,
+  });
   return p;
 }

@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { generateSelfSigned, type CertPair } from '../../origin/cert.js';
 import { createEnginePathWrapper } from '../../faults/frames/wrapper.js';
 import type { EnginePath } from '../../faults/frames/engine-path.js';
+import { DownstreamBridge } from '../../proxy/downstream-bridge.js';
 import { EngineStream, requestHeaders } from '../../proxy/engine-stream.js';
 import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
 import type { BufferPool } from '../../faults/pool/types.js';
@@ -64,9 +65,10 @@ export async function startFrameServer(opts: FrameServerOptions): Promise<FrameS
     const info = { id: nextId++, alpn: (socket as tls.TLSSocket).alpnProtocol ?? false, tls: opts.tls };
     wrapper.serveEngine(socket, info, {
       onStream: (stream, head) => {
-        const engineStream = new EngineStream(stream, head);
+        const engineStream = new EngineStream(new DownstreamBridge(stream, head));
+        engineStream.bridge.onClosed = () => engineStream.destroy();
         opts.handler(engineStream, requestHeaders(head).headers);
-        return engineStream;
+        return engineStream.bridge;
       },
     }, {});
   };

@@ -6,6 +6,11 @@
  * stale X bytes, whose fill byte read as a frame length is far above 16384 — a framing error at
  * the client, every time.
  *
+ * Y's frames are shorter than X's whatever the server does with Y's writes: a server that
+ * coalesces queued chunks (h2race's engine does, as nghttp2 does) would send Y in full 16 KiB frames,
+ * and a Y frame built into X's released buffer would then fit it exactly — a silent swap, no framing
+ * error, no GOAWAY. So the client cancels with shortenLaterFrames() first.
+ *
  * Timing: the client cancels X on X's first bytes. X's body is handed to the session at once, so
  * its frames go into the link in one batch; behind the first one the client sees, the rest of X
  * (~500 ms at SLOW_LINK's rate) is still queued when the RST arrives, whatever the scheduling
@@ -66,6 +71,19 @@ export function seekHandler(stream: SeekStream, headers: http2.IncomingHttpHeade
     stream.respond({ ':status': 404 });
     stream.end();
   }
+}
+
+/** Below a full frame: every frame the server builds after the cancel is shorter than X's. */
+export const AFTER_CANCEL_WINDOW = 12_000;
+
+/**
+ * Sent by the client just before it cancels X: SETTINGS_INITIAL_WINDOW_SIZE applies to every open
+ * stream too (RFC 9113 §6.9.2), and the server processes it before the RST_STREAM behind it, so no
+ * DATA frame it writes after X's release is longer than AFTER_CANCEL_WINDOW — any frame that lands
+ * in a released X buffer leaves stale X bytes behind it and breaks the framing.
+ */
+export function shortenLaterFrames(client: http2.ClientHttp2Session): void {
+  client.settings({ initialWindowSize: AFTER_CANCEL_WINDOW });
 }
 
 export interface SeekOutcome {
@@ -145,6 +163,7 @@ export async function runSeek(target: SeekTarget, opts: SeekOptions = {}): Promi
       if (outcome.xCancelled || x.closed) return;
       opts.onXCancelling?.();
       outcome.xCancelled = true;
+      shortenLaterFrames(client);
       x.close(http2.constants.NGHTTP2_CANCEL);
     };
     const { cancelXWhen } = opts;

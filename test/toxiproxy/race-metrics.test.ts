@@ -3,13 +3,19 @@
  * h2race proxy made with `pool`, slowed with a bandwidth toxic via toxiproxy-node-client, a client
  * that seeks (cancels one range while another and an SSE stream run). In release-on-reset the pool
  * counts races, the client's GOAWAY and the collateral deaths show up; in retain none do.
+ *
+ * The race is held, not hoped for: before it cancels, the client stalls the link through the API
+ * (rate 0), so X's writes are still pending however late the cancel comes on a loaded machine, and
+ * lets it run again once /metrics shows the pool took buffers back while the link moved nothing —
+ * the cancel's release. Then every frame h2race builds lands in an X buffer still queued behind.
  */
 import { once } from 'node:events';
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createH2raceStarter } from '../../api/h2race-starter.js';
-import { BACKPRESSURE_BYTES, seekHandler, Y_BYTES, Y_FILL } from '../frames/seek-scenario.js';
+import type { Toxic } from 'toxiproxy-node-client';
+import { BACKPRESSURE_BYTES, seekHandler, shortenLaterFrames, Y_BYTES, Y_FILL } from '../frames/seek-scenario.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { raw, scrape, scrapeUntil, startTestApi, type TestApi } from './harness.js';
 import { sumOf } from './prometheus-text.js';
@@ -44,8 +50,22 @@ describe('the cancel race in /metrics', () => {
     return false;
   }
 
-  /** A browser-like seek: SSE open, range X cancelled at its first byte, range Y read whole. */
-  async function seek(url: string, proxy: string): Promise<{ yIntact: boolean }> {
+  async function released(proxy: string): Promise<number> {
+    return sumOf(await scrape(t.url), 'h2race_pool_events_total', { proxy, counter: 'released' });
+  }
+
+  /** Until the pool released more than `before` on `proxy`, then the link runs again. Bounded: 5 s. */
+  async function resumeAfterRelease(proxy: string, slow: SlowLink, before: number): Promise<void> {
+    const started = performance.now();
+    while ((await released(proxy)) <= before && performance.now() - started < 5000) await new Promise((r) => setTimeout(r, 20));
+    await slow.toxic.update({ ...slow.body, attributes: { rate: slow.rate } });
+  }
+
+  /**
+   * A browser-like seek: SSE open, range X cancelled at its first byte, range Y read whole.
+   * `hold`: the link stalls before the cancel and runs again once the cancel released X's buffers.
+   */
+  async function seek(url: string, proxy: string, slow: SlowLink, hold: boolean): Promise<{ yIntact: boolean }> {
     const client = http2.connect(url, { rejectUnauthorized: false, settings: { initialWindowSize: 6 * 1024 * 1024 } });
     client.on('error', () => {});
     try {
@@ -56,7 +76,19 @@ describe('the cancel race in /metrics', () => {
       await once(sse, 'data');
       const x = client.request({ ':path': '/range/x' });
       x.on('error', () => {});
-      x.once('data', () => x.close(http2.constants.NGHTTP2_CANCEL));
+      const cancelX = (): void => {
+        shortenLaterFrames(client);
+        x.close(http2.constants.NGHTTP2_CANCEL);
+      };
+      x.once('data', () => {
+        void (async () => {
+          if (!hold) return cancelX();
+          await slow.toxic.update({ ...slow.body, attributes: { rate: 0 } });
+          const before = await released(proxy);
+          cancelX();
+          await resumeAfterRelease(proxy, slow, before);
+        })();
+      });
       x.resume();
       const y = client.request({ ':path': '/range/y' });
       y.on('error', () => {});
@@ -80,21 +112,30 @@ describe('the cancel race in /metrics', () => {
     }
   }
 
-  async function makeProxy(name: string, pool: string): Promise<string> {
+  interface SlowLink {
+    toxic: Toxic<unknown>;
+    body: { name: string; type: 'bandwidth'; stream: 'downstream'; toxicity: number };
+    rate: number;
+  }
+
+  async function makeProxy(name: string, pool: string): Promise<{ url: string; slow: SlowLink }> {
     const res = await raw(t.url, 'POST', '/proxies', JSON.stringify({ name, kind: 'h2race', pool, listen: '127.0.0.1:0', upstream: `h2c://127.0.0.1:${(origin.address() as AddressInfo).port}` }));
     expect(res.status, res.text).toBe(201);
     const proxy = await t.client.get(name);
     // 1 MB/s: the proxy's queue drains far slower than a cancel's round trip, as on a real link.
-    await proxy.addToxic({ name: 'slow', type: 'bandwidth', stream: 'downstream', toxicity: 1, attributes: { rate: 1000 } });
-    return `https://${proxy.listen}`;
+    const body = { name: 'slow', type: 'bandwidth', stream: 'downstream', toxicity: 1 } as const;
+    const rate = 1000;
+    const toxic = await proxy.addToxic<unknown>({ ...body, attributes: { rate } });
+    return { url: `https://${proxy.listen}`, slow: { toxic, body, rate } };
   }
 
   describe('the cancel race in /metrics', () => {
     it('release-on-reset: races, the client’s GOAWAY and collateral failures are counted', async () => {
-      const url = await makeProxy('unsafe', 'release-on-reset');
-      const { yIntact } = await seek(url, 'unsafe');
+      const { url, slow } = await makeProxy('unsafe', 'release-on-reset');
+      const { yIntact } = await seek(url, 'unsafe', slow, true);
       expect(yIntact).toBe(false);
-      const e = await scrapeUntil(t.url, (x) => sumOf(x, 'h2race_collateral_failures_total', { proxy: 'unsafe' }) > 0);
+      // Each stream's record waits for its writes to settle: X's (held by the stall) may come last.
+      const e = await scrapeUntil(t.url, (x) => sumOf(x, 'h2race_collateral_failures_total', { proxy: 'unsafe' }) > 0 && sumOf(x, 'h2race_stream_cancels_total', { proxy: 'unsafe' }) > 0);
       expect(sumOf(e, 'h2race_pool_events_total', { proxy: 'unsafe', mode: 'release-on-reset', counter: 'races' })).toBeGreaterThan(0);
       expect(sumOf(e, 'h2race_goaways_total', { proxy: 'unsafe', side: 'downstream', sender: 'peer' })).toBeGreaterThanOrEqual(1);
       expect(sumOf(e, 'h2race_stream_cancels_total', { proxy: 'unsafe' })).toBeGreaterThanOrEqual(1);
@@ -102,8 +143,8 @@ describe('the cancel race in /metrics', () => {
     });
 
     it('retain: the same seek, no race, no GOAWAY, no collateral', async () => {
-      const url = await makeProxy('safe', 'retain');
-      const { yIntact } = await seek(url, 'safe');
+      const { url, slow } = await makeProxy('safe', 'retain');
+      const { yIntact } = await seek(url, 'safe', slow, false);
       expect(yIntact).toBe(true);
       const e = await scrapeUntil(t.url, (x) => sumOf(x, 'h2race_stream_cancels_total', { proxy: 'safe' }) > 0);
       expect(sumOf(e, 'h2race_stream_cancels_total', { proxy: 'safe' })).toBeGreaterThanOrEqual(1);

@@ -1,0 +1,279 @@
+/**
+ * A downstream engine stream (h2/proto/stream.ts) as the proxy drives it, with no Node stream in
+ * between: the engine's callbacks come here, the request body goes on to one BodyReader by
+ * callback, and the response goes straight into the engine's stream.
+ *
+ *   client ─DATA─▶ engine ─onData─▶ bridge ─reader.onData─▶ upstream attempt
+ *                        ◀consumed─┘  (credit when the reader took the chunk; a full reader
+ *                                     stops the rest here, credited as resume() hands it on)
+ *   origin ─▶ attempt ─write()─▶ bridge ─▶ engine stream queue ··· onDrain ─▶ the writer's drain
+ *
+ * Backpressure both ways as the Duplex before it did: a reader that said full (false) gets nothing
+ * more until resume(), and what arrives meanwhile waits here, uncredited, so the client stalls at
+ * its window; a response write the engine's queue is too full for is taken, and the writer waits
+ * for the drain listener.
+ *
+ * Lifecycle — owner: the front, which makes it for each stream the engine hands it. It ends in one
+ * place, ended(): the engine stream's end (`onClose` both sides done: rstCode 0; `onReset`: its
+ * code) or a close() from this side (RST_STREAM(code) first). The connection's memory account and the
+ * exchange's `onClosed` are told of it once, on the next tick.
+ */
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { ErrorCode } from '../h2/frame/constants.js';
+import type { RequestHead } from '../h2/proto/header-validation.js';
+import type { ServerStream, StreamHandler } from '../h2/proto/stream.js';
+import type { ConnectionMemory, HeldStream } from './connection-memory.js';
+import { fieldsOf, headersOf } from './field-list.js';
+
+/** Where a request body goes: each chunk once, in order, then its end. */
+export interface BodyReader {
+  /** A request body chunk; false: the reader is full, nothing more until resume(). */
+  onData(chunk: Buffer): boolean;
+  onEnd(): void;
+}
+
+const RequestPhase = {
+  /** Body bytes may still come. */
+  Open: 0,
+  /** The client ended its side; queued bytes may still wait for the reader. */
+  EndReceived: 1,
+  /** The end went to the reader. */
+  Ended: 2,
+} as const;
+type RequestPhase = (typeof RequestPhase)[keyof typeof RequestPhase];
+
+/** A reader that drops the body: the origin answered in full and stopped reading. */
+const DISCARD: BodyReader = { onData: () => true, onEnd: () => {} };
+
+export class DownstreamBridge implements StreamHandler, HeldStream {
+  readonly id: number;
+  readonly endAfterHeaders: boolean;
+  /** The final response head went out. */
+  headersSent = false;
+  /** How the stream ended: 0 when both sides finished, else the RST_STREAM code. */
+  rstCode: number | undefined;
+  /** The client's request trailers, once they came. */
+  requestTrailers: IncomingHttpHeaders | undefined;
+  /** The exchange's end (ProxiedStream's, or an adapter's): called once, in ended(). */
+  onClosed: (() => void) | undefined;
+  /**
+   * The client's window for this stream is closed: from birth when its initial window is 0, and
+   * whenever a write finds the engine's queue full; open again at the engine's onDrain.
+   */
+  stalled: boolean;
+  /** Bytes an adapter (engine-stream.ts) buffers on this stream's behalf. */
+  adapterBytes: () => number = noBytes;
+  private requestPhase: RequestPhase = RequestPhase.Open;
+  private reader: BodyReader | undefined;
+  private readerFull = false;
+  /** Request body chunks not yet taken by a reader (not credited to the client). */
+  private queued: Buffer[] | undefined;
+  private queuedBytes = 0;
+  private drainListener: (() => void) | undefined;
+  /** end() reached the engine: its END_STREAM is decided. */
+  private bodyEnded = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly stream: ServerStream,
+    head: RequestHead,
+    bornStalled = false,
+    /** The connection's memory account, which holds this stream until it ends. */
+    private readonly memory?: ConnectionMemory,
+  ) {
+    this.id = stream.id;
+    this.endAfterHeaders = head.endStream;
+    this.stalled = bornStalled;
+  }
+
+  /** Bytes of this stream the proxy buffers: request body not yet taken, response not yet framed. */
+  get heldBytes(): number {
+    return this.queuedBytes + this.stream.writableLength + this.adapterBytes();
+  }
+
+  /** The stream ended (closed or reset). */
+  get closed(): boolean {
+    return this.rstCode !== undefined;
+  }
+
+  /** The response body's end went to the engine (or the head ended the response). */
+  get writableEnded(): boolean {
+    return this.bodyEnded;
+  }
+
+  /** The request body's end went to a reader: nothing more of it will come. */
+  get requestEnded(): boolean {
+    return this.requestPhase === RequestPhase.Ended;
+  }
+
+  // ── what the engine tells the stream ────────────────────────────────────────────────────
+
+  onData(chunk: Buffer): void {
+    this.idleTimer?.refresh();
+    if (this.reader && !this.readerFull && this.queued === undefined) {
+      this.stream.consumed(chunk.length);
+      this.readerFull = !this.reader.onData(chunk);
+      return;
+    }
+    (this.queued ??= []).push(chunk);
+    this.queuedBytes += chunk.length;
+  }
+
+  onTrailers(fields: string[]): void {
+    this.requestTrailers = headersOf(fields);
+  }
+
+  onEnd(): void {
+    this.requestPhase = RequestPhase.EndReceived;
+    this.flush();
+  }
+
+  onDrain(): void {
+    this.idleTimer?.refresh();
+    this.stalled = false;
+    this.drainListener?.();
+  }
+
+  onClose(): void {
+    this.ended(ErrorCode.NO_ERROR);
+  }
+
+  onReset(code: number): void {
+    this.ended(code);
+  }
+
+  // ── the request body ────────────────────────────────────────────────────────────────────
+
+  /** The body goes to `reader` from now on, what waits here first. */
+  readBody(reader: BodyReader): void {
+    this.reader = reader;
+    this.readerFull = false;
+    this.flush();
+  }
+
+  /** The reader can take more. */
+  resume(): void {
+    this.readerFull = false;
+    this.flush();
+  }
+
+  /** No reader for now: the body waits here, uncredited (a retry's attempt reads it again). */
+  stopReading(): void {
+    this.reader = undefined;
+  }
+
+  /** The rest of the body is read and dropped, so that the client can finish sending it. */
+  discardBody(): void {
+    this.readBody(DISCARD);
+  }
+
+  private flush(): void {
+    while (this.queued !== undefined && this.reader && !this.readerFull) {
+      const chunk = this.queued.shift()!;
+      if (this.queued.length === 0) this.queued = undefined;
+      this.queuedBytes -= chunk.length;
+      this.stream.consumed(chunk.length);
+      this.readerFull = !this.reader.onData(chunk);
+    }
+    if (this.queued === undefined && this.reader && this.requestPhase === RequestPhase.EndReceived) {
+      this.requestPhase = RequestPhase.Ended;
+      this.reader.onEnd();
+    }
+  }
+
+  // ── the response ────────────────────────────────────────────────────────────────────────
+
+  /** The response head (`:status` among `headers`); `endStream`: the head is the whole response. */
+  respond(headers: OutgoingHttpHeaders, endStream: boolean): void {
+    const status = Number(headers[':status']);
+    const fields = fieldsOf(headers);
+    // As node:http2's respond() does: a final head carries a date.
+    if (status >= 200 && headers.date === undefined) fields.push('date', httpDate());
+    this.stream.respond(status, fields, endStream);
+    if (status >= 200) this.headersSent = true;
+    if (endStream) this.bodyEnded = true;
+  }
+
+  /** Response body bytes: false when the engine's queue is full (the writer waits for its drain listener). */
+  write(chunk: Buffer): boolean {
+    this.idleTimer?.refresh();
+    if (this.stream.closed) return true;
+    if (this.stream.write(chunk)) return true;
+    this.stalled = true;
+    return false;
+  }
+
+  /** Called at each drain of the engine's queue after a write() said false. */
+  onResponseDrain(listener: (() => void) | undefined): void {
+    this.drainListener = listener;
+  }
+
+  /**
+   * Ends the body (END_STREAM after every queued byte), with trailers if any. Trailer fields the
+   * engine refuses are dropped and the body still ends; the refusal is returned.
+   */
+  end(trailers?: OutgoingHttpHeaders): Error | undefined {
+    if (this.bodyEnded || this.stream.closed) return undefined;
+    this.bodyEnded = true;
+    // Trailers always (an empty set: END_STREAM on the body's last frame), as the Duplex's wantTrailers did.
+    try {
+      this.stream.end(fieldsOf(trailers ?? {}));
+      return undefined;
+    } catch (err) {
+      this.stream.end([]);
+      return err as Error;
+    }
+  }
+
+  /** RST_STREAM(code) now; the stream ends with that code. */
+  close(code: number = ErrorCode.CANCEL): void {
+    if (this.rstCode !== undefined) return;
+    this.stream.reset(code);
+    this.ended(code);
+  }
+
+  /** `onIdle` after `ms` with no body bytes moved either way (a stream, not a socket, timeout). */
+  setTimeout(ms: number, onIdle: () => void): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(onIdle, ms);
+  }
+
+  private ended(code: number): void {
+    if (this.rstCode !== undefined) return;
+    this.rstCode = code;
+    clearTimeout(this.idleTimer);
+    this.reader = undefined;
+    this.drainListener = undefined;
+    // Told a tick later, as a Node stream's 'close' is: the engine ends a stream as it frames its
+    // last frame, and the frame path's delivery ledger learns of that frame only after this call.
+    process.nextTick(tellClosed, this);
+  }
+
+  /** ended()'s second half, on the tick after it: the owners hear of it (called by nothing else). */
+  tellClosed(): void {
+    this.memory?.delete(this);
+    this.onClosed?.();
+  }
+}
+
+function tellClosed(bridge: DownstreamBridge): void {
+  bridge.tellClosed();
+}
+
+function noBytes(): number {
+  return 0;
+}
+
+let dateSecond = -1;
+let dateText = '';
+
+/** The current time as an HTTP date, made once a second. */
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(now).toUTCString();
+  }
+  return dateText;
+}
