@@ -16,10 +16,10 @@ import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { registerBuiltinToxics } from '../faults/toxics/builtin.js';
 import { generateSelfSigned } from '../origin/cert.js';
 import { startDemoOrigin } from '../origin/demo-origin.js';
 import { startH2race } from '../proxy/h2race.js';
-import { registerBuiltinToxics } from '../faults/toxics/builtin.js';
 import { findExecutable } from './tools.js';
 
 interface SamplingNode {
