@@ -91,6 +91,7 @@ export class LinkedSocket extends Duplex {
       },
     });
     this.link.on('drain', () => this.releaseWrite());
+    this.link.on('received', () => this.releaseWrite());
     this.link.on('close', (reason) => {
       if (reason !== 'reset') this.closedByToxic = true;
     });
@@ -132,7 +133,8 @@ export class LinkedSocket extends Duplex {
    * bandwidth-delay product in flight plus the bottleneck's queue (the high-water mark when no
    * queue is stated), wire and unwritten sink bytes included — so a relay stops reading its source
    * there, as the engine front's writer stops at the queue (issue 15), and a receiver that stops
-   * reading stops the source once that much is held.
+   * reading stops the source once that much is held. What waits at the receiver behind a lost
+   * segment is out of that window (SACKed), so a loss does not idle the bottleneck.
    */
   private releaseWrite(): void {
     if (!this.pendingWrite || this.holding()) return;
@@ -143,7 +145,7 @@ export class LinkedSocket extends Duplex {
 
   private holding(): boolean {
     const limit = this.holdLimit;
-    if (limit !== undefined) return this.link.queuedBytes >= limit;
+    if (limit !== undefined) return this.link.queuedBytes - this.link.reassemblyBytes >= limit;
     return this.link.backlogBytes + this.socket.writableLength >= this.linkHighWaterMark || this.link.queuedBytes >= MAX_QUEUED;
   }
 

@@ -63,6 +63,11 @@ export class SubChain implements LinkStage {
     return this.stages.reduce((sum, stage) => sum + (stage.delayMs ?? 0), 0);
   }
 
+  /** The sub-stages' reassembly queues, added up. */
+  get reassemblyBytes(): number {
+    return this.stages.reduce((sum, stage) => sum + (stage.reassemblyBytes ?? 0), 0);
+  }
+
   push(piece: Piece): void {
     const first = this.stages[0];
     if (first) first.push(piece);

@@ -44,6 +44,8 @@ export interface LinkEvents {
   drain: [];
   /** The backlog fell below the bottleneck's queue (queueLimit) after reaching it. */
   room: [];
+  /** Bytes reached the receiver's reassembly queue (see reassemblyBytes): a sender's window has room. */
+  received: [];
   /** A toxic ended or reset the connection. */
   close: [reason: 'end' | 'reset' | 'timeout'];
 }
@@ -75,6 +77,9 @@ export interface Link extends EventEmitter<LinkEvents> {
   /** The bandwidth-delay product in bytes (the bottleneck's rate × the one-way delay of the
    * propagation stages): what the path holds in flight at full rate. Undefined without a rate. */
   readonly bdpBytes: number | undefined;
+  /** Bytes that reached the receiver but wait there behind a lost segment (the loss toxic): part of
+   * queuedBytes, but out of a sender's window (SACKed: RFC 6675's pipe leaves them out). */
+  readonly reassemblyBytes: number;
   readonly delivery: LinkDelivery;
   readonly queuedChunks: number;
   /** Replace the toxic chain; applies to chunks enqueued from now on and to live connections. */
