@@ -261,6 +261,9 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
           this.emit('received');
         });
       },
+      resend: (bytes) => {
+        this.chain.find((n) => n.stage.bytesPerMs !== undefined && n.stage.resend)?.stage.resend?.(bytes);
+      },
       close: (reason) => {
         if (!node.live || this.state === 'finished') return;
         if (reason === 'reset') {

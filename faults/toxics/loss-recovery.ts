@@ -13,14 +13,16 @@
  *     arrives `rtoMs` after the segment itself would have.
  * Whichever comes first delivers the segment.
  *
- * Not modelled: the retransmission's own serialisation at the bottleneck (at most the loss rate of
- * the link's capacity), the queue it waits in there, a lost retransmission, and the sender's
- * window halving (the sender keeps its window: see README, Known limits).
+ * The retransmission crosses the bottleneck again when it is sent (StageContext.resend): the
+ * link's capacity carries the lost bytes twice. Not modelled: the wait of the retransmission
+ * itself in the bottleneck's queue, a lost retransmission, and the sender's window halving (the
+ * sender keeps its window: see README, Known limits).
  *
  * Lifecycle: owned by the loss stage that created it; drain() is the one place its timer ends.
  */
 import type { Piece } from '../link/piece.js';
 import { RELEASE_EARLY_MS } from '../link/scheduled-queue.js';
+import type { StageContext } from '../link/stage.js';
 
 /** Ethernet MTU minus IP and TCP headers: the segment size (SMSS) loss is counted in. */
 export const TCP_MSS = 1460;
@@ -30,6 +32,8 @@ export const FAST_RETRANSMIT_SACKED_BYTES = 2 * TCP_MSS;
 
 /** One lost segment, from its (would-be) arrival until its retransmission is delivered. */
 interface Loss {
+  /** The lost segment's bytes: what its retransmission carries. */
+  bytes: number;
   /** When the RTO's retransmission arrives: the segment's own arrival + rto. */
   rtoAt: number;
   /** Bytes above the segment that reached the receiver (SACKed). */
@@ -63,9 +67,9 @@ export class LossRecovery {
 
   constructor(
     private readonly times: RecoveryTimes,
-    private readonly emit: (piece: Piece) => void,
-    /** Arrived bytes were queued behind a loss (reassemblyBytes grew). */
-    private readonly received: () => void,
+    /** Where released pieces go, whom to tell that arrived bytes were queued behind a loss
+     * (reassemblyBytes grew), where a retransmission is charged. */
+    private readonly link: Pick<StageContext<unknown>, 'emit' | 'received' | 'resend'>,
   ) {}
 
   get reassemblyBytes(): number {
@@ -73,22 +77,22 @@ export class LossRecovery {
   }
 
   /**
-   * A piece reached the receiver at `piece.at`: `lost` tells whether it starts with a lost
-   * segment, `sacked` how many of its bytes arrived (are not part of a lost segment).
+   * A piece reached the receiver at `piece.at`: `lostBytes`, when not 0, are the lost segment it
+   * starts with; `sacked` are its bytes that arrived (not part of a lost segment).
    */
-  arrive(piece: Piece, lost: boolean, sacked: number): void {
-    if (!lost && this.head === this.held.length) {
+  arrive(piece: Piece, lostBytes: number, sacked: number): void {
+    if (lostBytes === 0 && this.head === this.held.length) {
       // Nothing is missing ahead of it: the receiver hands it on as it arrives.
-      this.emit(piece);
+      this.link.emit(piece);
       return;
     }
-    const loss = lost ? { rtoAt: piece.at + this.times.rtoMs, sacked: 0 } : undefined;
+    const loss = lostBytes > 0 ? { bytes: lostBytes, rtoAt: piece.at + this.times.rtoMs, sacked: 0 } : undefined;
     if (loss) this.waiting.push(loss);
     this.held.push({ piece, loss, sacked });
     this.sackedHeld += sacked;
     this.count(sacked, piece.at);
     this.pump();
-    if (sacked > 0) this.received();
+    if (sacked > 0) this.link.received();
   }
 
   drain(): Piece[] {
@@ -107,7 +111,10 @@ export class LossRecovery {
     if (sacked === 0 || this.waiting.length === 0) return;
     for (const loss of this.waiting) {
       loss.sacked += sacked;
-      if (loss.sacked > FAST_RETRANSMIT_SACKED_BYTES) loss.fastAt = at + this.times.rttMs;
+      if (loss.sacked > FAST_RETRANSMIT_SACKED_BYTES && loss.rtoAt > at) {
+        loss.fastAt = at + this.times.rttMs;
+        this.link.resend(loss.bytes);
+      }
     }
     this.waiting = this.waiting.filter((loss) => loss.fastAt === undefined);
   }
@@ -128,11 +135,15 @@ export class LossRecovery {
       if (ready > now + RELEASE_EARLY_MS) break;
       this.head++;
       this.sackedHeld -= next.sacked;
-      if (next.loss && next.loss.fastAt === undefined) this.waiting = this.waiting.filter((loss) => loss !== next.loss);
+      if (next.loss && next.loss.fastAt === undefined) {
+        // The RTO fired: the retransmission is sent now.
+        this.waiting = this.waiting.filter((loss) => loss !== next.loss);
+        this.link.resend(next.loss.bytes);
+      }
       this.lastRelease = Math.max(this.lastRelease, ready);
       next.piece.at = this.lastRelease;
       // emit may end the link, which drains this queue: the loop condition sees it.
-      this.emit(next.piece);
+      this.link.emit(next.piece);
     }
     if (this.head >= this.held.length) {
       this.held = [];

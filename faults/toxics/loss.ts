@@ -28,7 +28,7 @@ export const lossToxic = registerLinkToxic({
   propagation: true,
   stage(ctx) {
     const { percent, rto, rtt } = ctx.attributes;
-    const recovery = new LossRecovery({ rttMs: rtt, rtoMs: rto }, ctx.emit, ctx.received);
+    const recovery = new LossRecovery({ rttMs: rtt, rtoMs: rto }, ctx);
     /** Stream offset of the next byte. */
     let offset = 0;
     /** Where the last lost segment ends: its bytes in the next piece are lost too. */
@@ -52,7 +52,7 @@ export const lossToxic = registerLinkToxic({
           }
         }
         if (losses.length === 0) {
-          recovery.arrive(piece, false, len - continued);
+          recovery.arrive(piece, 0, len - continued);
           return;
         }
         // A part per lost segment, from its first byte to the next lost one's.
@@ -61,9 +61,8 @@ export const lossToxic = registerLinkToxic({
         const parts = cutPiece(piece, sizes);
         parts.forEach((part: Piece, i) => {
           const partStart = bounds[i]!;
-          const lost = losses.includes(partStart);
-          const lostBytes = lost ? Math.min(TCP_MSS, part.data.length) : i === 0 ? continued : 0;
-          recovery.arrive(part, lost, part.data.length - lostBytes);
+          const lostBytes = losses.includes(partStart) ? Math.min(TCP_MSS, part.data.length) : 0;
+          recovery.arrive(part, lostBytes, part.data.length - (i === 0 ? continued : 0) - lostBytes);
         });
       },
       drain: () => recovery.drain(),
