@@ -64,6 +64,8 @@ export class LossRecovery {
   private lastRelease = -Infinity;
   /** Bytes held that arrived (SACKed): out of the sender's window, RFC 6675 §2 "pipe" leaves them out. */
   private sackedHeld = 0;
+  /** The last loss that arrived (continueLoss). */
+  private newest: Loss | undefined;
 
   constructor(
     private readonly times: RecoveryTimes,
@@ -87,7 +89,10 @@ export class LossRecovery {
       return;
     }
     const loss = lostBytes > 0 ? { bytes: lostBytes, rtoAt: piece.at + this.times.rtoMs, sacked: 0 } : undefined;
-    if (loss) this.waiting.push(loss);
+    if (loss) {
+      this.waiting.push(loss);
+      this.newest = loss;
+    }
     this.held.push({ piece, loss, sacked });
     this.sackedHeld += sacked;
     this.count(sacked, piece.at);
@@ -102,8 +107,15 @@ export class LossRecovery {
     this.held = [];
     this.head = 0;
     this.waiting = [];
+    this.newest = undefined;
     this.sackedHeld = 0;
     return pieces;
+  }
+
+  /** The newest lost segment goes on for `bytes` at the start of the next piece (segments are
+   * cut from the stream, pieces are not): its retransmission carries them too. */
+  continueLoss(bytes: number): void {
+    if (this.newest) this.newest.bytes += bytes;
   }
 
   /** SACKed bytes count toward every loss below them that is still waiting for its count. */

@@ -42,6 +42,7 @@ export const lossToxic = registerLinkToxic({
         const start = offset;
         offset += len;
         const continued = Math.min(len, Math.max(0, lostUntil - start));
+        if (continued > 0) recovery.continueLoss(continued);
         // Each segment whose first byte lies in this piece rolls once, in stream order.
         const losses: number[] = [];
         for (let s = Math.ceil(start / TCP_MSS) * TCP_MSS; s < offset; s += TCP_MSS) {

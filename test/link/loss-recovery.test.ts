@@ -19,12 +19,13 @@ afterEach(async () => {
   pair = undefined;
 });
 
-async function lossy(attributes: { percent: number; rtt: number; rto: number }, seed: number): Promise<{ p: LoopbackPair; lost: number[] }> {
+async function lossy(attributes: { percent: number; rtt: number; rto: number }, seed: number, bits?: number): Promise<{ p: LoopbackPair; lost: number[] }> {
   const lost: number[] = [];
   const onDecision = (d: FaultDecision): void => {
     if (d.kind === 'loss') lost.push(d.value as number);
   };
-  const toxics = new ToxicSet([{ type: 'loss', stream: 'upstream', attributes }]);
+  const bottleneck = bits === undefined ? [] : [{ type: 'bandwidth', stream: 'upstream', attributes: { bits } }];
+  const toxics = new ToxicSet([...bottleneck, { type: 'loss', stream: 'upstream', attributes }]);
   pair = await loopbackPair({ toxics, random: new SeededRandom(seed, 'loss-recovery'), onDecision });
   return { p: pair, lost };
 }
@@ -55,6 +56,26 @@ describe('loss recovery', () => {
     expect(received.equals(data)).toBe(true);
     expect(at - t0).toBeGreaterThanOrEqual(rtt - 1);
     expect(p.linked.link.reassemblyBytes).toBe(0);
+  });
+
+  it('each retransmission crosses the bottleneck again: the link carries the lost segments twice', { timeout: 10_000 }, async () => {
+    const bytesPerMs = 100;
+    const { p, lost } = await lossy({ percent: 10, rtt: 5, rto: NEVER_MS }, 3, bytesPerMs * 8000);
+    const data = payload(100);
+    const got = receiveBytes(p.peer, data.length);
+    const t0 = performance.now();
+    p.linked.write(data);
+    const { data: received } = await got;
+    expect(received.equals(data)).toBe(true);
+    expect(lost.length).toBeGreaterThan(2);
+    // The retransmissions joined the bottleneck's queue behind the data, so a byte written now
+    // leaves after them: the bottleneck's clock lets it out no sooner than everything's
+    // transmission time (pieces leave up to 1 ms early, scheduled-queue.ts). Without the
+    // retransmissions that is `lost` segments less.
+    const marker = receiveBytes(p.peer, 1);
+    p.linked.write(Buffer.of(7));
+    const { at } = await marker;
+    expect(at - t0).toBeGreaterThanOrEqual(((100 + lost.length) * TCP_MSS + 1) / bytesPerMs - 1);
   });
 
   it('a tail loss (nothing behind it) waits for the RTO, however short the round trip', async () => {
