@@ -96,8 +96,12 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     return this.chain.find((node) => node.stage.queueBytes !== undefined)?.stage.queueBytes;
   }
 
+  get bytesPerMs(): number | undefined {
+    return this.chain.find((node) => node.stage.bytesPerMs !== undefined)?.stage.bytesPerMs;
+  }
+
   get bdpBytes(): number | undefined {
-    const rate = this.chain.find((node) => node.stage.bytesPerMs !== undefined)?.stage.bytesPerMs;
+    const rate = this.bytesPerMs;
     if (rate === undefined) return undefined;
     return Math.round(rate * this.chain.reduce((sum, node) => sum + (node.stage.delayMs ?? 0), 0));
   }

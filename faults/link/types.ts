@@ -74,6 +74,8 @@ export interface Link extends EventEmitter<LinkEvents> {
   /** The bottleneck's queue in bytes, when a toxic states one (bandwidth's `queue`): a producer
    * holds its writes while the backlog is at it, and 'room' says when it is below. */
   readonly queueLimit: number | undefined;
+  /** The bottleneck's rate (its first stage with one), bytes per ms. Undefined without a rate. */
+  readonly bytesPerMs: number | undefined;
   /** The bandwidth-delay product in bytes (the bottleneck's rate × the one-way delay of the
    * propagation stages): what the path holds in flight at full rate. Undefined without a rate. */
   readonly bdpBytes: number | undefined;
