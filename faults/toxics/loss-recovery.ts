@@ -28,7 +28,7 @@ import type { StageContext } from '../link/stage.js';
 export const TCP_MSS = 1460;
 
 /** RFC 6675 §4 IsLost: more than (DupThresh − 1) × SMSS bytes SACKed above a segment, DupThresh = 3. */
-export const FAST_RETRANSMIT_SACKED_BYTES = 2 * TCP_MSS;
+const FAST_RETRANSMIT_SACKED_BYTES = 2 * TCP_MSS;
 
 /** One lost segment, from its (would-be) arrival until its retransmission is delivered. */
 interface Loss {

@@ -6,8 +6,9 @@
  * everything behind it waits for it (head-of-line blocking) while the path keeps delivering the
  * data behind it to the receiver (loss-recovery.ts has the rules and the RFCs).
  *
- * The stage stands where the receiver is, at the end of its direction's chain (after the
- * bottleneck and the latency), so a loss sees the arrivals that would have acknowledged it. Its
+ * The stage belongs where the receiver is, at the end of its direction's chain (after the
+ * bottleneck and the latency: presets and --loss put it there; a toxic list runs in its order), so
+ * a loss sees the arrivals that would have acknowledged it. Its
  * held bytes have left the bottleneck: they are in flight, not backlog (a propagation stage), and
  * those that arrived are at the receiver, out of the sender's window (LinkStage.reassemblyBytes).
  */
