@@ -2,7 +2,8 @@
  * Shaped-path fidelity: what `scenario --shape` puts between a viewer and a server, measured on
  * real loopback sockets through the shaping relay (scenario/shaped-path.ts) beside the preset:
  *   - rate: a server writing as fast as its socket takes, read as fast as it comes, for N seconds
- *     from the first byte (the relay has no slow start to skip);
+ *     from the first byte (the relay has no slow start to skip), beside what the preset should
+ *     deliver (expectedDownBytesPerSecond: its capacity, less the retransmissions of its loss);
  *   - RTT: a one-byte ping-pong with an echo server, one ping in flight at a time;
  *   - held: how many bytes the sender's socket has accepted that have not yet left the emulated
  *     bottleneck (sender's kernel, relay's kernel and the relay itself), i.e. how long a byte the
@@ -14,7 +15,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { findPreset, PRESETS } from '../faults/profiles/presets.js';
+import { findPreset, PRESETS, type Preset } from '../faults/profiles/presets.js';
 import { registerBuiltinToxics } from '../faults/toxics/builtin.js';
 import { startShapedPath, type ShapedPath } from '../scenario/shaped-path.js';
 
@@ -131,6 +132,17 @@ export async function measureShapedRtt(shape: string, count: number): Promise<Sh
   );
 }
 
+/**
+ * What a bulk download through the preset should deliver, bytes/s: the bottleneck's capacity,
+ * of which a lossy preset spends a share on retransmissions — each lost segment crosses the
+ * bottleneck twice (toxics/loss-recovery.ts), so C / (1 + loss). The loss model keeps the sender's
+ * window through a recovery (no halving: README, Known limits), so nothing else is taken off.
+ */
+export function expectedDownBytesPerSecond(preset: Preset): number | undefined {
+  if (preset.downBitsPerSecond === undefined) return undefined;
+  return preset.downBitsPerSecond / 8 / (1 + (preset.lossPercent ?? 0) / 100);
+}
+
 function sleepUntil(at: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
 }
@@ -146,14 +158,17 @@ async function main(): Promise<void> {
     const rtt = await measureShapedRtt(name, pings);
     const rate = preset.downBitsPerSecond ? await measureShapedRate(name, seconds) : undefined;
     const down = preset.downBitsPerSecond ? preset.downBitsPerSecond / 8 : undefined;
+    const expected = expectedDownBytesPerSecond(preset);
     process.stdout.write(
       `${JSON.stringify({
         preset: name,
         rttMs: preset.rttMs,
         rttMeasured: { min: round(rtt.min), median: round(rtt.median), max: round(rtt.max) },
         downBytesPerSecond: down,
+        expectedDownBytesPerSecond: expected && Math.round(expected),
         rateMeasured: rate && Math.round(rate.bytesPerSecond),
         ratePercent: rate && down && round((100 * rate.bytesPerSecond) / down),
+        expectedPercent: rate && expected && round((100 * rate.bytesPerSecond) / expected),
         heldMaxBytes: rate && Math.max(...rate.held),
         heldLastBytes: rate?.held.at(-1),
       })}\n`,

@@ -23,7 +23,7 @@ export const faultCliOptions = {
   jitter: { type: 'string', describe: 'latency variation (uniform ±), e.g. 20ms' },
   bandwidth: { type: 'string', describe: 'rate limit in each direction, e.g. 4mbit, 512kbit' },
   queue: { type: 'string', describe: "the bottleneck's queue in each direction, bytes or time at its rate, e.g. 256kb, 200ms (presets have their own)" },
-  loss: { type: 'string', describe: 'TCP segment loss, e.g. 0.5%; each loss stalls the stream for an RTO (200ms)' },
+  loss: { type: 'string', describe: 'TCP segment loss, e.g. 0.5%; a loss holds the stream a round trip (fast retransmit), a tail loss an RTO (200ms)' },
   'trace-down': { type: 'string', describe: 'Mahimahi trace shaping server → client' },
   'trace-up': { type: 'string', describe: 'Mahimahi trace shaping client → server' },
   reorder: {

@@ -67,6 +67,8 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   private state: 'open' | 'ending' | 'closing' | 'finished' = 'open';
   private needDrain = false;
   private needRoom = false;
+  /** A 'received' is on its way (one per tick however many pieces arrived). */
+  private receivedPending = false;
   private readonly starts = new Map<string, number>();
   private readonly states = new Map<string, Record<string, unknown>>();
   private readonly highWaterMark: number;
@@ -94,10 +96,18 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     return this.chain.find((node) => node.stage.queueBytes !== undefined)?.stage.queueBytes;
   }
 
+  get bytesPerMs(): number | undefined {
+    return this.chain.find((node) => node.stage.bytesPerMs !== undefined)?.stage.bytesPerMs;
+  }
+
   get bdpBytes(): number | undefined {
-    const rate = this.chain.find((node) => node.stage.bytesPerMs !== undefined)?.stage.bytesPerMs;
+    const rate = this.bytesPerMs;
     if (rate === undefined) return undefined;
     return Math.round(rate * this.chain.reduce((sum, node) => sum + (node.stage.delayMs ?? 0), 0));
+  }
+
+  get reassemblyBytes(): number {
+    return this.chain.reduce((sum, node) => sum + (node.stage.reassemblyBytes ?? 0), 0);
   }
 
   get delivery(): LinkDelivery {
@@ -242,6 +252,17 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
         this.backlog -= bytes;
         this.clockHeld();
         this.maybeDrain();
+      },
+      received: () => {
+        if (this.receivedPending || this.state === 'finished') return;
+        this.receivedPending = true;
+        process.nextTick(() => {
+          this.receivedPending = false;
+          this.emit('received');
+        });
+      },
+      resend: (bytes) => {
+        this.chain.find((n) => n.stage.bytesPerMs !== undefined && n.stage.resend)?.stage.resend?.(bytes);
       },
       close: (reason) => {
         if (!node.live || this.state === 'finished') return;

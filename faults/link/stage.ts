@@ -40,6 +40,12 @@ export interface StageContext<A> {
   drop(piece: Piece, reason: string): void;
   /** `bytes` entered (+) or left (−) a propagation stage: see startLinkStage. */
   wire(bytes: number): void;
+  /** Bytes reached this stage's reassembly queue (LinkStage.reassemblyBytes grew): a producer
+   * holding on its window hears it from the link ('received'). */
+  received: () => void;
+  /** A lost segment's retransmission of `bytes` crosses the link's bottleneck again (the first
+   * stage with a rate that takes it): the data behind it there leaves that much later. */
+  resend: (bytes: number) => void;
   /**
    * Close the connection: 'reset' aborts it now (RST); 'end' and 'timeout' send an end marker
    * down the chain, so data already past this stage still goes out before the FIN.
@@ -57,6 +63,11 @@ export interface LinkStage {
   readonly bytesPerMs?: number;
   /** The one-way delay this stage adds (latency's mean), ms. Read live. */
   readonly delayMs?: number;
+  /** Bytes that reached the receiver and wait there behind a lost segment (loss): TCP's
+   * out-of-order queue, SACKed, so out of the sender's window. Read live. */
+  readonly reassemblyBytes?: number;
+  /** A retransmission of `bytes` joins this bottleneck's queue (StageContext.resend). */
+  readonly resend?: (bytes: number) => void;
   /** The stage leaves the chain (replaced, removed, link destroyed): stop timers and give back
    * the pieces still held, in byte order, with the `at` they arrived with. */
   drain(): Piece[];
@@ -110,6 +121,9 @@ export function startLinkStage(spec: ToxicSpec, ctx: StageContext<unknown>, acti
     },
     get delayMs() {
       return stage.delayMs;
+    },
+    get reassemblyBytes() {
+      return stage.reassemblyBytes;
     },
     drain: () => stage.drain().map(leave),
     removed: stage.removed && (() => stage.removed!()),

@@ -63,6 +63,16 @@ export class SubChain implements LinkStage {
     return this.stages.reduce((sum, stage) => sum + (stage.delayMs ?? 0), 0);
   }
 
+  /** The sub-stages' reassembly queues, added up. */
+  get reassemblyBytes(): number {
+    return this.stages.reduce((sum, stage) => sum + (stage.reassemblyBytes ?? 0), 0);
+  }
+
+  /** To the sub-stage whose rate the chain states, as for the queue. */
+  resend(bytes: number): void {
+    this.stages.find((stage) => stage.bytesPerMs !== undefined)?.resend?.(bytes);
+  }
+
   push(piece: Piece): void {
     const first = this.stages[0];
     if (first) first.push(piece);

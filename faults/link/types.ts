@@ -47,6 +47,8 @@ export interface LinkEvents {
   drain: [];
   /** The backlog fell below the bottleneck's queue (queueLimit) after reaching it. */
   room: [];
+  /** Bytes reached the receiver's reassembly queue (see reassemblyBytes): a sender's window has room. */
+  received: [];
   /** A toxic ended or reset the connection. */
   close: [reason: 'end' | 'reset' | 'timeout'];
 }
@@ -75,9 +77,14 @@ export interface Link extends EventEmitter<LinkEvents> {
   /** The bottleneck's queue in bytes, when a toxic states one (bandwidth's `queue`): a producer
    * holds its writes while the backlog is at it, and 'room' says when it is below. */
   readonly queueLimit: number | undefined;
+  /** The bottleneck's rate (its first stage with one), bytes per ms. Undefined without a rate. */
+  readonly bytesPerMs: number | undefined;
   /** The bandwidth-delay product in bytes (the bottleneck's rate × the one-way delay of the
    * propagation stages): what the path holds in flight at full rate. Undefined without a rate. */
   readonly bdpBytes: number | undefined;
+  /** Bytes that reached the receiver but wait there behind a lost segment (the loss toxic): part of
+   * queuedBytes, but out of a sender's window (SACKed: RFC 6675's pipe leaves them out). */
+  readonly reassemblyBytes: number;
   readonly delivery: LinkDelivery;
   readonly queuedChunks: number;
   /** Producer finished: toxics such as slow_close may hold the end. */

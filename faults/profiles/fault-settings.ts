@@ -4,9 +4,10 @@
  * expansion into the ToxicSpecs a ToxicSet holds. The CLI flags, the config file and each step of
  * a profile file all go through here.
  *
- * Expansion, per direction, in chain order: loss (stalls before the bottleneck, so the link idles
- * as TCP's would) → trace or bandwidth (the bottleneck and its queue — `queue`, else the preset's;
- * a trace replaces the rate and has no queue) → latency (propagation); then the frame toxics. Single faults override the preset's value; a raw
+ * Expansion, per direction, in chain order: trace or bandwidth (the bottleneck and its queue —
+ * `queue`, else the preset's; a trace replaces the rate and has no queue) → latency (propagation)
+ * → loss (at the receiver, which sees what arrives behind a lost segment: fast retransmit, see
+ * toxics/loss.ts); then the frame toxics. Single faults override the preset's value; a raw
  * toxic replaces a generated one of the same name.
  */
 import { z } from 'zod';
@@ -30,7 +31,7 @@ export const linkFaultFields = {
   bandwidth: unitSchema(parseRate).optional(),
   /** The bottleneck's queue each direction: bytes (256kb) or time at its rate (200ms). */
   queue: unitSchema(parseQueue).optional(),
-  /** Percent of TCP segments lost (each stalls the stream for an RTO). */
+  /** Percent of TCP segments lost (each holds the stream for a round trip, a tail loss for an RTO). */
   loss: unitSchema(parsePercent).optional(),
   rto: unitSchema(parseDuration).optional(),
   traceDown: traceFileSchema.optional(),
@@ -78,12 +79,13 @@ export function faultsToToxics(faults: LinkFaults): ToxicSpec[] {
     const rto = faults.rto ?? preset?.rtoMs ?? 200;
     const trace = stream === 'downstream' ? faults.traceDown : faults.traceUp;
     const queue = faults.queue ?? preset?.queue?.size;
-    if (loss > 0) generated.push(normalizeToxic({ type: 'loss', stream, attributes: { percent: loss, rto } }));
     if (trace) generated.push(normalizeToxic({ type: 'trace', stream, attributes: { file: trace } }));
     else if (bits) generated.push(normalizeToxic({ type: 'bandwidth', stream, attributes: { bits, ...(queue && { queue: queueAttribute(queue) }) } }));
     if (latency > 0 || jitter > 0) {
       generated.push(normalizeToxic({ type: 'latency', stream, attributes: { latency, jitter, distribution } }));
     }
+    // The path's round trip: this direction's delay and the other's (the same latency each way).
+    if (loss > 0) generated.push(normalizeToxic({ type: 'loss', stream, attributes: { percent: loss, rto, rtt: 2 * latency } }));
   }
   if (faults.queue !== undefined && !generated.some((t) => t.type === 'bandwidth')) {
     throw new UnitError('queue needs a bottleneck: a bandwidth, or a preset with a rate (a trace has no queue)');

@@ -52,6 +52,10 @@ export const bandwidthToxic = defineLinkToxic({
     return {
       queueBytes: bandwidthQueueBytes(ctx.attributes),
       bytesPerMs: bytesPerMs > 0 ? bytesPerMs : undefined,
+      resend(bytes) {
+        // Sent now, behind what is queued: its transmission time comes before the next piece's.
+        queue.lastRelease = Math.max(ctx.now(), queue.lastRelease) + bytes / bytesPerMs;
+      },
       push(piece) {
         if (bytesPerMs === 0) {
           stalled.push(piece);

@@ -8,6 +8,9 @@ import { ScheduledQueue } from '../link/scheduled-queue.js';
 import { JITTER_DISTRIBUTIONS, JitterSource } from './jitter.js';
 import { intAttribute, defineLinkToxic } from './link-toxic.js';
 
+/** Pieces the mean delay of a jittered stage is taken over (an exponential moving average). */
+const MEAN_PIECES = 64;
+
 export const latencyToxic = defineLinkToxic({
   type: 'latency',
   summary: 'delay every chunk by latency ± jitter ms (distribution uniform|normal|pareto|paretonormal, correlation %)',
@@ -22,8 +25,14 @@ export const latencyToxic = defineLinkToxic({
     const { latency, jitter, distribution, correlation } = ctx.attributes;
     const queue = new ScheduledQueue(ctx.emit);
     const source = new JitterSource(distribution, correlation, ctx.random);
+    // With jitter a piece also waits for the one before it (FIFO), so pieces take longer than
+    // `latency` on average: what is in flight at a rate is that mean's worth (a sender holding
+    // only latency's worth idles its bottleneck: lossy-mobile's 40 ms paretonormal cost 5 %).
+    let meanDelay = latency;
     return {
-      delayMs: latency,
+      get delayMs() {
+        return meanDelay;
+      },
       push(piece) {
         let delay = latency;
         if (jitter > 0) {
@@ -31,6 +40,7 @@ export const latencyToxic = defineLinkToxic({
           ctx.record('delay', delay);
         }
         queue.schedule(piece, piece.at + delay);
+        if (jitter > 0) meanDelay += (queue.lastRelease - piece.at - meanDelay) / MEAN_PIECES;
       },
       drain: () => queue.drain(),
     };

@@ -65,4 +65,22 @@ describe('a LinkedSocket with a rate holds its writer at bandwidth-delay product
       await Promise.all([direct.close(), asProfile.close(), latencyOnly.close()]);
     }
   });
+
+  it('with jitter the in-flight part counts the mean delay pieces take: a piece waits for the one before it, so more than latency', { timeout: 20_000 }, async () => {
+    // 200 kB/s, 100 ± 40 ms paretonormal one way: 20 kB in flight at the latency alone.
+    const toxics = new ToxicSet(faultsToToxics({ bandwidth: 1.6e6, queue: { ms: 100 }, latency: 100, jitter: 40, distribution: 'paretonormal' }));
+    pair = await loopbackPair({ toxics });
+    expect(pair.linked.link.bdpBytes).toBe(20_000);
+    await saturate(pair, 200_000);
+    // netem's tables stop at 4 jitters: no piece takes longer than 260 ms.
+    expect(pair.linked.link.bdpBytes).toBeGreaterThan(20_000);
+    expect(pair.linked.link.bdpBytes).toBeLessThanOrEqual(200 * 260);
+    expect(pair.linked.holdLimit).toBe(pair.linked.link.bdpBytes! + 20_000);
+  });
+
+  it('a fast link with little delay holds at least 4 ms at its rate, which its ms timers need to stay busy', async () => {
+    pair = await loopbackPair({ toxics: faultsToToxics({ preset: 'lan' }) });
+    expect(pair.linked.link.bdpBytes).toBe(0);
+    expect(pair.linked.holdLimit).toBe(4 * 125_000 + 64 * 1024);
+  });
 });

@@ -53,14 +53,14 @@ describe('presets', () => {
 
     const overridden = planFaults(faultSettingsFromArgs({ profile: 'lossy-mobile', latency: '10ms', bandwidth: '1mbit' }));
     const names = overridden.toxics.map((t) => `${t.stream}:${t.type}`);
-    // Chain order per direction: loss, bottleneck, latency.
+    // Chain order per direction: bottleneck, latency, loss (at the receiver).
     expect(names).toEqual([
-      'downstream:loss', 'downstream:bandwidth', 'downstream:latency',
-      'upstream:loss', 'upstream:bandwidth', 'upstream:latency',
+      'downstream:bandwidth', 'downstream:latency', 'downstream:loss',
+      'upstream:bandwidth', 'upstream:latency', 'upstream:loss',
     ]);
     const latency = overridden.toxics.find((t) => t.name === 'latency_downstream')!;
     expect(latency.attributes).toMatchObject({ latency: 10, jitter: 40, distribution: 'paretonormal' });
-    expect(overridden.toxics.find((t) => t.name === 'loss_upstream')!.attributes).toMatchObject({ percent: 2, rto: 300 });
+    expect(overridden.toxics.find((t) => t.name === 'loss_upstream')!.attributes).toMatchObject({ percent: 2, rto: 300, rtt: 20 });
   });
 
   it('an unknown profile is an error that lists the presets', () => {

@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { ReferenceVerifier } from '../../scenario/reference-verifier.js';
+import { formatShape } from '../../scenario/format.js';
 import { runScenario } from '../../scenario/run.js';
 import { summarize } from '../../scenario/summary.js';
 import type { RunSummary } from '../../scenario/run-summary.js';
@@ -117,6 +118,25 @@ describe('scenario --shape', () => {
     expect(s.profile).toBe('fios');
     // The direct probe, the probe through the relay, the viewer's connection.
     expect(origin.servernames).toEqual(['localhost', 'localhost', 'localhost']);
+  });
+
+  it('a lossy preset: the report states the measured RTT and rate of the path beside the preset\'s', async () => {
+    const origin = await jettyLike();
+    origin.armed = false;
+    const out = JSON.parse(
+      await runCli('scenario', '--target', origin.url, '--shape', 'lossy-mobile', '--viewers', '1', '--duration', '2',
+        '--seek-rate', '1', '--small-rate', '2', '--seed', '3', '--json'),
+    ) as Out;
+    const s = out.runs[0]!.summary;
+    const why = JSON.stringify(s.shapedPath);
+    expect(s.shapedPath?.preset, why).toEqual({ rttMs: 165, downBytesPerSecond: 1_012_500 });
+    // Measured, both (the RTT has no useful lower bound: 40 ms paretonormal jitter may take up to
+    // 160 ms off each way); the rate stays under the capacity.
+    expect(s.shapedPath?.rttMs, why).toBeTypeOf('number');
+    expect(s.shapedPath?.downBytesPerSecond, why).toBeGreaterThan(0);
+    expect(s.shapedPath!.downBytesPerSecond!, why).toBeLessThanOrEqual(1_012_500 * 1.05);
+    const line = formatShape(s)!;
+    expect(line).toMatch(/^viewers reached the target through a relay running lossy-mobile both ways: measured RTT \d+ ms \(lossy-mobile: 165 ms\), down \d+ kB\/s \(lossy-mobile: 1013 kB\/s\)$/);
   });
 
   it("a shaped run's throughput is bounded by the profile's rate; --verify reference still re-fetches from the origin", async () => {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PRESETS, type Preset } from '../../faults/profiles/presets.js';
-import { measureShapedRate, measureShapedRtt } from '../../bench/shape-fidelity.js';
+import { expectedDownBytesPerSecond, measureShapedRate, measureShapedRtt } from '../../bench/shape-fidelity.js';
 
 const PINGS = 5;
 const RATE_SECONDS = 5;
@@ -21,10 +21,8 @@ function minRttMs(p: Preset): number {
 }
 
 describe('the shaped path per preset', () => {
-  it('a ping-pong never comes back sooner than the preset\'s round trip; a bulk download never beats its rate and, without loss, reaches 90 % of it', { timeout: 60_000 }, async () => {
-    // lan's 1 Gbit/s is more than a JavaScript relay carries on two cores (~50-75 MB/s measured):
-    // its rate is the relay's, not the preset's, so only its round trip is checked.
-    const rated = PRESETS.filter((p) => p.downBitsPerSecond !== undefined && p.name !== 'lan');
+  it('a ping-pong never comes back sooner than the preset\'s round trip; a bulk download never beats its rate and reaches 90 % of what it should deliver (its capacity less its retransmissions)', { timeout: 60_000 }, async () => {
+    const rated = PRESETS.filter((p) => p.downBitsPerSecond !== undefined);
     const [rtts, rates] = await Promise.all([
       Promise.all(PRESETS.map((p) => measureShapedRtt(p.name, PINGS))),
       Promise.all(rated.map((p) => measureShapedRate(p.name, RATE_SECONDS))),
@@ -41,12 +39,15 @@ describe('the shaped path per preset', () => {
       // close on a slice let out 1 ms early: two slices (10 ms, or 1500 B when longer) and 2 ms.
       const sliceMs = Math.max(10, 1500 / (nominal / 1000));
       expect(rate.bytesPerSecond, why).toBeLessThanOrEqual(nominal * (1 + (2 * sliceMs + 2) / (RATE_SECONDS * 1000)));
-      // Loss stalls the stream by design (an RTO per lost segment): those presets deliver less.
-      if (p.lossPercent) return;
+      // lan's 1 Gbit/s takes the relay a good part of a core: alone it delivers 98 % (the bench),
+      // beside fifteen other transfers on two shared cores 74-89 %: only its upper bound is checked.
+      if (p.name === 'lan') return;
       // Not a guarantee: a late timer is made up (release times are absolute) but the window can
-      // end mid-catch-up, and fifteen transfers share two busy cores. Quiet runs measure 99-100 %;
-      // the cap this guards against delivered 7-72 % (satellite, 4g, 3g, 3g-slow, 4g-slow).
-      expect(rate.bytesPerSecond, why).toBeGreaterThanOrEqual(nominal * 0.9);
+      // end mid-catch-up (or behind a lost segment), and fifteen transfers share two busy cores.
+      // Quiet 10 s runs measure 99-100 % (lossy-mobile 98 %); the cap this guards
+      // against delivered 7-72 % (satellite, 4g, 3g, 3g-slow, 4g-slow), an RTO per lost segment
+      // 26 % (lossy-mobile) and 76 % (wifi).
+      expect(rate.bytesPerSecond, why).toBeGreaterThanOrEqual(expectedDownBytesPerSecond(p)! * 0.9);
     });
   });
 });
