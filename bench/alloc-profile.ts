@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { generateSelfSigned } from '../origin/cert.js';
 import { startDemoOrigin } from '../origin/demo-origin.js';
 import { startH2race } from '../proxy/h2race.js';
+import { createProxyEvents } from '../proxy/events.js';
 import { findExecutable } from './tools.js';
 
 interface SamplingNode {
@@ -47,6 +48,7 @@ async function main(requests: number, rows: number): Promise<void> {
   await writeFile(join(dir, 'cert.pem'), pair.cert);
   await writeFile(join(dir, 'key.pem'), pair.key);
   const h2race = await startH2race({
+    events: createProxyEvents(),
     listen: '127.0.0.1:0',
     origin: `h2c://127.0.0.1:${port}`,
     cert: join(dir, 'cert.pem'),

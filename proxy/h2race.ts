@@ -126,7 +126,7 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
             closedPeakQueue = Math.max(closedPeakQueue, path.peakQueueBytes);
           });
           path.events.once('ended', ({ code, lastStreamId }) => {
-            reportConnectionEnd(proxy.events, logger, { side: 'downstream', id: info.id, reason: endReason(code), code, lastStreamId });
+            reportConnectionEnd(proxyOptions.events, logger, { side: 'downstream', id: info.id, reason: endReason(code), code, lastStreamId });
           });
         },
       }),

@@ -22,6 +22,7 @@ import type { BufferPool, PoolMode } from '../../faults/pool/types.js';
 import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
 import type { EnginePath } from '../../faults/frames/engine-path.js';
 import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
+import { createProxyEvents } from '../../proxy/events.js';
 import type { EngineStream } from '../../proxy/engine-stream.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { connect, startFrameServer, type FrameServer } from './harness.js';
@@ -259,9 +260,10 @@ export const STALL_BACKPRESSURE_BYTES = 8 * 1024 * 1024;
  * The whole proxy (TLS front with the test cert) in front of `origin` on SLOW_LINK, with room for
  * stallUntilRace to hold the race. The caller owns the result and closes it.
  */
-export async function startSlowLinkH2race(origin: string, mode: PoolMode): Promise<RunningH2race> {
+export async function startSlowLinkH2race(origin: string, mode: PoolMode, events = createProxyEvents()): Promise<RunningH2race> {
   const { certPath, keyPath } = await testCert();
   return startH2race({
+    events,
     listen: '127.0.0.1:0',
     origin,
     cert: certPath,
