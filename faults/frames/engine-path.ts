@@ -34,19 +34,15 @@ import type { SeededRandom } from '../random.js';
 import { LinkTransport } from './link-transport.js';
 import { StreamWriteLedger } from './stream-write-ledger.js';
 import { TimerSet } from './timer-set.js';
-import { EndWitness } from './end-witness.js';
 import { FrameToxicChain, type ToxicDecision } from './toxic-chain.js';
 
 export interface EnginePathEvents {
   /** A client RST_STREAM (or an injected one) as the engine is about to see it. */
   reset: [{ streamId: number; errorCode: number; injected: boolean }];
-  goaway: [{ lastStreamId: number; errorCode: number }];
   /** A frame toxic's decision (what it held, injected, ...), in order. */
   decision: [ToxicDecision];
   /** A malformed inbound frame failed the connection. */
   'frame-error': [FrameError];
-  /** h2race ended the connection on purpose with this GOAWAY (end-witness.ts): at most once. */
-  ended: [{ code: number; lastStreamId: number }];
   close: [];
 }
 
@@ -89,7 +85,6 @@ export class EnginePath {
   /** The engine writer's way to the transport, for frames the toxics emit. */
   private toWriter: EmitFrame | undefined;
   private closed = false;
-  private readonly endWitness = new EndWitness((end) => this.events.emit('ended', end));
 
   constructor(socket: net.Socket, private readonly opts: EnginePathOptions, handler: ServerHandler, options: ConnectionOptions) {
     const log = opts.logger.child({ conn: opts.id });
@@ -169,16 +164,6 @@ export class EnginePath {
   private observe(observer: ConnectionObserver): ConnectionObserver {
     return {
       ...observer,
-      onGoawayReceived: (goaway) => {
-        this.endWitness.peerGoaway();
-        this.events.emit('goaway', { lastStreamId: goaway.lastStreamId, errorCode: goaway.errorCode });
-        observer.onGoawayReceived?.(goaway);
-      },
-      onGoawaySent: (goaway) => {
-        // The front reports every GOAWAY the engine sends through this observer (proxy/front.ts).
-        this.endWitness.ownGoaway(goaway.errorCode, goaway.lastStreamId);
-        observer.onGoawaySent?.(goaway);
-      },
       onError: (err) => {
         if (err instanceof FrameError) this.events.emit('frame-error', err);
         observer.onError?.(err);
