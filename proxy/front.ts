@@ -82,6 +82,8 @@ export class Front {
   private readonly engineConnections = new Map<Connection, ConnectionEnding>();
   private readonly h1Sockets = new Map<net.Socket, H1Connection>();
   private closing = false;
+  /** close()'s wait, ended when the last connection is dropped. */
+  private onEmpty?: () => void;
 
   constructor(private readonly opts: FrontOptions) {
     const { downstream } = opts;
@@ -157,9 +159,13 @@ export class Front {
     this.h2cServer.close();
     for (const [connection, ending] of this.engineConnections) ending.close(connection, 'shutdown');
     for (const [socket, conn] of this.h1Sockets) if (conn.active === 0) socket.end();
-    const deadline = Date.now() + deadlineMs;
-    while (this.connectionCount > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
+    if (this.connectionCount > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.onEmpty = resolve;
+        timer = setTimeout(resolve, deadlineMs);
+      });
+      clearTimeout(timer);
     }
     this.destroy();
   }
@@ -170,6 +176,11 @@ export class Front {
     this.h2cServer.close();
     for (const connection of this.engineConnections.keys()) connection.destroy();
     for (const socket of this.h1Sockets.keys()) socket.destroy();
+  }
+
+  /** A connection left the front (one of the two places it is dropped): close() may be done waiting. */
+  private dropped(): void {
+    if (this.connectionCount === 0) this.onEmpty?.();
   }
 
   private info(socket: net.Socket, alpn: string | false, tlsOn: boolean): ConnectionInfo {
@@ -223,6 +234,7 @@ export class Front {
           if (!connection) return;
           ending.closed(connection.stats().lastStreamId);
           this.engineConnections.delete(connection);
+          this.dropped();
         },
       },
     };
@@ -237,6 +249,7 @@ export class Front {
     socket.once('close', () => {
       clearTimeout(conn.headersTimer);
       this.h1Sockets.delete(socket);
+      this.dropped();
     });
     this.awaitHeaders(socket, conn);
     this.h1Server.emit('connection', socket);
