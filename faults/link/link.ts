@@ -19,7 +19,7 @@
 import { EventEmitter } from 'node:events';
 import type { SeededRandom } from '../random.js';
 import { ChunkTracker, type EndReason, type Piece } from './piece.js';
-import { linkToxicImpl, rollToxicity, startLinkStage, type FaultDecision, type LinkStage, type StageContext } from './stage.js';
+import { chainShape, linkToxicImpl, rollToxicity, startLinkStage, type FaultDecision, type LinkStage, type StageContext } from './stage.js';
 import { followToxics, linkToxicsOf, type ToxicEdit, type ToxicSet } from './toxic-set.js';
 import type { Direction, Link, LinkChunk, LinkControl, LinkDelivery, LinkEvents, LinkSink, ToxicSpec } from './types.js';
 
@@ -91,13 +91,12 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   }
 
   get queueLimit(): number | undefined {
-    return this.chain.find((node) => node.stage.queueBytes !== undefined)?.stage.queueBytes;
+    return chainShape(this.chain, stageOfNode).queueBytes;
   }
 
   get bdpBytes(): number | undefined {
-    const rate = this.chain.find((node) => node.stage.bytesPerMs !== undefined)?.stage.bytesPerMs;
-    if (rate === undefined) return undefined;
-    return Math.round(rate * this.chain.reduce((sum, node) => sum + (node.stage.delayMs ?? 0), 0));
+    const { bytesPerMs, delayMs } = chainShape(this.chain, stageOfNode);
+    return bytesPerMs === undefined ? undefined : Math.round(bytesPerMs * delayMs);
   }
 
   get delivery(): LinkDelivery {
@@ -358,4 +357,8 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
 
 function closesWhenRemoved(spec: ToxicSpec): boolean {
   return linkToxicImpl(spec).closesWhenRemoved === true;
+}
+
+function stageOfNode(node: ChainNode): LinkStage {
+  return node.stage;
 }
