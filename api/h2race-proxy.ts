@@ -12,7 +12,7 @@
  */
 import type { Logger } from 'pino';
 import type { ProxyBody } from '../config/api-schema.js';
-import type { ProxyEvents } from '../proxy/events.js';
+import { createProxyEvents, type ProxyEvents } from '../proxy/events.js';
 import type { ToxicSet } from '../faults/link/toxic-set.js';
 import type { Direction } from '../faults/link/types.js';
 import type { PoolMode, PoolStats } from '../faults/pool/types.js';
@@ -33,6 +33,8 @@ export interface H2raceStartOptions {
   /** Live toxics for its links and frame path. */
   toxics: ToxicSet;
   random: SeededRandom;
+  /** Where it reports: the H2raceProxy's own, observed by its metrics. */
+  events: ProxyEvents;
   logger: Logger;
 }
 
@@ -45,7 +47,6 @@ export interface H2raceHandle {
   readonly address: string;
   /** `https://host:port`, what clients connect to. */
   readonly url: string;
-  readonly events: ProxyEvents;
   readonly poolMode: PoolMode;
   poolStats(): PoolStats;
   /** Bytes its links (downstream frame path, upstream connections) hold now. */
@@ -84,6 +85,7 @@ export class H2raceProxy extends BaseProxy {
   async start(): Promise<void> {
     if (this.running) return;
     const { metrics, logger, random } = this.options;
+    const events = createProxyEvents();
     const proxy = await this.options.start({
       name: this.name,
       listen: this.listen,
@@ -92,9 +94,10 @@ export class H2raceProxy extends BaseProxy {
       bugModels: this.bugModels,
       toxics: this.toxics,
       random,
+      events,
       logger: logger.child({ proxy: this.name }),
     });
-    const detachEvents = metrics.observeProxy(proxy.events, { proxy: this.name });
+    const detachEvents = metrics.observeProxy(events, { proxy: this.name });
     const detachPool = metrics.observePool(() => proxy.poolStats(), proxy.poolMode, { proxy: this.name });
     this.listen = proxy.address;
     this.running = {

@@ -11,7 +11,7 @@ import type { H2raceStarter } from './h2race-proxy.js';
 import { formatAddress, goListenError } from './listen-address.js';
 
 /** Proxy settings every h2race proxy of the API shares (certificate, state dir, HTTP/2 settings...). */
-export type H2raceBase = Omit<H2raceOptions, 'listen' | 'origin' | 'pool' | 'toxics' | 'faults' | 'logger'> & {
+export type H2raceBase = Omit<H2raceOptions, 'listen' | 'origin' | 'pool' | 'toxics' | 'faults' | 'events' | 'logger'> & {
   pool?: Omit<NonNullable<H2raceOptions['pool']>, 'mode'>;
 };
 
@@ -29,6 +29,7 @@ export function createH2raceStarter(base: H2raceBase = {}): H2raceStarter {
         // Toxics added through the API later must reach upstream connections too.
         upstreamLink: 'always',
         faults: { seed: o.random.int(0, 2 ** 31 - 1) },
+        events: o.events,
         logger: o.logger,
       });
     } catch (err) {
@@ -40,7 +41,6 @@ export function createH2raceStarter(base: H2raceBase = {}): H2raceStarter {
     return {
       address: formatAddress(proxy.address),
       url: proxy.url,
-      events: proxy.events,
       poolMode: running.poolMode,
       poolStats: () => pool.stats(),
       queuedBytes: () => running.queuedBytes(),

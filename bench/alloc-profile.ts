@@ -20,6 +20,7 @@ import { registerBuiltinToxics } from '../faults/toxics/builtin.js';
 import { generateSelfSigned } from '../origin/cert.js';
 import { startDemoOrigin } from '../origin/demo-origin.js';
 import { startH2race } from '../proxy/h2race.js';
+import { createProxyEvents } from '../proxy/events.js';
 import { findExecutable } from './tools.js';
 
 interface SamplingNode {
@@ -49,6 +50,7 @@ async function main(requests: number, rows: number): Promise<void> {
   await writeFile(join(dir, 'cert.pem'), pair.cert);
   await writeFile(join(dir, 'key.pem'), pair.key);
   const h2race = await startH2race({
+    events: createProxyEvents(),
     listen: '127.0.0.1:0',
     origin: `h2c://127.0.0.1:${port}`,
     cert: join(dir, 'cert.pem'),

@@ -6,6 +6,7 @@
 import type { BufferPool } from '../faults/pool/types.js';
 import { registerBuiltinToxics } from '../faults/toxics/builtin.js';
 import { startH2race } from '../proxy/h2race.js';
+import { createProxyEvents } from '../proxy/events.js';
 import { childConfig, serveRole } from './child-side.js';
 import type { H2raceChildConfig } from './configs.js';
 
@@ -14,6 +15,7 @@ registerBuiltinToxics();
 serveRole(async () => {
   const config = childConfig<H2raceChildConfig>();
   const h2race = await startH2race({
+    events: createProxyEvents(),
     listen: '127.0.0.1:0',
     origin: `h2c://127.0.0.1:${config.upstreamPort}`,
     cert: config.certFile,

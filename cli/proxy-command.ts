@@ -23,6 +23,7 @@ import { startApiServer } from '../api/api-server.js';
 import { createH2raceStarter } from '../api/h2race-starter.js';
 import { loadOrCreateCertificate, type Certificate } from '../proxy/certs.js';
 import { startH2race, type RunningH2race } from '../proxy/h2race.js';
+import { createProxyEvents } from '../proxy/events.js';
 import type { PoolConfig } from '../config/pool-schema.js';
 import type { Logger } from '../proxy/log.js';
 import { ExitCode } from './exit-codes.js';
@@ -202,7 +203,7 @@ async function run(args: ProxyArgs, io: ProxyMainIo, logger: Logger): Promise<vo
     return;
   }
 
-  const running = await startH2race({ ...config, pool, faults, framePath: args['frame-path'], logger });
+  const running = await startH2race({ ...config, pool, faults, framePath: args['frame-path'], events: createProxyEvents(), logger });
   const { proxy } = running;
   const stopReloading = io.onReload?.(() => void reload(args, { config, pool }, running, io)) ?? (() => {});
   const stopped = io.untilStop(() => {

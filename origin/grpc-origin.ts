@@ -52,8 +52,9 @@ export interface GrpcOrigin {
   close(): Promise<void>;
 }
 
-export async function startGrpcOrigin(host = '127.0.0.1', port = 0): Promise<GrpcOrigin> {
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES });
+/** `options`: more grpc-js server options (e.g. `grpc.max_connection_age_ms`, after which it sends a graceful GOAWAY). */
+export async function startGrpcOrigin(host = '127.0.0.1', port = 0, options: grpc.ServerOptions = {}): Promise<GrpcOrigin> {
+  const server = new grpc.Server({ ...options, 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES });
   server.addService(demoService, {
     watch(call: grpc.ServerWritableStream<Buffer, Buffer>) {
       let index = 0;

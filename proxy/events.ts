@@ -4,7 +4,6 @@
  * close. Listeners run synchronously on the forwarding path: keep them cheap.
  */
 import { EventEmitter } from 'node:events';
-import type { Logger } from 'pino';
 
 export type Side = 'downstream' | 'upstream';
 
@@ -98,6 +97,7 @@ export interface ProxyEventMap {
   'stream-end': [StreamEndRecord];
   'upstream-session-open': [UpstreamSessionRecord];
   'upstream-session-close': [UpstreamSessionRecord & { error?: string }];
+  /** Every GOAWAY but a graceful close's announcement (reported by connection-ending.ts, as the next). */
   goaway: [GoawayRecord];
   /** h2race ended a connection on purpose (its GOAWAY came first): once per connection. */
   'connection-end': [ConnectionEndRecord];
@@ -109,8 +109,3 @@ export function createProxyEvents(): ProxyEvents {
   return new EventEmitter<ProxyEventMap>();
 }
 
-/** The one way a connection h2race ended on purpose is reported: the event (metrics) and its log line. */
-export function reportConnectionEnd(events: ProxyEvents, logger: Logger, record: ConnectionEndRecord): void {
-  events.emit('connection-end', record);
-  logger.info(record, 'connection end');
-}

@@ -21,8 +21,8 @@ import type { Connection } from '../h2/proto/connection.js';
 import type { ConnectionOptions, ServerHandler } from '../h2/proto/connection-options.js';
 import { bugModelOptions, type BugModel } from '../h2/proto/bug-models/catalogue.js';
 import { ErrorCode } from '../h2/frame/constants.js';
-import { MAX_STREAM_ID } from '../h2/proto/go-away.js';
 import { serveSocket } from '../h2/server.js';
+import { ConnectionEnding } from './connection-ending.js';
 import { ConnectionMemory } from './connection-memory.js';
 import { DownstreamBridge } from './downstream-bridge.js';
 import { requestHeaders } from './engine-stream.js';
@@ -78,9 +78,12 @@ export class Front {
   private readonly tlsServer: tls.Server;
   private readonly h2cServer: net.Server;
   private readonly h1Server: http.Server;
-  private readonly engineConnections = new Set<Connection>();
+  /** Each engine connection with the one reporter of its end. */
+  private readonly engineConnections = new Map<Connection, ConnectionEnding>();
   private readonly h1Sockets = new Map<net.Socket, H1Connection>();
   private closing = false;
+  /** close()'s wait, ended when the last connection is dropped. */
+  private onEmpty?: () => void;
 
   constructor(private readonly opts: FrontOptions) {
     const { downstream } = opts;
@@ -154,12 +157,15 @@ export class Front {
     this.closing = true;
     this.tlsServer.close();
     this.h2cServer.close();
-    // The engine's GOAWAYs are reported by its observer (attachEngine).
-    for (const connection of this.engineConnections) connection.close();
+    for (const [connection, ending] of this.engineConnections) ending.close(connection, 'shutdown');
     for (const [socket, conn] of this.h1Sockets) if (conn.active === 0) socket.end();
-    const deadline = Date.now() + deadlineMs;
-    while (this.connectionCount > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
+    if (this.connectionCount > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.onEmpty = resolve;
+        timer = setTimeout(resolve, deadlineMs);
+      });
+      clearTimeout(timer);
     }
     this.destroy();
   }
@@ -168,8 +174,13 @@ export class Front {
     this.closing = true;
     this.tlsServer.close();
     this.h2cServer.close();
-    for (const connection of this.engineConnections) connection.destroy();
+    for (const connection of this.engineConnections.keys()) connection.destroy();
     for (const socket of this.h1Sockets.keys()) socket.destroy();
+  }
+
+  /** A connection left the front (one of the two places it is dropped): close() may be done waiting. */
+  private dropped(): void {
+    if (this.connectionCount === 0) this.onEmpty?.();
   }
 
   private info(socket: net.Socket, alpn: string | false, tlsOn: boolean): ConnectionInfo {
@@ -206,6 +217,7 @@ export class Front {
     // `let`, not `const`: onClose may run inside serveSocket, before the assignment (a const would throw there).
     // eslint-disable-next-line prefer-const
     let connection: Connection | undefined;
+    const ending = new ConnectionEnding('downstream', info.id, events, logger);
     const options: ConnectionOptions = {
       id: info.id,
       // RFC 8441: clients may open WebSockets as extended CONNECT streams (proxy/forward-connect.ts).
@@ -215,19 +227,19 @@ export class Front {
       floodLimits: downstream.floodLimits,
       ...bugModelOptions(this.opts.bugModels),
       observer: {
-        // The graceful close's first GOAWAY (2^31-1) only announces it; its last one is reported.
-        onGoawaySent: ({ lastStreamId, errorCode }) => {
-          if (lastStreamId !== MAX_STREAM_ID) events.emit('goaway', { side: 'downstream', id: info.id, code: errorCode, lastStreamId, received: false });
-        },
-        onGoawayReceived: ({ lastStreamId, errorCode }) => events.emit('goaway', { side: 'downstream', id: info.id, code: errorCode, lastStreamId, received: true }),
+        onGoawaySent: (goaway) => ending.sent(goaway),
+        onGoawayReceived: (goaway) => ending.received(goaway),
         onError: (err) => logger.debug({ connection: info.id, err: err.message }, 'downstream connection failed'),
         onClose: () => {
-          if (connection) this.engineConnections.delete(connection);
+          if (!connection) return;
+          ending.closed(connection.stats().lastStreamId);
+          this.engineConnections.delete(connection);
+          this.dropped();
         },
       },
     };
     connection = wrapper?.serveEngine ? wrapper.serveEngine(socket, info, handler, options) : serveSocket(socket, handler, options);
-    if (connection) this.engineConnections.add(connection);
+    if (connection) this.engineConnections.set(connection, ending);
   }
 
   private attachH1(socket: tls.TLSSocket, info: ConnectionInfo): void {
@@ -237,6 +249,7 @@ export class Front {
     socket.once('close', () => {
       clearTimeout(conn.headersTimer);
       this.h1Sockets.delete(socket);
+      this.dropped();
     });
     this.awaitHeaders(socket, conn);
     this.h1Server.emit('connection', socket);

@@ -26,8 +26,6 @@ import type { ScheduleRunner } from '../faults/profiles/schedule-runner.js';
 import { SeededRandom } from '../faults/random.js';
 import type * as net from 'node:net';
 import type { ConnectionInfo, DownstreamWrapper, UpstreamWrapper } from '../faults/frames/connection-wrapper.js';
-import { endReason } from './end-reason.js';
-import { reportConnectionEnd } from './events.js';
 import { silentLogger } from './log.js';
 import { startProxy, type RunningProxy, type StartProxyOptions } from './start.js';
 
@@ -124,9 +122,6 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
           path.events.once('close', () => {
             connections.delete(info.id);
             closedPeakQueue = Math.max(closedPeakQueue, path.peakQueueBytes);
-          });
-          path.events.once('ended', ({ code, lastStreamId }) => {
-            reportConnectionEnd(proxy.events, logger, { side: 'downstream', id: info.id, reason: endReason(code), code, lastStreamId });
           });
         },
       }),

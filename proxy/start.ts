@@ -8,7 +8,7 @@ import { proxyConfigSchema, type ProxyConfig, type ProxyConfigInput } from '../c
 import { validate } from '../config/load.js';
 import { loadOrCreateCertificate, type Certificate } from './certs.js';
 import type { DownstreamWrapper, UpstreamWrapper } from '../faults/frames/connection-wrapper.js';
-import { createProxyEvents, type ProxyEvents } from './events.js';
+import type { ProxyEvents } from './events.js';
 import { createForwarder } from './forward.js';
 import { createTunnelForwarder } from './forward-ws.js';
 import { Front } from './front.js';
@@ -17,6 +17,8 @@ import { silentLogger } from './log.js';
 import { OriginUpstream } from './upstream/origin-upstream.js';
 
 export interface StartProxyOptions extends ProxyConfigInput {
+  /** Where the proxy reports (proxy/events.ts): made and observed by the composer, handed down. */
+  events: ProxyEvents;
   logger?: Logger;
   downstreamWrapper?: DownstreamWrapper;
   upstreamWrapper?: UpstreamWrapper;
@@ -38,7 +40,6 @@ export interface RunningProxy {
   certPath: string;
   /** PEM of the certificate served (clients pin or trust it). */
   cert: string;
-  events: ProxyEvents;
   upstream: OriginUpstream;
   /** Graceful: GOAWAY to clients, in-flight streams get up to shutdownTimeoutMs, then the rest is cut. */
   close(): Promise<void>;
@@ -47,10 +48,9 @@ export interface RunningProxy {
 }
 
 export async function startProxy(options: StartProxyOptions): Promise<RunningProxy> {
-  const { logger = silentLogger(), downstreamWrapper, upstreamWrapper, ...input } = options;
+  const { events, logger = silentLogger(), downstreamWrapper, upstreamWrapper, ...input } = options;
   const config = validate(proxyConfigSchema, input, 'proxy options');
   const certificate = await loadOrCreateCertificate(config);
-  const events = createProxyEvents();
   const keylog = config.keylog === undefined ? undefined : await openKeyLog(config.keylog, logger);
   const writeKey = keylog && ((line: Buffer) => keylog.write(line));
   let upstream: OriginUpstream;
@@ -95,7 +95,6 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
     certSource: certificate.source,
     certPath: certificate.certPath,
     cert: certificate.cert,
-    events,
     upstream,
     close() {
       closing ??= (async () => {

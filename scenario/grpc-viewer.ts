@@ -73,8 +73,9 @@ export class GrpcViewer {
     await stopped;
   }
 
+  /** The usable connection, a draining one replaced first (ReconnectingLink.usable), as a gRPC channel does after a graceful GOAWAY. */
   private usable(): ViewerConnection | undefined {
-    return this.link.current?.usable ? this.link.current : undefined;
+    return this.link.usable();
   }
 
   /** Opens a call on `conn`: its request message sent, its answer's bytes checked against `expected(message)`. */

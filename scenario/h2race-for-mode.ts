@@ -9,6 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { startH2race } from '../proxy/h2race.js';
+import { createProxyEvents } from '../proxy/events.js';
 import type { ProxyConfigInput } from '../config/proxy-schema.js';
 import type { PoolMode, RaceRecord } from '../faults/pool/types.js';
 import { BUG_MODELS, type BugModel } from '../h2/proto/bug-models/catalogue.js';
@@ -57,6 +58,7 @@ export function h2raceForMode(opts: H2raceForModeOptions): StartProxyForMode {
   return async (mode, profile, originUrl) => {
     const { upstreamWindow, ...settings } = modeSettings(mode);
     const running = await startH2race({
+      events: createProxyEvents(),
       listen: '127.0.0.1:0',
       origin: originUrl,
       cert: opts.certPath,

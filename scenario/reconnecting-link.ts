@@ -59,8 +59,19 @@ export class ReconnectingLink {
     this.opened(conn);
   }
 
+  /**
+   * The connection new requests go on, or none while there is no usable one. One draining after
+   * the server's graceful GOAWAY is replaced first, as a browser or a gRPC channel opens a new
+   * connection then.
+   */
+  usable(): ViewerConnection | undefined {
+    const current = this.conn;
+    if (current && !current.usable && current.deathReason === undefined) this.replace();
+    return this.conn?.usable ? this.conn : undefined;
+  }
+
   /** Stops the current connection (one draining after a graceful GOAWAY) and opens a new one at once. */
-  replace(): void {
+  private replace(): void {
     if (this.phaseNow === 'stopped') return;
     void this.conn?.stop();
     this.conn = undefined;

@@ -52,7 +52,8 @@ function rank({ summary: s }: ReportRun): number {
 }
 
 function summaryTable(rows: readonly RunSummary[]): string {
-  const head = ['mode', 'profile', 'verdict', 'streams', 'cancels', 'collateral', 'origin errors', 'GOAWAY client/server', 'corrupted', `${rows.length > 0 && rows.every((r) => r.clients === 'grpc') ? 'Watch messages' : 'SSE events'} / gaps / reconnects`, 'SSE delay p50/p99', 'pool races', 'goodput', 'link capacity', 'wasted', 'video (of left)'];
+  const grpc = rows.length > 0 && rows.every((r) => r.clients === 'grpc');
+  const head = ['mode', 'profile', 'verdict', 'streams', 'cancels', 'collateral', 'origin errors', 'GOAWAY client/server', 'corrupted', `${grpc ? 'Watch messages' : 'SSE events'} / gaps / reconnects`, `${grpc ? 'Watch' : 'SSE'} delay p50/p99`, 'pool races', 'goodput', 'link capacity', 'wasted', 'video (of left)'];
   const body = rows
     .map(
       (s) => `<tr><td>${esc(s.mode ?? '-')}</td><td>${esc(s.profile ?? '-')}</td><td><span class="v ${s.verdict}">${s.verdict}</span></td>

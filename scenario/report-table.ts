@@ -31,7 +31,7 @@ const COLUMNS: { title: string; grpcTitle?: string; cell: (s: RunSummary) => str
   { title: 'stalled', cell: (s) => String(s.stalledStreams), right: true },
   { title: 'wrong', cell: (s) => String(s.wrongContentStreams), right: true },
   { title: 'SSE ev/gap/re', grpcTitle: 'Watch msg/gap/re', cell: (s) => `${s.sseEvents}/${s.sseGaps}/${s.sseReconnects}`, right: true },
-  { title: 'SSE delay p50/p99', cell: formatSseDelay, right: true },
+  { title: 'SSE delay p50/p99', grpcTitle: 'Watch delay p50/p99', cell: formatSseDelay, right: true },
   { title: 'pool races', cell: (s) => (s.poolRaces === undefined ? '-' : String(s.poolRaces)), right: true },
   { title: 'goodput', cell: (s) => formatRate(s.goodputBytesPerSec), right: true },
   { title: 'link capacity', cell: (s) => (s.capacityBytesPerSec === undefined ? '-' : formatRate(s.capacityBytesPerSec)), right: true },

@@ -179,12 +179,10 @@ export class Viewer {
     return `v${this.index}-${this.sent++}`;
   }
 
-  /** The usable connection, replacing a draining one (graceful GOAWAY) with a new one. */
+  /** The usable connection (ReconnectingLink.usable), once no burst stream is open on it. */
   private connection(): ViewerConnection | undefined {
-    const current = this.link.current;
-    if (current && !current.usable && current.deathReason === undefined) this.link.replace();
-    const conn = this.link.current;
-    return conn?.usable && this.burstOpen === 0 ? conn : undefined;
+    const conn = this.link.usable();
+    return conn && this.burstOpen === 0 ? conn : undefined;
   }
 
   private seek(random: SeededRandom): void {

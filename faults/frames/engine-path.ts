@@ -34,20 +34,22 @@ import type { SeededRandom } from '../random.js';
 import { LinkTransport } from './link-transport.js';
 import { StreamWriteLedger } from './stream-write-ledger.js';
 import { TimerSet } from './timer-set.js';
-import { EndWitness } from './end-witness.js';
 import { FrameToxicChain, type ToxicDecision } from './toxic-chain.js';
 
 export interface EnginePathEvents {
   /** A client RST_STREAM (or an injected one) as the engine is about to see it. */
   reset: [{ streamId: number; errorCode: number; injected: boolean }];
-  goaway: [{ lastStreamId: number; errorCode: number }];
   /** A frame toxic's decision (what it held, injected, ...), in order. */
   decision: [ToxicDecision];
   /** A malformed inbound frame failed the connection. */
   'frame-error': [FrameError];
-  /** h2race ended the connection on purpose with this GOAWAY (end-witness.ts): at most once. */
-  ended: [{ code: number; lastStreamId: number }];
   close: [];
+}
+
+interface Tunnel {
+  stream: ServerStream;
+  /** Its frames in the toxic chain: entered by the outbound hook, not yet out to the writer. */
+  inChain: number;
 }
 
 /** The faults around one connection; the engine's own settings and flood caps come in its ConnectionOptions. */
@@ -81,24 +83,28 @@ export class EnginePath {
   private readonly unsubscribe: () => void;
   /**
    * Tunnel streams (extended CONNECT: WebSockets), which frame toxics leave alone unless asked.
-   * A closed one is dropped once none of its frames waits for the socket (when the next opens).
+   * One is held from its HEADERS until its stream has ended and none of its frames is in the
+   * toxic chain or the link (tunnelSettled, the one place it is dropped).
    */
-  private readonly tunnels = new Map<number, ServerStream>();
+  private readonly tunnels = new Map<number, Tunnel>();
   /** Streams whose response HEADERS have not gone out yet: rst_inject's clock starts there. */
   private readonly awaitingResponse = new Map<number, { stream: ServerStream; path: string }>();
   /** The engine writer's way to the transport, for frames the toxics emit. */
   private toWriter: EmitFrame | undefined;
   private closed = false;
-  private readonly endWitness = new EndWitness((end) => this.events.emit('ended', end));
 
   constructor(socket: net.Socket, private readonly opts: EnginePathOptions, handler: ServerHandler, options: ConnectionOptions) {
     const log = opts.logger.child({ conn: opts.id });
     this.link = createDownstreamLink(socket, new LingeringClose(socket, opts.linger), opts.rng, opts.toxics);
-    this.transport = new LinkTransport(socket, this.link, this.delivery);
+    this.transport = new LinkTransport(socket, this.link, this.delivery, (streamId) => this.tunnelSettled(streamId));
     this.toxics = new FrameToxicChain(
       opts.rng,
       log,
-      (frame) => this.toWriter!(frame),
+      (frame) => {
+        const tunnel = this.tunnels.get(frame.header.streamId);
+        if (tunnel) tunnel.inChain--;
+        this.toWriter!(frame);
+      },
       (decision) => this.events.emit('decision', decision),
       (streamId) => this.tunnels.has(streamId),
     );
@@ -141,6 +147,11 @@ export class EnginePath {
     return this.link.peakBacklogBytes;
   }
 
+  /** Tunnel streams held now: open, or ended with frames on their way to the socket. */
+  get tunnelCount(): number {
+    return this.tunnels.size;
+  }
+
   /** Frames of this stream handed to the link and not yet written to the socket. */
   pendingFrames(streamId: number): number {
     return this.transport.pendingFrames(streamId);
@@ -160,7 +171,7 @@ export class EnginePath {
     return {
       onStream: (stream, head) => {
         this.awaitingResponse.set(stream.id, { stream, path: head.path });
-        if (head.protocol !== '') this.tunnelOpened(stream);
+        if (head.protocol !== '') this.tunnels.set(stream.id, { stream, inChain: 0 });
         return handler.onStream(stream, head);
       },
     };
@@ -169,16 +180,6 @@ export class EnginePath {
   private observe(observer: ConnectionObserver): ConnectionObserver {
     return {
       ...observer,
-      onGoawayReceived: (goaway) => {
-        this.endWitness.peerGoaway();
-        this.events.emit('goaway', { lastStreamId: goaway.lastStreamId, errorCode: goaway.errorCode });
-        observer.onGoawayReceived?.(goaway);
-      },
-      onGoawaySent: (goaway) => {
-        // The front reports every GOAWAY the engine sends through this observer (proxy/front.ts).
-        this.endWitness.ownGoaway(goaway.errorCode, goaway.lastStreamId);
-        observer.onGoawaySent?.(goaway);
-      },
       onError: (err) => {
         if (err instanceof FrameError) this.events.emit('frame-error', err);
         observer.onError?.(err);
@@ -209,6 +210,8 @@ export class EnginePath {
   private readonly outboundHook: OutboundHook = {
     outbound: (frame, emit) => {
       this.toWriter = emit;
+      const tunnel = this.tunnels.get(frame.header.streamId);
+      if (tunnel) tunnel.inChain++;
       if (frame.header.type === FrameType.HEADERS) this.responseHeaders(frame.header);
       else if (frame.header.type === FrameType.RST_STREAM) this.awaitingResponse.delete(frame.header.streamId);
       this.toxics.send(frame);
@@ -216,12 +219,18 @@ export class EnginePath {
     flush: (emit) => {
       this.toWriter = emit;
       this.toxics.flush();
+      for (const id of this.tunnels.keys()) this.tunnelSettled(id);
     },
   };
 
-  private tunnelOpened(stream: ServerStream): void {
-    for (const [id, tunnel] of this.tunnels) if (tunnel.closed && this.transport.pendingFrames(id) === 0) this.tunnels.delete(id);
-    this.tunnels.set(stream.id, stream);
+  /**
+   * The one place a tunnel is dropped: its stream has ended and none of its frames is in the
+   * toxic chain or the link. Asked when one of its frames leaves the link, and after each flush
+   * (by then every frame the engine made for a stream that ended has entered the chain).
+   */
+  private tunnelSettled(streamId: number): void {
+    const tunnel = this.tunnels.get(streamId);
+    if (tunnel?.stream.closed && tunnel.inChain === 0 && this.transport.pendingFrames(streamId) === 0) this.tunnels.delete(streamId);
   }
 
   /** A response head is going out: rst_inject's clock starts (interim heads included, as a browser sees them). */

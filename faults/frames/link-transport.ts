@@ -35,6 +35,8 @@ export class LinkTransport extends SocketBackedTransport {
     socket: net.Socket,
     private readonly link: Link,
     private readonly ledger: StreamWriteLedger,
+    /** The last frame handed to the link for `streamId` left it: none of its frames is pending. */
+    private readonly streamFlushed: (streamId: number) => void = () => {},
   ) {
     super(socket);
   }
@@ -92,5 +94,6 @@ export class LinkTransport extends SocketBackedTransport {
     else this.pendingByStream.set(header.streamId, left);
     this.ledger.settled(header, !err);
     done?.(err);
+    if (left === 0) this.streamFlushed(header.streamId);
   }
 }

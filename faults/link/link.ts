@@ -19,7 +19,7 @@
 import { EventEmitter } from 'node:events';
 import type { SeededRandom } from '../random.js';
 import { ChunkTracker, type EndReason, type Piece } from './piece.js';
-import { linkToxicImpl, rollToxicity, startLinkStage, type FaultDecision, type LinkStage, type StageContext } from './stage.js';
+import { chainShape, linkToxicImpl, rollToxicity, startLinkStage, type FaultDecision, type LinkStage, type StageContext } from './stage.js';
 import { followToxics, linkToxicsOf, type ToxicEdit, type ToxicSet } from './toxic-set.js';
 import type { Direction, Link, LinkChunk, LinkControl, LinkDelivery, LinkEvents, LinkSink, ToxicSpec } from './types.js';
 
@@ -93,17 +93,16 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   }
 
   get queueLimit(): number | undefined {
-    return this.chain.find((node) => node.stage.queueBytes !== undefined)?.stage.queueBytes;
+    return chainShape(this.chain, stageOfNode).queueBytes;
   }
 
   get bytesPerMs(): number | undefined {
-    return this.chain.find((node) => node.stage.bytesPerMs !== undefined)?.stage.bytesPerMs;
+    return chainShape(this.chain, stageOfNode).bytesPerMs;
   }
 
   get bdpBytes(): number | undefined {
-    const rate = this.bytesPerMs;
-    if (rate === undefined) return undefined;
-    return Math.round(rate * this.chain.reduce((sum, node) => sum + (node.stage.delayMs ?? 0), 0));
+    const { bytesPerMs, delayMs } = chainShape(this.chain, stageOfNode);
+    return bytesPerMs === undefined ? undefined : Math.round(bytesPerMs * delayMs);
   }
 
   get reassemblyBytes(): number {
@@ -375,4 +374,8 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
 
 function closesWhenRemoved(spec: ToxicSpec): boolean {
   return linkToxicImpl(spec).closesWhenRemoved === true;
+}
+
+function stageOfNode(node: ChainNode): LinkStage {
+  return node.stage;
 }

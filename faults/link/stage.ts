@@ -91,6 +91,27 @@ export interface LinkToxicImpl<A> {
   propagation?: boolean;
 }
 
+/** What a chain of stages states, seen as one stage. */
+export type ChainShape = Required<Pick<LinkStage, 'delayMs'>> & Pick<LinkStage, 'queueBytes' | 'bytesPerMs'>;
+
+/**
+ * A chain of stages (the link's, or a sub-chain's: one toxic standing for several) seen as one
+ * stage. Its bottleneck is its first stage that states one: the first queue and the first rate
+ * (one bottleneck per chain); its delay is its stages' added up. Read live, as the stages' are.
+ */
+export function chainShape<T>(chain: readonly T[], stageOf: (node: T) => LinkStage): ChainShape {
+  let queueBytes: number | undefined;
+  let bytesPerMs: number | undefined;
+  let delayMs = 0;
+  for (const node of chain) {
+    const stage = stageOf(node);
+    queueBytes ??= stage.queueBytes;
+    bytesPerMs ??= stage.bytesPerMs;
+    delayMs += stage.delayMs ?? 0;
+  }
+  return { queueBytes, bytesPerMs, delayMs };
+}
+
 /** A stage that lets everything through: noop, and any toxic whose toxicity roll failed. */
 export function passThrough(ctx: StageContext<unknown>): LinkStage {
   return { push: (piece) => ctx.emit(piece), drain: () => [] };

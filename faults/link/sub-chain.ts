@@ -11,7 +11,7 @@
  * sub-stages (and their timers) end, and `leave` (the owner's own timers, a schedule's walk) with them.
  */
 import type { Piece } from './piece.js';
-import { rollToxicity, startLinkStage, type LinkStage, type StageContext } from './stage.js';
+import { chainShape, rollToxicity, startLinkStage, type LinkStage, type StageContext } from './stage.js';
 import { linkToxicsOf } from './toxic-set.js';
 import type { ToxicSpec } from './types.js';
 
@@ -48,19 +48,17 @@ export class SubChain implements LinkStage {
     for (const piece of held) this.push(piece);
   }
 
-  /** The first sub-stage's queue that has one: one bottleneck per chain. */
+  // What the sub-stages state, as one stage (chainShape: the bottleneck rule).
   get queueBytes(): number | undefined {
-    return this.stages.find((stage) => stage.queueBytes !== undefined)?.queueBytes;
+    return chainShape(this.stages, stageItself).queueBytes;
   }
 
-  /** The first sub-stage's rate that has one, as for the queue. */
   get bytesPerMs(): number | undefined {
-    return this.stages.find((stage) => stage.bytesPerMs !== undefined)?.bytesPerMs;
+    return chainShape(this.stages, stageItself).bytesPerMs;
   }
 
-  /** The sub-stages' delays, added up. */
   get delayMs(): number {
-    return this.stages.reduce((sum, stage) => sum + (stage.delayMs ?? 0), 0);
+    return chainShape(this.stages, stageItself).delayMs;
   }
 
   /** The sub-stages' reassembly queues, added up. */
@@ -91,4 +89,8 @@ export class SubChain implements LinkStage {
     this.stages = [];
     return held;
   }
+}
+
+function stageItself(stage: LinkStage): LinkStage {
+  return stage;
 }

@@ -435,7 +435,8 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     // Every block is decoded, whatever becomes of its stream: the HPACK table must stay in step —
     // unless a bug model drops a refused stream's block (bug-models/refused-header-block.ts).
     const fragment = block.finish();
-    if (!this.refusedHeaderBlock.decoded && this.refusesNewStream(streamId)) return this.openStream(streamId, undefined, endStream, dependency);
+    const refused = this.refusesNewStream(streamId);
+    if (refused && !this.refusedHeaderBlock.decoded) return this.openStream(streamId, undefined, endStream, dependency, true);
     let list: string[] | undefined;
     try {
       list = this.decoder.decode(fragment);
@@ -445,21 +446,24 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     }
     const stream = this.streams.get(streamId);
     if (stream) return this.headersOnStream(stream, list, endStream);
-    if (this.isPeerStreamId(streamId) && streamId > this.lastPeerStreamId) return this.openStream(streamId, list, endStream, dependency);
+    if (this.isPeerStreamId(streamId) && streamId > this.lastPeerStreamId) return this.openStream(streamId, list, endStream, dependency, refused);
     if (!this.isPeerStreamId(streamId) && this.isUnusedLocalId(streamId)) {
       throw new FrameError(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${streamId}, which we never opened`);
     }
     this.apply(recvOnClosed(this.closedStreams.get(streamId), FrameType.HEADERS), { length: 0, type: FrameType.HEADERS, flags: block.flags, streamId });
   }
 
-  /** A new stream from the peer (the server role: a request). `list` is undefined when over our header list limit. */
-  private openStream(streamId: number, list: string[] | undefined, endStream: boolean, dependency: number): void {
+  /**
+   * A new stream from the peer (the server role: a request). `list` is undefined when over our
+   * header list limit; `refused`: refusesNewStream's answer, asked before the block was decoded.
+   */
+  private openStream(streamId: number, list: string[] | undefined, endStream: boolean, dependency: number, refused: boolean): void {
     this.lastPeerStreamId = streamId;
     if (dependency === streamId) return this.streamError(streamId, ErrorCode.PROTOCOL_ERROR, 'a stream cannot depend on itself');
     // §6.8: streams above the last-stream-id of our final GOAWAY are ignored.
     if (!this.end.accepts(streamId)) return this.closedStreams.set(streamId, ClosedHow.ResetSent);
     // §5.1.2: REFUSED_STREAM tells the client it may retry the request elsewhere.
-    if (this.streams.size >= this.announced.maxConcurrentStreams) return this.streamError(streamId, ErrorCode.REFUSED_STREAM, 'over SETTINGS_MAX_CONCURRENT_STREAMS');
+    if (refused) return this.streamError(streamId, ErrorCode.REFUSED_STREAM, 'over SETTINGS_MAX_CONCURRENT_STREAMS');
     const stream = new H2Stream(streamId, this, this.peerSettings.initialWindowSize, this.local.initialWindowSize, this.opts.streamHighWaterMark);
     this.streams.set(streamId, stream);
     this.streamsOpened++;
@@ -482,7 +486,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     if (streamId + 2 > MAX_STREAM_ID) this.close();
   }
 
-  /** Whether a block on `streamId` opens a stream that openStream will refuse with REFUSED_STREAM. */
+  /** Whether a block on `streamId` opens a stream over our SETTINGS_MAX_CONCURRENT_STREAMS (the one place the limit is checked). */
   private refusesNewStream(streamId: number): boolean {
     return this.isPeerStreamId(streamId) && streamId > this.lastPeerStreamId && this.end.accepts(streamId) && this.streams.size >= this.announced.maxConcurrentStreams;
   }

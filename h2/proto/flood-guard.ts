@@ -154,7 +154,7 @@ export class FloodGuard {
   streamReset(streamId: number, nowMs: number): void {
     if (this.bucket('resets').take(nowMs)) return;
     const { perSecond, burst } = this.limits.resets;
-    throw calm(`stream errors the client caused (the last on stream ${streamId}): more than ${perSecond}/s (burst ${burst}) with its resets`);
+    throw calm(`stream errors the peer caused (the last on stream ${streamId}): more than ${perSecond}/s (burst ${burst}) with its resets`);
   }
 
   private bucket(name: RateName): TokenBucket {
@@ -167,7 +167,8 @@ export class FloodGuard {
     if (this.bucket(name).take(nowMs)) return;
     const { perSecond, burst } = this.limits[name];
     const what = name === 'afterEnd' ? `${frameTypeName(header.type)} after the end of stream ${header.streamId}` : `${frameTypeName(header.type)} flood`;
-    throw calm(`${what}: more than ${perSecond}/s (burst ${burst}) from the client`);
+    // The peer: the client in the server role, the origin in the client role (the same caps guard both).
+    throw calm(`${what}: more than ${perSecond}/s (burst ${burst}) from the peer`);
   }
 }
 

@@ -17,12 +17,11 @@
 import { connectSocket } from '../../h2/client.js';
 import { bugModelOptions, type BugModel } from '../../h2/proto/bug-models/catalogue.js';
 import type { ClientConnection, ClientHandler, ClientRequestHead, ClientStream } from '../../h2/proto/client-connection.js';
-import { MAX_STREAM_ID } from '../../h2/proto/go-away.js';
 import type { LingerPolicy } from '../../h2/proto/lingering-close.js';
 import type { Http2SettingsConfig } from '../../config/proxy-schema.js';
-import { endReason } from '../end-reason.js';
 import { engineSettings } from '../engine-settings.js';
-import { reportConnectionEnd, type ConnectionEndReason } from '../events.js';
+import { ConnectionEnding } from '../connection-ending.js';
+import type { ConnectionEndReason } from '../events.js';
 import { connectFor, type UpstreamConnectionOptions, type UpstreamTransport } from './connect.js';
 import { NoConnectProtocolError, OriginNotH2Error, UpstreamError, connectError } from './errors.js';
 
@@ -65,6 +64,8 @@ export interface UpstreamH2Session {
   id: number;
   phase: SessionPhase;
   connection?: ClientConnection;
+  /** Reports its GOAWAYs and, if h2race ends it, why (made with the connection). */
+  ending?: ConnectionEnding;
   /** From the origin's GOAWAY: streams above it were never processed (RFC 9113 §6.8). */
   goawayLastStreamId?: number;
   idleTimer?: NodeJS.Timeout;
@@ -143,11 +144,8 @@ export class H2Pool {
     this.failQueue(new UpstreamError('connection-lost', 'proxy is shutting down'));
     for (const s of this.sessions) {
       if (!s.connection) this.ended(s);
-      else {
-        // Its GOAWAY (NO_ERROR) goes first, as at a graceful shutdown: counted the same.
-        if (s.phase === SessionPhase.Ready) this.reportEnd(s, 'shutdown');
-        s.connection.destroy();
-      }
+      // Its GOAWAY (NO_ERROR) ends a Ready session for shutdown, as a graceful close would.
+      else s.connection.destroy();
     }
   }
 
@@ -209,15 +207,8 @@ export class H2Pool {
       return this.ended(s);
     }
     if (s.phase !== SessionPhase.Ready) return;
-    s.connection!.close();
-    this.reportEnd(s, reason);
-  }
-
-  /** h2race's graceful GOAWAY ends a Ready session: counted once, as it takes no more streams. */
-  private reportEnd(s: UpstreamH2Session, reason: ConnectionEndReason): void {
     s.phase = SessionPhase.Draining;
-    // The GOAWAY's last-stream-id: the last stream the origin opened (none: it cannot push).
-    reportConnectionEnd(this.opts.events, this.opts.logger, { side: 'upstream', id: s.id, reason, code: 0, lastStreamId: s.connection!.stats().lastStreamId });
+    s.ending!.close(s.connection!, reason);
   }
 
   private openSession(): void {
@@ -252,6 +243,8 @@ export class H2Pool {
       failure ??= err;
     });
     // An origin that accepts the connection but never speaks HTTP/2 must not hold requests forever.
+    const ending = new ConnectionEnding('upstream', s.id, opts.events, opts.logger);
+    s.ending = ending;
     const settingsTimer = setTimeout(() => {
       setupFailed(new UpstreamError('connect-timeout', `origin ${opts.origin.host} sent no HTTP/2 SETTINGS within ${opts.connectTimeoutMs} ms`));
       connection?.destroy();
@@ -260,9 +253,8 @@ export class H2Pool {
     const setupError = (cause: Error | undefined) => cause
       ? new UpstreamError('protocol', `origin ${opts.origin.host} broke HTTP/2 setup: ${cause.message}`, cause)
       : new UpstreamError('connection-lost', `origin ${opts.origin.host} closed the connection during HTTP/2 setup`);
-    /** The session could not carry a stream: it leaves the pool now (its socket's end may linger). */
+    /** The session could not carry a stream (called while Connecting): it leaves the pool now (its socket's end may linger). */
     const setupFailed = (err: UpstreamError) => {
-      if (s.phase !== SessionPhase.Connecting) return;
       clearTimeout(settingsTimer);
       this.ended(s);
       this.failedBeforeReady(err);
@@ -286,24 +278,21 @@ export class H2Pool {
           s.goawayLastStreamId = lastStreamId;
           if (s.phase === SessionPhase.Ready) s.phase = SessionPhase.Draining;
           clearTimeout(s.idleTimer);
-          opts.events.emit('goaway', { side: 'upstream', id: s.id, code: errorCode, lastStreamId, received: true });
+          ending.received({ lastStreamId, errorCode });
           this.pump();
         },
-        onGoawaySent: ({ lastStreamId, errorCode }) => {
-          // The graceful close's first GOAWAY (2^31-1) only announces it; drain() reported the end.
-          if (lastStreamId === MAX_STREAM_ID || errorCode === 0) return;
-          opts.events.emit('goaway', { side: 'upstream', id: s.id, code: errorCode, lastStreamId, received: false });
-          if (s.goawayLastStreamId === undefined) {
-            reportConnectionEnd(opts.events, opts.logger, { side: 'upstream', id: s.id, reason: endReason(errorCode), code: errorCode, lastStreamId });
-          }
-        },
+        onGoawaySent: (goaway) => ending.sent(goaway),
         onError: (err) => {
           failure ??= err;
-          setupFailed(setupError(err));
+          // The engine failed the connection: during setup its waiters fail now, not at its lingering close.
+          if (s.phase === SessionPhase.Connecting) setupFailed(setupError(err));
         },
         onClose: () => {
           clearTimeout(settingsTimer);
-          setupFailed(setupError(failure));
+          // A client processes no stream of the origin's (it cannot push): its GOAWAYs name none.
+          ending.closed(0);
+          // Closed during setup with nothing failing it before (the origin hung up).
+          if (s.phase === SessionPhase.Connecting) return setupFailed(setupError(failure));
           if (s.phase === SessionPhase.Ended) return;
           this.ended(s);
           opts.events.emit('upstream-session-close', { ...record, error: failure?.message });
@@ -312,6 +301,7 @@ export class H2Pool {
         },
       },
     });
+    // Undefined only for a socket already destroyed: no observer has run.
     if (!connection) return setupFailed(setupError(undefined));
     s.connection = connection;
   }

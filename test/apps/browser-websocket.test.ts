@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import type { StreamEndRecord, StreamStartRecord } from '../../proxy/events.js';
+import { createProxyEvents, type StreamEndRecord, type StreamStartRecord } from '../../proxy/events.js';
 import { startH2race } from '../../proxy/h2race.js';
 import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { waitFor } from '../helpers/wait.js';
@@ -46,12 +46,13 @@ describe.skipIf(missing)('headless Chromium: a WebSocket through the HTTP/2 fron
   it('text and binary messages echo, the origin\'s close code arrives, and the tunnel is a CONNECT stream of the page\'s h2 connection', async () => {
     const origin = await startWsOrigin('h1');
     cleanups.push(() => origin.close());
-    const proxy = await startH2race({ listen: '127.0.0.1:0', origin: origin.url, shutdownTimeoutMs: 300 });
+    const events = createProxyEvents();
+    const proxy = await startH2race({ events, listen: '127.0.0.1:0', origin: origin.url, shutdownTimeoutMs: 300 });
     cleanups.push(() => proxy.close());
     const starts: StreamStartRecord[] = [];
     const ends: StreamEndRecord[] = [];
-    proxy.proxy.events.on('stream-start', (r) => starts.push(r));
-    proxy.proxy.events.on('stream-end', (r) => ends.push(r));
+    events.on('stream-start', (r) => starts.push(r));
+    events.on('stream-end', (r) => ends.push(r));
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     cleanups.push(() => context.close());
     const page = await context.newPage();

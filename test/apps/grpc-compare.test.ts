@@ -26,6 +26,9 @@ test('compare --grpc: release-on-reset kills Watch calls nobody cancelled; retai
     expect(process.exitCode, out).toBe(0);
     const lines = out.split('\n');
     expect(lines[0]).toMatch(/\bWatch msg\/gap\/re\b/);
+    // Its delay column times the Watch messages: no SSE in a gRPC run.
+    expect(lines[0]).toMatch(/\bWatch delay p50\/p99\b/);
+    expect(lines[0]).not.toMatch(/SSE/);
     const bug = lines.find((l) => l.startsWith('release-on-reset'))!;
     const fix = lines.find((l) => l.startsWith('retain'))!;
     // mode profile verdict streams cancels collateral origin-errors GOAWAY-c/s ...
@@ -46,6 +49,7 @@ test('compare --grpc: release-on-reset kills Watch calls nobody cancelled; retai
     const page = readFileSync(html, 'utf8');
     expect(page).toContain('<span class="v COLLATERAL">COLLATERAL</span>');
     expect(page).toMatch(/streams \(Fetch \d+, Watch \d+, Ping \d+\)/);
+    expect(page).toContain('<th>Watch delay p50/p99</th>');
   } finally {
     process.exitCode = previousExit;
     rmSync(dir, { recursive: true, force: true });

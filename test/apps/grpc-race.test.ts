@@ -22,6 +22,7 @@ import type { EnginePath } from '../../faults/frames/engine-path.js';
 import { describeRace } from '../../faults/pool/evidence.js';
 import type { PoolMode } from '../../faults/pool/types.js';
 import type { RunningH2race } from '../../proxy/h2race.js';
+import { createProxyEvents } from '../../proxy/events.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
 import { cleanupsAfterEach } from '../helpers/cleanups.js';
@@ -49,21 +50,22 @@ interface RaceOutcome {
 async function cancelBesideStream(mode: PoolMode): Promise<{ outcome: RaceOutcome; h2race: RunningH2race }> {
   const origin = await startGrpcOrigin();
   cleanups.push(() => origin.close());
-  const h2race = await startSlowLinkH2race(origin.url, mode);
+  const events = createProxyEvents();
+  const h2race = await startSlowLinkH2race(origin.url, mode, events);
   cleanups.push(async () => {
     await h2race.close();
     expect(h2race.pool.stats().inUse).toBe(0);
   });
   const unaryStreamIds: number[] = [];
-  h2race.proxy.events.on('stream-start', (r) => {
+  events.on('stream-start', (r) => {
     if (r.path === '/h2race.Test/Unary') unaryStreamIds.push(r.streamId);
   });
   let streamedAtProxy: RaceOutcome['streamedAtProxy'];
-  h2race.proxy.events.on('stream-end', (r) => {
+  events.on('stream-end', (r) => {
     if (r.path === '/h2race.Test/ServerStream') streamedAtProxy = { outcome: r.outcome, rstCode: r.rstCode };
   });
   const clientGoaways: number[] = [];
-  h2race.proxy.events.on('goaway', (g) => {
+  events.on('goaway', (g) => {
     if (g.side === 'downstream' && g.received) clientGoaways.push(g.code);
   });
   // Browser-like windows: the origin runs ahead of the slow link, as it does for a video player.

@@ -10,7 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import { describe, expect, test } from 'vitest';
 import { ToxicSet } from '../../faults/link/toxic-set.js';
 import type { PoolMode } from '../../faults/pool/types.js';
-import type { StreamEndRecord } from '../../proxy/events.js';
+import { createProxyEvents, type StreamEndRecord } from '../../proxy/events.js';
 import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
 import { patternBytes, sha256 } from '../helpers/bytes.js';
 import { testCert } from '../helpers/tls-cert.js';
@@ -40,7 +40,9 @@ async function setUp(target: Target, mode: PoolMode = 'retain'): Promise<Setup> 
     return { origin, client, ends };
   }
   const { cert, certPath, keyPath } = await testCert();
+  const events = createProxyEvents();
   const h2race = await startH2race({
+    events,
     listen: '127.0.0.1:0',
     h2cListen: '127.0.0.1:0',
     origin: origin.url,
@@ -54,7 +56,7 @@ async function setUp(target: Target, mode: PoolMode = 'retain'): Promise<Setup> 
     await h2race.close();
     expect(h2race.pool.stats().inUse).toBe(0);
   });
-  h2race.proxy.events.on('stream-end', (r) => ends.push(r));
+  events.on('stream-end', (r) => ends.push(r));
   const client = target.startsWith('tls')
     ? new TestClient(`127.0.0.1:${h2race.proxy.address.port}`, grpc.credentials.createSsl(Buffer.from(cert)), MESSAGE_LIMITS)
     : new TestClient(`127.0.0.1:${h2race.proxy.h2cAddress!.port}`, grpc.credentials.createInsecure(), MESSAGE_LIMITS);

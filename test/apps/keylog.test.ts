@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { startH2race } from '../../proxy/h2race.js';
+import { createProxyEvents } from '../../proxy/events.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { startProxyCommand } from '../proxy/proxy-command.js';
@@ -21,7 +22,7 @@ const freshPath = () => join(dir, `keys-${++files}.log`);
 
 async function proxyWithKeyLog(origin: string, keylog: string) {
   const { certPath, keyPath } = await testCert();
-  const h2race = await startH2race({ listen: '127.0.0.1:0', origin, cert: certPath, key: keyPath, keylog, shutdownTimeoutMs: 500, upstream: { ca: certPath } });
+  const h2race = await startH2race({ events: createProxyEvents(), listen: '127.0.0.1:0', origin, cert: certPath, key: keyPath, keylog, shutdownTimeoutMs: 500, upstream: { ca: certPath } });
   cleanups.push(() => h2race.close());
   return h2race;
 }

@@ -216,7 +216,7 @@ describe.each([['h2c', false], ['h2', true]] as const)('origin %s with SETTINGS_
     const old = await open(session, '/old');
     await roundTrip(old.ws, 'before');
     let heard = false;
-    proxy.h2race.proxy.events.on('goaway', (g) => (heard ||= g.side === 'upstream' && g.received));
+    proxy.events.on('goaway', (g) => (heard ||= g.side === 'upstream' && g.received));
     origin.goaway();
     await waitFor('h2race to hear the origin\'s GOAWAY', () => heard);
     const fresh = await open(session, '/new');

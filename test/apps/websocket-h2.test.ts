@@ -62,6 +62,24 @@ describe.each(['h1', 'h1-tls'] as const)('origin %s', (kind) => {
   });
 });
 
+test('a tunnel that ended is let go by its connection\'s frame path once its frames are out, with no other tunnel opening', async () => {
+  const origin = await startWsOrigin('h1');
+  cleanups.push(() => origin.close());
+  const proxy = await proxyTo(origin.url);
+  const session = await proxy.session();
+  const [path] = [...proxy.h2race.connections.values()];
+  const kept = await open(session, '/kept');
+  const ending = await open(session, '/ending');
+  expect(path!.tunnelCount).toBe(2);
+  const gone = closed(ending.ws);
+  ending.ws.close(4002, 'client says bye');
+  await gone;
+  await waitFor('the ended tunnel let go', () => path!.tunnelCount === 1);
+  // The open one is still a tunnel (frame toxics keep away from it) and still carries messages.
+  await roundTrip(kept.ws, 'still here');
+  expect(path!.tunnelCount).toBe(1);
+});
+
 test('the cleartext h2c front takes extended CONNECT too', async () => {
   const origin = await startWsOrigin('h1');
   cleanups.push(() => origin.close());

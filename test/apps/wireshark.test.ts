@@ -17,6 +17,7 @@ import * as net from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { startH2race } from '../../proxy/h2race.js';
+import { createProxyEvents } from '../../proxy/events.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { getLogged, startKeyLogOrigin } from './keylog-peers.js';
@@ -104,7 +105,7 @@ describe.skipIf(!installed)('Wireshark', () => {
     const origin = await startKeyLogOrigin();
     cleanups.push(() => origin.close());
     const { certPath, keyPath } = await testCert();
-    const h2race = await startH2race({ listen: '127.0.0.1:0', origin: origin.url, cert: certPath, key: keyPath, keylog, shutdownTimeoutMs: 500, upstream: { ca: certPath } });
+    const h2race = await startH2race({ events: createProxyEvents(), listen: '127.0.0.1:0', origin: origin.url, cert: certPath, key: keyPath, keylog, shutdownTimeoutMs: 500, upstream: { ca: certPath } });
     cleanups.push(() => h2race.close());
     const frontPort = h2race.proxy.address.port;
     const originPort = Number(new URL(origin.url).port);

@@ -9,7 +9,7 @@ import type * as http2 from 'node:http2';
 import { expect } from 'vitest';
 import type { WebSocket } from 'ws';
 import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
-import type { StreamEndRecord } from '../../proxy/events.js';
+import { createProxyEvents, type ProxyEvents, type StreamEndRecord } from '../../proxy/events.js';
 import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
@@ -18,6 +18,8 @@ import { closed, roundTrip } from './ws-messages.js';
 
 export interface WsProxy {
   h2race: RunningH2race;
+  /** What the proxy reports (made here, handed to it). */
+  events: ProxyEvents;
   /** Every stream-end record, in order. */
   ends: StreamEndRecord[];
 }
@@ -35,7 +37,9 @@ export async function startWsProxy(
   opts: WsProxyOptions = {},
 ): Promise<WsProxy> {
   const { certPath, keyPath } = await testCert();
+  const events = createProxyEvents();
   const h2race = await startH2race({
+    events,
     listen: '127.0.0.1:0',
     h2cListen: '127.0.0.1:0',
     origin,
@@ -48,8 +52,8 @@ export async function startWsProxy(
   });
   cleanups.push(() => h2race.close());
   const ends: StreamEndRecord[] = [];
-  h2race.proxy.events.on('stream-end', (r) => ends.push(r));
-  return { h2race, ends };
+  events.on('stream-end', (r) => ends.push(r));
+  return { h2race, events, ends };
 }
 
 /** startWsProxy, for clients of its HTTP/2 front. */

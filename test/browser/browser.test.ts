@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { startH2race } from '../../proxy/h2race.js';
+import { createProxyEvents } from '../../proxy/events.js';
 import type { PoolMode } from '../../faults/pool/types.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -68,7 +69,7 @@ describe.skipIf(missing.length > 0)('headless Chromium through h2race', () => {
 
   /** Opens the demo page through a fresh h2race and polls its state until `done` or `maxMs`. */
   async function visit(mode: PoolMode, profile: string, maxMs: number, done: (v: Visit) => boolean): Promise<Visit> {
-    const proxy = await startH2race({ listen: '127.0.0.1:0', origin: origin.urls.h2c!, shutdownTimeoutMs: 300, pool: { mode }, faults: { profile, seed: 3 } });
+    const proxy = await startH2race({ events: createProxyEvents(), listen: '127.0.0.1:0', origin: origin.urls.h2c!, shutdownTimeoutMs: 300, pool: { mode }, faults: { profile, seed: 3 } });
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     try {
       const page = await context.newPage();

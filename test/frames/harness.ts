@@ -22,8 +22,10 @@ export interface FrameServer {
   pool: BufferPool;
   toxics: ToxicSet;
   paths: EnginePath[];
-  /** What the engine paths saw, in order: resets, GOAWAYs, frame errors. */
+  /** What the engine paths saw, in order: resets, the clients' GOAWAYs, frame errors. */
   seen: string[];
+  /** The clients' GOAWAYs, per connection (EnginePath id). */
+  clientGoaways: Array<{ connection: number; code: number }>;
   /** Every frame toxic decision, in order. */
   decisions: Array<{ conn: number; toxic: string; kind: string; value: unknown }>;
   close(): Promise<void>;
@@ -45,6 +47,7 @@ export async function startFrameServer(opts: FrameServerOptions): Promise<FrameS
   const toxics = new ToxicSet(opts.toxics ?? []);
   const paths: EnginePath[] = [];
   const seen: string[] = [];
+  const clientGoaways: FrameServer['clientGoaways'] = [];
   const decisions: FrameServer['decisions'] = [];
   const wrapper = createEnginePathWrapper({
     pool: opts.pool,
@@ -55,7 +58,6 @@ export async function startFrameServer(opts: FrameServerOptions): Promise<FrameS
     onConnection: (path) => {
       paths.push(path);
       path.events.on('reset', (r) => seen.push(`conn ${path.id} RST_STREAM stream=${r.streamId} code=${r.errorCode}${r.injected ? ' (injected)' : ''}`));
-      path.events.on('goaway', (g) => seen.push(`conn ${path.id} GOAWAY code=${g.errorCode} last=${g.lastStreamId}`));
       path.events.on('decision', (d) => decisions.push({ conn: path.id, ...d }));
       path.events.on('frame-error', (e) => seen.push(`conn ${path.id} frame error: ${e.message}`));
     },
@@ -70,7 +72,14 @@ export async function startFrameServer(opts: FrameServerOptions): Promise<FrameS
         opts.handler(engineStream, requestHeaders(head).headers);
         return engineStream.bridge;
       },
-    }, {});
+    }, {
+      observer: {
+        onGoawayReceived: (g) => {
+          seen.push(`conn ${info.id} GOAWAY code=${g.errorCode} last=${g.lastStreamId}`);
+          clientGoaways.push({ connection: info.id, code: g.errorCode });
+        },
+      },
+    });
   };
   let listener: net.Server;
   if (opts.tls) {
@@ -88,6 +97,7 @@ export async function startFrameServer(opts: FrameServerOptions): Promise<FrameS
     toxics,
     paths,
     seen,
+    clientGoaways,
     decisions,
     async close() {
       for (const path of paths) path.destroy();

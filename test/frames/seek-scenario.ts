@@ -22,6 +22,7 @@ import type { BufferPool, PoolMode } from '../../faults/pool/types.js';
 import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
 import type { EnginePath } from '../../faults/frames/engine-path.js';
 import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
+import { createProxyEvents, type GoawayRecord, type ProxyEvents } from '../../proxy/events.js';
 import type { EngineStream } from '../../proxy/engine-stream.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { connect, startFrameServer, type FrameServer } from './harness.js';
@@ -116,10 +117,29 @@ export interface SeekTarget {
   url: string;
   /** The frame path of the connection opened last. */
   latestPath(): EnginePath;
+  /** The error codes of the GOAWAYs the client sent on connection `id`, in order. */
+  clientGoaways(id: number): number[];
 }
 
 export function frameServerTarget(server: FrameServer): SeekTarget {
-  return { url: server.url, latestPath: () => server.paths.at(-1)! };
+  return {
+    url: server.url,
+    latestPath: () => server.paths.at(-1)!,
+    clientGoaways: (id) => server.clientGoaways.filter((g) => g.connection === id).map((g) => g.code),
+  };
+}
+
+/** A whole proxy as the target: the clients' GOAWAYs as its events report them. */
+export function proxySeekTarget(h2race: RunningH2race, events: ProxyEvents): SeekTarget {
+  const received: GoawayRecord[] = [];
+  events.on('goaway', (g) => {
+    if (g.side === 'downstream' && g.received) received.push(g);
+  });
+  return {
+    url: h2race.proxy.url,
+    latestPath: () => [...h2race.connections.values()].at(-1)!,
+    clientGoaways: (id) => received.filter((g) => g.id === id).map((g) => g.code),
+  };
 }
 
 export interface SeekOptions {
@@ -151,9 +171,6 @@ export async function runSeek(target: SeekTarget, opts: SeekOptions = {}): Promi
       sse.once('close', () => reject(new Error('SSE closed before its first event')));
     });
     const path = target.latestPath();
-    path.events.on('goaway', ({ errorCode }) => {
-      if (errorCode !== 0) outcome.clientGoawayCode = errorCode;
-    });
     const pathClosed = new Promise<void>((resolve) => path.events.once('close', resolve));
 
     const x = client.request({ ':path': '/range/x' });
@@ -200,6 +217,7 @@ export async function runSeek(target: SeekTarget, opts: SeekOptions = {}): Promi
     // frame path (and ends the server's session) a moment later. Take the outcome after that.
     if (first === 'y' && !outcome.yIntact) first = await Promise.race([died, delay(2_000)]);
     outcome.connectionDied = first === 'died';
+    outcome.clientGoawayCode = target.clientGoaways(path.id).filter((code) => code !== 0).at(-1);
     outcome.pendingBytesAtEnd = path.pendingBytes;
     outcome.sseAlive = !sse.closed && !sse.destroyed && !outcome.connectionDied;
   } finally {
@@ -259,9 +277,10 @@ export const STALL_BACKPRESSURE_BYTES = 8 * 1024 * 1024;
  * The whole proxy (TLS front with the test cert) in front of `origin` on SLOW_LINK, with room for
  * stallUntilRace to hold the race. The caller owns the result and closes it.
  */
-export async function startSlowLinkH2race(origin: string, mode: PoolMode): Promise<RunningH2race> {
+export async function startSlowLinkH2race(origin: string, mode: PoolMode, events = createProxyEvents()): Promise<RunningH2race> {
   const { certPath, keyPath } = await testCert();
   return startH2race({
+    events,
     listen: '127.0.0.1:0',
     origin,
     cert: certPath,

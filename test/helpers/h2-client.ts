@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import * as http2 from 'node:http2';
 import { Readable } from 'node:stream';
+import { createProxyEvents, type ProxyEvents } from '../../proxy/events.js';
 import { startProxy, type RunningProxy, type StartProxyOptions } from '../../proxy/start.js';
 import { testCert } from './tls-cert.js';
 
@@ -77,9 +78,13 @@ export async function get(session: http2.ClientHttp2Session, path: string, opts:
 }
 
 /** A proxy on ephemeral ports (TLS + h2c) trusting the test cert upstream, silent logs. */
-export async function startTestProxy(origin: string, extra: Partial<StartProxyOptions> = {}): Promise<RunningProxy> {
+/** A proxy the test composed: the events it made and handed down beside it. */
+export type TestProxy = RunningProxy & { events: ProxyEvents };
+
+export async function startTestProxy(origin: string, extra: Partial<StartProxyOptions> = {}): Promise<TestProxy> {
   const { certPath, keyPath } = await testCert();
-  return startProxy({
+  const events = extra.events ?? createProxyEvents();
+  const proxy = await startProxy({
     listen: '127.0.0.1:0',
     h2cListen: '127.0.0.1:0',
     origin,
@@ -87,6 +92,8 @@ export async function startTestProxy(origin: string, extra: Partial<StartProxyOp
     key: keyPath,
     shutdownTimeoutMs: 1000,
     ...extra,
+    events,
     upstream: { ca: certPath, ...extra.upstream },
   });
+  return { ...proxy, events };
 }

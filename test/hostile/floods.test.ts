@@ -166,7 +166,7 @@ describe('the HTTP/2 front', () => {
       const before = rig.originRequests;
       const sent: GoawayRecord[] = [];
       const onGoaway = (g: GoawayRecord): void => void (!g.received && sent.push(g));
-      rig.proxy.events.on('goaway', onGoaway);
+      rig.events.on('goaway', onGoaway);
       try {
         const result = await attack(rig, async (c) => {
           await c.send(headersFrame(2, GET, { endStream: true }));
@@ -176,7 +176,7 @@ describe('the HTTP/2 front', () => {
         // node:http2 reports no GOAWAY it sends: the proxy's event (and so /metrics) comes from the frame path.
         expect(sent).toMatchObject([{ side: 'downstream', code: ErrorCode.PROTOCOL_ERROR, lastStreamId: 0, received: false }]);
       } finally {
-        rig.proxy.events.off('goaway', onGoaway);
+        rig.events.off('goaway', onGoaway);
       }
     });
 

@@ -78,9 +78,9 @@ describe.each([true, false])('tls %s', (tls) => {
       },
     });
     rig = await startRig({ proxy: { h2cListen: '127.0.0.1:0' }, logger: createLogger({ level: 'info', destination }) });
-    metrics.observeProxy(rig.proxy.events, { proxy: 'p' });
+    metrics.observeProxy(rig.events, { proxy: 'p' });
     port = tls ? rig.port : rig.proxy.h2cAddress!.port;
-    rig.proxy.events.on('goaway', (g) => {
+    rig.events.on('goaway', (g) => {
       if (!g.received && g.code !== ErrorCode.NO_ERROR) sentGoaways.push(g);
     });
   });
@@ -174,7 +174,7 @@ describe('graceful ends counted', () => {
   it('an idle upstream session ends for idle; at close the client connection and the upstream session end for shutdown', async () => {
     const rig = await startRig({ proxy: { upstream: { idleTimeoutMs: 100 } } });
     const metrics = new H2raceMetrics();
-    metrics.observeProxy(rig.proxy.events, { proxy: 'p' });
+    metrics.observeProxy(rig.events, { proxy: 'p' });
     const ended = async (side: string, reason: string): Promise<number> => {
       const { body } = await metrics.render();
       const line = body.split('\n').find((l) => l.startsWith(`h2race_connections_ended_total{proxy="p",side="${side}",reason="${reason}"}`));

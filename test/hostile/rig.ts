@@ -14,6 +14,7 @@ import { createDemoHandler } from '../../origin/handler.js';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { firstVideoMismatch } from '../../origin/content.js';
 import type { DemoRequest, DemoResponse } from '../../origin/types.js';
+import { createProxyEvents, type ProxyEvents } from '../../proxy/events.js';
 import { startH2race, type H2raceOptions, type RunningH2race } from '../../proxy/h2race.js';
 import type { RunningProxy } from '../../proxy/start.js';
 import { collect, connectH2, request } from '../helpers/h2-client.js';
@@ -23,6 +24,8 @@ export interface Rig {
   origin: DemoOrigin;
   h2race: RunningH2race;
   proxy: RunningProxy;
+  /** What the proxy reports (the rig made it and handed it down). */
+  events: ProxyEvents;
   pool: BufferPool;
   /** Downstream connections alive now, each with its frame path. */
   connections: ReadonlyMap<number, EnginePath>;
@@ -72,6 +75,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       served(req, res);
     },
   });
+  const events = opts.proxy?.events ?? createProxyEvents();
   const h2race = await startH2race({
     listen: '127.0.0.1:0',
     origin: https ? origin.urls.tls! : origin.urls.h2c!,
@@ -81,6 +85,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     pool: { mode: opts.pool ?? 'retain' },
     logger: opts.logger,
     ...opts.proxy,
+    events,
     upstream: { ...(https ? { ca: certPath } : {}), ...opts.proxy?.upstream },
   });
   const { proxy, pool } = h2race;
@@ -89,6 +94,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     origin,
     h2race,
     proxy,
+    events,
     pool,
     connections: h2race.connections,
     get originRequests() {

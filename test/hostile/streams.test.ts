@@ -150,7 +150,7 @@ describe('the HTTP/2 front', () => {
       const onStart = (r: { connectionId: number; path: string }): void => {
         if (r.path === '/echo') uploadConnection = r.connectionId;
       };
-      rig.proxy.events.on('stream-start', onStart);
+      rig.events.on('stream-start', onStart);
       const c = await connectRaw({ port: rig.port });
       await c.send(headersFrame(1, encodeHeaderBlock(requestHeaders('/echo', AUTHORITY, { method: 'POST' })), { endStream: false }));
       for (let i = 0; i < 4; i++) await c.send(dataFrame(1, Buffer.alloc(8192, i)));
@@ -158,7 +158,7 @@ describe('the HTTP/2 front', () => {
       c.socket.destroy();
       await expect.poll(() => rig.originActiveOn('/echo'), { timeout: 5000 }).toBe(0);
       // The vanished connection's frame path has ended.
-      rig.proxy.events.off('stream-start', onStart);
+      rig.events.off('stream-start', onStart);
       expect(uploadConnection).toBeGreaterThan(0);
       await expect.poll(() => rig.connections.has(uploadConnection), { timeout: 5000 }).toBe(false);
       await bystander.finish();

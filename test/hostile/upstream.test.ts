@@ -65,7 +65,7 @@ describe('upstream faults', () => {
     });
     const clients = await Promise.all([rig.client(), rig.client(), rig.client()]);
     const outcomes: string[] = [];
-    rig.proxy.events.on('stream-end', (r) => outcomes.push(`${r.path} ${r.outcome}`));
+    rig.events.on('stream-end', (r) => outcomes.push(`${r.path} ${r.outcome}`));
     // Slow downloads on one upstream session, then an order to kill that session from the origin side.
     const downloads = clients.map((c) => outcome(c, '/video?size=4000000&rate=500000'));
     await expect.poll(() => rig.originActive, { timeout: 5000 }).toBe(3);

@@ -13,6 +13,7 @@ import type { ToxicSpec } from '../../faults/link/types.js';
 import type { Schedule } from '../../faults/profiles/profile-file.js';
 import type { DeliveryTrace } from '../../faults/profiles/trace-loader.js';
 import { startH2race } from '../../proxy/h2race.js';
+import { createProxyEvents } from '../../proxy/events.js';
 import { silentLogger } from '../../proxy/log.js';
 import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
@@ -65,7 +66,7 @@ describe('toxic files are read when the toxic is added', () => {
     const { certPath, keyPath } = await testCert();
     const profile = write('two-steps.yaml', 'steps:\n  - at: 0s\n    faults: { latency: 10ms }\n  - at: 300ms\n    faults: { latency: 20ms }\n');
     // The origin is never asked: no request is made.
-    const running = await startH2race({ listen: '127.0.0.1:0', origin: 'h2c://127.0.0.1:9', cert: certPath, key: keyPath, faults: { profile }, logger: silentLogger() });
+    const running = await startH2race({ listen: '127.0.0.1:0', origin: 'h2c://127.0.0.1:9', cert: certPath, key: keyPath, faults: { profile }, logger: silentLogger(), events: createProxyEvents() });
     try {
       const latency = () => running.toxics.get('latency_downstream')?.attributes.latency;
       expect(latency()).toBe(10);

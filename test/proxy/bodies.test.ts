@@ -6,9 +6,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { StreamEndRecord } from '../../proxy/events.js';
-import type { RunningProxy } from '../../proxy/start.js';
 import { patternBytes, sha256 } from '../helpers/bytes.js';
-import { collect, connectH2, get, request, startTestProxy } from '../helpers/h2-client.js';
+import { collect, connectH2, get, request, startTestProxy, type TestProxy } from '../helpers/h2-client.js';
 import { h1Request } from '../helpers/h1-client.js';
 import { startTestOrigin, type TestOrigin } from '../helpers/origins.js';
 import { testCert } from '../helpers/tls-cert.js';
@@ -18,7 +17,7 @@ const MiB = 1024 * 1024;
 
 describe.each(['h2', 'h1'] as const)('origin %s', (kind) => {
   let origin: TestOrigin;
-  let proxy: RunningProxy;
+  let proxy: TestProxy;
   const ends: StreamEndRecord[] = [];
   beforeAll(async () => {
     origin = await startTestOrigin(kind);

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../h2/frame/constants.js';
 import type { BugModel } from '../../h2/proto/bug-models/catalogue.js';
 import { startH2race } from '../../proxy/h2race.js';
+import { createProxyEvents } from '../../proxy/events.js';
 import { connectClient, exchange } from '../h2/client/engine-client.js';
 import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { startTestOrigin } from '../helpers/origins.js';
@@ -19,6 +20,7 @@ async function proxyWith(bugModels: BugModel[]): Promise<number> {
   const origin = await startTestOrigin('h2c');
   cleanups.push(() => origin.close());
   const h2race = await startH2race({
+    events: createProxyEvents(),
     listen: '127.0.0.1:0',
     origin: origin.url,
     shutdownTimeoutMs: 200,
@@ -60,6 +62,6 @@ describe.each([
 
 it('a window model and its twin together are refused in one line', async () => {
   await expect(
-    startH2race({ listen: '127.0.0.1:0', origin: 'h2c://127.0.0.1:9', bugModels: ['window-leak-on-reset', 'window-credit-on-reset'] }),
+    startH2race({ events: createProxyEvents(), listen: '127.0.0.1:0', origin: 'h2c://127.0.0.1:9', bugModels: ['window-leak-on-reset', 'window-credit-on-reset'] }),
   ).rejects.toThrow(/^proxy options: bugModels: bug models window-leak-on-reset and window-credit-on-reset contradict each other$/);
 });

@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, FRAME_HEADER_LENGTH, FrameFlag, FrameType } from '../../h2/frame/constants.js';
 import { readFrameHeader } from '../../h2/frame/codec.js';
 import { startH2race } from '../../proxy/h2race.js';
+import { createProxyEvents } from '../../proxy/events.js';
 import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { connectH2 } from '../helpers/h2-client.js';
 import { dataFrame, encodeHeaderBlock, frame, headersFrame, rstFrame, settingsFrame } from '../helpers/raw-h2.js';
@@ -55,7 +56,7 @@ async function startResettingOrigin(contentLength: number, body: Buffer): Promis
 }
 
 async function proxyTo(originPort: number): Promise<http2.ClientHttp2Session> {
-  const h2race = await startH2race({ listen: '127.0.0.1:0', origin: `h2c://127.0.0.1:${originPort}`, shutdownTimeoutMs: 200 });
+  const h2race = await startH2race({ events: createProxyEvents(), listen: '127.0.0.1:0', origin: `h2c://127.0.0.1:${originPort}`, shutdownTimeoutMs: 200 });
   cleanups.push(() => h2race.close());
   const client = await connectH2(h2race.proxy.url, { rejectUnauthorized: false });
   cleanups.push(() => client.destroy());

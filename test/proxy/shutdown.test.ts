@@ -4,6 +4,7 @@
  */
 import * as net from 'node:net';
 import { expect, test } from 'vitest';
+import type { GoawayRecord } from '../../proxy/events.js';
 import { patternBytes, sha256 } from '../helpers/bytes.js';
 import { collect, connectH2, request, startTestProxy } from '../helpers/h2-client.js';
 import { h1Request } from '../helpers/h1-client.js';
@@ -26,7 +27,7 @@ test('in-flight streams finish, clients get GOAWAY, new connections are refused'
   cleanups.push(() => origin.close());
   const proxy = await startTestProxy(origin.url, { shutdownTimeoutMs: 10_000 });
   cleanups.push(() => proxy.destroy());
-  const sent: unknown[] = [];
+  const sent: GoawayRecord[] = [];
   proxy.events.on('goaway', (g) => sent.push(g));
   const session = await connectH2(proxy.url);
   cleanups.push(() => session.destroy());
@@ -45,11 +46,15 @@ test('in-flight streams finish, clients get GOAWAY, new connections are refused'
   expect(sha256(h2res.body)).toBe(sha256(patternBytes(0, size)));
   expect(sha256(h1res.body)).toBe(sha256(patternBytes(0, size)));
   expect(goaway).toBe(true);
-  // The proxy's own GOAWAY (the client's answering GOAWAY shows up as received: true).
-  expect(sent.filter((g) => !(g as { received: boolean }).received)).toEqual([
+  // The proxy's own GOAWAY to the client (the client's answering GOAWAY shows up as received: true).
+  expect(sent.filter((g) => g.side === 'downstream' && !g.received)).toEqual([
     expect.objectContaining({ side: 'downstream', code: 0, lastStreamId: 1, received: false }),
   ]);
   await closing;
+  // Its upstream session ended the same way: one final GOAWAY reported, its announcement not.
+  expect(sent.filter((g) => g.side === 'upstream' && !g.received)).toEqual([
+    expect.objectContaining({ side: 'upstream', code: 0, lastStreamId: 0, received: false }),
+  ]);
 });
 
 test('streams still running at the deadline are cut', async () => {

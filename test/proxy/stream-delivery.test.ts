@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, FrameFlag, FrameType, SettingId } from '../../h2/frame/constants.js';
 import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
 import { H2raceMetrics } from '../../api/metrics.js';
-import type { StreamEndRecord } from '../../proxy/events.js';
+import { createProxyEvents, type ProxyEvents, type StreamEndRecord } from '../../proxy/events.js';
 import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
 import { createLogger } from '../../proxy/log.js';
 import { connectRaw, encodeHeaderBlock, headersFrame, pingFrame, requestHeaders, rstFrame, windowUpdateFrame, type RawH2 } from '../helpers/raw-h2.js';
@@ -26,6 +26,7 @@ const cleanups = cleanupsAfterEach();
 interface Rig {
   origin: TestOrigin;
   h2race: RunningH2race;
+  events: ProxyEvents;
   toxics: ToxicSet;
   ends: StreamEndRecord[];
   /** The proxy's log lines, parsed. */
@@ -44,7 +45,9 @@ async function setUp(toxics: readonly ToxicInput[] = []): Promise<Rig> {
     },
   });
   const set = new ToxicSet(toxics);
+  const events = createProxyEvents();
   const h2race = await startH2race({
+    events,
     listen: '127.0.0.1:0',
     origin: origin.url,
     cert: certPath,
@@ -60,8 +63,8 @@ async function setUp(toxics: readonly ToxicInput[] = []): Promise<Rig> {
     expect(h2race.pool.stats().inUse).toBe(0);
   });
   const ends: StreamEndRecord[] = [];
-  h2race.proxy.events.on('stream-end', (r) => ends.push(r));
-  return { origin, h2race, toxics: set, ends, logLines };
+  events.on('stream-end', (r) => ends.push(r));
+  return { origin, h2race, events, toxics: set, ends, logLines };
 }
 
 /** A raw client whose stream window is `window` bytes (and the connection's as large). */
@@ -207,7 +210,7 @@ describe('injected cancels', () => {
   it('rst_inject cancels a stream mid-body: outcome injected-cancel in the log, the event and /metrics; bytesOut what the client got', async () => {
     const rig = await setUp([{ type: 'rst_inject', attributes: { path: '/bytes', after: 200 } }]);
     const metrics = new H2raceMetrics();
-    cleanups.push(metrics.observeProxy(rig.h2race.proxy.events, { proxy: 'p' }));
+    cleanups.push(metrics.observeProxy(rig.events, { proxy: 'p' }));
     // The window keeps the response unfinished until the injected cancel.
     const raw = await rawClient(rig, 40_000);
     await get(raw, rig, '/bytes?size=1048576');

@@ -17,6 +17,7 @@ import * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { BugModel } from '../../h2/proto/bug-models/catalogue.js';
 import { startH2race } from '../../proxy/h2race.js';
+import { createProxyEvents } from '../../proxy/events.js';
 import { cleanupsAfterEach } from '../helpers/cleanups.js';
 import { connectH2 } from '../helpers/h2-client.js';
 import { pingRoundTrip, startSseDownloadOrigin } from '../helpers/sse-download-origin.js';
@@ -67,6 +68,7 @@ describe.each(cases)('h2race with $model', ({ model, stalls }) => {
     const gate = await startGate(origin.port);
 
     const h2race = await startH2race({
+      events: createProxyEvents(),
       listen: '127.0.0.1:0',
       origin: `h2c://127.0.0.1:${gate.port}`,
       shutdownTimeoutMs: 200,

@@ -141,6 +141,17 @@ describe('connection errors: GOAWAY, every stream ends', () => {
       expect(client.connection.canRequest).toBe(false);
     });
   }
+
+  it('a PING flood from the server: GOAWAY(ENHANCE_YOUR_CALM), its reason naming the peer (the engine here is the client)', async () => {
+    const pings = Buffer.concat(Array.from({ length: 4 }, () => frame(FrameType.PING, 0, 0, Buffer.alloc(8))));
+    server = await startRawServer(() => pings);
+    const errors: string[] = [];
+    client = connectClient(server.port, false, { floodLimits: { pings: { perSecond: 1, burst: 2 } }, observer: { onError: (err) => errors.push(err.message) } });
+    expect(await exchange(client.connection, '/').done).toEqual({ kind: 'reset', code: ErrorCode.ENHANCE_YOUR_CALM, cause: 'connection' });
+    expect(errors).toEqual(['PING flood: more than 1/s (burst 2) from the peer']);
+    await waitFor('the GOAWAY', () => server!.goawayCode() !== undefined);
+    expect(server.goawayCode()).toBe(ErrorCode.ENHANCE_YOUR_CALM);
+  });
 });
 
 describe('GOAWAY from a raw server', () => {
