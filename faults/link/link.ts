@@ -18,6 +18,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { SeededRandom } from '../random.js';
+import { InFlight } from './in-flight.js';
 import { ChunkTracker, type EndReason, type Piece } from './piece.js';
 import { linkToxicImpl, rollToxicity, startLinkStage, type FaultDecision, type LinkStage, type StageContext } from './stage.js';
 import { followToxics, linkToxicsOf, type ToxicEdit, type ToxicSet } from './toxic-set.js';
@@ -53,7 +54,9 @@ export function createLink(options: CreateLinkOptions): Link {
 
 class ChainLink extends EventEmitter<LinkEvents> implements Link {
   private chain: ChainNode[] = [];
-  private readonly trackers = new Set<ChunkTracker>();
+  /** The chunks not done, in enqueue order. */
+  private readonly inFlight = new InFlight<ChunkTracker>();
+  private unsettled = 0;
   /** Bytes waiting before the wire: enqueued, not yet in a propagation stage, at the sink or dropped. */
   private backlog = 0;
   /** Bytes held by propagation stages. */
@@ -106,7 +109,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   }
 
   get queuedChunks(): number {
-    return this.trackers.size;
+    return this.unsettled;
   }
 
   enqueue(chunk: LinkChunk): void {
@@ -115,17 +118,20 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
       return;
     }
     const tracker = new ChunkTracker(chunk, this.settle);
-    this.trackers.add(tracker);
+    this.inFlight.add(tracker);
+    this.unsettled++;
     const first = this.chain[0];
-    const piece = { data: chunk.data, at: performance.now(), tracker };
     this.backlog += chunk.data.length;
     if (this.backlog > this.peakBacklog) this.peakBacklog = this.backlog;
     this.clockHeld();
     if (this.backlog >= this.highWaterMark) this.needDrain = true;
+    // No toxics: straight to the sink, no piece and no clock.
+    if (!first) {
+      this.sinkData(chunk.data, tracker);
+      return;
+    }
     if (this.backlog >= (this.queueLimit ?? Infinity)) this.needRoom = true;
-    // No toxics: straight to the sink, no clock.
-    if (first) first.stage.push(piece);
-    else this.toSink(piece);
+    first.stage.push({ data: chunk.data, at: performance.now(), tracker });
   }
 
   setToxics(toxics: readonly ToxicSpec[]): void {
@@ -276,14 +282,18 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
       this.atEnd(piece.end);
       return;
     }
-    const length = piece.data.length;
+    this.sinkData(piece.data, piece.tracker!);
+  }
+
+  private sinkData(data: Buffer, tracker: ChunkTracker): void {
+    const length = data.length;
     this.backlog -= length;
     this.atSink += length;
     this.delivered.bytes += length;
     this.clockHeld();
-    this.options.sink(piece.data, (err) => {
+    this.options.sink(data, (err) => {
       this.atSink -= length;
-      piece.tracker!.written(err);
+      tracker.written(err);
     });
     this.maybeDrain();
   }
@@ -298,7 +308,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
    * `failInFlight` (destroy): then every chunk not yet done fails now. */
   private finish(err: Error, failInFlight: boolean): void {
     if (this.state === 'finished') {
-      if (failInFlight) for (const tracker of [...this.trackers]) tracker.fail(err);
+      if (failInFlight) this.failInFlight(err);
       return;
     }
     this.state = 'finished';
@@ -315,7 +325,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     this.backlog = 0;
     this.wire = 0;
     this.clockHeld();
-    if (failInFlight) for (const tracker of [...this.trackers]) tracker.fail(err);
+    if (failInFlight) this.failInFlight(err);
   }
 
   private drop(piece: Piece, reason: string): void {
@@ -350,8 +360,13 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     process.nextTick(() => this.emit('drain'));
   }
 
+  private failInFlight(err: Error): void {
+    for (const tracker of this.inFlight.unsettled()) tracker.fail(err);
+  }
+
   private readonly settle = (tracker: ChunkTracker, err?: Error): void => {
-    this.trackers.delete(tracker);
+    this.unsettled--;
+    this.inFlight.forget();
     tracker.chunk.done?.(err);
   };
 }
