@@ -29,6 +29,27 @@ export interface OutboundFrame {
   state: PendingState;
 }
 
+/**
+ * The writer's own frames: the frame's fields are its header, so a frame costs one object besides
+ * its lease (hooks read `frame.header` as of any OutboundFrame).
+ */
+export class WriterFrame implements OutboundFrame, FrameHeader {
+  state: PendingState = PendingState.Queued;
+
+  constructor(
+    readonly type: number,
+    readonly flags: number,
+    readonly streamId: number,
+    /** Payload length, as in the frame header. */
+    readonly length: number,
+    readonly lease: Lease,
+  ) {}
+
+  get header(): FrameHeader {
+    return this;
+  }
+}
+
 export class PendingFrames {
   private frames: OutboundFrame[] = [];
   private head = 0;
