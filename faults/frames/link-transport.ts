@@ -21,7 +21,7 @@
 import type * as net from 'node:net';
 import type { FrameHeader } from '../../h2/frame/codec.js';
 import { SocketBackedTransport, type WriteDone } from '../../h2/proto/socket-backed-transport.js';
-import { InFlight } from '../link/in-flight.js';
+import { InFlight } from '../../h2/proto/in-flight.js';
 import type { Link, LinkChunk } from '../link/types.js';
 import type { StreamWriteLedger } from './stream-write-ledger.js';
 
@@ -59,7 +59,7 @@ export class LinkTransport extends SocketBackedTransport {
   private queued = 0;
   private peakQueued = 0;
   /** Frames handed to the link whose chunk is not done. */
-  private readonly inFlight = new InFlight<LinkedFrame>();
+  private readonly inFlight = new InFlight<LinkedFrame>((frame) => frame.settled);
 
   constructor(
     socket: net.Socket,
@@ -79,7 +79,7 @@ export class LinkTransport extends SocketBackedTransport {
 
   /** Frames of the stream handed to the link and not done (read for resets and tunnels, not per frame). */
   pendingFrames(streamId: number): number {
-    return this.inFlight.count((frame) => frame.streamId === streamId);
+    return this.inFlight.unfinished().filter((frame) => frame.streamId === streamId).length;
   }
 
   /** What the link's bottleneck queue takes before it holds the engine's writer. */

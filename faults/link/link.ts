@@ -18,7 +18,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { SeededRandom } from '../random.js';
-import { InFlight } from './in-flight.js';
+import { InFlight } from '../../h2/proto/in-flight.js';
 import { ChunkTracker, type EndReason, type Piece } from './piece.js';
 import { linkToxicImpl, rollToxicity, startLinkStage, type FaultDecision, type LinkStage, type StageContext } from './stage.js';
 import { followToxics, linkToxicsOf, type ToxicEdit, type ToxicSet } from './toxic-set.js';
@@ -55,7 +55,7 @@ export function createLink(options: CreateLinkOptions): Link {
 class ChainLink extends EventEmitter<LinkEvents> implements Link {
   private chain: ChainNode[] = [];
   /** The chunks not done, in enqueue order. */
-  private readonly inFlight = new InFlight<ChunkTracker>();
+  private readonly inFlight = new InFlight<ChunkTracker>((tracker) => tracker.settled);
   private unsettled = 0;
   /** Bytes waiting before the wire: enqueued, not yet in a propagation stage, at the sink or dropped. */
   private backlog = 0;
@@ -361,7 +361,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   }
 
   private failInFlight(err: Error): void {
-    for (const tracker of this.inFlight.unsettled()) tracker.fail(err);
+    for (const tracker of this.inFlight.unfinished()) tracker.fail(err);
   }
 
   private readonly settle = (tracker: ChunkTracker, err?: Error): void => {

@@ -22,7 +22,7 @@ export interface Piece {
 
 export class ChunkTracker {
   private pending = 1;
-  /** Read by the link, which keeps its trackers in enqueue order and forgets settled ones. */
+  /** Read by the link, which keeps its trackers in enqueue order and lets settled ones go. */
   settled = false;
 
   constructor(

@@ -9,6 +9,7 @@
  */
 import type { FrameHeader } from '../frame/codec.js';
 import type { Lease } from './frame-pool.js';
+import { InFlight } from './in-flight.js';
 
 export const PendingState = {
   /** Still in the writer's queue. */
@@ -51,32 +52,21 @@ export class WriterFrame implements OutboundFrame, FrameHeader {
 }
 
 export class PendingFrames {
-  private frames: OutboundFrame[] = [];
-  private head = 0;
+  private readonly frames = new InFlight<OutboundFrame>((frame) => frame.state === PendingState.Done);
 
   add(frame: OutboundFrame): void {
     frame.state = PendingState.Pending;
-    this.frames.push(frame);
+    this.frames.add(frame);
   }
 
   done(frame: OutboundFrame): void {
     frame.state = PendingState.Done;
-    const frames = this.frames;
-    while (this.head < frames.length && frames[this.head]!.state === PendingState.Done) this.head++;
-    if (this.head === frames.length) {
-      frames.length = 0;
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > frames.length) {
-      this.frames = frames.slice(this.head);
-      this.head = 0;
-    }
+    this.frames.forget();
   }
 
   /** Calls `reset` once for each pending frame of the stream the pool has not heard of yet. */
   resetStream(streamId: number, reset: (frame: OutboundFrame) => void): void {
-    const frames = this.frames;
-    for (let i = this.head; i < frames.length; i++) {
-      const frame = frames[i]!;
+    for (const frame of this.frames.unfinished()) {
       if (frame.state !== PendingState.Pending || frame.header.streamId !== streamId) continue;
       frame.state = PendingState.PendingReset;
       reset(frame);
