@@ -121,11 +121,20 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     this.inFlight.add(tracker);
     this.unsettled++;
     const first = this.chain[0];
-    this.backlog += chunk.data.length;
+    const length = chunk.data.length;
+    if (!first && this.backlog + this.wire === 0) {
+      // No toxics and nothing held: straight to the sink. The link never holds the chunk, so the
+      // clock of `delivery` stays still (no time read per chunk).
+      if (length > this.peakBacklog) this.peakBacklog = length;
+      if (length >= this.highWaterMark) this.needDrain = true;
+      this.toSocket(chunk.data, tracker);
+      this.maybeDrain();
+      return;
+    }
+    this.backlog += length;
     if (this.backlog > this.peakBacklog) this.peakBacklog = this.backlog;
     this.clockHeld();
     if (this.backlog >= this.highWaterMark) this.needDrain = true;
-    // No toxics: straight to the sink, no piece and no clock.
     if (!first) {
       this.sinkData(chunk.data, tracker);
       return;
@@ -286,16 +295,21 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   }
 
   private sinkData(data: Buffer, tracker: ChunkTracker): void {
+    this.backlog -= data.length;
+    this.clockHeld();
+    this.toSocket(data, tracker);
+    this.maybeDrain();
+  }
+
+  /** Hands bytes that left the backlog to the sink. */
+  private toSocket(data: Buffer, tracker: ChunkTracker): void {
     const length = data.length;
-    this.backlog -= length;
     this.atSink += length;
     this.delivered.bytes += length;
-    this.clockHeld();
     this.options.sink(data, (err) => {
       this.atSink -= length;
       tracker.written(err);
     });
-    this.maybeDrain();
   }
 
   private atEnd(reason: EndReason): void {
