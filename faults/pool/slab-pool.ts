@@ -149,7 +149,7 @@ export abstract class SlabPool implements BufferPool {
   private recordRace(holder: PooledLease, taker: PooledLease): void {
     this.counters.racesReusedWhilePending++;
     if (this.races.length === MAX_RACE_RECORDS) this.races.shift();
-    const race = { pending: { ...holder.owner, length: holder.length }, reusedFor: { ...taker.owner, length: taker.length } };
+    const race = { pending: ownerRecord(holder), reusedFor: ownerRecord(taker) };
     this.races.push(race);
     this.onRace?.(race);
   }
@@ -162,4 +162,9 @@ function removeLease(pending: PooledLease[], lease: PooledLease): boolean {
   for (let i = at + 1; i < pending.length; i++) pending[i - 1] = pending[i]!;
   pending.pop();
   return true;
+}
+
+/** What a race record keeps of a lease: its owner's fields (an owner may be a larger record, such as the writer's frame) and its length. */
+function ownerRecord({ owner, length }: PooledLease): LeaseOwner & { length: number } {
+  return { connection: owner.connection, streamId: owner.streamId, frameType: owner.frameType, length };
 }

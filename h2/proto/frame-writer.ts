@@ -104,8 +104,9 @@ export class FrameWriter {
   frame(type: number, flags: number, streamId: number, payloadLength: number): Buffer {
     // Nothing follows the end: a frame made after it is never born in the pool, nor sent.
     if (this.phase >= WriterPhase.Ended) return Buffer.allocUnsafe(FRAME_HEADER_LENGTH + payloadLength);
-    const lease = this.pool.acquire(FRAME_HEADER_LENGTH + payloadLength, { connection: this.connection, streamId, frameType: type });
-    const frame = new WriterFrame(type, flags, streamId, payloadLength, lease);
+    const frame = new WriterFrame(this.connection, type, flags, streamId, payloadLength);
+    const lease = this.pool.acquire(FRAME_HEADER_LENGTH + payloadLength, frame);
+    frame.lease = lease;
     writeFrameHeader(lease.buffer, frame);
     this.queue.push(frame);
     this.queuedBytes += lease.length;

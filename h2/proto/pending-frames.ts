@@ -8,7 +8,7 @@
  * write is done.
  */
 import type { FrameHeader } from '../frame/codec.js';
-import type { Lease } from './frame-pool.js';
+import type { Lease, LeaseOwner } from './frame-pool.js';
 import { InFlight } from './in-flight.js';
 
 export const PendingState = {
@@ -31,23 +31,30 @@ export interface OutboundFrame {
 }
 
 /**
- * The writer's own frames: the frame's fields are its header, so a frame costs one object besides
- * its lease (hooks read `frame.header` as of any OutboundFrame).
+ * The writer's own frames: the frame's fields are its header and its lease's owner, so a frame
+ * costs one object besides its lease (hooks read `frame.header` as of any OutboundFrame, pools
+ * `lease.owner`).
  */
-export class WriterFrame implements OutboundFrame, FrameHeader {
+export class WriterFrame implements OutboundFrame, FrameHeader, LeaseOwner {
   state: PendingState = PendingState.Queued;
+  /** Set by the writer right after the pool leased it, with this frame as the owner. */
+  lease!: Lease;
 
   constructor(
+    readonly connection: number,
     readonly type: number,
     readonly flags: number,
     readonly streamId: number,
     /** Payload length, as in the frame header. */
     readonly length: number,
-    readonly lease: Lease,
   ) {}
 
   get header(): FrameHeader {
     return this;
+  }
+
+  get frameType(): number {
+    return this.type;
   }
 }
 
