@@ -238,6 +238,7 @@ export class EnginePath {
     const starting = this.awaitingResponse.get(header.streamId);
     if (!starting) return;
     this.awaitingResponse.delete(header.streamId);
+    if (!this.toxics.watchesResponses) return;
     const id = header.streamId;
     this.toxics.responseStarted({ id, path: starting.path }, () => this.cancelStream(starting.stream, id));
   }

@@ -9,34 +9,64 @@
  *
  * When the link has a bottleneck queue, the engine's writer is held at it (room, onRoom): what the
  * link holds beyond its wire is at most its queue, and DATA not yet framed waits in the streams'
- * queues, where a reset drops it before it crosses the link.
+ * queues, where a reset drops it.
  *
- * Every write is one whole frame (the engine writes a frame per write), so the ledger reads its
- * header at write time, before a racing reuse of its buffer could change it.
+ * Every write is one whole frame (the engine writes a frame per write), so its header is read at
+ * write time, before a racing reuse of its buffer could change it.
  *
  * Lifecycle: owned by one EnginePath and lives as long as its socket. It ends in one place, the
  * socket's 'close' (h2/proto/socket-backed-transport.ts): the link is destroyed (every queued
  * chunk's done fires with the error, in order), then the engine hears onClose.
  */
 import type * as net from 'node:net';
-import { readFrameHeader, type FrameHeader } from '../../h2/frame/codec.js';
+import type { FrameHeader } from '../../h2/frame/codec.js';
 import { SocketBackedTransport, type WriteDone } from '../../h2/proto/socket-backed-transport.js';
-import type { Link } from '../link/types.js';
+import { InFlight } from '../../h2/proto/in-flight.js';
+import type { Link, LinkChunk } from '../link/types.js';
 import type { StreamWriteLedger } from './stream-write-ledger.js';
+
+/**
+ * One frame from the engine's write until its chunk is done: the link's chunk and the ledger's
+ * header in one record, so a frame costs one object here. Lifecycle: made by `write`, ended by
+ * the link calling `done` (exactly once), which hands it back to its transport.
+ */
+class LinkedFrame implements LinkChunk, FrameHeader {
+  readonly length: number;
+  readonly type: number;
+  readonly flags: number;
+  readonly streamId: number;
+  /** Its chunk is done. */
+  settled = false;
+
+  constructor(
+    readonly data: Buffer,
+    readonly engineDone: WriteDone | undefined,
+    private readonly onLeft: (frame: LinkedFrame, err: Error | undefined) => void,
+  ) {
+    this.length = (data[0]! << 16) | (data[1]! << 8) | data[2]!;
+    this.type = data[3]!;
+    this.flags = data[4]!;
+    this.streamId = data.readUInt32BE(5) & 0x7fffffff;
+  }
+
+  done(err?: Error): void {
+    this.onLeft(this, err);
+  }
+}
 
 export class LinkTransport extends SocketBackedTransport {
   /** Bytes handed to the link whose chunk is not done. */
   private queued = 0;
   private peakQueued = 0;
-  /** Frames handed to the link and not done, per stream. */
-  private readonly pendingByStream = new Map<number, number>();
+  /** Frames handed to the link whose chunk is not done. */
+  private readonly inFlight = new InFlight<LinkedFrame>((frame) => frame.settled);
 
   constructor(
     socket: net.Socket,
     private readonly link: Link,
     private readonly ledger: StreamWriteLedger,
-    /** The last frame handed to the link for `streamId` left it: none of its frames is pending. */
-    private readonly streamFlushed: (streamId: number) => void = () => {},
+    /** A frame of `streamId` left the link (its owner asks pendingFrames only for the streams it watches). */
+    private readonly frameLeft: (streamId: number) => void = () => {},
   ) {
     super(socket);
   }
@@ -49,8 +79,9 @@ export class LinkTransport extends SocketBackedTransport {
     return this.peakQueued;
   }
 
+  /** Frames of the stream handed to the link and not done (read for resets and tunnels, not per frame). */
   pendingFrames(streamId: number): number {
-    return this.pendingByStream.get(streamId) ?? 0;
+    return this.inFlight.unfinished().filter((frame) => frame.streamId === streamId).length;
   }
 
   /** What the link's bottleneck queue takes before it holds the engine's writer. */
@@ -64,12 +95,12 @@ export class LinkTransport extends SocketBackedTransport {
   }
 
   write(bytes: Buffer, done?: WriteDone): void {
-    const header = readFrameHeader(bytes);
-    this.ledger.queued(header);
-    this.pendingByStream.set(header.streamId, (this.pendingByStream.get(header.streamId) ?? 0) + 1);
+    const frame = new LinkedFrame(bytes, done, this.settled);
+    this.ledger.queued(frame);
+    this.inFlight.add(frame);
     this.queued += bytes.length;
     if (this.queued > this.peakQueued) this.peakQueued = this.queued;
-    this.link.enqueue({ data: bytes, done: (err) => this.settled(header, bytes, err, done) });
+    this.link.enqueue(frame);
   }
 
   end(): void {
@@ -87,13 +118,12 @@ export class LinkTransport extends SocketBackedTransport {
   }
 
   /** The one place a frame leaves the transport: written (no error), or dropped. */
-  private settled(header: FrameHeader, bytes: Buffer, err: Error | null | undefined, done: WriteDone | undefined): void {
-    this.queued -= bytes.length;
-    const left = this.pendingByStream.get(header.streamId)! - 1;
-    if (left === 0) this.pendingByStream.delete(header.streamId);
-    else this.pendingByStream.set(header.streamId, left);
-    this.ledger.settled(header, !err);
-    done?.(err);
-    if (left === 0) this.streamFlushed(header.streamId);
-  }
+  private readonly settled = (frame: LinkedFrame, err: Error | undefined): void => {
+    frame.settled = true;
+    this.queued -= frame.data.length;
+    this.inFlight.forget();
+    this.ledger.settled(frame, !err);
+    frame.engineDone?.(err);
+    this.frameLeft(frame.streamId);
+  };
 }

@@ -37,6 +37,8 @@ export class FrameToxicChain {
    * sink): built when the list changes, not per frame or batch. stages[0] is where a frame enters.
    */
   private stages: EmitFrame[];
+  /** See watchesResponses; follows the list. */
+  private watching = false;
 
   constructor(
     private readonly rng: SeededRandom,
@@ -62,6 +64,7 @@ export class FrameToxicChain {
         return kept ?? this.open(spec, key);
       });
     this.stages = this.buildStages();
+    this.watching = this.toxics.some((t) => t.instance.responseStarted !== undefined);
     for (const leaving of old.values()) {
       leaving.timers.clear();
       leaving.instance.flush?.(this.stages[0]!);
@@ -82,6 +85,11 @@ export class FrameToxicChain {
     return Math.max(0, ...this.toxics.map((t) => (tunnel && !t.tunnels ? 0 : t.instance.inboundResetDelay?.(streamId) ?? 0)));
   }
 
+  /** Some toxic starts a clock at response heads (rst_inject): else a head needs no call, nor its closure. */
+  get watchesResponses(): boolean {
+    return this.watching;
+  }
+
   responseStarted(stream: { id: number; path: string }, cancel: () => void): void {
     const tunnel = this.isTunnel(stream.id);
     for (const t of this.toxics) if (!tunnel || t.tunnels) t.instance.responseStarted?.(stream, cancel);
@@ -94,6 +102,7 @@ export class FrameToxicChain {
       t.instance.flush?.(drop);
     }
     this.toxics = [];
+    this.watching = false;
     this.stages = [drop];
   }
 

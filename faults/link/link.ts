@@ -18,6 +18,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { SeededRandom } from '../random.js';
+import { InFlight } from '../../h2/proto/in-flight.js';
 import { ChunkTracker, type EndReason, type Piece } from './piece.js';
 import { chainShape, linkToxicImpl, rollToxicity, startLinkStage, type FaultDecision, type LinkStage, type StageContext } from './stage.js';
 import { followToxics, linkToxicsOf, type ToxicEdit, type ToxicSet } from './toxic-set.js';
@@ -53,7 +54,9 @@ export function createLink(options: CreateLinkOptions): Link {
 
 class ChainLink extends EventEmitter<LinkEvents> implements Link {
   private chain: ChainNode[] = [];
-  private readonly trackers = new Set<ChunkTracker>();
+  /** The chunks not done, in enqueue order. */
+  private readonly inFlight = new InFlight<ChunkTracker>((tracker) => tracker.settled);
+  private unsettled = 0;
   /** Bytes waiting before the wire: enqueued, not yet in a propagation stage, at the sink or dropped. */
   private backlog = 0;
   /** Bytes held by propagation stages. */
@@ -115,7 +118,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   }
 
   get queuedChunks(): number {
-    return this.trackers.size;
+    return this.unsettled;
   }
 
   enqueue(chunk: LinkChunk): void {
@@ -124,17 +127,29 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
       return;
     }
     const tracker = new ChunkTracker(chunk, this.settle);
-    this.trackers.add(tracker);
+    this.inFlight.add(tracker);
+    this.unsettled++;
     const first = this.chain[0];
-    const piece = { data: chunk.data, at: performance.now(), tracker };
-    this.backlog += chunk.data.length;
+    const length = chunk.data.length;
+    if (!first && this.backlog + this.wire === 0) {
+      // No toxics and nothing held: straight to the sink. The link never holds the chunk, so the
+      // clock of `delivery` stays still (no time read per chunk).
+      if (length > this.peakBacklog) this.peakBacklog = length;
+      if (length >= this.highWaterMark) this.needDrain = true;
+      this.toSocket(chunk.data, tracker);
+      this.maybeDrain();
+      return;
+    }
+    this.backlog += length;
     if (this.backlog > this.peakBacklog) this.peakBacklog = this.backlog;
     this.clockHeld();
     if (this.backlog >= this.highWaterMark) this.needDrain = true;
+    if (!first) {
+      this.sinkData(chunk.data, tracker);
+      return;
+    }
     if (this.backlog >= (this.queueLimit ?? Infinity)) this.needRoom = true;
-    // No toxics: straight to the sink, no clock.
-    if (first) first.stage.push(piece);
-    else this.toSink(piece);
+    first.stage.push({ data: chunk.data, at: performance.now(), tracker });
   }
 
   /**
@@ -292,16 +307,25 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
       this.atEnd(piece.end);
       return;
     }
-    const length = piece.data.length;
-    this.backlog -= length;
+    this.sinkData(piece.data, piece.tracker!);
+  }
+
+  private sinkData(data: Buffer, tracker: ChunkTracker): void {
+    this.backlog -= data.length;
+    this.clockHeld();
+    this.toSocket(data, tracker);
+    this.maybeDrain();
+  }
+
+  /** Hands bytes that left the backlog to the sink. */
+  private toSocket(data: Buffer, tracker: ChunkTracker): void {
+    const length = data.length;
     this.atSink += length;
     this.delivered.bytes += length;
-    this.clockHeld();
-    this.options.sink(piece.data, (err) => {
+    this.options.sink(data, (err) => {
       this.atSink -= length;
-      piece.tracker!.written(err);
+      tracker.written(err);
     });
-    this.maybeDrain();
   }
 
   private atEnd(reason: EndReason): void {
@@ -314,7 +338,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
    * `failInFlight` (destroy): then every chunk not yet done fails now. */
   private finish(err: Error, failInFlight: boolean): void {
     if (this.state === 'finished') {
-      if (failInFlight) for (const tracker of [...this.trackers]) tracker.fail(err);
+      if (failInFlight) this.failInFlight(err);
       return;
     }
     this.state = 'finished';
@@ -331,7 +355,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     this.backlog = 0;
     this.wire = 0;
     this.clockHeld();
-    if (failInFlight) for (const tracker of [...this.trackers]) tracker.fail(err);
+    if (failInFlight) this.failInFlight(err);
   }
 
   private drop(piece: Piece, reason: string): void {
@@ -366,8 +390,13 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     process.nextTick(() => this.emit('drain'));
   }
 
+  private failInFlight(err: Error): void {
+    for (const tracker of this.inFlight.unfinished()) tracker.fail(err);
+  }
+
   private readonly settle = (tracker: ChunkTracker, err?: Error): void => {
-    this.trackers.delete(tracker);
+    this.unsettled--;
+    this.inFlight.forget();
     tracker.chunk.done?.(err);
   };
 }

@@ -22,19 +22,20 @@ export interface Piece {
 
 export class ChunkTracker {
   private pending = 1;
-  private settled = false;
+  /** Read by the link, which keeps its trackers in enqueue order and lets settled ones go. */
+  settled = false;
 
   constructor(
     readonly chunk: LinkChunk,
     private readonly onSettle: (tracker: ChunkTracker, err?: Error) => void,
   ) {}
 
-  /** The sink's callback for any piece of this chunk. */
-  readonly written = (err?: Error | null): void => {
+  /** The sink called back for a piece of this chunk. */
+  written(err?: Error | null): void {
     if (this.settled) return;
     if (err) this.settle(err);
     else if (--this.pending === 0) this.settle();
-  };
+  }
 
   fail(err: Error): void {
     if (!this.settled) this.settle(err);

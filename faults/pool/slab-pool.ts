@@ -22,12 +22,16 @@ export const DEFAULT_SIZE_CLASSES: readonly number[] = [16_384 + 9];
 export const DEFAULT_MAX_FREE_PER_CLASS = 2048;
 const MAX_RACE_RECORDS = 32;
 
-/** Memory that leases share; `pending` are the leases whose write still reads it. */
+/**
+ * Memory that leases share; `pending` are the leases whose write still reads it, oldest first. An
+ * array, not a Set: it holds one lease but in a race, and a Set's table was allocated anew as its
+ * one entry came and went with every frame.
+ */
 interface Slab {
   readonly buf: Buffer;
   /** Index into the size classes; -1 for a one-off buffer that is never pooled. */
   readonly sizeClass: number;
-  readonly pending: Set<PooledLease>;
+  readonly pending: PooledLease[];
 }
 
 export class PooledLease implements Lease {
@@ -75,7 +79,7 @@ export abstract class SlabPool implements BufferPool {
     const slab = this.takeSlab(length);
     const lease = new PooledLease(slab, length, owner);
     for (const holder of slab.pending) this.recordRace(holder, lease);
-    slab.pending.add(lease);
+    slab.pending.push(lease);
     c.inUse++;
     if (c.inUse > c.highWaterInUse) c.highWaterInUse = c.inUse;
     this.onAcquire(lease);
@@ -84,7 +88,7 @@ export abstract class SlabPool implements BufferPool {
 
   writeDone(lease: Lease): void {
     const l = lease as PooledLease;
-    if (!l.slab.pending.delete(l)) throw new Error('writeDone called twice for one lease');
+    if (!removeLease(l.slab.pending, l)) throw new Error('writeDone called twice for one lease');
     this.onWriteDone(l);
   }
 
@@ -122,7 +126,7 @@ export abstract class SlabPool implements BufferPool {
   }
 
   private takeSlab(length: number): Slab {
-    const sizeClass = this.sizeClasses.findIndex((size) => size >= length);
+    const sizeClass = this.sizeClassOf(length);
     const reusable = this.pooling && sizeClass >= 0 ? this.free[sizeClass]!.pop() : undefined;
     if (reusable) {
       this.counters.reused++;
@@ -132,14 +136,35 @@ export abstract class SlabPool implements BufferPool {
     // Without pooling there is no reuse to size for: exactly what the frame needs.
     const capacity = this.pooling && sizeClass >= 0 ? this.sizeClasses[sizeClass]! : length;
     this.counters.allocatedBytes += capacity;
-    return { buf: Buffer.allocUnsafe(capacity), sizeClass, pending: new Set() };
+    return { buf: Buffer.allocUnsafe(capacity), sizeClass, pending: [] };
+  }
+
+  /** The smallest size class that fits `length`, -1 if none: a loop, as this runs per frame. */
+  private sizeClassOf(length: number): number {
+    const classes = this.sizeClasses;
+    for (let i = 0; i < classes.length; i++) if (classes[i]! >= length) return i;
+    return -1;
   }
 
   private recordRace(holder: PooledLease, taker: PooledLease): void {
     this.counters.racesReusedWhilePending++;
     if (this.races.length === MAX_RACE_RECORDS) this.races.shift();
-    const race = { pending: { ...holder.owner, length: holder.length }, reusedFor: { ...taker.owner, length: taker.length } };
+    const race = { pending: ownerRecord(holder), reusedFor: ownerRecord(taker) };
     this.races.push(race);
     this.onRace?.(race);
   }
+}
+
+/** Takes `lease` out of `pending`, keeping the others' order (race records follow it); false if absent. */
+function removeLease(pending: PooledLease[], lease: PooledLease): boolean {
+  const at = pending.indexOf(lease);
+  if (at < 0) return false;
+  for (let i = at + 1; i < pending.length; i++) pending[i - 1] = pending[i]!;
+  pending.pop();
+  return true;
+}
+
+/** What a race record keeps of a lease: its owner's fields (an owner may be a larger record, such as the writer's frame) and its length. */
+function ownerRecord({ owner, length }: PooledLease): LeaseOwner & { length: number } {
+  return { connection: owner.connection, streamId: owner.streamId, frameType: owner.frameType, length };
 }

@@ -24,7 +24,7 @@ import { Connection } from './connection.js';
 import type { ConnectionOptions, ServerHandler } from './connection-options.js';
 import { ClientH2Stream, type ClientHandler, type ClientStream } from './client-stream.js';
 import { EndPhase, MAX_STREAM_ID } from './go-away.js';
-import { requestHead, responseHead, withoutInvalidFields } from './header-validation.js';
+import { requestProblem, responseHead, withoutInvalidFields } from './header-validation.js';
 import { ResponsePhase, type H2Stream } from './stream.js';
 import { StreamState, Verdict, recvOnLive } from './stream-state.js';
 import type { Transport } from './transport.js';
@@ -114,8 +114,8 @@ export class ClientConnection extends Connection {
     }
     const endStream = options.endStream ?? false;
     const list = headerList(head);
-    const checked = requestHead(list, endStream, this.peerSettings.enableConnectProtocol);
-    if (typeof checked === 'string') throw new TypeError(`h2 request: ${checked}`);
+    const problem = requestProblem(list, this.peerSettings.enableConnectProtocol);
+    if (problem) throw new TypeError(`h2 request: ${problem}`);
     const id = this.nextStreamId;
     this.nextStreamId += 2;
     const stream = new ClientH2Stream(id, this, this.peerSettings.initialWindowSize, this.local.initialWindowSize, this.opts.streamHighWaterMark, handler, head.method, endStream);

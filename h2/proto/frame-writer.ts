@@ -16,7 +16,7 @@
 import { FRAME_HEADER_LENGTH, FrameType } from '../frame/constants.js';
 import { writeFrameHeader } from '../frame/codec.js';
 import type { FramePool } from './frame-pool.js';
-import { PendingFrames, PendingState, type OutboundFrame } from './pending-frames.js';
+import { PendingFrames, WriterFrame, type OutboundFrame } from './pending-frames.js';
 import type { Transport } from './transport.js';
 
 export type EmitFrame = (frame: OutboundFrame) => void;
@@ -104,10 +104,11 @@ export class FrameWriter {
   frame(type: number, flags: number, streamId: number, payloadLength: number): Buffer {
     // Nothing follows the end: a frame made after it is never born in the pool, nor sent.
     if (this.phase >= WriterPhase.Ended) return Buffer.allocUnsafe(FRAME_HEADER_LENGTH + payloadLength);
-    const header = { length: payloadLength, type, flags, streamId };
-    const lease = this.pool.acquire(FRAME_HEADER_LENGTH + payloadLength, { connection: this.connection, streamId, frameType: type });
-    writeFrameHeader(lease.buffer, header);
-    this.queue.push({ header, lease, state: PendingState.Queued });
+    const frame = new WriterFrame(this.connection, type, flags, streamId, payloadLength);
+    const lease = this.pool.acquire(FRAME_HEADER_LENGTH + payloadLength, frame);
+    frame.lease = lease;
+    writeFrameHeader(lease.buffer, frame);
+    this.queue.push(frame);
     this.queuedBytes += lease.length;
     return lease.buffer;
   }

@@ -78,12 +78,21 @@ function regularProblem(name: string, value: string): Malformed | undefined {
   return undefined;
 }
 
+/** Made once: a regular expression literal is a new object each time it is evaluated. */
+const DECIMAL = /^\d{1,15}$/;
+const STATUS = /^[1-9]\d\d$/;
+
 /** RFC 9110 §8.6: one or more equal non-negative decimal values. Returns -2 when invalid. */
 function parseContentLength(value: string, previous: number): number {
+  // The usual field, one plain number, without a split per message.
+  if (DECIMAL.test(value)) {
+    const n = Number(value);
+    return previous !== -1 && previous !== n ? -2 : n;
+  }
   let result = -1;
   for (const part of value.split(',')) {
     const text = part.trim();
-    if (!/^\d{1,15}$/.test(text)) return -2;
+    if (!DECIMAL.test(text)) return -2;
     const n = Number(text);
     if (result !== -1 && n !== result) return -2;
     result = n;
@@ -96,6 +105,25 @@ function parseContentLength(value: string, previous: number): number {
  * SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441), so :protocol may come with a CONNECT.
  */
 export function requestHead(list: readonly string[], endStream: boolean, extendedConnect = false): RequestHead | Malformed {
+  const problem = scanRequest(list, extendedConnect);
+  if (problem) return problem;
+  const { method, scheme, authority, path, protocol, regularFrom, contentLength } = scanned;
+  const fields = regularFrom === 0 ? (list as string[]) : list.slice(regularFrom);
+  return { method, scheme, authority, path, protocol, fields, contentLength, endStream };
+}
+
+/** Why a request's header list is malformed (requestHead's rules), without making its head: the client role's check of what it sends. */
+export function requestProblem(list: readonly string[], extendedConnect: boolean): Malformed | undefined {
+  return scanRequest(list, extendedConnect);
+}
+
+/**
+ * What the last scanRequest found: one record reused (each scan fills it and its caller reads it
+ * before the next), so checking a request makes no object.
+ */
+const scanned = { method: '', scheme: '', authority: '', path: '', protocol: '', regularFrom: 0, contentLength: -1 };
+
+function scanRequest(list: readonly string[], extendedConnect: boolean): Malformed | undefined {
   let method = '';
   let protocol: string | undefined;
   let scheme = '';
@@ -147,8 +175,7 @@ export function requestHead(list: readonly string[], endStream: boolean, extende
         return `pseudo-header ${name} not allowed in a request`;
     }
   }
-  const fields = at === 0 ? (list as string[]) : list.slice(at);
-  const contentLength = regularFields(fields);
+  const contentLength = regularFields(list, at);
   if (typeof contentLength === 'string') return contentLength;
   if (method === '') return 'missing :method';
   if (protocol !== undefined) {
@@ -164,7 +191,14 @@ export function requestHead(list: readonly string[], endStream: boolean, extende
     if (!hasScheme) return 'missing :scheme';
     if (!hasPath) return 'missing :path';
   }
-  return { method, scheme, authority: authority ?? '', path, protocol: protocol ?? '', fields, contentLength, endStream };
+  scanned.method = method;
+  scanned.scheme = scheme;
+  scanned.authority = authority ?? '';
+  scanned.path = path;
+  scanned.protocol = protocol ?? '';
+  scanned.regularFrom = at;
+  scanned.contentLength = contentLength;
+  return undefined;
 }
 
 /** Validates a response's header list (§8.3.2) into its head (the client role). */
@@ -177,13 +211,13 @@ export function responseHead(list: readonly string[]): ResponseHead | Malformed 
     if (name !== ':status') return `pseudo-header ${name} not allowed in a response`;
     if (status !== 0) return 'duplicate :status';
     const value = list[at + 1]!;
-    if (!/^[1-9]\d\d$/.test(value)) return `invalid :status ${JSON.stringify(value)}`;
+    if (!STATUS.test(value)) return `invalid :status ${JSON.stringify(value)}`;
     status = Number(value);
   }
-  const fields = list.slice(at);
-  const contentLength = regularFields(fields);
+  const contentLength = regularFields(list, at);
   if (typeof contentLength === 'string') return contentLength;
   if (status === 0) return 'missing :status';
+  const fields = list.slice(at);
   return { status, fields, contentLength };
 }
 
@@ -192,7 +226,7 @@ export function responseHead(list: readonly string[]): ResponseHead | Malformed 
  * pseudo-header fields"), and the fields an application gives for a head it sends.
  */
 export function regularFieldsProblem(list: readonly string[]): Malformed | undefined {
-  const checked = regularFields(list);
+  const checked = regularFields(list, 0);
   return typeof checked === 'string' ? checked : undefined;
 }
 
@@ -212,10 +246,10 @@ export function withoutInvalidFields(list: string[]): string[] {
   return kept ?? list;
 }
 
-/** Checks regular fields: the content-length they declare (-1 when none), or why they are malformed. */
-function regularFields(list: readonly string[]): number | Malformed {
+/** Checks the regular fields from `from` on: the content-length they declare (-1 when none), or why they are malformed. */
+function regularFields(list: readonly string[], from: number): number | Malformed {
   let contentLength = -1;
-  for (let i = 0; i < list.length; i += 2) {
+  for (let i = from; i < list.length; i += 2) {
     const name = list[i]!;
     if (name.charCodeAt(0) === 0x3a) return `pseudo-header ${name} among regular fields`;
     const value = list[i + 1]!;

@@ -25,7 +25,11 @@ export class OutboundBody {
   trailers: readonly string[] = [];
   /** Bytes written and not framed. */
   queued = 0;
-  private readonly chunks: Buffer[] = [];
+  /**
+   * Written chunks not fully framed, oldest first. Made with the first chunk: most streams get one
+   * (a small response), and an empty array grows a 16-slot store at its first push.
+   */
+  private chunks: Buffer[] | undefined;
   /** Bytes of chunks[0] already framed. */
   private offset = 0;
 
@@ -35,22 +39,24 @@ export class OutboundBody {
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.chunks.push(chunk);
+    if (this.chunks) this.chunks.push(chunk);
+    else this.chunks = [chunk];
     this.queued += chunk.length;
   }
 
   /** Moves the next `n` queued bytes into dst at `at`. */
   take(dst: Buffer, at: number, n: number): void {
     this.queued -= n;
+    const chunks = this.chunks!;
     while (n > 0) {
-      const chunk = this.chunks[0]!;
+      const chunk = chunks[0]!;
       const available = chunk.length - this.offset;
       const part = Math.min(available, n);
       chunk.copy(dst, at, this.offset, this.offset + part);
       at += part;
       n -= part;
       if (part === available) {
-        this.chunks.shift();
+        chunks.shift();
         this.offset = 0;
       } else {
         this.offset += part;
@@ -64,7 +70,7 @@ export class OutboundBody {
   }
 
   clear(): void {
-    this.chunks.length = 0;
+    this.chunks = undefined;
     this.offset = 0;
     this.queued = 0;
   }

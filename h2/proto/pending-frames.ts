@@ -8,7 +8,8 @@
  * write is done.
  */
 import type { FrameHeader } from '../frame/codec.js';
-import type { Lease } from './frame-pool.js';
+import type { Lease, LeaseOwner } from './frame-pool.js';
+import { InFlight } from './in-flight.js';
 
 export const PendingState = {
   /** Still in the writer's queue. */
@@ -29,33 +30,50 @@ export interface OutboundFrame {
   state: PendingState;
 }
 
+/**
+ * The writer's own frames: the frame's fields are its header and its lease's owner, so a frame
+ * costs one object besides its lease (hooks read `frame.header` as of any OutboundFrame, pools
+ * `lease.owner`).
+ */
+export class WriterFrame implements OutboundFrame, FrameHeader, LeaseOwner {
+  state: PendingState = PendingState.Queued;
+  /** Set by the writer right after the pool leased it, with this frame as the owner. */
+  lease!: Lease;
+
+  constructor(
+    readonly connection: number,
+    readonly type: number,
+    readonly flags: number,
+    readonly streamId: number,
+    /** Payload length, as in the frame header. */
+    readonly length: number,
+  ) {}
+
+  get header(): FrameHeader {
+    return this;
+  }
+
+  get frameType(): number {
+    return this.type;
+  }
+}
+
 export class PendingFrames {
-  private frames: OutboundFrame[] = [];
-  private head = 0;
+  private readonly frames = new InFlight<OutboundFrame>((frame) => frame.state === PendingState.Done);
 
   add(frame: OutboundFrame): void {
     frame.state = PendingState.Pending;
-    this.frames.push(frame);
+    this.frames.add(frame);
   }
 
   done(frame: OutboundFrame): void {
     frame.state = PendingState.Done;
-    const frames = this.frames;
-    while (this.head < frames.length && frames[this.head]!.state === PendingState.Done) this.head++;
-    if (this.head === frames.length) {
-      frames.length = 0;
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > frames.length) {
-      this.frames = frames.slice(this.head);
-      this.head = 0;
-    }
+    this.frames.forget();
   }
 
   /** Calls `reset` once for each pending frame of the stream the pool has not heard of yet. */
   resetStream(streamId: number, reset: (frame: OutboundFrame) => void): void {
-    const frames = this.frames;
-    for (let i = this.head; i < frames.length; i++) {
-      const frame = frames[i]!;
+    for (const frame of this.frames.unfinished()) {
       if (frame.state !== PendingState.Pending || frame.header.streamId !== streamId) continue;
       frame.state = PendingState.PendingReset;
       reset(frame);

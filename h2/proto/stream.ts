@@ -81,10 +81,13 @@ export const ResponsePhase = {
 } as const;
 export type ResponsePhase = (typeof ResponsePhase)[keyof typeof ResponsePhase];
 
+/** A stream's handler until the application gives one: shared, as it holds nothing. */
+const NO_HANDLER: StreamHandler = Object.freeze({});
+
 export class H2Stream implements ServerStream {
   // Engine-owned protocol state: the connection reads and changes it, the application does not.
   state: StreamState = StreamState.Open;
-  handler: StreamHandler = {};
+  handler: StreamHandler = NO_HANDLER;
   readonly body: OutboundBody;
   readonly recvWindow: RecvWindow;
   /** DATA bytes received, against the declared content-length (-1: none). */
