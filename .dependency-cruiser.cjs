@@ -1,9 +1,9 @@
 /**
  * The layers (issue #17), checked by `npm run lint:deps`. From the ground up:
  *   h2/      the HTTP/2 engine: imports nothing of the project;
- *   faults/  link, toxics, profiles, frame path, pool: h2/ only;
+ *   faults/  link/, toxics/, profiles/, pool/ and random.ts, nothing else: h2/ only;
  *   config/  the schemas composed and files loaded: faults/ and h2/;
- *   proxy/   composes engine, faults and config into the proxy;
+ *   proxy/   composes engine, faults and config into the proxy (frame-path/: engine + link + pool);
  *   api/     the Toxiproxy-compatible server, TCP proxies, metrics: above proxy/;
  *   cli/, scenario/, origin/, bench/ at the top.
  * No cycle anywhere. Nothing is baselined: a violation fails `npm run lint:deps`.
@@ -11,6 +11,8 @@
  * below them imports the toxics for a side effect.
  */
 const project = '^(h2|faults|config|proxy|api|cli|scenario|origin|bench)/';
+/** Any path under faults/ but its four parts and the seeded random they share. */
+const outsideFaultsParts = '^faults/(?!(link|toxics|profiles|pool)/|random\\.ts$)';
 
 module.exports = {
   forbidden: [
@@ -23,10 +25,32 @@ module.exports = {
     },
     {
       name: 'faults-only-above-h2',
-      comment: 'faults/ (link, toxics, profiles, frame path, pool) imports only h2/ and itself.',
+      comment: 'faults/ (link, toxics, profiles, pool) imports only h2/ and itself.',
       severity: 'error',
       from: { path: '^faults/' },
       to: { path: project, pathNot: '^(h2|faults)/' },
+    },
+    {
+      name: 'faults-holds-only-its-parts',
+      comment: 'faults/ holds link/, toxics/, profiles/, pool/ and random.ts; what composes them belongs in proxy/. '
+        + 'A file elsewhere under faults/ fails by importing anything…',
+      severity: 'error',
+      from: { path: outsideFaultsParts },
+      to: {},
+    },
+    {
+      name: 'faults-holds-only-its-parts-imported',
+      comment: '…by being imported…',
+      severity: 'error',
+      from: {},
+      to: { path: outsideFaultsParts },
+    },
+    {
+      name: 'faults-holds-only-its-parts-orphan',
+      comment: '…or by standing alone.',
+      severity: 'error',
+      from: { path: outsideFaultsParts, orphan: true },
+      to: {},
     },
     {
       name: 'config-below-proxy',

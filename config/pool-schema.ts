@@ -5,7 +5,7 @@ import { DEFAULT_MAX_FREE_PER_CLASS, DEFAULT_SIZE_CLASSES } from '../faults/pool
 
 /**
  * Bytes of frames a connection may have ahead of its socket (in the engine's queue or the link)
- * before its DATA waits; at least one full frame (faults/frames/engine-path.ts).
+ * before its DATA waits; at least one full frame (proxy/frame-path/engine-path.ts).
  */
 export const DEFAULT_BACKPRESSURE_BYTES = 2 * 1024 * 1024;
 

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config/proxy-schema.js';
-import type { ConnectionInfo } from '../faults/frames/connection-wrapper.js';
+import type { ConnectionInfo } from './connection-wrapper.js';
 import type { ProxyEvents } from './events.js';
 import { upstreamAuthority } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';

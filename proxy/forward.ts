@@ -5,7 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { DEFAULT_MAX_HEADER_LIST_SIZE, type ProxyConfig } from '../config/proxy-schema.js';
-import type { ConnectionInfo } from '../faults/frames/connection-wrapper.js';
+import type { ConnectionInfo } from './connection-wrapper.js';
 import type { ProxyEvents } from './events.js';
 import { forwardExtendedConnect } from './forward-connect.js';
 import { forwardOverH1 } from './forward-h1.js';

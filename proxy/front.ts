@@ -28,7 +28,7 @@ import { DownstreamBridge } from './downstream-bridge.js';
 import { requestHeaders } from './engine-stream.js';
 import { engineSettings } from './engine-settings.js';
 import { parseListenAddress } from '../config/proxy-schema.js';
-import type { ConnectionInfo, DownstreamWrapper } from '../faults/frames/connection-wrapper.js';
+import type { ConnectionInfo, DownstreamWrapper } from './connection-wrapper.js';
 import type { ProxyEvents } from './events.js';
 import type { RequestHandler } from './forward.js';
 import type { UpgradeHandler } from './forward-ws.js';

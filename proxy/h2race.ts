@@ -15,8 +15,8 @@ import type { Logger } from 'pino';
 import type { Direction } from '../faults/link/types.js';
 import { poolSchema, type PoolConfig } from '../config/pool-schema.js';
 import { validate } from '../config/load.js';
-import type { EnginePath } from '../faults/frames/engine-path.js';
-import { createEnginePathWrapper } from '../faults/frames/wrapper.js';
+import type { EnginePath } from './frame-path/engine-path.js';
+import { createEnginePathWrapper } from './frame-path/wrapper.js';
 import { LinkedSocket } from '../faults/link/linked-socket.js';
 import { ToxicSet, linkToxicsOf } from '../faults/link/toxic-set.js';
 import { createBufferPool } from '../faults/pool/create-pool.js';
@@ -25,7 +25,7 @@ import { planFaults, startFaultPlan, type FaultSettings } from '../faults/profil
 import type { ScheduleRunner } from '../faults/profiles/schedule-runner.js';
 import { SeededRandom } from '../faults/random.js';
 import type * as net from 'node:net';
-import type { ConnectionInfo, DownstreamWrapper, UpstreamWrapper } from '../faults/frames/connection-wrapper.js';
+import type { ConnectionInfo, DownstreamWrapper, UpstreamWrapper } from './connection-wrapper.js';
 import { silentLogger } from './log.js';
 import { startProxy, type RunningProxy, type StartProxyOptions } from './start.js';
 

@@ -23,7 +23,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { ConnectionInfo, StreamDelivery } from '../faults/frames/connection-wrapper.js';
+import type { ConnectionInfo, StreamDelivery } from './connection-wrapper.js';
 import type { DownstreamBridge } from './downstream-bridge.js';
 import { EngineStream } from './engine-stream.js';
 import { bridgePump, pumpTo, type Pump, type WritePump } from './pump.js';

@@ -14,7 +14,7 @@ import * as http from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import type { ConnectionInfo } from '../faults/frames/connection-wrapper.js';
+import type { ConnectionInfo } from './connection-wrapper.js';
 import type { ProxyEvents, StreamEndRecord, StreamOutcome, StreamStartRecord } from './events.js';
 import { downstreamResponseHeaders } from './headers.js';
 import { pump, type Pump } from './pump.js';

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { proxyConfigSchema, type ProxyConfig, type ProxyConfigInput } from '../config/proxy-schema.js';
 import { validate } from '../config/load.js';
 import { loadOrCreateCertificate, type Certificate } from './certs.js';
-import type { DownstreamWrapper, UpstreamWrapper } from '../faults/frames/connection-wrapper.js';
+import type { DownstreamWrapper, UpstreamWrapper } from './connection-wrapper.js';
 import type { ProxyEvents } from './events.js';
 import { createForwarder } from './forward.js';
 import { createTunnelForwarder } from './forward-ws.js';

@@ -6,7 +6,8 @@
  * builtin.ts lists them and the composition roots register them (registerBuiltinToxics), so a
  * lookup here never depends on which module loaded first. `kind` says where it acts:
  *   - 'link'  : on bytes of one direction of a connection (faults/link runs it);
- *   - 'frame' : on HTTP/2 frames in the frame path (faults/frames runs it).
+ *   - 'frame' : on HTTP/2 frames in the frame path (proxy/frame-path/engine-path.ts runs
+ *               faults/toxics/frame-toxic-chain.ts on each connection).
  */
 import type { z } from 'zod';
 import type { ToxicSpec } from '../link/types.js';

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { FrameType } from '../../h2/frame/constants.js';
 import type { EmitFrame } from '../../h2/proto/frame-writer.js';
 import type { OutboundFrame } from '../../h2/proto/pending-frames.js';
-import { defineFrameToxic, tunnelsAttribute } from '../frames/frame-toxic.js';
+import { defineFrameToxic, tunnelsAttribute } from './frame-toxic.js';
 
 export const reorderToxic = defineFrameToxic({
   type: 'reorder',

@@ -3,7 +3,7 @@
  * server keeps producing for a stream the client has already given up — as on a long RTT.
  */
 import { z } from 'zod';
-import { defineFrameToxic, tunnelsAttribute } from '../frames/frame-toxic.js';
+import { defineFrameToxic, tunnelsAttribute } from './frame-toxic.js';
 
 export const rstDelayToxic = defineFrameToxic({
   type: 'rst_delay',

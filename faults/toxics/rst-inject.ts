@@ -6,7 +6,7 @@
  * pool's reset handling (the race, in release-on-reset).
  */
 import { z } from 'zod';
-import { defineFrameToxic, tunnelsAttribute } from '../frames/frame-toxic.js';
+import { defineFrameToxic, tunnelsAttribute } from './frame-toxic.js';
 
 /** `/regex/` is a regular expression; anything else is a path prefix. Throws on a bad regex. */
 function compilePathMatcher(text: string): (path: string) => boolean {

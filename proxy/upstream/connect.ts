@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import type { Logger } from 'pino';
-import type { UpstreamWrapper } from '../../faults/frames/connection-wrapper.js';
+import type { UpstreamWrapper } from '../connection-wrapper.js';
 import type { ProxyEvents } from '../events.js';
 import { UpstreamError, connectError } from './errors.js';
 

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ProxyConfig } from '../../config/proxy-schema.js';
-import type { UpstreamWrapper } from '../../faults/frames/connection-wrapper.js';
+import type { UpstreamWrapper } from '../connection-wrapper.js';
 import type { ProxyEvents } from '../events.js';
 import type { UpstreamConnectionOptions } from './connect.js';
 import { H1Agent } from './h1-agent.js';

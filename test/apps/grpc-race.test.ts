@@ -18,7 +18,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { expect, test } from 'vitest';
 import { ErrorCode } from '../../h2/frame/constants.js';
-import type { EnginePath } from '../../faults/frames/engine-path.js';
+import type { EnginePath } from '../../proxy/frame-path/engine-path.js';
 import { describeRace } from '../../faults/pool/evidence.js';
 import type { PoolMode } from '../../faults/pool/types.js';
 import type { RunningH2race } from '../../proxy/h2race.js';

@@ -20,7 +20,7 @@ import * as http2 from 'node:http2';
 import { describeRace } from '../../faults/pool/evidence.js';
 import type { BufferPool, PoolMode } from '../../faults/pool/types.js';
 import { ToxicSet, type ToxicInput } from '../../faults/link/toxic-set.js';
-import type { EnginePath } from '../../faults/frames/engine-path.js';
+import type { EnginePath } from '../../proxy/frame-path/engine-path.js';
 import { startH2race, type RunningH2race } from '../../proxy/h2race.js';
 import { createProxyEvents, type GoawayRecord, type ProxyEvents } from '../../proxy/events.js';
 import type { EngineStream } from '../../proxy/engine-stream.js';

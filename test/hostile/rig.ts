@@ -8,7 +8,7 @@
  */
 import * as http2 from 'node:http2';
 import type { Logger } from 'pino';
-import type { EnginePath } from '../../faults/frames/engine-path.js';
+import type { EnginePath } from '../../proxy/frame-path/engine-path.js';
 import type { BufferPool, PoolMode } from '../../faults/pool/types.js';
 import { createDemoHandler } from '../../origin/handler.js';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';

@@ -5,7 +5,7 @@
  * upstream wrapper returns.
  */
 import { describe, expect, test } from 'vitest';
-import type { ConnectionInfo, DownstreamWrapper, UpstreamWrapper } from '../../faults/frames/connection-wrapper.js';
+import type { ConnectionInfo, DownstreamWrapper, UpstreamWrapper } from '../../proxy/connection-wrapper.js';
 import { patternBytes, sha256 } from '../helpers/bytes.js';
 import { connectH2, get, startTestProxy } from '../helpers/h2-client.js';
 import { h1Request } from '../helpers/h1-client.js';

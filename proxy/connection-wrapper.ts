@@ -11,8 +11,8 @@
  * setNoDelay, ALPN reads `h2c`): the proxy keeps the real socket's facts in ConnectionInfo and sets
  * TCP options on the real socket itself.
  */
-import type { Connection } from '../../h2/proto/connection.js';
-import type { ConnectionOptions, ServerHandler } from '../../h2/proto/connection-options.js';
+import type { Connection } from '../h2/proto/connection.js';
+import type { ConnectionOptions, ServerHandler } from '../h2/proto/connection-options.js';
 import type * as net from 'node:net';
 import type * as stream from 'node:stream';
 

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { ToxicSpec } from '../link/types.js';
 import type { SeededRandom } from '../random.js';
-import { findToxicType } from '../toxics/registry.js';
+import { findToxicType } from './registry.js';
 import type { EmitFrame } from '../../h2/proto/frame-writer.js';
 import type { OutboundFrame } from '../../h2/proto/pending-frames.js';
 import type { FrameToxicImpl, FrameToxicInstance } from './frame-toxic.js';

@@ -1,15 +1,15 @@
 /**
- * Plugs the engine path into the proxy (through connection-wrapper.ts, the contract proxy/ takes):
+ * Plugs the engine path into the proxy (through proxy/connection-wrapper.ts, the contract proxy/ takes):
  * every downstream HTTP/2 connection is served by h2race's engine on an EnginePath sharing the
  * proxy's pool and toxics.
  */
 import type * as net from 'node:net';
 import type { Logger } from 'pino';
-import type { ConnectionInfo, DownstreamWrapper } from './connection-wrapper.js';
-import type { ToxicSpec } from '../link/types.js';
-import type { ToxicSet } from '../link/toxic-set.js';
-import type { BufferPool } from '../pool/types.js';
-import { SeededRandom } from '../random.js';
+import type { ConnectionInfo, DownstreamWrapper } from '../connection-wrapper.js';
+import type { ToxicSpec } from '../../faults/link/types.js';
+import type { ToxicSet } from '../../faults/link/toxic-set.js';
+import type { BufferPool } from '../../faults/pool/types.js';
+import { SeededRandom } from '../../faults/random.js';
 import type { Connection } from '../../h2/proto/connection.js';
 import type { ConnectionOptions, ServerHandler } from '../../h2/proto/connection-options.js';
 import { EnginePath, type EnginePathOptions } from './engine-path.js';

@@ -26,15 +26,15 @@ import { LingeringClose, type LingerPolicy } from '../../h2/proto/lingering-clos
 import type { ConnectionObserver, ConnectionOptions, InboundHook, ServerHandler } from '../../h2/proto/connection-options.js';
 import type { EmitFrame, OutboundHook } from '../../h2/proto/frame-writer.js';
 import type { ServerStream } from '../../h2/proto/stream.js';
-import { createDownstreamLink } from '../link/downstream-link.js';
-import { followToxics, type ToxicSet } from '../link/toxic-set.js';
-import type { Link, ToxicSpec } from '../link/types.js';
-import type { BufferPool } from '../pool/types.js';
-import type { SeededRandom } from '../random.js';
+import { createDownstreamLink } from '../../faults/link/downstream-link.js';
+import { followToxics, type ToxicSet } from '../../faults/link/toxic-set.js';
+import type { Link, ToxicSpec } from '../../faults/link/types.js';
+import type { BufferPool } from '../../faults/pool/types.js';
+import type { SeededRandom } from '../../faults/random.js';
 import { LinkTransport } from './link-transport.js';
 import { StreamWriteLedger } from './stream-write-ledger.js';
-import { TimerSet } from './timer-set.js';
-import { FrameToxicChain, type ToxicDecision } from './toxic-chain.js';
+import { TimerSet } from '../../faults/toxics/timer-set.js';
+import { FrameToxicChain, type ToxicDecision } from '../../faults/toxics/frame-toxic-chain.js';
 
 export interface EnginePathEvents {
   /** A client RST_STREAM (or an injected one) as the engine is about to see it. */

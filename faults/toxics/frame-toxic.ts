@@ -1,7 +1,7 @@
 /**
  * What a frame-kind toxic (faults/toxics/{reorder,rst-delay,rst-inject}.ts) implements: one
- * instance per connection, opened by the engine path (engine-path.ts), with hooks at the three
- * places where frame faults act:
+ * instance per connection, opened by the engine path (proxy/frame-path/engine-path.ts) through
+ * frame-toxic-chain.ts, with hooks at the three places where frame faults act:
  *
  *   engine writer ──frames──▶ outbound() ─▶ … ─▶ link ─▶ client   (reorder)
  *   engine ◀─RST_STREAM── inboundResetDelay() ◀── client          (rst_delay)
@@ -13,7 +13,7 @@
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { ToxicType } from '../toxics/registry.js';
+import type { ToxicType } from './registry.js';
 import type { SeededRandom } from '../random.js';
 import type { EmitFrame } from '../../h2/proto/frame-writer.js';
 import type { OutboundFrame } from '../../h2/proto/pending-frames.js';

@@ -22,7 +22,7 @@ import type * as net from 'node:net';
 import type { FrameHeader } from '../../h2/frame/codec.js';
 import { SocketBackedTransport, type WriteDone } from '../../h2/proto/socket-backed-transport.js';
 import { InFlight } from '../../h2/proto/in-flight.js';
-import type { Link, LinkChunk } from '../link/types.js';
+import type { Link, LinkChunk } from '../../faults/link/types.js';
 import type { StreamWriteLedger } from './stream-write-ledger.js';
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Which of each stream's outbound frames the downstream link wrote to the client's socket, for
- * the stream log (connection-wrapper.ts: DeliveryLedger). A stream is done in the engine
+ * the stream log (proxy/connection-wrapper.ts: DeliveryLedger). A stream is done in the engine
  * once its frames are handed to the transport; on a shaped link they may sit in the link for
  * seconds after, or never go out when the connection dies first.
  *
@@ -9,7 +9,7 @@
  * the stream arrives and ends in `finish`, once the proxy has asked `whenSettled` and none of the
  * stream's frames is pending: the callback fires there, exactly once.
  */
-import type { DeliveryLedger, StreamDelivery } from './connection-wrapper.js';
+import type { DeliveryLedger, StreamDelivery } from '../connection-wrapper.js';
 import { FrameFlag, FrameType } from '../../h2/frame/constants.js';
 import type { FrameHeader } from '../../h2/frame/codec.js';
 
