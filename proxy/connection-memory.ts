@@ -13,6 +13,13 @@
  *
  * Lifecycle: one per engine connection, made by the front when the connection is accepted; a
  * stream is held from its admission until its 'close' (the front removes it there).
+ *
+ * The streams are an array, each knowing its slot (removal swaps the last one in), not a Set: a
+ * Set that streams come and go through rehashes every few dozen streams, and V8 leaves each
+ * replaced table holding the streams it had and a link to its successor. Once one such table has
+ * been promoted, the chain of replaced tables holds every stream that was open at a rehash — and
+ * all each one references — through the next scavenges, so they are promoted too (a
+ * self-sustaining chain, collected only by mark-compacts).
  */
 
 /** A proxied stream as the account sees it. */
@@ -21,10 +28,12 @@ export interface HeldStream {
   readonly heldBytes: number;
   /** The client's window for it is closed: its response waits at the client. */
   readonly stalled: boolean;
+  /** Its index among the account's streams while held, else -1 (written by ConnectionMemory only). */
+  memorySlot: number;
 }
 
 export class ConnectionMemory {
-  private readonly streams = new Set<HeldStream>();
+  private readonly streams: HeldStream[] = [];
 
   /**
    * @param capBytes what one connection may make the proxy hold
@@ -47,10 +56,16 @@ export class ConnectionMemory {
   }
 
   add(stream: HeldStream): void {
-    this.streams.add(stream);
+    stream.memorySlot = this.streams.push(stream) - 1;
   }
 
   delete(stream: HeldStream): void {
-    this.streams.delete(stream);
+    const slot = stream.memorySlot;
+    if (slot < 0) return;
+    stream.memorySlot = -1;
+    const last = this.streams.pop()!;
+    if (last === stream) return;
+    this.streams[slot] = last;
+    last.memorySlot = slot;
   }
 }

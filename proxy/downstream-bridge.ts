@@ -61,6 +61,8 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
    * whenever a write finds the engine's queue full; open again at the engine's onDrain.
    */
   stalled: boolean;
+  /** Its slot in the connection's memory account (ConnectionMemory's). */
+  memorySlot = -1;
   /** Bytes an adapter (engine-stream.ts) buffers on this stream's behalf. */
   adapterBytes: () => number = noBytes;
   private requestPhase: RequestPhase = RequestPhase.Open;
@@ -242,6 +244,7 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
     if (this.rstCode !== undefined) return;
     this.rstCode = code;
     clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     this.reader = undefined;
     this.drainListener = undefined;
     // Told a tick later, as a Node stream's 'close' is: the engine ends a stream as it frames its
@@ -252,7 +255,11 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
   /** ended()'s second half, on the tick after it: the owners hear of it (called by nothing else). */
   tellClosed(): void {
     this.memory?.delete(this);
-    this.onClosed?.();
+    const onClosed = this.onClosed;
+    // The exchange is let go: the engine's record of this stream may be kept past its end by
+    // garbage still pointing at it (connection-memory.ts), and should not keep the exchange too.
+    this.onClosed = undefined;
+    onClosed?.();
   }
 }
 
