@@ -23,7 +23,7 @@ import { ErrorCode } from '../h2/frame/constants.js';
 import type { RequestHead } from '../h2/proto/header-validation.js';
 import type { ServerStream, StreamHandler } from '../h2/proto/stream.js';
 import type { ConnectionMemory, HeldStream } from './connection-memory.js';
-import { fieldsOf, headersOf } from './field-list.js';
+import { fieldsOf, fieldValue, headersOf } from './field-list.js';
 
 /** Where a request body goes: each chunk once, in order, then its end. */
 export interface BodyReader {
@@ -187,10 +187,13 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
 
   /** The response head (`:status` among `headers`); `endStream`: the head is the whole response. */
   respond(headers: OutgoingHttpHeaders, endStream: boolean): void {
-    const status = Number(headers[':status']);
-    const fields = fieldsOf(headers);
+    this.respondFields(Number(headers[':status']), fieldsOf(headers), endStream);
+  }
+
+  /** respond() with the head's regular fields flat (this stream adds `date` to them if missing). */
+  respondFields(status: number, fields: string[], endStream: boolean): void {
     // As node:http2's respond() does: a final head carries a date.
-    if (status >= 200 && headers.date === undefined) fields.push('date', httpDate());
+    if (status >= 200 && fieldValue(fields, 'date') === undefined) fields.push('date', httpDate());
     this.stream.respond(status, fields, endStream);
     if (status >= 200) this.headersSent = true;
     if (endStream) this.bodyEnded = true;

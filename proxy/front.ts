@@ -25,7 +25,6 @@ import { MAX_STREAM_ID } from '../h2/proto/go-away.js';
 import { serveSocket } from '../h2/server.js';
 import { ConnectionMemory } from './connection-memory.js';
 import { DownstreamBridge } from './downstream-bridge.js';
-import { requestHeaders } from './engine-stream.js';
 import { engineSettings } from './engine-settings.js';
 import { parseListenAddress } from '../config/proxy-schema.js';
 import type { ConnectionInfo, DownstreamWrapper } from './connection-wrapper.js';
@@ -193,13 +192,7 @@ export class Front {
         }
         const bridge = new DownstreamBridge(stream, head, bornStalled, memory);
         memory.add(bridge);
-        const { headers, rawHeaders } = requestHeaders(head);
-        // RFC 8441: an extended CONNECT (a WebSocket) says what it tunnels; the forwarder routes on it.
-        if (head.protocol !== '') {
-          headers[':protocol'] = head.protocol;
-          rawHeaders.push(':protocol', head.protocol);
-        }
-        this.opts.onRequest({ stream: bridge, headers, rawHeaders }, info, stream.id);
+        this.opts.onRequest({ stream: bridge, head }, info, stream.id);
         return bridge;
       },
     };
