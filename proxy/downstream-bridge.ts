@@ -23,6 +23,7 @@ import { ErrorCode } from '../h2/frame/constants.js';
 import type { RequestHead } from '../h2/proto/header-validation.js';
 import type { ServerStream, StreamHandler } from '../h2/proto/stream.js';
 import type { ConnectionMemory, HeldStream } from './connection-memory.js';
+import type { IdleSweep, IdleWatched } from './idle-sweep.js';
 import { fieldsOf, fieldValue, headersOf } from './field-list.js';
 
 /** Where a request body goes: each chunk once, in order, then its end. */
@@ -45,7 +46,7 @@ type RequestPhase = (typeof RequestPhase)[keyof typeof RequestPhase];
 /** A reader that drops the body: the origin answered in full and stopped reading. */
 const DISCARD: BodyReader = { onData: () => true, onEnd: () => {} };
 
-export class DownstreamBridge implements StreamHandler, HeldStream {
+export class DownstreamBridge implements StreamHandler, HeldStream, IdleWatched {
   readonly id: number;
   readonly endAfterHeaders: boolean;
   /** The final response head went out. */
@@ -74,7 +75,12 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
   private drainListener: (() => void) | undefined;
   /** end() reached the engine: its END_STREAM is decided. */
   private bodyEnded = false;
-  private idleTimer: NodeJS.Timeout | undefined;
+  /** Ticks of the connection's idle sweep since a body byte last moved (IdleSweep's). */
+  idleTicks = 0;
+  /** Its slot among the idle sweep's streams (IdleSweep's). */
+  idleSlot = -1;
+  /** What happens when the stream is idle for the sweep's timeout (watchIdle). */
+  private onIdle: (() => void) | undefined;
 
   constructor(
     private readonly stream: ServerStream,
@@ -82,6 +88,8 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
     bornStalled = false,
     /** The connection's memory account, which holds this stream until it ends. */
     private readonly memory?: ConnectionMemory,
+    /** The connection's stream idle timeout, if it has one. */
+    private readonly idleSweep?: IdleSweep,
   ) {
     this.id = stream.id;
     this.endAfterHeaders = head.endStream;
@@ -111,7 +119,7 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
   // ── what the engine tells the stream ────────────────────────────────────────────────────
 
   onData(chunk: Buffer): void {
-    this.idleTimer?.refresh();
+    this.idleTicks = 0;
     if (this.reader && !this.readerFull && this.queued === undefined) {
       this.stream.consumed(chunk.length);
       this.readerFull = !this.reader.onData(chunk);
@@ -131,7 +139,7 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
   }
 
   onDrain(): void {
-    this.idleTimer?.refresh();
+    this.idleTicks = 0;
     this.stalled = false;
     this.drainListener?.();
   }
@@ -201,7 +209,7 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
 
   /** Response body bytes: false when the engine's queue is full (the writer waits for its drain listener). */
   write(chunk: Buffer): boolean {
-    this.idleTimer?.refresh();
+    this.idleTicks = 0;
     if (this.stream.closed) return true;
     if (this.stream.write(chunk)) return true;
     this.stalled = true;
@@ -237,17 +245,26 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
     this.ended(code);
   }
 
-  /** `onIdle` after `ms` with no body bytes moved either way (a stream, not a socket, timeout). */
-  setTimeout(ms: number, onIdle: () => void): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(onIdle, ms);
+  /**
+   * `onIdle` once no body byte moved either way for the connection's stream idle timeout (a
+   * stream, not a socket, timeout); never on a connection without one.
+   */
+  watchIdle(onIdle: () => void): void {
+    if (!this.idleSweep || this.closed) return;
+    this.onIdle = onIdle;
+    this.idleSweep.watch(this);
+  }
+
+  /** The idle sweep's call (IdleWatched). */
+  idleFired(): void {
+    this.onIdle?.();
   }
 
   private ended(code: number): void {
     if (this.rstCode !== undefined) return;
     this.rstCode = code;
-    clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
+    this.idleSweep?.unwatch(this);
+    this.onIdle = undefined;
     this.reader = undefined;
     this.drainListener = undefined;
     // Told a tick later, as a Node stream's 'close' is: the engine ends a stream as it frames its

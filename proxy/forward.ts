@@ -46,7 +46,7 @@ export function createForwarder(
     }
     // A stream nobody moves bytes on (e.g. a client announcing a zero window) must not pin its
     // upstream stream forever.
-    if (h2Stream && idleMs > 0) h2Stream.setTimeout(idleMs, () => ps.idleTimeout(idleMs));
+    if (h2Stream && idleMs > 0) h2Stream.watchIdle(() => ps.idleTimeout(idleMs));
     const viaH1 = () => forwardOverH1(ps, {
       agent: upstream.h1,
       headers: upstreamRequestHeaders(ps.headers, client, authority),
