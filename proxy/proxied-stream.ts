@@ -407,6 +407,8 @@ export class ProxiedStream {
 
   /** The stream-end record: bytes and duration are the socket's when `delivery` tells them. */
   private report(sessionOutcome: StreamOutcome, rstCode: number | undefined, closedAt: number, delivery: StreamDelivery | undefined): void {
+    // Nobody to tell (no listener, the log above info, as in the bench): no record is built.
+    if (this.events.listenerCount('stream-end') === 0 && !this.logger.isLevelEnabled('info')) return;
     const { start } = this;
     const outcome = delivery ? deliveredOutcome(sessionOutcome, delivery) : sessionOutcome;
     const endAt = Math.max(closedAt, delivery?.lastWriteAt ?? closedAt);
