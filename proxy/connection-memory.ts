@@ -13,7 +13,16 @@
  *
  * Lifecycle: one per engine connection, made by the front when the connection is accepted; a
  * stream is held from its admission until its 'close' (the front removes it there).
+ *
+ * The streams are a SlotList (each knows its index; removal swaps the last one in), not a Set: a
+ * Set that streams come and go through rehashes every few dozen streams, and V8 leaves each
+ * replaced table holding the streams it had and a link to its successor. Once one such table has
+ * been promoted, the chain of replaced tables holds every stream that was open at a rehash — and
+ * all each one references — through the next scavenges, so they are promoted too (a
+ * self-sustaining chain, collected only by mark-compacts).
  */
+
+import { SlotList } from './slot-list.js';
 
 /** A proxied stream as the account sees it. */
 export interface HeldStream {
@@ -21,10 +30,12 @@ export interface HeldStream {
   readonly heldBytes: number;
   /** The client's window for it is closed: its response waits at the client. */
   readonly stalled: boolean;
+  /** Its index among the account's streams while held, else -1 (written by ConnectionMemory only). */
+  memorySlot: number;
 }
 
 export class ConnectionMemory {
-  private readonly streams = new Set<HeldStream>();
+  private readonly streams = new SlotList<HeldStream>((s) => s.memorySlot, (s, slot) => (s.memorySlot = slot));
 
   /**
    * @param capBytes what one connection may make the proxy hold
@@ -36,7 +47,7 @@ export class ConnectionMemory {
   /** Bytes held for the connection, a stalled stream counted at its bound. */
   get heldBytes(): number {
     let held = 0;
-    for (const stream of this.streams) held += stream.stalled ? Math.max(stream.heldBytes, this.stalledStreamBytes) : stream.heldBytes;
+    for (const stream of this.streams.all) held += stream.stalled ? Math.max(stream.heldBytes, this.stalledStreamBytes) : stream.heldBytes;
     return held;
   }
 

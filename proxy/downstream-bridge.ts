@@ -23,7 +23,8 @@ import { ErrorCode } from '../h2/frame/constants.js';
 import type { RequestHead } from '../h2/proto/header-validation.js';
 import type { ServerStream, StreamHandler } from '../h2/proto/stream.js';
 import type { ConnectionMemory, HeldStream } from './connection-memory.js';
-import { fieldsOf, headersOf } from './field-list.js';
+import type { IdleSweep, IdleWatched } from './idle-sweep.js';
+import { fieldsOf, fieldValue, headersOf } from './field-list.js';
 
 /** Where a request body goes: each chunk once, in order, then its end. */
 export interface BodyReader {
@@ -45,7 +46,7 @@ type RequestPhase = (typeof RequestPhase)[keyof typeof RequestPhase];
 /** A reader that drops the body: the origin answered in full and stopped reading. */
 const DISCARD: BodyReader = { onData: () => true, onEnd: () => {} };
 
-export class DownstreamBridge implements StreamHandler, HeldStream {
+export class DownstreamBridge implements StreamHandler, HeldStream, IdleWatched {
   readonly id: number;
   readonly endAfterHeaders: boolean;
   /** The final response head went out. */
@@ -61,6 +62,8 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
    * whenever a write finds the engine's queue full; open again at the engine's onDrain.
    */
   stalled: boolean;
+  /** Its slot in the connection's memory account (ConnectionMemory's). */
+  memorySlot = -1;
   /** Bytes an adapter (engine-stream.ts) buffers on this stream's behalf. */
   adapterBytes: () => number = noBytes;
   private requestPhase: RequestPhase = RequestPhase.Open;
@@ -72,7 +75,12 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
   private drainListener: (() => void) | undefined;
   /** end() reached the engine: its END_STREAM is decided. */
   private bodyEnded = false;
-  private idleTimer: NodeJS.Timeout | undefined;
+  /** Ticks of the connection's idle sweep since a body byte last moved (IdleSweep's). */
+  idleTicks = 0;
+  /** Its slot among the idle sweep's streams (IdleSweep's). */
+  idleSlot = -1;
+  /** What happens when the stream is idle for the sweep's timeout (watchIdle). */
+  private onIdle: (() => void) | undefined;
 
   constructor(
     private readonly stream: ServerStream,
@@ -80,6 +88,8 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
     bornStalled = false,
     /** The connection's memory account, which holds this stream until it ends. */
     private readonly memory?: ConnectionMemory,
+    /** The connection's stream idle timeout, if it has one. */
+    private readonly idleSweep?: IdleSweep,
   ) {
     this.id = stream.id;
     this.endAfterHeaders = head.endStream;
@@ -109,7 +119,7 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
   // ── what the engine tells the stream ────────────────────────────────────────────────────
 
   onData(chunk: Buffer): void {
-    this.idleTimer?.refresh();
+    this.idleTicks = 0;
     if (this.reader && !this.readerFull && this.queued === undefined) {
       this.stream.consumed(chunk.length);
       this.readerFull = !this.reader.onData(chunk);
@@ -129,7 +139,7 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
   }
 
   onDrain(): void {
-    this.idleTimer?.refresh();
+    this.idleTicks = 0;
     this.stalled = false;
     this.drainListener?.();
   }
@@ -185,10 +195,13 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
 
   /** The response head (`:status` among `headers`); `endStream`: the head is the whole response. */
   respond(headers: OutgoingHttpHeaders, endStream: boolean): void {
-    const status = Number(headers[':status']);
-    const fields = fieldsOf(headers);
+    this.respondFields(Number(headers[':status']), fieldsOf(headers), endStream);
+  }
+
+  /** respond() with the head's regular fields flat (this stream adds `date` to them if missing). */
+  respondFields(status: number, fields: string[], endStream: boolean): void {
     // As node:http2's respond() does: a final head carries a date.
-    if (status >= 200 && headers.date === undefined) fields.push('date', httpDate());
+    if (status >= 200 && fieldValue(fields, 'date') === undefined) fields.push('date', httpDate());
     this.stream.respond(status, fields, endStream);
     if (status >= 200) this.headersSent = true;
     if (endStream) this.bodyEnded = true;
@@ -196,7 +209,7 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
 
   /** Response body bytes: false when the engine's queue is full (the writer waits for its drain listener). */
   write(chunk: Buffer): boolean {
-    this.idleTimer?.refresh();
+    this.idleTicks = 0;
     if (this.stream.closed) return true;
     if (this.stream.write(chunk)) return true;
     this.stalled = true;
@@ -232,16 +245,26 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
     this.ended(code);
   }
 
-  /** `onIdle` after `ms` with no body bytes moved either way (a stream, not a socket, timeout). */
-  setTimeout(ms: number, onIdle: () => void): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(onIdle, ms);
+  /**
+   * `onIdle` once no body byte moved either way for the connection's stream idle timeout (a
+   * stream, not a socket, timeout); never on a connection without one.
+   */
+  watchIdle(onIdle: () => void): void {
+    if (!this.idleSweep || this.closed) return;
+    this.onIdle = onIdle;
+    this.idleSweep.watch(this);
+  }
+
+  /** The idle sweep's call (IdleWatched). */
+  idleFired(): void {
+    this.onIdle?.();
   }
 
   private ended(code: number): void {
     if (this.rstCode !== undefined) return;
     this.rstCode = code;
-    clearTimeout(this.idleTimer);
+    this.idleSweep?.unwatch(this);
+    this.onIdle = undefined;
     this.reader = undefined;
     this.drainListener = undefined;
     // Told a tick later, as a Node stream's 'close' is: the engine ends a stream as it frames its
@@ -252,7 +275,11 @@ export class DownstreamBridge implements StreamHandler, HeldStream {
   /** ended()'s second half, on the tick after it: the owners hear of it (called by nothing else). */
   tellClosed(): void {
     this.memory?.delete(this);
-    this.onClosed?.();
+    const onClosed = this.onClosed;
+    // The exchange is let go: the engine's record of this stream may be kept past its end by
+    // garbage still pointing at it (connection-memory.ts), and should not keep the exchange too.
+    this.onClosed = undefined;
+    onClosed?.();
   }
 }
 

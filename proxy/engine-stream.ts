@@ -114,6 +114,8 @@ export function requestHeaders(head: RequestHead): { headers: IncomingHttpHeader
   const rawHeaders = [':method', head.method, ':scheme', head.scheme];
   if (head.authority !== '') rawHeaders.push(':authority', head.authority);
   rawHeaders.push(':path', head.path);
+  // RFC 8441: an extended CONNECT (a WebSocket) says what it tunnels; the forwarder routes on it.
+  if (head.protocol !== '') rawHeaders.push(':protocol', head.protocol);
   for (const field of head.fields) rawHeaders.push(field);
   return { headers: headersOf(rawHeaders), rawHeaders };
 }

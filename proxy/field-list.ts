@@ -32,3 +32,12 @@ export function fieldsOf(headers: OutgoingHttpHeaders): string[] {
   }
   return fields;
 }
+
+/** A field's value as headersOf() would give it (repeated ones joined with ', '); undefined when absent. */
+export function fieldValue(fields: readonly string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i] === name) value = value === undefined ? fields[i + 1]! : `${value}, ${fields[i + 1]!}`;
+  }
+  return value;
+}

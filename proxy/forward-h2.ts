@@ -26,8 +26,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorCode } from '../h2/frame/constants.js';
 import type { ClientHandler, ClientRequestHead, ClientStream } from '../h2/proto/client-connection.js';
 import type { ResetCause } from '../h2/proto/stream.js';
-import { fieldsOf, headersOf } from './field-list.js';
-import { downstreamResponseHeaders, forwardableTrailers } from './headers.js';
+import { fieldsOf, fieldValue, headersOf } from './field-list.js';
+import { downstreamResponseFields, downstreamResponseHeaders, forwardableTrailers } from './headers.js';
 import type { ProxiedStream } from './proxied-stream.js';
 import type { Pump, WritePump } from './pump.js';
 import type { H2Pool, H2StreamRequest, UpstreamH2Session } from './upstream/h2-pool.js';
@@ -137,9 +137,9 @@ class H2Attempt implements ClientHandler, Pump {
     // RFC 9110 §9.3.6: any 2xx to a CONNECT opens the tunnel; the client is told 200 (a 204 or
     // 205 would be a response without content to its HTTP/2 stack, the tunnel's bytes refused).
     const relayed = this.opts.head.method === 'CONNECT' && status < 300 ? 200 : status;
-    const head = headersOf(fields);
-    this.contentLength = head['content-length'] === undefined ? undefined : Number(head['content-length']);
-    if (!ps.onHead(relayed, downstreamResponseHeaders(head, '2'), endStream)) return;
+    const contentLength = fieldValue(fields, 'content-length');
+    this.contentLength = contentLength === undefined ? undefined : Number(contentLength);
+    if (!ps.onHeadFields(relayed, downstreamResponseFields(fields), endStream)) return;
     ps.responseBodyMoving(this);
     ps.onBodyDrain(this.sinkDrained);
   }

@@ -16,7 +16,7 @@ import type { ProxyConfig } from '../config/proxy-schema.js';
 import type { ConnectionInfo } from './connection-wrapper.js';
 import type { ProxyEvents } from './events.js';
 import { upstreamAuthority } from './forward.js';
-import { upstreamRequestHeaders } from './headers.js';
+import { requestAuthority, upstreamRequestHeaders } from './headers.js';
 import { ProxiedTunnel, type DownstreamUpgrade } from './proxied-tunnel.js';
 import { UpstreamError } from './upstream/errors.js';
 import { upstreamIdOf } from './upstream/h1-agent.js';
@@ -49,7 +49,7 @@ export function createTunnelForwarder(
     }
     // http2-proxy accepts only the lower-case token (RFC 6455 compares it case-insensitively).
     req.headers.upgrade = 'websocket';
-    const headers = upstreamRequestHeaders(req.headers, { remoteAddress: connection.remoteAddress, tls: connection.tls, httpVersion: '1.1' }, upstreamAuthority(upstream, config, req.headers));
+    const headers = upstreamRequestHeaders(req.headers, { remoteAddress: connection.remoteAddress, tls: connection.tls, httpVersion: '1.1' }, upstreamAuthority(upstream, config, requestAuthority(req.headers)));
     headers.connection = 'upgrade';
     headers.upgrade = 'websocket';
     const agent = upstream.tunnels;

@@ -5,13 +5,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { DEFAULT_MAX_HEADER_LIST_SIZE, type ProxyConfig } from '../config/proxy-schema.js';
+import type { RequestHead } from '../h2/proto/header-validation.js';
 import type { ConnectionInfo } from './connection-wrapper.js';
 import type { ProxyEvents } from './events.js';
 import { forwardExtendedConnect } from './forward-connect.js';
 import { forwardOverH1 } from './forward-h1.js';
-import { fieldsOf } from './field-list.js';
+import { fieldsOf, fieldValue } from './field-list.js';
 import { forwardOverH2 } from './forward-h2.js';
-import { requestAuthority, upstreamRequestHeaders } from './headers.js';
+import { requestAuthority, upstreamRequestFields, upstreamRequestHeaders } from './headers.js';
 import { ProxiedStream, type DownstreamExchange } from './proxied-stream.js';
 import type { OriginUpstream } from './upstream/origin-upstream.js';
 
@@ -27,14 +28,17 @@ export function createForwarder(
   const idleMs = config.downstream.streamIdleTimeoutMs;
   return (exchange, connection, streamId) => {
     const ps = new ProxiedStream(exchange, connection, streamId, events, logger);
-    const extendedConnect = ps.start.method === 'CONNECT' && ps.headers[':protocol'] !== undefined;
+    // An HTTP/2 request comes with the engine's head: read as it is, no header object made from it.
+    const requestHead = ps.requestHead;
+    const extendedConnect = ps.start.method === 'CONNECT' && requestHead !== undefined && requestHead.protocol !== '';
     if (ps.start.method === 'CONNECT' && !extendedConnect) return ps.refuse(501, 'CONNECT is not supported');
     // nghttp2 enforces SETTINGS_MAX_HEADER_LIST_SIZE only once the client has ACKed it.
-    if (headerListSize(ps.rawHeaders) > maxHeaderListSize) {
+    if ((requestHead ? requestHeadSize(requestHead) : headerListSize(ps.rawHeaders)) > maxHeaderListSize) {
       return ps.refuse(431, `request header list exceeds ${maxHeaderListSize} bytes`);
     }
     const h2Stream = ps.h2Stream;
-    const authority = upstreamAuthority(upstream, config, ps.headers);
+    const clientAuthority = requestHead ? requestHead.authority || fieldValue(requestHead.fields, 'host') : requestAuthority(ps.headers);
+    const authority = upstreamAuthority(upstream, config, clientAuthority);
     const client = { remoteAddress: connection.remoteAddress, tls: connection.tls, httpVersion: h2Stream ? '2' as const : '1.1' as const };
     // A WebSocket (RFC 8441) may be silent for minutes: no stream idle timeout on a tunnel.
     if (extendedConnect) {
@@ -42,7 +46,7 @@ export function createForwarder(
     }
     // A stream nobody moves bytes on (e.g. a client announcing a zero window) must not pin its
     // upstream stream forever.
-    if (h2Stream && idleMs > 0) h2Stream.setTimeout(idleMs, () => ps.idleTimeout(idleMs));
+    if (h2Stream && idleMs > 0) h2Stream.watchIdle(() => ps.idleTimeout(idleMs));
     const viaH1 = () => forwardOverH1(ps, {
       agent: upstream.h1,
       headers: upstreamRequestHeaders(ps.headers, client, authority),
@@ -51,22 +55,32 @@ export function createForwarder(
     if (upstream.usesH1) return viaH1();
     const hasBody = h2Stream ? !h2Stream.endAfterHeaders : hasH1Body(ps.headers);
     const scheme = upstream.tls ? 'https' : 'http';
-    // The authority goes as :authority (the marker upstreamRequestHeaders reads), not as a field.
-    const fields = fieldsOf(upstreamRequestHeaders(ps.headers, client, authority, { ':authority': authority }));
+    // The authority goes as :authority, not as a field.
+    const fields = requestHead
+      ? upstreamRequestFields(requestHead.fields, client, clientAuthority)
+      : fieldsOf(upstreamRequestHeaders(ps.headers, client, authority, { ':authority': authority }));
     const head = { method: ps.start.method, scheme, authority, path: ps.start.path, fields };
     forwardOverH2(ps, { pool: upstream.h2!, head, hasBody, responseTimeoutMs: config.upstream.responseTimeoutMs, onNotH2: viaH1 });
   };
 }
 
 /** The host the origin is told: its own with rewriteHost, else the client's (the origin's without one). */
-export function upstreamAuthority(upstream: OriginUpstream, config: Pick<ProxyConfig, 'upstream'>, headers: IncomingHttpHeaders): string {
-  return config.upstream.rewriteHost ? upstream.origin.host : requestAuthority(headers) ?? upstream.origin.host;
+export function upstreamAuthority(upstream: OriginUpstream, config: Pick<ProxyConfig, 'upstream'>, clientAuthority: string | undefined): string {
+  return config.upstream.rewriteHost ? upstream.origin.host : clientAuthority ?? upstream.origin.host;
 }
 
 /** RFC 9113 §6.5.2: Σ over fields (pseudo-headers included) of name + value + 32 octets. */
-function headerListSize(raw: string[]): number {
+function headerListSize(raw: readonly string[]): number {
   let size = 0;
   for (let i = 0; i < raw.length; i += 2) size += raw[i]!.length + raw[i + 1]!.length + 32;
+  return size;
+}
+
+/** headerListSize() of an HTTP/2 request's head: its fields and pseudo-headers (named as requestHeaders() lists them). */
+function requestHeadSize(head: RequestHead): number {
+  let size = headerListSize(head.fields) + ':method'.length + head.method.length + ':scheme'.length + head.scheme.length + ':path'.length + head.path.length + 3 * 32;
+  if (head.authority !== '') size += ':authority'.length + head.authority.length + 32;
+  if (head.protocol !== '') size += ':protocol'.length + head.protocol.length + 32;
   return size;
 }
 

@@ -25,7 +25,7 @@ import { serveSocket } from '../h2/server.js';
 import { ConnectionEnding } from './connection-ending.js';
 import { ConnectionMemory } from './connection-memory.js';
 import { DownstreamBridge } from './downstream-bridge.js';
-import { requestHeaders } from './engine-stream.js';
+import { IdleSweep } from './idle-sweep.js';
 import { engineSettings } from './engine-settings.js';
 import { parseListenAddress } from '../config/proxy-schema.js';
 import type { ConnectionInfo, DownstreamWrapper } from './connection-wrapper.js';
@@ -193,6 +193,7 @@ export class Front {
     if (this.closing) return void socket.destroy();
     const { downstream, events, logger, wrapper } = this.opts;
     socket.on('error', (err: NodeJS.ErrnoException) => logger.debug({ connection: info.id, err: err.code ?? err.message }, 'downstream socket error'));
+    const idleSweep = downstream.streamIdleTimeoutMs > 0 ? new IdleSweep(downstream.streamIdleTimeoutMs) : undefined;
     const memory = new ConnectionMemory(downstream.connectionMemoryMiB * 2 ** 20, this.opts.upstreamStreamWindow + ENGINE_STREAM_QUEUE_BYTES + STREAM_WRITABLE_BYTES);
     const handler: ServerHandler = {
       onStream: (stream, head) => {
@@ -202,15 +203,9 @@ export class Front {
           stream.reset(ErrorCode.REFUSED_STREAM);
           return {};
         }
-        const bridge = new DownstreamBridge(stream, head, bornStalled, memory);
+        const bridge = new DownstreamBridge(stream, head, bornStalled, memory, idleSweep);
         memory.add(bridge);
-        const { headers, rawHeaders } = requestHeaders(head);
-        // RFC 8441: an extended CONNECT (a WebSocket) says what it tunnels; the forwarder routes on it.
-        if (head.protocol !== '') {
-          headers[':protocol'] = head.protocol;
-          rawHeaders.push(':protocol', head.protocol);
-        }
-        this.opts.onRequest({ stream: bridge, headers, rawHeaders }, info, stream.id);
+        this.opts.onRequest({ stream: bridge, head }, info, stream.id);
         return bridge;
       },
     };

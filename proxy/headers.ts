@@ -22,6 +22,10 @@ const HOP_BY_HOP = new Set([
 ]);
 
 const PROXY_NAME = 'h2race';
+/** What this hop adds to `via` after an HTTP/2 hop. */
+const VIA_H2 = `2 ${PROXY_NAME}`;
+/** A `te` that asks for trailers: the one `te` forwarded (gRPC needs it, HTTP/2 allows it). */
+const TE_TRAILERS = /(^|,)\s*trailers\s*(;|,|$)/i;
 
 type HeaderValue = string | string[] | number | undefined;
 
@@ -40,7 +44,7 @@ function endToEndHeaders(incoming: IncomingHttpHeaders | OutgoingHttpHeaders, sk
     const value = incoming[name];
     if (value === undefined || name.charCodeAt(0) === 58 /* ':' */ || name === skip) continue;
     if (HOP_BY_HOP.has(name) || named?.has(name)) {
-      if (name === 'te' && typeof value === 'string' && /(^|,)\s*trailers\s*(;|,|$)/i.test(value)) out.te = 'trailers';
+      if (name === 'te' && typeof value === 'string' && TE_TRAILERS.test(value)) out.te = 'trailers';
       continue;
     }
     out[name] = value;
@@ -81,10 +85,79 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, client: Cl
   return out;
 }
 
+/**
+ * upstreamRequestHeaders() from an HTTP/2 client to an HTTP/2 origin: the engine's flat fields in,
+ * flat fields out, with no header object either way (the two objects and their flattening were
+ * ~1 KB of garbage per request). The same rules — keep both in step (headers.test.ts checks they
+ * agree) — with the differences HTTP/2 allows: repeated fields stay repeated, and no field is
+ * named by `connection` (an HTTP/2 request with a connection field is malformed, RFC 9113 §8.2.2;
+ * the engine refuses it). The lists this hop appends to become one field each.
+ */
+export function upstreamRequestFields(fields: readonly string[], client: ClientFacts, clientAuthority: string | undefined): string[] {
+  const out: string[] = [];
+  let forwarded: string | undefined;
+  let forwardedFor: string | undefined;
+  let forwardedHost: string | undefined;
+  let via: string | undefined;
+  let teTrailers = false;
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    const value = fields[i + 1]!;
+    switch (name) {
+      case 'host':
+      case 'x-forwarded-proto':
+        continue;
+      case 'forwarded':
+        forwarded = joined(forwarded, value);
+        continue;
+      case 'x-forwarded-for':
+        forwardedFor = joined(forwardedFor, value);
+        continue;
+      case 'x-forwarded-host':
+        forwardedHost = joined(forwardedHost, value);
+        continue;
+      case 'via':
+        via = joined(via, value);
+        continue;
+    }
+    if (HOP_BY_HOP.has(name)) {
+      teTrailers ||= name === 'te' && TE_TRAILERS.test(value);
+      continue;
+    }
+    out.push(name, value);
+  }
+  if (teTrailers) out.push('te', 'trailers');
+  const proto = client.tls ? 'https' : 'http';
+  out.push('forwarded', appendList(forwarded, forwardedElement(client.remoteAddress, clientAuthority, proto)));
+  forwardedFor = client.remoteAddress ? appendList(forwardedFor, client.remoteAddress) : forwardedFor;
+  if (forwardedFor !== undefined) out.push('x-forwarded-for', forwardedFor);
+  out.push('x-forwarded-proto', proto);
+  forwardedHost = clientAuthority || forwardedHost;
+  if (forwardedHost !== undefined) out.push('x-forwarded-host', forwardedHost);
+  out.push('via', appendList(via, `${client.httpVersion} ${PROXY_NAME}`));
+  return out;
+}
+
 /** Headers for the downstream response; `upstreamVersion` is the origin's protocol ('2' or '1.1'). */
 export function downstreamResponseHeaders(incoming: IncomingHttpHeaders, upstreamVersion: '2' | '1.1'): OutgoingHttpHeaders {
   const out = endToEndHeaders(incoming, 'te');
   out.via = appendList(out.via, `${upstreamVersion} ${PROXY_NAME}`);
+  return out;
+}
+
+/**
+ * downstreamResponseHeaders() for an HTTP/2 origin's head, flat fields in and out. No field is
+ * named by `connection`: the engine refuses an HTTP/2 response with one (RFC 9113 §8.2.2).
+ */
+export function downstreamResponseFields(fields: readonly string[]): string[] {
+  const out: string[] = [];
+  let via: string | undefined;
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    if (name === 'via') via = joined(via, fields[i + 1]!);
+    else if (!HOP_BY_HOP.has(name)) out.push(name, fields[i + 1]!);
+  }
+  out.push('via', appendList(via, VIA_H2));
   return out;
 }
 
@@ -94,6 +167,11 @@ export function forwardableTrailers(incoming: IncomingHttpHeaders | undefined): 
   const out = endToEndHeaders(incoming, 'te');
   for (const _ in out) return out;
   return undefined;
+}
+
+/** Repeated fields' values as one (as headersOf joins them). */
+function joined(existing: string | undefined, value: string): string {
+  return existing === undefined ? value : `${existing}, ${value}`;
 }
 
 function appendList(existing: HeaderValue, item: string): string {

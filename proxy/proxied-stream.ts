@@ -23,9 +23,11 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
+import type { RequestHead } from '../h2/proto/header-validation.js';
 import type { ConnectionInfo, StreamDelivery } from './connection-wrapper.js';
 import type { DownstreamBridge } from './downstream-bridge.js';
-import { EngineStream } from './engine-stream.js';
+import { EngineStream, requestHeaders } from './engine-stream.js';
+import { headersOf } from './field-list.js';
 import { bridgePump, pumpTo, type Pump, type WritePump } from './pump.js';
 import type { ProxyEvents, StreamEndRecord, StreamOutcome, StreamStartRecord } from './events.js';
 import { ErrorCode } from '../h2/frame/constants.js';
@@ -37,9 +39,12 @@ export type DownstreamResponse = ServerResponse;
 /** A downstream HTTP/2 stream: one of h2race's engine, through its bridge. */
 export type DownstreamH2Stream = DownstreamBridge;
 
-/** What a front hands the forwarder: an HTTP/2 stream or an HTTP/1.1 request/response. */
+/**
+ * What a front hands the forwarder: an HTTP/2 stream with its head as the engine decoded it, or
+ * an HTTP/1.1 request/response.
+ */
 export type DownstreamExchange =
-  | { stream: DownstreamH2Stream; headers: IncomingHttpHeaders; rawHeaders: string[] }
+  | { stream: DownstreamH2Stream; head: RequestHead }
   | { stream?: undefined; req: IncomingMessage; res: ServerResponse };
 
 /**
@@ -63,9 +68,10 @@ export class ProxiedStream {
   readonly startedAt = performance.now();
   /** The downstream HTTP/2 stream, or undefined on HTTP/1.1. */
   readonly h2Stream: DownstreamH2Stream | undefined;
-  /** The request's header fields as received (pseudo-headers included on HTTP/2). */
-  readonly headers: IncomingHttpHeaders;
-  readonly rawHeaders: string[];
+  /** HTTP/2: the request head as the engine decoded it (flat fields: what an HTTP/2 upstream forwards). */
+  readonly requestHead: RequestHead | undefined;
+  /** The request's fields as a header object and a raw list; on HTTP/2 made when first asked for. */
+  private requestFields?: { headers: IncomingHttpHeaders; rawHeaders: string[] };
   private phase: StreamPhase = StreamPhase.Open;
   private status?: number;
   /** Moves the request body to the current upstream attempt. */
@@ -96,24 +102,32 @@ export class ProxiedStream {
     const h2 = exchange.stream;
     this.h2Stream = h2;
     if (h2) {
-      this.headers = exchange.headers;
-      this.rawHeaders = exchange.rawHeaders;
+      this.requestHead = exchange.head;
       h2.onClosed = () => this.end();
     } else {
       this.pair = { req: exchange.req, res: exchange.res };
-      this.headers = exchange.req.headers;
-      this.rawHeaders = exchange.req.rawHeaders;
+      this.requestFields = { headers: exchange.req.headers, rawHeaders: exchange.req.rawHeaders };
       exchange.res.once('close', () => this.end());
     }
     this.start = {
       connectionId: connection.id,
       streamId,
       protocol: h2 ? 'h2' : 'http/1.1',
-      method: h2 ? String(this.headers[':method'] ?? 'GET') : exchange.req.method ?? 'GET',
-      path: h2 ? String(this.headers[':path'] ?? '/') : exchange.req.url ?? '/',
+      method: h2 ? exchange.head.method : exchange.req.method ?? 'GET',
+      path: h2 ? exchange.head.path : exchange.req.url ?? '/',
     };
     if (h2) connection.delivery?.open(streamId);
     events.emit('stream-start', this.start);
+  }
+
+  /** The request's header fields as received (pseudo-headers included on HTTP/2), as Node's header object. */
+  get headers(): IncomingHttpHeaders {
+    return (this.requestFields ??= requestHeaders(this.requestHead!)).headers;
+  }
+
+  /** The same as a raw [name, value, ...] list. */
+  get rawHeaders(): string[] {
+    return (this.requestFields ??= requestHeaders(this.requestHead!)).rawHeaders;
   }
 
   /** The engine checks trailer fields as it sends them: bad ones are dropped, the body still ends. */
@@ -231,14 +245,18 @@ export class ProxiedStream {
    * client reads only there (HEADERS then an empty DATA END_STREAM is "closed without trailers").
    */
   private writeHead(status: number, headers: OutgoingHttpHeaders, endStream = false): void {
-    this.status = status;
-    // The head is the whole response: it is ended here (the engine's stream may close before the upstream's 'end').
-    if (endStream) this.responseEnded();
+    this.headStarts(status, endStream);
     if (this.pair) this.pair.res.writeHead(status, headers);
     else {
       headers[':status'] = status;
       this.h2Stream!.respond(headers, endStream);
     }
+  }
+
+  private headStarts(status: number, endStream: boolean): void {
+    this.status = status;
+    // The head is the whole response: it is ended here (the engine's stream may close before the upstream's 'end').
+    if (endStream) this.responseEnded();
   }
 
   /**
@@ -250,9 +268,28 @@ export class ProxiedStream {
       this.writeHead(status, headers, endStream);
       return true;
     } catch (err) {
-      this.onError(new UpstreamError('protocol', `origin response head refused: ${(err as Error).message}`));
-      return false;
+      return this.headRefused(err as Error);
     }
+  }
+
+  /**
+   * onHead() with the head as flat fields (an HTTP/2 origin's): to an HTTP/2 client they go as
+   * they are, with no header object made (the engine validates them, and throws as Node does).
+   */
+  onHeadFields(status: number, fields: string[], endStream: boolean): boolean {
+    if (this.pair) return this.onHead(status, headersOf(fields), endStream);
+    try {
+      this.headStarts(status, endStream);
+      this.h2Stream!.respondFields(status, fields, endStream);
+      return true;
+    } catch (err) {
+      return this.headRefused(err as Error);
+    }
+  }
+
+  private headRefused(err: Error): false {
+    this.onError(new UpstreamError('protocol', `origin response head refused: ${err.message}`));
+    return false;
   }
 
   /** The origin's response ended: the downstream one ends after the body, trailers (if any, and valid) first. */
@@ -370,6 +407,8 @@ export class ProxiedStream {
 
   /** The stream-end record: bytes and duration are the socket's when `delivery` tells them. */
   private report(sessionOutcome: StreamOutcome, rstCode: number | undefined, closedAt: number, delivery: StreamDelivery | undefined): void {
+    // Nobody to tell (no listener, the log above info, as in the bench): no record is built.
+    if (this.events.listenerCount('stream-end') === 0 && !this.logger.isLevelEnabled('info')) return;
     const { start } = this;
     const outcome = delivery ? deliveredOutcome(sessionOutcome, delivery) : sessionOutcome;
     const endAt = Math.max(closedAt, delivery?.lastWriteAt ?? closedAt);

@@ -48,6 +48,7 @@ import { H2Stream, type ResetCause, type StreamHost } from './stream.js';
 import { ClosedHow, StreamState, Verdict, afterRecvEnd, afterSendEnd, canRecv, recvOnClosed, recvOnIdle, recvOnLive, type Ruling } from './stream-state.js';
 import type { Transport, TransportSink } from './transport.js';
 import type { ConnectionObserver, ConnectionOptions, ConnectionStats, InboundHook, ServerHandler } from './connection-options.js';
+import { StreamTable } from './stream-table.js';
 
 // The connection's own API types, declared beside it, also reachable from here.
 export type { ConnectionObserver, ConnectionOptions, ConnectionStats, GoawayInfo, InboundHook, ServerHandler } from './connection-options.js';
@@ -83,7 +84,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
   private readonly guard: FloodGuard;
   private readonly settingsAck: SettingsAck;
   private readonly end: ConnectionEnd;
-  protected readonly streams = new Map<number, H2Stream>();
+  protected readonly streams = new StreamTable<H2Stream>();
   /**
    * How recent streams closed; a frame on a forgotten one gets the answer for a stream never
    * opened (stream-state.ts, recvOnClosed).

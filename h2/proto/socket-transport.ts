@@ -8,7 +8,8 @@ import { LingeringClose, type LingerPolicy } from './lingering-close.js';
 import { SocketBackedTransport, type ByteSocket, type WriteDone } from './socket-backed-transport.js';
 
 export class SocketTransport extends SocketBackedTransport {
-  private readonly pending = new Set<WriteDone>();
+  /** Writes whose callback has not fired. An array, not a Set: see stream-table.ts (they complete in order: the first is the one found). */
+  private readonly pending: WriteDone[] = [];
   private readonly closer: LingeringClose;
 
   /** `linger`: overrides of the default policy (ConnectionOptions.linger, as either role gives it). */
@@ -23,9 +24,13 @@ export class SocketTransport extends SocketBackedTransport {
       return;
     }
     const once: WriteDone = (err) => {
-      if (this.pending.delete(once)) done(err);
+      const at = this.pending.indexOf(once);
+      if (at < 0) return;
+      if (at === 0) this.pending.shift();
+      else this.pending.splice(at, 1);
+      done(err);
     };
-    this.pending.add(once);
+    this.pending.push(once);
     this.socket.write(bytes, once);
   }
 
@@ -39,6 +44,6 @@ export class SocketTransport extends SocketBackedTransport {
   }
 
   protected settlePending(err: Error): void {
-    for (const done of this.pending) done(err);
+    for (const done of [...this.pending]) done(err);
   }
 }

@@ -1,0 +1,39 @@
+/**
+ * An unordered list of objects that each know their index in it, so that removal is O(1): the
+ * last one moves into the gap. For the per-connection lists of open streams, which streams join
+ * and leave at the request rate; not a Set, whose rehashes chain garbage to garbage (see
+ * connection-memory.ts).
+ */
+export class SlotList<T> {
+  private readonly items: T[] = [];
+
+  /** `slotOf`/`setSlot` read and write the item's own index field (-1: not in the list). */
+  constructor(
+    private readonly slotOf: (item: T) => number,
+    private readonly setSlot: (item: T, slot: number) => void,
+  ) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  /** The items now, in no particular order (a copy is not made: do not add or delete while reading it). */
+  get all(): readonly T[] {
+    return this.items;
+  }
+
+  add(item: T): void {
+    this.setSlot(item, this.items.push(item) - 1);
+  }
+
+  /** Takes `item` out; nothing happens if it is not in. */
+  delete(item: T): void {
+    const slot = this.slotOf(item);
+    if (slot < 0) return;
+    this.setSlot(item, -1);
+    const last = this.items.pop()!;
+    if (last === item) return;
+    this.items[slot] = last;
+    this.setSlot(last, slot);
+  }
+}
