@@ -40,6 +40,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { fieldsOf } from './field-list.js';
 import { forwardOverH2 } from './forward-h2.js';
+import { IdleSweep } from './idle-sweep.js';
 import { downstreamResponseHeaders } from './headers.js';
 import type { ProxiedStream } from './proxied-stream.js';
 import { pump } from './pump.js';
@@ -68,11 +69,10 @@ export function forwardExtendedConnect(ps: ProxiedStream, opts: ConnectForwardOp
   const head = { method: 'CONNECT', protocol: 'websocket', scheme: upstream.tls ? 'https' : 'http', authority: String(host), path: ps.start.path, fields: fieldsOf(headers) };
   forwardOverH2(ps, {
     pool: upstream.h2,
-    head,
-    hasBody: true,
-    responseTimeoutMs: opts.timeoutMs,
+    // One tunnel's own: the open tunnel is not swept, only the wait for its 2xx.
+    responseSweep: opts.timeoutMs > 0 ? new IdleSweep(opts.timeoutMs) : undefined,
     onNotH2: upstream.tls ? () => upgradeOverH1(ps, opts) : undefined,
-  });
+  }, head, true);
 }
 
 function upgradeOverH1(ps: ProxiedStream, opts: ConnectForwardOptions): void {

@@ -16,7 +16,11 @@
  * 'unprocessed') — is sent again on another session, as long as no request body byte was
  * consumed for it. REFUSED_STREAM is retried once.
  *
- * Lifecycle of an H2Attempt: made by attempt(), queued in the pool until it has a stream. It ends
+ * Per request, the attempt is all there is: it is the pool's request, the engine's handler and the
+ * response timeout's entry (one sweep per forwarder, not a timer per attempt); what the requests
+ * share (pool, sweep, the HTTP/1.1 fallback) is one H2Upstream per forwarder.
+ *
+ * Lifecycle of an H2Attempt: made by forwardOverH2() (or a retry), queued in the pool until it has a stream. It ends
  * in `finish()` when the stream failed (retried or failed) or the downstream side let it go
  * (ps.cancelUpstream); a response that ended whole ends in `onEnd()` instead, which leaves the
  * credit still owed to the sink's next 'drain' (the client holds those bytes yet: paying it at
@@ -28,6 +32,7 @@ import type { ClientHandler, ClientRequestHead, ClientStream } from '../h2/proto
 import type { ResetCause } from '../h2/proto/stream.js';
 import { fieldsOf, fieldValue, headersOf } from './field-list.js';
 import { downstreamResponseFields, downstreamResponseHeaders, forwardableTrailers } from './headers.js';
+import type { IdleSweep, IdleWatched } from './idle-sweep.js';
 import type { ProxiedStream } from './proxied-stream.js';
 import type { Pump, WritePump } from './pump.js';
 import type { H2Pool, H2StreamRequest, UpstreamH2Session } from './upstream/h2-pool.js';
@@ -36,16 +41,19 @@ import { NoConnectProtocolError, OriginNotH2Error, UpstreamError } from './upstr
 /** Attempts after GOAWAYs (each on a new session); bounded so a flapping origin cannot loop. */
 const MAX_ATTEMPTS = 3;
 
-export interface H2ForwardOptions {
+/** What the requests of one forwarder share. */
+export interface H2Upstream {
   pool: H2Pool;
-  head: ClientRequestHead;
-  hasBody: boolean;
-  responseTimeoutMs: number;
+  /**
+   * The response timeout (`upstream.responseTimeoutMs`): an attempt sent and without its final
+   * response head for the sweep's timeout fails (504); none: no limit.
+   */
+  responseSweep: IdleSweep | undefined;
   /**
    * The origin turned out not to take this stream over HTTP/2 — it speaks HTTP/1.1 only, or, for
    * an extended CONNECT, it did not enable RFC 8441 — forward it over HTTP/1.1 instead.
    */
-  onNotH2?: () => void;
+  onNotH2?: (ps: ProxiedStream) => void;
 }
 
 const AttemptPhase = {
@@ -60,16 +68,17 @@ const AttemptPhase = {
 } as const;
 type AttemptPhase = (typeof AttemptPhase)[keyof typeof AttemptPhase];
 
-export function forwardOverH2(ps: ProxiedStream, opts: H2ForwardOptions): void {
-  const retries = { refused: 0 };
-  new H2Attempt(ps, opts, retries).send();
+export function forwardOverH2(ps: ProxiedStream, upstream: H2Upstream, head: ClientRequestHead, hasBody: boolean): void {
+  new H2Attempt(ps, upstream, head, !hasBody, 0).send();
 }
 
-class H2Attempt implements ClientHandler, Pump {
+class H2Attempt implements ClientHandler, Pump, H2StreamRequest, IdleWatched {
   private phase: AttemptPhase = AttemptPhase.Queued;
   private stream?: ClientStream;
   private session?: UpstreamH2Session;
-  private timer?: NodeJS.Timeout;
+  /** Its place in the response sweep (IdleWatched): watched from the request sent until its response head. */
+  idleTicks = 0;
+  idleSlot = -1;
   private requestBody?: WritePump;
   private trailers?: IncomingHttpHeaders;
   /** Response bytes handed downstream (the count of the ProxiedStream's response body). */
@@ -78,23 +87,33 @@ class H2Attempt implements ClientHandler, Pump {
   private owed = 0;
   /** The response head's content-length, if it had one. */
   private contentLength?: number;
-  private readonly request: H2StreamRequest;
 
-  constructor(private readonly ps: ProxiedStream, private readonly opts: H2ForwardOptions, private readonly retries: { refused: number }) {
-    this.request = { head: opts.head, endStream: !opts.hasBody, handler: this, callback: this.started };
+  /** `refused`: REFUSED_STREAM retries made before this attempt. */
+  constructor(
+    private readonly ps: ProxiedStream,
+    private readonly upstream: H2Upstream,
+    readonly head: ClientRequestHead,
+    readonly endStream: boolean,
+    private readonly refused: number,
+  ) {}
+
+  /** The pool's request (H2StreamRequest) is the attempt itself. */
+  get handler(): ClientHandler {
+    return this;
   }
 
   send(): void {
-    this.ps.attemptStarted(() => this.opts.pool.withdraw(this.request));
-    this.opts.pool.request(this.request);
+    this.ps.attemptStarted(this.cancel);
+    this.upstream.pool.request(this);
   }
 
-  private readonly started = (err: Error | undefined, stream?: ClientStream, session?: UpstreamH2Session): void => {
-    const { ps, opts } = this;
+  /** The pool's answer (H2StreamRequest): the request is sent on `stream`, or `err` kept it from going. */
+  callback(err: Error | undefined, stream?: ClientStream, session?: UpstreamH2Session): void {
+    const { ps, upstream } = this;
     ps.cancelWith(undefined);
     if (err) {
       this.phase = AttemptPhase.Done;
-      if ((err instanceof OriginNotH2Error || err instanceof NoConnectProtocolError) && opts.onNotH2) return opts.onNotH2();
+      if ((err instanceof OriginNotH2Error || err instanceof NoConnectProtocolError) && upstream.onNotH2) return upstream.onNotH2(ps);
       return ps.onError(err);
     }
     this.stream = stream!;
@@ -102,11 +121,9 @@ class H2Attempt implements ClientHandler, Pump {
     this.phase = AttemptPhase.Sent;
     if (ps.downstreamClosed) return this.abandon();
     ps.upstreamAssigned(session!.id);
-    ps.cancelWith(this.abandon);
-    if (opts.responseTimeoutMs > 0) {
-      this.timer = setTimeout(() => ps.onError(new UpstreamError('response-timeout', `origin sent no response headers within ${opts.responseTimeoutMs} ms`)), opts.responseTimeoutMs);
-    }
-    if (!opts.hasBody) return;
+    ps.cancelWith(this.cancel);
+    upstream.responseSweep?.watch(this);
+    if (this.endStream) return;
     // A retry after a body-less DATA END_STREAM: nothing left to read.
     if (ps.requestBodyEnded) this.endRequest();
     else this.requestBody = ps.pumpRequestBody((chunk) => stream!.write(chunk), () => this.endRequest());
@@ -130,13 +147,13 @@ class H2Attempt implements ClientHandler, Pump {
   }
 
   onResponse(status: number, fields: string[], endStream: boolean): void {
-    clearTimeout(this.timer);
+    this.upstream.responseSweep?.unwatch(this);
     const { ps } = this;
     if (this.phase !== AttemptPhase.Sent || ps.downstreamClosed || ps.failed) return;
     this.phase = AttemptPhase.Responding;
     // RFC 9110 §9.3.6: any 2xx to a CONNECT opens the tunnel; the client is told 200 (a 204 or
     // 205 would be a response without content to its HTTP/2 stack, the tunnel's bytes refused).
-    const relayed = this.opts.head.method === 'CONNECT' && status < 300 ? 200 : status;
+    const relayed = this.head.method === 'CONNECT' && status < 300 ? 200 : status;
     const contentLength = fieldValue(fields, 'content-length');
     this.contentLength = contentLength === undefined ? undefined : Number(contentLength);
     if (!ps.onHeadFields(relayed, downstreamResponseFields(fields), endStream)) return;
@@ -167,7 +184,7 @@ class H2Attempt implements ClientHandler, Pump {
   }
 
   onReset(code: number, cause: ResetCause): void {
-    clearTimeout(this.timer);
+    this.upstream.responseSweep?.unwatch(this);
     const { ps } = this;
     if (this.phase === AttemptPhase.Done) {
       // The origin answered in full and stopped reading the request (RFC 9113 §8.1). The rest of
@@ -191,8 +208,8 @@ class H2Attempt implements ClientHandler, Pump {
     if (ps.downstreamClosed || ps.failed) return;
     const retryable = !responded && cause === 'unprocessed' && (this.requestBody === undefined || this.requestBody.bytes === 0);
     const refused = this.refusedByOrigin(code);
-    if (retryable && ps.attempts < MAX_ATTEMPTS && (!refused || this.retries.refused++ < 1)) {
-      return new H2Attempt(ps, this.opts, this.retries).send();
+    if (retryable && ps.attempts < MAX_ATTEMPTS && (!refused || this.refused < 1)) {
+      return new H2Attempt(ps, this.upstream, this.head, this.endStream, this.refused + (refused ? 1 : 0)).send();
     }
     ps.onError(new UpstreamError(
       cause === 'connection' ? 'connection-lost' : cause === 'protocol' ? 'protocol' : 'stream-reset',
@@ -223,11 +240,22 @@ class H2Attempt implements ClientHandler, Pump {
     this.finish();
   }
 
-  /** The ProxiedStream's cancel: RST_STREAM(CANCEL) unless the stream is over. */
-  private readonly abandon = (): void => {
+  /** The ProxiedStream's cancel: out of the pool's queue while the attempt waits there, else abandon(). */
+  private readonly cancel = (): void => {
+    if (this.stream) this.abandon();
+    else this.upstream.pool.withdraw(this);
+  };
+
+  /** RST_STREAM(CANCEL) unless the stream is over. */
+  private abandon(): void {
     this.finish();
     this.stream!.reset(ErrorCode.CANCEL);
-  };
+  }
+
+  /** The response sweep's call (IdleWatched): no final response head within the timeout. */
+  idleFired(): void {
+    this.ps.onError(new UpstreamError('response-timeout', `origin sent no response headers within ${this.upstream.responseSweep!.timeoutMs} ms`));
+  }
 
   private readonly sinkDrained = (): void => {
     const owed = this.owed;
@@ -236,11 +264,11 @@ class H2Attempt implements ClientHandler, Pump {
     this.stream!.consumed(owed);
   };
 
-  /** The one place an attempt ends: timer and request body let go, owed credit paid. */
+  /** The one place an attempt ends: out of the response sweep, request body let go, owed credit paid. */
   private finish(): void {
     if (this.phase === AttemptPhase.Responding) this.ps.onBodyDrain(undefined);
     this.phase = AttemptPhase.Done;
-    clearTimeout(this.timer);
+    this.upstream.responseSweep?.unwatch(this);
     this.requestBody?.detach();
     this.sinkDrained();
   }

@@ -11,8 +11,9 @@ import type { ProxyEvents } from './events.js';
 import { forwardExtendedConnect } from './forward-connect.js';
 import { forwardOverH1 } from './forward-h1.js';
 import { fieldsOf, fieldValue } from './field-list.js';
-import { forwardOverH2 } from './forward-h2.js';
+import { forwardOverH2, type H2Upstream } from './forward-h2.js';
 import { requestAuthority, upstreamRequestFields, upstreamRequestHeaders } from './headers.js';
+import { IdleSweep } from './idle-sweep.js';
 import { ProxiedStream, type DownstreamExchange } from './proxied-stream.js';
 import type { OriginUpstream } from './upstream/origin-upstream.js';
 
@@ -26,6 +27,19 @@ export function createForwarder(
 ): RequestHandler {
   const maxHeaderListSize = config.downstream.settings.maxHeaderListSize ?? DEFAULT_MAX_HEADER_LIST_SIZE;
   const idleMs = config.downstream.streamIdleTimeoutMs;
+  const responseTimeoutMs = config.upstream.responseTimeoutMs;
+  // Rare (an origin found to speak HTTP/1.1 only): what it needs is read from the stream again.
+  const viaH1 = (ps: ProxiedStream): void => forwardOverH1(ps, {
+    agent: upstream.h1,
+    headers: upstreamRequestHeaders(ps.headers, clientOf(ps), upstreamAuthority(upstream, config, clientAuthorityOf(ps))),
+    timeoutMs: responseTimeoutMs,
+  });
+  // Shared by every request: a request makes no options object and no timer of its own.
+  const h2Upstream: H2Upstream | undefined = upstream.h2 && {
+    pool: upstream.h2,
+    responseSweep: responseTimeoutMs > 0 ? new IdleSweep(responseTimeoutMs) : undefined,
+    onNotH2: viaH1,
+  };
   return (exchange, connection, streamId) => {
     const ps = new ProxiedStream(exchange, connection, streamId, events, logger);
     // An HTTP/2 request comes with the engine's head: read as it is, no header object made from it.
@@ -37,31 +51,36 @@ export function createForwarder(
       return ps.refuse(431, `request header list exceeds ${maxHeaderListSize} bytes`);
     }
     const h2Stream = ps.h2Stream;
-    const clientAuthority = requestHead ? requestHead.authority || fieldValue(requestHead.fields, 'host') : requestAuthority(ps.headers);
+    const clientAuthority = clientAuthorityOf(ps);
     const authority = upstreamAuthority(upstream, config, clientAuthority);
-    const client = { remoteAddress: connection.remoteAddress, tls: connection.tls, httpVersion: h2Stream ? '2' as const : '1.1' as const };
+    const client = clientOf(ps);
     // A WebSocket (RFC 8441) may be silent for minutes: no stream idle timeout on a tunnel.
     if (extendedConnect) {
-      return forwardExtendedConnect(ps, { upstream, headers: upstreamRequestHeaders(ps.headers, client, authority), timeoutMs: config.upstream.responseTimeoutMs });
+      return forwardExtendedConnect(ps, { upstream, headers: upstreamRequestHeaders(ps.headers, client, authority), timeoutMs: responseTimeoutMs });
     }
     // A stream nobody moves bytes on (e.g. a client announcing a zero window) must not pin its
     // upstream stream forever.
     if (h2Stream && idleMs > 0) h2Stream.watchIdle(() => ps.idleTimeout(idleMs));
-    const viaH1 = () => forwardOverH1(ps, {
-      agent: upstream.h1,
-      headers: upstreamRequestHeaders(ps.headers, client, authority),
-      timeoutMs: config.upstream.responseTimeoutMs,
-    });
-    if (upstream.usesH1) return viaH1();
+    if (upstream.usesH1 || !h2Upstream) return viaH1(ps);
     const hasBody = h2Stream ? !h2Stream.endAfterHeaders : hasH1Body(ps.headers);
     const scheme = upstream.tls ? 'https' : 'http';
     // The authority goes as :authority, not as a field.
     const fields = requestHead
       ? upstreamRequestFields(requestHead.fields, client, clientAuthority)
       : fieldsOf(upstreamRequestHeaders(ps.headers, client, authority, { ':authority': authority }));
-    const head = { method: ps.start.method, scheme, authority, path: ps.start.path, fields };
-    forwardOverH2(ps, { pool: upstream.h2!, head, hasBody, responseTimeoutMs: config.upstream.responseTimeoutMs, onNotH2: viaH1 });
+    forwardOverH2(ps, h2Upstream, { method: ps.start.method, scheme, authority, path: ps.start.path, fields }, hasBody);
   };
+}
+
+/** The client as the origin is told of it (forwarding headers). */
+function clientOf(ps: ProxiedStream): { remoteAddress: string | undefined; tls: boolean; httpVersion: '2' | '1.1' } {
+  return { remoteAddress: ps.connection.remoteAddress, tls: ps.connection.tls, httpVersion: ps.h2Stream ? '2' : '1.1' };
+}
+
+/** The authority the client asked for: an HTTP/2 request's :authority (else its host field), an HTTP/1.1 request's host. */
+function clientAuthorityOf(ps: ProxiedStream): string | undefined {
+  const head = ps.requestHead;
+  return head ? head.authority || fieldValue(head.fields, 'host') : requestAuthority(ps.headers);
 }
 
 /** The host the origin is told: its own with rewriteHost, else the client's (the origin's without one). */

@@ -5,7 +5,10 @@
  * timeout after its last byte, never sooner. Moving a byte only zeroes the stream's tick count:
  * a Node timer per stream, re-armed at each write, was ~3 % of the proxy's CPU on small requests.
  *
- * Lifecycle — owner: the front, one per engine connection. A stream is watched from watch() until
+ * The upstream response timeout uses the same sweep (forward-h2.ts, one per forwarder): an
+ * attempt is watched from its request sent to its response head, and nothing zeroes its count.
+ *
+ * Lifecycle — owner: the front, one per engine connection (the forwarder, for the response timeout). A stream is watched from watch() until
  * unwatch() (its end: every stream of a closed connection ends); the interval (unref'd) runs while
  * some stream is watched and stops at the first tick that finds none — that is its one end.
  */
