@@ -22,6 +22,7 @@ import { DEFAULT_MAX_FRAME_SIZE, ErrorCode, FRAME_HEADER_LENGTH, FrameType } fro
 import { FrameError, readFrameHeader, type FrameHeader } from '../../h2/frame/codec.js';
 import { encodeRstStream } from '../../h2/frame/encode.js';
 import { Connection } from '../../h2/proto/connection.js';
+import { StreamTable } from '../../h2/proto/stream-table.js';
 import { LingeringClose, type LingerPolicy } from '../../h2/proto/lingering-close.js';
 import type { ConnectionObserver, ConnectionOptions, InboundHook, ServerHandler } from '../../h2/proto/connection-options.js';
 import type { EmitFrame, OutboundHook } from '../../h2/proto/frame-writer.js';
@@ -87,8 +88,8 @@ export class EnginePath {
    * toxic chain or the link (tunnelSettled, the one place it is dropped).
    */
   private readonly tunnels = new Map<number, Tunnel>();
-  /** Streams whose response HEADERS have not gone out yet: rst_inject's clock starts there. */
-  private readonly awaitingResponse = new Map<number, { stream: ServerStream; path: string }>();
+  /** Streams whose response HEADERS have not gone out yet: rst_inject's clock starts there (not a Map: see stream-table.ts). */
+  private readonly awaitingResponse = new StreamTable<{ stream: ServerStream; path: string }>();
   /** The engine writer's way to the transport, for frames the toxics emit. */
   private toWriter: EmitFrame | undefined;
   private closed = false;

@@ -12,6 +12,7 @@
 import type { DeliveryLedger, StreamDelivery } from '../connection-wrapper.js';
 import { FrameFlag, FrameType } from '../../h2/frame/constants.js';
 import type { FrameHeader } from '../../h2/frame/codec.js';
+import { StreamTable } from '../../h2/proto/stream-table.js';
 
 interface Entry extends StreamDelivery {
   /** Frames leased for the stream and not yet written or dropped. */
@@ -21,7 +22,8 @@ interface Entry extends StreamDelivery {
 }
 
 export class StreamWriteLedger implements DeliveryLedger {
-  private readonly streams = new Map<number, Entry>();
+  /** Not a Map: streams enter and leave it at the request rate (stream-table.ts says why that matters). */
+  private readonly streams = new StreamTable<Entry>();
 
   open(streamId: number): void {
     this.streams.set(streamId, { bodyBytes: 0, lastWriteAt: undefined, endWritten: false, injectedCancel: false, pending: 0, done: undefined });
