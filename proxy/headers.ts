@@ -24,6 +24,10 @@ const HOP_BY_HOP = new Set([
 const PROXY_NAME = 'h2race';
 /** What this hop adds to `via` after an HTTP/2 hop. */
 const VIA_H2 = `2 ${PROXY_NAME}`;
+/** What this hop adds to `via` after an HTTP/1.1 hop. */
+const VIA_H1 = `1.1 ${PROXY_NAME}`;
+/** A constant, not a string made per request: with no `via` from the peer, nothing is allocated. */
+const viaAfter = (version: '2' | '1.1'): string => (version === '2' ? VIA_H2 : VIA_H1);
 /** A `te` that asks for trailers: the one `te` forwarded (gRPC needs it, HTTP/2 allows it). */
 const TE_TRAILERS = /(^|,)\s*trailers\s*(;|,|$)/i;
 
@@ -80,7 +84,7 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, client: Cl
   if (client.remoteAddress) out['x-forwarded-for'] = appendList(out['x-forwarded-for'], client.remoteAddress);
   out['x-forwarded-proto'] = proto;
   if (clientAuthority) out['x-forwarded-host'] = clientAuthority;
-  out.via = appendList(out.via, `${client.httpVersion} ${PROXY_NAME}`);
+  out.via = appendList(out.via, viaAfter(client.httpVersion));
   if (authority !== undefined && !h2) out.host = authority;
   return out;
 }
@@ -134,14 +138,14 @@ export function upstreamRequestFields(fields: readonly string[], client: ClientF
   out.push('x-forwarded-proto', proto);
   forwardedHost = clientAuthority || forwardedHost;
   if (forwardedHost !== undefined) out.push('x-forwarded-host', forwardedHost);
-  out.push('via', appendList(via, `${client.httpVersion} ${PROXY_NAME}`));
+  out.push('via', appendList(via, viaAfter(client.httpVersion)));
   return out;
 }
 
 /** Headers for the downstream response; `upstreamVersion` is the origin's protocol ('2' or '1.1'). */
 export function downstreamResponseHeaders(incoming: IncomingHttpHeaders, upstreamVersion: '2' | '1.1'): OutgoingHttpHeaders {
   const out = endToEndHeaders(incoming, 'te');
-  out.via = appendList(out.via, `${upstreamVersion} ${PROXY_NAME}`);
+  out.via = appendList(out.via, viaAfter(upstreamVersion));
   return out;
 }
 
