@@ -17,6 +17,25 @@ describe('StreamTable', () => {
     expect(table.values()).toEqual(['s1', 'again', 's7', `s${2 ** 31 - 1}`]);
   });
 
+  it('ids that share a slot (a stream open while 256 newer ones came) are each kept once', () => {
+    const table = new StreamTable<string>();
+    const sharing = [1, 1 + 2 * 256, 1 + 4 * 256]; // (id / 2) mod 256 equal
+    for (const id of sharing) table.set(id, `s${id}`);
+    expect(table.size).toBe(3);
+    expect(sharing.map((id) => table.get(id))).toEqual(sharing.map((id) => `s${id}`));
+    table.delete(1); // the slot's holder leaves; the others stay where they are
+    table.set(1 + 2 * 256, 'again'); // replacing is not adding, slot free or not
+    expect(table.size).toBe(2);
+    expect(table.get(1)).toBeUndefined();
+    expect(table.values()).toEqual(['again', `s${1 + 4 * 256}`]);
+    table.set(3, 's3');
+    table.set(1, 'back');
+    expect(table.values()).toEqual(['back', 's3', 'again', `s${1 + 4 * 256}`]);
+    for (const id of [1, 3, 1 + 2 * 256, 1 + 4 * 256]) table.delete(id);
+    expect(table.size).toBe(0);
+    expect(table.values()).toEqual([]);
+  });
+
   it('gives a copy to read while streams close', () => {
     const table = new StreamTable<number>();
     for (let id = 1; id < 20; id += 2) table.set(id, id);
