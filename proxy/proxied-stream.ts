@@ -131,9 +131,9 @@ export class ProxiedStream {
   }
 
   /** The engine checks trailer fields as it sends them: bad ones are dropped, the body still ends. */
-  private readonly trailersDropped = (err: Error): void => {
+  private trailersDropped(err: Error): void {
     this.logger.debug({ connectionId: this.start.connectionId, streamId: this.start.streamId, err: err.message }, 'origin trailers dropped');
-  };
+  }
 
   get failed(): boolean {
     return this.failure !== undefined;
@@ -370,7 +370,8 @@ export class ProxiedStream {
     // Bytes an HTTP/1.1 path wrote into the Node stream go first: it ends the body after them.
     if (duplex) {
       if (bytes) duplex.write(bytes);
-      return duplex.endWith(trailers, this.trailersDropped);
+      // A closure only here (an HTTP/1.1 path's end), not one made with every stream.
+      return duplex.endWith(trailers, (err) => this.trailersDropped(err));
     }
     if (bytes) h2.write(bytes);
     const dropped = h2.end(trailers);
