@@ -21,6 +21,8 @@ export interface StreamConnection {
   readonly record: ConnectionRecord;
   /** Set when the connection started dying (client/server GOAWAY with an error, socket closed). */
   readonly deathReason: string | undefined;
+  /** The lowest last-stream-id of the server's graceful GOAWAYs (NO_ERROR) on it, if any came. */
+  readonly gracefulLastStreamId: number | undefined;
 }
 
 export class RunRecorder {
@@ -99,7 +101,10 @@ export class RunRecorder {
       if (rst !== undefined && rst !== http2.constants.NGHTTP2_NO_ERROR) record.rstCode = rst;
       if (record.cancelledByUs) {
         record.outcome = 'cancelled';
-      } else if (record.kind === 'burst' && rst === http2.constants.NGHTTP2_REFUSED_STREAM) {
+      } else if (rst === http2.constants.NGHTTP2_REFUSED_STREAM && (record.kind === 'burst' || aboveGracefulGoaway(conn, stream.id))) {
+        // A stream the server never processed: a burst beyond its limit, as the burst meant, or one
+        // that crossed its graceful GOAWAY on the wire — safe for any client to retry (RFC 9113
+        // §6.8), not a failure; the viewers' next requests go over a new connection.
         record.outcome = 'refused';
       } else if (this.stopping.has(stream)) {
         record.outcome = 'stopped';
@@ -159,4 +164,8 @@ export class RunRecorder {
       sse: { ...this.sse, delaysMs: [...this.sse.delaysMs] },
     };
   }
+}
+
+function aboveGracefulGoaway(conn: StreamConnection, streamId: number | undefined): boolean {
+  return conn.gracefulLastStreamId !== undefined && streamId !== undefined && streamId > conn.gracefulLastStreamId;
 }

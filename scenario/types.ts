@@ -19,7 +19,8 @@ export type StreamKind = 'video' | 'events' | 'small' | 'upload' | 'burst' | 'he
 
 /**
  * completed: ended normally; cancelled: we reset it (a seek); stopped: still open when the run
- * ended; refused: a burst stream the server refused (REFUSED_STREAM), as the burst meant it to;
+ * ended; refused: a burst stream the server refused (REFUSED_STREAM), as the burst meant it to,
+ * or a stream that crossed the server's graceful GOAWAY (above its last-stream-id, never processed);
  * failed: anything else — the peer reset it, the connection died under it, a 4xx/5xx.
  */
 export type StreamOutcome = 'completed' | 'cancelled' | 'stopped' | 'failed' | 'refused';

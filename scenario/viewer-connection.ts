@@ -24,6 +24,7 @@ export interface OpenedStream {
 export class ViewerConnection implements StreamConnection {
   readonly record: ConnectionRecord;
   deathReason: string | undefined;
+  gracefulLastStreamId: number | undefined;
   private readonly session: http2.ClientHttp2Session;
   private readonly open = new Set<http2.ClientHttp2Stream>();
   /** Every stream's record by its stream id, for the RST_STREAMs the relay sees (also after the stream closed). */
@@ -73,7 +74,10 @@ export class ViewerConnection implements StreamConnection {
     this.session.on('goaway', (code: number, lastStreamId: number) => {
       recorder.goaways.push({ connection: id, side: 'server', code, lastStreamId, atMs: recorder.now() });
       if (code !== http2.constants.NGHTTP2_NO_ERROR) this.deathReason ??= `server GOAWAY ${errorCodeName(code)}`;
-      else this.draining = true;
+      else {
+        this.draining = true;
+        this.gracefulLastStreamId = Math.min(this.gracefulLastStreamId ?? Infinity, lastStreamId);
+      }
     });
     this.session.on('error', (err: NodeJS.ErrnoException) => {
       recorder.sessionErrors.push({ connection: id, atMs: recorder.now(), message: `${err.code ?? 'error'}: ${err.message}` });
