@@ -75,7 +75,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
   private readonly inboundHook: InboundHook | undefined;
   private readonly resetDataCredit: ResetDataCredit;
   private readonly refusedHeaderBlock: RefusedHeaderBlock;
-  private readonly reader = new FrameReader(this);
+  private readonly reader: FrameReader;
   private readonly writer: FrameWriter;
   protected readonly headerWriter: HeaderWriter;
   private readonly scheduler: SendScheduler;
@@ -117,6 +117,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     };
     this.observer = options.observer ?? {};
     this.inboundHook = options.inboundHook;
+    this.reader = new FrameReader(this, this.inboundHook === undefined);
     this.resetDataCredit = options.resetDataCredit ?? CREDIT_ON_RESET;
     this.refusedHeaderBlock = options.refusedHeaderBlock ?? DECODE_REFUSED;
     this.announced = localSettings(options.settings);
@@ -250,6 +251,17 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     else this.dispatch(header, frame);
   }
 
+  /**
+   * A split unpadded DATA frame as views of the chunks it came in: no copy of it is made. Only when
+   * there is no inbound hook (the reader is made so): a hook holds and injects whole frames.
+   */
+  onDataPieces(header: FrameHeader, pieces: Buffer[]): void {
+    if (this.end.phase >= EndPhase.Ending) return;
+    this.guard.check(header, this.now);
+    this.framesReceived[FrameType.DATA]!++;
+    this.onDataFrame(header, undefined, pieces);
+  }
+
   /** A frame the inbound hook held: acted on unless the connection is ending by then. */
   private readonly deliverLater = (header: FrameHeader, frame: Buffer): void => {
     if (this.end.phase >= EndPhase.Ending) return;
@@ -259,7 +271,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
   private dispatch(header: FrameHeader, frame: Buffer): void {
     switch (header.type) {
       case FrameType.DATA:
-        return this.onDataFrame(header, frame);
+        return this.onDataFrame(header, frame, undefined);
       case FrameType.HEADERS:
         return this.onHeadersFrame(header, frame);
       case FrameType.CONTINUATION:
@@ -287,7 +299,8 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
 
   // ── inbound: frames ──────────────────────────────────────────────────────────────────────
 
-  private onDataFrame(header: FrameHeader, frame: Buffer): void {
+  /** A DATA frame, whole (`frame`) or as its unpadded payload's `pieces`. */
+  private onDataFrame(header: FrameHeader, frame: Buffer | undefined, pieces: Buffer[] | undefined): void {
     const n = header.length;
     // §6.9.1: the connection window covers every DATA frame, whatever becomes of it.
     if (!this.recvWindow.receive(n)) throw frameError(header, ErrorCode.FLOW_CONTROL_ERROR, 'beyond the connection window');
@@ -314,7 +327,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
       this.streamError(header.streamId, ErrorCode.FLOW_CONTROL_ERROR, 'DATA beyond the stream window');
       return;
     }
-    const { start, end } = frameContent(header, frame);
+    const { start, end } = frame ? frameContent(header, frame) : { start: FRAME_HEADER_LENGTH, end: FRAME_HEADER_LENGTH + n };
     const length = end - start;
     if (length < n) {
       // Padding: flow-controlled, and nobody will consume it.
@@ -329,9 +342,21 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     }
     if (length > 0) {
       stream.unconsumed += length;
-      stream.handler.onData?.(frame.subarray(start, end));
+      if (frame) stream.handler.onData?.(frame.subarray(start, end));
+      else this.deliverPieces(stream, pieces!);
     }
     if (header.flags & FrameFlag.END_STREAM && stream.state !== StreamState.Closed) this.recvEnd(stream);
+  }
+
+  /**
+   * One frame's payload in pieces, all counted in `unconsumed` already: a stream its handler reset
+   * on an early piece gets no more, and closeStream credited the rest with what it had not consumed.
+   */
+  private deliverPieces(stream: H2Stream, pieces: Buffer[]): void {
+    for (const piece of pieces) {
+      if (stream.state === StreamState.Closed) return;
+      stream.handler.onData?.(piece);
+    }
   }
 
   private onHeadersFrame(header: FrameHeader, frame: Buffer): void {

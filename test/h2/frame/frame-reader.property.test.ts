@@ -52,3 +52,59 @@ it('hands out every frame whole and in order however the bytes are cut', () => {
     { seed: 20_261_207, numRuns: 300 },
   );
 });
+
+it('with dataPieces, hands a split unpadded DATA frame out as views of the chunks, every other frame whole', () => {
+  const DATA = 0;
+  const PADDED = 0x8;
+  // Half of the frames DATA, some padded: the padded ones and all others still come whole.
+  const mixedArb = fc.record({
+    type: fc.constantFrom(DATA, DATA, 1, 8, 0xfa),
+    flags: fc.constantFrom(0, 1, PADDED),
+    streamId: fc.integer({ min: 0, max: 0x7fffffff }),
+    payload: fc.uint8Array({ maxLength: 40 }),
+  });
+  fc.assert(
+    fc.property(fc.array(mixedArb, { maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 23 }), { minLength: 1, maxLength: 64 }), (frames, cuts) => {
+      const bytes = wire(frames);
+      const seen: { header: FrameHeader; payload: Buffer; pieces: number }[] = [];
+      const reader = new FrameReader(
+        {
+          checkFrameHeader: () => undefined,
+          onFrame: (header, frame) => seen.push({ header: { ...header }, payload: Buffer.from(frame.subarray(FRAME_HEADER_LENGTH)), pieces: 0 }),
+          onDataPieces: (header, pieces) => {
+            for (const piece of pieces) {
+              // A view of the bytes fed, not a copy; never empty.
+              expect(piece.buffer).toBe(bytes.buffer);
+              expect(piece.length).toBeGreaterThan(0);
+            }
+            seen.push({ header: { ...header }, payload: Buffer.concat(pieces), pieces: pieces.length });
+          },
+        },
+        true,
+      );
+      const splitAt = new Set<number>();
+      let at = 0;
+      for (let i = 0; at < bytes.length; i++) {
+        const n = cuts[i % cuts.length]!;
+        reader.feed(bytes.subarray(at, at + n));
+        at += n;
+        splitAt.add(at);
+      }
+      let start = 0;
+      const expected = frames.map((f) => {
+        const end = start + FRAME_HEADER_LENGTH + f.payload.length;
+        // Split: a cut falls inside the payload, after the whole header.
+        let split = false;
+        for (const cut of splitAt) if (cut >= start + FRAME_HEADER_LENGTH && cut < end) split = true;
+        const headerSplit = [...splitAt].some((cut) => cut > start && cut < start + FRAME_HEADER_LENGTH);
+        start = end;
+        const inPieces = split && !headerSplit && f.type === DATA && !(f.flags & PADDED);
+        return { inPieces, payload: Buffer.from(f.payload) };
+      });
+      expect(seen.map((s) => s.header)).toEqual(frames.map((f) => ({ length: f.payload.length, type: f.type, flags: f.flags, streamId: f.streamId })));
+      expect(seen.map((s) => s.payload)).toEqual(expected.map((e) => e.payload));
+      expect(seen.map((s) => s.pieces > 0)).toEqual(expected.map((e) => e.inPieces));
+    }),
+    { seed: 20_261_207, numRuns: 300 },
+  );
+});
