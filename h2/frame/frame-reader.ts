@@ -10,7 +10,10 @@
  * Lifecycle: one per connection direction, owned by whoever reads the connection; nothing to end.
  */
 import { FRAME_HEADER_LENGTH, FrameFlag, FrameType } from './constants.js';
-import { readFrameHeader, type FrameHeader } from './codec.js';
+import { readFrameHeader, writeFrameHeader, type FrameHeader } from './codec.js';
+
+/** Views one DATA frame may arrive in before it is assembled instead (assembleFromPieces). */
+const MAX_DATA_PIECES = 8;
 
 export interface FrameSink {
   /** A frame's header, before its payload: throw to refuse the frame (the reader is unusable after). */
@@ -84,6 +87,10 @@ export class FrameReader {
   private continuePieces(chunk: Buffer, at: number): number {
     const n = Math.min(this.piecesLeft, chunk.length - at);
     const pieces = this.pieces!;
+    if (pieces.length === MAX_DATA_PIECES) {
+      this.assembleFromPieces(pieces);
+      return this.continuePartial(chunk, at);
+    }
     pieces.push(chunk.subarray(at, at + n));
     this.piecesLeft -= n;
     if (this.piecesLeft === 0) {
@@ -92,6 +99,22 @@ export class FrameReader {
       this.sink.onDataPieces!(header, pieces);
     }
     return at + n;
+  }
+
+  /**
+   * A frame arriving in many small reads goes back to being assembled: each piece is a view that
+   * keeps its whole read alive, so a peer trickling a frame a byte at a time would otherwise pin a
+   * Buffer object per byte. Assembling copies at most the frame's length.
+   */
+  private assembleFromPieces(pieces: Buffer[]): void {
+    const header = this.partialHeader!;
+    const whole = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + header.length);
+    writeFrameHeader(whole, header);
+    let fill = FRAME_HEADER_LENGTH;
+    for (const piece of pieces) fill += piece.copy(whole, fill);
+    this.pieces = undefined;
+    this.partial = whole;
+    this.partialFill = fill;
   }
 
   private continuePartial(chunk: Buffer, at: number): number {

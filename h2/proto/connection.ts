@@ -354,7 +354,9 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
    */
   private deliverPieces(stream: H2Stream, pieces: Buffer[]): void {
     for (const piece of pieces) {
-      if (stream.state === StreamState.Closed) return;
+      // A handler may end its stream or the whole connection on an early piece: as after a whole
+      // frame's one call, nothing more reaches it then.
+      if (stream.state === StreamState.Closed || this.end.phase >= EndPhase.Ending) return;
       stream.handler.onData?.(piece);
     }
   }
