@@ -22,9 +22,10 @@
  *
  * Lifecycle of an H2Attempt: made by forwardOverH2() (or a retry), queued in the pool until it has a stream. It ends
  * in `finish()` when the stream failed (retried or failed) or the downstream side let it go
- * (ps.cancelUpstream); a response that ended whole ends in `onEnd()` instead, which leaves the
- * credit still owed to the sink's next 'drain' (the client holds those bytes yet: paying it at
- * once would let the origin send more on the session while these bytes still sit in h2race).
+ * (ps.cancelUpstream, or detach() once the downstream stream closed); a response that ended whole
+ * waits in Done for that detach, its owed credit paid at the sink's drain or there at the latest
+ * (the client holds those bytes until then: paying at once would let the origin send more on the
+ * session while they still sit in h2race).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorCode } from '../h2/frame/constants.js';

@@ -394,11 +394,11 @@ export class ProxiedStream {
     else if (responseEnded && (h2 ? rstCode === ErrorCode.NO_ERROR : this.pair!.res.writableFinished)) outcome = 'completed';
     else if (this.idleFor === undefined && (!h2 || rstCode === ErrorCode.CANCEL)) outcome = 'cancelled-by-client';
     else outcome = 'reset';
-    if (outcome !== 'completed' && outcome !== 'upstream-error') {
-      // Nothing more goes into the closed response; then the upstream side is let go.
-      this.responseBody?.detach();
-      this.cancelUpstream?.();
-    }
+    // Nothing more goes into the closed response, whatever the outcome: detaching is where the
+    // upstream attempt ends (an HTTP/2 attempt pays the credit it still owes the origin there — a
+    // stream that closed with its last bytes sent hears no drain that would pay it).
+    this.responseBody?.detach();
+    if (outcome !== 'completed' && outcome !== 'upstream-error') this.cancelUpstream?.();
     this.cancelUpstream = undefined;
     this.duplex?.destroy();
     const ledger = h2 && this.connection.delivery;

@@ -157,3 +157,31 @@ test('no connection window is lost when clients reset streams whose response byt
     await origin.close();
   }
 });
+
+test('no connection window is lost when responses end whole after their bytes waited in the proxy', async () => {
+  const origin = await startTestOrigin('h2c');
+  // Twenty 200 KiB responses through one upstream session whose connection window is 512 KiB: each
+  // response's bytes arrive faster than the proxy writes them to the client (credit owed until the
+  // client side takes them), then the response ends whole. Any credit not paid back drains the
+  // window for good and a later download stalls.
+  const proxy = await startTestProxy(origin.url, {
+    upstream: { maxSessions: 1, connectionWindowSize: 512 * KiB, settings: { initialWindowSize: 256 * KiB } },
+  });
+  const session = await connectH2(proxy.url, { settings: { initialWindowSize: 16 * MiB } });
+  session.setLocalWindowSize(64 * MiB);
+  try {
+    for (let i = 0; i < 20; i++) {
+      const size = 200 * KiB;
+      const got = await collect(request(session, `/bytes?size=${size}&tag=whole-${i}`));
+      expect(got.status).toBe(200);
+      expect(got.body.length).toBe(size);
+    }
+    const [upstream] = origin.sessions;
+    await waitFor('the connection window back at the origin', () => upstream!.state.remoteWindowSize! >= 256 * KiB);
+    expect(origin.connections).toBe(1);
+  } finally {
+    session.destroy();
+    await proxy.close();
+    await origin.close();
+  }
+});
