@@ -226,15 +226,24 @@ export class Front {
         onGoawayReceived: (goaway) => ending.received(goaway),
         onError: (err) => logger.debug({ connection: info.id, err: err.message }, 'downstream connection failed'),
         onClose: () => {
-          if (!connection) return;
-          ending.closed(connection.stats().lastStreamId);
-          this.engineConnections.delete(connection);
-          this.dropped();
+          if (connection) connectionEnded(connection);
+          else closedAtBirth = true;
         },
       },
     };
+    /** The one place an engine connection leaves the front: its end reported, it forgotten. */
+    const connectionEnded = (ended: Connection): void => {
+      ending.closed(ended.stats().lastStreamId);
+      this.engineConnections.delete(ended);
+      this.dropped();
+    };
+    let closedAtBirth = false;
     connection = wrapper?.serveEngine ? wrapper.serveEngine(socket, info, handler, options) : serveSocket(socket, handler, options);
-    if (connection) this.engineConnections.set(connection, ending);
+    if (!connection) return;
+    // A socket that closed inside serveSocket never joins: otherwise close() would wait its whole
+    // deadline for a connection that is already gone.
+    if (closedAtBirth) connectionEnded(connection);
+    else this.engineConnections.set(connection, ending);
   }
 
   private attachH1(socket: tls.TLSSocket, info: ConnectionInfo): void {
