@@ -40,7 +40,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { fieldsOf } from './field-list.js';
 import { forwardOverH2 } from './forward-h2.js';
-import { IdleSweep } from './idle-sweep.js';
+import type { IdleSweep } from './idle-sweep.js';
 import { downstreamResponseHeaders } from './headers.js';
 import type { ProxiedStream } from './proxied-stream.js';
 import { pump } from './pump.js';
@@ -57,6 +57,8 @@ export interface ConnectForwardOptions {
   headers: OutgoingHttpHeaders;
   /** How long the origin may take to answer the Upgrade; 0 = no limit. Not applied to the open tunnel. */
   timeoutMs: number;
+  /** The forwarder's sweep of that wait on HTTP/2 (shared by every request; undefined: no limit). */
+  responseSweep: IdleSweep | undefined;
 }
 
 export function forwardExtendedConnect(ps: ProxiedStream, opts: ConnectForwardOptions): void {
@@ -69,8 +71,8 @@ export function forwardExtendedConnect(ps: ProxiedStream, opts: ConnectForwardOp
   const head = { method: 'CONNECT', protocol: 'websocket', scheme: upstream.tls ? 'https' : 'http', authority: String(host), path: ps.start.path, fields: fieldsOf(headers) };
   forwardOverH2(ps, {
     pool: upstream.h2,
-    // One tunnel's own: the open tunnel is not swept, only the wait for its 2xx.
-    responseSweep: opts.timeoutMs > 0 ? new IdleSweep(opts.timeoutMs) : undefined,
+    // Only the wait for its 2xx is swept, not the open tunnel.
+    responseSweep: opts.responseSweep,
     onNotH2: upstream.tls ? () => upgradeOverH1(ps, opts) : undefined,
   }, head, true);
 }

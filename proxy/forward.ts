@@ -35,11 +35,8 @@ export function createForwarder(
     timeoutMs: responseTimeoutMs,
   });
   // Shared by every request: a request makes no options object and no timer of its own.
-  const h2Upstream: H2Upstream | undefined = upstream.h2 && {
-    pool: upstream.h2,
-    responseSweep: responseTimeoutMs > 0 ? new IdleSweep(responseTimeoutMs) : undefined,
-    onNotH2: viaH1,
-  };
+  const responseSweep = responseTimeoutMs > 0 ? new IdleSweep(responseTimeoutMs) : undefined;
+  const h2Upstream: H2Upstream | undefined = upstream.h2 && { pool: upstream.h2, responseSweep, onNotH2: viaH1 };
   return (exchange, connection, streamId) => {
     const ps = new ProxiedStream(exchange, connection, streamId, events, logger);
     // An HTTP/2 request comes with the engine's head: read as it is, no header object made from it.
@@ -56,7 +53,7 @@ export function createForwarder(
     const client = clientOf(ps);
     // A WebSocket (RFC 8441) may be silent for minutes: no stream idle timeout on a tunnel.
     if (extendedConnect) {
-      return forwardExtendedConnect(ps, { upstream, headers: upstreamRequestHeaders(ps.headers, client, authority), timeoutMs: responseTimeoutMs });
+      return forwardExtendedConnect(ps, { upstream, headers: upstreamRequestHeaders(ps.headers, client, authority), timeoutMs: responseTimeoutMs, responseSweep });
     }
     // A stream nobody moves bytes on (e.g. a client announcing a zero window) must not pin its
     // upstream stream forever.
