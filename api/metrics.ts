@@ -17,9 +17,7 @@ import type { ConnectionEndRecord, GoawayRecord, ProxyEvents, StreamEndRecord } 
 import type { Direction } from '../faults/link/types.js';
 import type { PoolStats } from '../faults/pool/types.js';
 import { CollateralTracker } from './collateral.js';
-
-/** RST_STREAM / GOAWAY code CANCEL (RFC 9113 §7). */
-const CANCEL = 8;
+import { ErrorCode, errorCodeName } from '../h2/frame/constants.js';
 
 /** One TCP proxy's counters since it was created (Toxiproxy's labels for bytes). */
 export interface TcpProxySample {
@@ -35,12 +33,6 @@ export interface LinkDepth {
   queuedBytes: number;
 }
 
-const H2_ERROR_NAMES = [
-  'NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL_ERROR', 'SETTINGS_TIMEOUT', 'STREAM_CLOSED',
-  'FRAME_SIZE_ERROR', 'REFUSED_STREAM', 'CANCEL', 'COMPRESSION_ERROR', 'CONNECT_ERROR', 'ENHANCE_YOUR_CALM',
-  'INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED',
-];
-
 /** The PoolStats fields that only grow, under the names /metrics shows them. */
 function poolCounters(stats: PoolStats): Array<[string, number]> {
   return [
@@ -55,9 +47,6 @@ function poolCounters(stats: PoolStats): Array<[string, number]> {
   ];
 }
 
-function codeName(code: number): string {
-  return H2_ERROR_NAMES[code] ?? `0x${code.toString(16)}`;
-}
 
 export class H2raceMetrics {
   readonly registry = new Registry();
@@ -213,14 +202,14 @@ export class H2raceMetrics {
       this.streams.inc({ proxy, outcome: e.outcome });
       if (e.outcome === 'cancelled-by-client') this.cancels.inc({ proxy, by: 'client' });
       else if (e.outcome === 'injected-cancel') this.cancels.inc({ proxy, by: 'injected' });
-      else if (e.rstCode === CANCEL) this.cancels.inc({ proxy, by: 'proxy' });
+      else if (e.rstCode === ErrorCode.CANCEL) this.cancels.inc({ proxy, by: 'proxy' });
       else if (collateral.isCollateral(e)) this.collateral.inc({ proxy });
       if (e.bytesIn > 0) this.streamBytes.inc({ proxy, direction: 'upstream' }, e.bytesIn);
       if (e.bytesOut > 0) this.streamBytes.inc({ proxy, direction: 'downstream' }, e.bytesOut);
     };
     const onGoaway = (e: GoawayRecord) => {
       collateral.goaway(e);
-      this.goaways.inc({ proxy, code: codeName(e.code), side: e.side, sender: e.received ? 'peer' : 'proxy' });
+      this.goaways.inc({ proxy, code: errorCodeName(e.code), side: e.side, sender: e.received ? 'peer' : 'proxy' });
     };
     const onConnectionEnd = (e: ConnectionEndRecord) => this.connectionsEnded.inc({ proxy, side: e.side, reason: e.reason });
     let open = 0;
