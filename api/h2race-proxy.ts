@@ -7,8 +7,8 @@
  * What runs it is injected (H2raceStarter) so this file depends only on the shape of a running
  * HTTP/2 proxy, not on how it is built.
  *
- * Lifecycle: the H2raceProxy owns the running instance between start() and stop(); stop()
- * closes it (dropping its connections) and detaches its metrics.
+ * Lifecycle: the H2raceProxy owns the running instance between openListener() and
+ * closeListener() (what BaseProxy's start and stop run); closeListener() closes it (dropping its connections) and detaches its metrics.
  */
 import type { Logger } from 'pino';
 import type { ProxyBody } from '../config/api-schema.js';
@@ -78,12 +78,7 @@ export class H2raceProxy extends BaseProxy {
     this.bugModels = body.bugModels;
   }
 
-  get enabled(): boolean {
-    return this.running !== undefined;
-  }
-
-  async start(): Promise<void> {
-    if (this.running) return;
+  protected async openListener(): Promise<void> {
     const { metrics, logger, random } = this.options;
     const events = createProxyEvents();
     const proxy = await this.options.start({
@@ -107,14 +102,12 @@ export class H2raceProxy extends BaseProxy {
         detachPool();
       },
     };
-    this.faults.resume();
   }
 
-  async stop(): Promise<void> {
+  protected async closeListener(): Promise<void> {
     const running = this.running;
     if (!running) return;
     this.running = undefined;
-    this.faults.pause();
     await running.proxy.close();
     running.detach();
   }

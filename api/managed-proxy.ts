@@ -34,7 +34,7 @@ export interface ManagedProxy {
   readonly toxics: ToxicSet;
   /** Start listening; the bound address replaces `listen`. Rejects with Go-worded bind errors. */
   start(): Promise<void>;
-  /** Stop listening and drop every connection. Idempotent. */
+  /** Stop listening and drop every connection; a start() under way finishes first. Idempotent. */
   stop(): Promise<void>;
   /** PATCH semantics: a changed address restarts the proxy; `enabled` starts or stops it. */
   update(change: ProxyUpdate): Promise<void>;
@@ -61,15 +61,28 @@ export function toxicJson(spec: ToxicSpec): ToxicSpec {
   return { attributes: spec.attributes, name: spec.name, type: spec.type, stream: spec.stream, toxicity: spec.toxicity };
 }
 
+/** Whether a proxy listens. Between the two, a start or stop is under way (BaseProxy.transition). */
+enum ListenPhase {
+  Stopped,
+  Running,
+}
+
 /**
- * What both kinds share: the addresses, PATCH/reset semantics (proxy.go Update), and the JSON.
- * A subclass says how to start and stop listening; `listen` holds the bound address once started.
+ * What both kinds share: the addresses, start/stop ordering, PATCH/reset semantics (proxy.go
+ * Update), and the JSON. A subclass says how to open and close its listener; `listen` holds the
+ * bound address once started.
+ *
+ * start() and stop() run one at a time, in call order: a stop() that arrives while a start() is
+ * still binding waits for it and then closes what it bound, so no listener outlives a stop.
  */
 export abstract class BaseProxy implements ManagedProxy {
   readonly name: string;
   readonly toxics: ToxicSet;
   protected listen: string;
   protected upstream: string;
+  private phase = ListenPhase.Stopped;
+  /** The start or stop under way (settled when none is); the next one runs after it. */
+  private transition: Promise<void> = Promise.resolve();
 
   constructor(body: ProxyBody, protected readonly faults: ProxyFaults) {
     this.name = body.name;
@@ -80,11 +93,41 @@ export abstract class BaseProxy implements ManagedProxy {
 
   abstract readonly kind: ProxyBody['kind'];
   abstract readonly runsFrameToxics: boolean;
-  abstract readonly enabled: boolean;
-  abstract start(): Promise<void>;
-  abstract stop(): Promise<void>;
   /** Bytes its links hold now, per direction (the link queue depth metric). */
   abstract queuedBytes(): Record<Direction, number>;
+  /** Bind `listen` and serve; sets `listen` to the bound address. Called only while stopped. */
+  protected abstract openListener(): Promise<void>;
+  /** Stop listening and drop every connection. Called only while running. */
+  protected abstract closeListener(): Promise<void>;
+
+  get enabled(): boolean {
+    return this.phase === ListenPhase.Running;
+  }
+
+  start(): Promise<void> {
+    return this.afterTransition(async () => {
+      if (this.phase === ListenPhase.Running) return;
+      await this.openListener();
+      this.phase = ListenPhase.Running;
+      this.faults.resume();
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.afterTransition(async () => {
+      if (this.phase === ListenPhase.Stopped) return;
+      this.phase = ListenPhase.Stopped;
+      this.faults.pause();
+      await this.closeListener();
+    });
+  }
+
+  /** Run `step` once the start or stop before it settled (a failed start leaves the proxy stopped). */
+  private afterTransition(step: () => Promise<void>): Promise<void> {
+    const run = this.transition.then(step);
+    this.transition = run.catch(() => undefined);
+    return run;
+  }
 
   async update(change: ProxyUpdate): Promise<void> {
     const next = { listen: change.listen ?? this.listen, upstream: change.upstream ?? this.upstream };

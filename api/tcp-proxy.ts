@@ -7,8 +7,8 @@
  * Per accepted connection it dials the upstream and relays both ways through links fed by the
  * proxy's ToxicSet, so a toxic added, changed or removed reaches open connections.
  *
- * Lifecycle: the TcpProxy owns its listener and every relay it starts; stop() closes the listener
- * and destroys every relay (that is where a connection ends when the proxy is disabled, moved or
+ * Lifecycle: the TcpProxy owns its listener and every relay it starts; closeListener() (what
+ * BaseProxy's stop runs) closes the listener and destroys every relay (that is where a connection ends when the proxy is disabled, moved or
  * deleted). A relay also ends by itself when both sides are done.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -49,24 +49,17 @@ export class TcpProxy extends BaseProxy {
     this.logger = options.logger.child({ proxy: body.name });
   }
 
-  get enabled(): boolean {
-    return this.server !== undefined;
-  }
-
-  async start(): Promise<void> {
-    if (this.server) return;
+  protected async openListener(): Promise<void> {
     const server = createServer((client) => this.accept(client));
     this.listen = await listenOn(server, this.listen);
     this.server = server;
-    this.faults.resume();
     this.logger.info({ listen: this.listen, upstream: this.upstream }, 'Started proxy');
   }
 
-  async stop(): Promise<void> {
+  protected async closeListener(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    this.faults.pause();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const abort of this.dialing) abort();
     for (const relay of this.relays) relay.destroy();
