@@ -22,7 +22,18 @@ export class SlotList<T> {
     return this.items;
   }
 
+  /**
+   * Puts `item` in; nothing happens if it is in already (as Set.add). The slot field belongs to
+   * one list: an item whose field says it sits where this list holds something else (it is in
+   * another list sharing the field, or its field did not start at -1) is refused with a throw,
+   * since taking it would break both lists' indexes.
+   */
   add(item: T): void {
+    const slot = this.slotOf(item);
+    if (slot >= 0) {
+      if (this.items[slot] === item) return;
+      throw new Error(`SlotList.add: the item's slot field says ${slot} but this list does not hold it there (in another list, or the field did not start at -1)`);
+    }
     this.setSlot(item, this.items.push(item) - 1);
   }
 
