@@ -397,6 +397,11 @@ export function kindName(kind: StreamKind, clients: RunRecord['clients']): strin
   return KIND_NAMES[clients ?? 'browser'][kind];
 }
 
+/** What the events stream delivers one at a time in a run of `clients`: an SSE 'event', a Watch 'message'. */
+export function eventUnit(clients: RunRecord['clients']): string {
+  return clients === 'grpc' ? 'message' : 'event';
+}
+
 /** "SSE stream 1 (/events)", "video stream 7 (/video bytes=1048576-)", "Watch call on stream 1 (/h2race.Demo/Watch)". */
 function nameOf(s: StoryStream, clients: RunRecord['clients']): string {
   const range = s.rangeStart === undefined ? '' : ` bytes=${s.rangeStart}-`;

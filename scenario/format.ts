@@ -2,6 +2,11 @@
 import type { DamageStory } from './damage-story.js';
 import type { RunSummary } from './run-summary.js';
 
+/** The clients of a report's runs (one compare has one kind): 'grpc' only when every run's were gRPC. */
+export function clientsOf(summaries: readonly RunSummary[]): NonNullable<RunSummary['clients']> {
+  return summaries.length > 0 && summaries.every((s) => s.clients === 'grpc') ? 'grpc' : 'browser';
+}
+
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;

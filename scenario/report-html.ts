@@ -5,8 +5,8 @@
  * line of evidence, linked to that connection's timeline. Below, per run (the damaged first), the
  * timelines of the connections where something happened (report-timeline.ts).
  */
-import { formatBytes, formatCounts, formatDrain, formatMs, formatQueueDepth, formatRate, formatShape, formatSseDelay, formatVideoGoodput, goawayTotal, storyTitle } from './format.js';
-import { kindName, type DamageStory, type StoryStep } from './damage-story.js';
+import { clientsOf, formatBytes, formatCounts, formatDrain, formatMs, formatQueueDepth, formatRate, formatShape, formatSseDelay, formatVideoGoodput, goawayTotal, storyTitle } from './format.js';
+import { eventUnit, kindName, type DamageStory, type StoryStep } from './damage-story.js';
 import { esc, MARKS, timeline, TIMELINE_CSS, type Mark } from './report-timeline.js';
 import type { RunSummary } from './run-summary.js';
 import type { ConnectionRecord, RunRecord } from './types.js';
@@ -32,19 +32,26 @@ export function renderHtmlReport(runs: readonly ReportRun[], title = 'h2race col
 <header><h1>${esc(title)}</h1><span class="meta">generated ${esc(generated)}</span></header>
 ${legend(used)}
 ${summaryTable(runs.map((r) => r.summary))}
-<p class="meta">A <b>collateral failure</b> is a stream nobody cancelled that died with its connection or whose bytes our client refused;
+${explanations(clientsOf(runs.map((r) => r.summary)))}
+<div class="stories">${runs.map((r, i) => story(r, i)).join('\n')}</div>
+${sections}
+</body></html>
+`;
+}
+
+/** The words under the summary table; the events stream named as the runs' clients call it. */
+function explanations(clients: NonNullable<RunSummary['clients']>): string {
+  const events = kindName('events', clients);
+  const unit = eventUnit(clients);
+  return `<p class="meta">A <b>collateral failure</b> is a stream nobody cancelled that died with its connection or whose bytes our client refused;
 an <b>origin error</b> is a stream the origin refused or failed on its own. COLLATERAL = a collateral failure or a corrupted byte;
 ERROR = the run could not test; ORIGIN-ERRORS = origin errors only; CLEAN = none of these. <b>Goodput</b>: body bytes of responses that
 completed or were still wanted, per second, beside the capacity of the viewers' links; <b>wasted</b>: DATA bytes the server sent for
 streams we cancelled or that broke. A mode whose connections break can show more goodput than a safe one: each broken connection throws
 away the frames its link still held for cancelled ranges, which a safe mode's link must deliver (and the client drop) first.
-<b>SSE delay</b>: how late events arrived, from the origin's send time (or, marked "gaps", from their spacing when the origin does not stamp them);
+<b>${events} delay</b>: how late ${unit}s arrived, from the origin's send time (or, marked "gaps", from their spacing when the origin does not stamp them);
 <b>video goodput</b>: video bytes received intact, a cancelled range's bytes before its seek included, and its share of the capacity the
-SSE and small requests left. Each run below names the deepest queue a viewer's link held, beside the profile's queue.</p>
-<div class="stories">${runs.map((r, i) => story(r, i)).join('\n')}</div>
-${sections}
-</body></html>
-`;
+${events} and ${kindName('small', clients)} streams left. Each run below names the deepest queue a viewer's link held, beside the profile's queue.</p>`;
 }
 
 function rank({ summary: s }: ReportRun): number {
@@ -52,8 +59,9 @@ function rank({ summary: s }: ReportRun): number {
 }
 
 function summaryTable(rows: readonly RunSummary[]): string {
-  const grpc = rows.length > 0 && rows.every((r) => r.clients === 'grpc');
-  const head = ['mode', 'profile', 'verdict', 'streams', 'cancels', 'collateral', 'origin errors', 'GOAWAY client/server', 'corrupted', `${grpc ? 'Watch messages' : 'SSE events'} / gaps / reconnects`, `${grpc ? 'Watch' : 'SSE'} delay p50/p99`, 'pool races', 'goodput', 'link capacity', 'wasted', 'video (of left)'];
+  const clients = clientsOf(rows);
+  const events = kindName('events', clients);
+  const head = ['mode', 'profile', 'verdict', 'streams', 'cancels', 'collateral', 'origin errors', 'GOAWAY client/server', 'corrupted', `${events} ${eventUnit(clients)}s / gaps / reconnects`, `${events} delay p50/p99`, 'pool races', 'goodput', 'link capacity', 'wasted', 'video (of left)'];
   const body = rows
     .map(
       (s) => `<tr><td>${esc(s.mode ?? '-')}</td><td>${esc(s.profile ?? '-')}</td><td><span class="v ${s.verdict}">${s.verdict}</span></td>
@@ -124,9 +132,9 @@ ${s.error === undefined ? '' : `<li>could not test: <b>${esc(s.error)}</b></li>`
 <li>origin errors: <b>${s.originErrors}</b> ${s.originErrors ? `(${esc(formatCounts(s.originErrorCodes))})` : ''}</li>
 <li>GOAWAY sent by client: ${esc(formatCounts(s.goaways.client))}; by server: ${esc(formatCounts(s.goaways.server))}</li>
 <li>stalled streams: <b>${s.stalledStreams}</b>; wrong content: <b>${s.wrongContentStreams}</b>${s.firstWrongContent ? ` (first: ${esc(s.firstWrongContent)})` : ''}; burst streams refused: ${s.refusedStreams}</li>
-<li>corrupted bytes: <b>${s.corruptedBytes}</b>${s.verifyErrors ? ` (${s.verifyErrors} bodies could not be verified: ${esc(r.verifyErrors[0]!.message)})` : ''}; ${kindName('events', r.clients)}: ${s.sseEvents} ${r.clients === 'grpc' ? 'messages' : 'events'}, ${s.sseGaps} missing ids, ${s.sseReconnects} reconnects, longest silence ${s.sseMaxSilenceMs} ms${s.sseSilentStreams ? `, ${s.sseSilentStreams} streams never delivered an event` : ''}</li>
+<li>corrupted bytes: <b>${s.corruptedBytes}</b>${s.verifyErrors ? ` (${s.verifyErrors} bodies could not be verified: ${esc(r.verifyErrors[0]!.message)})` : ''}; ${kindName('events', r.clients)}: ${s.sseEvents} ${eventUnit(r.clients)}s, ${s.sseGaps} missing ids, ${s.sseReconnects} reconnects, longest silence ${s.sseMaxSilenceMs} ms${s.sseSilentStreams ? `, ${s.sseSilentStreams} streams delivered no ${eventUnit(r.clients)}` : ''}</li>
 <li>races counted by the pool: ${s.poolRaces ?? 'not known'}; damaged connections: ${s.damagedConnections}</li>
-<li>SSE event delay p50/p99: ${esc(formatSseDelay(s))}; video goodput: ${esc(formatVideoGoodput(s))}; deepest queue: ${esc(formatQueueDepth(s))}</li>${formatDrain(s) ? `
+<li>${kindName('events', r.clients)} ${eventUnit(r.clients)} delay p50/p99: ${esc(formatSseDelay(s))}; video goodput: ${esc(formatVideoGoodput(s))}; deepest queue: ${esc(formatQueueDepth(s))}</li>${formatDrain(s) ? `
 <li>late bytes: ${esc(formatDrain(s)!)}</li>` : ''}
 </ul>
 ${drawings.join('\n')}

@@ -4,6 +4,7 @@
  * errors, the GOAWAYs, and the story of the first damaged connection (damage-story.ts).
  */
 import {
+  clientsOf,
   formatBytes,
   formatCounts,
   formatDrain,
@@ -44,7 +45,7 @@ const COLUMNS: { title: string; grpcTitle?: string; cell: (s: RunSummary) => str
 const VERDICT_COLOR: Record<Verdict, number> = { CLEAN: 32, 'ORIGIN-ERRORS': 33, ERROR: 35, COLLATERAL: 31 };
 
 export function formatTable(summaries: readonly RunSummary[], color = false): string {
-  const grpc = summaries.length > 0 && summaries.every((s) => s.clients === 'grpc');
+  const grpc = clientsOf(summaries) === 'grpc';
   const titles = COLUMNS.map((c) => (grpc && c.grpcTitle) || c.title);
   const rows = summaries.map((s) => COLUMNS.map((c) => c.cell(s)));
   const widths = COLUMNS.map((_, i) => Math.max(titles[i]!.length, ...rows.map((r) => r[i]!.length)));
