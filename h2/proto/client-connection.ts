@@ -24,6 +24,7 @@ import { Connection } from './connection.js';
 import type { ConnectionOptions, ServerHandler } from './connection-options.js';
 import { ClientH2Stream, type ClientHandler, type ClientStream } from './client-stream.js';
 import { EndPhase, MAX_STREAM_ID } from './go-away.js';
+import type { PeerRole } from './flood-guard.js';
 import { requestProblem, responseHead, withoutInvalidFields } from './header-validation.js';
 import { ResponsePhase, type H2Stream } from './stream.js';
 import { StreamState, Verdict, recvOnLive } from './stream-state.js';
@@ -152,6 +153,10 @@ export class ClientConnection extends Connection {
     this.transport.write(CLIENT_PREFACE);
     this.prefaceLeft = 0;
     super.sendPreface();
+  }
+
+  protected override peerRole(): PeerRole {
+    return 'server';
   }
 
   protected override isPeerStreamId(streamId: number): boolean {

@@ -30,7 +30,7 @@ import { HpackDecoder } from '../hpack/decoder.js';
 import { HpackEncoder } from '../hpack/encoder.js';
 import { HeaderListTooLargeError, HpackError } from '../hpack/hpack-error.js';
 import { AllocatingPool } from './frame-pool.js';
-import { FloodGuard } from './flood-guard.js';
+import { FloodGuard, type PeerRole } from './flood-guard.js';
 import { RecvWindow } from './flow-window.js';
 import { FrameWriter, type OutboundHook } from './frame-writer.js';
 import { ConnectionEnd, EndPhase, MAX_STREAM_ID, type EndHost } from './go-away.js';
@@ -128,7 +128,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
       headerTableSize: Math.max(PROTOCOL_HEADER_TABLE_SIZE, this.announced.headerTableSize),
       initialWindowSize: Math.max(PROTOCOL_INITIAL_WINDOW_SIZE, this.announced.initialWindowSize),
     };
-    this.guard = new FloodGuard(options.floodLimits);
+    this.guard = new FloodGuard(options.floodLimits, this.peerRole());
     this.writer = new FrameWriter(this.id, options.pool ?? new AllocatingPool(), transport, this.opts.maxSendAheadBytes, () => this.scheduleFlush(), options.outboundHook);
     this.headerWriter = new HeaderWriter(new HpackEncoder(), this.writer);
     this.scheduler = new SendScheduler(this.writer, this);
@@ -598,6 +598,11 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
       case Verdict.ConnectionError:
         throw frameError(header, ruling.code, 'not allowed on this stream in its state');
     }
+  }
+
+  /** The peer's role, for the words of its errors; called in the constructor, so it reads no field. */
+  protected peerRole(): PeerRole {
+    return 'client';
   }
 
   /** Whose stream an id is (§5.1.1): in the server role, the peer's are odd. */

@@ -1,5 +1,5 @@
 /**
- * Per-connection caps on inbound frames that cost the server work and the client nothing: the
+ * Per-connection caps on inbound frames that cost the receiver work and the peer nothing: the
  * rapid-reset attack (CVE-2023-44487), PING / SETTINGS / empty-DATA / WINDOW_UPDATE / PRIORITY
  * floods, and CONTINUATION floods (CVE-2024-27316 family). Pure: no timers, the caller passes the
  * time, so a test can drive it frame by frame.
@@ -10,6 +10,10 @@
  * not stopped at all (500k PINGs in 4 s were all answered; 20k DATA frames on a closed stream
  * drew no answer). A violation here fails the connection with GOAWAY(ENHANCE_YOUR_CALM) before
  * the frame is acted on.
+ *
+ * The same caps guard both roles: the peer is the client when the engine serves (the front) and
+ * the server when it is the client (h2race's upstream connections, where the origin is guarded);
+ * reasons name the peer by that role.
  *
  * Lifecycle: one FloodGuard per connection, owned by the engine's connection that reads its
  * frames; nothing to end.
@@ -25,7 +29,7 @@ export interface RateLimit {
 }
 
 export interface FloodLimits {
-  /** Client RST_STREAM frames (rapid reset). Bounds the streams an attacker can make the proxy open upstream. */
+  /** The peer's RST_STREAM frames (rapid reset). Bounds the streams an attacker can make the proxy open upstream. */
   resets: RateLimit;
   pings: RateLimit;
   /** SETTINGS frames that are not ACKs. */
@@ -34,7 +38,7 @@ export interface FloodLimits {
   emptyData: RateLimit;
   windowUpdates: RateLimit;
   priorities: RateLimit;
-  /** DATA or HEADERS on a stream the client already ended (END_STREAM or RST_STREAM): never legitimate. */
+  /** DATA or HEADERS on a stream the peer already ended (END_STREAM or RST_STREAM): never legitimate. */
   afterEnd: RateLimit;
   /** CONTINUATION frames in one header block (nghttp2 1.61 fails the 9th with INTERNAL_ERROR: stay at or under it). */
   maxContinuations: number;
@@ -62,7 +66,10 @@ export const DEFAULT_FLOOD_LIMITS: FloodLimits = {
 
 type RateName = 'resets' | 'pings' | 'settings' | 'emptyData' | 'windowUpdates' | 'priorities' | 'afterEnd';
 
-/** Streams the client ended, remembered to spot frames sent after the end; the oldest are forgotten. */
+/** Whom the guarded frames come from: the engine's peer, by its role. */
+export type PeerRole = 'client' | 'server';
+
+/** Streams the peer ended, remembered to spot frames sent after the end; the oldest are forgotten. */
 const ENDED_STREAMS_KEPT = 1024;
 
 class TokenBucket {
@@ -90,21 +97,22 @@ export class FloodGuard {
   private blockStream = 0;
   private blockContinuations = 0;
   private blockBytes = 0;
-  private readonly endedByClient = new RecentIds(ENDED_STREAMS_KEPT);
+  private readonly endedByPeer = new RecentIds(ENDED_STREAMS_KEPT);
 
-  constructor(limits: Partial<FloodLimits> = {}) {
+  /** `peer`: the role of whoever sends the frames counted (the client when the engine serves). */
+  constructor(limits: Partial<FloodLimits> = {}, private readonly peer: PeerRole = 'client') {
     this.limits = { ...DEFAULT_FLOOD_LIMITS, ...limits };
   }
 
   /** Counts one inbound frame (already valid per §4–§6); throws FrameError(ENHANCE_YOUR_CALM) over a limit. */
   check(header: FrameHeader, nowMs: number): void {
     const { type, flags, streamId } = header;
-    if ((type === FrameType.DATA || type === FrameType.HEADERS) && this.endedByClient.get(streamId) !== 0) {
+    if ((type === FrameType.DATA || type === FrameType.HEADERS) && this.endedByPeer.get(streamId) !== 0) {
       this.rate('afterEnd', header, nowMs);
     }
     this.countFlood(header, nowMs);
     if (type === FrameType.RST_STREAM || ((type === FrameType.DATA || type === FrameType.HEADERS) && flags & FrameFlag.END_STREAM)) {
-      this.endedByClient.set(streamId, 1);
+      this.endedByPeer.set(streamId, 1);
     }
   }
 
@@ -147,14 +155,14 @@ export class FloodGuard {
   }
 
   /**
-   * Counts a stream the server resets because of the client's frame (a stream error: MadeYouReset,
+   * Counts a stream we reset because of the peer's frame (a stream error: MadeYouReset,
    * CVE-2025-8671) against the rapid-reset cap: either way a stream ends that may have started
-   * work upstream, and the client sent no RST_STREAM for it.
+   * work upstream, and the peer sent no RST_STREAM for it.
    */
   streamReset(streamId: number, nowMs: number): void {
     if (this.bucket('resets').take(nowMs)) return;
     const { perSecond, burst } = this.limits.resets;
-    throw calm(`stream errors the peer caused (the last on stream ${streamId}): more than ${perSecond}/s (burst ${burst}) with its resets`);
+    throw calm(`stream errors the ${this.peer} caused (the last on stream ${streamId}): more than ${perSecond}/s (burst ${burst}) with its resets`);
   }
 
   private bucket(name: RateName): TokenBucket {
@@ -167,8 +175,7 @@ export class FloodGuard {
     if (this.bucket(name).take(nowMs)) return;
     const { perSecond, burst } = this.limits[name];
     const what = name === 'afterEnd' ? `${frameTypeName(header.type)} after the end of stream ${header.streamId}` : `${frameTypeName(header.type)} flood`;
-    // The peer: the client in the server role, the origin in the client role (the same caps guard both).
-    throw calm(`${what}: more than ${perSecond}/s (burst ${burst}) from the peer`);
+    throw calm(`${what}: more than ${perSecond}/s (burst ${burst}) from the ${this.peer}`);
   }
 }
 

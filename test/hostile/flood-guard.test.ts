@@ -88,4 +88,22 @@ describe('FloodGuard', () => {
     many.check(h(FrameType.DATA, 0, 1, 3999), 0);
     expect(() => many.check(h(FrameType.DATA, 0, 1, 3997), 0)).toThrow(FrameError);
   });
+
+  it("names the peer by its role: the client when the engine serves, the server when it is the client", () => {
+    const reasons = (peer?: 'client' | 'server'): string[] => {
+      const guard = new FloodGuard({ pings: { perSecond: 1, burst: 1 }, resets: { perSecond: 1, burst: 1 } }, peer);
+      guard.check(h(FrameType.PING, 0, 8), 0);
+      guard.streamReset(1, 0);
+      return [() => guard.check(h(FrameType.PING, 0, 8), 0), () => guard.streamReset(3, 0)].map((over) => {
+        try {
+          over();
+        } catch (err) {
+          return (err as Error).message;
+        }
+        return 'no error';
+      });
+    };
+    expect(reasons()).toEqual(['PING flood: more than 1/s (burst 1) from the client', 'stream errors the client caused (the last on stream 3): more than 1/s (burst 1) with its resets']);
+    expect(reasons('server')).toEqual(['PING flood: more than 1/s (burst 1) from the server', 'stream errors the server caused (the last on stream 3): more than 1/s (burst 1) with its resets']);
+  });
 });

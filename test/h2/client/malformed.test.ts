@@ -148,7 +148,7 @@ describe('connection errors: GOAWAY, every stream ends', () => {
     const errors: string[] = [];
     client = connectClient(server.port, false, { floodLimits: { pings: { perSecond: 1, burst: 2 } }, observer: { onError: (err) => errors.push(err.message) } });
     expect(await exchange(client.connection, '/').done).toEqual({ kind: 'reset', code: ErrorCode.ENHANCE_YOUR_CALM, cause: 'connection' });
-    expect(errors).toEqual(['PING flood: more than 1/s (burst 2) from the peer']);
+    expect(errors).toEqual(['PING flood: more than 1/s (burst 2) from the server']);
     await waitFor('the GOAWAY', () => server!.goawayCode() !== undefined);
     expect(server.goawayCode()).toBe(ErrorCode.ENHANCE_YOUR_CALM);
   });
