@@ -9,6 +9,7 @@ import { renderHtmlReport } from '../../scenario/report-html.js';
 import { delaysFromArrivals, percentile } from '../../scenario/sse-delay.js';
 import { summarize } from '../../scenario/summary.js';
 import type { RunRecord, StreamRecord } from '../../scenario/types.js';
+import { runRecord } from './run-record.js';
 
 describe('SSE delay by arrival gaps', () => {
   it('measures each event against the schedule of the least late one', () => {
@@ -43,16 +44,10 @@ function stream(seq: number, kind: StreamRecord['kind'], bytes: number, outcome:
 }
 
 function run(): RunRecord {
-  return {
-    target: 'https://127.0.0.1:1',
-    mode: 'retain',
+  return runRecord({
     profile: '3g',
-    seed: 1,
     viewers: 2,
-    startedAt: new Date(0).toISOString(),
-    clockStart: 0,
     durationMs: 10_000,
-    connections: [{ id: 1, viewer: 1, openedMs: 0 }],
     streams: [
       stream(1, 'video', 600_000, 'cancelled'),
       stream(2, 'video', 400_000, 'stopped'),
@@ -61,12 +56,9 @@ function run(): RunRecord {
       stream(5, 'events', 30_000, 'stopped'),
       stream(6, 'small', 20_000, 'completed'),
     ],
-    goaways: [],
-    sessionErrors: [],
-    verifyErrors: [],
     sse: { events: 4, gaps: 0, reconnects: 0, badEvents: 0, maxSilenceMs: 0, silentStreams: 0, delaysMs: [180, 160, 420, 170], delaySource: 'stamp' },
     linkQueue: { peakBytes: 21_000 },
-  };
+  });
 }
 
 describe('link figures in the report', () => {

@@ -8,6 +8,7 @@ import { renderHtmlReport } from '../../scenario/report-html.js';
 import { formatTable } from '../../scenario/report-table.js';
 import { summarize } from '../../scenario/summary.js';
 import type { RunRecord, StreamRecord } from '../../scenario/types.js';
+import { runRecord } from './run-record.js';
 
 function stream(streamId: number, kind: StreamRecord['kind'], path: string, fields: Partial<StreamRecord>): StreamRecord {
   return { seq: streamId, viewer: 1, connection: 1, streamId, kind, path, startMs: 0, bytes: 0, wireBytes: 0, cancelledByUs: false, corruptBytes: 0, ...fields };
@@ -15,27 +16,14 @@ function stream(streamId: number, kind: StreamRecord['kind'], path: string, fiel
 
 function run(clients: 'browser' | 'grpc'): RunRecord {
   const paths = clients === 'grpc' ? { events: '/h2race.Demo/Watch', video: '/h2race.Demo/Fetch' } : { events: '/events', video: '/video' };
-  return {
-    target: 'https://127.0.0.1:1',
+  return runRecord({
     clients,
-    mode: 'retain',
-    profile: 'cable',
-    seed: 1,
-    viewers: 1,
-    startedAt: new Date(0).toISOString(),
-    clockStart: 0,
-    durationMs: 2000,
-    connections: [{ id: 1, viewer: 1, openedMs: 0 }],
     streams: [
       stream(1, 'events', paths.events, { outcome: 'stopped', bytes: 300, wireBytes: 300 }),
       stream(3, 'video', paths.video, { outcome: 'cancelled', cancelledByUs: true, endMs: 500, bytes: 10, wireBytes: 10 }),
     ],
-    goaways: [],
-    sessionErrors: [],
-    verifyErrors: [],
     sse: { events: 12, gaps: 0, reconnects: 1, badEvents: 0, maxSilenceMs: 250, silentStreams: 1, delaysMs: [110, 120, 480], delaySource: 'stamp' },
-    races: [],
-  };
+  });
 }
 
 describe('report words by client kind', () => {

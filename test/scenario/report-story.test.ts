@@ -15,6 +15,7 @@ import { summarize } from '../../scenario/summary.js';
 import { FrameTap } from '../../scenario/frame-tap.js';
 import type { ConnectionRecord, PoolRaceRecord, RunRecord, StreamRecord, UnparsableFrameRecord } from '../../scenario/types.js';
 import { lateResetThenOversized, OVERSIZED } from './late-reset-bytes.js';
+import { runRecord } from './run-record.js';
 
 function stream(connection: number, streamId: number, kind: StreamRecord['kind'], fields: Partial<StreamRecord>): StreamRecord {
   const path = kind === 'video' ? '/video' : kind === 'events' ? '/events' : '/small';
@@ -40,15 +41,9 @@ function run(unparsableFrames: UnparsableFrameRecord[], races: PoolRaceRecord[],
     { id: 1, viewer: 1, openedMs: 0, closedMs: 905, endedBy: `client GOAWAY ${errorCodeName(goawayCode)}`, unparsableFrames },
     { id: 2, viewer: 2, openedMs: 0 },
   ];
-  return {
-    target: 'https://127.0.0.1:1',
+  return runRecord({
     mode: 'release-on-reset',
-    profile: 'cable',
-    seed: 1,
     viewers: 2,
-    startedAt: new Date(0).toISOString(),
-    clockStart: 0,
-    durationMs: 2000,
     connections,
     streams: [
       stream(1, 1, 'events', died),
@@ -60,11 +55,9 @@ function run(unparsableFrames: UnparsableFrameRecord[], races: PoolRaceRecord[],
       stream(2, 5, 'video', { outcome: 'completed', bytes: 2000, wireBytes: 2000 }),
     ],
     goaways: [{ connection: 1, side: 'client', code: goawayCode, lastStreamId: 0, atMs: 900, lastInboundFrame: 'PING stream=0 length=8 flags=0x0' }],
-    sessionErrors: [],
-    verifyErrors: [],
-    sse: { events: 3, gaps: 0, reconnects: 0, badEvents: 0, maxSilenceMs: 0, silentStreams: 0, delaysMs: [], delaySource: 'none' },
+    sse: { ...runRecord().sse, events: 3 },
     races,
-  };
+  });
 }
 
 const oversized: UnparsableFrameRecord = {
