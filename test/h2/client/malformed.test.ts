@@ -4,22 +4,14 @@
  * on) or a connection error (GOAWAY, every stream hears 'connection'). And the server's GOAWAYs,
  * scripted frame by frame: which streams end "unprocessed" and which finish.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, FrameFlag, FrameType } from '../../../h2/frame/constants.js';
 import { dataFrame, encodeDynamicIndex, encodeHeaderBlock, encodeIndexedLiteral, frame, goawayFrame, headersFrame, type HeaderList } from '../../helpers/raw-h2.js';
 import { waitFor } from '../../helpers/wait.js';
-import { connectClient, exchange, type ConnectedClient } from './engine-client.js';
-import { startRawServer, type RawServer } from './raw-server.js';
+import { exchange } from './engine-client.js';
+import { rawPeersAfterEach } from './raw-peers.js';
 
-let server: RawServer | undefined;
-let client: ConnectedClient | undefined;
-
-afterEach(async () => {
-  client?.socket.destroy();
-  client = undefined;
-  await server?.close();
-  server = undefined;
-});
+const peers = rawPeersAfterEach();
 
 const head = (streamId: number, list: HeaderList, endStream = false): Buffer => headersFrame(streamId, encodeHeaderBlock(list), { endStream });
 const ok = (streamId: number): Buffer => Buffer.concat([head(streamId, [[':status', '200']]), dataFrame(streamId, Buffer.from('ok'), true)]);
@@ -85,14 +77,14 @@ const connectionErrors: Case[] = [
 describe('stream errors: the stream is reset, the connection goes on', () => {
   for (const c of streamErrors) {
     it(c.name, async () => {
-      server = await startRawServer((id, nth) => (nth === 0 ? c.answer(id) : ok(id)));
+      const server = await peers.server((id, nth) => (nth === 0 ? c.answer(id) : ok(id)));
       const reasons: string[] = [];
-      client = connectClient(server.port, false, { observer: { onStreamError: (_id, _code, reason) => reasons.push(reason) } });
+      const client = peers.client(server.port, false, { observer: { onStreamError: (_id, _code, reason) => reasons.push(reason) } });
       const bad = exchange(client.connection, '/');
       expect(await bad.done).toEqual({ kind: 'reset', code: ErrorCode.PROTOCOL_ERROR, cause: 'protocol' });
       expect(reasons).toHaveLength(1);
       expect(reasons[0]).toMatch(c.reason);
-      await waitFor('the RST_STREAM', () => server!.rstCode(1) !== undefined);
+      await waitFor('the RST_STREAM', () => server.rstCode(1) !== undefined);
       expect(server.rstCode(1)).toBe(ErrorCode.PROTOCOL_ERROR);
       const good = exchange(client.connection, '/');
       expect(await good.done).toEqual({ kind: 'end' });
@@ -102,9 +94,9 @@ describe('stream errors: the stream is reset, the connection goes on', () => {
 
   it('trailer fields with an invalid name or value are dropped (as nghttp2 does); the valid ones and the body arrive, the stream ends', async () => {
     const trailers: HeaderList = [['x-ok', '1'], ['x-sp ace', '1'], ['X-Up', '1'], ['x-nul', 'a\u0000b'], ['x-ok2', '2']];
-    server = await startRawServer((id) => Buffer.concat([head(id, [[':status', '200']]), dataFrame(id, Buffer.from('body')), head(id, trailers, true)]));
+    const server = await peers.server((id) => Buffer.concat([head(id, [[':status', '200']]), dataFrame(id, Buffer.from('body')), head(id, trailers, true)]));
     const reasons: string[] = [];
-    client = connectClient(server.port, false, { observer: { onStreamError: (_id, _code, reason) => reasons.push(reason) } });
+    const client = peers.client(server.port, false, { observer: { onStreamError: (_id, _code, reason) => reasons.push(reason) } });
     const got = exchange(client.connection, '/');
     expect(await got.done).toEqual({ kind: 'end' });
     expect(got.body().toString()).toBe('body');
@@ -113,11 +105,11 @@ describe('stream errors: the stream is reset, the connection goes on', () => {
   });
 
   it('DATA on a stream after it ended both ways: STREAM_CLOSED for that stream only', async () => {
-    server = await startRawServer((id, nth) => (nth === 0 ? Buffer.concat([ok(id), dataFrame(id, Buffer.from('late'))]) : ok(id)));
-    client = connectClient(server.port, false);
+    const server = await peers.server((id, nth) => (nth === 0 ? Buffer.concat([ok(id), dataFrame(id, Buffer.from('late'))]) : ok(id)));
+    const client = peers.client(server.port, false);
     const first = exchange(client.connection, '/');
     expect(await first.done).toEqual({ kind: 'end' });
-    await waitFor('the RST_STREAM', () => server!.rstCode(1) !== undefined);
+    await waitFor('the RST_STREAM', () => server.rstCode(1) !== undefined);
     expect(server.rstCode(1)).toBe(ErrorCode.STREAM_CLOSED);
     const good = exchange(client.connection, '/');
     expect(await good.done).toEqual({ kind: 'end' });
@@ -127,16 +119,16 @@ describe('stream errors: the stream is reset, the connection goes on', () => {
 describe('connection errors: GOAWAY, every stream ends', () => {
   for (const c of connectionErrors) {
     it(c.name, async () => {
-      server = await startRawServer((id, nth) => (nth === 0 ? Buffer.alloc(0) : c.answer(id)));
+      const server = await peers.server((id, nth) => (nth === 0 ? Buffer.alloc(0) : c.answer(id)));
       const errors: string[] = [];
-      client = connectClient(server.port, false, { observer: { onError: (err) => errors.push(err.message) } });
+      const client = peers.client(server.port, false, { observer: { onError: (err) => errors.push(err.message) } });
       // Two requests: the rule breaks on the second's answer while the first is still open.
       const open = exchange(client.connection, '/');
       exchange(client.connection, '/');
       expect(await open.done).toEqual({ kind: 'reset', code: c.code, cause: 'connection' });
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatch(c.reason);
-      await waitFor('the GOAWAY', () => server!.goawayCode() !== undefined);
+      await waitFor('the GOAWAY', () => server.goawayCode() !== undefined);
       expect(server.goawayCode()).toBe(c.code);
       expect(client.connection.canRequest).toBe(false);
     });
@@ -144,12 +136,12 @@ describe('connection errors: GOAWAY, every stream ends', () => {
 
   it('a PING flood from the server: GOAWAY(ENHANCE_YOUR_CALM), its reason naming the peer (the engine here is the client)', async () => {
     const pings = Buffer.concat(Array.from({ length: 4 }, () => frame(FrameType.PING, 0, 0, Buffer.alloc(8))));
-    server = await startRawServer(() => pings);
+    const server = await peers.server(() => pings);
     const errors: string[] = [];
-    client = connectClient(server.port, false, { floodLimits: { pings: { perSecond: 1, burst: 2 } }, observer: { onError: (err) => errors.push(err.message) } });
+    const client = peers.client(server.port, false, { floodLimits: { pings: { perSecond: 1, burst: 2 } }, observer: { onError: (err) => errors.push(err.message) } });
     expect(await exchange(client.connection, '/').done).toEqual({ kind: 'reset', code: ErrorCode.ENHANCE_YOUR_CALM, cause: 'connection' });
     expect(errors).toEqual(['PING flood: more than 1/s (burst 2) from the server']);
-    await waitFor('the GOAWAY', () => server!.goawayCode() !== undefined);
+    await waitFor('the GOAWAY', () => server.goawayCode() !== undefined);
     expect(server.goawayCode()).toBe(ErrorCode.ENHANCE_YOUR_CALM);
   });
 });
@@ -157,9 +149,9 @@ describe('connection errors: GOAWAY, every stream ends', () => {
 describe('GOAWAY from a raw server', () => {
   it('with an error code: streams above its last-stream-id end "unprocessed", the rest with the connection', async () => {
     // Nothing for the first request; the second's answer is the GOAWAY naming only the first.
-    server = await startRawServer((_id, nth) => (nth === 0 ? Buffer.alloc(0) : goawayFrame(1, ErrorCode.INTERNAL_ERROR)));
+    const server = await peers.server((_id, nth) => (nth === 0 ? Buffer.alloc(0) : goawayFrame(1, ErrorCode.INTERNAL_ERROR)));
     const goaways: Array<{ lastStreamId: number; errorCode: number }> = [];
-    client = connectClient(server.port, false, { observer: { onGoawayReceived: ({ lastStreamId, errorCode }) => goaways.push({ lastStreamId, errorCode }) } });
+    const client = peers.client(server.port, false, { observer: { onGoawayReceived: ({ lastStreamId, errorCode }) => goaways.push({ lastStreamId, errorCode }) } });
     const first = exchange(client.connection, '/');
     const second = exchange(client.connection, '/');
     expect(await second.done).toEqual({ kind: 'reset', code: ErrorCode.INTERNAL_ERROR, cause: 'unprocessed' });
@@ -169,18 +161,18 @@ describe('GOAWAY from a raw server', () => {
   });
 
   it('the two-step graceful close: GOAWAY(2^31-1) keeps every stream, the final GOAWAY(1) makes stream 3 "unprocessed", stream 1 finishes', async () => {
-    server = await startRawServer((id, nth) => {
+    const server = await peers.server((id, nth) => {
       if (nth === 0) return Buffer.alloc(0);
       return Buffer.concat([goawayFrame(2 ** 31 - 1, ErrorCode.NO_ERROR), goawayFrame(1, ErrorCode.NO_ERROR), ok(1), dataFrame(id, Buffer.from('ignored'))]);
     });
-    client = connectClient(server.port, false);
+    const client = peers.client(server.port, false);
     const first = exchange(client.connection, '/');
     const second = exchange(client.connection, '/');
     expect(await second.done).toEqual({ kind: 'reset', code: ErrorCode.NO_ERROR, cause: 'unprocessed' });
     expect(await first.done).toEqual({ kind: 'end' });
     expect(first.body().toString()).toBe('ok');
     // DATA on the forgotten stream 3 is ignored, not an error: the connection ends cleanly.
-    await waitFor('the client to end', () => client!.socket.writableEnded);
+    await waitFor('the client to end', () => client.socket.writableEnded);
     expect(server.goawayCode()).toBe(ErrorCode.NO_ERROR);
     expect(server.rstCode(3)).toBeUndefined();
   });
@@ -188,15 +180,15 @@ describe('GOAWAY from a raw server', () => {
 
 describe('after a client reset', () => {
   it('a late response head on the reset stream is still decoded: the HPACK table stays in step', async () => {
-    server = await startRawServer((id, nth) => {
+    const server = await peers.server((id, nth) => {
       if (nth === 0) return headersFrame(id, Buffer.concat([encodeHeaderBlock([[':status', '200']]), encodeIndexedLiteral('x-dyn', 'kept')]), { endStream: true });
       return headersFrame(id, Buffer.concat([encodeHeaderBlock([[':status', '200']]), encodeDynamicIndex(1)]), { endStream: true });
     });
-    client = connectClient(server.port, false);
+    const client = peers.client(server.port, false);
     const cancelled = exchange(client.connection, '/');
     cancelled.stream.reset();
     expect(cancelled.stream.closed).toBe(true);
-    await waitFor('the RST_STREAM', () => server!.rstCode(1) !== undefined);
+    await waitFor('the RST_STREAM', () => server.rstCode(1) !== undefined);
     const next = exchange(client.connection, '/');
     expect(await next.done).toEqual({ kind: 'end' });
     expect(next.field('x-dyn')).toBe('kept');
@@ -206,8 +198,8 @@ describe('after a client reset', () => {
 
 describe('request() refuses what it cannot send, with one line naming it', () => {
   it('malformed heads, and no stream available', async () => {
-    server = await startRawServer((id) => ok(id));
-    client = connectClient(server.port, false);
+    const server = await peers.server((id) => ok(id));
+    const client = peers.client(server.port, false);
     const connection = client.connection;
     const handler = { onResponse() {} };
     const head = { method: 'GET', scheme: 'http', authority: 'x', path: '/' };

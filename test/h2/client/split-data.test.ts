@@ -5,23 +5,16 @@
  * connection. The server writes the frame's tail only after the client has read its head, so
  * the frame is split every run.
  */
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ErrorCode, FrameType } from '../../../h2/frame/constants.js';
 import type { ClientStream } from '../../../h2/proto/client-connection.js';
 import { dataFrame, encodeHeaderBlock, headersFrame } from '../../helpers/raw-h2.js';
 import { waitFor } from '../../helpers/wait.js';
-import { connectClient, exchange, type ConnectedClient } from './engine-client.js';
-import { startRawServer, type RawServer } from './raw-server.js';
+import { exchange, type ConnectedClient } from './engine-client.js';
+import type { RawServer } from './raw-server.js';
+import { rawPeersAfterEach } from './raw-peers.js';
 
-let server: RawServer | undefined;
-let client: ConnectedClient | undefined;
-
-afterEach(async () => {
-  client?.socket.destroy();
-  client = undefined;
-  await server?.close();
-  server = undefined;
-});
+const peers = rawPeersAfterEach();
 
 const PAYLOAD = Buffer.from(Array.from({ length: 40_000 }, (_, i) => (i * 7) % 251));
 const FRAME = dataFrame(1, PAYLOAD, true);
@@ -37,8 +30,8 @@ async function sendSplit(s: RawServer, c: ConnectedClient): Promise<void> {
 }
 
 it('a split DATA frame arrives whole and in order, in more than one piece, and the stream ends', async () => {
-  server = await startRawServer((id) => headersFrame(id, encodeHeaderBlock([[':status', '200']]), { endStream: false }));
-  client = connectClient(server.port, false, { settings: { maxFrameSize: 65_536 } });
+  const server = await peers.server((id) => headersFrame(id, encodeHeaderBlock([[':status', '200']]), { endStream: false }));
+  const client = peers.client(server.port, false, { settings: { maxFrameSize: 65_536 } });
   const got = exchange(client.connection, '/');
   await waitFor('the response head', () => got.status === 200);
   await sendSplit(server, client);
@@ -48,9 +41,9 @@ it('a split DATA frame arrives whole and in order, in more than one piece, and t
 });
 
 it('a stream reset on the first piece gets no more of the frame, and the connection gets the whole frame back', async () => {
-  server = await startRawServer((id) => headersFrame(id, encodeHeaderBlock([[':status', '200']]), { endStream: false }));
+  const server = await peers.server((id) => headersFrame(id, encodeHeaderBlock([[':status', '200']]), { endStream: false }));
   // The smallest connection window: the frame's credit (over half of it) is announced at once.
-  client = connectClient(server.port, false, { connectionWindowSize: 65_535, settings: { maxFrameSize: 65_536 } });
+  const client = peers.client(server.port, false, { connectionWindowSize: 65_535, settings: { maxFrameSize: 65_536 } });
   const pieces: number[] = [];
   let status = 0;
   const stream: ClientStream = client.connection.request(
@@ -66,9 +59,9 @@ it('a stream reset on the first piece gets no more of the frame, and the connect
   );
   await waitFor('the response head', () => status === 200);
   await sendSplit(server, client);
-  await waitFor('the RST_STREAM', () => server!.rstCode(1) !== undefined);
+  await waitFor('the RST_STREAM', () => server.rstCode(1) !== undefined);
   expect(server.rstCode(1)).toBe(ErrorCode.CANCEL);
-  const credited = () => server!.received.filter((f) => f.type === FrameType.WINDOW_UPDATE && f.streamId === 0).reduce((sum, f) => sum + (f.payload.readUInt32BE(0) & 0x7fffffff), 0);
+  const credited = () => server.received.filter((f) => f.type === FrameType.WINDOW_UPDATE && f.streamId === 0).reduce((sum, f) => sum + (f.payload.readUInt32BE(0) & 0x7fffffff), 0);
   await waitFor('the connection credit', () => credited() >= PAYLOAD.length);
   expect(credited()).toBe(PAYLOAD.length);
   expect(pieces).toHaveLength(1);
