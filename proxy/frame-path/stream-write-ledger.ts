@@ -9,7 +9,7 @@
  * the stream arrives and ends in `finish`, once the proxy has asked `whenSettled` and none of the
  * stream's frames is pending: the callback fires there, exactly once.
  */
-import type { DeliveryLedger, StreamDelivery } from '../connection-wrapper.js';
+import type { DeliveryLedger, DeliveryListener, StreamDelivery } from '../connection-wrapper.js';
 import { FrameFlag, FrameType } from '../../h2/frame/constants.js';
 import type { FrameHeader } from '../../h2/frame/codec.js';
 import { StreamTable } from '../../h2/proto/stream-table.js';
@@ -18,7 +18,7 @@ interface Entry extends StreamDelivery {
   /** Frames leased for the stream and not yet written or dropped. */
   pending: number;
   /** Set by whenSettled: the stream has closed and waits for its frames. */
-  done: ((delivery: StreamDelivery) => void) | undefined;
+  done: DeliveryListener | undefined;
 }
 
 export class StreamWriteLedger implements DeliveryLedger {
@@ -29,9 +29,9 @@ export class StreamWriteLedger implements DeliveryLedger {
     this.streams.set(streamId, { bodyBytes: 0, lastWriteAt: undefined, endWritten: false, injectedCancel: false, pending: 0, done: undefined });
   }
 
-  whenSettled(streamId: number, done: (delivery: StreamDelivery) => void): void {
+  whenSettled(streamId: number, done: DeliveryListener): void {
     const entry = this.streams.get(streamId);
-    if (!entry) return done({ bodyBytes: 0, lastWriteAt: undefined, endWritten: false, injectedCancel: false });
+    if (!entry) return done.delivered({ bodyBytes: 0, lastWriteAt: undefined, endWritten: false, injectedCancel: false });
     entry.done = done;
     if (entry.pending === 0) this.finish(streamId, entry);
   }
@@ -70,6 +70,6 @@ export class StreamWriteLedger implements DeliveryLedger {
 
   private finish(streamId: number, entry: Entry): void {
     this.streams.delete(streamId);
-    entry.done!(entry);
+    entry.done!.delivered(entry);
   }
 }
