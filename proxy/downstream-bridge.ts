@@ -245,9 +245,13 @@ export class DownstreamBridge implements StreamHandler, HeldStream, IdleWatched 
   end(trailers?: OutgoingHttpHeaders): Error | undefined {
     if (this.bodyEnded || this.stream.closed) return undefined;
     this.bodyEnded = true;
-    // Trailers always (an empty set: END_STREAM on the body's last frame), as the Duplex's wantTrailers did.
+    // None: END_STREAM on the body's last frame (as the Duplex's empty wantTrailers set did), with no list made for it.
+    if (!trailers) {
+      this.stream.end();
+      return undefined;
+    }
     try {
-      this.stream.end(fieldsOf(trailers ?? {}));
+      this.stream.end(fieldsOf(trailers));
       return undefined;
     } catch (err) {
       this.stream.end([]);
@@ -284,10 +288,11 @@ export class DownstreamBridge implements StreamHandler, HeldStream, IdleWatched 
     this.drainListener = undefined;
     // Told a tick later, as a Node stream's 'close' is: the engine ends a stream as it frames its
     // last frame, and the frame path's delivery ledger learns of that frame only after this call.
-    process.nextTick(tellClosed, this);
+    // One tick for the streams that end before it runs (a flush ends many), not one each.
+    if (endedBridges.push(this) === 1) process.nextTick(tellEndedBridges);
   }
 
-  /** ended()'s second half, on the tick after it: the owners hear of it (called by nothing else). */
+  /** ended()'s second half, on the tick after it: the owners hear of it (called by tellEndedBridges only). */
   tellClosed(): void {
     this.memory?.delete(this);
     const exchange = this.exchange;
@@ -298,8 +303,24 @@ export class DownstreamBridge implements StreamHandler, HeldStream, IdleWatched 
   }
 }
 
-function tellClosed(bridge: DownstreamBridge): void {
-  bridge.tellClosed();
+/**
+ * The bridges that ended since the last tellEndedBridges, in the order they ended. Lifecycle: a
+ * bridge joins in its ended() and leaves at the next tick, where it is told; one that ends while
+ * they are told joins the next batch (on its own next tick).
+ */
+let endedBridges: DownstreamBridge[] = [];
+/** The other array of the two endedBridges takes turns with: told while the other one fills. */
+let tellingBridges: DownstreamBridge[] = [];
+
+function tellEndedBridges(): void {
+  const batch = endedBridges;
+  endedBridges = tellingBridges;
+  tellingBridges = batch;
+  try {
+    for (let i = 0; i < batch.length; i++) batch[i]!.tellClosed();
+  } finally {
+    batch.length = 0;
+  }
 }
 
 function noBytes(): number {
