@@ -118,13 +118,13 @@ export class ProxiedStream implements BridgeExchange, ClientFacts, DeliveryListe
       this.requestFields = { headers: pair.req.headers, rawHeaders: pair.req.rawHeaders };
       pair.res.once('close', () => this.end());
     }
-    this.start = {
-      connectionId: connection.id,
+    this.start = new StreamStart(
+      connection.id,
       streamId,
-      protocol: h2 ? 'h2' : 'http/1.1',
-      method: h2 ? h2.head.method : this.pair!.req.method ?? 'GET',
-      path: h2 ? h2.head.path : this.pair!.req.url ?? '/',
-    };
+      h2 ? 'h2' : 'http/1.1',
+      h2 ? h2.head.method : this.pair!.req.method ?? 'GET',
+      h2 ? h2.head.path : this.pair!.req.url ?? '/',
+    );
     if (h2) connection.delivery?.open(streamId);
     events.emit('stream-start', this.start);
   }
@@ -472,6 +472,17 @@ export class ProxiedStream implements BridgeExchange, ClientFacts, DeliveryListe
     this.events.emit('stream-end', record);
     this.logger.info(record, 'stream end');
   }
+}
+
+/** The stream-start record: a class, not an object literal per stream (proxy/forward.ts says why). */
+class StreamStart implements StreamStartRecord {
+  constructor(
+    readonly connectionId: number,
+    readonly streamId: number,
+    readonly protocol: 'h2' | 'http/1.1',
+    readonly method: string,
+    readonly path: string,
+  ) {}
 }
 
 /**
