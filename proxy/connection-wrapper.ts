@@ -42,15 +42,20 @@ export interface StreamDelivery {
   injectedCancel: boolean;
 }
 
+/** Hears a stream's delivery once it is settled (DeliveryLedger.whenSettled). */
+export interface DeliveryListener {
+  delivered(delivery: StreamDelivery): void;
+}
+
 /**
- * Per stream, from `open` (the stream reaches the proxy) to the callback of `whenSettled` (the
+ * Per stream, from `open` (the stream reaches the proxy) to the answer of `whenSettled` (the
  * stream has closed and every frame the session wrote for it was written or dropped): a stream's
  * entry ends there, once; frames of a stream not open are not counted.
  */
 export interface DeliveryLedger {
   open(streamId: number): void;
-  /** Calls `done` once none of the stream's frames is still queued on the way to the socket. */
-  whenSettled(streamId: number, done: (delivery: StreamDelivery) => void): void;
+  /** Tells `listener` once none of the stream's frames is still queued on the way to the socket. */
+  whenSettled(streamId: number, listener: DeliveryListener): void;
 }
 
 export interface DownstreamWrapper {

@@ -16,7 +16,7 @@
  * Lifecycle — owner: the front, which makes it for each stream the engine hands it. It ends in one
  * place, ended(): the engine stream's end (`onClose` both sides done: rstCode 0; `onReset`: its
  * code) or a close() from this side (RST_STREAM(code) first). The connection's memory account and the
- * exchange's `onClosed` are told of it once, on the next tick.
+ * exchange (its exchangeClosed) are told of it once, on the next tick.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { ErrorCode } from '../h2/frame/constants.js';
@@ -43,11 +43,29 @@ const RequestPhase = {
 } as const;
 type RequestPhase = (typeof RequestPhase)[keyof typeof RequestPhase];
 
+/**
+ * Who the bridge's exchange is (a ProxiedStream, or an adapter): called by method, not by closures
+ * made per stream.
+ */
+export interface BridgeExchange {
+  /** The stream ended: called once, in ended()'s second half. */
+  exchangeClosed(): void;
+  /** No body byte moved either way for `ms`, the connection's stream idle timeout (watchIdle). */
+  idleTimeout?(ms: number): void;
+}
+
+/** Hears each drain of the engine's response queue after a write() said false. */
+export interface ResponseDrainListener {
+  responseDrained(): void;
+}
+
 /** A reader that drops the body: the origin answered in full and stopped reading. */
 const DISCARD: BodyReader = { onData: () => true, onEnd: () => {} };
 
 export class DownstreamBridge implements StreamHandler, HeldStream, IdleWatched {
   readonly id: number;
+  /** The request head as the engine decoded it. */
+  readonly head: RequestHead;
   readonly endAfterHeaders: boolean;
   /** The final response head went out. */
   headersSent = false;
@@ -55,8 +73,8 @@ export class DownstreamBridge implements StreamHandler, HeldStream, IdleWatched 
   rstCode: number | undefined;
   /** The client's request trailers, once they came. */
   requestTrailers: IncomingHttpHeaders | undefined;
-  /** The exchange's end (ProxiedStream's, or an adapter's): called once, in ended(). */
-  onClosed: (() => void) | undefined;
+  /** The exchange on this stream: hears its end (once, in ended()) and its idle timeout. */
+  exchange: BridgeExchange | undefined;
   /**
    * The client's window for this stream is closed: from birth when its initial window is 0, and
    * whenever a write finds the engine's queue full; open again at the engine's onDrain.
@@ -72,15 +90,13 @@ export class DownstreamBridge implements StreamHandler, HeldStream, IdleWatched 
   /** Request body chunks not yet taken by a reader (not credited to the client). */
   private queued: Buffer[] | undefined;
   private queuedBytes = 0;
-  private drainListener: (() => void) | undefined;
+  private drainListener: ResponseDrainListener | undefined;
   /** end() reached the engine: its END_STREAM is decided. */
   private bodyEnded = false;
   /** Ticks of the connection's idle sweep since a body byte last moved (IdleSweep's). */
   idleTicks = 0;
   /** Its slot among the idle sweep's streams (IdleSweep's). */
   idleSlot = -1;
-  /** What happens when the stream is idle for the sweep's timeout (watchIdle). */
-  private onIdle: (() => void) | undefined;
 
   constructor(
     private readonly stream: ServerStream,
@@ -92,6 +108,7 @@ export class DownstreamBridge implements StreamHandler, HeldStream, IdleWatched 
     private readonly idleSweep?: IdleSweep,
   ) {
     this.id = stream.id;
+    this.head = head;
     this.endAfterHeaders = head.endStream;
     this.stalled = bornStalled;
   }
@@ -141,7 +158,7 @@ export class DownstreamBridge implements StreamHandler, HeldStream, IdleWatched 
   onDrain(): void {
     this.idleTicks = 0;
     this.stalled = false;
-    this.drainListener?.();
+    this.drainListener?.responseDrained();
   }
 
   onClose(): void {
@@ -217,7 +234,7 @@ export class DownstreamBridge implements StreamHandler, HeldStream, IdleWatched 
   }
 
   /** Called at each drain of the engine's queue after a write() said false. */
-  onResponseDrain(listener: (() => void) | undefined): void {
+  onResponseDrain(listener: ResponseDrainListener | undefined): void {
     this.drainListener = listener;
   }
 
@@ -228,9 +245,13 @@ export class DownstreamBridge implements StreamHandler, HeldStream, IdleWatched 
   end(trailers?: OutgoingHttpHeaders): Error | undefined {
     if (this.bodyEnded || this.stream.closed) return undefined;
     this.bodyEnded = true;
-    // Trailers always (an empty set: END_STREAM on the body's last frame), as the Duplex's wantTrailers did.
+    // None: END_STREAM on the body's last frame (as the Duplex's empty wantTrailers set did), with no list made for it.
+    if (!trailers) {
+      this.stream.end();
+      return undefined;
+    }
     try {
-      this.stream.end(fieldsOf(trailers ?? {}));
+      this.stream.end(fieldsOf(trailers));
       return undefined;
     } catch (err) {
       this.stream.end([]);
@@ -246,45 +267,60 @@ export class DownstreamBridge implements StreamHandler, HeldStream, IdleWatched 
   }
 
   /**
-   * `onIdle` once no body byte moved either way for the connection's stream idle timeout (a
-   * stream, not a socket, timeout); never on a connection without one.
+   * The exchange's idleTimeout() once no body byte moved either way for the connection's stream
+   * idle timeout (a stream, not a socket, timeout); never on a connection without one.
    */
-  watchIdle(onIdle: () => void): void {
+  watchIdle(): void {
     if (!this.idleSweep || this.closed) return;
-    this.onIdle = onIdle;
     this.idleSweep.watch(this);
   }
 
   /** The idle sweep's call (IdleWatched). */
   idleFired(): void {
-    this.onIdle?.();
+    this.exchange?.idleTimeout?.(this.idleSweep!.timeoutMs);
   }
 
   private ended(code: number): void {
     if (this.rstCode !== undefined) return;
     this.rstCode = code;
     this.idleSweep?.unwatch(this);
-    this.onIdle = undefined;
     this.reader = undefined;
     this.drainListener = undefined;
     // Told a tick later, as a Node stream's 'close' is: the engine ends a stream as it frames its
     // last frame, and the frame path's delivery ledger learns of that frame only after this call.
-    process.nextTick(tellClosed, this);
+    // One tick for the streams that end before it runs (a flush ends many), not one each.
+    if (endedBridges.push(this) === 1) process.nextTick(tellEndedBridges);
   }
 
-  /** ended()'s second half, on the tick after it: the owners hear of it (called by nothing else). */
+  /** ended()'s second half, on the tick after it: the owners hear of it (called by tellEndedBridges only). */
   tellClosed(): void {
     this.memory?.delete(this);
-    const onClosed = this.onClosed;
+    const exchange = this.exchange;
     // The exchange is let go: the engine's record of this stream may be kept past its end by
     // garbage still pointing at it (connection-memory.ts), and should not keep the exchange too.
-    this.onClosed = undefined;
-    onClosed?.();
+    this.exchange = undefined;
+    exchange?.exchangeClosed();
   }
 }
 
-function tellClosed(bridge: DownstreamBridge): void {
-  bridge.tellClosed();
+/**
+ * The bridges that ended since the last tellEndedBridges, in the order they ended. Lifecycle: a
+ * bridge joins in its ended() and leaves at the next tick, where it is told; one that ends while
+ * they are told joins the next batch (on its own next tick).
+ */
+let endedBridges: DownstreamBridge[] = [];
+/** The other array of the two endedBridges takes turns with: told while the other one fills. */
+let tellingBridges: DownstreamBridge[] = [];
+
+function tellEndedBridges(): void {
+  const batch = endedBridges;
+  endedBridges = tellingBridges;
+  tellingBridges = batch;
+  try {
+    for (let i = 0; i < batch.length; i++) batch[i]!.tellClosed();
+  } finally {
+    batch.length = 0;
+  }
 }
 
 function noBytes(): number {

@@ -10,17 +10,17 @@
  * bridge's drain.
  *
  * Lifecycle: made over a bridge by its exchange's owner (ProxiedStream, lazily; a test origin),
- * which destroys it when the bridge ends (its onClosed); a destroy from this side first resets the
+ * which destroys it when the bridge ends (its exchangeClosed); a destroy from this side first resets the
  * stream with CANCEL.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { Duplex } from 'node:stream';
 import { ErrorCode } from '../h2/frame/constants.js';
 import type { RequestHead } from '../h2/proto/header-validation.js';
-import type { DownstreamBridge } from './downstream-bridge.js';
+import type { DownstreamBridge, ResponseDrainListener } from './downstream-bridge.js';
 import { headersOf } from './field-list.js';
 
-export class EngineStream extends Duplex {
+export class EngineStream extends Duplex implements ResponseDrainListener {
   /** A response write the engine's queue is too full for: released at the bridge's drain. */
   private heldWrite: ((err?: Error | null) => void) | undefined;
   /** The held write's bytes: already in the engine's queue. */
@@ -34,17 +34,20 @@ export class EngineStream extends Duplex {
     // readableHighWaterMark 0: a body chunk is credited back when its reader took it, never just for sitting here.
     super({ allowHalfOpen: true, autoDestroy: false, readableHighWaterMark: 0 });
     bridge.adapterBytes = () => this.readableLength + this.writableLength - this.heldLength;
-    bridge.onResponseDrain(() => {
-      const held = this.heldWrite;
-      this.heldWrite = undefined;
-      this.heldLength = 0;
-      held?.();
-    });
+    bridge.onResponseDrain(this);
     bridge.readBody({ onData: (chunk) => this.push(chunk), onEnd: () => this.push(null) });
   }
 
   get id(): number {
     return this.bridge.id;
+  }
+
+  /** The bridge's drain (ResponseDrainListener): the held write is taken. */
+  responseDrained(): void {
+    const held = this.heldWrite;
+    this.heldWrite = undefined;
+    this.heldLength = 0;
+    held?.();
   }
 
   get rstCode(): number | undefined {

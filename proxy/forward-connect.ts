@@ -68,13 +68,12 @@ export function forwardExtendedConnect(ps: ProxiedStream, opts: ConnectForwardOp
   if (!upstream.h2 || upstream.usesH1) return upgradeOverH1(ps, opts);
   // On HTTP/2 the authority is the :authority pseudo-header, not a host field.
   const { host, ...headers } = opts.headers;
-  const head = { method: 'CONNECT', protocol: 'websocket', scheme: upstream.tls ? 'https' : 'http', authority: String(host), path: ps.start.path, fields: fieldsOf(headers) };
   forwardOverH2(ps, {
     pool: upstream.h2,
     // Only the wait for its 2xx is swept, not the open tunnel.
     responseSweep: opts.responseSweep,
     onNotH2: upstream.tls ? () => upgradeOverH1(ps, opts) : undefined,
-  }, head, true);
+  }, upstream.tls ? 'https' : 'http', String(host), fieldsOf(headers), true, 'websocket');
 }
 
 function upgradeOverH1(ps: ProxiedStream, opts: ConnectForwardOptions): void {
@@ -99,7 +98,7 @@ function upgradeOverH1(ps: ProxiedStream, opts: ConnectForwardOptions): void {
     timeout: opts.timeoutMs > 0 ? opts.timeoutMs : undefined,
   });
   let cancel: () => void = () => request.destroy();
-  ps.attemptStarted(() => cancel());
+  ps.attemptStarted({ cancel: () => cancel() });
   const fail = (err: UpstreamError) => {
     if (ps.downstreamClosed) return;
     cancel();

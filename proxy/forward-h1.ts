@@ -27,7 +27,7 @@ export interface H1ForwardOptions {
 
 export function forwardOverH1(ps: ProxiedStream, opts: H1ForwardOptions): void {
   const upstream = originRequest(ps, opts);
-  ps.attemptStarted(() => upstream.destroy());
+  ps.attemptStarted({ cancel: () => upstream.destroy() });
   const fail = (err: UpstreamError) => {
     if (ps.downstreamClosed) return;
     upstream.destroy();

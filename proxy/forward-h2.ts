@@ -16,9 +16,10 @@
  * 'unprocessed') — is sent again on another session, as long as no request body byte was
  * consumed for it. REFUSED_STREAM is retried once.
  *
- * Per request, the attempt is all there is: it is the pool's request, the engine's handler and the
- * response timeout's entry (one sweep per forwarder, not a timer per attempt); what the requests
- * share (pool, sweep, the HTTP/1.1 fallback) is one H2Upstream per forwarder.
+ * Per request, the attempt is all there is: it is the request head, the pool's request, the
+ * engine's handler, the response timeout's entry (one sweep per forwarder, not a timer per
+ * attempt) and the stream's cancel and drain listener, by method; what the requests share (pool,
+ * sweep, the HTTP/1.1 fallback) is one H2Upstream per forwarder.
  *
  * Lifecycle of an H2Attempt: made by forwardOverH2() (or a retry), queued in the pool until it has a stream. It ends
  * in `finish()` when the stream failed (retried or failed) or the downstream side let it go
@@ -34,7 +35,8 @@ import type { ResetCause } from '../h2/proto/stream.js';
 import { fieldsOf, fieldValue, headersOf } from './field-list.js';
 import { downstreamResponseFields, downstreamResponseHeaders, forwardableTrailers } from './headers.js';
 import type { IdleSweep, IdleWatched } from './idle-sweep.js';
-import type { ProxiedStream } from './proxied-stream.js';
+import type { ResponseDrainListener } from './downstream-bridge.js';
+import type { ProxiedStream, UpstreamAttempt } from './proxied-stream.js';
 import type { Pump, WritePump } from './pump.js';
 import type { H2Pool, H2StreamRequest, UpstreamH2Session } from './upstream/h2-pool.js';
 import { NoConnectProtocolError, OriginNotH2Error, UpstreamError } from './upstream/errors.js';
@@ -69,11 +71,24 @@ const AttemptPhase = {
 } as const;
 type AttemptPhase = (typeof AttemptPhase)[keyof typeof AttemptPhase];
 
-export function forwardOverH2(ps: ProxiedStream, upstream: H2Upstream, head: ClientRequestHead, hasBody: boolean): void {
-  new H2Attempt(ps, upstream, head, !hasBody, 0).send();
+/**
+ * Sends `ps` to the origin: `method` and `path` are the request's, `fields` its regular fields as
+ * they go upstream, `protocol` an extended CONNECT's.
+ */
+export function forwardOverH2(
+  ps: ProxiedStream,
+  upstream: H2Upstream,
+  scheme: string,
+  authority: string,
+  fields: readonly string[],
+  hasBody: boolean,
+  protocol?: string,
+): void {
+  new H2Attempt(ps, upstream, ps.start.method, scheme, authority, ps.start.path, fields, protocol, !hasBody, 0).send();
 }
 
-class H2Attempt implements ClientHandler, Pump, H2StreamRequest, IdleWatched {
+/** The request head is the attempt's own (ClientRequestHead): no object of its own per request. */
+class H2Attempt implements ClientHandler, ClientRequestHead, Pump, H2StreamRequest, IdleWatched, UpstreamAttempt, ResponseDrainListener {
   private phase: AttemptPhase = AttemptPhase.Queued;
   private stream?: ClientStream;
   private session?: UpstreamH2Session;
@@ -93,19 +108,33 @@ class H2Attempt implements ClientHandler, Pump, H2StreamRequest, IdleWatched {
   constructor(
     private readonly ps: ProxiedStream,
     private readonly upstream: H2Upstream,
-    readonly head: ClientRequestHead,
+    readonly method: string,
+    readonly scheme: string,
+    readonly authority: string,
+    readonly path: string,
+    readonly fields: readonly string[],
+    readonly protocol: string | undefined,
     readonly endStream: boolean,
     private readonly refused: number,
   ) {}
 
-  /** The pool's request (H2StreamRequest) is the attempt itself. */
+  /** The pool's request (H2StreamRequest) is the attempt itself, its head too. */
+  get head(): ClientRequestHead {
+    return this;
+  }
+
   get handler(): ClientHandler {
     return this;
   }
 
   send(): void {
-    this.ps.attemptStarted(this.cancel);
+    this.ps.attemptStarted(this);
     this.upstream.pool.request(this);
+  }
+
+  /** The same request on another session (RFC 9113 §6.8, §8.7); `refused`: REFUSED_STREAM retries made with it. */
+  private retry(refused: number): void {
+    new H2Attempt(this.ps, this.upstream, this.method, this.scheme, this.authority, this.path, this.fields, this.protocol, this.endStream, refused).send();
   }
 
   /** The pool's answer (H2StreamRequest): the request is sent on `stream`, or `err` kept it from going. */
@@ -122,7 +151,7 @@ class H2Attempt implements ClientHandler, Pump, H2StreamRequest, IdleWatched {
     this.phase = AttemptPhase.Sent;
     if (ps.downstreamClosed) return this.abandon();
     ps.upstreamAssigned(session!.id);
-    ps.cancelWith(this.cancel);
+    ps.cancelWith(this);
     upstream.responseSweep?.watch(this);
     if (this.endStream) return;
     // A retry after a body-less DATA END_STREAM: nothing left to read.
@@ -154,12 +183,12 @@ class H2Attempt implements ClientHandler, Pump, H2StreamRequest, IdleWatched {
     this.phase = AttemptPhase.Responding;
     // RFC 9110 §9.3.6: any 2xx to a CONNECT opens the tunnel; the client is told 200 (a 204 or
     // 205 would be a response without content to its HTTP/2 stack, the tunnel's bytes refused).
-    const relayed = this.head.method === 'CONNECT' && status < 300 ? 200 : status;
+    const relayed = this.method === 'CONNECT' && status < 300 ? 200 : status;
     const contentLength = fieldValue(fields, 'content-length');
     this.contentLength = contentLength === undefined ? undefined : Number(contentLength);
     if (!ps.onHeadFields(relayed, downstreamResponseFields(fields), endStream)) return;
     ps.responseBodyMoving(this);
-    ps.onBodyDrain(this.sinkDrained);
+    ps.onBodyDrain(this);
   }
 
   onData(chunk: Buffer): void {
@@ -210,7 +239,7 @@ class H2Attempt implements ClientHandler, Pump, H2StreamRequest, IdleWatched {
     const retryable = !responded && cause === 'unprocessed' && (this.requestBody === undefined || this.requestBody.bytes === 0);
     const refused = this.refusedByOrigin(code);
     if (retryable && ps.attempts < MAX_ATTEMPTS && (!refused || this.refused < 1)) {
-      return new H2Attempt(ps, this.upstream, this.head, this.endStream, this.refused + (refused ? 1 : 0)).send();
+      return this.retry(this.refused + (refused ? 1 : 0));
     }
     ps.onError(new UpstreamError(
       cause === 'connection' ? 'connection-lost' : cause === 'protocol' ? 'protocol' : 'stream-reset',
@@ -241,11 +270,11 @@ class H2Attempt implements ClientHandler, Pump, H2StreamRequest, IdleWatched {
     this.finish();
   }
 
-  /** The ProxiedStream's cancel: out of the pool's queue while the attempt waits there, else abandon(). */
-  private readonly cancel = (): void => {
+  /** The ProxiedStream's cancel (UpstreamAttempt): out of the pool's queue while the attempt waits there, else abandon(). */
+  cancel(): void {
     if (this.stream) this.abandon();
     else this.upstream.pool.withdraw(this);
-  };
+  }
 
   /** RST_STREAM(CANCEL) unless the stream is over. */
   private abandon(): void {
@@ -258,12 +287,13 @@ class H2Attempt implements ClientHandler, Pump, H2StreamRequest, IdleWatched {
     this.ps.onError(new UpstreamError('response-timeout', `origin sent no response headers within ${this.upstream.responseSweep!.timeoutMs} ms`));
   }
 
-  private readonly sinkDrained = (): void => {
+  /** The downstream side took more (ResponseDrainListener): the credit owed goes to the origin. */
+  responseDrained(): void {
     const owed = this.owed;
     if (owed === 0) return;
     this.owed = 0;
     this.stream!.consumed(owed);
-  };
+  }
 
   /** The one place an attempt ends: out of the response sweep, request body let go, owed credit paid. */
   private finish(): void {
@@ -271,6 +301,6 @@ class H2Attempt implements ClientHandler, Pump, H2StreamRequest, IdleWatched {
     this.phase = AttemptPhase.Done;
     this.upstream.responseSweep?.unwatch(this);
     this.requestBody?.detach();
-    this.sinkDrained();
+    this.responseDrained();
   }
 }

@@ -205,7 +205,7 @@ export class Front {
         }
         const bridge = new DownstreamBridge(stream, head, bornStalled, memory, idleSweep);
         memory.add(bridge);
-        this.opts.onRequest({ stream: bridge, head }, info, stream.id);
+        this.opts.onRequest(bridge, info, stream.id);
         return bridge;
       },
     };

@@ -8,7 +8,7 @@
  * or `sink` (engine-stream.ts).
  *
  * Lifecycle — owner: the forwarder (proxy/forward.ts) that creates it in the front's request
- * handler. It lives until the downstream response closes (`res` 'close', the bridge's onClosed), and ends there, in
+ * handler. It lives until the downstream response closes (`res` 'close', the bridge's exchangeClosed), and ends there, in
  * end(), exactly once: the session's outcome decided, the upstream side let go. Its record follows
  * in report(), exactly once: at once, or — when the connection has a delivery ledger (the frame
  * path) — once the link has written or dropped every frame of the stream, so that the bytes,
@@ -24,10 +24,11 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerR
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { RequestHead } from '../h2/proto/header-validation.js';
-import type { ConnectionInfo, StreamDelivery } from './connection-wrapper.js';
-import type { DownstreamBridge } from './downstream-bridge.js';
+import type { ConnectionInfo, DeliveryListener, StreamDelivery } from './connection-wrapper.js';
+import type { BridgeExchange, DownstreamBridge, ResponseDrainListener } from './downstream-bridge.js';
 import { EngineStream, requestHeaders } from './engine-stream.js';
 import { headersOf } from './field-list.js';
+import type { ClientFacts } from './headers.js';
 import { bridgePump, pumpTo, type Pump, type WritePump } from './pump.js';
 import type { ProxyEvents, StreamEndRecord, StreamOutcome, StreamStartRecord } from './events.js';
 import { ErrorCode } from '../h2/frame/constants.js';
@@ -40,12 +41,15 @@ export type DownstreamResponse = ServerResponse;
 export type DownstreamH2Stream = DownstreamBridge;
 
 /**
- * What a front hands the forwarder: an HTTP/2 stream with its head as the engine decoded it, or
+ * What a front hands the forwarder: an HTTP/2 stream (its head as the engine decoded it on it), or
  * an HTTP/1.1 request/response.
  */
-export type DownstreamExchange =
-  | { stream: DownstreamH2Stream; head: RequestHead }
-  | { stream?: undefined; req: IncomingMessage; res: ServerResponse };
+export type DownstreamExchange = DownstreamH2Stream | { req: IncomingMessage; res: ServerResponse };
+
+/** An upstream attempt as its stream sees it: what aborts it (or withdraws it from a pool queue). */
+export interface UpstreamAttempt {
+  cancel(): void;
+}
 
 /**
  * Where the downstream side of a proxied stream is: its response still being made, ended by the
@@ -63,7 +67,7 @@ type StreamPhase = (typeof StreamPhase)[keyof typeof StreamPhase];
  * it reports what the origin did through the on* callbacks, as undici's dispatch handlers do, and
  * tells the stream about its own lifecycle through the rest; nothing else of the stream changes.
  */
-export class ProxiedStream {
+export class ProxiedStream implements BridgeExchange, ClientFacts, DeliveryListener {
   readonly start: StreamStartRecord;
   readonly startedAt = performance.now();
   /** The downstream HTTP/2 stream, or undefined on HTTP/1.1. */
@@ -80,8 +84,8 @@ export class ProxiedStream {
   private responseBody?: Pump;
   private attemptCount = 0;
   private upstreamId?: number;
-  /** Aborts the live upstream attempt (or withdraws it from a pool queue). */
-  private cancelUpstream?: () => void;
+  /** The live upstream attempt (cancel() aborts it, or withdraws it from a pool queue). */
+  private liveAttempt?: UpstreamAttempt;
   /** The HTTP/1.1 exchange's request/response pair. */
   private pair?: { req: IncomingMessage; res: ServerResponse };
   /** HTTP/2: the bridge as a Node stream, made when an HTTP/1.1 upstream path asks for one. */
@@ -91,6 +95,10 @@ export class ProxiedStream {
   private failure?: Error;
   /** Set when the downstream idle timeout closed the stream. */
   private idleFor?: number;
+  /** From end() for report(): how the session saw the stream end, its RST_STREAM code, when. */
+  private sessionOutcome: StreamOutcome = 'completed';
+  private rstCode: number | undefined;
+  private closedAt = 0;
 
   constructor(
     exchange: DownstreamExchange,
@@ -99,23 +107,24 @@ export class ProxiedStream {
     private readonly events: ProxyEvents,
     private readonly logger: Logger,
   ) {
-    const h2 = exchange.stream;
+    const h2 = 'req' in exchange ? undefined : exchange;
     this.h2Stream = h2;
     if (h2) {
-      this.requestHead = exchange.head;
-      h2.onClosed = () => this.end();
+      this.requestHead = h2.head;
+      h2.exchange = this;
     } else {
-      this.pair = { req: exchange.req, res: exchange.res };
-      this.requestFields = { headers: exchange.req.headers, rawHeaders: exchange.req.rawHeaders };
-      exchange.res.once('close', () => this.end());
+      const pair = exchange as { req: IncomingMessage; res: ServerResponse };
+      this.pair = pair;
+      this.requestFields = { headers: pair.req.headers, rawHeaders: pair.req.rawHeaders };
+      pair.res.once('close', () => this.end());
     }
-    this.start = {
-      connectionId: connection.id,
+    this.start = new StreamStart(
+      connection.id,
       streamId,
-      protocol: h2 ? 'h2' : 'http/1.1',
-      method: h2 ? exchange.head.method : exchange.req.method ?? 'GET',
-      path: h2 ? exchange.head.path : exchange.req.url ?? '/',
-    };
+      h2 ? 'h2' : 'http/1.1',
+      h2 ? h2.head.method : this.pair!.req.method ?? 'GET',
+      h2 ? h2.head.path : this.pair!.req.url ?? '/',
+    );
     if (h2) connection.delivery?.open(streamId);
     events.emit('stream-start', this.start);
   }
@@ -128,6 +137,20 @@ export class ProxiedStream {
   /** The same as a raw [name, value, ...] list. */
   get rawHeaders(): string[] {
     return (this.requestFields ??= requestHeaders(this.requestHead!)).rawHeaders;
+  }
+
+  // ClientFacts (headers.ts): the client as the origin is told of it, read where it is kept.
+
+  get remoteAddress(): string | undefined {
+    return this.connection.remoteAddress;
+  }
+
+  get tls(): boolean {
+    return this.connection.tls;
+  }
+
+  get httpVersion(): '2' | '1.1' {
+    return this.h2Stream ? '2' : '1.1';
   }
 
   /** The engine checks trailer fields as it sends them: bad ones are dropped, the body still ends. */
@@ -151,15 +174,15 @@ export class ProxiedStream {
 
   // ── the upstream side's lifecycle ──────────────────────────────────────────────────────
 
-  /** A new upstream attempt starts; `cancel` aborts it (or withdraws it from a pool queue). */
-  attemptStarted(cancel: () => void): void {
+  /** A new upstream attempt starts; its cancel() aborts it (or withdraws it from a pool queue). */
+  attemptStarted(attempt: UpstreamAttempt): void {
     this.attemptCount++;
-    this.cancelUpstream = cancel;
+    this.liveAttempt = attempt;
   }
 
-  /** The live attempt is now aborted by `cancel` (undefined: nothing to abort right now). */
-  cancelWith(cancel: (() => void) | undefined): void {
-    this.cancelUpstream = cancel;
+  /** The attempt that a cancel now aborts (undefined: nothing to abort right now). */
+  cancelWith(attempt: UpstreamAttempt | undefined): void {
+    this.liveAttempt = attempt;
   }
 
   /** The attempt got its upstream connection (the id the stream-end record names). */
@@ -218,13 +241,14 @@ export class ProxiedStream {
   }
 
   /** Who hears the response side drain after writeBody() said full (undefined: nobody). */
-  onBodyDrain(listener: (() => void) | undefined): void {
+  onBodyDrain(listener: ResponseDrainListener | undefined): void {
     const h2 = this.h2Stream;
     if (h2) return h2.onResponseDrain(listener);
     const { res } = this.pair!;
     if (this.drainListener) res.off('drain', this.drainListener);
-    this.drainListener = listener;
-    if (listener) res.on('drain', listener);
+    // A closure only on HTTP/1.1, for the response's 'drain' event.
+    this.drainListener = listener && (() => listener.responseDrained());
+    if (this.drainListener) res.on('drain', this.drainListener);
   }
 
   get headersSent(): boolean {
@@ -340,8 +364,8 @@ export class ProxiedStream {
   onError(err: Error): void {
     if (this.downstreamClosed || this.failure) return;
     this.failure = err;
-    this.cancelUpstream?.();
-    this.cancelUpstream = undefined;
+    this.liveAttempt?.cancel();
+    this.liveAttempt = undefined;
     if (!this.headersSent) {
       const status = err instanceof UpstreamError ? err.status : 502;
       this.answer(status, `h2race: ${err.message}\n`, { 'x-h2race-error': err instanceof UpstreamError ? err.failure : 'proxy' });
@@ -382,13 +406,19 @@ export class ProxiedStream {
     if (this.phase === StreamPhase.Open) this.phase = StreamPhase.ResponseEnded;
   }
 
+  /** The bridge's end (BridgeExchange). */
+  exchangeClosed(): void {
+    this.end();
+  }
+
   private end(): void {
     if (this.phase === StreamPhase.Closed) return;
     const responseEnded = this.phase === StreamPhase.ResponseEnded;
     this.phase = StreamPhase.Closed;
-    const closedAt = performance.now();
+    this.closedAt = performance.now();
     const h2 = this.h2Stream;
     const rstCode = h2?.rstCode;
+    this.rstCode = rstCode;
     let outcome: StreamOutcome;
     if (this.failure) outcome = 'upstream-error';
     else if (responseEnded && (h2 ? rstCode === ErrorCode.NO_ERROR : this.pair!.res.writableFinished)) outcome = 'completed';
@@ -398,16 +428,23 @@ export class ProxiedStream {
     // upstream attempt ends (an HTTP/2 attempt pays the credit it still owes the origin there — a
     // stream that closed with its last bytes sent hears no drain that would pay it).
     this.responseBody?.detach();
-    if (outcome !== 'completed' && outcome !== 'upstream-error') this.cancelUpstream?.();
-    this.cancelUpstream = undefined;
+    if (outcome !== 'completed' && outcome !== 'upstream-error') this.liveAttempt?.cancel();
+    this.liveAttempt = undefined;
     this.duplex?.destroy();
+    this.sessionOutcome = outcome;
     const ledger = h2 && this.connection.delivery;
-    if (ledger) ledger.whenSettled(this.start.streamId, (delivery) => this.report(outcome, rstCode, closedAt, delivery));
-    else this.report(outcome, rstCode, closedAt, undefined);
+    if (ledger) ledger.whenSettled(this.start.streamId, this);
+    else this.report(undefined);
+  }
+
+  /** The ledger's answer (DeliveryListener): every frame of the stream was written or dropped. */
+  delivered(delivery: StreamDelivery): void {
+    this.report(delivery);
   }
 
   /** The stream-end record: bytes and duration are the socket's when `delivery` tells them. */
-  private report(sessionOutcome: StreamOutcome, rstCode: number | undefined, closedAt: number, delivery: StreamDelivery | undefined): void {
+  private report(delivery: StreamDelivery | undefined): void {
+    const { sessionOutcome, rstCode, closedAt } = this;
     // Nobody to tell (no listener, the log above info, as in the bench): no record is built.
     if (this.events.listenerCount('stream-end') === 0 && !this.logger.isLevelEnabled('info')) return;
     const { start } = this;
@@ -435,6 +472,17 @@ export class ProxiedStream {
     this.events.emit('stream-end', record);
     this.logger.info(record, 'stream end');
   }
+}
+
+/** The stream-start record: a class, not an object literal per stream (proxy/forward.ts says why). */
+class StreamStart implements StreamStartRecord {
+  constructor(
+    readonly connectionId: number,
+    readonly streamId: number,
+    readonly protocol: 'h2' | 'http/1.1',
+    readonly method: string,
+    readonly path: string,
+  ) {}
 }
 
 /**

@@ -88,8 +88,12 @@ export class EnginePath {
    * toxic chain or the link (tunnelSettled, the one place it is dropped).
    */
   private readonly tunnels = new Map<number, Tunnel>();
-  /** Streams whose response HEADERS have not gone out yet: rst_inject's clock starts there (not a Map: see stream-table.ts). */
-  private readonly awaitingResponse = new StreamTable<{ stream: ServerStream; path: string }>();
+  /**
+   * Streams whose response HEADERS have not gone out yet, and their :path: rst_inject's clock
+   * starts there (not a Map: see stream-table.ts; two tables, not an object per stream).
+   */
+  private readonly awaitingResponse = new StreamTable<ServerStream>();
+  private readonly awaitingPath = new StreamTable<string>();
   /** The engine writer's way to the transport, for frames the toxics emit. */
   private toWriter: EmitFrame | undefined;
   private closed = false;
@@ -171,7 +175,8 @@ export class EnginePath {
   private watch(handler: ServerHandler): ServerHandler {
     return {
       onStream: (stream, head) => {
-        this.awaitingResponse.set(stream.id, { stream, path: head.path });
+        this.awaitingResponse.set(stream.id, stream);
+        this.awaitingPath.set(stream.id, head.path);
         if (head.protocol !== '') this.tunnels.set(stream.id, { stream, inChain: 0 });
         return handler.onStream(stream, head);
       },
@@ -214,7 +219,7 @@ export class EnginePath {
       const tunnel = this.tunnels.get(frame.header.streamId);
       if (tunnel) tunnel.inChain++;
       if (frame.header.type === FrameType.HEADERS) this.responseHeaders(frame.header);
-      else if (frame.header.type === FrameType.RST_STREAM) this.awaitingResponse.delete(frame.header.streamId);
+      else if (frame.header.type === FrameType.RST_STREAM) this.responseNotAwaited(frame.header.streamId);
       this.toxics.send(frame);
     },
     flush: (emit) => {
@@ -236,16 +241,22 @@ export class EnginePath {
 
   /** A response head is going out: rst_inject's clock starts (interim heads included, as a browser sees them). */
   private responseHeaders(header: FrameHeader): void {
-    const starting = this.awaitingResponse.get(header.streamId);
-    if (!starting) return;
-    this.awaitingResponse.delete(header.streamId);
-    if (!this.toxics.watchesResponses) return;
     const id = header.streamId;
-    this.toxics.responseStarted({ id, path: starting.path }, () => this.cancelStream(starting.stream, id));
+    const stream = this.awaitingResponse.get(id);
+    if (!stream) return;
+    const path = this.awaitingPath.get(id)!;
+    this.responseNotAwaited(id);
+    if (!this.toxics.watchesResponses) return;
+    this.toxics.responseStarted({ id, path }, () => this.cancelStream(stream, id));
+  }
+
+  private responseNotAwaited(streamId: number): void {
+    this.awaitingResponse.delete(streamId);
+    this.awaitingPath.delete(streamId);
   }
 
   private seeReset(streamId: number, errorCode: number, injected: boolean): void {
-    this.awaitingResponse.delete(streamId);
+    this.responseNotAwaited(streamId);
     this.events.emit('reset', { streamId, errorCode, injected });
     if (injected) this.delivery.injectedCancel(streamId);
   }

@@ -17,32 +17,45 @@
  * Lifecycle: owned by one EnginePath and lives as long as its socket. It ends in one place, the
  * socket's 'close' (h2/proto/socket-backed-transport.ts): the link is destroyed (every queued
  * chunk's done fires with the error, in order), then the engine hears onClose.
+ *
+ * A frame's record is taken from the transport's free list and goes back there when its chunk is
+ * done: the frames of a request cost no object here once the list has as many records as frames
+ * are ever in the link at once.
  */
 import type * as net from 'node:net';
 import type { FrameHeader } from '../../h2/frame/codec.js';
 import { SocketBackedTransport, type WriteDone } from '../../h2/proto/socket-backed-transport.js';
-import { InFlight } from '../../h2/proto/in-flight.js';
 import type { Link, LinkChunk } from '../../faults/link/types.js';
 import type { StreamWriteLedger } from './stream-write-ledger.js';
 
+/** Records a transport keeps for reuse beyond those in the link: enough for a burst of frames. */
+const FREE_RECORDS = 256;
+/** What a free record holds instead of a frame. */
+const EMPTY = Buffer.alloc(0);
+
 /**
  * One frame from the engine's write until its chunk is done: the link's chunk and the ledger's
- * header in one record, so a frame costs one object here. Lifecycle: made by `write`, ended by
- * the link calling `done` (exactly once), which hands it back to its transport.
+ * header in one record. Lifecycle: a record of its transport's, taken from its free list by
+ * `write` (or made there), on the transport's list of frames in the link until the link calls
+ * `done` (exactly once), which hands it back: cleared, to the free list.
  */
 class LinkedFrame implements LinkChunk, FrameHeader {
-  readonly length: number;
-  readonly type: number;
-  readonly flags: number;
-  readonly streamId: number;
-  /** Its chunk is done. */
-  settled = false;
+  data: Buffer = EMPTY;
+  engineDone: WriteDone | undefined = undefined;
+  length = 0;
+  type = 0;
+  flags = 0;
+  streamId = 0;
+  /** The frames in the link, oldest first (the transport's list); on the free list, `next` links it. */
+  prev: LinkedFrame | undefined = undefined;
+  next: LinkedFrame | undefined = undefined;
 
-  constructor(
-    readonly data: Buffer,
-    readonly engineDone: WriteDone | undefined,
-    private readonly onLeft: (frame: LinkedFrame, err: Error | undefined) => void,
-  ) {
+  constructor(private readonly onLeft: (frame: LinkedFrame, err: Error | undefined) => void) {}
+
+  /** The frame in `data` (its header read now, before a racing reuse of the buffer could change it). */
+  hold(data: Buffer, engineDone: WriteDone | undefined): void {
+    this.data = data;
+    this.engineDone = engineDone;
     this.length = (data[0]! << 16) | (data[1]! << 8) | data[2]!;
     this.type = data[3]!;
     this.flags = data[4]!;
@@ -58,8 +71,12 @@ export class LinkTransport extends SocketBackedTransport {
   /** Bytes handed to the link whose chunk is not done. */
   private queued = 0;
   private peakQueued = 0;
-  /** Frames handed to the link whose chunk is not done. */
-  private readonly inFlight = new InFlight<LinkedFrame>((frame) => frame.settled);
+  /** Frames handed to the link whose chunk is not done, oldest first (linked by prev/next). */
+  private oldest: LinkedFrame | undefined;
+  private newest: LinkedFrame | undefined;
+  /** Records of done frames, for the next writes (linked by next). */
+  private free: LinkedFrame | undefined;
+  private freeCount = 0;
 
   constructor(
     socket: net.Socket,
@@ -81,7 +98,9 @@ export class LinkTransport extends SocketBackedTransport {
 
   /** Frames of the stream handed to the link and not done (read for resets and tunnels, not per frame). */
   pendingFrames(streamId: number): number {
-    return this.inFlight.unfinished().filter((frame) => frame.streamId === streamId).length;
+    let count = 0;
+    for (let frame = this.oldest; frame; frame = frame.next) if (frame.streamId === streamId) count++;
+    return count;
   }
 
   /** What the link's bottleneck queue takes before it holds the engine's writer. */
@@ -95,9 +114,18 @@ export class LinkTransport extends SocketBackedTransport {
   }
 
   write(bytes: Buffer, done?: WriteDone): void {
-    const frame = new LinkedFrame(bytes, done, this.settled);
+    const frame = this.free ?? new LinkedFrame(this.settled);
+    if (frame === this.free) {
+      this.free = frame.next;
+      this.freeCount--;
+      frame.next = undefined;
+    }
+    frame.hold(bytes, done);
     this.ledger.queued(frame);
-    this.inFlight.add(frame);
+    frame.prev = this.newest;
+    if (this.newest) this.newest.next = frame;
+    else this.oldest = frame;
+    this.newest = frame;
     this.queued += bytes.length;
     if (this.queued > this.peakQueued) this.peakQueued = this.queued;
     this.link.enqueue(frame);
@@ -117,13 +145,30 @@ export class LinkTransport extends SocketBackedTransport {
     this.link.destroy(err);
   }
 
-  /** The one place a frame leaves the transport: written (no error), or dropped. */
+  /** The one place a frame leaves the transport: written (no error), or dropped. Its record is free from here. */
   private readonly settled = (frame: LinkedFrame, err: Error | undefined): void => {
-    frame.settled = true;
     this.queued -= frame.data.length;
-    this.inFlight.forget();
+    const { prev, next, engineDone, streamId } = frame;
+    if (prev) prev.next = next;
+    else this.oldest = next;
+    if (next) next.prev = prev;
+    else this.newest = prev;
     this.ledger.settled(frame, !err);
-    frame.engineDone?.(err);
-    this.frameLeft(frame.streamId);
+    this.release(frame);
+    // Last: the engine's done may write the next frames at once (into this record, too).
+    engineDone?.(err);
+    this.frameLeft(streamId);
   };
+
+  /** A done frame's record: cleared (it pins no buffer), kept for the next write unless the free list is full. */
+  private release(frame: LinkedFrame): void {
+    frame.data = EMPTY;
+    frame.engineDone = undefined;
+    frame.prev = undefined;
+    frame.next = undefined;
+    if (this.freeCount >= FREE_RECORDS) return;
+    frame.next = this.free;
+    this.free = frame;
+    this.freeCount++;
+  }
 }

@@ -9,16 +9,21 @@
  * the stream arrives and ends in `finish`, once the proxy has asked `whenSettled` and none of the
  * stream's frames is pending: the callback fires there, exactly once.
  */
-import type { DeliveryLedger, StreamDelivery } from '../connection-wrapper.js';
+import type { DeliveryLedger, DeliveryListener, StreamDelivery } from '../connection-wrapper.js';
 import { FrameFlag, FrameType } from '../../h2/frame/constants.js';
 import type { FrameHeader } from '../../h2/frame/codec.js';
 import { StreamTable } from '../../h2/proto/stream-table.js';
 
-interface Entry extends StreamDelivery {
+/** A stream's delivery so far. A class, not a literal per stream: V8 may pretenure a literal's allocation site (proxy/forward.ts says why that costs). */
+class Entry implements StreamDelivery {
+  bodyBytes = 0;
+  lastWriteAt: number | undefined = undefined;
+  endWritten = false;
+  injectedCancel = false;
   /** Frames leased for the stream and not yet written or dropped. */
-  pending: number;
+  pending = 0;
   /** Set by whenSettled: the stream has closed and waits for its frames. */
-  done: ((delivery: StreamDelivery) => void) | undefined;
+  done: DeliveryListener | undefined = undefined;
 }
 
 export class StreamWriteLedger implements DeliveryLedger {
@@ -26,12 +31,12 @@ export class StreamWriteLedger implements DeliveryLedger {
   private readonly streams = new StreamTable<Entry>();
 
   open(streamId: number): void {
-    this.streams.set(streamId, { bodyBytes: 0, lastWriteAt: undefined, endWritten: false, injectedCancel: false, pending: 0, done: undefined });
+    this.streams.set(streamId, new Entry());
   }
 
-  whenSettled(streamId: number, done: (delivery: StreamDelivery) => void): void {
+  whenSettled(streamId: number, done: DeliveryListener): void {
     const entry = this.streams.get(streamId);
-    if (!entry) return done({ bodyBytes: 0, lastWriteAt: undefined, endWritten: false, injectedCancel: false });
+    if (!entry) return done.delivered(new Entry());
     entry.done = done;
     if (entry.pending === 0) this.finish(streamId, entry);
   }
@@ -70,6 +75,6 @@ export class StreamWriteLedger implements DeliveryLedger {
 
   private finish(streamId: number, entry: Entry): void {
     this.streams.delete(streamId);
-    entry.done!(entry);
+    entry.done!.delivered(entry);
   }
 }

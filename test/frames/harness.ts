@@ -68,7 +68,7 @@ export async function startFrameServer(opts: FrameServerOptions): Promise<FrameS
     wrapper.serveEngine(socket, info, {
       onStream: (stream, head) => {
         const engineStream = new EngineStream(new DownstreamBridge(stream, head));
-        engineStream.bridge.onClosed = () => engineStream.destroy();
+        engineStream.bridge.exchange = { exchangeClosed: () => engineStream.destroy() };
         opts.handler(engineStream, requestHeaders(head).headers);
         return engineStream.bridge;
       },
