@@ -26,6 +26,7 @@ import type { Logger } from 'pino';
 import type { RequestHead } from '../h2/proto/header-validation.js';
 import type { ConnectionInfo, StreamDelivery } from './connection-wrapper.js';
 import type { DownstreamBridge } from './downstream-bridge.js';
+import { keepable } from '../h2/proto/read-buffers.js';
 import { EngineStream, requestHeaders } from './engine-stream.js';
 import { headersOf } from './field-list.js';
 import { bridgePump, pumpTo, type Pump, type WritePump } from './pump.js';
@@ -212,9 +213,12 @@ export class ProxiedStream {
     else this.pair!.req.resume();
   }
 
-  /** Response body bytes; false: full, the drain listener (onBodyDrain) says when it takes more. */
+  /**
+   * Response body bytes; false: full, the drain listener (onBodyDrain) says when it takes more.
+   * HTTP/1.1's response keeps what it is given and cannot hold a reused read's view (read-buffers.ts): it gets a copy.
+   */
   writeBody(chunk: Buffer): boolean {
-    return this.h2Stream ? this.h2Stream.write(chunk) : this.pair!.res.write(chunk);
+    return this.h2Stream ? this.h2Stream.write(chunk) : this.pair!.res.write(keepable(chunk));
   }
 
   /** Who hears the response side drain after writeBody() said full (undefined: nobody). */

@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import type { Logger } from 'pino';
+import type { ReadBuffers } from '../../h2/proto/read-buffers.js';
 import type { UpstreamWrapper } from '../connection-wrapper.js';
 import type { ProxyEvents } from '../events.js';
 import { UpstreamError, connectError } from './errors.js';
@@ -43,13 +44,19 @@ export function originEndpoint(origin: URL): { host: string; port: number } {
   return { host: origin.hostname.replace(/^\[|\]$/g, ''), port: Number(origin.port) || (origin.protocol === 'https:' ? 443 : 80) };
 }
 
-/** One connection for a pool or agent, asking TLS for `alpn` when the origin uses TLS. */
-export function connectFor(opts: UpstreamConnectionOptions, alpn: string[]): Promise<UpstreamTransport> {
+/**
+ * One connection for a pool or agent, asking TLS for `alpn` when the origin uses TLS. With
+ * `readBuffers`, a cleartext connection reads into its reused buffers (h2/proto/read-buffers.ts):
+ * for a caller whose reader holds what it keeps (the engine); through a link, the reads are copied.
+ */
+export function connectFor(opts: UpstreamConnectionOptions, alpn: string[], readBuffers?: ReadBuffers): Promise<UpstreamTransport> {
   const id = nextUpstreamId++;
   const { origin } = opts;
   const { host, port } = originEndpoint(origin);
   return new Promise<UpstreamTransport>((resolve, reject) => {
-    const socket = net.connect({ host, port, noDelay: true });
+    const reads = opts.tls ? undefined : readBuffers?.forSocket();
+    const socket = net.connect({ host, port, noDelay: true, onread: reads?.onread });
+    reads?.attach(socket);
     let transport: Duplex = socket;
     let settled = false;
     const fail = (err: UpstreamError) => {
@@ -76,6 +83,7 @@ export function connectFor(opts: UpstreamConnectionOptions, alpn: string[]): Pro
     };
     socket.once('connect', () => {
       const wrapped = opts.wrapper ? opts.wrapper.wrap(socket, { id, origin }) : socket;
+      if (wrapped !== socket) reads?.copyReads();
       if (!opts.tls) {
         transport = wrapped;
         ready(false);
