@@ -3,14 +3,20 @@
  * travels as views of those reads into the downstream stream's queue, held there until copied into
  * a frame. A client that stops reading leaves views queued on its stream while another download
  * on the same upstream session goes on through reused buffers: every byte of both arrives as the
- * origin sent it (seeded bodies), and a reset or a closed client lets the held buffers go.
+ * origin sent it (seeded bodies), and a reset or a closed client lets the held buffers go; through
+ * h2race with its upstream link on, downloads arrive intact too.
  */
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { ReadBuffers } from '../../h2/proto/read-buffers.js';
+import { ToxicSet } from '../../faults/link/toxic-set.js';
+import { createProxyEvents } from '../../proxy/events.js';
+import { startH2race } from '../../proxy/h2race.js';
+import { silentLogger } from '../../proxy/log.js';
 import { randomBody } from '../helpers/bytes.js';
 import { collect, connectH2, request, startTestProxy, type TestProxy } from '../helpers/h2-client.js';
+import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
 
 const MiB = 1024 * 1024;
@@ -105,4 +111,32 @@ test('a client connection that closes with views queued lets their read buffers 
   sessions.push(again);
   const res = await collect(request(again, `/?seed=5&size=${2 * MiB}`));
   expect(res.body.equals(body(5, 2 * MiB))).toBe(true);
+});
+
+test('through h2race with an upstream link (a latency toxic on), downloads arrive intact and no read buffer stays held', async () => {
+  const { certPath, keyPath } = await testCert();
+  const h2race = await startH2race({
+    events: createProxyEvents(),
+    logger: silentLogger(),
+    listen: '127.0.0.1:0',
+    origin: `h2c://127.0.0.1:${(origin.address() as AddressInfo).port}`,
+    cert: certPath,
+    key: keyPath,
+    shutdownTimeoutMs: 500,
+    pool: { mode: 'retain' },
+    // A link toxic: upstream connections get a link, whose reads are copies (connect.ts, copyReads).
+    toxics: new ToxicSet([{ type: 'latency', stream: 'upstream', attributes: { latency: 5, jitter: 0 } }]),
+  });
+  try {
+    const linkReads = h2race.proxy.upstream.h2!.readBuffers;
+    const client = await connectH2(h2race.proxy.url);
+    sessions.push(client);
+    const [a, b] = await Promise.all([collect(request(client, `/?seed=6&size=${8 * MiB}`)), collect(request(client, `/?seed=7&size=${8 * MiB}`))]);
+    expect(a.body.equals(body(6, 8 * MiB))).toBe(true);
+    expect(b.body.equals(body(7, 8 * MiB))).toBe(true);
+    expect(linkReads.reused).toBeGreaterThan(100);
+    expect(linkReads.held).toBe(0);
+  } finally {
+    await h2race.close();
+  }
 });
