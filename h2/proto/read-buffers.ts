@@ -6,13 +6,14 @@
  * to it any more.
  *
  * Every view of a read lives under one rule: whoever keeps a view past the read's callback keeps
- * what keepRead gives (the view, held; or a copy) and lets it go (releaseRead) exactly once, in the
- * one place its copy is made or its data is dropped. Views that are consumed within the callback (frames decoded at once, a
- * payload copied) need nothing. A view kept without a hold would be overwritten by a later read:
- * the very bug h2race models (a buffer reused while something still refers to it), here for real.
- * The holders: the frame reader's DATA pieces of a frame straddling reads (frame-reader.ts), a
- * stream's outbound body (outbound-body.ts) until the bytes are copied into a frame's lease;
- * a header block left open copies its fragments (header-block.ts).
+ * what keepRead gives (the view, held; or a copy) and lets it go (releaseRead) exactly once, in
+ * the one place its copy is made or its data is dropped. Views consumed within the callback
+ * (frames decoded at once, a payload copied) need nothing. A view kept without a hold would be
+ * overwritten by a later read: the very bug h2race models (a buffer reused while something still
+ * refers to it), here for real. The holders: the frame reader's DATA pieces of a frame straddling
+ * reads (frame-reader.ts), a stream's outbound body until its bytes are copied into a frame's
+ * lease (outbound-body.ts). Copies: a header block left open (header-block.ts), a response body
+ * written to HTTP/1.1 (`keepable`).
  *
  *   Reading ──read callback returns, held──▶ Held ──last release──▶ Free ──handed to a socket──▶ Reading
  *      └──── read callback returns, not held: read into again ────┘  (beyond `maxFree` free: left to the GC)
@@ -24,8 +25,8 @@
  * The reads are handed to the socket's 'data' listeners (Node emits no 'data' of its own with
  * onread) as views valid for that call: for a socket whose every listener keeps nothing past its
  * call without a hold (the engine's transport, a lingering close). A socket read by a Duplex over
- * it (h2race's link) gets copies (`copyReads`); TLS keeps Node's reads (its TLSWrap reads the
- * TCP handle itself, under the socket's onread).
+ * it (h2race's link) gets copies (`copyReads`). A TLS socket reads its cleartext into the buffers
+ * when TLS made the TCP socket itself; TLS over a socket it is given reads that socket on its own.
  */
 
 /** Node's own read size: one read takes what a socket has, up to this. */

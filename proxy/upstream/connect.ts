@@ -46,16 +46,23 @@ export function originEndpoint(origin: URL): { host: string; port: number } {
 
 /**
  * One connection for a pool or agent, asking TLS for `alpn` when the origin uses TLS. With
- * `readBuffers`, a cleartext connection reads into its reused buffers (h2/proto/read-buffers.ts):
- * for a caller whose reader holds what it keeps (the engine); through a link, the reads are copied.
+ * `readBuffers`, the connection reads into its reused buffers (h2/proto/read-buffers.ts), for a
+ * caller whose reader holds what it keeps (the engine): a cleartext one always (through a link,
+ * as copies); a TLS one when no link goes under it, TLS then making its own TCP socket (Node reads
+ * TLS into the buffers only so; over a socket given to it, TLS reads that socket itself).
  */
 export function connectFor(opts: UpstreamConnectionOptions, alpn: string[], readBuffers?: ReadBuffers): Promise<UpstreamTransport> {
   const id = nextUpstreamId++;
   const { origin } = opts;
   const { host, port } = originEndpoint(origin);
+  const tlsOptions = { servername: net.isIP(host) ? undefined : host, ALPNProtocols: alpn, rejectUnauthorized: opts.rejectUnauthorized, ca: opts.ca };
+  // A wrapper that cannot say whether it links the connection is taken to link it.
+  const unlinked = opts.wrapper === undefined || opts.wrapper.linksNext?.() === false;
   return new Promise<UpstreamTransport>((resolve, reject) => {
-    const reads = opts.tls ? undefined : readBuffers?.forSocket();
-    const socket = net.connect({ host, port, noDelay: true, onread: reads?.onread });
+    const reads = opts.tls && !unlinked ? undefined : readBuffers?.forSocket();
+    const socket = opts.tls && reads
+      ? tls.connect(tlsReadingInto(reads.onread, { host, port, ...tlsOptions }))
+      : net.connect({ host, port, noDelay: true, onread: reads?.onread });
     reads?.attach(socket);
     let transport: Duplex = socket;
     let settled = false;
@@ -81,6 +88,15 @@ export function connectFor(opts: UpstreamConnectionOptions, alpn: string[], read
       transport.off('error', onError);
       resolve({ id, stream: transport, socket, alpn });
     };
+    /** TLS is what the protocol runs over: ready once its handshake is done. */
+    const secured = (tlsSocket: tls.TLSSocket) => {
+      transport = tlsSocket;
+      const { keylog } = opts;
+      if (keylog) tlsSocket.on('keylog', (line) => keylog(line));
+      if (tlsSocket !== socket) tlsSocket.once('error', onError);
+      tlsSocket.once('secureConnect', () => ready(tlsSocket.alpnProtocol ?? false));
+    };
+    if (socket instanceof tls.TLSSocket) return secured(socket);
     socket.once('connect', () => {
       const wrapped = opts.wrapper ? opts.wrapper.wrap(socket, { id, origin }) : socket;
       if (wrapped !== socket) reads?.copyReads();
@@ -89,18 +105,13 @@ export function connectFor(opts: UpstreamConnectionOptions, alpn: string[], read
         ready(false);
         return;
       }
-      const tlsSocket = tls.connect({
-        socket: wrapped,
-        servername: net.isIP(host) ? undefined : host,
-        ALPNProtocols: alpn,
-        rejectUnauthorized: opts.rejectUnauthorized,
-        ca: opts.ca,
-      });
-      transport = tlsSocket;
-      const { keylog } = opts;
-      if (keylog) tlsSocket.on('keylog', (line) => keylog(line));
-      tlsSocket.once('error', onError);
-      tlsSocket.once('secureConnect', () => ready(tlsSocket.alpnProtocol ?? false));
+      secured(tls.connect({ socket: wrapped, ...tlsOptions }));
     });
   });
+}
+
+/** tls.connect's options with `onread`: Node takes it when TLS makes its own socket (its docs), @types/node lacks it. */
+function tlsReadingInto(onread: net.OnReadOpts, options: tls.ConnectionOptions): tls.ConnectionOptions {
+  const withReads: tls.ConnectionOptions & { onread: net.OnReadOpts } = { ...options, onread };
+  return withReads;
 }

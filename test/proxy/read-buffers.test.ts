@@ -1,5 +1,6 @@
 /**
- * The h2c upstream reads into reused buffers (h2/proto/read-buffers.ts), and a response's DATA
+ * The upstream reads into reused buffers (h2/proto/read-buffers.ts) — an h2c origin's, and a TLS
+ * one's when no link goes under it — and a response's DATA
  * travels as views of those reads into the downstream stream's queue, held there until copied into
  * a frame. A client that stops reading leaves views queued on its stream while another download
  * on the same upstream session goes on through reused buffers: every byte of both arrives as the
@@ -8,7 +9,7 @@
  */
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ReadBuffers } from '../../h2/proto/read-buffers.js';
 import { ToxicSet } from '../../faults/link/toxic-set.js';
 import { createProxyEvents } from '../../proxy/events.js';
@@ -20,9 +21,6 @@ import { testCert } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
 
 const MiB = 1024 * 1024;
-let origin: http2.Http2Server;
-let proxy: TestProxy;
-let reads: ReadBuffers;
 const sessions: http2.ClientHttp2Session[] = [];
 const bodies = new Map<string, Buffer>();
 
@@ -34,92 +32,113 @@ function body(seed: number, size: number): Buffer {
   return b;
 }
 
-beforeAll(async () => {
-  // GET /?seed=&size= → that seeded body, written as the stream's window allows.
-  origin = http2.createServer({ settings: { initialWindowSize: MiB } }, (req, res) => {
+/** GET /?seed=&size= → that seeded body, written as the stream's window allows; over TLS or h2c. */
+async function startOrigin(secure: boolean): Promise<{ url: string; close(): Promise<void> }> {
+  const handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
     const q = new URL(req.url, 'http://x').searchParams;
     res.end(body(Number(q.get('seed')), Number(q.get('size'))));
-  });
-  await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
-  proxy = await startTestProxy(`h2c://127.0.0.1:${(origin.address() as AddressInfo).port}`);
-  reads = proxy.upstream.h2!.readBuffers;
-});
-afterAll(async () => {
-  for (const s of sessions) s.destroy();
-  await proxy.close();
-  await new Promise((resolve) => origin.close(resolve));
-});
-
-/** A download that stops reading at its first chunk; what it got so far and later. */
-async function stalledDownload(session: http2.ClientHttp2Session, seed: number, size: number) {
-  const stream = request(session, `/?seed=${seed}&size=${size}`);
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve) => {
-    stream.on('data', (c: Buffer) => {
-      if (chunks.length === 0) {
-        stream.pause();
-        resolve();
-      }
-      chunks.push(c);
-    });
-  });
-  // The origin fills the upstream stream window; its DATA waits as views in the client's stream queue.
-  await waitFor('response views held in the downstream queue', () => reads.held > 0);
-  return { stream, chunks };
+  };
+  const settings = { initialWindowSize: MiB };
+  const { cert, key } = await testCert();
+  const server = secure ? http2.createSecureServer({ cert, key, settings }, handler) : http2.createServer({ settings }, handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `${secure ? 'https' : 'h2c'}://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
-test('a read buffer is not read into again while a view of it waits in a stalled stream: both downloads arrive intact', async () => {
-  const stalledClient = await connectH2(proxy.url);
-  const busyClient = await connectH2(proxy.url);
-  sessions.push(stalledClient, busyClient);
-  const stalledSize = 4 * MiB;
-  const stalled = await stalledDownload(stalledClient, 1, stalledSize);
-  const reusedBefore = reads.reused;
-
-  const busySize = 24 * MiB;
-  const busy = await collect(request(busyClient, `/?seed=2&size=${busySize}`));
-  expect(busy.status).toBe(200);
-  expect(busy.body.equals(body(2, busySize))).toBe(true);
-  // Buffers went round while the stalled stream's views stayed queued: the case this guards.
-  expect(reads.reused - reusedBefore).toBeGreaterThan(100);
-  expect(reads.held).toBeGreaterThan(0);
-  expect(stalled.stream.closed).toBe(false);
-
-  stalled.stream.resume();
-  await waitFor('the stalled download to finish', () => stalled.stream.readableEnded, 15_000);
-  expect(Buffer.concat(stalled.chunks).equals(body(1, stalledSize))).toBe(true);
-  await waitFor('every read buffer let go', () => reads.held === 0);
+afterAll(() => {
+  for (const s of sessions) s.destroy();
 });
 
-test('a client reset with views queued lets their read buffers go', async () => {
-  const client = await connectH2(proxy.url);
-  sessions.push(client);
-  const stalled = await stalledDownload(client, 3, 4 * MiB);
-  stalled.stream.close(http2.constants.NGHTTP2_CANCEL);
-  await waitFor('the held read buffers back', () => reads.held === 0);
-  // The upstream session lives on: the buffers went back, the socket did not close.
-  expect(proxy.upstream.h2!.readBuffers.reading).toBeGreaterThan(0);
-});
+describe.each([{ origin: 'h2c', secure: false }, { origin: 'TLS h2', secure: true }])('$origin origin', ({ secure }) => {
+  let origin: { url: string; close(): Promise<void> };
+  let proxy: TestProxy;
+  let reads: ReadBuffers;
 
-test('a client connection that closes with views queued lets their read buffers go', async () => {
-  const client = await connectH2(proxy.url);
-  await stalledDownload(client, 4, 4 * MiB);
-  client.destroy();
-  await waitFor('the held read buffers back', () => reads.held === 0);
-  // And the next download runs through the same buffers, intact.
-  const again = await connectH2(proxy.url);
-  sessions.push(again);
-  const res = await collect(request(again, `/?seed=5&size=${2 * MiB}`));
-  expect(res.body.equals(body(5, 2 * MiB))).toBe(true);
+  beforeAll(async () => {
+    origin = await startOrigin(secure);
+    proxy = await startTestProxy(origin.url);
+    reads = proxy.upstream.h2!.readBuffers;
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await origin.close();
+  });
+
+  /** A download that stops reading at its first chunk; what it got so far and later. */
+  async function stalledDownload(session: http2.ClientHttp2Session, seed: number, size: number) {
+    const stream = request(session, `/?seed=${seed}&size=${size}`);
+    const chunks: Buffer[] = [];
+    await new Promise<void>((resolve) => {
+      stream.on('data', (c: Buffer) => {
+        if (chunks.length === 0) {
+          stream.pause();
+          resolve();
+        }
+        chunks.push(c);
+      });
+    });
+    // The origin fills the upstream stream window; its DATA waits as views in the client's stream queue.
+    await waitFor('response views held in the downstream queue', () => reads.held > 0);
+    return { stream, chunks };
+  }
+
+  test('a read buffer is not read into again while a view of it waits in a stalled stream: both downloads arrive intact', async () => {
+    const stalledClient = await connectH2(proxy.url);
+    const busyClient = await connectH2(proxy.url);
+    sessions.push(stalledClient, busyClient);
+    const stalledSize = 4 * MiB;
+    const stalled = await stalledDownload(stalledClient, 1, stalledSize);
+    const reusedBefore = reads.reused;
+
+    const busySize = 24 * MiB;
+    const busy = await collect(request(busyClient, `/?seed=2&size=${busySize}`));
+    expect(busy.status).toBe(200);
+    expect(busy.body.equals(body(2, busySize))).toBe(true);
+    // Buffers went round while the stalled stream's views stayed queued: the case this guards.
+    expect(reads.reused - reusedBefore).toBeGreaterThan(100);
+    expect(reads.held).toBeGreaterThan(0);
+    expect(stalled.stream.closed).toBe(false);
+
+    stalled.stream.resume();
+    await waitFor('the stalled download to finish', () => stalled.stream.readableEnded, 15_000);
+    expect(Buffer.concat(stalled.chunks).equals(body(1, stalledSize))).toBe(true);
+    await waitFor('every read buffer let go', () => reads.held === 0);
+  });
+
+  test('a client reset with views queued lets their read buffers go', async () => {
+    const client = await connectH2(proxy.url);
+    sessions.push(client);
+    const stalled = await stalledDownload(client, 3, 4 * MiB);
+    stalled.stream.close(http2.constants.NGHTTP2_CANCEL);
+    await waitFor('the held read buffers back', () => reads.held === 0);
+    // The upstream session lives on: the buffers went back, the socket did not close.
+    expect(reads.reading).toBeGreaterThan(0);
+  });
+
+  test('a client connection that closes with views queued lets their read buffers go', async () => {
+    const client = await connectH2(proxy.url);
+    await stalledDownload(client, 4, 4 * MiB);
+    client.destroy();
+    await waitFor('the held read buffers back', () => reads.held === 0);
+    // And the next download runs through the same buffers, intact.
+    const again = await connectH2(proxy.url);
+    sessions.push(again);
+    const res = await collect(request(again, `/?seed=5&size=${2 * MiB}`));
+    expect(res.body.equals(body(5, 2 * MiB))).toBe(true);
+  });
 });
 
 test('through h2race with an upstream link (a latency toxic on), downloads arrive intact and no read buffer stays held', async () => {
   const { certPath, keyPath } = await testCert();
+  const origin = await startOrigin(false);
   const h2race = await startH2race({
     events: createProxyEvents(),
     logger: silentLogger(),
     listen: '127.0.0.1:0',
-    origin: `h2c://127.0.0.1:${(origin.address() as AddressInfo).port}`,
+    origin: origin.url,
     cert: certPath,
     key: keyPath,
     shutdownTimeoutMs: 500,
@@ -138,5 +157,6 @@ test('through h2race with an upstream link (a latency toxic on), downloads arriv
     expect(linkReads.held).toBe(0);
   } finally {
     await h2race.close();
+    await origin.close();
   }
 });
