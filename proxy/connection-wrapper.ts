@@ -75,4 +75,9 @@ export interface DownstreamWrapper {
 export interface UpstreamWrapper {
   /** For each new upstream connection (h2, h2c or h1): the Duplex the client side runs over (a link shapes it). */
   wrap(socket: net.Socket, info: { id: number; origin: URL }): stream.Duplex;
+  /**
+   * Whether wrap() would give a connection opened now another Duplex (a link); absent: taken as
+   * yes. A TLS origin's connection without one skips wrap() and reads into reused buffers.
+   */
+  linksNext?(): boolean;
 }

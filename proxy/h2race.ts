@@ -134,9 +134,11 @@ export async function startH2race(options: H2raceOptions): Promise<RunningH2race
     }
     : undefined;
   const upstreamRandom = random.fork('upstream');
+  const linksNext = () => upstreamLink === 'always' || linkToxicsOf(toxics.list(), 'upstream').length > 0;
   const upstreamWrapper: UpstreamWrapper = {
+    linksNext,
     wrap(socket, info) {
-      if (upstreamLink === 'when-faulted' && linkToxicsOf(toxics.list(), 'upstream').length === 0) return socket;
+      if (!linksNext()) return socket;
       const linked = new LinkedSocket({
         socket,
         direction: 'upstream',

@@ -26,6 +26,7 @@ import type { Logger } from 'pino';
 import type { RequestHead } from '../h2/proto/header-validation.js';
 import type { ConnectionInfo, DeliveryListener, StreamDelivery } from './connection-wrapper.js';
 import type { BridgeExchange, DownstreamBridge, ResponseDrainListener } from './downstream-bridge.js';
+import { keepable } from '../h2/proto/read-buffers.js';
 import { EngineStream, requestHeaders } from './engine-stream.js';
 import { headersOf } from './field-list.js';
 import type { ClientFacts } from './headers.js';
@@ -235,9 +236,12 @@ export class ProxiedStream implements BridgeExchange, ClientFacts, DeliveryListe
     else this.pair!.req.resume();
   }
 
-  /** Response body bytes; false: full, the drain listener (onBodyDrain) says when it takes more. */
+  /**
+   * Response body bytes; false: full, the drain listener (onBodyDrain) says when it takes more.
+   * HTTP/1.1's response keeps what it is given and cannot hold a reused read's view (read-buffers.ts): it gets a copy.
+   */
   writeBody(chunk: Buffer): boolean {
-    return this.h2Stream ? this.h2Stream.write(chunk) : this.pair!.res.write(chunk);
+    return this.h2Stream ? this.h2Stream.write(chunk) : this.pair!.res.write(keepable(chunk));
   }
 
   /** Who hears the response side drain after writeBody() said full (undefined: nobody). */

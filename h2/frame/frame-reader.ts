@@ -7,8 +7,16 @@
  * The sink sees each header before its payload is read, so a frame it refuses (too long, out of
  * sequence) is never buffered.
  *
- * Lifecycle: one per connection direction, owned by whoever reads the connection; nothing to end.
+ * A chunk may be a reused socket read (h2/proto/read-buffers.ts), read into again once the
+ * transport's callback returns: the views of a DATA frame straddling chunks are kept (keepRead:
+ * held, or copied) from the moment they are stored (`pieces`) until the frame goes out whole (onDataPieces, whose callee holds
+ * what it keeps) or is assembled (a copy) or the reader is dropped — `letPiecesGo`, the one place
+ * those holds end. Everything else handed out is a view valid during the call, or a copy.
+ *
+ * Lifecycle: one per connection direction, owned by whoever reads the connection; it ends with
+ * `drop()` (the connection closed), which lets go of a split frame's pieces.
  */
+import { keepRead, releaseRead } from '../proto/read-buffers.js';
 import { FRAME_HEADER_LENGTH, FrameFlag, FrameType } from './constants.js';
 import { readFrameHeader, writeFrameHeader, type FrameHeader } from './codec.js';
 
@@ -68,7 +76,7 @@ export class FrameReader {
       const total = FRAME_HEADER_LENGTH + header.length;
       if (available < total) {
         if (header.type === FrameType.DATA && !(header.flags & FrameFlag.PADDED) && this.dataPieces) {
-          this.pieces = available > FRAME_HEADER_LENGTH ? [chunk.subarray(at + FRAME_HEADER_LENGTH)] : [];
+          this.pieces = available > FRAME_HEADER_LENGTH ? [keepRead(chunk.subarray(at + FRAME_HEADER_LENGTH))] : [];
           this.piecesLeft = total - available;
           this.partialHeader = header;
           return;
@@ -91,14 +99,26 @@ export class FrameReader {
       this.assembleFromPieces(pieces);
       return this.continuePartial(chunk, at);
     }
-    pieces.push(chunk.subarray(at, at + n));
+    pieces.push(keepRead(chunk.subarray(at, at + n)));
     this.piecesLeft -= n;
     if (this.piecesLeft === 0) {
       const header = this.partialHeader!;
       this.pieces = this.partialHeader = undefined;
-      this.sink.onDataPieces!(header, pieces);
+      try {
+        this.sink.onDataPieces!(header, pieces);
+      } finally {
+        letPiecesGo(pieces);
+      }
     }
     return at + n;
+  }
+
+  /** The connection is gone: a split frame's pieces are let go, the frame never completes. */
+  drop(): void {
+    const pieces = this.pieces;
+    this.pieces = this.partial = this.partialHeader = undefined;
+    this.partialFill = 0;
+    if (pieces) letPiecesGo(pieces);
   }
 
   /**
@@ -112,6 +132,7 @@ export class FrameReader {
     writeFrameHeader(whole, header);
     let fill = FRAME_HEADER_LENGTH;
     for (const piece of pieces) fill += piece.copy(whole, fill);
+    letPiecesGo(pieces);
     this.pieces = undefined;
     this.partial = whole;
     this.partialFill = fill;
@@ -145,4 +166,9 @@ export class FrameReader {
     }
     return at;
   }
+}
+
+/** The one place a split frame's pieces (each kept with keepRead) are let go. */
+function letPiecesGo(pieces: Buffer[]): void {
+  for (const piece of pieces) releaseRead(piece);
 }

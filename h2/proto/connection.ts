@@ -789,6 +789,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
   private transportClosed(): void {
     if (this.end.phase === EndPhase.Closed) return;
     this.end.closed();
+    this.reader.drop();
     this.abortStreams(ErrorCode.CANCEL);
     this.settingsAck.stop();
     this.writer.close();

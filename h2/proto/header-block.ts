@@ -4,9 +4,10 @@
  * HPACK decoder's state is shared, so blocks cannot interleave.
  *
  * Lifecycle: owned by the connection; a block starts with HEADERS and ends with END_HEADERS
- * (`finish`), or with the connection.
+ * (`finish`), or with the connection. A fragment is a view of the read it came in, which may be a
+ * reused read buffer (read-buffers.ts): a block that stays open past its frame keeps copies.
  */
-import { ErrorCode, FrameType } from '../frame/constants.js';
+import { ErrorCode, FrameFlag, FrameType } from '../frame/constants.js';
 import { frameError, type FrameHeader } from '../frame/codec.js';
 
 export class HeaderBlock {
@@ -32,11 +33,13 @@ export class HeaderBlock {
     this.streamId = header.streamId;
     this.flags = header.flags;
     this.dependency = dependency;
-    this.fragments.push(fragment);
+    // A block ending in its HEADERS frame is decoded before the read's callback returns.
+    this.fragments.push(header.flags & FrameFlag.END_HEADERS ? fragment : Buffer.from(fragment));
   }
 
+  /** A CONTINUATION's fragment: copied, as the block may stay open past it (a rare path). */
   append(fragment: Buffer): void {
-    this.fragments.push(fragment);
+    this.fragments.push(Buffer.from(fragment));
   }
 
   /** The whole block; the block is closed. */

@@ -3,9 +3,13 @@
  * the body to end, and the stream's send window. DATA frames are cut from it only when windows and
  * the writer's budget allow (send-scheduler.ts), so a frame is born just before it can go out.
  *
- * Lifecycle: part of its stream; `clear` (the stream reset) drops what is queued.
+ * Lifecycle: part of its stream; `clear` (the stream reset) drops what is queued. A queued chunk
+ * may be a view of a reused socket read (read-buffers.ts): it is kept (keepRead: held, or copied) from
+ * `push` until the last of its bytes is copied into a frame (`take`) or dropped (`clear`), where
+ * each is let go.
  */
 import { SendWindow } from './flow-window.js';
+import { keepRead, releaseRead } from './read-buffers.js';
 
 export const BodyEnd = {
   /** More may be written. */
@@ -39,8 +43,9 @@ export class OutboundBody {
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    if (this.chunks) this.chunks.push(chunk);
-    else this.chunks = [chunk];
+    const kept = keepRead(chunk);
+    if (this.chunks) this.chunks.push(kept);
+    else this.chunks = [kept];
     this.queued += chunk.length;
   }
 
@@ -56,7 +61,7 @@ export class OutboundBody {
       at += part;
       n -= part;
       if (part === available) {
-        chunks.shift();
+        releaseRead(chunks.shift()!);
         this.offset = 0;
       } else {
         this.offset += part;
@@ -70,6 +75,7 @@ export class OutboundBody {
   }
 
   clear(): void {
+    if (this.chunks) for (const chunk of this.chunks) releaseRead(chunk);
     this.chunks = undefined;
     this.offset = 0;
     this.queued = 0;

@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import type { Logger } from 'pino';
+import type { ReadBuffers } from '../../h2/proto/read-buffers.js';
 import type { UpstreamWrapper } from '../connection-wrapper.js';
 import type { ProxyEvents } from '../events.js';
 import { UpstreamError, connectError } from './errors.js';
@@ -43,13 +44,26 @@ export function originEndpoint(origin: URL): { host: string; port: number } {
   return { host: origin.hostname.replace(/^\[|\]$/g, ''), port: Number(origin.port) || (origin.protocol === 'https:' ? 443 : 80) };
 }
 
-/** One connection for a pool or agent, asking TLS for `alpn` when the origin uses TLS. */
-export function connectFor(opts: UpstreamConnectionOptions, alpn: string[]): Promise<UpstreamTransport> {
+/**
+ * One connection for a pool or agent, asking TLS for `alpn` when the origin uses TLS. With
+ * `readBuffers`, the connection reads into its reused buffers (h2/proto/read-buffers.ts), for a
+ * caller whose reader holds what it keeps (the engine): a cleartext one always (through a link,
+ * as copies); a TLS one when no link goes under it, TLS then making its own TCP socket (Node reads
+ * TLS into the buffers only so; over a socket given to it, TLS reads that socket itself).
+ */
+export function connectFor(opts: UpstreamConnectionOptions, alpn: string[], readBuffers?: ReadBuffers): Promise<UpstreamTransport> {
   const id = nextUpstreamId++;
   const { origin } = opts;
   const { host, port } = originEndpoint(origin);
+  const tlsOptions = { servername: net.isIP(host) ? undefined : host, ALPNProtocols: alpn, rejectUnauthorized: opts.rejectUnauthorized, ca: opts.ca };
+  // A wrapper that cannot say whether it links the connection is taken to link it.
+  const unlinked = opts.wrapper === undefined || opts.wrapper.linksNext?.() === false;
   return new Promise<UpstreamTransport>((resolve, reject) => {
-    const socket = net.connect({ host, port, noDelay: true });
+    const reads = opts.tls && !unlinked ? undefined : readBuffers?.forSocket();
+    const socket = opts.tls && reads
+      ? tls.connect(tlsReadingInto(reads.onread, { host, port, ...tlsOptions }))
+      : net.connect({ host, port, noDelay: true, onread: reads?.onread });
+    reads?.attach(socket);
     let transport: Duplex = socket;
     let settled = false;
     const fail = (err: UpstreamError) => {
@@ -74,25 +88,30 @@ export function connectFor(opts: UpstreamConnectionOptions, alpn: string[]): Pro
       transport.off('error', onError);
       resolve({ id, stream: transport, socket, alpn });
     };
+    /** TLS is what the protocol runs over: ready once its handshake is done. */
+    const secured = (tlsSocket: tls.TLSSocket) => {
+      transport = tlsSocket;
+      const { keylog } = opts;
+      if (keylog) tlsSocket.on('keylog', (line) => keylog(line));
+      if (tlsSocket !== socket) tlsSocket.once('error', onError);
+      tlsSocket.once('secureConnect', () => ready(tlsSocket.alpnProtocol ?? false));
+    };
+    if (socket instanceof tls.TLSSocket) return secured(socket);
     socket.once('connect', () => {
       const wrapped = opts.wrapper ? opts.wrapper.wrap(socket, { id, origin }) : socket;
+      if (wrapped !== socket) reads?.copyReads();
       if (!opts.tls) {
         transport = wrapped;
         ready(false);
         return;
       }
-      const tlsSocket = tls.connect({
-        socket: wrapped,
-        servername: net.isIP(host) ? undefined : host,
-        ALPNProtocols: alpn,
-        rejectUnauthorized: opts.rejectUnauthorized,
-        ca: opts.ca,
-      });
-      transport = tlsSocket;
-      const { keylog } = opts;
-      if (keylog) tlsSocket.on('keylog', (line) => keylog(line));
-      tlsSocket.once('error', onError);
-      tlsSocket.once('secureConnect', () => ready(tlsSocket.alpnProtocol ?? false));
+      secured(tls.connect({ socket: wrapped, ...tlsOptions }));
     });
   });
+}
+
+/** tls.connect's options with `onread`: Node takes it when TLS makes its own socket (its docs), @types/node lacks it. */
+function tlsReadingInto(onread: net.OnReadOpts, options: tls.ConnectionOptions): tls.ConnectionOptions {
+  const withReads: tls.ConnectionOptions & { onread: net.OnReadOpts } = { ...options, onread };
+  return withReads;
 }

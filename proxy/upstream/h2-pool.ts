@@ -22,6 +22,7 @@ import type { Http2SettingsConfig } from '../../config/proxy-schema.js';
 import { engineSettings } from '../engine-settings.js';
 import { ConnectionEnding } from '../connection-ending.js';
 import type { ConnectionEndReason } from '../events.js';
+import { ReadBuffers } from '../../h2/proto/read-buffers.js';
 import { connectFor, type UpstreamConnectionOptions, type UpstreamTransport } from './connect.js';
 import { NoConnectProtocolError, OriginNotH2Error, UpstreamError, connectError } from './errors.js';
 
@@ -82,6 +83,8 @@ export interface H2StreamRequest {
 }
 
 export class H2Pool {
+  /** What the sessions' cleartext sockets read into (an h2c origin's; TLS keeps Node's reads). */
+  readonly readBuffers = new ReadBuffers();
   private readonly sessions = new Set<UpstreamH2Session>();
   private readonly queue: H2StreamRequest[] = [];
   private closed = false;
@@ -215,7 +218,7 @@ export class H2Pool {
     const { opts } = this;
     const s: UpstreamH2Session = { id: 0, phase: SessionPhase.Connecting };
     this.sessions.add(s);
-    connectFor(opts, ['h2', 'http/1.1']).then(
+    connectFor(opts, ['h2', 'http/1.1'], this.readBuffers).then(
       (t) => {
         s.id = t.id;
         if (opts.tls && t.alpn !== 'h2') {
