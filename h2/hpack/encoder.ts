@@ -22,6 +22,9 @@ export interface HpackEncoderOptions {
 const LITERAL_FLAGS = [0x40, 0x00, 0x10];
 const LITERAL_PREFIX_BITS = [6, 4, 4];
 
+/** Most bytes a `:status` field of three digits adds to a block (maxEncodedLength's count for it). */
+export const STATUS_FIELD_ROOM = ':status'.length + 3 + 2 * MAX_INTEGER_LENGTH + 1;
+
 /**
  * Upper bound of the bytes encodeInto writes for these headers, whatever the table state: two
  * size updates, and per field a literal with a new name (one byte, two lengths, the raw octets).
@@ -72,6 +75,25 @@ export class HpackEncoder {
       throw new RangeError(`HPACK: ${out.length - offset} bytes free at offset ${offset}, a block may need ${needed}`);
     }
     offset = this.writeSizeUpdates(out, offset);
+    return this.writeFields(headers, out, offset, neverIndexed);
+  }
+
+  /**
+   * A response head's block: `:status` then `fields`, as encodeInto([':status', String(status),
+   * ...fields]) would encode it, without that list made. `out` must have
+   * maxEncodedLength(fields) + STATUS_FIELD_ROOM bytes from offset (RangeError otherwise).
+   */
+  encodeResponseInto(status: number, fields: readonly string[], out: Buffer, offset: number): number {
+    const needed = maxEncodedLength(fields) + STATUS_FIELD_ROOM;
+    if (out.length - offset < needed) {
+      throw new RangeError(`HPACK: ${out.length - offset} bytes free at offset ${offset}, a response block may need ${needed}`);
+    }
+    offset = this.writeSizeUpdates(out, offset);
+    offset = this.writeField(':status', String(status), false, out, offset);
+    return this.writeFields(fields, out, offset, undefined);
+  }
+
+  private writeFields(headers: readonly string[], out: Buffer, offset: number, neverIndexed: readonly number[] | undefined): number {
     let sensitive = 0;
     for (let i = 0; i < headers.length; i += 2) {
       const pair = i >>> 1;

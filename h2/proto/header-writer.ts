@@ -7,7 +7,7 @@
  * were encoded (the peer's dynamic table follows that order).
  */
 import { FRAME_HEADER_LENGTH, FrameFlag, FrameType } from '../frame/constants.js';
-import { HpackEncoder, maxEncodedLength } from '../hpack/encoder.js';
+import { HpackEncoder, STATUS_FIELD_ROOM, maxEncodedLength } from '../hpack/encoder.js';
 import type { FrameWriter } from './frame-writer.js';
 
 export class HeaderWriter {
@@ -17,10 +17,25 @@ export class HeaderWriter {
 
   /** Queues `fields` (pseudo-headers first) as one header block on `streamId`. */
   write(streamId: number, fields: readonly string[], endStream: boolean, maxFrameSize: number): void {
-    const needed = maxEncodedLength(fields);
+    const length = this.encoder.encodeInto(fields, this.room(maxEncodedLength(fields)), 0);
+    this.frames(streamId, length, endStream, maxFrameSize);
+  }
+
+  /** Queues a response head, `:status` then `fields`, as one header block on `streamId`. */
+  writeResponse(streamId: number, status: number, fields: readonly string[], endStream: boolean, maxFrameSize: number): void {
+    const length = this.encoder.encodeResponseInto(status, fields, this.room(maxEncodedLength(fields) + STATUS_FIELD_ROOM), 0);
+    this.frames(streamId, length, endStream, maxFrameSize);
+  }
+
+  /** The scratch buffer, with at least `needed` bytes. */
+  private room(needed: number): Buffer {
     if (this.scratch.length < needed) this.scratch = Buffer.allocUnsafe(Math.max(needed, this.scratch.length * 2));
+    return this.scratch;
+  }
+
+  /** The encoded block, scratch[0, length), as HEADERS and the CONTINUATION frames it needs. */
+  private frames(streamId: number, length: number, endStream: boolean, maxFrameSize: number): void {
     const scratch = this.scratch;
-    const length = this.encoder.encodeInto(fields, scratch, 0);
     let at = 0;
     let type: number = FrameType.HEADERS;
     let flags = endStream ? FrameFlag.END_STREAM : 0;

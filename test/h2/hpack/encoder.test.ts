@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HpackDecoder } from '../../../h2/hpack/decoder.js';
-import { HpackEncoder, maxEncodedLength } from '../../../h2/hpack/encoder.js';
+import { HpackEncoder, STATUS_FIELD_ROOM, maxEncodedLength } from '../../../h2/hpack/encoder.js';
 
 const hexOf = (buf: Buffer): string => buf.toString('hex');
 
@@ -31,6 +31,36 @@ describe('encodeInto', () => {
     const block = encoder.encode(headers);
     expect(hexOf(block.subarray(0, 3))).toBe('3fe107');
     expect(new HpackDecoder().decode(block)).toEqual(headers);
+  });
+
+  it('encodeResponseInto: the bytes and table of encodeInto with :status first, block after block', () => {
+    const viaList = new HpackEncoder();
+    const direct = new HpackEncoder();
+    viaList.setMaxTableSize(256);
+    direct.setMaxTableSize(256);
+    const heads: Array<[number, string[]]> = [
+      [200, ['content-type', 'text/plain', 'content-length', '12']],
+      [302, ['location', '/next', 'x-a', 'one']],
+      [302, ['x-a', 'one']],
+      [404, []],
+      [431, ['x-long', 'v'.repeat(300)]],
+      [103, ['link', '</a.css>; rel=preload']],
+    ];
+    for (const [status, fields] of heads) {
+      const a = Buffer.alloc(1024);
+      const b = Buffer.alloc(1024);
+      const aEnd = viaList.encodeInto([':status', String(status), ...fields], a, 3);
+      const bEnd = direct.encodeResponseInto(status, fields, b, 3);
+      expect(hexOf(b.subarray(0, bEnd))).toBe(hexOf(a.subarray(0, aEnd)));
+      expect(direct.table.entries()).toEqual(viaList.table.entries());
+    }
+  });
+
+  it('encodeResponseInto throws RangeError when the buffer may be too small, before changing any state', () => {
+    const encoder = new HpackEncoder();
+    const fields = ['x-custom', 'value'];
+    expect(() => encoder.encodeResponseInto(200, fields, Buffer.alloc(maxEncodedLength(fields) + STATUS_FIELD_ROOM - 1), 0)).toThrow(RangeError);
+    expect(encoder.table.length).toBe(0);
   });
 
   it('rejects a list of odd length', () => {
