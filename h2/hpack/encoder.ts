@@ -4,7 +4,8 @@
  */
 import { type HpackTableView } from './dynamic-table.js';
 import { EncoderTable } from './encoder-table.js';
-import { Indexing, indexingFor } from './indexing-policy.js';
+import { EncodedLiterals } from './encoded-literals.js';
+import { Indexing, alwaysWithoutIndexing, indexingFor } from './indexing-policy.js';
 import { encodeInteger, MAX_INTEGER_LENGTH } from './integer.js';
 import { STATIC_LOOKUP, STATIC_TABLE_LENGTH, staticFieldIndex } from './static-table.js';
 import { encodeString } from './string-literal.js';
@@ -39,6 +40,7 @@ export function maxEncodedLength(headers: readonly string[]): number {
 export class HpackEncoder {
   private readonly dynamic: EncoderTable;
   private readonly huffman: boolean;
+  private readonly literals: EncodedLiterals;
   private readonly tableSizeLimit: number;
   /** The capacities to announce at the start of the next block (§4.2): the lowest since the last block, then the latest. */
   private lowestCapacity: number;
@@ -48,6 +50,7 @@ export class HpackEncoder {
     const maxTableSize = options.maxTableSize ?? 4096;
     this.tableSizeLimit = options.tableSizeLimit ?? 4096;
     this.huffman = options.huffman ?? true;
+    this.literals = new EncodedLiterals(this.huffman);
     // The peer's decoder starts at its SETTINGS value; using less is announced in the first block.
     this.dynamic = new EncoderTable(maxTableSize);
     this.latestCapacity = Math.min(maxTableSize, this.tableSizeLimit);
@@ -131,6 +134,8 @@ export class HpackEncoder {
     if (indexing !== Indexing.Never && staticName !== undefined) {
       const index = staticFieldIndex(staticName, value);
       if (index !== 0) return encodeInteger(out, offset, index, 7, 0x80);
+      // No dynamic entry can hold the field: the literal it always is, repeats copied.
+      if (indexing === Indexing.Without && alwaysWithoutIndexing(staticName)) return this.literals.write(staticName.index, value, out, offset);
     }
     const dynamicName = table.lookupName(name);
     if (indexing !== Indexing.Never && dynamicName !== undefined) {

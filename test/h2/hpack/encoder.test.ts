@@ -63,6 +63,22 @@ describe('encodeInto', () => {
     expect(encoder.table.length).toBe(0);
   });
 
+  it('literals without indexing that repeat (copied from the last one) are the octets a fresh encoder writes', () => {
+    const encoder = new HpackEncoder();
+    const long = `/${'l'.repeat(80)}`;
+    const values = ['/a', '/a', '/b', '/a', long, long, '/b', '/b'];
+    values.forEach((path, i) => {
+      const headers = [':path', path, 'content-length', String(i % 3), 'etag', i % 2 ? '"x"' : '"y"'];
+      expect(hexOf(encoder.encode(headers))).toBe(hexOf(new HpackEncoder().encode(headers)));
+      expect(new HpackDecoder().decode(encoder.encode(headers))).toEqual(headers);
+    });
+    expect(encoder.table.length).toBe(0);
+    for (const huffman of [false, true]) {
+      const raw = new HpackEncoder({ huffman });
+      for (const path of ['/same', '/same', '/other']) expect(hexOf(raw.encode([':path', path]))).toBe(hexOf(new HpackEncoder({ huffman }).encode([':path', path])));
+    }
+  });
+
   it('rejects a list of odd length', () => {
     expect(() => new HpackEncoder().encode(['x-lonely'])).toThrow(TypeError);
   });
