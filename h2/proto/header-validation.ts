@@ -81,6 +81,47 @@ function valueValid(value: string): boolean {
   return true;
 }
 
+/** Positions of a list KnownValid keeps (fields 0 to 31), and the longest text it keeps. */
+const KNOWN_POSITIONS = 32;
+const KNOWN_MAX_LENGTH = 256;
+
+/**
+ * The name and value last found valid at each field position of the lists one kind of caller
+ * checks. Traffic repeats its fields, often as the very string objects HPACK hands on (its
+ * tables, its literal cache), and a field equal to the one found valid at its position before is
+ * valid without a look at its characters: for the same string object, one pointer comparison.
+ * Validity is a function of the text alone, so an entry from another list only costs a miss.
+ */
+class KnownValid {
+  /** Both start with a valid text, as every entry must be. */
+  private readonly names = new Array<string>(KNOWN_POSITIONS).fill('x');
+  private readonly values = new Array<string>(KNOWN_POSITIONS).fill('');
+
+  /** Whether the name at list index `at` (even) is valid (§8.2.1: a lowercase token). */
+  name(at: number, name: string): boolean {
+    const field = at >>> 1;
+    if (field < KNOWN_POSITIONS && this.names[field] === name) return true;
+    if (!allOf(name, NAME)) return false;
+    if (field < KNOWN_POSITIONS && name.length <= KNOWN_MAX_LENGTH) this.names[field] = name;
+    return true;
+  }
+
+  /** Whether the value of the field at list index `at` (even) is valid (valueValid). */
+  value(at: number, value: string): boolean {
+    const field = at >>> 1;
+    if (field < KNOWN_POSITIONS && this.values[field] === value) return true;
+    if (!valueValid(value)) return false;
+    if (field < KNOWN_POSITIONS && value.length <= KNOWN_MAX_LENGTH) this.values[field] = value;
+    return true;
+  }
+}
+
+/** One per kind of list: each kind has its own shape, position by position. */
+const RECEIVED_REQUESTS = new KnownValid();
+const SENT_REQUESTS = new KnownValid();
+const RESPONSES = new KnownValid();
+const REGULAR_FIELDS = new KnownValid();
+
 function valueProblem(name: string, value: string): Malformed {
   const first = value.charCodeAt(0);
   const last = value.charCodeAt(value.length - 1);
@@ -156,7 +197,7 @@ function parseContentLength(value: string, previous: number): number {
  * SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441), so :protocol may come with a CONNECT.
  */
 export function requestHead(list: readonly string[], endStream: boolean, extendedConnect = false): RequestHead | Malformed {
-  const problem = scanRequest(list, extendedConnect);
+  const problem = scanRequest(list, extendedConnect, RECEIVED_REQUESTS);
   if (problem) return problem;
   const { method, scheme, authority, path, protocol, regularFrom, contentLength } = scanned;
   const fields = regularFrom === 0 ? (list as string[]) : list.slice(regularFrom);
@@ -165,7 +206,7 @@ export function requestHead(list: readonly string[], endStream: boolean, extende
 
 /** Why a request's header list is malformed (requestHead's rules), without making its head: the client role's check of what it sends. */
 export function requestProblem(list: readonly string[], extendedConnect: boolean): Malformed | undefined {
-  return scanRequest(list, extendedConnect);
+  return scanRequest(list, extendedConnect, SENT_REQUESTS);
 }
 
 /**
@@ -174,7 +215,7 @@ export function requestProblem(list: readonly string[], extendedConnect: boolean
  */
 const scanned = { method: '', scheme: '', authority: '', path: '', protocol: '', regularFrom: 0, contentLength: -1 };
 
-function scanRequest(list: readonly string[], extendedConnect: boolean): Malformed | undefined {
+function scanRequest(list: readonly string[], extendedConnect: boolean, known: KnownValid): Malformed | undefined {
   let method = '';
   let protocol: string | undefined;
   let scheme = '';
@@ -187,7 +228,7 @@ function scanRequest(list: readonly string[], extendedConnect: boolean): Malform
     const name = list[at]!;
     if (name.charCodeAt(0) !== 0x3a) break;
     const value = list[at + 1]!;
-    if (!valueValid(value)) return valueProblem(name, value);
+    if (!known.value(at, value)) return valueProblem(name, value);
     switch (name) {
       case ':method':
         if (method !== '') return 'duplicate :method';
@@ -225,7 +266,7 @@ function scanRequest(list: readonly string[], extendedConnect: boolean): Malform
         return `pseudo-header ${name} not allowed in a request`;
     }
   }
-  const contentLength = regularFields(list, at);
+  const contentLength = regularFields(list, at, known);
   if (typeof contentLength === 'string') return contentLength;
   if (method === '') return 'missing :method';
   if (protocol !== undefined) {
@@ -264,7 +305,7 @@ export function responseHead(list: readonly string[]): ResponseHead | Malformed 
     status = parseStatus(value);
     if (status === 0) return `invalid :status ${JSON.stringify(value)}`;
   }
-  const contentLength = regularFields(list, at);
+  const contentLength = regularFields(list, at, RESPONSES);
   if (typeof contentLength === 'string') return contentLength;
   if (status === 0) return 'missing :status';
   const fields = list.slice(at);
@@ -276,7 +317,7 @@ export function responseHead(list: readonly string[]): ResponseHead | Malformed 
  * pseudo-header fields"), and the fields an application gives for a head it sends.
  */
 export function regularFieldsProblem(list: readonly string[]): Malformed | undefined {
-  const checked = regularFields(list, 0);
+  const checked = regularFields(list, 0, REGULAR_FIELDS);
   return typeof checked === 'string' ? checked : undefined;
 }
 
@@ -297,14 +338,14 @@ export function withoutInvalidFields(list: string[]): string[] {
 }
 
 /** Checks the regular fields from `from` on: the content-length they declare (-1 when none), or why they are malformed. */
-function regularFields(list: readonly string[], from: number): number | Malformed {
+function regularFields(list: readonly string[], from: number, known: KnownValid): number | Malformed {
   let contentLength = -1;
   for (let i = from; i < list.length; i += 2) {
     const name = list[i]!;
     if (name.charCodeAt(0) === 0x3a) return `pseudo-header ${name} among regular fields`;
     const value = list[i + 1]!;
-    if (!allOf(name, NAME)) return nameProblem(name);
-    if (!valueValid(value)) return valueProblem(name, value);
+    if (!known.name(i, name)) return nameProblem(name);
+    if (!known.value(i, value)) return valueProblem(name, value);
     switch (specialName(name)) {
       case Special.ConnectionSpecific:
         return `connection-specific field ${name}`;

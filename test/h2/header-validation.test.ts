@@ -120,6 +120,24 @@ describe('regular fields against the oracle', () => {
   });
 });
 
+describe('a field found valid before at its position', () => {
+  it('lets nothing invalid through when the next list differs there, and takes the same list again', () => {
+    const ok = ['x-a', 'one', 'x-b', 'two two', 'content-length', '5'];
+    for (const check of [(l: string[]) => regularFieldsProblem(l), (l: string[]) => responseHead([':status', '200', ...l]), (l: string[]) => requestHead([':method', 'GET', ':scheme', 'https', ':path', '/', ...l], false)]) {
+      expect(typeof check(ok)).not.toBe('string');
+      expect(check(['x-a', 'one', 'x-b', 'two\ntwo', 'content-length', '5'])).toBe('field x-b contains NUL, CR or LF');
+      expect(check(['x-a', 'one', 'X-b', 'two two', 'content-length', '5'])).toBe('uppercase in field name "X-b"');
+      expect(check(['x-a', 'one', 'x-b', 'two two ', 'content-length', '5'])).toBe('field x-b has leading or trailing whitespace');
+      expect(check(['x-a', 'one', 'x-b', 'two two', 'content-length', '5x'])).toBe('invalid content-length "5x"');
+      // The same text as a new string object: still valid.
+      expect(typeof check(['x-a', 'one', 'x-b', ['two', 'two'].join(' '), 'content-length', '5'])).not.toBe('string');
+    }
+    expect(requestHead([':method', 'GET', ':scheme', 'https', ':path', '/\0'], false)).toBe('field :path contains NUL, CR or LF');
+    expect(requestProblem([':method', 'GET', ':scheme', 'https', ':path', '/'], false)).toBeUndefined();
+    expect(requestProblem([':method', 'GET', ':scheme', 'https', ':path', '/\r'], false)).toBe('field :path contains NUL, CR or LF');
+  });
+});
+
 describe('request pseudo-headers (§8.3.1)', () => {
   const base = [':method', 'GET', ':scheme', 'https', ':authority', 'example.com', ':path', '/a?b'];
   const cases: Array<[string, string[], string, boolean?]> = [
