@@ -118,7 +118,7 @@ export class ClientConnection extends Connection {
     if (problem) throw new TypeError(`h2 request: ${problem}`);
     const id = this.nextStreamId;
     this.nextStreamId += 2;
-    const stream = new ClientH2Stream(id, this, this.peerSettings.initialWindowSize, this.local.initialWindowSize, this.opts.streamHighWaterMark, handler, head.method, endStream);
+    const stream = new ClientH2Stream(id, this, this.peerSettings.initialWindowSize, this.local.initialWindowSize, this.opts.streamHighWaterMark, handler, head.method);
     this.streams.set(id, stream);
     this.streamsOpened++;
     this.headerWriter.write(id, list, endStream, this.peerSettings.maxFrameSize);

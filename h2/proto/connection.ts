@@ -569,7 +569,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     this.closedStreams.set(stream.id, how);
     this.scheduler.remove(stream);
     if (how !== ClosedHow.Ended) {
-      stream.body.clear();
+      stream.dropBody();
       this.creditConnection(this.resetDataCredit.credited(stream.unconsumed));
       stream.unconsumed = 0;
       if (cause !== undefined) stream.handler.onReset?.(code, cause);
