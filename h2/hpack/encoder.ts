@@ -7,6 +7,7 @@ import { EncoderTable } from './encoder-table.js';
 import { EncodedLiterals } from './encoded-literals.js';
 import { Indexing, alwaysWithoutIndexing, indexingFor } from './indexing-policy.js';
 import { encodeInteger, MAX_INTEGER_LENGTH } from './integer.js';
+import { RecentFields, sentAsDynamic, type SentAs } from './recent-fields.js';
 import { STATIC_LOOKUP, STATIC_TABLE_LENGTH, staticFieldIndex } from './static-table.js';
 import { encodeString } from './string-literal.js';
 
@@ -41,6 +42,9 @@ export class HpackEncoder {
   private readonly dynamic: EncoderTable;
   private readonly huffman: boolean;
   private readonly literals: EncodedLiterals;
+  private readonly recent = new RecentFields();
+  /** How writeField's last field went (recent-fields.ts). */
+  private sentAs: SentAs = 0;
   private readonly tableSizeLimit: number;
   /** The capacities to announce at the start of the next block (§4.2): the lowest since the last block, then the latest. */
   private lowestCapacity: number;
@@ -98,11 +102,24 @@ export class HpackEncoder {
 
   private writeFields(headers: readonly string[], out: Buffer, offset: number, neverIndexed: readonly number[] | undefined): number {
     let sensitive = 0;
+    const recent = this.recent;
     for (let i = 0; i < headers.length; i += 2) {
       const pair = i >>> 1;
+      const name = headers[i]!;
+      const value = headers[i + 1]!;
       const forceNever = neverIndexed !== undefined && neverIndexed[sensitive] === pair;
-      if (forceNever) sensitive++;
-      offset = this.writeField(headers[i]!, headers[i + 1]!, forceNever, out, offset);
+      if (forceNever) {
+        sensitive++;
+        offset = this.writeField(name, value, true, out, offset);
+        continue;
+      }
+      const index = recent.indexFor(pair, name, value, this.dynamic);
+      if (index !== 0) {
+        offset = encodeInteger(out, offset, index, 7, 0x80);
+        continue;
+      }
+      offset = this.writeField(name, value, false, out, offset);
+      recent.remember(pair, name, value, this.sentAs);
     }
     return offset;
   }
@@ -127,20 +144,28 @@ export class HpackEncoder {
     return offset;
   }
 
+  /** Writes one field; `sentAs` tells how it went. */
   private writeField(name: string, value: string, forceNever: boolean, out: Buffer, offset: number): number {
     const table = this.dynamic;
+    this.sentAs = 0;
     const staticName = STATIC_LOOKUP.get(name);
     const indexing = forceNever ? Indexing.Never : indexingFor(staticName, name, value, table.capacity);
     if (indexing !== Indexing.Never && staticName !== undefined) {
       const index = staticFieldIndex(staticName, value);
-      if (index !== 0) return encodeInteger(out, offset, index, 7, 0x80);
+      if (index !== 0) {
+        this.sentAs = index;
+        return encodeInteger(out, offset, index, 7, 0x80);
+      }
       // No dynamic entry can hold the field: the literal it always is, repeats copied.
       if (indexing === Indexing.Without && alwaysWithoutIndexing(staticName)) return this.literals.write(staticName.index, value, out, offset);
     }
     const dynamicName = table.lookupName(name);
     if (indexing !== Indexing.Never && dynamicName !== undefined) {
       const seq = dynamicName.values.get(value);
-      if (seq !== undefined) return encodeInteger(out, offset, STATIC_TABLE_LENGTH + 1 + table.positionOf(seq), 7, 0x80);
+      if (seq !== undefined) {
+        this.sentAs = sentAsDynamic(seq);
+        return encodeInteger(out, offset, STATIC_TABLE_LENGTH + 1 + table.positionOf(seq), 7, 0x80);
+      }
     }
     const nameIndex =
       staticName !== undefined
@@ -151,7 +176,12 @@ export class HpackEncoder {
     offset = encodeInteger(out, offset, nameIndex, LITERAL_PREFIX_BITS[indexing]!, LITERAL_FLAGS[indexing]!);
     if (nameIndex === 0) offset = encodeString(name, this.huffman, out, offset);
     offset = encodeString(value, this.huffman, out, offset);
-    if (indexing === Indexing.Incremental) table.add(name, value);
+    if (indexing === Indexing.Incremental) {
+      const before = table.insertCount;
+      table.add(name, value);
+      // Added (it fits the table): the next same field goes as this entry.
+      if (table.insertCount !== before) this.sentAs = sentAsDynamic(before);
+    }
     return offset;
   }
 }

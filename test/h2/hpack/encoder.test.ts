@@ -79,6 +79,24 @@ describe('encodeInto', () => {
     }
   });
 
+  it('a block repeating the last one field by field goes as indexes; evicted entries are sent again, and the peer decodes every block', () => {
+    const encoder = new HpackEncoder();
+    const decoder = new HpackDecoder();
+    encoder.setMaxTableSize(200);
+    decoder.setMaxTableSize(200);
+    const a = ['x-one', 'a'.repeat(40), 'x-two', 'b'.repeat(40), ':method', 'GET'];
+    // a's fields first (they stay the last ones at their positions), then entries that evict them.
+    const other = [...a, 'x-three', 'c'.repeat(60), 'x-four', 'd'.repeat(60)];
+    const blocks = [a, a, a, other, a, ['x-one', 'a'.repeat(40)], a, other, other, a];
+    blocks.forEach((headers, i) => {
+      const block = encoder.encode(headers, headers === other && i === 8 ? [4] : undefined);
+      expect(decoder.decode(block)).toEqual(headers);
+      expect(decoder.table.entries()).toEqual(encoder.table.entries());
+      // After its first block, a's fields are in the table (or static): one octet each.
+      if (i === 1 || i === 2) expect(block.length).toBe(3);
+    });
+  });
+
   it('rejects a list of odd length', () => {
     expect(() => new HpackEncoder().encode(['x-lonely'])).toThrow(TypeError);
   });
