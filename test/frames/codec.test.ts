@@ -64,4 +64,23 @@ describe('frame codec', () => {
     expect(codeOf(() => validateFrameHeader(h(FrameType.DATA, 1, 20_000), 32_768))).toBeUndefined();
     expect(codeOf(() => validateFrameHeader(h(0x42, 9, 100), 16_384))).toBeUndefined(); // unknown types pass
   });
+
+  it('every type on stream 0 and on a stream, at every length that matters: §6 where it may go and its fixed lengths', () => {
+    const streamOnly = new Set<number>([FrameType.DATA, FrameType.HEADERS, FrameType.PRIORITY, FrameType.RST_STREAM, FrameType.PUSH_PROMISE, FrameType.CONTINUATION]);
+    const connectionOnly = new Set<number>([FrameType.SETTINGS, FrameType.PING, FrameType.GOAWAY]);
+    const fixed = new Map<number, number>([[FrameType.PRIORITY, 5], [FrameType.RST_STREAM, 4], [FrameType.PING, 8], [FrameType.WINDOW_UPDATE, 4]]);
+    for (let type = 0; type < 256; type++) {
+      for (const streamId of [0, 1]) {
+        for (const length of [0, 4, 5, 6, 8, 12]) {
+          let expected: number | undefined;
+          if (streamId === 0 && streamOnly.has(type)) expected = ErrorCode.PROTOCOL_ERROR;
+          else if (streamId !== 0 && connectionOnly.has(type)) expected = ErrorCode.PROTOCOL_ERROR;
+          else if (fixed.has(type) && fixed.get(type) !== length) expected = ErrorCode.FRAME_SIZE_ERROR;
+          else if (type === FrameType.SETTINGS && length % 6 !== 0) expected = ErrorCode.FRAME_SIZE_ERROR;
+          else if (type === FrameType.GOAWAY && length < 8) expected = ErrorCode.FRAME_SIZE_ERROR;
+          expect(codeOf(() => validateFrameHeader({ type, streamId, length, flags: 0 }, 16_384)), `type ${type} stream ${streamId} length ${length}`).toBe(expected);
+        }
+      }
+    }
+  });
 });
