@@ -31,20 +31,34 @@ export class FrameError extends Error {
   }
 }
 
+/**
+ * The 9 octets at `offset`; fewer there is the caller's bug (RangeError). Octet by octet, as
+ * writeFrameHeader: Buffer's readUIntBE / readUInt32BE check their arguments on every call.
+ */
 export function readFrameHeader(buf: Buffer, offset = 0): FrameHeader {
+  if (offset < 0 || buf.length - offset < FRAME_HEADER_LENGTH) throw new RangeError(`frame header: ${buf.length - offset} octets at offset ${offset}, 9 needed`);
   return {
-    length: buf.readUIntBE(offset, 3),
+    length: (buf[offset]! << 16) | (buf[offset + 1]! << 8) | buf[offset + 2]!,
     type: buf[offset + 3]!,
     flags: buf[offset + 4]!,
-    streamId: buf.readUInt32BE(offset + 5) & 0x7fffffff,
+    streamId: ((buf[offset + 5]! & 0x7f) << 24) | (buf[offset + 6]! << 16) | (buf[offset + 7]! << 8) | buf[offset + 8]!,
   };
 }
 
+/** Writes `h` at `offset`. No room for 9 octets, or a length that 24 bits cannot hold, is the caller's bug (RangeError). */
 export function writeFrameHeader(buf: Buffer, h: FrameHeader, offset = 0): void {
-  buf.writeUIntBE(h.length, offset, 3);
+  const { length, streamId } = h;
+  if (offset < 0 || buf.length - offset < FRAME_HEADER_LENGTH) throw new RangeError(`frame header: ${buf.length - offset} octets at offset ${offset}, 9 needed`);
+  if (!(length >= 0 && length <= 0xffffff)) throw new RangeError(`frame length ${length} outside 0..2^24-1`);
+  buf[offset] = length >>> 16;
+  buf[offset + 1] = length >>> 8;
+  buf[offset + 2] = length;
   buf[offset + 3] = h.type;
   buf[offset + 4] = h.flags;
-  buf.writeUInt32BE(h.streamId & 0x7fffffff, offset + 5);
+  buf[offset + 5] = (streamId >>> 24) & 0x7f;
+  buf[offset + 6] = streamId >>> 16;
+  buf[offset + 7] = streamId >>> 8;
+  buf[offset + 8] = streamId;
 }
 
 export function describeFrame(h: FrameHeader): string {
