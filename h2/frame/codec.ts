@@ -31,20 +31,34 @@ export class FrameError extends Error {
   }
 }
 
+/**
+ * The 9 octets at `offset`; fewer there is the caller's bug (RangeError). Octet by octet, as
+ * writeFrameHeader: Buffer's readUIntBE / readUInt32BE check their arguments on every call.
+ */
 export function readFrameHeader(buf: Buffer, offset = 0): FrameHeader {
+  if (offset < 0 || buf.length - offset < FRAME_HEADER_LENGTH) throw new RangeError(`frame header: ${buf.length - offset} octets at offset ${offset}, 9 needed`);
   return {
-    length: buf.readUIntBE(offset, 3),
+    length: (buf[offset]! << 16) | (buf[offset + 1]! << 8) | buf[offset + 2]!,
     type: buf[offset + 3]!,
     flags: buf[offset + 4]!,
-    streamId: buf.readUInt32BE(offset + 5) & 0x7fffffff,
+    streamId: ((buf[offset + 5]! & 0x7f) << 24) | (buf[offset + 6]! << 16) | (buf[offset + 7]! << 8) | buf[offset + 8]!,
   };
 }
 
+/** Writes `h` at `offset`. No room for 9 octets, or a length that 24 bits cannot hold, is the caller's bug (RangeError). */
 export function writeFrameHeader(buf: Buffer, h: FrameHeader, offset = 0): void {
-  buf.writeUIntBE(h.length, offset, 3);
+  const { length, streamId } = h;
+  if (offset < 0 || buf.length - offset < FRAME_HEADER_LENGTH) throw new RangeError(`frame header: ${buf.length - offset} octets at offset ${offset}, 9 needed`);
+  if (!(length >= 0 && length <= 0xffffff)) throw new RangeError(`frame length ${length} outside 0..2^24-1`);
+  buf[offset] = length >>> 16;
+  buf[offset + 1] = length >>> 8;
+  buf[offset + 2] = length;
   buf[offset + 3] = h.type;
   buf[offset + 4] = h.flags;
-  buf.writeUInt32BE(h.streamId & 0x7fffffff, offset + 5);
+  buf[offset + 5] = (streamId >>> 24) & 0x7f;
+  buf[offset + 6] = streamId >>> 16;
+  buf[offset + 7] = streamId >>> 8;
+  buf[offset + 8] = streamId;
 }
 
 export function describeFrame(h: FrameHeader): string {
@@ -56,24 +70,21 @@ export function frameError(h: FrameHeader, code: number, problem: string): Frame
   return new FrameError(code, `${describeFrame(h)}: ${problem}`);
 }
 
-/** Frames that belong to the connection, never to a stream. */
-const CONNECTION_ONLY: ReadonlySet<number> = new Set([FrameType.SETTINGS, FrameType.PING, FrameType.GOAWAY]);
-/** Frames that always belong to a stream. */
-const STREAM_ONLY: ReadonlySet<number> = new Set([
-  FrameType.DATA,
-  FrameType.HEADERS,
-  FrameType.PRIORITY,
-  FrameType.RST_STREAM,
-  FrameType.PUSH_PROMISE,
-  FrameType.CONTINUATION,
-]);
-/** Exact payload lengths §6 fixes. */
-const FIXED_LENGTH = new Map<number, number>([
-  [FrameType.PRIORITY, 5],
-  [FrameType.RST_STREAM, 4],
-  [FrameType.PING, 8],
-  [FrameType.WINDOW_UPDATE, 4],
-]);
+/**
+ * §6's rules by frame type (0-255), read with one index per frame instead of Set and Map lookups:
+ * where a type may go (a stream, or the connection only), and the exact payload length some have
+ * (-1: none fixed).
+ */
+const ON_STREAM_ONLY = 1;
+const ON_CONNECTION_ONLY = 2;
+const PLACE = new Uint8Array(256);
+for (const type of [FrameType.DATA, FrameType.HEADERS, FrameType.PRIORITY, FrameType.RST_STREAM, FrameType.PUSH_PROMISE, FrameType.CONTINUATION]) PLACE[type] = ON_STREAM_ONLY;
+for (const type of [FrameType.SETTINGS, FrameType.PING, FrameType.GOAWAY]) PLACE[type] = ON_CONNECTION_ONLY;
+const FIXED_LENGTH = new Int32Array(256).fill(-1);
+FIXED_LENGTH[FrameType.PRIORITY] = 5;
+FIXED_LENGTH[FrameType.RST_STREAM] = 4;
+FIXED_LENGTH[FrameType.PING] = 8;
+FIXED_LENGTH[FrameType.WINDOW_UPDATE] = 4;
 
 /**
  * Checks a frame header against §4.2 and §6; throws FrameError. `maxFrameSize` is the receiver's
@@ -84,14 +95,15 @@ export function validateFrameHeader(h: FrameHeader, maxFrameSize: number): void 
   if (h.length > maxFrameSize) {
     throw frameError(h, ErrorCode.FRAME_SIZE_ERROR, `exceeds SETTINGS_MAX_FRAME_SIZE ${maxFrameSize}`);
   }
-  if (h.streamId === 0 && STREAM_ONLY.has(h.type)) {
+  const place = PLACE[h.type & 0xff]!;
+  if (h.streamId === 0 && place === ON_STREAM_ONLY) {
     throw frameError(h, ErrorCode.PROTOCOL_ERROR, 'must be on a stream, not stream 0');
   }
-  if (h.streamId !== 0 && CONNECTION_ONLY.has(h.type)) {
+  if (h.streamId !== 0 && place === ON_CONNECTION_ONLY) {
     throw frameError(h, ErrorCode.PROTOCOL_ERROR, 'must be on stream 0');
   }
-  const fixed = FIXED_LENGTH.get(h.type);
-  if (fixed !== undefined && h.length !== fixed) {
+  const fixed = FIXED_LENGTH[h.type & 0xff]!;
+  if (fixed !== -1 && h.length !== fixed) {
     throw frameError(h, ErrorCode.FRAME_SIZE_ERROR, `payload must be ${fixed} bytes`);
   }
   if (h.type === FrameType.SETTINGS) {

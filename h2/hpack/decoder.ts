@@ -7,6 +7,7 @@ import { DynamicTable, ENTRY_OVERHEAD, type HpackTableView } from './dynamic-tab
 import { HeaderListTooLargeError, HpackError } from './hpack-error.js';
 import { decodeInteger } from './integer.js';
 import { STATIC_NAMES, STATIC_TABLE_LENGTH, STATIC_VALUES } from './static-table.js';
+import { LiteralCache } from './literal-cache.js';
 import { decodeString } from './string-literal.js';
 
 export interface HpackDecoderOptions {
@@ -32,6 +33,7 @@ export class HpackDecoder {
   private readonly dynamic: DynamicTable;
   private readonly maxStringLength: number;
   private readonly reader = new BlockReader();
+  private readonly literals = new LiteralCache();
   /** Our SETTINGS_HEADER_TABLE_SIZE: no size update may exceed it. */
   private maxTableSize: number;
   /** The lowest limit set since the last block: a required update must go at most this low (§4.2). */
@@ -95,8 +97,10 @@ export class HpackDecoder {
       } else {
         // Literal without indexing (§6.2.2) or never indexed (§6.2.3).
         neverIndexed = (first & 0x10) !== 0;
-        name = this.literalName(decodeInteger(reader, 4));
-        value = decodeString(reader, this.maxStringLength);
+        const nameIndex = decodeInteger(reader, 4);
+        name = this.literalName(nameIndex);
+        // The same value comes again and again this way (literal-cache.ts): asked by static name.
+        value = decodeString(reader, this.maxStringLength, this.literals, nameIndex <= STATIC_TABLE_LENGTH ? nameIndex : 0);
       }
       listSize += name.length + value.length + ENTRY_OVERHEAD;
       if (listSize > limit) continue;

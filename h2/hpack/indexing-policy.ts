@@ -66,3 +66,11 @@ export function indexingFor(staticName: StaticName | undefined, name: string, va
   }
   return entrySize(name, value) * 4 > capacity * 3 ? Indexing.Without : Indexing.Incremental;
 }
+
+/**
+ * Whether every field of this static name goes as a literal without indexing, whatever its value
+ * and the table's capacity: no such field is ever in the encoder's dynamic table.
+ */
+export function alwaysWithoutIndexing(staticName: StaticName): boolean {
+  return RULES[staticName.index] === NameRule.NotIndexed;
+}

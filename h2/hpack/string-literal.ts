@@ -7,6 +7,7 @@ import { HpackError } from './hpack-error.js';
 import { decodeHuffman } from './huffman-decode.js';
 import { encodeHuffman, huffmanLength } from './huffman-encode.js';
 import { decodeInteger, encodeInteger } from './integer.js';
+import type { LiteralCache } from './literal-cache.js';
 
 const HUFFMAN_FLAG = 0x80;
 /**
@@ -15,17 +16,30 @@ const HUFFMAN_FLAG = 0x80;
  */
 const NATIVE_WRITE_FROM = 24;
 
-/** Reads a string literal at the reader's position; longer than maxLength octets → HpackError. */
-export function decodeString(reader: BlockReader, maxLength: number): string {
+/**
+ * Reads a string literal at the reader's position; longer than maxLength octets → HpackError.
+ * `cache`: the decoder's last literal for the static name `slot` (one maxLength for all its
+ * reads), asked first.
+ */
+export function decodeString(reader: BlockReader, maxLength: number, cache?: LiteralCache, slot = 0): string {
   if (reader.pos >= reader.end) throw new HpackError('truncated string');
   const huffman = (reader.buf[reader.pos]! & HUFFMAN_FLAG) !== 0;
   const length = decodeInteger(reader, 7);
   const start = reader.pos;
+  const end = start + length;
   if (length > reader.end - start) throw new HpackError('truncated string');
-  reader.pos = start + length;
-  if (huffman) return decodeHuffman(reader.buf, start, start + length, maxLength);
-  if (length > maxLength) throw new HpackError('string longer than the limit');
-  return reader.buf.toString('latin1', start, start + length);
+  reader.pos = end;
+  const cached = slot === 0 ? undefined : cache!.get(slot, reader.buf, start, end, huffman);
+  if (cached !== undefined) return cached;
+  let value: string;
+  if (huffman) {
+    value = decodeHuffman(reader.buf, start, end, maxLength);
+  } else {
+    if (length > maxLength) throw new HpackError('string longer than the limit');
+    value = reader.buf.toString('latin1', start, end);
+  }
+  if (slot !== 0) cache!.set(slot, reader.buf, start, end, huffman, value);
+  return value;
 }
 
 /** Writes s as a string literal, Huffman-coded if `huffman` and that is strictly shorter. */

@@ -119,7 +119,7 @@ export class ClientConnection extends Connection {
     if (problem) throw new TypeError(`h2 request: ${problem}`);
     const id = this.nextStreamId;
     this.nextStreamId += 2;
-    const stream = new ClientH2Stream(id, this, this.peerSettings.initialWindowSize, this.local.initialWindowSize, this.opts.streamHighWaterMark, handler, head.method, endStream);
+    const stream = new ClientH2Stream(id, this, this.peerSettings.initialWindowSize, this.local.initialWindowSize, this.opts.streamHighWaterMark, handler, head.method);
     this.streams.set(id, stream);
     this.streamsOpened++;
     this.headerWriter.write(id, list, endStream, this.peerSettings.maxFrameSize);
@@ -214,13 +214,32 @@ export class ClientConnection extends Connection {
   };
 }
 
-/** The request's header block: pseudo-headers first (§8.3), then the fields. */
+const NO_FIELDS: readonly string[] = [];
+
+/** The request's header block: pseudo-headers first (§8.3), then the fields; made at its size. */
 function headerList(head: ClientRequestHead): string[] {
-  const fields = head.fields ?? [];
-  const list: string[] = [':method', head.method];
-  if (head.protocol !== undefined) list.push(':protocol', head.protocol);
-  if (head.method !== 'CONNECT' || head.protocol !== undefined) list.push(':scheme', head.scheme, ':path', head.path);
-  if (head.authority !== '') list.push(':authority', head.authority);
-  for (let i = 0; i < fields.length; i++) list.push(fields[i]!);
+  const fields = head.fields ?? NO_FIELDS;
+  const hasProtocol = head.protocol !== undefined;
+  const hasTarget = head.method !== 'CONNECT' || hasProtocol;
+  const hasAuthority = head.authority !== '';
+  const list = new Array<string>(2 + (hasProtocol ? 2 : 0) + (hasTarget ? 4 : 0) + (hasAuthority ? 2 : 0) + fields.length);
+  let at = 0;
+  list[at++] = ':method';
+  list[at++] = head.method;
+  if (hasProtocol) {
+    list[at++] = ':protocol';
+    list[at++] = head.protocol!;
+  }
+  if (hasTarget) {
+    list[at++] = ':scheme';
+    list[at++] = head.scheme;
+    list[at++] = ':path';
+    list[at++] = head.path;
+  }
+  if (hasAuthority) {
+    list[at++] = ':authority';
+    list[at++] = head.authority;
+  }
+  for (let i = 0; i < fields.length; i++) list[at++] = fields[i]!;
   return list;
 }

@@ -7,7 +7,6 @@
  * every stream closes (Connection.closeStream). The handler hears onResponse at most once, then
  * onData / onTrailers / onEnd, or onReset at most once.
  */
-import { BodyEnd } from './outbound-body.js';
 import { H2Stream, type ServerStream, type StreamHandler, type StreamHost } from './stream.js';
 
 /** What a client application gives for each request (undici's style: callbacks, no EventEmitter). */
@@ -39,11 +38,9 @@ export class ClientH2Stream extends H2Stream implements ClientStream {
     handler: ClientHandler,
     /** The request's method: a HEAD's response has no content, a CONNECT's 2xx is a tunnel (RFC 9110 §9.3.2, §9.3.6). */
     readonly method: string,
-    endStream: boolean,
   ) {
     super(id, host, sendWindow, recvWindow, highWaterMark);
     this.handler = handler;
-    if (endStream) this.body.ending = BodyEnd.Sent;
   }
 
   override respond(): never {

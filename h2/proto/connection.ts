@@ -194,11 +194,14 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
   onData(chunk: Buffer): void {
     if (this.end.phase >= EndPhase.Ending) return;
     this.now = performance.now();
-    this.guarded(() => {
+    // No closure per chunk: guarded()'s handling, inline.
+    try {
       let at = 0;
       if (this.prefaceLeft > 0) at = this.readPreface(chunk);
       this.reader.feed(chunk, at);
-    });
+    } catch (err) {
+      this.failOn(err);
+    }
   }
 
   onEnd(): void {
@@ -363,7 +366,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
 
   private onHeadersFrame(header: FrameHeader, frame: Buffer): void {
     const { start, end } = frameContent(header, frame);
-    this.headerBlock.start(header, priorityDependency(header, frame), frame.subarray(start, end));
+    this.headerBlock.start(header, priorityDependency(header, frame), frame, start, end);
     if (header.flags & FrameFlag.END_HEADERS) this.headerBlockDone();
   }
 
@@ -463,11 +466,13 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     // Every block is decoded, whatever becomes of its stream: the HPACK table must stay in step —
     // unless a bug model drops a refused stream's block (bug-models/refused-header-block.ts).
     const fragment = block.finish();
+    const from = block.from;
+    const to = block.to;
     const refused = this.refusesNewStream(streamId);
     if (refused && !this.refusedHeaderBlock.decoded) return this.openStream(streamId, undefined, endStream, dependency, true);
     let list: string[] | undefined;
     try {
-      list = this.decoder.decode(fragment);
+      list = this.decoder.decode(fragment, from, to);
     } catch (err) {
       if (err instanceof HpackError) throw new FrameError(ErrorCode.COMPRESSION_ERROR, `header block of stream ${streamId}: ${err.message}`);
       if (!(err instanceof HeaderListTooLargeError)) throw err;
@@ -564,7 +569,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     this.closedStreams.set(stream.id, how);
     this.scheduler.remove(stream);
     if (how !== ClosedHow.Ended) {
-      stream.body.clear();
+      stream.dropBody();
       this.creditConnection(this.resetDataCredit.credited(stream.unconsumed));
       stream.unconsumed = 0;
       if (cause !== undefined) stream.handler.onReset?.(code, cause);
@@ -627,11 +632,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
 
   sendHead(stream: H2Stream, status: number, fields: readonly string[], endStream: boolean): void {
     if (this.end.phase >= EndPhase.Ending) return;
-    const list = new Array<string>(fields.length + 2);
-    list[0] = ':status';
-    list[1] = String(status);
-    for (let i = 0; i < fields.length; i++) list[i + 2] = fields[i]!;
-    this.headerWriter.write(stream.id, list, endStream, this.peerSettings.maxFrameSize);
+    this.headerWriter.writeResponse(stream.id, status, fields, endStream, this.peerSettings.maxFrameSize);
     if (endStream) this.sentEnd(stream);
     this.scheduleFlush();
   }
@@ -752,7 +753,12 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     const drained = this.scheduler.drained;
     while (drained.length > 0) {
       const stream = drained.shift()!;
-      if (stream.state !== StreamState.Closed) this.guarded(() => stream.handler.onDrain?.());
+      if (stream.state === StreamState.Closed) continue;
+      try {
+        stream.handler.onDrain?.();
+      } catch (err) {
+        this.failOn(err);
+      }
     }
   };
 
@@ -773,10 +779,15 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     try {
       fn();
     } catch (err) {
-      if (err instanceof FrameError) return this.fail(err.code, err.message, err);
-      const error = err instanceof Error ? err : new Error(String(err));
-      this.fail(ErrorCode.INTERNAL_ERROR, 'internal error', error);
+      this.failOn(err);
     }
+  }
+
+  /** What guarded() does with what `fn` threw. */
+  private failOn(err: unknown): void {
+    if (err instanceof FrameError) return this.fail(err.code, err.message, err);
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.fail(ErrorCode.INTERNAL_ERROR, 'internal error', error);
   }
 
   private fail(code: number, reason: string, err: Error = new FrameError(code, reason)): void {

@@ -10,13 +10,24 @@
 import { ErrorCode, FrameFlag, FrameType } from '../frame/constants.js';
 import { frameError, type FrameHeader } from '../frame/codec.js';
 
+/** What a finished block leaves behind: no buffer is pinned until the next block. */
+const NO_BYTES = Buffer.alloc(0);
+
 export class HeaderBlock {
   /** The stream whose block is open; 0 when none is. */
   streamId = 0;
   /** The opening HEADERS frame's flags (END_STREAM) and its priority dependency. */
   flags = 0;
   dependency = 0;
-  private fragments: Buffer[] = [];
+  /** finish()'s block lies in its returned buffer at [from, to). */
+  from = 0;
+  to = 0;
+  /** The HEADERS frame's fragment, as a range of that frame: most blocks are one frame, and cost no view. */
+  private first: Buffer = NO_BYTES;
+  private firstFrom = 0;
+  private firstTo = 0;
+  /** The fragments, the first one's included, once CONTINUATION came. */
+  private fragments: Buffer[] | undefined;
 
   /** Checks a frame header against the open block (§6.10): throws FrameError(PROTOCOL_ERROR). */
   check(header: FrameHeader): void {
@@ -29,23 +40,43 @@ export class HeaderBlock {
     }
   }
 
-  start(header: FrameHeader, dependency: number, fragment: Buffer): void {
+  /** The HEADERS frame opens the block; its fragment is frame[from, to). */
+  start(header: FrameHeader, dependency: number, frame: Buffer, from: number, to: number): void {
     this.streamId = header.streamId;
     this.flags = header.flags;
     this.dependency = dependency;
-    // A block ending in its HEADERS frame is decoded before the read's callback returns.
-    this.fragments.push(header.flags & FrameFlag.END_HEADERS ? fragment : Buffer.from(fragment));
+    if (header.flags & FrameFlag.END_HEADERS) {
+      // Decoded before the read's callback returns: a range of the read is enough.
+      this.first = frame;
+      this.firstFrom = from;
+      this.firstTo = to;
+    } else {
+      this.first = Buffer.from(frame.subarray(from, to));
+      this.firstFrom = 0;
+      this.firstTo = this.first.length;
+    }
   }
 
   /** A CONTINUATION's fragment: copied, as the block may stay open past it (a rare path). */
   append(fragment: Buffer): void {
+    this.fragments ??= [this.first.subarray(this.firstFrom, this.firstTo)];
     this.fragments.push(Buffer.from(fragment));
   }
 
-  /** The whole block; the block is closed. */
+  /** The whole block, at [from, to) of the buffer returned; the block is closed. */
   finish(): Buffer {
-    const block = this.fragments.length === 1 ? this.fragments[0]! : Buffer.concat(this.fragments);
-    this.fragments = [];
+    let block: Buffer;
+    if (this.fragments === undefined) {
+      block = this.first;
+      this.from = this.firstFrom;
+      this.to = this.firstTo;
+    } else {
+      block = Buffer.concat(this.fragments);
+      this.from = 0;
+      this.to = block.length;
+      this.fragments = undefined;
+    }
+    this.first = NO_BYTES;
     this.streamId = 0;
     return block;
   }

@@ -24,6 +24,7 @@ export interface SchedulerHost {
 export class SendScheduler {
   /** The connection's send window. */
   readonly window = new SendWindow(PROTOCOL_INITIAL_WINDOW_SIZE);
+  /** Streams with something to frame, in round order; also closed ones remove() unmarked, until fill() drops them. */
   private ready: H2Stream[] = [];
   /** Streams whose queue fell below the high-water mark during the last fill. */
   readonly drained: H2Stream[] = [];
@@ -41,10 +42,13 @@ export class SendScheduler {
     this.ready.push(stream);
   }
 
+  /**
+   * The stream closed: it is only unmarked, and fill() drops it from the list when it comes to it
+   * (a closed stream is never marked again). Most streams close inside fill(), framing their end,
+   * where a filter made an array and scanned the list for each of them.
+   */
   remove(stream: H2Stream): void {
-    if (!stream.ready) return;
     stream.ready = false;
-    this.ready = this.ready.filter((s) => s !== stream);
   }
 
   /** Frames as much as may go now; `maxFrameSize` is the peer's. */
@@ -56,10 +60,12 @@ export class SendScheduler {
       this.ready = [];
       for (let i = 0; i < round.length; i++) {
         const stream = round[i]!;
+        if (!stream.ready) continue;
         const framed = this.frameOne(stream, maxFrameSize);
         if (framed) progress = true;
         const served = this.ready.length;
-        if (stream.body.sendable) this.ready.push(stream);
+        // Not when framing its end closed it (remove() unmarked it).
+        if (stream.ready && stream.body.sendable) this.ready.push(stream);
         else stream.ready = false;
         if (stream.drainOwed && stream.body.queued < highWaterMark) {
           stream.drainOwed = false;

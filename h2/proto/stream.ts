@@ -88,8 +88,6 @@ export class H2Stream implements ServerStream {
   // Engine-owned protocol state: the connection reads and changes it, the application does not.
   state: StreamState = StreamState.Open;
   handler: StreamHandler = NO_HANDLER;
-  readonly body: OutboundBody;
-  readonly recvWindow: RecvWindow;
   /** DATA bytes received, against the declared content-length (-1: none). */
   received = 0;
   contentLength = -1;
@@ -101,16 +99,33 @@ export class H2Stream implements ServerStream {
   drainOwed = false;
   /** The server role's respond() moves it; the client role's connection, as response heads arrive. */
   response: ResponsePhase = ResponsePhase.None;
+  /**
+   * Made at their first use, from the initial sizes (every change to a window goes through its
+   * getter, so nothing is missed): a GET's request stream never has a body to send nor, once its
+   * HEADERS ended it, DATA to receive.
+   */
+  private outbound: OutboundBody | undefined;
+  private inbound: RecvWindow | undefined;
 
   constructor(
     readonly id: number,
     private readonly host: StreamHost,
-    sendWindow: number,
-    recvWindow: number,
+    private readonly initialSendWindow: number,
+    private readonly initialRecvWindow: number,
     private readonly highWaterMark: number,
-  ) {
-    this.body = new OutboundBody(sendWindow);
-    this.recvWindow = new RecvWindow(recvWindow, recvWindow);
+  ) {}
+
+  get body(): OutboundBody {
+    return (this.outbound ??= new OutboundBody(this.initialSendWindow));
+  }
+
+  get recvWindow(): RecvWindow {
+    return (this.inbound ??= new RecvWindow(this.initialRecvWindow, this.initialRecvWindow));
+  }
+
+  /** The stream was reset: what its body still queues is dropped. */
+  dropBody(): void {
+    this.outbound?.clear();
   }
 
   get closed(): boolean {
@@ -118,7 +133,7 @@ export class H2Stream implements ServerStream {
   }
 
   get writableLength(): number {
-    return this.body.queued;
+    return this.outbound === undefined ? 0 : this.outbound.queued;
   }
 
   respond(status: number, fields: readonly string[] = [], endStream = false): void {

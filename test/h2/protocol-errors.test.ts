@@ -371,6 +371,25 @@ describe('flow control and SETTINGS (§6.5, §6.9)', () => {
     await expectGoaway(raw, ErrorCode.FLOW_CONTROL_ERROR, 1);
   });
 
+  it('a stream reset while it waits on the connection window gets no DATA after the reset once the window opens; the others finish', async () => {
+    const raw = await connect();
+    const body = 40_000;
+    for (const id of [1, 3, 5]) await raw.send(headersFrame(id, get(`/bytes/${body}`)));
+    const received = (): number => [1, 3, 5].reduce((sum, id) => sum + (raw.dataBytes.get(id) ?? 0), 0);
+    // The protocol's initial connection window spent: every stream has more, and waits in the scheduler's ready list.
+    expect(await raw.waitFor(() => received() === 65_535, WAIT_MS)).toBe(true);
+    for (const id of [1, 3, 5]) expect(raw.dataBytes.get(id) ?? 0).toBeLessThan(body);
+    await raw.send(rstFrame(3));
+    await expectAlive(raw);
+    const beforeOpen = raw.dataBytes.get(3) ?? 0;
+    await raw.send(windowUpdateFrame(0, 4 * body));
+    expect(await raw.waitFor(() => raw.ended.has(1) && raw.ended.has(5), WAIT_MS)).toBe(true);
+    await expectAlive(raw);
+    expect([raw.dataBytes.get(1), raw.dataBytes.get(5)]).toEqual([body, body]);
+    expect(raw.dataBytes.get(3) ?? 0).toBe(beforeOpen);
+    expect(raw.ended.has(3)).toBe(false);
+  });
+
   it('padding counts against the windows and is credited back by the engine (nobody consumes it)', async () => {
     const s = await serverWith({ connectionWindowSize: 65_535, settings: { initialWindowSize: 65_535 } });
     const raw = await connect(s);

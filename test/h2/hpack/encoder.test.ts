@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HpackDecoder } from '../../../h2/hpack/decoder.js';
-import { HpackEncoder, maxEncodedLength } from '../../../h2/hpack/encoder.js';
+import { HpackEncoder, STATUS_FIELD_ROOM, maxEncodedLength } from '../../../h2/hpack/encoder.js';
 
 const hexOf = (buf: Buffer): string => buf.toString('hex');
 
@@ -31,6 +31,70 @@ describe('encodeInto', () => {
     const block = encoder.encode(headers);
     expect(hexOf(block.subarray(0, 3))).toBe('3fe107');
     expect(new HpackDecoder().decode(block)).toEqual(headers);
+  });
+
+  it('encodeResponseInto: the bytes and table of encodeInto with :status first, block after block', () => {
+    const viaList = new HpackEncoder();
+    const direct = new HpackEncoder();
+    viaList.setMaxTableSize(256);
+    direct.setMaxTableSize(256);
+    const heads: Array<[number, string[]]> = [
+      [200, ['content-type', 'text/plain', 'content-length', '12']],
+      [302, ['location', '/next', 'x-a', 'one']],
+      [302, ['x-a', 'one']],
+      [404, []],
+      [431, ['x-long', 'v'.repeat(300)]],
+      [103, ['link', '</a.css>; rel=preload']],
+    ];
+    for (const [status, fields] of heads) {
+      const a = Buffer.alloc(1024);
+      const b = Buffer.alloc(1024);
+      const aEnd = viaList.encodeInto([':status', String(status), ...fields], a, 3);
+      const bEnd = direct.encodeResponseInto(status, fields, b, 3);
+      expect(hexOf(b.subarray(0, bEnd))).toBe(hexOf(a.subarray(0, aEnd)));
+      expect(direct.table.entries()).toEqual(viaList.table.entries());
+    }
+  });
+
+  it('encodeResponseInto throws RangeError when the buffer may be too small, before changing any state', () => {
+    const encoder = new HpackEncoder();
+    const fields = ['x-custom', 'value'];
+    expect(() => encoder.encodeResponseInto(200, fields, Buffer.alloc(maxEncodedLength(fields) + STATUS_FIELD_ROOM - 1), 0)).toThrow(RangeError);
+    expect(encoder.table.length).toBe(0);
+  });
+
+  it('literals without indexing that repeat (copied from the last one) are the octets a fresh encoder writes', () => {
+    const encoder = new HpackEncoder();
+    const long = `/${'l'.repeat(80)}`;
+    const values = ['/a', '/a', '/b', '/a', long, long, '/b', '/b'];
+    values.forEach((path, i) => {
+      const headers = [':path', path, 'content-length', String(i % 3), 'etag', i % 2 ? '"x"' : '"y"'];
+      expect(hexOf(encoder.encode(headers))).toBe(hexOf(new HpackEncoder().encode(headers)));
+      expect(new HpackDecoder().decode(encoder.encode(headers))).toEqual(headers);
+    });
+    expect(encoder.table.length).toBe(0);
+    for (const huffman of [false, true]) {
+      const raw = new HpackEncoder({ huffman });
+      for (const path of ['/same', '/same', '/other']) expect(hexOf(raw.encode([':path', path]))).toBe(hexOf(new HpackEncoder({ huffman }).encode([':path', path])));
+    }
+  });
+
+  it('a block repeating the last one field by field goes as indexes; evicted entries are sent again, and the peer decodes every block', () => {
+    const encoder = new HpackEncoder();
+    const decoder = new HpackDecoder();
+    encoder.setMaxTableSize(200);
+    decoder.setMaxTableSize(200);
+    const a = ['x-one', 'a'.repeat(40), 'x-two', 'b'.repeat(40), ':method', 'GET'];
+    // a's fields first (they stay the last ones at their positions), then entries that evict them.
+    const other = [...a, 'x-three', 'c'.repeat(60), 'x-four', 'd'.repeat(60)];
+    const blocks = [a, a, a, other, a, ['x-one', 'a'.repeat(40)], a, other, other, a];
+    blocks.forEach((headers, i) => {
+      const block = encoder.encode(headers, headers === other && i === 8 ? [4] : undefined);
+      expect(decoder.decode(block)).toEqual(headers);
+      expect(decoder.table.entries()).toEqual(encoder.table.entries());
+      // After its first block, a's fields are in the table (or static): one octet each.
+      if (i === 1 || i === 2) expect(block.length).toBe(3);
+    });
   });
 
   it('rejects a list of odd length', () => {
