@@ -7,7 +7,9 @@
  * origin sent it (seeded bodies), and a reset or a closed client lets the held buffers go; through
  * h2race with its upstream link on, downloads arrive intact too.
  */
+import type * as http from 'node:http';
 import * as http2 from 'node:http2';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ReadBuffers } from '../../h2/proto/read-buffers.js';
@@ -32,11 +34,22 @@ function body(seed: number, size: number): Buffer {
   return b;
 }
 
-/** GET /?seed=&size= → that seeded body, written as the stream's window allows; over TLS or h2c. */
+/** GET /?seed=&size= → that seeded body; over TLS or h2c. */
 async function startOrigin(secure: boolean): Promise<{ url: string; close(): Promise<void> }> {
   const handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
     const q = new URL(req.url, 'http://x').searchParams;
-    res.end(body(Number(q.get('seed')), Number(q.get('size'))));
+    const bytes = body(Number(q.get('seed')), Number(q.get('size')));
+    // In 64 KiB writes at the stream's pace: node:http2 refuses new streams (ENHANCE_YOUR_CALM)
+    // once a session buffers more than its 10 MB, and a stalled client would make it buffer all.
+    let at = 0;
+    const pump = (): void => {
+      while (at < bytes.length) {
+        const chunk = bytes.subarray(at, (at += 64 * 1024));
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    pump();
   };
   const settings = { initialWindowSize: MiB };
   const { cert, key } = await testCert();
@@ -106,6 +119,32 @@ describe.each([{ origin: 'h2c', secure: false }, { origin: 'TLS h2', secure: tru
     await waitFor('the stalled download to finish', () => stalled.stream.readableEnded, 15_000);
     expect(Buffer.concat(stalled.chunks).equals(body(1, stalledSize))).toBe(true);
     await waitFor('every read buffer let go', () => reads.held === 0);
+  });
+
+  test('an HTTP/1.1 client that stops reading gets copies: its download and another on the same session arrive intact', async () => {
+    const { cert } = await testCert();
+    const size = 32 * MiB;
+    const chunks: Buffer[] = [];
+    let res!: http.IncomingMessage;
+    await new Promise<void>((resolve, reject) => {
+      https.get(`${proxy.url}/?seed=8&size=${size}`, { ca: cert, agent: false }, (r) => {
+        res = r;
+        r.once('data', () => {
+          r.pause();
+          resolve();
+        });
+        r.on('data', (c: Buffer) => chunks.push(c));
+      }).on('error', reject);
+    });
+    const reusedBefore = reads.reused;
+    const busyClient = await connectH2(proxy.url);
+    sessions.push(busyClient);
+    const busy = await collect(request(busyClient, `/?seed=9&size=${16 * MiB}`));
+    expect(busy.body.equals(body(9, 16 * MiB))).toBe(true);
+    expect(reads.reused - reusedBefore).toBeGreaterThan(100);
+    res.resume();
+    await new Promise((resolve) => res.once('end', resolve));
+    expect(Buffer.concat(chunks).equals(body(8, size))).toBe(true);
   });
 
   test('a client reset with views queued lets their read buffers go', async () => {

@@ -119,3 +119,22 @@ it('a header block whose CONTINUATION comes in a later read decodes as sent', as
   expect(got.fields).toEqual(['x-long', long]);
   expect(buffers.allocated).toBe(1);
 });
+
+it.each([
+  // `first`: bytes of the frame in the first read (its 9-byte header, then payload).
+  { what: 'a piece under MIN_HELD_VIEW bytes', buffers: () => new ReadBuffers(), first: 9 + 1_000 },
+  { what: 'a piece past the hold limit', buffers: () => new ReadBuffers(64, 0), first: HEAD_PART },
+])('$what is copied, not held: the frame arrives intact with no buffer held', async ({ buffers: make, first }) => {
+  const buffers = make();
+  server = await startRawServer(() => OK_HEAD);
+  const { got } = connect(server.port, buffers);
+  await waitFor('the response head', () => got.status === 200);
+  await sendRead(server, FRAME.subarray(0, first));
+  const heldAtHead = buffers.held;
+  await sendRead(server, FRAME.subarray(first));
+  await waitFor('the end of the response', () => got.ended);
+  expect(Buffer.concat(got.body).equals(PAYLOAD)).toBe(true);
+  expect(heldAtHead).toBe(0);
+  // One buffer did it all: each read went into the one the last one left free.
+  expect(buffers.allocated).toBe(1);
+});
