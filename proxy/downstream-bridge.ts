@@ -324,7 +324,7 @@ function tellEndedBridges(): void {
     // on the next tick, as each was when it had a tick of its own, not dropped with the batch.
     if (told < batch.length) {
       if (endedBridges.length === 0) process.nextTick(tellEndedBridges);
-      endedBridges.unshift(...batch.slice(told));
+      endedBridges = batch.slice(told).concat(endedBridges);
     }
     batch.length = 0;
   }
