@@ -306,7 +306,7 @@ export class DownstreamBridge implements StreamHandler, HeldStream, IdleWatched 
 /**
  * The bridges that ended since the last tellEndedBridges, in the order they ended. Lifecycle: a
  * bridge joins in its ended() and leaves at the next tick, where it is told; one that ends while
- * they are told joins the next batch (on its own next tick).
+ * they are told joins the next batch (on its own next tick), as do those after one whose telling threw.
  */
 let endedBridges: DownstreamBridge[] = [];
 /** The other array of the two endedBridges takes turns with: told while the other one fills. */
@@ -316,9 +316,16 @@ function tellEndedBridges(): void {
   const batch = endedBridges;
   endedBridges = tellingBridges;
   tellingBridges = batch;
+  let told = 0;
   try {
-    for (let i = 0; i < batch.length; i++) batch[i]!.tellClosed();
+    while (told < batch.length) batch[told++]!.tellClosed();
   } finally {
+    // An exchange's end threw (a stream-end listener, say): the bridges after it are told first
+    // on the next tick, as each was when it had a tick of its own, not dropped with the batch.
+    if (told < batch.length) {
+      if (endedBridges.length === 0) process.nextTick(tellEndedBridges);
+      endedBridges = batch.slice(told).concat(endedBridges);
+    }
     batch.length = 0;
   }
 }

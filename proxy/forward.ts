@@ -26,7 +26,6 @@ export function createForwarder(
   logger: Logger,
 ): RequestHandler {
   const maxHeaderListSize = config.downstream.settings.maxHeaderListSize ?? DEFAULT_MAX_HEADER_LIST_SIZE;
-  const idleMs = config.downstream.streamIdleTimeoutMs;
   const responseTimeoutMs = config.upstream.responseTimeoutMs;
   // Rare (an origin found to speak HTTP/1.1 only): what it needs is read from the stream again.
   const viaH1 = (ps: ProxiedStream): void => forwardOverH1(ps, {
@@ -59,8 +58,9 @@ export function createForwarder(
       return forwardExtendedConnect(ps, { upstream, headers: upstreamRequestHeaders(ps.headers, ps, authority), timeoutMs: responseTimeoutMs, responseSweep });
     }
     // A stream nobody moves bytes on (e.g. a client announcing a zero window) must not pin its
-    // upstream stream forever: ps.idleTimeout() after the connection's stream idle timeout.
-    if (h2Stream && idleMs > 0) h2Stream.watchIdle();
+    // upstream stream forever: ps.idleTimeout() after the connection's stream idle timeout (a
+    // connection without one has no idle sweep: watchIdle() does nothing there).
+    h2Stream?.watchIdle();
     if (upstream.usesH1 || !h2Upstream) return viaH1(ps);
     const hasBody = h2Stream ? !h2Stream.endAfterHeaders : hasH1Body(ps.headers);
     const scheme = upstream.tls ? 'https' : 'http';

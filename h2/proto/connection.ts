@@ -515,6 +515,12 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     this.lastProcessedStreamId = streamId;
     stream.handler = this.server.onStream(stream, head);
     if (endStream && stream.state !== StreamState.Closed) this.endReceived(stream);
+    else if (endStream && this.closedStreams.get(streamId) === ClosedHow.Ended) {
+      // Answered with END_STREAM inside onStream: it closed before its handler was given (the
+      // close went to NO_HANDLER), which hears now what it missed.
+      stream.handler.onEnd?.();
+      stream.handler.onClose?.();
+    }
     // §5.1.1: the peer can open no stream after this one; close the connection once it is served.
     if (streamId + 2 > MAX_STREAM_ID) this.close();
   }

@@ -1,12 +1,12 @@
 /**
  * Items taken in order and finished mostly in that order, oldest first: the frame writer's frames
- * whose write is not done, h2race's link chunks and link-transport frames. An array used as a
+ * whose write is not done, h2race's link chunks. An array used as a
  * queue with a moving head, whose slots are reused: keeping an item costs no allocation (not a
  * Set's table, not a new backing store each time the queue empties). An item that finishes out of
  * order stays until it reaches the head; a slot is cleared as its item leaves, so nothing finished
  * stays reachable from here.
  *
- * Lifecycle: owned by one writer, link or transport; an item enters with `add` and leaves once
+ * Lifecycle: owned by one writer or link; an item enters with `add` and leaves once
  * `isDone(item)` and every item before it has left too (`forget`, called after each finish).
  */
 export class InFlight<T> {

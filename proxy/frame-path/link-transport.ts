@@ -26,6 +26,7 @@ import type * as net from 'node:net';
 import type { FrameHeader } from '../../h2/frame/codec.js';
 import { SocketBackedTransport, type WriteDone } from '../../h2/proto/socket-backed-transport.js';
 import type { Link, LinkChunk } from '../../faults/link/types.js';
+import { SlotList } from '../slot-list.js';
 import type { StreamWriteLedger } from './stream-write-ledger.js';
 
 /** Records a transport keeps for reuse beyond those in the link: enough for a burst of frames. */
@@ -36,8 +37,8 @@ const EMPTY = Buffer.alloc(0);
 /**
  * One frame from the engine's write until its chunk is done: the link's chunk and the ledger's
  * header in one record. Lifecycle: a record of its transport's, taken from its free list by
- * `write` (or made there), on the transport's list of frames in the link until the link calls
- * `done` (exactly once), which hands it back: cleared, to the free list.
+ * `write` (or made there), among the transport's frames in the link until the link calls `done`
+ * (exactly once), which hands it back: cleared, to the free list.
  */
 class LinkedFrame implements LinkChunk, FrameHeader {
   data: Buffer = EMPTY;
@@ -46,9 +47,8 @@ class LinkedFrame implements LinkChunk, FrameHeader {
   type = 0;
   flags = 0;
   streamId = 0;
-  /** The frames in the link, oldest first (the transport's list); on the free list, `next` links it. */
-  prev: LinkedFrame | undefined = undefined;
-  next: LinkedFrame | undefined = undefined;
+  /** Its place among the transport's frames in the link (SlotList's; -1: not there). */
+  slot = -1;
 
   constructor(private readonly onLeft: (frame: LinkedFrame, err: Error | undefined) => void) {}
 
@@ -71,12 +71,10 @@ export class LinkTransport extends SocketBackedTransport {
   /** Bytes handed to the link whose chunk is not done. */
   private queued = 0;
   private peakQueued = 0;
-  /** Frames handed to the link whose chunk is not done, oldest first (linked by prev/next). */
-  private oldest: LinkedFrame | undefined;
-  private newest: LinkedFrame | undefined;
-  /** Records of done frames, for the next writes (linked by next). */
-  private free: LinkedFrame | undefined;
-  private freeCount = 0;
+  /** Frames handed to the link whose chunk is not done. */
+  private readonly inLink = new SlotList<LinkedFrame>(slotOf, setSlot);
+  /** Records of done frames, for the next writes. */
+  private readonly free: LinkedFrame[] = [];
 
   constructor(
     socket: net.Socket,
@@ -99,7 +97,7 @@ export class LinkTransport extends SocketBackedTransport {
   /** Frames of the stream handed to the link and not done (read for resets and tunnels, not per frame). */
   pendingFrames(streamId: number): number {
     let count = 0;
-    for (let frame = this.oldest; frame; frame = frame.next) if (frame.streamId === streamId) count++;
+    for (const frame of this.inLink.all) if (frame.streamId === streamId) count++;
     return count;
   }
 
@@ -114,18 +112,10 @@ export class LinkTransport extends SocketBackedTransport {
   }
 
   write(bytes: Buffer, done?: WriteDone): void {
-    const frame = this.free ?? new LinkedFrame(this.settled);
-    if (frame === this.free) {
-      this.free = frame.next;
-      this.freeCount--;
-      frame.next = undefined;
-    }
+    const frame = this.free.pop() ?? new LinkedFrame(this.settled);
     frame.hold(bytes, done);
     this.ledger.queued(frame);
-    frame.prev = this.newest;
-    if (this.newest) this.newest.next = frame;
-    else this.oldest = frame;
-    this.newest = frame;
+    this.inLink.add(frame);
     this.queued += bytes.length;
     if (this.queued > this.peakQueued) this.peakQueued = this.queued;
     this.link.enqueue(frame);
@@ -148,11 +138,8 @@ export class LinkTransport extends SocketBackedTransport {
   /** The one place a frame leaves the transport: written (no error), or dropped. Its record is free from here. */
   private readonly settled = (frame: LinkedFrame, err: Error | undefined): void => {
     this.queued -= frame.data.length;
-    const { prev, next, engineDone, streamId } = frame;
-    if (prev) prev.next = next;
-    else this.oldest = next;
-    if (next) next.prev = prev;
-    else this.newest = prev;
+    const { engineDone, streamId } = frame;
+    this.inLink.delete(frame);
     this.ledger.settled(frame, !err);
     this.release(frame);
     // Last: the engine's done may write the next frames at once (into this record, too).
@@ -164,11 +151,14 @@ export class LinkTransport extends SocketBackedTransport {
   private release(frame: LinkedFrame): void {
     frame.data = EMPTY;
     frame.engineDone = undefined;
-    frame.prev = undefined;
-    frame.next = undefined;
-    if (this.freeCount >= FREE_RECORDS) return;
-    frame.next = this.free;
-    this.free = frame;
-    this.freeCount++;
+    if (this.free.length < FREE_RECORDS) this.free.push(frame);
   }
+}
+
+function slotOf(frame: LinkedFrame): number {
+  return frame.slot;
+}
+
+function setSlot(frame: LinkedFrame, slot: number): void {
+  frame.slot = slot;
 }

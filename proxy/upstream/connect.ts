@@ -32,7 +32,7 @@ export interface UpstreamTransport {
   id: number;
   /** What the protocol runs over: the TLS socket, the wrapper's Duplex, or the TCP socket. */
   stream: Duplex;
-  /** The real TCP socket (for destroy and TCP options). */
+  /** The socket under it (for destroy and TCP options): the TCP one, or the TLS socket when TLS made its own (read buffers, no link). */
   socket: net.Socket;
   alpn: string | false;
 }

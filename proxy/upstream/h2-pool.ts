@@ -83,7 +83,7 @@ export interface H2StreamRequest {
 }
 
 export class H2Pool {
-  /** What the sessions' cleartext sockets read into (an h2c origin's; TLS keeps Node's reads). */
+  /** What the sessions' sockets read into: an h2c origin's always, a TLS origin's when no link goes under it (connect.ts). */
   readonly readBuffers = new ReadBuffers();
   private readonly sessions = new Set<UpstreamH2Session>();
   private readonly queue: H2StreamRequest[] = [];
