@@ -92,16 +92,16 @@ export class H2raceProxy extends BaseProxy {
       events,
       logger: logger.child({ proxy: this.name }),
     });
-    const detachEvents = metrics.observeProxy(events, { proxy: this.name });
-    const detachPool = metrics.observePool(() => proxy.poolStats(), proxy.poolMode, { proxy: this.name });
+    let detach: () => void;
+    try {
+      detach = observe(metrics, events, proxy, this.name);
+    } catch (err) {
+      // Not yet `running`, so no stop will close it: it ends here, and start() reports why.
+      await proxy.close().catch((closeErr: unknown) => logger.warn({ proxy: this.name, err: String(closeErr) }, 'closing an h2race proxy that failed to start'));
+      throw err;
+    }
     this.listen = proxy.address;
-    this.running = {
-      proxy,
-      detach: () => {
-        detachEvents();
-        detachPool();
-      },
-    };
+    this.running = { proxy, detach };
   }
 
   protected async closeListener(): Promise<void> {
@@ -122,5 +122,20 @@ export class H2raceProxy extends BaseProxy {
 
   override toJSON(): ProxyJson {
     return { ...super.toJSON(), kind: 'h2race', ...(this.pool === undefined ? {} : { pool: this.pool }), ...(this.bugModels === undefined ? {} : { bugModels: [...this.bugModels] }) };
+  }
+}
+
+/** Feed a started proxy's events and pool to the metrics; returns the detach (none left attached on a throw). */
+function observe(metrics: H2raceMetrics, events: ProxyEvents, proxy: H2raceHandle, name: string): () => void {
+  const detachEvents = metrics.observeProxy(events, { proxy: name });
+  try {
+    const detachPool = metrics.observePool(() => proxy.poolStats(), proxy.poolMode, { proxy: name });
+    return () => {
+      detachEvents();
+      detachPool();
+    };
+  } catch (err) {
+    detachEvents();
+    throw err;
   }
 }

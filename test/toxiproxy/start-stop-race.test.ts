@@ -4,7 +4,6 @@
  * that arrived while a start was still binding used to leave that start's listener running).
  * Both kinds, directly on the ManagedProxy and through the HTTP API with seeded toggles.
  */
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createH2raceStarter } from '../../api/h2race-starter.js';
 import type { ManagedProxy, ProxyFactory } from '../../api/managed-proxy.js';
@@ -15,7 +14,7 @@ import { SeededRandom } from '../../faults/random.js';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { silentLogger } from '../../proxy/log.js';
 import { testCert } from '../helpers/tls-cert.js';
-import { portOf, raw, Servers, startTestApi, unusedPort, type TestApi } from './harness.js';
+import { accepts, portOf, raw, Servers, startTestApi, unusedPort, type TestApi } from './harness.js';
 
 let t: TestApi;
 let origin: DemoOrigin;
@@ -37,18 +36,6 @@ afterAll(async () => {
   await origin?.close();
   await servers.closeAll();
 });
-
-/** Whether something accepts connections on 127.0.0.1:`port`. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 function makeProxy(kind: 'tcp' | 'h2race', name: string, listen = '127.0.0.1:0'): ManagedProxy {
   return factory(proxyBodySchema.parse({ name, kind, listen, upstream: upstreams[kind] }));
