@@ -72,8 +72,8 @@ enum ListenPhase {
  * Update), and the JSON. A subclass says how to open and close its listener; `listen` holds the
  * bound address once started.
  *
- * start() and stop() run one at a time, in call order: a stop() that arrives while a start() is
- * still binding waits for it and then closes what it bound, so no listener outlives a stop.
+ * start(), stop() and update() run one at a time, in call order: a stop() that arrives while a
+ * start() is still binding waits for it and then closes what it bound, so no listener outlives a stop.
  */
 export abstract class BaseProxy implements ManagedProxy {
   readonly name: string;
@@ -105,21 +105,27 @@ export abstract class BaseProxy implements ManagedProxy {
   }
 
   start(): Promise<void> {
-    return this.afterTransition(async () => {
-      if (this.phase === ListenPhase.Running) return;
-      await this.openListener();
-      this.phase = ListenPhase.Running;
-      this.faults.resume();
-    });
+    return this.afterTransition(() => this.startNow());
   }
 
   stop(): Promise<void> {
-    return this.afterTransition(async () => {
-      if (this.phase === ListenPhase.Stopped) return;
-      this.phase = ListenPhase.Stopped;
-      this.faults.pause();
-      await this.closeListener();
-    });
+    return this.afterTransition(() => this.stopNow());
+  }
+
+  /** The start step: runs only inside a transition. */
+  private async startNow(): Promise<void> {
+    if (this.phase === ListenPhase.Running) return;
+    await this.openListener();
+    this.phase = ListenPhase.Running;
+    this.faults.resume();
+  }
+
+  /** The stop step: runs only inside a transition. */
+  private async stopNow(): Promise<void> {
+    if (this.phase === ListenPhase.Stopped) return;
+    this.phase = ListenPhase.Stopped;
+    this.faults.pause();
+    await this.closeListener();
   }
 
   /** Run `step` once the start or stop before it settled (a failed start leaves the proxy stopped). */
@@ -129,18 +135,25 @@ export abstract class BaseProxy implements ManagedProxy {
     return run;
   }
 
-  async update(change: ProxyUpdate): Promise<void> {
-    const next = { listen: change.listen ?? this.listen, upstream: change.upstream ?? this.upstream };
-    if (this.addressesDiffer(next)) {
-      const wasEnabled = this.enabled;
-      await this.stop();
-      this.listen = next.listen;
-      this.upstream = next.upstream;
-      if (change.enabled ?? wasEnabled) await this.start();
-      return;
-    }
-    if (change.enabled === true) await this.start();
-    if (change.enabled === false) await this.stop();
+  /**
+   * One transition, in order with start() and stop(): whether the proxy runs and where it listens
+   * are read once the start or stop before it settled (read at call time, a start still binding
+   * looked stopped, and an address change left the proxy stopped).
+   */
+  update(change: ProxyUpdate): Promise<void> {
+    return this.afterTransition(async () => {
+      const next = { listen: change.listen ?? this.listen, upstream: change.upstream ?? this.upstream };
+      if (this.addressesDiffer(next)) {
+        const wasEnabled = this.enabled;
+        await this.stopNow();
+        this.listen = next.listen;
+        this.upstream = next.upstream;
+        if (change.enabled ?? wasEnabled) await this.startNow();
+        return;
+      }
+      if (change.enabled === true) await this.startNow();
+      if (change.enabled === false) await this.stopNow();
+    });
   }
 
   async reset(): Promise<void> {
