@@ -67,6 +67,9 @@ enum ListenPhase {
   Running,
 }
 
+/** A running proxy holds what its openListener() made, until closeListener() is handed it. */
+type ListenState<Listener> = { phase: ListenPhase.Stopped } | { phase: ListenPhase.Running; listener: Listener };
+
 /**
  * What both kinds share: the addresses, start/stop ordering, PATCH/reset semantics (proxy.go
  * Update), and the JSON. A subclass says how to open and close its listener; `listen` holds the
@@ -74,13 +77,15 @@ enum ListenPhase {
  *
  * start(), stop() and update() run one at a time, in call order: a stop() that arrives while a
  * start() is still binding waits for it and then closes what it bound, so no listener outlives a stop.
+ * `Listener` is what a running proxy holds (its server, its running h2race): BaseProxy keeps it
+ * while running and hands it to closeListener(), which alone ends it.
  */
-export abstract class BaseProxy implements ManagedProxy {
+export abstract class BaseProxy<Listener> implements ManagedProxy {
   readonly name: string;
   readonly toxics: ToxicSet;
   protected listen: string;
   protected upstream: string;
-  private phase = ListenPhase.Stopped;
+  private state: ListenState<Listener> = { phase: ListenPhase.Stopped };
   /** The start or stop under way (settled when none is); the next one runs after it. */
   private transition: Promise<void> = Promise.resolve();
 
@@ -96,12 +101,17 @@ export abstract class BaseProxy implements ManagedProxy {
   /** Bytes its links hold now, per direction (the link queue depth metric). */
   abstract queuedBytes(): Record<Direction, number>;
   /** Bind `listen` and serve; sets `listen` to the bound address. Called only while stopped. */
-  protected abstract openListener(): Promise<void>;
-  /** Stop listening and drop every connection. Called only while running. */
-  protected abstract closeListener(): Promise<void>;
+  protected abstract openListener(): Promise<Listener>;
+  /** Stop listening and drop every connection: `listener` is what openListener() made. */
+  protected abstract closeListener(listener: Listener): Promise<void>;
 
   get enabled(): boolean {
-    return this.phase === ListenPhase.Running;
+    return this.state.phase === ListenPhase.Running;
+  }
+
+  /** What the running proxy's openListener() made; undefined while stopped. */
+  protected get listener(): Listener | undefined {
+    return this.state.phase === ListenPhase.Running ? this.state.listener : undefined;
   }
 
   start(): Promise<void> {
@@ -114,18 +124,18 @@ export abstract class BaseProxy implements ManagedProxy {
 
   /** The start step: runs only inside a transition. */
   private async startNow(): Promise<void> {
-    if (this.phase === ListenPhase.Running) return;
-    await this.openListener();
-    this.phase = ListenPhase.Running;
+    if (this.state.phase === ListenPhase.Running) return;
+    this.state = { phase: ListenPhase.Running, listener: await this.openListener() };
     this.faults.resume();
   }
 
   /** The stop step: runs only inside a transition. */
   private async stopNow(): Promise<void> {
-    if (this.phase === ListenPhase.Stopped) return;
-    this.phase = ListenPhase.Stopped;
+    const state = this.state;
+    if (state.phase === ListenPhase.Stopped) return;
+    this.state = { phase: ListenPhase.Stopped };
     this.faults.pause();
-    await this.closeListener();
+    await this.closeListener(state.listener);
   }
 
   /** Run `step` once the start or stop before it settled (a failed start leaves the proxy stopped). */
