@@ -7,8 +7,9 @@
  * What runs it is injected (H2raceStarter) so this file depends only on the shape of a running
  * HTTP/2 proxy, not on how it is built.
  *
- * Lifecycle: the H2raceProxy owns the running instance between openListener() and
- * closeListener() (what BaseProxy's start and stop run); closeListener() closes it (dropping its connections) and detaches its metrics.
+ * Lifecycle: openListener() starts the running instance and hands it (with its metrics' detach) to
+ * BaseProxy, which holds it while running and hands it back to closeListener(), the one place it
+ * closes (dropping its connections) and its metrics detach.
  */
 import type { Logger } from 'pino';
 import type { ProxyBody } from '../config/api-schema.js';
@@ -65,12 +66,17 @@ export interface H2raceProxyOptions {
   metrics: H2raceMetrics;
 }
 
-export class H2raceProxy extends BaseProxy {
+/** A running h2race and the detach of its metrics: what closeListener() ends. */
+interface H2raceListener {
+  proxy: H2raceHandle;
+  detach: () => void;
+}
+
+export class H2raceProxy extends BaseProxy<H2raceListener> {
   readonly kind = 'h2race';
   readonly runsFrameToxics = true;
   private readonly pool: PoolMode | undefined;
   private readonly bugModels: readonly BugModel[] | undefined;
-  private running: { proxy: H2raceHandle; detach: () => void } | undefined;
 
   constructor(body: ProxyBody, private readonly options: H2raceProxyOptions) {
     super(body, options.faults);
@@ -78,7 +84,7 @@ export class H2raceProxy extends BaseProxy {
     this.bugModels = body.bugModels;
   }
 
-  protected async openListener(): Promise<void> {
+  protected async openListener(): Promise<H2raceListener> {
     const { metrics, logger, random } = this.options;
     const events = createProxyEvents();
     const proxy = await this.options.start({
@@ -92,28 +98,26 @@ export class H2raceProxy extends BaseProxy {
       events,
       logger: logger.child({ proxy: this.name }),
     });
-    const detachEvents = metrics.observeProxy(events, { proxy: this.name });
-    const detachPool = metrics.observePool(() => proxy.poolStats(), proxy.poolMode, { proxy: this.name });
+    let detach: () => void;
+    try {
+      detach = observe(metrics, events, proxy, this.name);
+    } catch (err) {
+      // Not yet running (BaseProxy holds it only once this returns), so no stop will close it:
+      // it ends here, and start() reports why.
+      await proxy.close().catch((closeErr: unknown) => logger.warn({ proxy: this.name, err: String(closeErr) }, 'closing an h2race proxy that failed to start'));
+      throw err;
+    }
     this.listen = proxy.address;
-    this.running = {
-      proxy,
-      detach: () => {
-        detachEvents();
-        detachPool();
-      },
-    };
+    return { proxy, detach };
   }
 
-  protected async closeListener(): Promise<void> {
-    const running = this.running;
-    if (!running) return;
-    this.running = undefined;
+  protected async closeListener(running: H2raceListener): Promise<void> {
     await running.proxy.close();
     running.detach();
   }
 
   queuedBytes(): Record<Direction, number> {
-    return this.running?.proxy.queuedBytes() ?? { upstream: 0, downstream: 0 };
+    return this.listener?.proxy.queuedBytes() ?? { upstream: 0, downstream: 0 };
   }
 
   override differs(body: ProxyBody): boolean {
@@ -122,5 +126,20 @@ export class H2raceProxy extends BaseProxy {
 
   override toJSON(): ProxyJson {
     return { ...super.toJSON(), kind: 'h2race', ...(this.pool === undefined ? {} : { pool: this.pool }), ...(this.bugModels === undefined ? {} : { bugModels: [...this.bugModels] }) };
+  }
+}
+
+/** Feed a started proxy's events and pool to the metrics; returns the detach (none left attached on a throw). */
+function observe(metrics: H2raceMetrics, events: ProxyEvents, proxy: H2raceHandle, name: string): () => void {
+  const detachEvents = metrics.observeProxy(events, { proxy: name });
+  try {
+    const detachPool = metrics.observePool(() => proxy.poolStats(), proxy.poolMode, { proxy: name });
+    return () => {
+      detachEvents();
+      detachPool();
+    };
+  } catch (err) {
+    detachEvents();
+    throw err;
   }
 }

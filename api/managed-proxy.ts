@@ -67,20 +67,25 @@ enum ListenPhase {
   Running,
 }
 
+/** A running proxy holds what its openListener() made, until closeListener() is handed it. */
+type ListenState<Listener> = { phase: ListenPhase.Stopped } | { phase: ListenPhase.Running; listener: Listener };
+
 /**
  * What both kinds share: the addresses, start/stop ordering, PATCH/reset semantics (proxy.go
  * Update), and the JSON. A subclass says how to open and close its listener; `listen` holds the
  * bound address once started.
  *
- * start() and stop() run one at a time, in call order: a stop() that arrives while a start() is
- * still binding waits for it and then closes what it bound, so no listener outlives a stop.
+ * start(), stop() and update() run one at a time, in call order: a stop() that arrives while a
+ * start() is still binding waits for it and then closes what it bound, so no listener outlives a stop.
+ * `Listener` is what a running proxy holds (its server, its running h2race): BaseProxy keeps it
+ * while running and hands it to closeListener(), which alone ends it.
  */
-export abstract class BaseProxy implements ManagedProxy {
+export abstract class BaseProxy<Listener> implements ManagedProxy {
   readonly name: string;
   readonly toxics: ToxicSet;
   protected listen: string;
   protected upstream: string;
-  private phase = ListenPhase.Stopped;
+  private state: ListenState<Listener> = { phase: ListenPhase.Stopped };
   /** The start or stop under way (settled when none is); the next one runs after it. */
   private transition: Promise<void> = Promise.resolve();
 
@@ -96,30 +101,41 @@ export abstract class BaseProxy implements ManagedProxy {
   /** Bytes its links hold now, per direction (the link queue depth metric). */
   abstract queuedBytes(): Record<Direction, number>;
   /** Bind `listen` and serve; sets `listen` to the bound address. Called only while stopped. */
-  protected abstract openListener(): Promise<void>;
-  /** Stop listening and drop every connection. Called only while running. */
-  protected abstract closeListener(): Promise<void>;
+  protected abstract openListener(): Promise<Listener>;
+  /** Stop listening and drop every connection: `listener` is what openListener() made. */
+  protected abstract closeListener(listener: Listener): Promise<void>;
 
   get enabled(): boolean {
-    return this.phase === ListenPhase.Running;
+    return this.state.phase === ListenPhase.Running;
+  }
+
+  /** What the running proxy's openListener() made; undefined while stopped. */
+  protected get listener(): Listener | undefined {
+    return this.state.phase === ListenPhase.Running ? this.state.listener : undefined;
   }
 
   start(): Promise<void> {
-    return this.afterTransition(async () => {
-      if (this.phase === ListenPhase.Running) return;
-      await this.openListener();
-      this.phase = ListenPhase.Running;
-      this.faults.resume();
-    });
+    return this.afterTransition(() => this.startNow());
   }
 
   stop(): Promise<void> {
-    return this.afterTransition(async () => {
-      if (this.phase === ListenPhase.Stopped) return;
-      this.phase = ListenPhase.Stopped;
-      this.faults.pause();
-      await this.closeListener();
-    });
+    return this.afterTransition(() => this.stopNow());
+  }
+
+  /** The start step: runs only inside a transition. */
+  private async startNow(): Promise<void> {
+    if (this.state.phase === ListenPhase.Running) return;
+    this.state = { phase: ListenPhase.Running, listener: await this.openListener() };
+    this.faults.resume();
+  }
+
+  /** The stop step: runs only inside a transition. */
+  private async stopNow(): Promise<void> {
+    const state = this.state;
+    if (state.phase === ListenPhase.Stopped) return;
+    this.state = { phase: ListenPhase.Stopped };
+    this.faults.pause();
+    await this.closeListener(state.listener);
   }
 
   /** Run `step` once the start or stop before it settled (a failed start leaves the proxy stopped). */
@@ -129,18 +145,25 @@ export abstract class BaseProxy implements ManagedProxy {
     return run;
   }
 
-  async update(change: ProxyUpdate): Promise<void> {
-    const next = { listen: change.listen ?? this.listen, upstream: change.upstream ?? this.upstream };
-    if (this.addressesDiffer(next)) {
-      const wasEnabled = this.enabled;
-      await this.stop();
-      this.listen = next.listen;
-      this.upstream = next.upstream;
-      if (change.enabled ?? wasEnabled) await this.start();
-      return;
-    }
-    if (change.enabled === true) await this.start();
-    if (change.enabled === false) await this.stop();
+  /**
+   * One transition, in order with start() and stop(): whether the proxy runs and where it listens
+   * are read once the start or stop before it settled (read at call time, a start still binding
+   * looked stopped, and an address change left the proxy stopped).
+   */
+  update(change: ProxyUpdate): Promise<void> {
+    return this.afterTransition(async () => {
+      const next = { listen: change.listen ?? this.listen, upstream: change.upstream ?? this.upstream };
+      if (this.addressesDiffer(next)) {
+        const wasEnabled = this.enabled;
+        await this.stopNow();
+        this.listen = next.listen;
+        this.upstream = next.upstream;
+        if (change.enabled ?? wasEnabled) await this.startNow();
+        return;
+      }
+      if (change.enabled === true) await this.startNow();
+      if (change.enabled === false) await this.stopNow();
+    });
   }
 
   async reset(): Promise<void> {

@@ -7,8 +7,8 @@
  * Per accepted connection it dials the upstream and relays both ways through links fed by the
  * proxy's ToxicSet, so a toxic added, changed or removed reaches open connections.
  *
- * Lifecycle: the TcpProxy owns its listener and every relay it starts; closeListener() (what
- * BaseProxy's stop runs) closes the listener and destroys every relay (that is where a connection ends when the proxy is disabled, moved or
+ * Lifecycle: the TcpProxy owns every relay it starts; BaseProxy holds its listening server while
+ * running; closeListener() (what BaseProxy's stop runs) closes that server and destroys every relay (that is where a connection ends when the proxy is disabled, moved or
  * deleted). A relay also ends by itself when both sides are done.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -30,10 +30,9 @@ export interface TcpProxyOptions {
   random: SeededRandom;
 }
 
-export class TcpProxy extends BaseProxy {
+export class TcpProxy extends BaseProxy<Server> {
   readonly kind = 'tcp';
   readonly runsFrameToxics = false;
-  private server: Server | undefined;
   private readonly relays = new Set<Relay>();
   /** Connections still dialing their upstream: how to abort each. */
   private readonly dialing = new Set<() => void>();
@@ -49,17 +48,14 @@ export class TcpProxy extends BaseProxy {
     this.logger = options.logger.child({ proxy: body.name });
   }
 
-  protected async openListener(): Promise<void> {
+  protected async openListener(): Promise<Server> {
     const server = createServer((client) => this.accept(client));
     this.listen = await listenOn(server, this.listen);
-    this.server = server;
     this.logger.info({ listen: this.listen, upstream: this.upstream }, 'Started proxy');
+    return server;
   }
 
-  protected async closeListener(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
+  protected async closeListener(server: Server): Promise<void> {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const abort of this.dialing) abort();
     for (const relay of this.relays) relay.destroy();

@@ -2,8 +2,8 @@
  * createLink: one direction of one connection, running the link-kind toxics of that direction.
  *
  *   enqueue(chunk) ─▶ stage 1 ─▶ stage 2 ─▶ … ─▶ sink(data, cb)         (empty chain: straight
- *        │ ChunkTracker: done fires once, after the sink's callback       to the sink, no timers)
- *        └ or on drop / destroy
+ *        │ ChunkTracker: done fires once, when the chunk's last piece     to the sink, no timers)
+ *        └ was written, dropped or failed, or on destroy
  *
  * The link owns every ChunkTracker it creates (see piece.ts) and ends in one place: `finish`
  * (end marker reached the sink, or destroy) stops all stages and fails what they still hold.
@@ -391,7 +391,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   }
 
   private failInFlight(err: Error): void {
-    for (const tracker of this.inFlight.unfinished()) tracker.fail(err);
+    for (const tracker of this.inFlight.unfinished()) tracker.abandon(err);
   }
 
   private readonly settle = (tracker: ChunkTracker, err?: Error): void => {

@@ -3,8 +3,11 @@
  *
  * A producer's chunk enters the link as one piece; stages may cut it into several (slicer,
  * bandwidth, trace). Lifecycle: the link creates one ChunkTracker per enqueued chunk and is its
- * only owner; the tracker settles exactly once — when every piece of the chunk was written by the
- * sink, or at the first drop (a toxic discarded a piece) or link destroy. Stages only move pieces.
+ * only owner; the tracker settles exactly once — when the last piece of the chunk was written by
+ * the sink, dropped (a toxic discarded it) or failed (the link ended while holding it), with the
+ * first piece's error; or at once on link destroy. Not at the first drop: the producer frees the
+ * chunk's buffer on done, while another piece of it may still be on its way to the socket.
+ * Stages only move pieces.
  */
 import type { LinkChunk } from './types.js';
 
@@ -30,15 +33,24 @@ export class ChunkTracker {
     private readonly onSettle: (tracker: ChunkTracker, err?: Error) => void,
   ) {}
 
+  /** The first error a piece of this chunk met; done reports it once every piece is through. */
+  private error: Error | undefined;
+
   /** The sink called back for a piece of this chunk. */
   written(err?: Error | null): void {
     if (this.settled) return;
-    if (err) this.settle(err);
-    else if (--this.pending === 0) this.settle();
+    if (err) this.error ??= err;
+    if (--this.pending === 0) this.settle(this.error);
   }
 
+  /** A piece of this chunk will not reach the sink (dropped, or held when the link ended). */
   fail(err: Error): void {
-    if (!this.settled) this.settle(err);
+    this.written(err);
+  }
+
+  /** The link was destroyed: the chunk fails now, whatever its pieces still do. */
+  abandon(err: Error): void {
+    if (!this.settled) this.settle(this.error ?? err);
   }
 
   /** A piece of this chunk was cut into `count` pieces. */

@@ -11,7 +11,8 @@
  * transport's callback returns: the views of a DATA frame straddling chunks are kept (keepRead:
  * held, or copied) from the moment they are stored (`pieces`) until the frame goes out whole (onDataPieces, whose callee holds
  * what it keeps) or is assembled (a copy) or the reader is dropped — `letPiecesGo`, the one place
- * those holds end. Everything else handed out is a view valid during the call, or a copy.
+ * those holds end. The piece that completes the frame is never stored: it goes out raw, within its
+ * chunk's call. Everything else handed out is a view valid during the call, or a copy.
  *
  * Lifecycle: one per connection direction, owned by whoever reads the connection; it ends with
  * `drop()` (the connection closed), which lets go of a split frame's pieces.
@@ -99,16 +100,22 @@ export class FrameReader {
       this.assembleFromPieces(pieces);
       return this.continuePartial(chunk, at);
     }
-    pieces.push(keepRead(chunk.subarray(at, at + n)));
-    this.piecesLeft -= n;
-    if (this.piecesLeft === 0) {
-      const header = this.partialHeader!;
-      this.pieces = this.partialHeader = undefined;
-      try {
-        this.sink.onDataPieces!(header, pieces);
-      } finally {
-        letPiecesGo(pieces);
-      }
+    const view = chunk.subarray(at, at + n);
+    if (n < this.piecesLeft) {
+      pieces.push(keepRead(view));
+      this.piecesLeft -= n;
+      return at + n;
+    }
+    // The last piece is used up within this chunk's call, as a whole frame's view is (a callee
+    // that keeps it keeps it itself): handed over as it is, neither kept nor released.
+    pieces.push(view);
+    this.piecesLeft = 0;
+    const header = this.partialHeader!;
+    this.pieces = this.partialHeader = undefined;
+    try {
+      this.sink.onDataPieces!(header, pieces);
+    } finally {
+      letPiecesGo(pieces, pieces.length - 1);
     }
     return at + n;
   }
@@ -168,7 +175,7 @@ export class FrameReader {
   }
 }
 
-/** The one place a split frame's pieces (each kept with keepRead) are let go. */
-function letPiecesGo(pieces: Buffer[]): void {
-  for (const piece of pieces) releaseRead(piece);
+/** The one place a split frame's pieces (the first `kept`, each kept with keepRead) are let go. */
+function letPiecesGo(pieces: Buffer[], kept = pieces.length): void {
+  for (let i = 0; i < kept; i++) releaseRead(pieces[i]!);
 }

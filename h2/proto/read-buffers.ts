@@ -30,11 +30,11 @@
  */
 
 /** Node's own read size: one read takes what a socket has, up to this. */
-export const READ_BUFFER_SIZE = 64 * 1024;
+const READ_BUFFER_SIZE = 64 * 1024;
 /** A shorter view is copied rather than held: holding it would pin a whole read buffer for it. */
-export const MIN_HELD_VIEW = 4 * 1024;
+const MIN_HELD_VIEW = 4 * 1024;
 
-export const ReadBufferPhase = {
+const ReadBufferPhase = {
   /** A socket reads into it next; no view of it is held. */
   Reading: 0,
   /** Its read is over and some view of it is held. */
@@ -42,7 +42,7 @@ export const ReadBufferPhase = {
   /** Nothing refers to it: the next socket that needs one takes it. */
   Free: 2,
 } as const;
-export type ReadBufferPhase = (typeof ReadBufferPhase)[keyof typeof ReadBufferPhase];
+type ReadBufferPhase = (typeof ReadBufferPhase)[keyof typeof ReadBufferPhase];
 
 class ReadBuffer {
   phase: ReadBufferPhase = ReadBufferPhase.Reading;

@@ -165,6 +165,30 @@ describe('link bookkeeping', () => {
     const { data } = await got;
     expect(data.toString()).toBe('00;01;02;03;04;05;06;07;08;09;');
   });
+
+  it('a chunk whose piece is dropped is done only after its other pieces were written to the socket', async () => {
+    // slicer cuts the 1000-byte chunk into 100-byte pieces; limit_data passes 250 bytes (the third
+    // piece cut in two) and drops the rest at once, while the passed pieces' socket writes are
+    // still to call back. done frees the producer's buffer: it must wait for the last of them.
+    pair = await loopbackPair();
+    const events: string[] = [];
+    const { link } = memoryLink({
+      toxics: [spec('slicer', { average_size: 100, size_variation: 0, delay: 1000 }), spec('limit_data', { bytes: 250 })],
+      sink: (data, cb) => {
+        pair!.linked.write(data, (err) => {
+          events.push(`written ${data.length}`);
+          cb(err);
+        });
+      },
+    });
+    const got = receiveBytes(pair.peer, 250);
+    const done = new Promise<Error | undefined>((resolve) =>
+      link.enqueue({ data: Buffer.alloc(1000, 7), done: (err) => (events.push('done'), resolve(err)) }),
+    );
+    expect((await done)?.message).toMatch(/write dropped by limit_data/);
+    expect(events).toEqual(['written 100', 'written 100', 'written 50', 'done']);
+    expect((await got).data.equals(Buffer.alloc(250, 7))).toBe(true);
+  });
 });
 
 describe('ToxicSet', () => {

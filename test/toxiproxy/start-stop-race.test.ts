@@ -2,9 +2,9 @@
  * start() and stop() of a managed proxy racing each other: whatever the order they arrive in, the
  * proxy ends in the state the last call asked for, and a stopped proxy's port is closed (a stop
  * that arrived while a start was still binding used to leave that start's listener running).
+ * An update() moving the proxy while a start() binds ends with it running at the new address.
  * Both kinds, directly on the ManagedProxy and through the HTTP API with seeded toggles.
  */
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createH2raceStarter } from '../../api/h2race-starter.js';
 import type { ManagedProxy, ProxyFactory } from '../../api/managed-proxy.js';
@@ -15,7 +15,7 @@ import { SeededRandom } from '../../faults/random.js';
 import { startDemoOrigin, type DemoOrigin } from '../../origin/demo-origin.js';
 import { silentLogger } from '../../proxy/log.js';
 import { testCert } from '../helpers/tls-cert.js';
-import { portOf, raw, Servers, startTestApi, unusedPort, type TestApi } from './harness.js';
+import { accepts, portOf, raw, Servers, startTestApi, unusedPort, type TestApi } from './harness.js';
 
 let t: TestApi;
 let origin: DemoOrigin;
@@ -38,18 +38,6 @@ afterAll(async () => {
   await servers.closeAll();
 });
 
-/** Whether something accepts connections on 127.0.0.1:`port`. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 function makeProxy(kind: 'tcp' | 'h2race', name: string, listen = '127.0.0.1:0'): ManagedProxy {
   return factory(proxyBodySchema.parse({ name, kind, listen, upstream: upstreams[kind] }));
 }
@@ -64,6 +52,20 @@ describe.each(['tcp', 'h2race'] as const)('a %s proxy', (kind) => {
     expect(port).toBeGreaterThan(0);
     expect(proxy.enabled).toBe(false);
     expect(await accepts(port)).toBe(false);
+  });
+
+  it('update() to another address while its start() is still binding: the proxy ends running there, the first port closed', async () => {
+    const [first, second] = [await unusedPort(), await unusedPort()];
+    const proxy = makeProxy(kind, `${kind}-start-update`, `127.0.0.1:${first}`);
+    const started = proxy.start();
+    await proxy.update({ listen: `127.0.0.1:${second}` });
+    await started;
+    expect(proxy.enabled).toBe(true);
+    expect(proxy.toJSON().listen).toBe(`127.0.0.1:${second}`);
+    expect(await accepts(second)).toBe(true);
+    expect(await accepts(first)).toBe(false);
+    await proxy.stop();
+    expect(await accepts(second)).toBe(false);
   });
 
   it('two start() calls at once bind one listener (on a fixed port a second bind would fail), which stop() closes', async () => {

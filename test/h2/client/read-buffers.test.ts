@@ -34,6 +34,8 @@ interface Received {
   fields: string[];
   /** Copies of what onData gave: the test keeps them past the call. */
   body: Buffer[];
+  /** The size of the memory each onData chunk was a view of (a read buffer's is 64 KiB). */
+  backing: number[];
   ended: boolean;
 }
 
@@ -43,7 +45,7 @@ function connect(port: number, buffers: ReadBuffers): { connection: ClientConnec
   socket = net.connect({ host: '127.0.0.1', port, onread: reads.onread });
   reads.attach(socket);
   const connection = connectSocket(socket, { settings: { maxFrameSize: 65_536 } })!;
-  const got: Received = { status: 0, fields: [], body: [], ended: false };
+  const got: Received = { status: 0, fields: [], body: [], backing: [], ended: false };
   const stream = connection.request(
     { method: 'GET', scheme: 'http', authority: 'localhost', path: '/' },
     {
@@ -53,6 +55,7 @@ function connect(port: number, buffers: ReadBuffers): { connection: ClientConnec
       },
       onData: (chunk) => {
         got.body.push(Buffer.from(chunk));
+        got.backing.push(chunk.buffer.byteLength);
         stream.consumed(chunk.length);
       },
       onEnd: () => (got.ended = true),
@@ -87,6 +90,22 @@ it('a DATA frame split across reads keeps its first read held until the frame is
   expect(buffers.allocated).toBe(2);
   expect(buffers.freeCount).toBe(1);
   expect(buffers.reading).toBe(1);
+});
+
+it('the piece that completes a split DATA frame reaches onData as a view of its read, not a copy, and is not held', async () => {
+  const buffers = new ReadBuffers();
+  server = await startRawServer(() => OK_HEAD);
+  const { got } = connect(server.port, buffers);
+  await waitFor('the response head', () => got.status === 200);
+  // The last 1 000 bytes come in a read of their own: under MIN_HELD_VIEW, keeping them would copy.
+  const first = FRAME.length - 1_000;
+  await sendRead(server, FRAME.subarray(0, first));
+  await sendRead(server, FRAME.subarray(first));
+  await waitFor('the end of the response', () => got.ended);
+  expect(Buffer.concat(got.body).equals(PAYLOAD)).toBe(true);
+  expect(got.body.at(-1)!.length).toBe(1_000);
+  expect(got.backing.at(-1)).toBe(64 * 1024);
+  expect(buffers.held).toBe(0);
 });
 
 it('a connection that closes with a split frame pending lets its read go', async () => {
