@@ -21,6 +21,8 @@ export const DEFAULT_SIZE_CLASSES: readonly number[] = [16_384 + 9];
  */
 export const DEFAULT_MAX_FREE_PER_CLASS = 2048;
 const MAX_RACE_RECORDS = 32;
+/** Frame lengths whose views a slab keeps (Slab.views). */
+const VIEWS_PER_SLAB = 4;
 
 /**
  * Memory that leases share; `pending` are the leases whose write still reads it, oldest first. An
@@ -29,6 +31,14 @@ const MAX_RACE_RECORDS = 32;
  */
 interface Slab {
   readonly buf: Buffer;
+  /**
+   * Frame views made of `buf` ([0, a frame's length)), the latest VIEWS_PER_SLAB lengths: a lease
+   * of one of those lengths reuses its view. Responses repeat a few lengths (a small response's
+   * HEADERS, DATA and empty end), and a view is ~90 bytes of garbage per frame otherwise.
+   */
+  readonly views: Buffer[];
+  /** The slot of `views` the next new length replaces, once it is full. */
+  nextView: number;
   /** Index into the size classes; -1 for a one-off buffer that is never pooled. */
   readonly sizeClass: number;
   readonly pending: PooledLease[];
@@ -42,6 +52,20 @@ export class PooledLease implements Lease {
   constructor(readonly slab: Slab, readonly length: number, readonly owner: LeaseOwner) {}
   get buffer(): Buffer {
     return this.slab.buf;
+  }
+
+  get bytes(): Buffer {
+    const { slab, length } = this;
+    if (length === slab.buf.length) return slab.buf;
+    const views = slab.views;
+    for (let i = 0; i < views.length; i++) if (views[i]!.length === length) return views[i]!;
+    const view = slab.buf.subarray(0, length);
+    if (views.length < VIEWS_PER_SLAB) views.push(view);
+    else {
+      views[slab.nextView] = view;
+      slab.nextView = (slab.nextView + 1) % VIEWS_PER_SLAB;
+    }
+    return view;
   }
 }
 
@@ -136,7 +160,7 @@ export abstract class SlabPool implements BufferPool {
     // Without pooling there is no reuse to size for: exactly what the frame needs.
     const capacity = this.pooling && sizeClass >= 0 ? this.sizeClasses[sizeClass]! : length;
     this.counters.allocatedBytes += capacity;
-    return { buf: Buffer.allocUnsafe(capacity), sizeClass, pending: [] };
+    return { buf: Buffer.allocUnsafe(capacity), views: [], nextView: 0, sizeClass, pending: [] };
   }
 
   /** The smallest size class that fits `length`, -1 if none: a loop, as this runs per frame. */

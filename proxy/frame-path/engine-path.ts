@@ -281,7 +281,7 @@ export class EnginePath {
     const header = readFrameHeader(bytes);
     const lease = this.opts.pool.acquire(bytes.length, { connection: this.opts.id, streamId: header.streamId, frameType: header.type });
     bytes.copy(lease.buffer);
-    this.transport.write(lease.buffer.subarray(0, bytes.length), () => this.opts.pool.writeDone(lease));
+    this.transport.write(lease.bytes, () => this.opts.pool.writeDone(lease));
   }
 
   /** The one place the path ends: the engine's connection is over. */
