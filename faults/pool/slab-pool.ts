@@ -25,9 +25,9 @@ const MAX_RACE_RECORDS = 32;
 const VIEWS_PER_SLAB = 4;
 
 /**
- * Memory that leases share; `pending` are the leases whose write still reads it, oldest first. An
- * array, not a Set: it holds one lease but in a race, and a Set's table was allocated anew as its
- * one entry came and went with every frame.
+ * Memory that leases share. The leases whose write still reads it are `pending` then `morePending`,
+ * oldest first: the first in a field of the slab, as there is one but in a race (a frame's acquire
+ * and its writeDone touch the slab alone, not an array and its backing store too).
  */
 interface Slab {
   readonly buf: Buffer;
@@ -41,7 +41,9 @@ interface Slab {
   nextView: number;
   /** Index into the size classes; -1 for a one-off buffer that is never pooled. */
   readonly sizeClass: number;
-  readonly pending: PooledLease[];
+  pending: PooledLease | undefined;
+  /** The younger pending leases, oldest first: only a race has any (made at the first, then kept). */
+  morePending: PooledLease[] | undefined;
 }
 
 export class PooledLease implements Lease {
@@ -102,8 +104,8 @@ export abstract class SlabPool implements BufferPool {
     c.acquired++;
     const slab = this.takeSlab(length);
     const lease = new PooledLease(slab, length, owner);
-    for (const holder of slab.pending) this.recordRace(holder, lease);
-    slab.pending.push(lease);
+    if (slab.pending) this.racePending(slab, lease);
+    else slab.pending = lease;
     c.inUse++;
     if (c.inUse > c.highWaterInUse) c.highWaterInUse = c.inUse;
     this.onAcquire(lease);
@@ -112,7 +114,7 @@ export abstract class SlabPool implements BufferPool {
 
   writeDone(lease: Lease): void {
     const l = lease as PooledLease;
-    if (!removeLease(l.slab.pending, l)) throw new Error('writeDone called twice for one lease');
+    if (!removeLease(l.slab, l)) throw new Error('writeDone called twice for one lease');
     this.onWriteDone(l);
   }
 
@@ -160,7 +162,7 @@ export abstract class SlabPool implements BufferPool {
     // Without pooling there is no reuse to size for: exactly what the frame needs.
     const capacity = this.pooling && sizeClass >= 0 ? this.sizeClasses[sizeClass]! : length;
     this.counters.allocatedBytes += capacity;
-    return { buf: Buffer.allocUnsafe(capacity), views: [], nextView: 0, sizeClass, pending: [] };
+    return { buf: Buffer.allocUnsafe(capacity), views: [], nextView: 0, sizeClass, pending: undefined, morePending: undefined };
   }
 
   /** The smallest size class that fits `length`, -1 if none: a loop, as this runs per frame. */
@@ -168,6 +170,14 @@ export abstract class SlabPool implements BufferPool {
     const classes = this.sizeClasses;
     for (let i = 0; i < classes.length; i++) if (classes[i]! >= length) return i;
     return -1;
+  }
+
+  /** `taker` got a buffer whose pending writes still read it: a race with each of them, oldest first. */
+  private racePending(slab: Slab, taker: PooledLease): void {
+    this.recordRace(slab.pending!, taker);
+    const more = (slab.morePending ??= []);
+    for (const holder of more) this.recordRace(holder, taker);
+    more.push(taker);
   }
 
   private recordRace(holder: PooledLease, taker: PooledLease): void {
@@ -179,12 +189,16 @@ export abstract class SlabPool implements BufferPool {
   }
 }
 
-/** Takes `lease` out of `pending`, keeping the others' order (race records follow it); false if absent. */
-function removeLease(pending: PooledLease[], lease: PooledLease): boolean {
-  const at = pending.indexOf(lease);
+/** Takes `lease` out of the slab's pending leases, keeping the others' order (race records follow it); false if absent. */
+function removeLease(slab: Slab, lease: PooledLease): boolean {
+  const more = slab.morePending;
+  if (slab.pending === lease) {
+    slab.pending = more && more.length > 0 ? more.shift() : undefined;
+    return true;
+  }
+  const at = more ? more.indexOf(lease) : -1;
   if (at < 0) return false;
-  for (let i = at + 1; i < pending.length; i++) pending[i - 1] = pending[i]!;
-  pending.pop();
+  more!.splice(at, 1);
   return true;
 }
 
