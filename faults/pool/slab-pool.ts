@@ -21,29 +21,68 @@ export const DEFAULT_SIZE_CLASSES: readonly number[] = [16_384 + 9];
  */
 export const DEFAULT_MAX_FREE_PER_CLASS = 2048;
 const MAX_RACE_RECORDS = 32;
-/** Frame lengths whose views a slab keeps (Slab.views). */
-const VIEWS_PER_SLAB = 4;
 
 /**
  * Memory that leases share. The leases whose write still reads it are `pending` then `morePending`,
  * oldest first: the first in a field of the slab, as there is one but in a race (a frame's acquire
  * and its writeDone touch the slab alone, not an array and its backing store too).
  */
-interface Slab {
-  readonly buf: Buffer;
-  /**
-   * Frame views made of `buf` ([0, a frame's length)), the latest VIEWS_PER_SLAB lengths: a lease
-   * of one of those lengths reuses its view. Responses repeat a few lengths (a small response's
-   * HEADERS, DATA and empty end), and a view is ~90 bytes of garbage per frame otherwise.
-   */
-  readonly views: Buffer[];
-  /** The slot of `views` the next new length replaces, once it is full. */
-  nextView: number;
-  /** Index into the size classes; -1 for a one-off buffer that is never pooled. */
-  readonly sizeClass: number;
-  pending: PooledLease | undefined;
+class Slab {
+  pending: PooledLease | undefined = undefined;
   /** The younger pending leases, oldest first: only a race has any (made at the first, then kept). */
-  morePending: PooledLease[] | undefined;
+  morePending: PooledLease[] | undefined = undefined;
+  /**
+   * Frame views made of `buf` ([0, a frame's length)) for the latest four lengths, each length in
+   * a field beside its view: a lease of one of those lengths reuses its view, found without
+   * reading any view (at 1000 streams ~2000 slabs cycle, and what a frame touches is mostly out of
+   * cache). Responses repeat a few lengths (a small response's HEADERS, DATA and empty end), and a
+   * view is ~90 bytes of garbage per frame otherwise.
+   */
+  private length0 = -1;
+  private length1 = -1;
+  private length2 = -1;
+  private length3 = -1;
+  private view0: Buffer | undefined = undefined;
+  private view1: Buffer | undefined = undefined;
+  private view2: Buffer | undefined = undefined;
+  private view3: Buffer | undefined = undefined;
+  /** The slot the next new length takes. */
+  private nextView = 0;
+
+  constructor(
+    readonly buf: Buffer,
+    /** Index into the size classes; -1 for a one-off buffer that is never pooled. */
+    readonly sizeClass: number,
+  ) {}
+
+  /** [0, length) of the buffer. */
+  bytes(length: number): Buffer {
+    if (length === this.length0) return this.view0!;
+    if (length === this.length1) return this.view1!;
+    if (length === this.length2) return this.view2!;
+    if (length === this.length3) return this.view3!;
+    if (length === this.buf.length) return this.buf;
+    const view = this.buf.subarray(0, length);
+    switch (this.nextView) {
+      case 0:
+        this.length0 = length;
+        this.view0 = view;
+        break;
+      case 1:
+        this.length1 = length;
+        this.view1 = view;
+        break;
+      case 2:
+        this.length2 = length;
+        this.view2 = view;
+        break;
+      default:
+        this.length3 = length;
+        this.view3 = view;
+    }
+    this.nextView = (this.nextView + 1) & 3;
+    return view;
+  }
 }
 
 export class PooledLease implements Lease {
@@ -57,17 +96,7 @@ export class PooledLease implements Lease {
   }
 
   get bytes(): Buffer {
-    const { slab, length } = this;
-    if (length === slab.buf.length) return slab.buf;
-    const views = slab.views;
-    for (let i = 0; i < views.length; i++) if (views[i]!.length === length) return views[i]!;
-    const view = slab.buf.subarray(0, length);
-    if (views.length < VIEWS_PER_SLAB) views.push(view);
-    else {
-      views[slab.nextView] = view;
-      slab.nextView = (slab.nextView + 1) % VIEWS_PER_SLAB;
-    }
-    return view;
+    return this.slab.bytes(this.length);
   }
 }
 
@@ -162,7 +191,7 @@ export abstract class SlabPool implements BufferPool {
     // Without pooling there is no reuse to size for: exactly what the frame needs.
     const capacity = this.pooling && sizeClass >= 0 ? this.sizeClasses[sizeClass]! : length;
     this.counters.allocatedBytes += capacity;
-    return { buf: Buffer.allocUnsafe(capacity), views: [], nextView: 0, sizeClass, pending: undefined, morePending: undefined };
+    return new Slab(Buffer.allocUnsafe(capacity), sizeClass);
   }
 
   /** The smallest size class that fits `length`, -1 if none: a loop, as this runs per frame. */
