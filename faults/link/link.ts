@@ -102,7 +102,8 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   }
 
   get queueLimit(): number | undefined {
-    return chainShape(this.chain, stageOfNode).queueBytes;
+    // Asked per DATA frame the engine cuts (its writer's room): with no toxic there is no shape to build.
+    return this.chain.length === 0 ? undefined : chainShape(this.chain, stageOfNode).queueBytes;
   }
 
   get bytesPerMs(): number | undefined {
