@@ -20,6 +20,7 @@ import { EventEmitter } from 'node:events';
 import type { SeededRandom } from '../random.js';
 import { InFlight } from '../../h2/proto/in-flight.js';
 import { ChunkTracker, type EndReason, type Piece } from './piece.js';
+import { SinkWrite } from './sink-write.js';
 import { chainShape, linkToxicImpl, rollToxicity, startLinkStage, type FaultDecision, type LinkStage, type StageContext } from './stage.js';
 import { followToxics, linkToxicsOf, type ToxicEdit, type ToxicSet } from './toxic-set.js';
 import type { Direction, Link, LinkChunk, LinkControl, LinkDelivery, LinkEvents, LinkSink, ToxicSpec } from './types.js';
@@ -38,6 +39,9 @@ export interface CreateLinkOptions {
   /** Every fault decision (toxicity rolls, delays, losses, ...), for replay tests and logs. */
   onDecision?: (decision: FaultDecision) => void;
 }
+
+/** Sink write records a link keeps for reuse: enough for a burst of frames at the socket. */
+const FREE_SINK_WRITES = 256;
 
 interface ChainNode {
   spec: ToxicSpec;
@@ -74,6 +78,8 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   private receivedPending = false;
   private readonly starts = new Map<string, number>();
   private readonly states = new Map<string, Record<string, unknown>>();
+  /** Records of sink writes that called back, for the next ones (sink-write.ts). */
+  private readonly freeSinkWrites: SinkWrite[] = [];
   private readonly highWaterMark: number;
   private readonly unsubscribe: () => void;
 
@@ -96,7 +102,8 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   }
 
   get queueLimit(): number | undefined {
-    return chainShape(this.chain, stageOfNode).queueBytes;
+    // Asked per DATA frame the engine cuts (its writer's room): with no toxic there is no shape to build.
+    return this.chain.length === 0 ? undefined : chainShape(this.chain, stageOfNode).queueBytes;
   }
 
   get bytesPerMs(): number | undefined {
@@ -322,11 +329,20 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     const length = data.length;
     this.atSink += length;
     this.delivered.bytes += length;
-    this.options.sink(data, (err) => {
-      this.atSink -= length;
-      tracker.written(err);
-    });
+    const write = this.freeSinkWrites.pop() ?? new SinkWrite(this.sinkWritten);
+    write.tracker = tracker;
+    write.length = length;
+    this.options.sink(data, write.done);
   }
+
+  /** The sink wrote (or failed) a piece: the one place a SinkWrite ends, cleared and kept for the next write. */
+  private readonly sinkWritten = (write: SinkWrite, err: Error | null | undefined): void => {
+    const tracker = write.tracker!;
+    this.atSink -= write.length;
+    write.tracker = undefined;
+    if (this.freeSinkWrites.length < FREE_SINK_WRITES) this.freeSinkWrites.push(write);
+    tracker.written(err);
+  };
 
   private atEnd(reason: EndReason): void {
     this.finish(new Error(`link ${this.options.direction} closed (${reason}) before this write`), false);

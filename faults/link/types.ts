@@ -19,7 +19,7 @@ export interface LinkChunk {
   done?: (err?: Error) => void;
 }
 
-/** Writes bytes to the real transport; calls back when the write completed. */
+/** Writes bytes to the real transport; calls back exactly once, when the write completed (or failed). */
 export type LinkSink = (data: Buffer, cb: (err?: Error | null) => void) => void;
 
 /** What a toxic may do to the connection as a whole (Toxiproxy's timeout, reset_peer, ...). */

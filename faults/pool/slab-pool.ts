@@ -23,15 +23,66 @@ export const DEFAULT_MAX_FREE_PER_CLASS = 2048;
 const MAX_RACE_RECORDS = 32;
 
 /**
- * Memory that leases share; `pending` are the leases whose write still reads it, oldest first. An
- * array, not a Set: it holds one lease but in a race, and a Set's table was allocated anew as its
- * one entry came and went with every frame.
+ * Memory that leases share. The leases whose write still reads it are `pending` then `morePending`,
+ * oldest first: the first in a field of the slab, as there is one but in a race (a frame's acquire
+ * and its writeDone touch the slab alone, not an array and its backing store too).
  */
-interface Slab {
-  readonly buf: Buffer;
-  /** Index into the size classes; -1 for a one-off buffer that is never pooled. */
-  readonly sizeClass: number;
-  readonly pending: PooledLease[];
+class Slab {
+  pending: PooledLease | undefined = undefined;
+  /** The younger pending leases, oldest first: only a race has any (made at the first, then kept). */
+  morePending: PooledLease[] | undefined = undefined;
+  /**
+   * Frame views made of `buf` ([0, a frame's length)) for the latest four lengths, each length in
+   * a field beside its view: a lease of one of those lengths reuses its view, found without
+   * reading any view (at 1000 streams ~2000 slabs cycle, and what a frame touches is mostly out of
+   * cache). Responses repeat a few lengths (a small response's HEADERS, DATA and empty end), and a
+   * view is ~90 bytes of garbage per frame otherwise.
+   */
+  private length0 = -1;
+  private length1 = -1;
+  private length2 = -1;
+  private length3 = -1;
+  private view0: Buffer | undefined = undefined;
+  private view1: Buffer | undefined = undefined;
+  private view2: Buffer | undefined = undefined;
+  private view3: Buffer | undefined = undefined;
+  /** The slot the next new length takes. */
+  private nextView = 0;
+
+  constructor(
+    readonly buf: Buffer,
+    /** Index into the size classes; -1 for a one-off buffer that is never pooled. */
+    readonly sizeClass: number,
+  ) {}
+
+  /** [0, length) of the buffer. */
+  bytes(length: number): Buffer {
+    if (length === this.length0) return this.view0!;
+    if (length === this.length1) return this.view1!;
+    if (length === this.length2) return this.view2!;
+    if (length === this.length3) return this.view3!;
+    if (length === this.buf.length) return this.buf;
+    const view = this.buf.subarray(0, length);
+    switch (this.nextView) {
+      case 0:
+        this.length0 = length;
+        this.view0 = view;
+        break;
+      case 1:
+        this.length1 = length;
+        this.view1 = view;
+        break;
+      case 2:
+        this.length2 = length;
+        this.view2 = view;
+        break;
+      default:
+        this.length3 = length;
+        this.view3 = view;
+    }
+    this.nextView = (this.nextView + 1) & 3;
+    return view;
+  }
 }
 
 export class PooledLease implements Lease {
@@ -42,6 +93,10 @@ export class PooledLease implements Lease {
   constructor(readonly slab: Slab, readonly length: number, readonly owner: LeaseOwner) {}
   get buffer(): Buffer {
     return this.slab.buf;
+  }
+
+  get bytes(): Buffer {
+    return this.slab.bytes(this.length);
   }
 }
 
@@ -78,8 +133,8 @@ export abstract class SlabPool implements BufferPool {
     c.acquired++;
     const slab = this.takeSlab(length);
     const lease = new PooledLease(slab, length, owner);
-    for (const holder of slab.pending) this.recordRace(holder, lease);
-    slab.pending.push(lease);
+    if (slab.pending) this.racePending(slab, lease);
+    else slab.pending = lease;
     c.inUse++;
     if (c.inUse > c.highWaterInUse) c.highWaterInUse = c.inUse;
     this.onAcquire(lease);
@@ -88,7 +143,7 @@ export abstract class SlabPool implements BufferPool {
 
   writeDone(lease: Lease): void {
     const l = lease as PooledLease;
-    if (!removeLease(l.slab.pending, l)) throw new Error('writeDone called twice for one lease');
+    if (!removeLease(l.slab, l)) throw new Error('writeDone called twice for one lease');
     this.onWriteDone(l);
   }
 
@@ -136,7 +191,7 @@ export abstract class SlabPool implements BufferPool {
     // Without pooling there is no reuse to size for: exactly what the frame needs.
     const capacity = this.pooling && sizeClass >= 0 ? this.sizeClasses[sizeClass]! : length;
     this.counters.allocatedBytes += capacity;
-    return { buf: Buffer.allocUnsafe(capacity), sizeClass, pending: [] };
+    return new Slab(Buffer.allocUnsafe(capacity), sizeClass);
   }
 
   /** The smallest size class that fits `length`, -1 if none: a loop, as this runs per frame. */
@@ -144,6 +199,14 @@ export abstract class SlabPool implements BufferPool {
     const classes = this.sizeClasses;
     for (let i = 0; i < classes.length; i++) if (classes[i]! >= length) return i;
     return -1;
+  }
+
+  /** `taker` got a buffer whose pending writes still read it: a race with each of them, oldest first. */
+  private racePending(slab: Slab, taker: PooledLease): void {
+    this.recordRace(slab.pending!, taker);
+    const more = (slab.morePending ??= []);
+    for (const holder of more) this.recordRace(holder, taker);
+    more.push(taker);
   }
 
   private recordRace(holder: PooledLease, taker: PooledLease): void {
@@ -155,12 +218,16 @@ export abstract class SlabPool implements BufferPool {
   }
 }
 
-/** Takes `lease` out of `pending`, keeping the others' order (race records follow it); false if absent. */
-function removeLease(pending: PooledLease[], lease: PooledLease): boolean {
-  const at = pending.indexOf(lease);
+/** Takes `lease` out of the slab's pending leases, keeping the others' order (race records follow it); false if absent. */
+function removeLease(slab: Slab, lease: PooledLease): boolean {
+  const more = slab.morePending;
+  if (slab.pending === lease) {
+    slab.pending = more && more.length > 0 ? more.shift() : undefined;
+    return true;
+  }
+  const at = more ? more.indexOf(lease) : -1;
   if (at < 0) return false;
-  for (let i = at + 1; i < pending.length; i++) pending[i - 1] = pending[i]!;
-  pending.pop();
+  more!.splice(at, 1);
   return true;
 }
 

@@ -24,6 +24,11 @@ export interface Lease {
   /** The whole buffer; the frame occupies [0, length). Other holders may share it (the race). */
   readonly buffer: Buffer;
   readonly length: number;
+  /**
+   * The frame: [0, length) of `buffer`, what the transport is given. A pool may hand the same view
+   * to the next lease of its buffer with the same length (a view costs an object per frame).
+   */
+  readonly bytes: Buffer;
   readonly owner: LeaseOwner;
 }
 
@@ -38,7 +43,8 @@ export interface FramePool {
 /** A fresh buffer per frame, left to the GC: the standalone engine's default. */
 export class AllocatingPool implements FramePool {
   acquire(length: number, owner: LeaseOwner): Lease {
-    return { buffer: Buffer.allocUnsafe(length), length, owner };
+    const buffer = Buffer.allocUnsafe(length);
+    return { buffer, length, owner, bytes: buffer };
   }
 
   writeDone(): void {}

@@ -189,10 +189,10 @@ export class FrameWriter {
     const batch = this.batch;
     if (!batch) {
       // A frame a hook emits between flushes: a batch of one.
-      this.transport.write(bytesOf(frame), () => this.done(frame));
+      this.transport.write(frame.lease.bytes, () => this.done(frame));
       return;
     }
-    if (this.latest) this.transport.write(bytesOf(this.latest));
+    if (this.latest) this.transport.write(this.latest.lease.bytes);
     this.latest = frame;
     batch.push(frame);
   }
@@ -201,7 +201,7 @@ export class FrameWriter {
     const batch = this.batch!;
     const latest = this.latest;
     this.batch = this.latest = undefined;
-    if (latest) this.transport.write(bytesOf(latest), () => batch.forEach(this.doneOne));
+    if (latest) this.transport.write(latest.lease.bytes, () => batch.forEach(this.doneOne));
   }
 
   private readonly doneOne = (frame: OutboundFrame): void => this.done(frame);
@@ -220,9 +220,4 @@ export class FrameWriter {
     this.waitingForRoom = false;
     this.onRoom();
   }
-}
-
-/** The frame's bytes: the lease's buffer itself when the frame fills it (no view to make). */
-function bytesOf({ lease }: OutboundFrame): Buffer {
-  return lease.length === lease.buffer.length ? lease.buffer : lease.buffer.subarray(0, lease.length);
 }

@@ -106,7 +106,7 @@ export class EnginePath {
       opts.rng,
       log,
       (frame) => {
-        const tunnel = this.tunnels.get(frame.header.streamId);
+        const tunnel = this.tunnelOf(frame.header.streamId);
         if (tunnel) tunnel.inChain--;
         this.toWriter!(frame);
       },
@@ -216,7 +216,7 @@ export class EnginePath {
   private readonly outboundHook: OutboundHook = {
     outbound: (frame, emit) => {
       this.toWriter = emit;
-      const tunnel = this.tunnels.get(frame.header.streamId);
+      const tunnel = this.tunnelOf(frame.header.streamId);
       if (tunnel) tunnel.inChain++;
       if (frame.header.type === FrameType.HEADERS) this.responseHeaders(frame.header);
       else if (frame.header.type === FrameType.RST_STREAM) this.responseNotAwaited(frame.header.streamId);
@@ -225,9 +225,14 @@ export class EnginePath {
     flush: (emit) => {
       this.toWriter = emit;
       this.toxics.flush();
-      for (const id of this.tunnels.keys()) this.tunnelSettled(id);
+      if (this.tunnels.size > 0) for (const id of this.tunnels.keys()) this.tunnelSettled(id);
     },
   };
+
+  /** Asked per frame, going into the chain, out of it and out of the link: most connections have no tunnel, and then no lookup is made. */
+  private tunnelOf(streamId: number): Tunnel | undefined {
+    return this.tunnels.size === 0 ? undefined : this.tunnels.get(streamId);
+  }
 
   /**
    * The one place a tunnel is dropped: its stream has ended and none of its frames is in the
@@ -235,7 +240,7 @@ export class EnginePath {
    * (by then every frame the engine made for a stream that ended has entered the chain).
    */
   private tunnelSettled(streamId: number): void {
-    const tunnel = this.tunnels.get(streamId);
+    const tunnel = this.tunnelOf(streamId);
     if (tunnel?.stream.closed && tunnel.inChain === 0 && this.transport.pendingFrames(streamId) === 0) this.tunnels.delete(streamId);
   }
 
@@ -281,7 +286,7 @@ export class EnginePath {
     const header = readFrameHeader(bytes);
     const lease = this.opts.pool.acquire(bytes.length, { connection: this.opts.id, streamId: header.streamId, frameType: header.type });
     bytes.copy(lease.buffer);
-    this.transport.write(lease.buffer.subarray(0, bytes.length), () => this.opts.pool.writeDone(lease));
+    this.transport.write(lease.bytes, () => this.opts.pool.writeDone(lease));
   }
 
   /** The one place the path ends: the engine's connection is over. */

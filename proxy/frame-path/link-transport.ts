@@ -59,7 +59,8 @@ class LinkedFrame implements LinkChunk, FrameHeader {
     this.length = (data[0]! << 16) | (data[1]! << 8) | data[2]!;
     this.type = data[3]!;
     this.flags = data[4]!;
-    this.streamId = data.readUInt32BE(5) & 0x7fffffff;
+    // Octets, as the engine's frame codec reads them: readUInt32BE checks its argument each call.
+    this.streamId = ((data[5]! & 0x7f) << 24) | (data[6]! << 16) | (data[7]! << 8) | data[8]!;
   }
 
   done(err?: Error): void {

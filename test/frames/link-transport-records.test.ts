@@ -121,6 +121,21 @@ describe('LinkTransport frame records', () => {
     expect(Buffer.concat(rig.received).equals(sent)).toBe(true);
   });
 
+  it('reads each stream id whole, every octet of it, with the reserved bit left out', async () => {
+    rig = await setUp();
+    const { transport, ledger } = rig;
+    const ids = [0x7fffffff, 0x01020305, 0x00800001, 0x00008001, 0x00000081];
+    for (const id of ids) ledger.open(id);
+    const frames = ids.map((id) => frame(FrameType.DATA, FrameFlag.END_STREAM, id, 3));
+    // The reserved bit set on the first: the stream is still 0x7fffffff (RFC 9113 §4.1).
+    frames[0]![5]! |= 0x80;
+    const done = frames.map((bytes) => write(transport, bytes));
+    expect(ids.map((id) => transport.pendingFrames(id))).toEqual([1, 1, 1, 1, 1]);
+    await Promise.all(done);
+    expect(rig.left).toEqual(ids);
+    for (const id of ids) expect(await delivery(ledger, id)).toMatchObject({ bodyBytes: 3, endWritten: true });
+  });
+
   it('frames the link drops at its destroy are dropped for their own streams, each done once, in order', async () => {
     rig = await setUp();
     const { transport, ledger } = rig;

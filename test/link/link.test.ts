@@ -91,6 +91,32 @@ describe('link bookkeeping', () => {
     expect(link.queuedChunks).toBe(0);
   });
 
+
+  it('each sink callback settles its own write, in whatever order a sink calls back, through reused write records', () => {
+    const callbacks: Array<{ data: string; cb: (err?: Error | null) => void }> = [];
+    const link = createLink({
+      direction: 'downstream',
+      random: new SeededRandom(3),
+      sink: (data, cb) => callbacks.push({ data: String(data), cb }),
+      control: { end: () => {}, reset: () => {} },
+    });
+    links.push(link);
+    const settled: string[] = [];
+    // Rounds of five writes answered newest first, the middle one failing: records are reused from round two on.
+    for (let round = 0; round < 4; round++) {
+      const names = [0, 1, 2, 3, 4].map((i) => `r${round}c${i}`);
+      for (const name of names) link.enqueue({ data: Buffer.from(name), done: (err) => settled.push(`${name}:${err ? 'failed' : 'written'}`) });
+      expect(link.queuedBytes).toBe(5 * 4);
+      const answered = callbacks.splice(0).reverse();
+      for (const { data, cb } of answered) {
+        cb(data.endsWith('c2') ? new Error('sink failed') : null);
+        expect(settled.at(-1)).toBe(`${data}:${data.endsWith('c2') ? 'failed' : 'written'}`);
+      }
+      expect(link.queuedBytes).toBe(0);
+      expect(link.queuedChunks).toBe(0);
+    }
+    expect(settled).toHaveLength(20);
+  });
   it('the same seed gives the same fault decisions; another seed does not', async () => {
     const run = async (seed: number): Promise<FaultDecision[]> => {
       const decisions: FaultDecision[] = [];
