@@ -112,8 +112,13 @@ export class H2raceProxy extends BaseProxy<H2raceListener> {
   }
 
   protected async closeListener(running: H2raceListener): Promise<void> {
-    await running.proxy.close();
-    running.detach();
+    // Detached however the close ends: the proxy counts as stopped either way, and a later start
+    // attaches its observers anew.
+    try {
+      await running.proxy.close();
+    } finally {
+      running.detach();
+    }
   }
 
   queuedBytes(): Record<Direction, number> {

@@ -61,7 +61,7 @@ export function toxicJson(spec: ToxicSpec): ToxicSpec {
   return { attributes: spec.attributes, name: spec.name, type: spec.type, stream: spec.stream, toxicity: spec.toxicity };
 }
 
-/** Whether a proxy listens. Between the two, a start or stop is under way (BaseProxy.transition). */
+/** Whether a proxy listens. Between the two, a start, stop or update is under way (BaseProxy.transition). */
 enum ListenPhase {
   Stopped,
   Running,
@@ -86,7 +86,7 @@ export abstract class BaseProxy<Listener> implements ManagedProxy {
   protected listen: string;
   protected upstream: string;
   private state: ListenState<Listener> = { phase: ListenPhase.Stopped };
-  /** The start or stop under way (settled when none is); the next one runs after it. */
+  /** The start, stop or update under way (settled when none is); the next one runs after it. */
   private transition: Promise<void> = Promise.resolve();
 
   constructor(body: ProxyBody, protected readonly faults: ProxyFaults) {
@@ -138,7 +138,7 @@ export abstract class BaseProxy<Listener> implements ManagedProxy {
     await this.closeListener(state.listener);
   }
 
-  /** Run `step` once the start or stop before it settled (a failed start leaves the proxy stopped). */
+  /** Run `step` once the start, stop or update before it settled (a failed start leaves the proxy stopped). */
   private afterTransition(step: () => Promise<void>): Promise<void> {
     const run = this.transition.then(step);
     this.transition = run.catch(() => undefined);
@@ -147,7 +147,7 @@ export abstract class BaseProxy<Listener> implements ManagedProxy {
 
   /**
    * One transition, in order with start() and stop(): whether the proxy runs and where it listens
-   * are read once the start or stop before it settled (read at call time, a start still binding
+   * are read once the start, stop or update before it settled (read at call time, a start still binding
    * looked stopped, and an address change left the proxy stopped).
    */
   update(change: ProxyUpdate): Promise<void> {

@@ -91,7 +91,6 @@ describe('link bookkeeping', () => {
     expect(link.queuedChunks).toBe(0);
   });
 
-
   it('each sink callback settles its own write, in whatever order a sink calls back, through reused write records', () => {
     const callbacks: Array<{ data: string; cb: (err?: Error | null) => void }> = [];
     const link = createLink({
@@ -117,6 +116,7 @@ describe('link bookkeeping', () => {
     }
     expect(settled).toHaveLength(20);
   });
+
   it('the same seed gives the same fault decisions; another seed does not', async () => {
     const run = async (seed: number): Promise<FaultDecision[]> => {
       const decisions: FaultDecision[] = [];
