@@ -54,7 +54,9 @@ export class SseClient {
     if (this.lastId !== undefined) headers['last-event-id'] = String(this.lastId);
     const { stream, record } = conn.request('events', headers);
     this.current = stream;
-    this.silentSince ??= this.ctx.recorder.now();
+    // Silence counts from the request itself (the record's start), not from after node:http2 made
+    // the stream: under load that took milliseconds the report then left out.
+    this.silentSince ??= record.startMs;
     this.streamEvents = 0;
     let text = '';
     stream.setEncoding('utf8');
