@@ -138,11 +138,12 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     this.unsettled++;
     const first = this.chain[0];
     const length = chunk.data.length;
-    if (!first && this.backlog + this.wire === 0) {
-      // No toxics and nothing held: straight to the sink. The link never holds the chunk, so the
-      // clock of `delivery` stays still (no time read per chunk).
-      if (length > this.peakBacklog) this.peakBacklog = length;
-      if (length >= this.highWaterMark) this.needDrain = true;
+    if (!first) {
+      // No toxics: straight to the sink. The link never holds the chunk, so the clock of
+      // `delivery` does not move (no time read per chunk); what it already held counts as before.
+      const queued = this.backlog + length;
+      if (queued > this.peakBacklog) this.peakBacklog = queued;
+      if (queued >= this.highWaterMark) this.needDrain = true;
       this.toSocket(chunk.data, tracker);
       this.maybeDrain();
       return;
@@ -151,10 +152,6 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
     if (this.backlog > this.peakBacklog) this.peakBacklog = this.backlog;
     this.clockHeld();
     if (this.backlog >= this.highWaterMark) this.needDrain = true;
-    if (!first) {
-      this.sinkData(chunk.data, tracker);
-      return;
-    }
     if (this.backlog >= (this.queueLimit ?? Infinity)) this.needRoom = true;
     first.stage.push({ data: chunk.data, at: performance.now(), tracker });
   }
@@ -366,7 +363,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
       node.live = false;
       held.push(...node.stage.drain());
     }
-    for (const piece of held) piece.tracker?.fail(err);
+    for (const piece of held) piece.tracker?.written(err);
     // Nothing waits in the link any more; what the sink has calls back still.
     this.backlog = 0;
     this.wire = 0;
@@ -377,7 +374,7 @@ class ChainLink extends EventEmitter<LinkEvents> implements Link {
   private drop(piece: Piece, reason: string): void {
     if (this.state !== 'finished') this.backlog -= piece.data.length;
     this.clockHeld();
-    piece.tracker?.fail(new Error(`write dropped by ${reason}`));
+    piece.tracker?.written(new Error(`write dropped by ${reason}`));
     this.maybeDrain();
   }
 

@@ -36,16 +36,14 @@ export class ChunkTracker {
   /** The first error a piece of this chunk met; done reports it once every piece is through. */
   private error: Error | undefined;
 
-  /** The sink called back for a piece of this chunk. */
+  /**
+   * A piece of this chunk is through: the sink called back for it, or it will not reach the sink
+   * (dropped, or held when the link ended: `err`).
+   */
   written(err?: Error | null): void {
     if (this.settled) return;
     if (err) this.error ??= err;
     if (--this.pending === 0) this.settle(this.error);
-  }
-
-  /** A piece of this chunk will not reach the sink (dropped, or held when the link ended). */
-  fail(err: Error): void {
-    this.written(err);
   }
 
   /** The link was destroyed: the chunk fails now, whatever its pieces still do. */
