@@ -31,8 +31,6 @@ export class ViewerConnection implements StreamConnection {
   private readonly byStreamId = new Map<number, StreamRecord>();
   private stopping = false;
   private readonly stalls: StallWatch;
-  /** A graceful server GOAWAY: streams in flight finish, new ones go to a new connection. */
-  private draining = false;
 
   constructor(
     private readonly recorder: RunRecorder,
@@ -75,7 +73,6 @@ export class ViewerConnection implements StreamConnection {
       recorder.goaways.push({ connection: id, side: 'server', code, lastStreamId, atMs: recorder.now() });
       if (code !== http2.constants.NGHTTP2_NO_ERROR) this.deathReason ??= `server GOAWAY ${errorCodeName(code)}`;
       else {
-        this.draining = true;
         this.gracefulLastStreamId = Math.min(this.gracefulLastStreamId ?? Infinity, lastStreamId);
       }
     });
@@ -100,7 +97,7 @@ export class ViewerConnection implements StreamConnection {
 
   /** Whether new requests may go on this connection. */
   get usable(): boolean {
-    return !this.stopping && !this.draining && this.deathReason === undefined && !this.session.closed && !this.session.destroyed;
+    return !this.stopping && this.gracefulLastStreamId === undefined && this.deathReason === undefined && !this.session.closed && !this.session.destroyed;
   }
 
   request(kind: StreamKind, headers: http2.OutgoingHttpHeaders, rangeStart?: number, options?: http2.ClientSessionRequestOptions): OpenedStream {
