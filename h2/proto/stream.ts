@@ -147,7 +147,6 @@ export class H2Stream implements ServerStream {
     if (!canSend(this.state)) return;
     this.response = informational ? ResponsePhase.Informational : ResponsePhase.Final;
     this.host.sendHead(this, status, fields, endStream);
-    if (endStream) this.body.ending = BodyEnd.Sent;
   }
 
   write(chunk: Buffer): boolean {
