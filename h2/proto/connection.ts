@@ -248,8 +248,7 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
     // The application may have failed the connection from a callback earlier in this chunk.
     if (this.end.phase >= EndPhase.Ending) return;
     validateFramePayload(header, frame);
-    this.guard.check(header, this.now);
-    this.framesReceived[header.type <= FrameType.PRIORITY_UPDATE ? header.type : this.framesReceived.length - 1]!++;
+    this.count(header);
     if (this.inboundHook) this.inboundHook.inbound(header, frame, this.deliverLater);
     else this.dispatch(header, frame);
   }
@@ -260,9 +259,14 @@ export class Connection implements FrameSink, TransportSink, StreamHost, Schedul
    */
   onDataPieces(header: FrameHeader, pieces: Buffer[]): void {
     if (this.end.phase >= EndPhase.Ending) return;
-    this.guard.check(header, this.now);
-    this.framesReceived[FrameType.DATA]!++;
+    this.count(header);
     this.onDataFrame(header, undefined, pieces);
+  }
+
+  /** Every received frame, whole or in pieces, once: the flood guard (throws on a flood) and framesReceived. */
+  private count(header: FrameHeader): void {
+    this.guard.check(header, this.now);
+    this.framesReceived[header.type <= FrameType.PRIORITY_UPDATE ? header.type : this.framesReceived.length - 1]!++;
   }
 
   /** A frame the inbound hook held: acted on unless the connection is ending by then. */
