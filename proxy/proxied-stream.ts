@@ -26,7 +26,7 @@ import type { Logger } from 'pino';
 import type { RequestHead } from '../h2/proto/header-validation.js';
 import type { ConnectionInfo, DeliveryListener, StreamDelivery } from './connection-wrapper.js';
 import type { BridgeExchange, DownstreamBridge, ResponseDrainListener } from './downstream-bridge.js';
-import { keepable } from '../h2/proto/read-buffers.js';
+import { keepable } from '../h2/frame/read-buffers.js';
 import { EngineStream, requestHeaders } from './engine-stream.js';
 import { headersOf } from './field-list.js';
 import type { ClientFacts } from './headers.js';

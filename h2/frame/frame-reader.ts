@@ -7,7 +7,7 @@
  * The sink sees each header before its payload is read, so a frame it refuses (too long, out of
  * sequence) is never buffered.
  *
- * A chunk may be a reused socket read (h2/proto/read-buffers.ts), read into again once the
+ * A chunk may be a reused socket read (h2/frame/read-buffers.ts), read into again once the
  * transport's callback returns: the views of a DATA frame straddling chunks are kept (keepRead:
  * held, or copied) from the moment they are stored (`pieces`) until the frame goes out whole (onDataPieces, whose callee holds
  * what it keeps) or is assembled (a copy) or the reader is dropped — `letPiecesGo`, the one place
@@ -17,7 +17,7 @@
  * Lifecycle: one per connection direction, owned by whoever reads the connection; it ends with
  * `drop()` (the connection closed), which lets go of a split frame's pieces.
  */
-import { keepRead, releaseRead } from '../proto/read-buffers.js';
+import { keepRead, releaseRead } from './read-buffers.js';
 import { FRAME_HEADER_LENGTH, FrameFlag, FrameType } from './constants.js';
 import { readFrameHeader, writeFrameHeader, type FrameHeader } from './codec.js';
 

@@ -5,7 +5,7 @@
  *
  * Lifecycle: owned by the connection; a block starts with HEADERS and ends with END_HEADERS
  * (`finish`), or with the connection. A fragment is a view of the read it came in, which may be a
- * reused read buffer (read-buffers.ts): a block that stays open past its frame keeps copies.
+ * reused read buffer (h2/frame/read-buffers.ts): a block that stays open past its frame keeps copies.
  */
 import { ErrorCode, FrameFlag, FrameType } from '../frame/constants.js';
 import { frameError, type FrameHeader } from '../frame/codec.js';

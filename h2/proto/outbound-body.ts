@@ -4,12 +4,12 @@
  * the writer's budget allow (send-scheduler.ts), so a frame is born just before it can go out.
  *
  * Lifecycle: part of its stream; `clear` (the stream reset) drops what is queued. A queued chunk
- * may be a view of a reused socket read (read-buffers.ts): it is kept (keepRead: held, or copied) from
+ * may be a view of a reused socket read (h2/frame/read-buffers.ts): it is kept (keepRead: held, or copied) from
  * `push` until the last of its bytes is copied into a frame (`take`) or dropped (`clear`), where
  * each is let go.
  */
 import { SendWindow } from './flow-window.js';
-import { keepRead, releaseRead } from './read-buffers.js';
+import { keepRead, releaseRead } from '../frame/read-buffers.js';
 
 export const BodyEnd = {
   /** More may be written. */

@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import type { Logger } from 'pino';
-import type { ReadBuffers } from '../../h2/proto/read-buffers.js';
+import type { ReadBuffers } from '../../h2/frame/read-buffers.js';
 import type { UpstreamWrapper } from '../connection-wrapper.js';
 import type { ProxyEvents } from '../events.js';
 import { UpstreamError, connectError } from './errors.js';
@@ -46,7 +46,7 @@ export function originEndpoint(origin: URL): { host: string; port: number } {
 
 /**
  * One connection for a pool or agent, asking TLS for `alpn` when the origin uses TLS. With
- * `readBuffers`, the connection reads into its reused buffers (h2/proto/read-buffers.ts), for a
+ * `readBuffers`, the connection reads into its reused buffers (h2/frame/read-buffers.ts), for a
  * caller whose reader holds what it keeps (the engine): a cleartext one always (through a link,
  * as copies); a TLS one when no link goes under it, TLS then making its own TCP socket (Node reads
  * TLS into the buffers only so; over a socket given to it, TLS reads that socket itself).

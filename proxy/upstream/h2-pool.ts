@@ -22,7 +22,7 @@ import type { Http2SettingsConfig } from '../../config/proxy-schema.js';
 import { engineSettings } from '../engine-settings.js';
 import { ConnectionEnding } from '../connection-ending.js';
 import type { ConnectionEndReason } from '../events.js';
-import { ReadBuffers } from '../../h2/proto/read-buffers.js';
+import { ReadBuffers } from '../../h2/frame/read-buffers.js';
 import { connectFor, type UpstreamConnectionOptions, type UpstreamTransport } from './connect.js';
 import { NoConnectProtocolError, OriginNotH2Error, UpstreamError, connectError } from './errors.js';
 

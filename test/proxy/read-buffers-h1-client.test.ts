@@ -1,7 +1,7 @@
 /**
  * An HTTP/1.1 client's response keeps what the proxy writes into it (Node's response queues the
  * very Buffer while the client does not read), so the DATA views of the upstream's reused read
- * buffers (h2/proto/read-buffers.ts) go to it as copies (ProxiedStream.writeBody, keepable). Here
+ * buffers (h2/frame/read-buffers.ts) go to it as copies (ProxiedStream.writeBody, keepable). Here
  * an HTTP/1.1 download stalls with response bytes queued while an HTTP/2 download on the same
  * upstream session runs through those buffers again and again: both arrive as the origin sent them.
  */

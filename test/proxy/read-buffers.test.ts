@@ -1,5 +1,5 @@
 /**
- * The upstream reads into reused buffers (h2/proto/read-buffers.ts) — an h2c origin's, and a TLS
+ * The upstream reads into reused buffers (h2/frame/read-buffers.ts) — an h2c origin's, and a TLS
  * one's when no link goes under it — and a response's DATA
  * travels as views of those reads into the downstream stream's queue, held there until copied into
  * a frame. A client that stops reading leaves views queued on its stream while another download
@@ -12,7 +12,7 @@ import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ReadBuffers } from '../../h2/proto/read-buffers.js';
+import type { ReadBuffers } from '../../h2/frame/read-buffers.js';
 import { ToxicSet } from '../../faults/link/toxic-set.js';
 import { createProxyEvents } from '../../proxy/events.js';
 import { startH2race } from '../../proxy/h2race.js';

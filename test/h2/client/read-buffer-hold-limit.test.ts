@@ -7,7 +7,7 @@
 import * as net from 'node:net';
 import { once } from 'node:events';
 import { afterEach, expect, it } from 'vitest';
-import { ReadBuffers, keepRead, releaseRead } from '../../../h2/proto/read-buffers.js';
+import { ReadBuffers, keepRead, releaseRead } from '../../../h2/frame/read-buffers.js';
 import { randomBody } from '../../helpers/bytes.js';
 import { waitFor } from '../../helpers/wait.js';
 

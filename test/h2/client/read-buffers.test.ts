@@ -1,5 +1,5 @@
 /**
- * The client role over a socket that reads into reused buffers (h2/proto/read-buffers.ts): what
+ * The client role over a socket that reads into reused buffers (h2/frame/read-buffers.ts): what
  * the engine keeps of a read past its callback is held or copied, so a later read into the same
  * buffer never changes it. A raw server writes a frame's tail (or a header block's CONTINUATION)
  * only after the client has read its head, so every run splits it across reads.
@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { connectSocket } from '../../../h2/client.js';
 import type { ClientConnection } from '../../../h2/proto/client-connection.js';
-import { ReadBuffers } from '../../../h2/proto/read-buffers.js';
+import { ReadBuffers } from '../../../h2/frame/read-buffers.js';
 import { randomBody } from '../../helpers/bytes.js';
 import { continuationFrame, dataFrame, encodeHeaderBlock, headersFrame } from '../../helpers/raw-h2.js';
 import { waitFor } from '../../helpers/wait.js';
