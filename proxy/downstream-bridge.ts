@@ -66,7 +66,6 @@ export class DownstreamBridge implements StreamHandler, HeldStream, IdleWatched 
   readonly id: number;
   /** The request head as the engine decoded it. */
   readonly head: RequestHead;
-  readonly endAfterHeaders: boolean;
   /** The final response head went out. */
   headersSent = false;
   /** How the stream ended: 0 when both sides finished, else the RST_STREAM code. */
@@ -109,7 +108,6 @@ export class DownstreamBridge implements StreamHandler, HeldStream, IdleWatched 
   ) {
     this.id = stream.id;
     this.head = head;
-    this.endAfterHeaders = head.endStream;
     this.stalled = bornStalled;
   }
 

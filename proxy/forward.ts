@@ -62,7 +62,7 @@ export function createForwarder(
     // connection without one has no idle sweep: watchIdle() does nothing there).
     h2Stream?.watchIdle();
     if (upstream.usesH1 || !h2Upstream) return viaH1(ps);
-    const hasBody = h2Stream ? !h2Stream.endAfterHeaders : hasH1Body(ps.headers);
+    const hasBody = h2Stream ? !h2Stream.head.endStream : hasH1Body(ps.headers);
     const scheme = upstream.tls ? 'https' : 'http';
     // The authority goes as :authority, not as a field. The stream is the client the forwarding headers tell of (ClientFacts).
     const fields = requestHead

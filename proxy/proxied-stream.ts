@@ -96,9 +96,8 @@ export class ProxiedStream implements BridgeExchange, ClientFacts, DeliveryListe
   private failure?: Error;
   /** Set when the downstream idle timeout closed the stream. */
   private idleFor?: number;
-  /** From end() for report(): how the session saw the stream end, its RST_STREAM code, when. */
+  /** From end() for report(): how the session saw the stream end, and when (its RST_STREAM code stays the bridge's). */
   private sessionOutcome: StreamOutcome = 'completed';
-  private rstCode: number | undefined;
   private closedAt = 0;
 
   constructor(
@@ -422,7 +421,6 @@ export class ProxiedStream implements BridgeExchange, ClientFacts, DeliveryListe
     this.closedAt = performance.now();
     const h2 = this.h2Stream;
     const rstCode = h2?.rstCode;
-    this.rstCode = rstCode;
     let outcome: StreamOutcome;
     if (this.failure) outcome = 'upstream-error';
     else if (responseEnded && (h2 ? rstCode === ErrorCode.NO_ERROR : this.pair!.res.writableFinished)) outcome = 'completed';
@@ -448,7 +446,8 @@ export class ProxiedStream implements BridgeExchange, ClientFacts, DeliveryListe
 
   /** The stream-end record: bytes and duration are the socket's when `delivery` tells them. */
   private report(delivery: StreamDelivery | undefined): void {
-    const { sessionOutcome, rstCode, closedAt } = this;
+    const { sessionOutcome, closedAt } = this;
+    const rstCode = this.h2Stream?.rstCode;
     // Nobody to tell (no listener, the log above info, as in the bench): no record is built.
     if (this.events.listenerCount('stream-end') === 0 && !this.logger.isLevelEnabled('info')) return;
     const { start } = this;
