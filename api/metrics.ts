@@ -47,7 +47,6 @@ function poolCounters(stats: PoolStats): Array<[string, number]> {
   ];
 }
 
-
 export class H2raceMetrics {
   readonly registry = new Registry();
 

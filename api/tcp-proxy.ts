@@ -8,8 +8,8 @@
  * proxy's ToxicSet, so a toxic added, changed or removed reaches open connections.
  *
  * Lifecycle: the TcpProxy owns every relay it starts; BaseProxy holds its listening server while
- * running; closeListener() (what BaseProxy's stop runs) closes that server and destroys every relay (that is where a connection ends when the proxy is disabled, moved or
- * deleted). A relay also ends by itself when both sides are done.
+ * running; closeListener() (what BaseProxy's stop runs) closes that server and destroys every
+ * relay (that is where a connection ends when the proxy is disabled, moved or deleted). A relay also ends by itself when both sides are done.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
