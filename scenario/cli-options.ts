@@ -23,6 +23,7 @@ export interface TrafficArgs {
   seed: number;
   'seek-rate': number;
   'small-rate': number;
+  'video-bitrate': number;
   'video-path': string;
   'events-path': string;
   'small-path': string;
@@ -46,6 +47,12 @@ export const trafficOptions = {
     seed: { integer: true, default: SCENARIO_DEFAULTS.seed, describe: 'seed for seek times/positions and the proxy faults' },
     'seek-rate': { ...SCENARIO_LIMITS.seeksPerSecond, default: SCENARIO_DEFAULTS.seeksPerSecond, describe: 'mean seeks per second per viewer (each cancels a range)' },
     'small-rate': { ...SCENARIO_LIMITS.smallPerSecond, default: SCENARIO_DEFAULTS.smallPerSecond, describe: 'mean small requests per second per viewer' },
+    'video-bitrate': {
+      min: SCENARIO_LIMITS.videoBitsPerSecond.min / 1e6,
+      max: SCENARIO_LIMITS.videoBitsPerSecond.max / 1e6,
+      default: SCENARIO_DEFAULTS.videoBitsPerSecond / 1e6,
+      describe: "Mbit/s of the video: the player plays at it and reads ahead Chromium's 10 s of it (2-20 MiB), pausing the stream when that is buffered",
+    },
     'stall-after': { ...SCENARIO_LIMITS.stallAfterMs, default: SCENARIO_DEFAULTS.stallAfterMs, describe: 'ms without progress (the connection answering PING) after which a stream counts as stalled' },
   }),
   traffic: {
@@ -90,6 +97,7 @@ export function scenarioOptionsFrom(args: TrafficArgs): Omit<ScenarioOptions, 't
     seed: args.seed,
     seeksPerSecond: args['seek-rate'],
     smallPerSecond: args['small-rate'],
+    videoBitsPerSecond: args['video-bitrate'] * 1e6,
     stallAfterMs: args['stall-after'],
     traffic: trafficKinds(args.traffic),
     paths: {

@@ -41,10 +41,12 @@ export function formatSseDelay(s: RunSummary): string {
   return `${Math.round(s.sseDelayP50Ms)}/${Math.round(s.sseDelayP99Ms)} ms${s.sseDelaySource === 'stamp' ? '' : ' (gaps)'}`;
 }
 
-/** "1.23 Mbit/s (62%)": video goodput, and its share of the capacity left for video when known. */
+/**
+ * "1.23 Mbit/s (62%)": video goodput over the run, and its share of the capacity left for video
+ * while the players wanted bytes (RunSummary.videoShareOfLeft), when known.
+ */
 export function formatVideoGoodput(s: RunSummary): string {
-  const left = s.videoCapacityBytesPerSec;
-  const share = left === undefined || left === 0 ? '' : ` (${Math.round((100 * s.videoGoodputBytesPerSec) / left)}%)`;
+  const share = s.videoShareOfLeft === undefined ? '' : ` (${Math.round(100 * s.videoShareOfLeft)}%)`;
   return `${formatRate(s.videoGoodputBytesPerSec)}${share}`;
 }
 

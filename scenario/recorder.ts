@@ -37,6 +37,8 @@ export class RunRecorder {
   /** Streams that failed although nobody on our side ended them (kept live for the progress bar). */
   failed = 0;
   corruptBytes = 0;
+  /** ms each viewer's video player wanted bytes, by viewer number (video-player.ts). */
+  private readonly videoWanting = new Map<number, number>();
   /** Streams stop() ended: this run's, not a module-wide set every run shares. */
   private readonly stopping = new WeakSet<http2.ClientHttp2Stream>();
 
@@ -129,6 +131,11 @@ export class RunRecorder {
     sse.delaySource = sse.delaySource === 'none' || sse.delaySource === source ? source : 'mixed';
   }
 
+  /** Viewer `viewer`'s player wanted bytes for `ms` more. */
+  noteVideoWanting(viewer: number, ms: number): void {
+    this.videoWanting.set(viewer, (this.videoWanting.get(viewer) ?? 0) + ms);
+  }
+
   /** Marks a stream we end at the end of the run (outcome `stopped`, not a failure). */
   stop(stream: http2.ClientHttp2Stream): void {
     this.stopping.add(stream);
@@ -162,6 +169,7 @@ export class RunRecorder {
       sessionErrors: this.sessionErrors,
       verifyErrors: this.verifyErrors,
       sse: { ...this.sse, delaysMs: [...this.sse.delaysMs] },
+      videoWantingMs: this.videoWanting.size === 0 ? undefined : Array.from({ length: meta.viewers }, (_, i) => Math.round(this.videoWanting.get(i + 1) ?? 0)),
     };
   }
 }

@@ -50,8 +50,9 @@ completed or were still wanted, per second, beside the capacity of the viewers' 
 streams we cancelled or that broke. A mode whose connections break can show more goodput than a safe one: each broken connection throws
 away the frames its link still held for cancelled ranges, which a safe mode's link must deliver (and the client drop) first.
 <b>${events} delay</b>: how late ${unit}s arrived, from the origin's send time (or, marked "gaps", from their spacing when the origin does not stamp them);
-<b>video goodput</b>: video bytes received intact, a cancelled range's bytes before its seek included, and its share of the capacity the
-${events} and ${kindName('small', clients)} streams left. Each run below names the deepest queue a viewer's link held, beside the profile's queue.</p>`;
+<b>video goodput</b>: video bytes received intact per second of the run, a cancelled range's bytes before its seek included, and in brackets
+their share of the capacity the ${events} and ${kindName('small', clients)} streams left while the players wanted bytes (a player
+stops reading when it holds its read-ahead target, as Chromium's does, so a fast link idles beside a full buffer). Each run below names the deepest queue a viewer's link held, beside the profile's queue.</p>`;
 }
 
 function rank({ summary: s }: ReportRun): number {

@@ -80,8 +80,18 @@ export interface RunSummary {
    * after the cancel is wasted).
    */
   videoGoodputBytesPerSec: number;
-  /** The capacity left for video: the links' capacity less what SSE and small requests received. */
+  /** The capacity left for video over the whole run: the links' capacity less what SSE and small requests received. */
   videoCapacityBytesPerSec?: number;
+  /** How long the viewers' players wanted bytes (reading, not paused at their read-ahead target), ms summed over viewers; absent for gRPC clients. */
+  videoWantingMs?: number;
+  /**
+   * Video goodput's share of the capacity left for video WHILE the players wanted bytes (summary.ts,
+   * videoShareOfLeft): video bytes that arrived then, intact, over each viewer's wanting time × its
+   * link's rate less its SSE and small requests' rate. A fast link fills a player's buffer and then
+   * idles, so the whole run's capacity (videoCapacityBytesPerSec) would make it look bad. gRPC
+   * clients always want: their share is over the whole run. Undefined when the profile is no preset.
+   */
+  videoShareOfLeft?: number;
   /** The viewers' downstream link queue (compare): the deepest one seen and the profile's queue, bytes and ms at its rate. */
   queue?: { peakBytes: number; peakMs?: number; limitBytes?: number; limitMs?: number };
   /** Connections with damage: a client GOAWAY with an error, a corrupted byte or a collateral failure. */

@@ -35,6 +35,8 @@ export interface ScenarioOptions {
   seeksPerSecond?: number;
   /** Mean small requests per second per viewer. */
   smallPerSecond?: number;
+  /** The video's bitrate, bits per second: how fast the player plays and how far ahead it reads (video-player.ts). */
+  videoBitsPerSecond?: number;
   paths?: Partial<ScenarioPaths>;
   /** The kinds of traffic sent (traffic-kinds.ts); DEFAULT_TRAFFIC when absent. */
   traffic?: readonly TrafficKind[];
@@ -81,7 +83,8 @@ export interface ScenarioProgress {
 export type Clients = 'browser' | 'grpc';
 
 export const DEFAULT_PATHS: ScenarioPaths = { video: '/video', events: '/events', small: '/small', upload: '/echo?rate=4096', echo: '/echo', headers: '/headers' };
-export const SCENARIO_DEFAULTS = { viewers: 4, durationMs: 10_000, seed: 1, seeksPerSecond: 2, smallPerSecond: 2, stallAfterMs: 5000 };
+/** videoBitsPerSecond: 5 Mbit/s, Netflix's recommended speed for HD (help.netflix.com/en/node/306). */
+export const SCENARIO_DEFAULTS = { viewers: 4, durationMs: 10_000, seed: 1, seeksPerSecond: 2, smallPerSecond: 2, stallAfterMs: 5000, videoBitsPerSecond: 5_000_000 };
 /** The one statement of the number options' limits: runScenario checks them, the CLI's flags take them (cli-options.ts). */
 export const SCENARIO_LIMITS = {
   viewers: { integer: true, min: 1, max: 1000 },
@@ -89,6 +92,7 @@ export const SCENARIO_LIMITS = {
   seeksPerSecond: { min: 0, max: 100 },
   smallPerSecond: { min: 0, max: 100 },
   stallAfterMs: { min: 100, max: 600_000 },
+  videoBitsPerSecond: { min: 1000, max: 1e10 },
 } satisfies Record<string, NumberRule>;
 
 const STAGGER_MS = 25;
@@ -107,7 +111,8 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
   const seeksPerSecond = opts.seeksPerSecond ?? SCENARIO_DEFAULTS.seeksPerSecond;
   const smallPerSecond = opts.smallPerSecond ?? SCENARIO_DEFAULTS.smallPerSecond;
   const stallAfterMs = opts.stallAfterMs ?? SCENARIO_DEFAULTS.stallAfterMs;
-  for (const [name, value] of Object.entries({ viewers, durationMs, seeksPerSecond, smallPerSecond, stallAfterMs })) {
+  const videoBitsPerSecond = opts.videoBitsPerSecond ?? SCENARIO_DEFAULTS.videoBitsPerSecond;
+  for (const [name, value] of Object.entries({ viewers, durationMs, seeksPerSecond, smallPerSecond, stallAfterMs, videoBitsPerSecond })) {
     const rule: NumberRule = SCENARIO_LIMITS[name as keyof typeof SCENARIO_LIMITS];
     check(meetsRule(rule, value), `${name} must be ${describeRule(rule)}, got ${value}`);
   }
@@ -124,7 +129,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<RunRecord> {
   try {
     const target = { url: opts.target, ca: opts.ca, via: shaped?.address };
     const rttMs = shaped && (await probeConnection(target, SHAPED_CONNECT_TIMEOUT_MS));
-    const record = await drive(opts, target, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, stallAfterMs, paths });
+    const record = await drive(opts, target, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, stallAfterMs, videoBitsPerSecond, paths });
     if (!shaped) return record;
     return { ...record, shapedPath: { rttMs, downBytesPerSecond: shaped.downBytesPerSecond(), preset: shaped.preset } };
   } finally {
@@ -153,10 +158,11 @@ interface DriveSettings {
   seeksPerSecond: number;
   smallPerSecond: number;
   stallAfterMs: number;
+  videoBitsPerSecond: number;
   paths: ScenarioPaths;
 }
 
-async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, stallAfterMs, paths }: DriveSettings): Promise<RunRecord> {
+async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, durationMs, seed, seeksPerSecond, smallPerSecond, stallAfterMs, videoBitsPerSecond, paths }: DriveSettings): Promise<RunRecord> {
   const relay = await FrameTapRelay.start();
   const recorder = new RunRecorder();
   const pending = new Set<Promise<void>>();
@@ -167,6 +173,7 @@ async function drive(opts: ScenarioOptions, target: TargetOptions, { viewers, du
     paths,
     seeksPerSecond,
     smallPerSecond,
+    videoBitsPerSecond,
     traffic: new Set(opts.traffic ?? DEFAULT_TRAFFIC),
     stallAfterMs,
     recorder,

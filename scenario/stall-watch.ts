@@ -8,7 +8,8 @@
  * the server's or its origin's pace, and is not flow-controlled: no window holds it up.) The answer arrives behind every
  * byte the server wrote before it, so a slow or congested link is not taken for a stall: the
  * link delivered all it had, and the stream's bytes were not among them. An upload that cannot
- * send stalls its echo, so the same test finds it.
+ * send stalls its echo, so the same test finds it. A stream our client paused (a video player
+ * whose buffer is full) waits on us, not on the server: it is not watched until it resumes.
  *
  * Lifecycle: owned by its ViewerConnection, which hands it each stream it opens and stops it when
  * the connection ends (stop(): the one place its timer ends). A stream leaves the watch on close.
@@ -18,6 +19,7 @@ import type { RunRecorder } from './recorder.js';
 import type { StreamRecord } from './types.js';
 
 interface Watched {
+  stream: http2.ClientHttp2Stream;
   record: StreamRecord;
   /** When the stream last made progress: its head, or a body byte. */
   lastProgressMs: number;
@@ -39,13 +41,14 @@ export class StallWatch {
   }
 
   watch(stream: http2.ClientHttp2Stream, record: StreamRecord): void {
-    const entry: Watched = { record, lastProgressMs: this.recorder.now() };
+    const entry: Watched = { stream, record, lastProgressMs: this.recorder.now() };
     this.watched.set(stream, entry);
     const progress = (): void => {
       entry.lastProgressMs = this.recorder.now();
     };
     stream.once('response', progress);
     stream.on('data', progress);
+    stream.on('resume', progress);
     stream.once('close', () => this.watched.delete(stream));
   }
 
@@ -58,7 +61,7 @@ export class StallWatch {
     if (this.probing) return;
     const now = this.recorder.now();
     const suspects = [...this.watched.values()].filter(
-      (w) => w.record.status !== undefined && w.record.stall === undefined && !w.record.cancelledByUs && now - w.lastProgressMs >= this.stallAfterMs,
+      (w) => w.record.status !== undefined && w.record.stall === undefined && !w.record.cancelledByUs && !w.stream.isPaused() && now - w.lastProgressMs >= this.stallAfterMs,
     );
     if (suspects.length === 0) return;
     this.probing = true;
@@ -68,7 +71,7 @@ export class StallWatch {
     if (answered === undefined) return;
     const detectedMs = this.recorder.now();
     for (const w of suspects) {
-      if (w.lastProgressMs < sentMs && !w.record.cancelledByUs && w.record.outcome === undefined) w.record.stall = { sinceMs: w.lastProgressMs, detectedMs, pingMs: answered };
+      if (w.lastProgressMs < sentMs && !w.record.cancelledByUs && !w.stream.isPaused() && w.record.outcome === undefined) w.record.stall = { sinceMs: w.lastProgressMs, detectedMs, pingMs: answered };
     }
   }
 }

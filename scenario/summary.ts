@@ -54,6 +54,7 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
   let usefulBytes = 0;
   let wastedBytes = 0;
   let videoBytes = 0;
+  let videoWantedBytes = 0;
   let otherBytes = 0;
   let played = false;
   for (const s of run.streams) {
@@ -62,7 +63,10 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
     if (s.outcome === 'cancelled' || s.outcome === 'failed') wastedBytes += Math.max(s.bytes, s.wireBytes);
     else usefulBytes += s.bytes;
     if (s.kind !== 'video') otherBytes += s.bytes;
-    else if (s.outcome !== 'failed' && s.corruptBytes === 0) videoBytes += s.bytes;
+    else if (s.outcome !== 'failed' && s.corruptBytes === 0) {
+      videoBytes += s.bytes;
+      videoWantedBytes += s.wantedBytes ?? s.bytes;
+    }
     corruptedBytes += s.corruptBytes;
     if (s.cancelledByUs) cancels++;
     if (s.outcome === 'completed') completed++;
@@ -102,7 +106,8 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
   const verdict: Verdict =
     collateral > 0 || corruptedBytes > 0 ? 'COLLATERAL' : error !== undefined ? 'ERROR' : originErrors > 0 ? 'ORIGIN-ERRORS' : 'CLEAN';
   const perSecond = (bytes: number): number => (run.durationMs > 0 ? Math.round((bytes * 1000) / run.durationMs) : 0);
-  const capacityBytesPerSec = capacity(run);
+  const perViewerBytesPerSec = perViewerCapacity(run);
+  const capacityBytesPerSec = perViewerBytesPerSec === undefined ? undefined : perViewerBytesPerSec * run.viewers;
   return {
     clients: run.clients,
     mode: run.mode,
@@ -143,6 +148,8 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
     capacityBytesPerSec,
     videoGoodputBytesPerSec: perSecond(videoBytes),
     videoCapacityBytesPerSec: capacityBytesPerSec === undefined ? undefined : Math.max(0, capacityBytesPerSec - perSecond(otherBytes)),
+    videoWantingMs: run.videoWantingMs?.reduce((a, b) => a + b, 0),
+    videoShareOfLeft: videoShareOfLeft(run, perViewerBytesPerSec, videoWantedBytes),
     queue: linkQueue(run),
     damagedConnections: stories.length,
     damage: stories.slice(0, STORIES_KEPT),
@@ -153,10 +160,29 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
   };
 }
 
-/** All viewers' links together, from the preset the viewers went through (the profile, or the shaping relay's). */
-function capacity(run: RunRecord): number | undefined {
-  const perViewer = run.shapedPath?.preset?.downBytesPerSecond ?? presetDownBytesPerSec(run.shape) ?? presetDownBytesPerSec(run.profile);
-  return perViewer === undefined ? undefined : perViewer * run.viewers;
+/** One viewer's link toward it, from the preset the viewers went through (the profile, or the shaping relay's). */
+function perViewerCapacity(run: RunRecord): number | undefined {
+  return run.shapedPath?.preset?.downBytesPerSecond ?? presetDownBytesPerSec(run.shape) ?? presetDownBytesPerSec(run.profile);
+}
+
+/**
+ * Video bytes that arrived while the players wanted them, against what the links could carry for
+ * video meanwhile: per viewer, the time its player wanted bytes × its link's rate less the rate its
+ * other streams (SSE, small requests) took over the run. A player whose buffer is full takes
+ * nothing however fast the link, so that time is no capacity left unused. Without wanting times
+ * (gRPC clients: always reading) the whole run counts. Rounded to 0.001.
+ */
+function videoShareOfLeft(run: RunRecord, perViewerBytesPerSec: number | undefined, wantedBytes: number): number | undefined {
+  if (perViewerBytesPerSec === undefined || run.durationMs <= 0) return undefined;
+  const otherBytes = new Map<number, number>();
+  for (const s of run.streams) if (s.kind !== 'video') otherBytes.set(s.viewer, (otherBytes.get(s.viewer) ?? 0) + s.bytes);
+  let leftBytes = 0;
+  for (let viewer = 1; viewer <= run.viewers; viewer++) {
+    const wantingMs = run.videoWantingMs === undefined ? run.durationMs : (run.videoWantingMs[viewer - 1] ?? 0);
+    const otherPerSec = ((otherBytes.get(viewer) ?? 0) * 1000) / run.durationMs;
+    leftBytes += (wantingMs / 1000) * Math.max(0, perViewerBytesPerSec - otherPerSec);
+  }
+  return leftBytes > 0 ? Math.round((1000 * wantedBytes) / leftBytes) / 1000 : undefined;
 }
 
 /** The deepest queue the proxy saw, beside the profile's own (a preset's, at its down rate). */

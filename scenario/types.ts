@@ -52,6 +52,12 @@ export interface StreamRecord {
   bytes: number;
   /** DATA payload bytes the server sent for this stream, as the relay saw them: with those the client dropped after our cancel. */
   wireBytes: number;
+  /**
+   * A browser viewer's video: the body bytes that arrived while its player wanted them (reading,
+   * not paused at its read-ahead target; video-player.ts) — `bytes` less what node held for the
+   * paused stream, which the server sent into the open window after the player stopped reading.
+   */
+  wantedBytes?: number;
   outcome?: StreamOutcome;
   /** We reset this stream on purpose (a seek). */
   cancelledByUs: boolean;
@@ -218,4 +224,10 @@ export interface RunRecord {
   linkQueue?: { peakBytes: number };
   /** How long a stream went without progress before it counted as stalled. */
   stallAfterMs?: number;
+  /**
+   * Per viewer (index 0 is viewer 1), ms its video player wanted bytes: a range open and the
+   * player reading it, not paused at its read-ahead target (video-player.ts). Absent when no
+   * player recorded any (gRPC clients).
+   */
+  videoWantingMs?: number[];
 }

@@ -1,12 +1,24 @@
 /**
  * A video element's network side, as Chromium drives it: one open-ended Range request
- * (`bytes=N-`) at a time, read as fast as it comes; a seek resets the in-flight request with
- * RST_STREAM(CANCEL) and opens a new one at the new position.
+ * (`bytes=N-`) at a time, read until the bytes ahead of the playhead reach the read-ahead target
+ * (playback-buffer.ts: Chromium's rule at the video's bitrate), then paused — node:http2 stops
+ * crediting a paused stream's window, so the server stops writing it once the window is spent, as
+ * it does for Chromium — and read again once playing has brought the buffer below its low mark.
+ * A seek resets the in-flight request with RST_STREAM(CANCEL), empties the buffer and opens a new
+ * range at the new position.
  *
- * Lifecycle: the player owns its current range stream; a seek or a new connection replaces it.
+ * The time the player wanted bytes (reading, not paused) and the bytes that arrived meanwhile go
+ * to the recorder: video goodput is measured over that time (summary.ts), as a viewer with a full
+ * buffer takes nothing whatever the link could carry.
+ *
+ * Lifecycle: the player owns its current range stream and its resume timer; a seek or a new
+ * connection replaces the stream, and stop() (the viewer's end) or the stream's close ends the
+ * timer. Phases: idle (no range open), filling (reading: the player wants bytes), full (paused
+ * until the buffer falls to its low mark).
  */
 import type http2 from 'node:http2';
 import { BodyChecker } from './body-checker.js';
+import { PlaybackBuffer, readAheadMarks, type ReadAheadMarks } from './playback-buffer.js';
 import type { RunRecorder } from './recorder.js';
 import type { StreamRecord } from './types.js';
 import type { ContentVerifier } from './verifier.js';
@@ -17,7 +29,13 @@ export interface PlayerContext {
   verifier: ContentVerifier;
   pending: Set<Promise<void>>;
   videoPath: string;
+  /** The viewer's number, for the wanting time the recorder keeps per viewer. */
+  viewer: number;
+  /** The video's bitrate: the playhead's speed and the read-ahead target's measure. */
+  bitsPerSecond: number;
 }
+
+type Phase = 'idle' | 'filling' | 'full';
 
 export class VideoPlayer {
   /** Body offset the next request starts at (advances as bytes arrive). */
@@ -25,15 +43,28 @@ export class VideoPlayer {
   /** The video's size, once a response told it (Content-Range / Content-Length). */
   size: number | undefined;
   private current: { stream: http2.ClientHttp2Stream; record: StreamRecord } | undefined;
+  private phase: Phase = 'idle';
+  private fillingSinceMs = 0;
+  /** Bytes node held for the stream when it resumed: they arrived while the player rested. */
+  private heldAtResume = 0;
+  private resumeTimer: NodeJS.Timeout | undefined;
+  private readonly buffer: PlaybackBuffer;
+  private readonly marks: ReadAheadMarks;
 
-  constructor(private readonly ctx: PlayerContext) {}
+  constructor(private readonly ctx: PlayerContext) {
+    this.buffer = new PlaybackBuffer(ctx.bitsPerSecond, () => ctx.recorder.now());
+    this.marks = readAheadMarks(ctx.bitsPerSecond);
+  }
 
   /** Requests the video from `position` on `conn` (after a connect or a seek). */
   play(conn: ViewerConnection): void {
     const start = this.size !== undefined && this.position >= this.size ? 0 : this.position;
     const opened = conn.request('video', { ':path': this.ctx.videoPath, range: `bytes=${start}-` }, start);
     this.current = opened;
+    this.heldAtResume = 0;
+    this.setPhase('filling');
     const { stream, record } = opened;
+    record.wantedBytes = 0;
     let checker: BodyChecker | undefined;
     stream.once('response', (headers) => {
       const status = Number(headers[':status']);
@@ -48,20 +79,65 @@ export class VideoPlayer {
     stream.on('data', (chunk: Buffer) => {
       if (!checker) return;
       checker.push(chunk);
-      if (this.current?.stream === stream) this.position += chunk.length;
+      if (this.current?.stream !== stream) return;
+      this.position += chunk.length;
+      const held = Math.min(this.heldAtResume, chunk.length);
+      this.heldAtResume -= held;
+      record.wantedBytes = (record.wantedBytes ?? 0) + chunk.length - held;
+      this.buffer.add(chunk.length);
+      if (this.buffer.ahead >= this.marks.high) this.rest(stream);
     });
     stream.once('close', () => {
       checker?.flush();
-      if (this.current?.stream === stream) this.current = undefined;
+      if (this.current?.stream !== stream) return;
+      this.current = undefined;
+      this.setPhase('idle');
     });
   }
 
-  /** A seek: cancel the in-flight range (if any) and play from `to`. */
+  /** A seek: cancel the in-flight range (if any), empty the buffer and play from `to`. */
   seek(conn: ViewerConnection, to: number): void {
     if (this.current) this.ctx.recorder.cancel(this.current.stream, this.current.record);
     this.current = undefined;
+    this.buffer.empty();
     this.position = to;
     this.play(conn);
+  }
+
+  /** The viewer's end: the wanting time so far is recorded and the resume timer cleared. */
+  stop(): void {
+    this.setPhase('idle');
+  }
+
+  /** The buffer holds its target: stop reading until playing brings it down to the low mark. */
+  private rest(stream: http2.ClientHttp2Stream): void {
+    stream.pause();
+    this.setPhase('full');
+    this.resumeTimer = setTimeout(() => this.wake(stream), this.buffer.msUntilAhead(this.marks.low));
+  }
+
+  private wake(stream: http2.ClientHttp2Stream): void {
+    this.resumeTimer = undefined;
+    if (this.buffer.ahead > this.marks.low) {
+      this.resumeTimer = setTimeout(() => this.wake(stream), Math.max(1, this.buffer.msUntilAhead(this.marks.low)));
+      return;
+    }
+    this.setPhase('filling');
+    this.heldAtResume = stream.readableLength;
+    stream.resume();
+  }
+
+  /** The one place phases change: wanting time is recorded as 'filling' ends, the timer cleared as 'full' ends. */
+  private setPhase(next: Phase): void {
+    if (this.phase === next) return;
+    const now = this.ctx.recorder.now();
+    if (this.phase === 'filling') this.ctx.recorder.noteVideoWanting(this.ctx.viewer, now - this.fillingSinceMs);
+    if (this.phase === 'full') {
+      clearTimeout(this.resumeTimer);
+      this.resumeTimer = undefined;
+    }
+    if (next === 'filling') this.fillingSinceMs = now;
+    this.phase = next;
   }
 }
 

@@ -6,8 +6,8 @@
  * after its last event id), as a browser would.
  *
  * Lifecycle: the run owns its viewers; a viewer owns its link (reconnecting-link.ts: the
- * connection, one at a time, and the timers), its player and its SSE client, and stop() is where
- * all of them end. Phases: running (seeks and
+ * connection, one at a time, and the timers), its player (and the player's resume timer) and its
+ * SSE client, and stop() is where all of them end. Phases: running (seeks and
  * small requests), draining (drain(): none any more, what is open goes on), stopped.
  */
 import type { SeededRandom } from '../faults/random.js';
@@ -40,6 +40,8 @@ export interface ViewerSettings extends ConnectionSettings {
   seeksPerSecond: number;
   /** Mean small requests per second; 0 = none. */
   smallPerSecond: number;
+  /** The video's bitrate (video-player.ts). */
+  videoBitsPerSecond: number;
   /** The kinds of traffic sent (traffic-kinds.ts). */
   traffic: ReadonlySet<TrafficKind>;
   verifier: ContentVerifier;
@@ -90,6 +92,8 @@ export class Viewer {
       verifier: settings.verifier,
       pending: settings.pending,
       videoPath: settings.paths.video,
+      viewer: index,
+      bitsPerSecond: settings.videoBitsPerSecond,
     });
     this.sse = new SseClient(
       { recorder: settings.recorder, verifier: settings.verifier, eventsPath: settings.paths.events },
@@ -124,6 +128,7 @@ export class Viewer {
   async stop(): Promise<void> {
     const stopped = this.link.stop(); // the phase is 'stopped' before the SSE stream ends
     this.sse.stop();
+    this.player.stop();
     await stopped;
   }
 
