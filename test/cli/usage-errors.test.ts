@@ -51,6 +51,7 @@ const cases: Case[] = [
   // bad number
   ['not a number', () => ['scenario', ...TARGET, '--seed', 'abc'], () => 'h2race scenario: --seed must be an integer, got "abc"'],
   ['out of range', () => ['compare', '--viewers', '0'], () => 'h2race compare: --viewers must be an integer from 1 to 1000, got "0"'],
+  ['not a bitrate', () => ['compare', '--video-bitrate', '0'], () => 'h2race compare: --video-bitrate must be a number from 0.001 to 10000, got "0"'],
   ['not a port', () => ['server', '--port', '99999'], () => 'h2race server: --port must be an integer from 0 to 65535, got "99999"'],
   ['not an integer (proxy)', () => [...PROXY, '--downstream-max-frame-size', 'big'], () => 'h2race proxy: --downstream-max-frame-size must be an integer, got "big"'],
   ['below the protocol minimum', () => [...PROXY, '--downstream-max-frame-size', '5'], () => 'h2race proxy: --downstream-max-frame-size: Too small: expected number to be >=16384'],

@@ -64,6 +64,10 @@ describe('the media clock', () => {
 });
 
 describe('the player against the demo origin', () => {
+  it('a bitrate out of range is one line naming it, before anything starts', async () => {
+    await expect(runScenario({ target: 'https://127.0.0.1:1', videoBitsPerSecond: 0 })).rejects.toThrow(/^videoBitsPerSecond must be a number from 1000 to 10000000000, got 0$/);
+  });
+
   it('on an unlimited link it pauses at its target: it takes about bitrate × time + target, not the line rate', async () => {
     const bitsPerSecond = 8_000_000; // 1 MB/s: 10 MB ahead, paused at 11 MB (+1 MiB)
     const run = await runScenario({ target: await demoOrigin(), viewers: 1, durationMs: 2500, seed: 3, seeksPerSecond: 0, smallPerSecond: 0, videoBitsPerSecond: bitsPerSecond, stallAfterMs: 500 });
