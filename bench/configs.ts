@@ -3,6 +3,7 @@
  *
  *   h2load ──TLS h2──▶ direct (the origin's TLS listener)
  *   h2load ──TLS h2──▶ plain node:http2 forward ──h2c──▶ origin
+ *   h2load ──TLS h2──▶ node TLS pipe (bytes, no HTTP/2) ──h2c──▶ origin
  *   h2load ──TLS h2──▶ h2race without the engine path (no pool, no faults) ──h2c──▶ origin
  *   h2load ──TLS h2──▶ h2race (per pool mode, faults off) ──h2c──▶ origin
  *   h2load ──TLS h2──▶ nghttpx / HAProxy ──h2c──▶ origin
@@ -95,6 +96,19 @@ export function configSpecs(tools: Record<Tool['name'], Tool>): ConfigSpec[] {
         nodeTarget(
           'node:http2 forward',
           await startNodeChild(ctx.children, 'node:http2 forward', 'plain-forward.js', {
+            cert: ctx.cert.cert,
+            key: ctx.cert.key,
+            upstreamPort: ctx.origin.ports.h2c!,
+          }),
+        ),
+    },
+    {
+      name: 'node tls pipe',
+      kind: 'plain',
+      start: async (ctx) =>
+        nodeTarget(
+          'node tls pipe',
+          await startNodeChild(ctx.children, 'node tls pipe', 'tls-pipe.js', {
             cert: ctx.cert.cert,
             key: ctx.cert.key,
             upstreamPort: ctx.origin.ports.h2c!,

@@ -87,7 +87,7 @@ describe.skipIf(h2load === undefined)('npm run bench (tiny counts)', () => {
 
   it('saves a report with every section and stops every process it started', async () => {
     // Every kind of row; two of the four pool modes (the others run the same code).
-    const only = 'direct,node:http2 forward,h2race no frame path,h2race none,h2race retain,nghttpx,haproxy';
+    const only = 'direct,node:http2 forward,node tls pipe,h2race no frame path,h2race none,h2race retain,nghttpx,haproxy';
     const result = await runBench(['--tiny', '--out', out, '--only', only]);
     expect(result.code, result.stderr.slice(-2000)).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'latest-tiny.json'), 'utf8'));
@@ -97,6 +97,7 @@ describe.skipIf(h2load === undefined)('npm run bench (tiny counts)', () => {
     const configs = report.configs.map((c: { name: string }) => c.name);
     expect(configs).toContain('direct');
     expect(configs).toContain('node:http2 forward');
+    expect(configs).toContain('node tls pipe');
     expect(configs).toEqual(expect.arrayContaining(['h2race no frame path', 'h2race none', 'h2race retain']));
     for (const workload of ['small', 'large', 'rate', 'connections']) {
       for (const config of configs) {
@@ -110,6 +111,7 @@ describe.skipIf(h2load === undefined)('npm run bench (tiny counts)', () => {
     }
     expect(report.tables.large.direct.vsDirect).toBe(1);
     expect(Number.isFinite(report.tables.rate['node:http2 forward'].addedP50Ms)).toBe(true);
+    expect(Number.isFinite(report.tables.rate['node tls pipe'].addedP99Ms)).toBe(true);
     expect(report.targets.map((t: { target: string }) => t.target)).toEqual([
       'small req/s vs nghttpx',
       'small CPU/req vs nghttpx',
