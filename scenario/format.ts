@@ -42,11 +42,14 @@ export function formatSseDelay(s: RunSummary): string {
 }
 
 /**
- * "1.23 Mbit/s (62%)": video goodput over the run, and its share of the capacity left for video
- * while the players wanted bytes (RunSummary.videoShareOfLeft), when known.
+ * "1.23 Mbit/s (48%, seeks allow 46%)": video goodput over the run, its share of the capacity left
+ * for video while the players wanted bytes (RunSummary.videoShareOfLeft), and the most of it the
+ * run's seeks allow (videoShareAllowed), each when known.
  */
 export function formatVideoGoodput(s: RunSummary): string {
-  const share = s.videoShareOfLeft === undefined ? '' : ` (${Math.round(100 * s.videoShareOfLeft)}%)`;
+  const pct = (x: number): string => `${Math.round(100 * x)}%`;
+  const allowed = s.videoShareAllowed === undefined ? '' : `, seeks allow ${pct(s.videoShareAllowed)}`;
+  const share = s.videoShareOfLeft === undefined ? '' : ` (${pct(s.videoShareOfLeft)}${allowed})`;
   return `${formatRate(s.videoGoodputBytesPerSec)}${share}`;
 }
 

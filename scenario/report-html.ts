@@ -52,7 +52,10 @@ away the frames its link still held for cancelled ranges, which a safe mode's li
 <b>${events} delay</b>: how late ${unit}s arrived, from the origin's send time (or, marked "gaps", from their spacing when the origin does not stamp them);
 <b>video goodput</b>: video bytes received intact per second of the run, a cancelled range's bytes before its seek included, and in brackets
 their share of the capacity the ${events} and ${kindName('small', clients)} streams left while the players wanted bytes (a player
-stops reading when it holds its read-ahead target, as Chromium's does, so a fast link idles beside a full buffer). Each run below names the deepest queue a viewer's link held, beside the profile's queue.</p>`;
+stops reading when it holds its read-ahead target, as Chromium's does, so a fast link idles beside a full buffer); "seeks allow"
+is the most of that share any proxy could reach given the run's own seeks: after each seek the new range's first byte waits one
+round trip plus the profile's queue time while the cancelled range's bytes fill the link, so per viewer each seek takes that long
+(or up to its next seek) off the wanting time (shown only for a preset with a queue). Each run below names the deepest queue a viewer's link held, beside the profile's queue.</p>`;
 }
 
 function rank({ summary: s }: ReportRun): number {

@@ -92,6 +92,12 @@ export interface RunSummary {
    * clients always want: their share is over the whole run. Undefined when the profile is no preset.
    */
   videoShareOfLeft?: number;
+  /**
+   * The most of videoShareOfLeft the run's own seeks allow any proxy (seek-bound.ts): each seek's
+   * first new byte waits one RTT plus the queue's time, while the cancelled range's bytes fill the
+   * link. Undefined when the path is not a preset with a queue (unknown or varying W).
+   */
+  videoShareAllowed?: number;
   /** The viewers' downstream link queue (compare): the deepest one seen and the profile's queue, bytes and ms at its rate. */
   queue?: { peakBytes: number; peakMs?: number; limitBytes?: number; limitMs?: number };
   /** Connections with damage: a client GOAWAY with an error, a corrupted byte or a collateral failure. */

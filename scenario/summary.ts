@@ -17,6 +17,7 @@ import { errorCodeName } from '../h2/frame/constants.js';
 import { findPreset } from '../faults/profiles/presets.js';
 import { queueBytes } from '../faults/profiles/units.js';
 import { percentile } from './sse-delay.js';
+import { videoShareAllowed } from './seek-bound.js';
 import { damageStories, kindName } from './damage-story.js';
 import { WRONG_CONTENT_REASON } from './fault.js';
 import { formatCounts } from './format.js';
@@ -150,6 +151,7 @@ export function summarize(run: RunRecord, poolRaces?: number): RunSummary {
     videoCapacityBytesPerSec: capacityBytesPerSec === undefined ? undefined : Math.max(0, capacityBytesPerSec - perSecond(otherBytes)),
     videoWantingMs: run.videoWantingMs?.reduce((a, b) => a + b, 0),
     videoShareOfLeft: videoShareOfLeft(run, perViewerBytesPerSec, videoWantedBytes),
+    videoShareAllowed: videoShareAllowed(run),
     queue: linkQueue(run),
     damagedConnections: stories.length,
     damage: stories.slice(0, STORIES_KEPT),
