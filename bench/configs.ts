@@ -61,35 +61,17 @@ function nodeTarget(name: string, child: NodeChild): Target {
 }
 
 export function configSpecs(tools: Record<Tool['name'], Tool>): ConfigSpec[] {
-  const h2race = (name: string, pool: PoolMode, framePath: boolean): ConfigSpec => ({
+  /** A Node child of ours in front of the origin's h2c port, given its config. */
+  const nodeChild = (name: string, kind: ConfigSpec['kind'], entry: string, config: (ctx: StartContext) => object): ConfigSpec => ({
     name,
-    kind: 'h2race',
-    start: async (ctx) =>
-      nodeTarget(
-        name,
-        await startNodeChild(ctx.children, name, H2RACE_ENTRY, {
-          certFile: ctx.cert.certFile,
-          keyFile: ctx.cert.keyFile,
-          upstreamPort: ctx.origin.ports.h2c!,
-          pool,
-          framePath,
-        } satisfies H2raceChildConfig),
-      ),
+    kind,
+    start: async (ctx) => nodeTarget(name, await startNodeChild(ctx.children, name, entry, config(ctx))),
   });
-  /** A Node child in front of the origin's h2c port, its TLS from the bench's certificate. */
-  const plain = (name: string, entry: string): ConfigSpec => ({
-    name,
-    kind: 'plain',
-    start: async (ctx) =>
-      nodeTarget(
-        name,
-        await startNodeChild(ctx.children, name, entry, {
-          cert: ctx.cert.cert,
-          key: ctx.cert.key,
-          upstreamPort: ctx.origin.ports.h2c!,
-        } satisfies PlainForwardConfig),
-      ),
-  });
+  const h2race = (name: string, pool: PoolMode, framePath: boolean): ConfigSpec =>
+    nodeChild(name, 'h2race', H2RACE_ENTRY, (ctx) => ({ certFile: ctx.cert.certFile, keyFile: ctx.cert.keyFile, upstreamPort: ctx.origin.ports.h2c!, pool, framePath }) satisfies H2raceChildConfig);
+  /** TLS from the bench's certificate, in PEM. */
+  const plain = (name: string, entry: string): ConfigSpec =>
+    nodeChild(name, 'plain', entry, (ctx) => ({ cert: ctx.cert.cert, key: ctx.cert.key, upstreamPort: ctx.origin.ports.h2c! }) satisfies PlainForwardConfig);
   const peerOptions = (ctx: StartContext, binary: string) => ({
     binary,
     children: ctx.children,
