@@ -12,6 +12,7 @@ import { POOL_MODES, type PoolMode } from '../faults/pool/types.js';
 import type { ChildProcesses } from './children.js';
 import { startNodeChild, type NodeChild } from './node-target.js';
 import { startHaproxy } from './peers/haproxy.js';
+import type { PlainForwardConfig } from './plain-forward.js';
 import { startNghttpx } from './peers/nghttpx.js';
 import type { Target } from './target.js';
 import type { Tool } from './tools.js';
@@ -60,21 +61,17 @@ function nodeTarget(name: string, child: NodeChild): Target {
 }
 
 export function configSpecs(tools: Record<Tool['name'], Tool>): ConfigSpec[] {
-  const h2race = (name: string, pool: PoolMode, framePath: boolean): ConfigSpec => ({
+  /** A Node child of ours in front of the origin's h2c port, given its config. */
+  const nodeChild = (name: string, kind: ConfigSpec['kind'], entry: string, config: (ctx: StartContext) => object): ConfigSpec => ({
     name,
-    kind: 'h2race',
-    start: async (ctx) =>
-      nodeTarget(
-        name,
-        await startNodeChild(ctx.children, name, H2RACE_ENTRY, {
-          certFile: ctx.cert.certFile,
-          keyFile: ctx.cert.keyFile,
-          upstreamPort: ctx.origin.ports.h2c!,
-          pool,
-          framePath,
-        } satisfies H2raceChildConfig),
-      ),
+    kind,
+    start: async (ctx) => nodeTarget(name, await startNodeChild(ctx.children, name, entry, config(ctx))),
   });
+  const h2race = (name: string, pool: PoolMode, framePath: boolean): ConfigSpec =>
+    nodeChild(name, 'h2race', H2RACE_ENTRY, (ctx) => ({ certFile: ctx.cert.certFile, keyFile: ctx.cert.keyFile, upstreamPort: ctx.origin.ports.h2c!, pool, framePath }) satisfies H2raceChildConfig);
+  /** TLS from the bench's certificate, in PEM. */
+  const plain = (name: string, entry: string): ConfigSpec =>
+    nodeChild(name, 'plain', entry, (ctx) => ({ cert: ctx.cert.cert, key: ctx.cert.key, upstreamPort: ctx.origin.ports.h2c! }) satisfies PlainForwardConfig);
   const peerOptions = (ctx: StartContext, binary: string) => ({
     binary,
     children: ctx.children,
@@ -89,32 +86,8 @@ export function configSpecs(tools: Record<Tool['name'], Tool>): ConfigSpec[] {
       kind: 'direct',
       start: async (ctx) => ({ ...nodeTarget('direct', ctx.origin), url: `https://127.0.0.1:${ctx.origin.ports.tls}` }),
     },
-    {
-      name: 'node:http2 forward',
-      kind: 'plain',
-      start: async (ctx) =>
-        nodeTarget(
-          'node:http2 forward',
-          await startNodeChild(ctx.children, 'node:http2 forward', 'plain-forward.js', {
-            cert: ctx.cert.cert,
-            key: ctx.cert.key,
-            upstreamPort: ctx.origin.ports.h2c!,
-          }),
-        ),
-    },
-    {
-      name: 'node tls pipe',
-      kind: 'plain',
-      start: async (ctx) =>
-        nodeTarget(
-          'node tls pipe',
-          await startNodeChild(ctx.children, 'node tls pipe', 'tls-pipe.js', {
-            cert: ctx.cert.cert,
-            key: ctx.cert.key,
-            upstreamPort: ctx.origin.ports.h2c!,
-          }),
-        ),
-    },
+    plain('node:http2 forward', 'plain-forward.js'),
+    plain('node tls pipe', 'tls-pipe.js'),
     h2race(NO_FRAME_PATH_SUBJECT, 'retain', false),
     ...POOL_MODES.map((mode) => h2race(`h2race ${mode}`, mode, true)),
     {

@@ -9,15 +9,10 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { childConfig, serveRole } from './child-side.js';
-
-export interface TlsPipeConfig {
-  cert: string;
-  key: string;
-  upstreamPort: number;
-}
+import type { PlainForwardConfig } from './plain-forward.js';
 
 serveRole(async () => {
-  const config = childConfig<TlsPipeConfig>();
+  const config = childConfig<PlainForwardConfig>();
   const pairs = new Set<tls.TLSSocket>();
   const server = tls.createServer({ cert: config.cert, key: config.key, ALPNProtocols: ['h2'] }, (client) => {
     pairs.add(client);

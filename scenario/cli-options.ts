@@ -51,7 +51,7 @@ export const trafficOptions = {
       min: SCENARIO_LIMITS.videoBitsPerSecond.min / 1e6,
       max: SCENARIO_LIMITS.videoBitsPerSecond.max / 1e6,
       default: SCENARIO_DEFAULTS.videoBitsPerSecond / 1e6,
-      describe: "Mbit/s of the video: the player plays at it and reads ahead Chromium's 10 s of it (2-20 MiB), pausing the stream when that is buffered",
+      describe: "Mbit/s of the video: the player plays at it, reads ahead Chromium's 10 s of it (2-20 MiB) plus 1 MiB, then pauses the stream until it is back below 10 s",
     },
     'stall-after': { ...SCENARIO_LIMITS.stallAfterMs, default: SCENARIO_DEFAULTS.stallAfterMs, describe: 'ms without progress (the connection answering PING) after which a stream counts as stalled' },
   }),

@@ -71,7 +71,7 @@ export class StallWatch {
     if (answered === undefined) return;
     const detectedMs = this.recorder.now();
     for (const w of suspects) {
-      if (w.lastProgressMs < sentMs && !w.record.cancelledByUs && !w.stream.isPaused() && w.record.outcome === undefined) w.record.stall = { sinceMs: w.lastProgressMs, detectedMs, pingMs: answered };
+      if (w.lastProgressMs < sentMs && !w.record.cancelledByUs && w.record.outcome === undefined) w.record.stall = { sinceMs: w.lastProgressMs, detectedMs, pingMs: answered };
     }
   }
 }

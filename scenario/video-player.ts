@@ -14,7 +14,8 @@
  * Lifecycle: the player owns its current range stream and its resume timer; a seek or a new
  * connection replaces the stream, and stop() (the viewer's end) or the stream's close ends the
  * timer. Phases: idle (no range open), filling (reading: the player wants bytes), full (paused
- * until the buffer falls to its low mark).
+ * until the buffer falls to its low mark), closedResting (no range open: it closed while full, so
+ * the next one, after a reconnect, rests on until the buffer falls to its low mark).
  */
 import type http2 from 'node:http2';
 import { BodyChecker } from './body-checker.js';
@@ -35,7 +36,7 @@ export interface PlayerContext {
   bitsPerSecond: number;
 }
 
-type Phase = 'idle' | 'filling' | 'full';
+type Phase = 'idle' | 'filling' | 'full' | 'closedResting';
 
 export class VideoPlayer {
   /** Body offset the next request starts at (advances as bytes arrive). */
@@ -62,7 +63,9 @@ export class VideoPlayer {
     const opened = conn.request('video', { ':path': this.ctx.videoPath, range: `bytes=${start}-` }, start);
     this.current = opened;
     this.heldAtResume = 0;
-    this.setPhase('filling');
+    const wasResting = this.phase === 'full' || this.phase === 'closedResting';
+    // Whatever the last range was doing ends here (its resume timer with it).
+    this.setPhase('idle');
     const { stream, record } = opened;
     record.wantedBytes = 0;
     let checker: BodyChecker | undefined;
@@ -91,8 +94,14 @@ export class VideoPlayer {
       checker?.flush();
       if (this.current?.stream !== stream) return;
       this.current = undefined;
-      this.setPhase('idle');
+      this.setPhase(this.phase === 'full' ? 'closedResting' : 'idle');
     });
+    // After a reconnect the buffer may still hold its target, or the player was resting when the
+    // connection went: it rests on at once, wanting nothing, as Chromium's reader keeps stopped
+    // until the buffer falls below its low mark.
+    const ahead = this.buffer.ahead;
+    if (ahead >= this.marks.high || (wasResting && ahead > this.marks.low)) this.rest(stream);
+    else this.setPhase('filling');
   }
 
   /** A seek: cancel the in-flight range (if any), empty the buffer and play from `to`. */
