@@ -5,25 +5,17 @@
  * close, once each, as it does for a stream answered later; a stream answered later is the
  * control.
  */
-import { afterEach, expect, it } from 'vitest';
-import type * as http2 from 'node:http2';
+import { expect, it } from 'vitest';
 import type { StreamHandler } from '../../h2/proto/stream.js';
 import { collect, connectH2, request } from '../helpers/h2-client.js';
 import { waitFor } from '../helpers/wait.js';
-import { startEngineServer, type EngineServer } from './engine-server.js';
+import { enginePeersPerTest, startEngineServer } from './engine-server.js';
 
-let server: EngineServer | undefined;
-let session: http2.ClientHttp2Session | undefined;
-
-afterEach(async () => {
-  session?.destroy();
-  await server?.close();
-  server = session = undefined;
-});
+const peers = enginePeersPerTest();
 
 it('a stream answered with END_STREAM inside onStream: its handler hears onEnd and onClose, as one answered after', async () => {
   const heard: string[] = [];
-  server = await startEngineServer({
+  peers.server = await startEngineServer({
     onStream: (stream, head) => {
       const handler: StreamHandler = {
         onEnd: () => heard.push(`${head.path} end`),
@@ -35,9 +27,9 @@ it('a stream answered with END_STREAM inside onStream: its handler hears onEnd a
       return handler;
     },
   }, { tls: false });
-  session = await connectH2(server.url);
-  expect((await collect(request(session, '/now'))).status).toBe(204);
-  expect((await collect(request(session, '/later'))).status).toBe(204);
+  peers.session = await connectH2(peers.server.url);
+  expect((await collect(request(peers.session, '/now'))).status).toBe(204);
+  expect((await collect(request(peers.session, '/later'))).status).toBe(204);
   await waitFor('both streams closed', () => heard.filter((h) => h.endsWith('close')).length === 2).catch((err: Error) => {
     throw new Error(`${err.message}: heard ${JSON.stringify(heard)}`);
   });

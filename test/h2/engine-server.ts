@@ -4,6 +4,7 @@
  *
  * Lifecycle: `close()` stops listening and destroys every socket it accepted.
  */
+import type * as http2 from 'node:http2';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { once } from 'node:events';
@@ -11,6 +12,7 @@ import { serveConnection, serveSocket } from '../../h2/server.js';
 import type { Transport } from '../../h2/proto/transport.js';
 import type { Connection } from '../../h2/proto/connection.js';
 import type { ConnectionOptions, ServerHandler } from '../../h2/proto/connection-options.js';
+import { afterEach } from 'vitest';
 import { testCert } from '../helpers/tls-cert.js';
 
 export interface EngineServer {
@@ -57,4 +59,21 @@ export async function startEngineServer(handler: ServerHandler, opts: EngineServ
       await closed;
     },
   };
+}
+
+/** A test's engine server and the node:http2 session it talks to it with. */
+export interface EnginePeers {
+  server?: EngineServer;
+  session?: http2.ClientHttp2Session;
+}
+
+/** Peers a test fills in; after each test the session is destroyed and the server closed. */
+export function enginePeersPerTest(): EnginePeers {
+  const peers: EnginePeers = {};
+  afterEach(async () => {
+    peers.session?.destroy();
+    await peers.server?.close();
+    peers.server = peers.session = undefined;
+  });
+  return peers;
 }

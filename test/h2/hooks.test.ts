@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import * as http2 from 'node:http2';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, FrameType } from '../../h2/frame/constants.js';
 import type { FrameHeader } from '../../h2/frame/codec.js';
 import { encodeRstStream } from '../../h2/frame/encode.js';
@@ -15,21 +15,15 @@ import type { EmitFrame } from '../../h2/proto/frame-writer.js';
 import type { OutboundFrame } from '../../h2/proto/pending-frames.js';
 import { connectH2, get, request } from '../helpers/h2-client.js';
 import { waitFor } from '../helpers/wait.js';
-import { startEngineServer, type EngineServer } from './engine-server.js';
+import { enginePeersPerTest, startEngineServer } from './engine-server.js';
 import { createTestApp, patternBytes, type TestApp } from './test-app.js';
 
-let server: EngineServer | undefined;
-let session: http2.ClientHttp2Session | undefined;
-afterEach(async () => {
-  session?.destroy();
-  await server?.close();
-  server = session = undefined;
-});
+const peers = enginePeersPerTest();
 
 async function start(options: ConnectionOptions): Promise<TestApp> {
   const app = createTestApp();
-  server = await startEngineServer(app, { tls: true, options });
-  session = await connectH2(server.url);
+  peers.server = await startEngineServer(app, { tls: true, options });
+  peers.session = await connectH2(peers.server.url);
   return app;
 }
 
@@ -44,12 +38,12 @@ describe('inbound hook', () => {
         },
       },
     });
-    const stream = request(session!, '/hold');
+    const stream = request(peers.session!, '/hold');
     await once(stream, 'response');
     stream.close(http2.constants.NGHTTP2_CANCEL);
     await waitFor('the RST_STREAM held', () => held.length === 1);
     // The connection goes on meanwhile, and the held stream is still open on the server.
-    expect((await get(session!, '/bytes/100')).body.equals(patternBytes(100))).toBe(true);
+    expect((await get(peers.session!, '/bytes/100')).body.equals(patternBytes(100))).toBe(true);
     expect(app.streams.find((s) => s.path === '/hold')!.reset).toBeUndefined();
     held.shift()!();
     expect(app.streams.find((s) => s.path === '/hold')!.reset).toEqual({ code: ErrorCode.CANCEL, cause: 'peer' });
@@ -79,7 +73,7 @@ describe('outbound hook', () => {
       },
     });
     const sizes = [70_000, 1, 20_000, 5_000, 123_456];
-    const responses = await Promise.all(sizes.map((n) => get(session!, `/bytes/${n}`)));
+    const responses = await Promise.all(sizes.map((n) => get(peers.session!, `/bytes/${n}`)));
     responses.forEach((r, i) => expect(r.body.equals(patternBytes(sizes[i]!))).toBe(true));
     expect(reordered).toBeGreaterThan(0);
   });
@@ -89,10 +83,10 @@ describe('injectInbound', () => {
   it('a reset the client never sent reaches the stream as the peer\'s', async () => {
     const peerResets: number[] = [];
     const app = await start({ observer: { onPeerReset: (id) => peerResets.push(id) } });
-    const stream = request(session!, '/hold');
+    const stream = request(peers.session!, '/hold');
     await once(stream, 'response');
     const record = app.streams.find((s) => s.path === '/hold')!;
-    server!.connections[0]!.injectInbound(encodeRstStream(record.id, ErrorCode.CANCEL));
+    peers.server!.connections[0]!.injectInbound(encodeRstStream(record.id, ErrorCode.CANCEL));
     expect(record.reset).toEqual({ code: ErrorCode.CANCEL, cause: 'peer' });
     expect(peerResets).toEqual([record.id]);
   });
