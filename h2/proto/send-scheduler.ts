@@ -74,7 +74,10 @@ export class SendScheduler {
         if (!framed && (this.window.size <= 0 || this.writer.dataRoom() <= 0)) {
           // The connection is blocked: the rest of the round goes first at the next flush, then
           // the streams it served, so a room of a frame at a time (a held link) reaches them all.
-          this.ready = [...this.ready.slice(served), ...round.slice(i + 1), ...this.ready.slice(0, served)];
+          // Streams closed meanwhile (unmarked by remove()) end their stay here: kept, they would
+          // pile up while the window stays shut and the peer resets stream after stream.
+          const rest = round.slice(i + 1).filter((s) => s.ready);
+          this.ready = [...this.ready.slice(served), ...rest, ...this.ready.slice(0, served)];
           return;
         }
       }
