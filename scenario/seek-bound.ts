@@ -42,13 +42,28 @@ export function seekDeadMs(run: RunRecord): number | undefined {
 export function videoShareAllowed(run: RunRecord): number | undefined {
   const deadMs = seekDeadMs(run);
   if (deadMs === undefined || run.durationMs <= 0) return undefined;
+  const seeksOf = new Map<number, number[]>();
+  for (const s of run.streams) {
+    if (s.kind !== 'video' || !s.cancelledByUs) continue;
+    const seeks = seeksOf.get(s.viewer) ?? [];
+    seeks.push(s.endMs ?? s.startMs);
+    seeksOf.set(s.viewer, seeks);
+  }
   let wanting = 0;
   let useful = 0;
   for (let viewer = 1; viewer <= run.viewers; viewer++) {
-    const wantingMs = run.videoWantingMs === undefined ? run.durationMs : (run.videoWantingMs[viewer - 1] ?? 0);
-    const seeks = run.streams.filter((s) => s.viewer === viewer && s.kind === 'video' && s.cancelledByUs).map((s) => s.endMs ?? s.startMs);
+    const wantingMs = wantingMsOf(run, viewer);
+    const seeks = seeksOf.get(viewer) ?? [];
     wanting += wantingMs;
     useful += usefulWantingMs(wantingMs, seeks, run.durationMs, deadMs);
   }
   return wanting > 0 ? Math.round((1000 * useful) / wanting) / 1000 : undefined;
+}
+
+/**
+ * How long viewer `viewer` (1-based) wanted video bytes: its player's record, or the whole run for
+ * clients that always read (gRPC: no wanting times). Both shares use it as their denominator.
+ */
+export function wantingMsOf(run: RunRecord, viewer: number): number {
+  return run.videoWantingMs === undefined ? run.durationMs : (run.videoWantingMs[viewer - 1] ?? 0);
 }

@@ -17,7 +17,7 @@ import { errorCodeName } from '../h2/frame/constants.js';
 import { findPreset } from '../faults/profiles/presets.js';
 import { queueBytes } from '../faults/profiles/units.js';
 import { percentile } from './sse-delay.js';
-import { videoShareAllowed } from './seek-bound.js';
+import { videoShareAllowed, wantingMsOf } from './seek-bound.js';
 import { damageStories, kindName } from './damage-story.js';
 import { WRONG_CONTENT_REASON } from './fault.js';
 import { formatCounts } from './format.js';
@@ -180,7 +180,7 @@ function videoShareOfLeft(run: RunRecord, perViewerBytesPerSec: number | undefin
   for (const s of run.streams) if (s.kind !== 'video') otherBytes.set(s.viewer, (otherBytes.get(s.viewer) ?? 0) + s.bytes);
   let leftBytes = 0;
   for (let viewer = 1; viewer <= run.viewers; viewer++) {
-    const wantingMs = run.videoWantingMs === undefined ? run.durationMs : (run.videoWantingMs[viewer - 1] ?? 0);
+    const wantingMs = wantingMsOf(run, viewer);
     const otherPerSec = ((otherBytes.get(viewer) ?? 0) * 1000) / run.durationMs;
     leftBytes += (wantingMs / 1000) * Math.max(0, perViewerBytesPerSec - otherPerSec);
   }
