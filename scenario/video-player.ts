@@ -122,6 +122,9 @@ export class VideoPlayer {
   private rest(stream: http2.ClientHttp2Stream): void {
     stream.pause();
     this.setPhase('full');
+    // The phase owns one timer: a rest while already resting (a chunk after stop(), while the
+    // link still closes) replaces it rather than leaving the first one running.
+    clearTimeout(this.resumeTimer);
     this.resumeTimer = setTimeout(() => this.wake(stream), this.buffer.msUntilAhead(this.marks.low));
   }
 
