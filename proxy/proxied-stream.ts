@@ -107,25 +107,19 @@ export class ProxiedStream implements BridgeExchange, ClientFacts, DeliveryListe
     private readonly events: ProxyEvents,
     private readonly logger: Logger,
   ) {
-    const h2 = 'req' in exchange ? undefined : exchange;
-    this.h2Stream = h2;
-    if (h2) {
-      this.requestHead = h2.head;
-      h2.exchange = this;
+    if ('req' in exchange) {
+      this.h2Stream = undefined;
+      this.pair = exchange;
+      this.requestFields = { headers: exchange.req.headers, rawHeaders: exchange.req.rawHeaders };
+      exchange.res.once('close', () => this.end());
+      this.start = new StreamStart(connection.id, streamId, 'http/1.1', exchange.req.method ?? 'GET', exchange.req.url ?? '/');
     } else {
-      const pair = exchange as { req: IncomingMessage; res: ServerResponse };
-      this.pair = pair;
-      this.requestFields = { headers: pair.req.headers, rawHeaders: pair.req.rawHeaders };
-      pair.res.once('close', () => this.end());
+      this.h2Stream = exchange;
+      this.requestHead = exchange.head;
+      exchange.exchange = this;
+      this.start = new StreamStart(connection.id, streamId, 'h2', exchange.head.method, exchange.head.path);
+      connection.delivery?.open(streamId);
     }
-    this.start = new StreamStart(
-      connection.id,
-      streamId,
-      h2 ? 'h2' : 'http/1.1',
-      h2 ? h2.head.method : this.pair!.req.method ?? 'GET',
-      h2 ? h2.head.path : this.pair!.req.url ?? '/',
-    );
-    if (h2) connection.delivery?.open(streamId);
     events.emit('stream-start', this.start);
   }
 
