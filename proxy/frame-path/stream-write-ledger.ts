@@ -7,7 +7,7 @@
  * Lifecycle: owned by one EnginePath, whose LinkTransport reports every frame (`queued`) and where that
  * lease leaves it (`settled`: written, or dropped). A stream's entry is opened by the proxy when
  * the stream arrives and ends in `finish`, once the proxy has asked `whenSettled` and none of the
- * stream's frames is pending: the callback fires there, exactly once.
+ * stream's frames is pending: the listener hears it there, exactly once.
  */
 import type { DeliveryLedger, DeliveryListener, StreamDelivery } from '../connection-wrapper.js';
 import { FrameFlag, FrameType } from '../../h2/frame/constants.js';
@@ -23,7 +23,7 @@ class Entry implements StreamDelivery {
   /** Frames leased for the stream and not yet written or dropped. */
   pending = 0;
   /** Set by whenSettled: the stream has closed and waits for its frames. */
-  done: DeliveryListener | undefined = undefined;
+  listener: DeliveryListener | undefined = undefined;
 }
 
 export class StreamWriteLedger implements DeliveryLedger {
@@ -34,10 +34,10 @@ export class StreamWriteLedger implements DeliveryLedger {
     this.streams.set(streamId, new Entry());
   }
 
-  whenSettled(streamId: number, done: DeliveryListener): void {
+  whenSettled(streamId: number, listener: DeliveryListener): void {
     const entry = this.streams.get(streamId);
-    if (!entry) return done.delivered(new Entry());
-    entry.done = done;
+    if (!entry) return listener.delivered(new Entry());
+    entry.listener = listener;
     if (entry.pending === 0) this.finish(streamId, entry);
   }
 
@@ -64,7 +64,7 @@ export class StreamWriteLedger implements DeliveryLedger {
         entry.endWritten = true;
       }
     }
-    if (--entry.pending === 0 && entry.done) this.finish(header.streamId, entry);
+    if (--entry.pending === 0 && entry.listener) this.finish(header.streamId, entry);
   }
 
   /** rst_inject cancelled the stream. */
@@ -75,6 +75,6 @@ export class StreamWriteLedger implements DeliveryLedger {
 
   private finish(streamId: number, entry: Entry): void {
     this.streams.delete(streamId);
-    entry.done!.delivered(entry);
+    entry.listener!.delivered(entry);
   }
 }
